@@ -1,0 +1,328 @@
+// Reading a book from a directory of CSV files, one per entity.
+//
+// Speed matters here (the target is a million invoice lines a second), so each
+// file is read whole into one buffer, cells are views into it (quoted cells are
+// unescaped in place), header columns are mapped to the entity's setters once
+// per file, and the only allocations per cell are the records' own strings.
+#include <billcheck/load.hpp>
+
+#include "fields.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace billcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using fields::Entity;
+
+/// A whole file in memory; cells are views into (and unescaped inside) it.
+struct FileBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+};
+
+/// Reads `path` whole; on failure returns false and sets `why` (e.g. from errno).
+bool read_whole_file(const fs::path& path, FileBuffer& out, std::string& why) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    why = std::strerror(errno);
+    return false;
+  }
+  std::size_t capacity = 0;
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  capacity = ec ? 0 : static_cast<std::size_t>(size);
+  // One spare byte so an empty file still has a valid pointer; the loop below
+  // also copes with a file that grows while it is read.
+  out.data = std::make_unique_for_overwrite<char[]>(capacity + 1);
+  out.size = 0;
+  for (;;) {
+    if (out.size == capacity + 1) {
+      std::size_t bigger = (capacity + 1) * 2;
+      auto grown = std::make_unique_for_overwrite<char[]>(bigger);
+      std::memcpy(grown.get(), out.data.get(), out.size);
+      out.data = std::move(grown);
+      capacity = bigger - 1;
+    }
+    std::size_t n = std::fread(out.data.get() + out.size, 1, capacity + 1 - out.size, f);
+    out.size += n;
+    if (n == 0) break;
+  }
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) {
+    why = "read error";
+    return false;
+  }
+  return true;
+}
+
+/// Characters that end an unquoted cell.
+constexpr std::array<bool, 256> kCellEnd = [] {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>(',')] = true;
+  t[static_cast<unsigned char>('\n')] = true;
+  t[static_cast<unsigned char>('\r')] = true;
+  return t;
+}();
+
+/// An RFC 4180 reader over a mutable buffer: CRLF or LF line ends, quoted cells
+/// with `""` escapes and embedded line breaks, an optional UTF-8 byte order mark.
+class CsvReader {
+ public:
+  CsvReader(char* begin, char* end, std::string_view file, std::vector<std::string>& errors)
+      : p_(begin), end_(end), file_(file), errors_(errors) {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  }
+
+  /// Reads the next record into `cells`; false at the end of the file. Blank
+  /// lines are skipped. Sets `ok` to false when the record could not be read
+  /// cleanly (the error is already reported).
+  bool next(std::vector<std::string_view>& cells, bool& ok) {
+    cells.clear();
+    ok = true;
+    skip_blank_lines();
+    if (p_ >= end_) return false;
+    line_ = next_line_;
+    for (;;) {
+      std::string_view cell;
+      if (*p_ == '"') {
+        if (!quoted_cell(cell)) {
+          ok = false;
+          p_ = end_;  // an unterminated quote swallows the rest of the file
+          return true;
+        }
+        if (p_ < end_ && *p_ != ',' && *p_ != '\n' && !crlf_ahead()) {
+          errors_.push_back(fields::located(
+              file_, next_line_,
+              "text after a closing quote (a quoted cell must end at a comma or the line end; write \"\" for a "
+              "quote inside quotes)"));
+          ok = false;
+          skip_cell();
+        }
+      } else {
+        cell = unquoted_cell();
+      }
+      cells.push_back(cell);
+      if (p_ >= end_) return true;
+      char c = *p_;
+      if (c == ',') {
+        ++p_;
+        continue;
+      }
+      // The cell ended at a line end ('\n' or "\r\n").
+      p_ += c == '\r' ? 2 : 1;
+      ++next_line_;
+      return true;
+    }
+  }
+
+  /// The 1-based line where the last record read starts.
+  std::uint32_t line() const { return line_; }
+
+ private:
+  bool crlf_ahead() const { return *p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n'; }
+
+  void skip_blank_lines() {
+    while (p_ < end_) {
+      if (*p_ == '\n') {
+        ++p_;
+      } else if (crlf_ahead()) {
+        p_ += 2;
+      } else {
+        return;
+      }
+      ++next_line_;
+    }
+  }
+
+  /// Up to the next comma or line end; a lone '\r' is kept as text.
+  std::string_view unquoted_cell() {
+    char* start = p_;
+    for (;;) {
+      while (p_ < end_ && !kCellEnd[static_cast<unsigned char>(*p_)]) ++p_;
+      if (p_ < end_ && *p_ == '\r' && !crlf_ahead()) {
+        ++p_;
+        continue;
+      }
+      return {start, static_cast<std::size_t>(p_ - start)};
+    }
+  }
+
+  void skip_cell() {
+    while (p_ < end_ && *p_ != ',' && *p_ != '\n' && !crlf_ahead()) ++p_;
+  }
+
+  /// A cell opening with '"': unescapes `""` in place. False when unterminated.
+  bool quoted_cell(std::string_view& cell) {
+    std::uint32_t opened = next_line_;
+    ++p_;
+    char* start = p_;
+    char* out = p_;
+    for (;;) {
+      char* quote = static_cast<char*>(std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_)));
+      char* stop = quote ? quote : end_;
+      next_line_ += static_cast<std::uint32_t>(std::count(p_, stop, '\n'));
+      if (out != p_) std::memmove(out, p_, static_cast<std::size_t>(stop - p_));
+      out += stop - p_;
+      p_ = stop;
+      if (!quote) {
+        errors_.push_back(fields::located(file_, opened, "unterminated quoted field"));
+        return false;
+      }
+      if (p_ + 1 < end_ && p_[1] == '"') {  // "" stands for one quote
+        *out++ = '"';
+        p_ += 2;
+        continue;
+      }
+      ++p_;  // the closing quote
+      cell = {start, static_cast<std::size_t>(out - start)};
+      return true;
+    }
+  }
+
+  char* p_;
+  char* end_;
+  std::string_view file_;
+  std::vector<std::string>& errors_;
+  std::uint32_t line_ = 1;
+  std::uint32_t next_line_ = 1;
+};
+
+/// Maps each header cell to the entity's column index (-1 for an extra column).
+struct Header {
+  std::vector<int> slots;
+  std::vector<std::string> names;
+  std::uint32_t present = 0;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && fields::is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && fields::is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+template <class T>
+Header read_header(const Entity<T>& entity, const std::vector<std::string_view>& cells, std::string_view file,
+                   std::vector<std::string>& errors) {
+  Header h;
+  h.slots.reserve(cells.size());
+  h.names.reserve(cells.size());
+  for (std::string_view raw : cells) {
+    std::string_view name = trim(raw);
+    int slot = entity.find(name);
+    if (slot >= 0) {
+      std::uint32_t bit = 1u << slot;
+      if (h.present & bit) {
+        errors.push_back(fields::column_error(file, 1, name, "appears twice in the header; keep one"));
+        slot = -1;  // the first one is used
+      }
+      h.present |= bit;
+    }
+    h.slots.push_back(slot);
+    h.names.emplace_back(name);
+  }
+  for (std::size_t i = 0; i < entity.columns.size(); ++i) {
+    const auto& column = entity.columns[i];
+    if (!column.required || (h.present & (1u << i))) continue;
+    std::string what = "required column missing";
+    for (const auto& name : h.names)
+      if (same_ignoring_case(name, column.name)) what += " (the header has '" + name + "'; column names are lower case)";
+    errors.push_back(fields::column_error(file, 1, column.name, what));
+  }
+  return h;
+}
+
+/// Reads one entity's file into `data`; every problem goes to `errors`.
+template <class T>
+void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
+                      std::vector<std::string>& errors) {
+  std::string_view file = data.intern_file(path.string());
+  FileBuffer buffer;
+  std::string why;
+  if (!read_whole_file(path, buffer, why)) {
+    errors.push_back(std::string(file) + ": cannot read the file: " + why);
+    return;
+  }
+  char* begin = buffer.data.get();
+  char* end = begin + buffer.size;
+  CsvReader reader(begin, end, file, errors);
+
+  std::vector<std::string_view> cells;
+  bool ok = true;
+  if (!reader.next(cells, ok)) {
+    errors.push_back(fields::located(file, 1, "the file is empty; it needs a header row naming the columns"));
+    return;
+  }
+  if (!ok) return;
+  const Header header = read_header(entity, cells, file, errors);
+  const std::size_t width = header.slots.size();
+  // Missing required columns were reported once, at the header.
+  const std::uint32_t required = entity.required_mask() & header.present;
+
+  std::vector<T>& records = data.*entity.records;
+  records.reserve(records.size() + static_cast<std::size_t>(std::count(begin, end, '\n')) + 1);
+  cells.reserve(width);
+
+  while (reader.next(cells, ok)) {
+    if (!ok) continue;
+    const std::uint32_t line = reader.line();
+    if (cells.size() != width) {
+      errors.push_back(fields::located(file, line,
+                                       "row has " + std::to_string(cells.size()) + " cells, the header has " +
+                                           std::to_string(width)));
+      continue;
+    }
+    T& record = records.emplace_back();
+    record.source = Source{file, line};
+    std::uint32_t seen = 0;
+    for (std::size_t i = 0; i < width; ++i) {
+      std::string_view value = cells[i];
+      if (value.empty()) continue;  // absent
+      int slot = header.slots[i];
+      if (slot < 0) {
+        record.extra.values.emplace_back(header.names[i], value);
+        continue;
+      }
+      seen |= 1u << slot;
+      const auto& column = entity.columns[static_cast<std::size_t>(slot)];
+      if (!column.set(record, value, why)) errors.push_back(fields::column_error(file, line, column.name, why));
+    }
+    if ((seen & required) != required) fields::check_required(entity, required, seen, file, line, errors);
+  }
+}
+
+}  // namespace
+
+BookData read_csv_directory(const std::filesystem::path& dir) {
+  BookData data;
+  std::vector<std::string> errors;
+  fields::for_each_entity([&](const auto& entity) {
+    fs::path path = dir / (std::string(entity.name) + ".csv");
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      if (entity.name == fields::kInvoices.name || entity.name == fields::kLines.name)
+        errors.push_back(path.string() + ": file not found; a book needs invoices.csv and invoice_lines.csv");
+      return;
+    }
+    read_entity_file(entity, path, data, errors);
+  });
+  if (!errors.empty()) throw BookError(std::move(errors));
+  return data;
+}
+
+}  // namespace billcheck

@@ -1,0 +1,136 @@
+#include "plugin_loader.hpp"
+
+#include "log.hpp"
+
+#include <billcheck/plugin.hpp>
+
+#include <boost/dll/shared_library.hpp>
+
+
+#include <algorithm>
+#include <mutex>
+
+namespace billcheck {
+namespace detail {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Libraries stay loaded for the life of the process: rule objects and
+// factories point into them, and unloading buys nothing in a checker.
+void keep_forever(boost::dll::shared_library lib) {
+  static std::mutex mutex;
+  static auto* libraries = new std::vector<boost::dll::shared_library>();
+  std::lock_guard lock(mutex);
+  libraries->push_back(std::move(lib));
+}
+
+// Collects a plugin's registrations, checking each rule's info.
+class CollectingRegistry final : public Registry {
+ public:
+  CollectingRegistry(std::string plugin, Log& log) : plugin_(std::move(plugin)), log_(log) {}
+
+  void add_rule(RuleInfo info, RuleFactory factory) override {
+    std::string problem;
+    if (info.id.rfind(plugin_ + ".", 0) != 0)
+      problem = "its id does not start with the plugin name '" + plugin_ + ".'";
+    else if (!is_category(info.category))
+      problem = "its category '" + info.category + "' is not one of the contract's categories";
+    else if (!factory)
+      problem = "it has no factory";
+    for (const auto& r : rules_)
+      if (r.info.id == info.id) problem = "its id is registered twice";
+    if (!problem.empty()) {
+      log_.error("plugin '" + plugin_ + "': rule '" + info.id + "' skipped: " + problem);
+      return;
+    }
+    rules_.push_back({std::move(info), std::move(factory)});
+  }
+  Log& log() override { return log_; }
+
+  std::vector<RegisteredRule> take() { return std::move(rules_); }
+
+ private:
+  std::string plugin_;
+  Log& log_;
+  std::vector<RegisteredRule> rules_;
+};
+
+std::string version_text(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+}  // namespace
+
+std::vector<fs::path> plugin_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".so" && !entry.is_directory()) out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+LoadedPlugin load_plugin(const fs::path& path, Log& log) {
+  LoadedPlugin result;
+  PluginRecord& rec = result.record;
+  rec.path = path;
+  rec.name = path.stem().string();
+
+  boost::dll::shared_library lib;
+  try {
+    lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    rec.error = "cannot be loaded as a shared library: " + std::string(e.what());
+    return result;
+  }
+  if (!lib.has("billcheck_plugin_descriptor")) {
+    rec.error = "is not a billcheck plugin: it has no billcheck_plugin_descriptor (declare one with BILLCHECK_PLUGIN)";
+    return result;
+  }
+  const auto& desc = lib.get<const PluginDescriptor>("billcheck_plugin_descriptor");
+  // The first three fields are fixed forever, so they are safe to read first.
+  rec.abi_major = desc.abi_major;
+  rec.abi_minor = desc.abi_minor;
+  const std::string host_abi = version_text(BILLCHECK_ABI_MAJOR, BILLCHECK_ABI_MINOR);
+  if (desc.abi_major != BILLCHECK_ABI_MAJOR || desc.abi_minor > BILLCHECK_ABI_MINOR) {
+    rec.error = "was built for billcheck plugin ABI " + version_text(desc.abi_major, desc.abi_minor) +
+                ", but this host speaks ABI " + host_abi + " (SDK " BILLCHECK_SDK_VERSION
+                "); rebuild the plugin against this SDK";
+    return result;
+  }
+  if (desc.size < sizeof(PluginDescriptor)) {
+    rec.error = "has a descriptor of " + std::to_string(desc.size) + " bytes, smaller than ABI " + host_abi +
+                " requires; rebuild the plugin against this SDK";
+    return result;
+  }
+  rec.name = desc.name ? desc.name : rec.name;
+  rec.version = desc.version ? desc.version : "";
+  rec.sdk_version = desc.sdk_version ? desc.sdk_version : "";
+  rec.compiler = desc.compiler ? desc.compiler : "";
+  if (!lib.has("billcheck_register_rules")) {
+    rec.error = "has a descriptor but no registration function (declare it with BILLCHECK_PLUGIN)";
+    return result;
+  }
+  PluginLog plugin_log("[" + rec.name + "] ");
+  CollectingRegistry registry(rec.name, plugin_log);
+  try {
+    auto& register_rules = lib.get_alias<RegisterRules>("billcheck_register_rules");
+    register_rules(registry);
+  } catch (const std::exception& e) {
+    rec.error = "failed while registering its rules: " + std::string(e.what());
+    return result;
+  } catch (...) {
+    rec.error = "failed while registering its rules (unknown exception)";
+    return result;
+  }
+  result.rules = registry.take();
+  for (const auto& r : result.rules) rec.rules.push_back(r.info.id);
+  rec.loaded = true;
+  keep_forever(std::move(lib));
+  log.debug("loaded plugin '" + rec.name + "' " + rec.version + " from " + path.string());
+  return result;
+}
+
+}  // namespace detail
+}  // namespace billcheck

@@ -1,0 +1,30 @@
+// Loading native rule plugins with Boost.DLL: descriptor first, then rules.
+#pragma once
+
+#include <billcheck/engine.hpp>
+
+#include <filesystem>
+#include <vector>
+
+namespace billcheck::detail {
+
+struct RegisteredRule {
+  RuleInfo info;
+  RuleFactory factory;
+};
+
+struct LoadedPlugin {
+  PluginRecord record;  // record.loaded false = refused; record.error says why
+  std::vector<RegisteredRule> rules;
+};
+
+/// The plugin files (`*.so`) in `dir`, sorted by name.
+std::vector<std::filesystem::path> plugin_files(const std::filesystem::path& dir);
+
+/// Opens `path`, checks its descriptor against this host's ABI, then calls its
+/// registration function. Never throws: a refused or broken plugin comes back
+/// with loaded == false and the reason. The library stays loaded for the life
+/// of the process.
+LoadedPlugin load_plugin(const std::filesystem::path& path, Log& log);
+
+}  // namespace billcheck::detail

@@ -1,0 +1,74 @@
+#include <billcheck/report.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace billcheck {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json finding_json(const Finding& f) {
+  Json j;
+  j["rule"] = f.rule;
+  j["severity"] = std::string(to_string(f.severity));
+  j["category"] = f.category;
+  j["message"] = f.message;
+  for (auto [key, value] : {std::pair{"client", &f.client}, {"engagement", &f.engagement}, {"invoice", &f.invoice},
+                            {"line", &f.line}, {"payment", &f.payment}, {"credit_note", &f.credit_note},
+                            {"time_entry", &f.time_entry}})
+    if (!value->empty()) j[key] = *value;
+  if (f.amount_at_stake)
+    j["amount_at_stake"] = f.currency.empty() ? f.amount_at_stake->to_string()
+                                              : format_amount(*f.amount_at_stake, f.currency);
+  if (!f.currency.empty()) j["currency"] = f.currency;
+  Json evidence = Json::object();
+  for (const auto& [name, value] : f.evidence) evidence[name] = value;
+  j["evidence"] = std::move(evidence);
+  if (f.fix) j["fix"] = {{"field", f.fix->field}, {"current", f.fix->current}, {"suggested", f.fix->suggested}};
+  j["fingerprint"] = f.fingerprint;
+  if (!f.file.empty()) j["location"] = f.file + ":" + std::to_string(f.source_line);
+  return j;
+}
+
+}  // namespace
+
+std::string finding_to_json(const Finding& finding) { return finding_json(finding).dump(); }
+
+void write_json(std::ostream& out, const Report& report) {
+  Json root;
+  root["schema"] = 1;
+  Json findings = Json::array();
+  for (const auto& f : report.findings) findings.push_back(finding_json(f));
+  root["findings"] = std::move(findings);
+  Json waived = Json::array();
+  for (const auto& w : report.waived) {
+    Json j = finding_json(w.finding);
+    j["waiver"] = {{"reason", w.waiver.reason}, {"approved_by", w.waiver.approved_by}};
+    if (w.waiver.expires) j["waiver"]["expires"] = w.waiver.expires->to_string();
+    waived.push_back(std::move(j));
+  }
+  root["waived"] = std::move(waived);
+
+  const Summary& s = report.summary;
+  Json summary;
+  summary["invoices"] = s.invoices;
+  summary["lines"] = s.lines;
+  summary["findings"] = report.findings.size();
+  Json by_severity = Json::object();
+  for (Severity sev : {Severity::error, Severity::warning, Severity::info}) {
+    auto it = s.by_severity.find(sev);
+    by_severity[std::string(to_string(sev))] = it == s.by_severity.end() ? 0 : it->second;
+  }
+  summary["by_severity"] = std::move(by_severity);
+  Json by_category = Json::object();
+  for (const auto& [cat, n] : s.by_category) by_category[cat] = n;
+  summary["by_category"] = std::move(by_category);
+  Json at_stake = Json::object();
+  for (const auto& [currency, amount] : s.at_stake) at_stake[currency] = format_amount(amount, currency);
+  summary["amount_at_stake"] = std::move(at_stake);
+  summary["waived"] = s.waived;
+  root["summary"] = std::move(summary);
+  out << root.dump(2) << '\n';
+}
+
+}  // namespace billcheck

@@ -1,0 +1,105 @@
+#include <billcheck/report.hpp>
+
+namespace billcheck {
+namespace {
+
+struct Painter {
+  bool on;
+  std::string operator()(std::string_view code, std::string_view text) const {
+    if (!on) return std::string(text);
+    return "\033[" + std::string(code) + "m" + std::string(text) + "\033[0m";
+  }
+  std::string severity(Severity s) const {
+    switch (s) {
+      case Severity::error: return (*this)("1;31", "error");
+      case Severity::warning: return (*this)("1;33", "warning");
+      case Severity::info: return (*this)("1;36", "info");
+    }
+    return "";
+  }
+};
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+void write_finding(std::ostream& out, const Finding& f, const Painter& paint, std::string_view indent) {
+  out << indent;
+  if (!f.file.empty()) out << paint("1", f.file + ":" + std::to_string(f.source_line) + ":") << ' ';
+  out << paint.severity(f.severity) << ": " << f.message << ' ' << paint("2", "[" + f.rule + "]") << '\n';
+  std::string details;
+  for (const auto& [name, value] : f.evidence) details += (details.empty() ? "" : ", ") + name + " " + value;
+  if (f.amount_at_stake) {
+    details += (details.empty() ? "" : "; ") + std::string("at stake ") +
+               (f.currency.empty() ? f.amount_at_stake->to_string()
+                                   : f.currency + " " + format_amount(*f.amount_at_stake, f.currency));
+  }
+  if (!details.empty()) out << indent << "    " << details << '\n';
+  if (f.fix) out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now " << f.fix->current << ")\n";
+}
+
+}  // namespace
+
+void write_text(std::ostream& out, const Report& report, const Book& book, const TextStyle& style) {
+  Painter paint{style.color};
+  const std::string* client = nullptr;
+  const std::string* invoice = nullptr;
+  for (const auto& f : report.findings) {
+    if (!client || *client != f.client) {
+      client = &f.client;
+      invoice = nullptr;
+      out << '\n';
+      if (f.client.empty()) {
+        out << paint("1", "Book") << '\n';
+      } else {
+        const Client* c = book.client(f.client);
+        out << paint("1", "Client " + f.client) << (c && !c->name.empty() ? " (" + c->name + ")" : "") << '\n';
+      }
+    }
+    if (!f.invoice.empty() && (!invoice || *invoice != f.invoice)) {
+      invoice = &f.invoice;
+      out << "  " << paint("1", "Invoice " + f.invoice);
+      if (const Invoice* inv = book.invoice(f.invoice))
+        out << " (issued " << inv->issue_date.to_string() << ", total " << inv->currency << ' '
+            << format_amount(inv->total, inv->currency) << ')';
+      out << '\n';
+    }
+    write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ");
+  }
+  if (!report.waived.empty()) {
+    out << '\n' << paint("1", "Waived") << " (accepted in the config; not counted below)\n";
+    for (const auto& w : report.waived) {
+      write_finding(out, w.finding, paint, "  ");
+      out << "      waived: " << w.waiver.reason;
+      if (!w.waiver.approved_by.empty()) out << " (approved by " << w.waiver.approved_by << ")";
+      if (w.waiver.expires) out << ", until " << w.waiver.expires->to_string();
+      out << '\n';
+    }
+  }
+
+  const Summary& s = report.summary;
+  auto count = [&](Severity sev) {
+    auto it = s.by_severity.find(sev);
+    return it == s.by_severity.end() ? std::size_t{0} : it->second;
+  };
+  out << '\n' << paint("1", "Summary") << ": " << plural(s.invoices, "invoice") << ", " << plural(s.lines, "line")
+      << " checked; " << plural(count(Severity::error), "error") << ", " << plural(count(Severity::warning), "warning")
+      << ", " << count(Severity::info) << " info";
+  if (s.waived) out << ", " << s.waived << " waived";
+  out << '\n';
+  if (!s.by_category.empty()) {
+    out << "  by category:";
+    bool first = true;
+    for (const auto& [cat, n] : s.by_category) {
+      out << (first ? " " : ", ") << cat << ' ' << n;
+      first = false;
+    }
+    out << '\n';
+  }
+  for (const auto& [currency, amount] : s.at_stake)
+    out << "  at stake: " << currency << ' ' << format_amount(amount, currency)
+        << (amount.is_negative() ? " (net under-billed)" : amount.is_zero() ? "" : " (net over-billed)") << '\n';
+  if (report.findings.empty()) out << "  No billing errors found.\n";
+}
+
+}  // namespace billcheck

@@ -1,0 +1,77 @@
+#include <billcheck/report.hpp>
+
+#include <sstream>
+
+namespace billcheck {
+namespace {
+
+// Wraps `text` at `width` columns, each line starting with `indent`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+  std::string out, line;
+  std::istringstream words{std::string(text)};
+  for (std::string word; words >> word;) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += std::string(indent) + line + '\n';
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += std::string(indent) + line + '\n';
+  return out;
+}
+
+std::string example_config(const RuleInfo& info) {
+  std::string out = "rules:\n  " + info.id + ":\n    severity: " + std::string(to_string(info.severity)) + "\n";
+  if (!info.options.empty()) {
+    out += "    options:\n";
+    for (const auto& o : info.options) out += "      " + o.name + ": " + (o.default_text.empty() ? "\"\"" : o.default_text) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string explain_rule(const RuleInfo& info) {
+  std::string out = info.id + ": " + info.title + "\n";
+  out += "  category: " + info.category + "   severity: " + std::string(to_string(info.severity)) +
+         "   checks each: " + std::string(to_string(info.scope)) + "   from: " + info.origin + "\n\n";
+  out += wrap(info.description, 76, "  ");
+  out += "\n";
+  if (info.options.empty()) {
+    out += "  Options: none.\n";
+  } else {
+    out += "  Options:\n";
+    for (const auto& o : info.options) {
+      out += "    " + o.name + " (" + std::string(to_string(o.type)) + ", default " +
+             (o.default_text.empty() ? "empty" : o.default_text) + ")\n";
+      out += wrap(o.description, 70, "        ");
+    }
+  }
+  out += "\n  In billcheck.yaml (the values shown are the defaults; `" + info.id + ": off` disables it):\n";
+  std::istringstream lines(example_config(info));
+  for (std::string line; std::getline(lines, line);) out += "    " + line + "\n";
+  return out;
+}
+
+std::string rule_markdown(const RuleInfo& info) {
+  std::string out = "# " + info.id + "\n\n";
+  out += "**" + info.title + "**\n\n";
+  out += "| category | default severity | checks each | from |\n|---|---|---|---|\n";
+  out += "| " + info.category + " | " + std::string(to_string(info.severity)) + " | " + std::string(to_string(info.scope)) +
+         " | " + info.origin + " |\n\n";
+  out += info.description + "\n\n## Options\n\n";
+  if (info.options.empty()) {
+    out += "None.\n\n";
+  } else {
+    out += "| option | type | default | description |\n|---|---|---|---|\n";
+    for (const auto& o : info.options)
+      out += "| `" + o.name + "` | " + std::string(to_string(o.type)) + " | `" + o.default_text + "` | " + o.description + " |\n";
+    out += "\n";
+  }
+  out += "## Configuration\n\n```yaml\n" + example_config(info) + "```\n\n";
+  out += "Turn it off with `" + info.id + ": off` under `rules:`, or for one client under `clients: {ID: {rules: ...}}`.\n";
+  out += "This page is generated from the rule's own description: `billcheck rules --markdown docs/rules`.\n";
+  return out;
+}
+
+}  // namespace billcheck

@@ -1,0 +1,118 @@
+// The billing book: every record of one export, immutable once built, with the
+// indexes rules need so that no rule scans the whole book per record.
+#pragma once
+
+#include <billcheck/entities.hpp>
+#include <billcheck/export.hpp>
+
+#include <deque>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace billcheck {
+
+/// A book that could not be loaded; `messages` lists every problem, each as
+/// `file:line: column 'name': what is wrong`.
+class BILLCHECK_SDK_API BookError : public std::runtime_error {
+ public:
+  explicit BookError(std::vector<std::string> messages);
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+/// The raw records a loader fills in, before indexing.
+struct BILLCHECK_SDK_API BookData {
+  std::vector<Client> clients;
+  std::vector<Timekeeper> timekeepers;
+  std::vector<Engagement> engagements;
+  std::vector<Rate> rates;
+  std::vector<TimeEntry> time_entries;
+  std::vector<Invoice> invoices;
+  std::vector<InvoiceLine> lines;
+  std::vector<Payment> payments;
+  std::vector<CreditNote> credit_notes;
+  /// Owns the file names that each record's Source points into.
+  std::deque<std::string> files;
+
+  /// Keeps `name` alive for the Book's lifetime; returns a view for Source::file.
+  std::string_view intern_file(std::string name);
+};
+
+/// Read-only after construction; safe to share between threads.
+class BILLCHECK_SDK_API Book {
+ public:
+  /// Indexes `data`. Throws BookError when a line names an invoice that is not
+  /// in the book (the one inconsistency the contract makes a load failure).
+  explicit Book(BookData data);
+  Book(Book&&) noexcept;
+  Book& operator=(Book&&) noexcept;
+  ~Book();
+  Book(const Book&) = delete;
+  Book& operator=(const Book&) = delete;
+
+  std::span<const Client> clients() const { return d_.clients; }
+  std::span<const Timekeeper> timekeepers() const { return d_.timekeepers; }
+  std::span<const Engagement> engagements() const { return d_.engagements; }
+  std::span<const Rate> rates() const { return d_.rates; }
+  std::span<const TimeEntry> time_entries() const { return d_.time_entries; }
+  /// In file order.
+  std::span<const Invoice> invoices() const { return d_.invoices; }
+  /// Grouped by invoice (in invoice order), in file order within an invoice.
+  std::span<const InvoiceLine> lines() const { return d_.lines; }
+  std::span<const Payment> payments() const { return d_.payments; }
+  std::span<const CreditNote> credit_notes() const { return d_.credit_notes; }
+
+  // Look-ups by id: nullptr when absent; the first record when an id repeats.
+  const Client* client(std::string_view id) const;
+  const Timekeeper* timekeeper(std::string_view id) const;
+  const Engagement* engagement(std::string_view id) const;
+  const Invoice* invoice(std::string_view id) const;
+  const TimeEntry* time_entry(std::string_view id) const;
+  const Payment* payment(std::string_view id) const;
+
+  /// Every invoice carrying this number (more than one is a duplicate number).
+  std::span<const Invoice* const> invoices_numbered(std::string_view id) const;
+  /// A client's invoices by issue date, then file order.
+  std::span<const Invoice* const> invoices_of_client(std::string_view client_id) const;
+  /// An engagement's invoices by issue date, then file order.
+  std::span<const Invoice* const> invoices_of_engagement(std::string_view engagement_id) const;
+
+  std::span<const InvoiceLine> lines_of(const Invoice& invoice) const;
+  /// The invoice a line belongs to (always present in a built Book).
+  const Invoice& invoice_of(const InvoiceLine& line) const;
+
+  /// The agreed rate row: the engagement's row for this timekeeper effective on
+  /// `date`, else its row for the timekeeper's role; nullptr when none applies.
+  const Rate* agreed_rate(std::string_view engagement_id, std::string_view timekeeper_id,
+                          std::string_view role, Date date) const;
+  /// The agreed rate for a fee line, using its invoice's engagement, the line's
+  /// timekeeper (and role) and the line's date (or the invoice's issue date).
+  const Rate* agreed_rate(const InvoiceLine& line) const;
+  /// Whether the engagement has any rate card row.
+  bool has_rate_card(std::string_view engagement_id) const;
+
+  /// Time entries of a timekeeper on a day, in file order.
+  std::span<const TimeEntry* const> time_entries_on(std::string_view timekeeper_id, Date date) const;
+
+  std::span<const Payment* const> payments_of_invoice(std::string_view invoice_id) const;
+  std::span<const Payment* const> payments_of_client(std::string_view client_id) const;
+  std::span<const CreditNote* const> credit_notes_of_invoice(std::string_view invoice_id) const;
+  std::span<const CreditNote* const> credit_notes_of_client(std::string_view client_id) const;
+
+  /// The client id a record belongs to (through its invoice for lines).
+  std::string_view client_id_of(const InvoiceLine& line) const { return invoice_of(line).client_id; }
+
+ private:
+  struct Index;
+  BookData d_;
+  std::unique_ptr<Index> ix_;
+};
+
+}  // namespace billcheck

@@ -1,0 +1,99 @@
+// Exact decimal numbers for money, rates, quantities and percentages.
+#pragma once
+
+#include <billcheck/export.hpp>
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace billcheck {
+
+/// Thrown when a result does not fit in a Decimal; never wraps silently.
+class BILLCHECK_SDK_API DecimalOverflow : public std::overflow_error {
+ public:
+  using std::overflow_error::overflow_error;
+};
+
+enum class Rounding { half_even, half_up };
+
+/// A fixed-point decimal: an int64 count of millionths. Arithmetic uses 128-bit
+/// intermediates; a product or quotient with more than 6 decimals is rounded
+/// half-even to 6, which never happens for quantity x rate in practice.
+class BILLCHECK_SDK_API Decimal {
+ public:
+  static constexpr int kPlaces = 6;
+  static constexpr std::int64_t kScale = 1'000'000;
+
+  constexpr Decimal() = default;
+  constexpr Decimal(int whole) : raw_(static_cast<std::int64_t>(whole) * kScale) {}  // NOLINT: implicit by design
+
+  /// Whole number, with overflow detection.
+  static Decimal from_int(std::int64_t whole);
+  static constexpr Decimal from_raw(std::int64_t raw) {
+    Decimal d;
+    d.raw_ = raw;
+    return d;
+  }
+  /// Parses `-12.3400`, `7`, `1250.` exactly; nullopt for anything else,
+  /// including more than 6 significant decimals or a value out of range.
+  static std::optional<Decimal> parse(std::string_view text);
+  /// Like parse, but says what is wrong: empty string when `out` was set.
+  static std::string parse_error(std::string_view text, Decimal& out);
+
+  constexpr std::int64_t raw() const { return raw_; }
+  constexpr bool is_zero() const { return raw_ == 0; }
+  constexpr bool is_negative() const { return raw_ < 0; }
+
+  /// Shortest exact text: `1200`, `0.5`, `-3.125`.
+  std::string to_string() const;
+  /// Text with at least `min_places` decimals: to_string(2) of 1200 is `1200.00`.
+  std::string to_string(int min_places) const;
+
+  /// Rounds to `places` decimals (0..6).
+  Decimal round(int places, Rounding mode = Rounding::half_even) const;
+  /// Number of decimals needed to write the value exactly (0..6).
+  int places_used() const;
+  Decimal abs() const;
+  /// Integer part toward zero.
+  std::int64_t whole() const { return raw_ / kScale; }
+
+  BILLCHECK_SDK_API friend Decimal operator+(Decimal a, Decimal b);
+  BILLCHECK_SDK_API friend Decimal operator-(Decimal a, Decimal b);
+  BILLCHECK_SDK_API friend Decimal operator*(Decimal a, Decimal b);
+  /// Throws std::domain_error on division by zero.
+  BILLCHECK_SDK_API friend Decimal operator/(Decimal a, Decimal b);
+  Decimal operator-() const;
+  Decimal& operator+=(Decimal b) { return *this = *this + b; }
+  Decimal& operator-=(Decimal b) { return *this = *this - b; }
+
+  friend constexpr bool operator==(Decimal a, Decimal b) = default;
+  friend constexpr std::strong_ordering operator<=>(Decimal a, Decimal b) { return a.raw_ <=> b.raw_; }
+
+ private:
+  std::int64_t raw_ = 0;
+};
+
+/// ISO 4217 minor units: JPY 0, USD 2, KWD 3; unknown codes 2.
+BILLCHECK_SDK_API int minor_units(std::string_view currency);
+
+/// An amount in a currency.
+struct BILLCHECK_SDK_API Money {
+  Decimal amount;
+  std::string currency;
+
+  int minor_units() const { return billcheck::minor_units(currency); }
+  /// The amount rounded half-even to the currency's minor units.
+  Money rounded(Rounding mode = Rounding::half_even) const;
+  /// `USD 1200.00`.
+  std::string to_string() const;
+};
+
+/// `1200.00` for USD: the amount with exactly the currency's decimals (or more
+/// if the value needs them, so nothing is hidden).
+BILLCHECK_SDK_API std::string format_amount(Decimal amount, std::string_view currency);
+
+}  // namespace billcheck

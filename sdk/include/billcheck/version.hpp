@@ -1,0 +1,6 @@
+// The SDK's version and plugin ABI version.
+#pragma once
+
+#define BILLCHECK_SDK_VERSION "0.1.0"
+#define BILLCHECK_ABI_MAJOR 1
+#define BILLCHECK_ABI_MINOR 0

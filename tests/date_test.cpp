@@ -1,0 +1,104 @@
+// Civil dates as billing records carry them: ISO and LEDES text, weekdays, day counts.
+#include <billcheck/date.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string_view>
+
+namespace billcheck {
+namespace {
+
+Date iso(std::string_view text) { return Date::parse_iso(text).value(); }
+
+TEST(DateParseIso, ReadsValidDates) {
+  const Date d = iso("2026-01-31");
+  EXPECT_EQ(d.year(), 2026);
+  EXPECT_EQ(d.month(), 1u);
+  EXPECT_EQ(d.day(), 31u);
+  EXPECT_TRUE(Date::parse_iso("2026-12-31"));
+  EXPECT_TRUE(Date::parse_iso("1999-01-01"));
+}
+
+TEST(DateParseIso, KnowsLeapYears) {
+  EXPECT_FALSE(Date::parse_iso("2026-02-29"));
+  EXPECT_TRUE(Date::parse_iso("2024-02-29"));
+  EXPECT_TRUE(Date::parse_iso("2000-02-29"));
+  EXPECT_FALSE(Date::parse_iso("1900-02-29"));
+}
+
+TEST(DateParseIso, RejectsDaysThatDoNotExist) {
+  for (std::string_view text : {"2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "2026-01-32"})
+    EXPECT_FALSE(Date::parse_iso(text)) << text;
+}
+
+TEST(DateParseIso, RejectsOtherShapes) {
+  for (std::string_view text : {"", "2026-1-31", "2026-01-1", "2026-01-031", "26-01-31", "20260131", "2026/01/31",
+                                "2026-01-3a", " 2026-01-31", "2026-01-31 ", "31.01.2026", "2026-01-31T00:00"})
+    EXPECT_FALSE(Date::parse_iso(text)) << "'" << text << "'";
+}
+
+TEST(DateParseCompact, ReadsLedesDates) {
+  EXPECT_EQ(Date::parse_compact("20260131"), iso("2026-01-31"));
+  EXPECT_EQ(Date::parse_compact("20240229"), iso("2024-02-29"));
+  EXPECT_FALSE(Date::parse_compact("20260229"));
+  EXPECT_FALSE(Date::parse_compact("2026-01-31"));
+  EXPECT_FALSE(Date::parse_compact("2026013"));
+  EXPECT_FALSE(Date::parse_compact("202601310"));
+  EXPECT_FALSE(Date::parse_compact("2026013a"));
+  EXPECT_FALSE(Date::parse_compact(""));
+}
+
+TEST(DateFromYmd, ChecksTheDay) {
+  EXPECT_EQ(Date::from_ymd(2026, 3, 1), iso("2026-03-01"));
+  EXPECT_FALSE(Date::from_ymd(2026, 2, 29));
+  EXPECT_FALSE(Date::from_ymd(2026, 13, 1));
+}
+
+TEST(DateToString, WritesIsoAndCompactText) {
+  EXPECT_EQ(iso("2026-01-05").to_string(), "2026-01-05");
+  EXPECT_EQ(iso("2026-01-05").to_compact_string(), "20260105");
+  EXPECT_EQ(iso("0999-12-31").to_string(), "0999-12-31");
+  EXPECT_EQ(Date().to_string(), "1970-01-01");
+  EXPECT_EQ(Date::parse_compact("20241231")->to_string(), "2024-12-31");
+}
+
+TEST(DateWeekday, NamesTheDay) {
+  EXPECT_EQ(iso("2026-01-01").weekday_name(), "Thu");
+  EXPECT_EQ(iso("2026-01-01").weekday_index(), 3u);
+  EXPECT_EQ(iso("2026-02-01").weekday_name(), "Sun");
+  EXPECT_EQ(iso("2026-02-01").weekday_index(), 6u);
+  EXPECT_EQ(iso("2026-02-02").weekday_name(), "Mon");
+  EXPECT_EQ(iso("2026-02-02").weekday_index(), 0u);
+  EXPECT_EQ(iso("2024-02-29").weekday_name(), "Thu");
+  EXPECT_EQ(iso("2026-12-25").weekday_name(), "Fri");
+  EXPECT_EQ(iso("2026-01-03").weekday_name(), "Sat");
+}
+
+TEST(DatePlusDays, CrossesMonthsAndYears) {
+  EXPECT_EQ(iso("2026-01-31").plus_days(1), iso("2026-02-01"));
+  EXPECT_EQ(iso("2025-12-31").plus_days(1), iso("2026-01-01"));
+  EXPECT_EQ(iso("2026-01-01").plus_days(-1), iso("2025-12-31"));
+  EXPECT_EQ(iso("2024-02-28").plus_days(1), iso("2024-02-29"));
+  EXPECT_EQ(iso("2026-02-28").plus_days(1), iso("2026-03-01"));
+  EXPECT_EQ(iso("2026-01-15").plus_days(30), iso("2026-02-14"));
+  EXPECT_EQ(iso("2024-01-01").plus_days(365), iso("2024-12-31"));
+  EXPECT_EQ(iso("2026-03-10").plus_days(0), iso("2026-03-10"));
+}
+
+TEST(DateDaysBetween, IsSignedAndCountsLeapDays) {
+  EXPECT_EQ(Date::days_between(iso("2026-01-01"), iso("2026-01-31")), 30);
+  EXPECT_EQ(Date::days_between(iso("2026-01-31"), iso("2026-01-01")), -30);
+  EXPECT_EQ(Date::days_between(iso("2026-02-01"), iso("2026-03-01")), 28);
+  EXPECT_EQ(Date::days_between(iso("2024-01-01"), iso("2025-01-01")), 366);
+  EXPECT_EQ(Date::days_between(iso("2026-05-05"), iso("2026-05-05")), 0);
+}
+
+TEST(DateCompare, OrdersByDay) {
+  EXPECT_LT(iso("2025-12-31"), iso("2026-01-01"));
+  EXPECT_GT(iso("2026-02-01"), iso("2026-01-31"));
+  EXPECT_EQ(iso("2026-01-01"), Date::parse_compact("20260101"));
+  EXPECT_NE(iso("2026-01-01"), iso("2026-01-02"));
+}
+
+}  // namespace
+}  // namespace billcheck

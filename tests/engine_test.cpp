@@ -1,0 +1,247 @@
+// The engine: plugin loading (good, other ABI, throwing, not a plugin), config
+// checks against the loaded rules, determinism, waivers and per-client settings.
+#include "test_support.hpp"
+
+#include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace billcheck {
+namespace {
+
+using ::testing::HasSubstr;
+using test::data_dir;
+using test::test_plugin_dir;
+
+Config config_with(std::initializer_list<std::filesystem::path> dirs, const std::string& yaml = "") {
+  Config c = yaml.empty() ? Config{} : parse_config(yaml, "billcheck.yaml");
+  for (const auto& d : dirs) c.plugin_search_paths.push_back(d);
+  return c;
+}
+
+Book engine_book() { return load_book(data_dir() / "engine" / "book"); }
+
+std::vector<std::string> rules_of(const Report& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings) out.push_back(f.rule + "@" + f.invoice + (f.line.empty() ? "" : "#" + f.line));
+  return out;
+}
+
+const PluginRecord* plugin_named(const Engine& e, const std::string& name) {
+  for (const auto& p : e.plugins())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+TEST(PluginLoading, GoodPluginIsLoadedAndItsRuleRuns) {
+  Engine engine(config_with({test_plugin_dir()}));
+  const PluginRecord* p = plugin_named(engine, "testgood");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->loaded) << p->error;
+  EXPECT_EQ(p->version, "1.2.3");
+  EXPECT_EQ(p->abi_major, 1u);
+  EXPECT_THAT(p->rules, ::testing::ElementsAre("testgood.marker"));
+  ASSERT_NE(engine.find_rule("testgood.marker"), nullptr);
+  Book book = engine_book();
+  Report r = engine.check(book);
+  std::vector<std::string> markers;
+  for (const auto& f : r.findings)
+    if (f.rule == "testgood.marker") markers.push_back(f.invoice + "#" + f.line);
+  EXPECT_THAT(markers, ::testing::ElementsAre("BOOM-2#1", "INV-1#1", "INV-3#1"));
+}
+
+TEST(PluginLoading, BundledPluginsLoadWithNoConfig) {
+  Engine engine;
+  const PluginRecord* p = plugin_named(engine, "arithmetic");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->loaded) << p->error;
+  EXPECT_NE(engine.find_rule("arithmetic.line-amount"), nullptr);
+}
+
+TEST(PluginLoading, PluginBuiltForAnotherAbiIsRefusedAndTheRestRun) {
+  Engine engine(config_with({test_plugin_dir() / "other-abi", test_plugin_dir()}));
+  const PluginRecord* bad = nullptr;
+  for (const auto& p : engine.plugins())
+    if (p.path.filename() == "other_abi_plugin.so") bad = &p;
+  ASSERT_NE(bad, nullptr);
+  EXPECT_FALSE(bad->loaded);
+  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.0, but this host speaks ABI 1.0"));
+  EXPECT_THAT(bad->error, HasSubstr("rebuild the plugin against this SDK"));
+  EXPECT_EQ(engine.find_rule("other-abi.marker"), nullptr);
+  EXPECT_NE(engine.find_rule("testgood.marker"), nullptr);
+  EXPECT_NE(engine.find_rule("arithmetic.line-amount"), nullptr);
+}
+
+TEST(PluginLoading, FileThatIsNotAPluginIsReportedAndSkipped) {
+  auto dir = test::temp_dir("notplugin");
+  test::write_file(dir / "notes.so", "this is not a shared library\n");
+  std::filesystem::copy_file("/bin/true", dir / "true.so");  // an ELF file, but no plugin
+  Engine engine(config_with({dir}));
+  int refused = 0;
+  for (const auto& p : engine.plugins()) {
+    if (p.path.parent_path() != dir) continue;
+    EXPECT_FALSE(p.loaded);
+    ++refused;
+    if (p.path.filename() == "notes.so") {
+      EXPECT_THAT(p.error, HasSubstr("cannot be loaded as a shared library"));
+    }
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_NE(engine.find_rule("arithmetic.line-amount"), nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PluginLoading, ThrowingRuleBecomesInternalFindingAndRunGoesOn) {
+  Engine engine(config_with({test_plugin_dir() / "throwing", test_plugin_dir()}));
+  Book book = engine_book();
+  Report r = engine.check(book);
+  EXPECT_TRUE(r.has_internal_errors());
+  std::vector<const Finding*> internal;
+  for (const auto& f : r.findings)
+    if (f.category == "internal") internal.push_back(&f);
+  ASSERT_EQ(internal.size(), 1u);
+  EXPECT_EQ(internal[0]->rule, "testthrow.explodes");
+  EXPECT_EQ(internal[0]->invoice, "BOOM-2");
+  EXPECT_THAT(internal[0]->message, HasSubstr("failed on invoice BOOM-2"));
+  EXPECT_THAT(internal[0]->message, HasSubstr("cannot handle invoice BOOM-2"));
+  for (const auto& f : r.findings) EXPECT_NE(f.message, "partial finding that must be discarded");
+  // The other rules still ran, on every invoice.
+  EXPECT_THAT(rules_of(r), ::testing::Contains("testgood.marker@BOOM-2#1"));
+}
+
+TEST(EngineConfig, UnknownRuleAndOptionAreLocatedErrors) {
+  try {
+    Engine engine(config_with({}, "rules:\n  arithmetic.nope: off\n  arithmetic.line-amount:\n    options: {tolerence: 1}\n"));
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.messages().size(), 2u);
+    EXPECT_THAT(e.messages()[0], HasSubstr("billcheck.yaml:2:3: unknown rule 'arithmetic.nope'"));
+    EXPECT_THAT(e.messages()[1], HasSubstr("billcheck.yaml:4:26: rule 'arithmetic.line-amount' has no option 'tolerence'"));
+  }
+}
+
+TEST(EngineConfig, WrongOptionTypeIsALocatedError) {
+  try {
+    Engine engine(config_with({test_plugin_dir()}, "rules:\n  arithmetic.line-amount: {options: {tolerance: lots}}\n"));
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.messages().size(), 1u);
+    EXPECT_THAT(e.messages()[0], HasSubstr("billcheck.yaml:2:49: rule 'arithmetic.line-amount' option 'tolerance': "
+                                           "expected a decimal number, got 'lots'"));
+  }
+}
+
+TEST(EngineConfig, UnknownTopLevelKeyAndBadSeverity) {
+  try {
+    parse_config("rulez: {}\nrules:\n  a.b: {severity: fatal}\n", "cfg.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.messages().size(), 2u);
+    EXPECT_THAT(e.messages()[0], HasSubstr("cfg.yaml:1:1: unknown key 'rulez' in the config"));
+    EXPECT_THAT(e.messages()[1], HasSubstr("cfg.yaml:3:19: severity 'fatal' is not one of error, warning, info"));
+  }
+}
+
+TEST(EngineConfig, YamlSyntaxErrorIsLocated) {
+  try {
+    parse_config("rules:\n  a.b: [unclosed\n", "cfg.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages()[0], HasSubstr("cfg.yaml:"));
+    EXPECT_THAT(e.messages()[0], HasSubstr("YAML syntax error"));
+  }
+}
+
+TEST(EngineConfig, SeverityOffAndPerClientSettings) {
+  Config c = config_with({test_plugin_dir()}, R"(
+rules:
+  testgood.marker: {severity: error}
+clients:
+  C2:
+    rules:
+      testgood.marker: off
+  C1:
+    rules:
+      testgood.marker: {options: {word: memo}}
+)");
+  Engine engine(std::move(c));
+  Book book = engine_book();
+  Report r = engine.check(book);
+  std::vector<std::string> markers;
+  for (const auto& f : r.findings)
+    if (f.rule == "testgood.marker") {
+      markers.push_back(f.invoice + "#" + f.line);
+      EXPECT_EQ(f.severity, Severity::error);
+    }
+  // C1 looks for "memo" instead of MARKER; C2 has the rule off.
+  EXPECT_THAT(markers, ::testing::ElementsAre("INV-1#1"));
+}
+
+TEST(EngineWaivers, WaivedFindingsAreReportedApartUntilTheyExpire) {
+  Config c = config_with({test_plugin_dir()}, R"(
+waivers:
+  - {rule: testgood.marker, invoice: INV-1, line: 1, reason: agreed with client, approved_by: J. Smith, expires: 2026-06-30}
+)");
+  Engine engine(std::move(c));
+  Book book = engine_book();
+  CheckOptions before;
+  before.today = Date::parse_iso("2026-06-30");
+  Report r = engine.check(book, before);
+  ASSERT_EQ(r.waived.size(), 1u);
+  EXPECT_EQ(r.waived[0].finding.invoice, "INV-1");
+  EXPECT_EQ(r.waived[0].waiver.reason, "agreed with client");
+  EXPECT_THAT(rules_of(r), ::testing::Not(::testing::Contains("testgood.marker@INV-1#1")));
+
+  CheckOptions after;
+  after.today = Date::parse_iso("2026-07-01");
+  Report expired = engine.check(book, after);
+  EXPECT_TRUE(expired.waived.empty());
+  EXPECT_THAT(rules_of(expired), ::testing::Contains("testgood.marker@INV-1#1"));
+}
+
+TEST(EngineDeterminism, SameFindingsAndFingerprintsForAnyNumberOfThreads) {
+  Engine engine(config_with({test_plugin_dir()}));
+  Book book = engine_book();
+  CheckOptions one, four;
+  one.jobs = 1;
+  four.jobs = 4;
+  Report a = engine.check(book, one), b = engine.check(book, four);
+  ASSERT_EQ(a.findings.size(), b.findings.size());
+  for (std::size_t i = 0; i < a.findings.size(); ++i) {
+    EXPECT_EQ(a.findings[i].fingerprint, b.findings[i].fingerprint);
+    EXPECT_EQ(a.findings[i].message, b.findings[i].message);
+  }
+}
+
+TEST(EngineApi, CheckInvoiceReportsOnlyThatInvoice) {
+  Engine engine(config_with({test_plugin_dir()}));
+  Book book = engine_book();
+  Report r = engine.check_invoice(book, "INV-3");
+  for (const auto& f : r.findings) EXPECT_TRUE(f.invoice == "INV-3" || f.invoice.empty()) << f.rule << " " << f.invoice;
+  EXPECT_THAT(rules_of(r), ::testing::Contains("testgood.marker@INV-3#1"));
+  EXPECT_THROW(engine.check_invoice(book, "NOPE"), std::invalid_argument);
+}
+
+TEST(EngineApi, AddRuleFromTheEmbeddingProgram) {
+  struct BigInvoice final : InvoiceRule {
+    static RuleInfo info() {
+      return {.id = "host.big", .title = "Big", .category = "credit", .severity = Severity::info, .description = "d"};
+    }
+    void check(const Invoice& inv, Context& ctx) const override {
+      if (inv.total > Decimal(250)) ctx.report(inv, "big invoice").at_stake(inv.total);
+    }
+  };
+  Engine engine;
+  RuleInfo info = BigInvoice::info();
+  info.scope = Scope::invoice;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<BigInvoice>(); });
+  Book book = engine_book();
+  Report r = engine.check(book);
+  EXPECT_THAT(rules_of(r), ::testing::Contains("host.big@INV-1"));
+  EXPECT_EQ(r.summary.at_stake.at("USD"), Decimal::parse("300").value());
+}
+
+}  // namespace
+}  // namespace billcheck

@@ -1,0 +1,40 @@
+// A minimal plugin for the loading tests: flags every line whose description
+// contains the configured word.
+#include <billcheck/sdk.hpp>
+
+#ifndef TEST_PLUGIN_NAME
+#define TEST_PLUGIN_NAME "testgood"
+#endif
+
+namespace {
+
+class MarkerRule final : public billcheck::LineRule {
+ public:
+  explicit MarkerRule(const billcheck::Options& options) : word_(options.string("word")) {}
+
+  static billcheck::RuleInfo info() {
+    return {.id = TEST_PLUGIN_NAME ".marker",
+            .title = "Line description contains the marker word",
+            .category = "data",
+            .severity = billcheck::Severity::warning,
+            .description = "Flags lines whose description contains the marker word; used by the tests.",
+            .options = {{"word", billcheck::OptionType::string, "MARKER", "The word to look for."}}};
+  }
+
+  void check(const billcheck::InvoiceLine& line, billcheck::Context& ctx) const override {
+    if (line.description.find(word_) != std::string::npos)
+      ctx.report(line, "Line " + std::to_string(line.line_no) + " mentions " + word_ + ".").evidence_of("word", word_);
+  }
+
+ private:
+  const std::string word_;
+};
+
+void register_rules(billcheck::Registry& registry) {
+  registry.log().info("registering the test rules");
+  registry.add<MarkerRule>();
+}
+
+}  // namespace
+
+BILLCHECK_PLUGIN(TEST_PLUGIN_NAME, "1.2.3", register_rules)
