@@ -458,14 +458,14 @@ TEST(LoadJson, TextInMemoryUsesTheGivenName) {
 // ---------------------------------------------------------------------------
 // load_book: which form a path is
 
-using LoadBook = ScratchDir;
+using LoadBookPaths = ScratchDir;
 
-TEST_F(LoadBook, MissingPath) {
+TEST_F(LoadBookPaths, MissingPath) {
   EXPECT_EQ(load_errors(path("nowhere")),
             (std::vector<std::string>{path("nowhere") + ": no such file or directory"}));
 }
 
-TEST_F(LoadBook, UnsupportedFile) {
+TEST_F(LoadBookPaths, UnsupportedFile) {
   write("book.txt", "hello\n");
   EXPECT_EQ(load_errors(path("book.txt")),
             (std::vector<std::string>{path("book.txt") +
@@ -473,7 +473,7 @@ TEST_F(LoadBook, UnsupportedFile) {
                                       "invoice_lines.csv, ...), a .json file, or - to read JSON from standard input"}));
 }
 
-TEST_F(LoadBook, DashReadsJsonFromStandardInput) {
+TEST_F(LoadBookPaths, DashReadsJsonFromStandardInput) {
   std::istringstream in("{\"invoices\": [], \"invoice_lines\": []}\n");
   std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
   Book book = load_book("-");

@@ -38,11 +38,13 @@ inline std::filesystem::path temp_dir(const std::string& name) {
   return dir;
 }
 
-/// Runs `billcheck ARGS` (ARGS already shell-quoted) with stdout and stderr captured.
-inline RunResult run_billcheck(const std::string& args, const std::string& env = "NO_COLOR=1") {
+/// Runs `billcheck ARGS` (ARGS already shell-quoted) from the source directory,
+/// with stdout and stderr captured and standard input read from `input`.
+inline RunResult run_billcheck(const std::string& args, const std::string& env = "NO_COLOR=1",
+                               const std::string& input = "/dev/null") {
   auto dir = temp_dir("run");
   std::string cmd = "cd '" + source_dir().string() + "' && " + env + " '" + std::string(BILLCHECK_EXE) + "' " + args +
-                    " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "' </dev/null";
+                    " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "' <'" + input + "'";
   int raw = std::system(cmd.c_str());
   RunResult r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

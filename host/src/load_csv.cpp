@@ -93,7 +93,7 @@ class CsvReader {
     line_ = next_line_;
     for (;;) {
       std::string_view cell;
-      if (*p_ == '"') {
+      if (p_ < end_ && *p_ == '"') {
         if (!quoted_cell(cell)) {
           ok = false;
           p_ = end_;  // an unterminated quote swallows the rest of the file
@@ -218,7 +218,7 @@ bool same_ignoring_case(std::string_view a, std::string_view b) {
 
 template <class T>
 Header read_header(const Entity<T>& entity, const std::vector<std::string_view>& cells, std::string_view file,
-                   std::vector<std::string>& errors) {
+                   std::uint32_t line, std::vector<std::string>& errors) {
   Header h;
   h.slots.reserve(cells.size());
   h.names.reserve(cells.size());
@@ -228,7 +228,7 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
     if (slot >= 0) {
       std::uint32_t bit = 1u << slot;
       if (h.present & bit) {
-        errors.push_back(fields::column_error(file, 1, name, "appears twice in the header; keep one"));
+        errors.push_back(fields::column_error(file, line, name, "appears twice in the header; keep one"));
         slot = -1;  // the first one is used
       }
       h.present |= bit;
@@ -242,7 +242,7 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
     std::string what = "required column missing";
     for (const auto& name : h.names)
       if (same_ignoring_case(name, column.name)) what += " (the header has '" + name + "'; column names are lower case)";
-    errors.push_back(fields::column_error(file, 1, column.name, what));
+    errors.push_back(fields::column_error(file, line, column.name, what));
   }
   return h;
 }
@@ -269,7 +269,7 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
     return;
   }
   if (!ok) return;
-  const Header header = read_header(entity, cells, file, errors);
+  const Header header = read_header(entity, cells, file, reader.line(), errors);
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
@@ -283,7 +283,8 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
     const std::uint32_t line = reader.line();
     if (cells.size() != width) {
       errors.push_back(fields::located(file, line,
-                                       "row has " + std::to_string(cells.size()) + " cells, the header has " +
+                                       "row has " + std::to_string(cells.size()) +
+                                           (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
                                            std::to_string(width)));
       continue;
     }

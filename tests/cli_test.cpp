@@ -1,0 +1,167 @@
+// The billcheck executable end to end: exit codes, report shapes, errors a
+// user sees, and byte-identical output for any --jobs.
+#include "test_support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace billcheck {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using test::run_billcheck;
+
+const std::string kEngineBook = "tests/data/engine/book";
+const std::string kPlugins = "--config tests/data/cli/test-plugins.yaml";
+
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // A config that loads the test plugin, whose rule flags lines mentioning MARKER.
+    test::write_file(test::data_dir() / "cli" / "test-plugins.yaml",
+                     "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() + "']\n");
+  }
+};
+
+TEST_F(Cli, HelpExitsZeroAndNamesTheCommands) {
+  auto r = run_billcheck("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* cmd : {"check", "rules", "plugins", "test"}) EXPECT_THAT(r.out, HasSubstr(cmd));
+  EXPECT_THAT(r.out, HasSubstr("Exit status: 0 clean, 1 findings"));
+}
+
+TEST_F(Cli, UsageErrorExitsTwo) {
+  EXPECT_EQ(run_billcheck("").status, 2);
+  EXPECT_EQ(run_billcheck("check").status, 2);
+  EXPECT_EQ(run_billcheck("check " + kEngineBook + " --format xml").status, 2);
+  EXPECT_EQ(run_billcheck("frobnicate").status, 2);
+}
+
+TEST_F(Cli, CleanBookExitsZero) {
+  auto r = run_billcheck("check tests/data/cli/clean");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("No billing errors found."));
+  EXPECT_THAT(r.out, HasSubstr("1 invoice, 1 line checked"));
+}
+
+TEST_F(Cli, FindingsExitOneAtOrAboveFailOn) {
+  // The test rule reports warnings only.
+  EXPECT_EQ(run_billcheck("check " + kEngineBook + " " + kPlugins).status, 0);
+  EXPECT_EQ(run_billcheck("check " + kEngineBook + " " + kPlugins + " --fail-on warning").status, 1);
+  EXPECT_EQ(run_billcheck("check " + kEngineBook + " " + kPlugins + " --fail-on never").status, 0);
+}
+
+TEST_F(Cli, BrokenCsvGivesEveryLocatedErrorAndExitTwo) {
+  auto r = run_billcheck("check tests/data/cli/broken");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");  // no report
+  EXPECT_THAT(r.err, HasSubstr("tests/data/cli/broken/invoices.csv:2: column 'issue_date'"));
+  EXPECT_THAT(r.err, HasSubstr("tests/data/cli/broken/invoices.csv:3:"));
+  EXPECT_THAT(r.err, HasSubstr("the book was not loaded"));
+}
+
+TEST_F(Cli, MissingBookExitsTwo) {
+  auto r = run_billcheck("check tests/data/cli/no-such-book");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("no-such-book"));
+}
+
+TEST_F(Cli, BadConfigIsLocatedAndExitsTwo) {
+  test::write_file(test::data_dir() / "cli" / "bad.yaml", "rules:\n  arithmetic.line-amount: {severity: loud}\n");
+  auto r = run_billcheck("check tests/data/cli/clean --config tests/data/cli/bad.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("tests/data/cli/bad.yaml:2:38: severity 'loud' is not one of error, warning, info"));
+}
+
+TEST_F(Cli, JsonReportHasTheContractShape) {
+  auto r = run_billcheck("check " + kEngineBook + " " + kPlugins + " --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], 1);
+  ASSERT_TRUE(j["findings"].is_array());
+  ASSERT_FALSE(j["findings"].empty());
+  const auto& f = j["findings"][0];
+  for (const char* key : {"rule", "severity", "category", "message", "evidence", "fingerprint"})
+    EXPECT_TRUE(f.contains(key)) << key;
+  EXPECT_EQ(f["client"], "C1");
+  EXPECT_TRUE(j["summary"].contains("by_severity"));
+  EXPECT_TRUE(j["summary"].contains("amount_at_stake"));
+  EXPECT_TRUE(j["waived"].is_array());
+}
+
+TEST_F(Cli, SameBytesForOneAndFourJobs) {
+  for (const char* format : {"json", "text"}) {
+    auto one = run_billcheck("check " + kEngineBook + " " + kPlugins + " --format " + format + " --jobs 1");
+    auto four = run_billcheck("check " + kEngineBook + " " + kPlugins + " --format " + format + " --jobs 4");
+    EXPECT_EQ(one.status, four.status);
+    EXPECT_FALSE(one.out.empty());
+    EXPECT_EQ(one.out, four.out) << format;
+  }
+}
+
+TEST_F(Cli, JsonFromStdinAndOutputFile) {
+  auto dir = test::temp_dir("cli-out");
+  test::write_file(dir / "book.json", R"({"invoices": [{"invoice_id": "I1", "client_id": "C", "issue_date": "2026-01-05",
+    "currency": "USD", "total": 12}], "invoice_lines": [{"invoice_id": "I1", "line_no": 1, "type": "fee",
+    "quantity": 1, "rate": 10, "amount": 12}]})");
+  auto r = run_billcheck("check - --format json --output '" + (dir / "report.json").string() + "'", "NO_COLOR=1",
+                         (dir / "book.json").string());
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto j = nlohmann::json::parse(test::slurp(dir / "report.json"));
+  ASSERT_FALSE(j["findings"].empty());
+  EXPECT_EQ(j["findings"][0]["rule"], "arithmetic.line-amount");
+  EXPECT_EQ(j["findings"][0]["amount_at_stake"], "2.00");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(Cli, NoColourWithNoColorOrWhenPiped) {
+  auto r = run_billcheck("check " + kEngineBook + " " + kPlugins + " --color always", "NO_COLOR=1");
+  EXPECT_THAT(r.out, Not(HasSubstr("\033[")));
+  auto forced = run_billcheck("check " + kEngineBook + " " + kPlugins + " --color always", "NO_COLOR=");
+  EXPECT_THAT(forced.out, HasSubstr("\033["));
+  auto piped = run_billcheck("check " + kEngineBook + " " + kPlugins, "NO_COLOR=");
+  EXPECT_THAT(piped.out, Not(HasSubstr("\033[")));
+}
+
+TEST_F(Cli, StatsGoToStderr) {
+  auto r = run_billcheck("check " + kEngineBook + " " + kPlugins + " --stats");
+  EXPECT_THAT(r.err, HasSubstr("arithmetic.line-amount"));
+  EXPECT_THAT(r.out, Not(HasSubstr("time (ms)")));
+}
+
+TEST_F(Cli, PluginsListsNameVersionAbiPathAndRules) {
+  auto r = run_billcheck("plugins " + kPlugins);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 1.0) " + test::test_plugin_dir().string() + "/good_plugin.so"));
+  EXPECT_THAT(r.out, HasSubstr("  testgood.marker"));
+  EXPECT_THAT(r.out, HasSubstr("arithmetic "));
+}
+
+TEST_F(Cli, RulesListsAndExplains) {
+  auto list = run_billcheck("rules");
+  EXPECT_EQ(list.status, 0);
+  EXPECT_THAT(list.out, HasSubstr("arithmetic.line-amount"));
+  auto explain = run_billcheck("rules --explain arithmetic.line-amount");
+  EXPECT_EQ(explain.status, 0);
+  EXPECT_THAT(explain.out, HasSubstr("category: arithmetic"));
+  EXPECT_THAT(explain.out, HasSubstr("tolerance (decimal, default 0)"));
+  auto unknown = run_billcheck("rules --explain nope.nope");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("no rule 'nope.nope'"));
+}
+
+TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
+  test::write_file(test::data_dir() / "cli" / "throwing.yaml",
+                   "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");
+  auto r = run_billcheck("check " + kEngineBook + " --config tests/data/cli/throwing.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.out, HasSubstr("Rule testthrow.explodes failed on invoice BOOM-2"));
+  EXPECT_THAT(r.err, HasSubstr("a rule failed during the check"));
+}
+
+}  // namespace
+}  // namespace billcheck
