@@ -1,7 +1,9 @@
 #include <billcheck/engine.hpp>
 
 #include "log.hpp"
+#include "packs.hpp"
 #include "plugin_loader.hpp"
+#include "python_rules.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
@@ -123,8 +125,25 @@ struct Selection {
 
 struct Task {
   Scope scope;
-  std::size_t begin, end;      // record range in the selection
-  const ActiveRule* book_rule;  // for Scope::book
+  std::size_t begin, end;  // record range in the selection
+  const ActiveRule* rule;  // a book rule, or a single-threaded rule; nullptr = every parallel rule
+};
+
+// Calls a single-threaded rule's batch hooks around a batch, on every instance.
+class BatchGuard {
+ public:
+  explicit BatchGuard(const ActiveRule* a) : a_(a) { each([](const Rule& r) { r.begin_batch(); }); }
+  ~BatchGuard() { each([](const Rule& r) { r.end_batch(); }); }
+  BatchGuard(const BatchGuard&) = delete;
+  BatchGuard& operator=(const BatchGuard&) = delete;
+
+ private:
+  template <class F>
+  void each(F f) const {
+    if (!a_) return;
+    for (const auto& r : a_->owned) f(*r);
+  }
+  const ActiveRule* a_;
 };
 
 std::string_view client_of(const Book& book, const InvoiceLine& l) { return book.client_id_of(l); }
@@ -212,6 +231,37 @@ struct Engine::Impl {
         }
         plugins.push_back(std::move(p.record));
       }
+    }
+  }
+
+  // Bundled packs, then the config's; a pack's `use:` settings apply unless
+  // the config sets the same rule itself.
+  void load_packs(std::vector<std::string>& errors) {
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(detail::bundled_pack_dir(), ec))
+      if (fs::exists(entry.path() / "pack.yaml")) dirs.push_back(entry.path());
+    std::sort(dirs.begin(), dirs.end());
+    dirs.insert(dirs.end(), config.packs.begin(), config.packs.end());
+    for (const auto& dir : dirs) {
+      if (std::find(dirs.begin(), dirs.end(), dir) != dirs.begin() + (&dir - dirs.data())) continue;  // listed twice
+      try {
+        detail::PackLoad pack = detail::load_pack(dir);
+        for (auto& r : pack.rules) {
+          r.info.origin = "pack " + pack.name + " (" + (dir / "pack.yaml").string() + ")";
+          register_rule(std::move(r.info), std::move(r.factory), errors);
+        }
+        for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
+      } catch (const ConfigError& e) {
+        errors.insert(errors.end(), e.messages().begin(), e.messages().end());
+      }
+    }
+  }
+
+  void load_python(std::vector<std::string>& errors) {
+    for (auto& r : detail::load_python_rules(config.python, errors)) {
+      if (r.info.origin.empty()) r.info.origin = "Python";
+      register_rule(std::move(r.info), std::move(r.factory), errors);
     }
   }
 
@@ -315,12 +365,17 @@ struct Engine::Impl {
         errors.push_back(w.where.to_string() + ": waiver for unknown rule '" + w.rule + "'");
   }
 
+  // Runs the scope's rules over records [begin, end): every parallel rule, or
+  // only `serial` (a single-threaded rule, inside its batch hooks).
   template <class Records, class Call>
   void run_scoped(const Book& book, const Records& records, std::size_t begin, std::size_t end, Scope scope,
-                  std::vector<Finding>& out, std::vector<RuleStats>* stats, Call call) const {
+                  const ActiveRule* serial, std::vector<Finding>& out, std::vector<RuleStats>* stats,
+                  Call call) const {
     for (std::size_t r = 0; r < active.size(); ++r) {
       const ActiveRule& a = active[r];
       if (a.info->scope != scope) continue;
+      if (serial ? &a != serial : a.info->single_threaded) continue;
+      BatchGuard batch(serial);
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       std::size_t before_rule = out.size();
       for (std::size_t i = begin; i < end; ++i) {
@@ -402,8 +457,20 @@ struct Engine::Impl {
     chunk(Scope::client, sel.clients.size());
     chunk(Scope::payment, sel.payments.size());
     chunk(Scope::credit_note, sel.notes.size());
+    auto size_of = [&](Scope scope) -> std::size_t {
+      switch (scope) {
+        case Scope::line: return sel.lines.size();
+        case Scope::invoice: return sel.invoices.size();
+        case Scope::client: return sel.clients.size();
+        case Scope::payment: return sel.payments.size();
+        case Scope::credit_note: return sel.notes.size();
+        case Scope::book: return 0;
+      }
+      return 0;
+    };
     for (const auto& a : active)
-      if (a.info->scope == Scope::book) tasks.push_back({Scope::book, 0, 0, &a});
+      if (a.info->scope == Scope::book || a.info->single_threaded)
+        tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
 
     std::vector<std::vector<Finding>> results(tasks.size());
     const bool stats_on = options.collect_stats;
@@ -420,32 +487,35 @@ struct Engine::Impl {
         auto& out = results[t];
         switch (task.scope) {
           case Scope::line:
-            run_scoped(book, sel.lines, task.begin, task.end, Scope::line, out, stats,
+            run_scoped(book, sel.lines, task.begin, task.end, Scope::line, task.rule, out, stats,
                        [](const Rule& r, const InvoiceLine& x, Context& c) { static_cast<const LineRule&>(r).check(x, c); });
             break;
           case Scope::invoice:
-            run_scoped(book, sel.invoices, task.begin, task.end, Scope::invoice, out, stats,
+            run_scoped(book, sel.invoices, task.begin, task.end, Scope::invoice, task.rule, out, stats,
                        [](const Rule& r, const Invoice& x, Context& c) { static_cast<const InvoiceRule&>(r).check(x, c); });
             break;
           case Scope::client:
-            run_scoped(book, sel.clients, task.begin, task.end, Scope::client, out, stats,
+            run_scoped(book, sel.clients, task.begin, task.end, Scope::client, task.rule, out, stats,
                        [](const Rule& r, const Client& x, Context& c) { static_cast<const ClientRule&>(r).check(x, c); });
             break;
           case Scope::payment:
-            run_scoped(book, sel.payments, task.begin, task.end, Scope::payment, out, stats,
+            run_scoped(book, sel.payments, task.begin, task.end, Scope::payment, task.rule, out, stats,
                        [](const Rule& r, const Payment& x, Context& c) { static_cast<const PaymentRule&>(r).check(x, c); });
             break;
           case Scope::credit_note:
-            run_scoped(book, sel.notes, task.begin, task.end, Scope::credit_note, out, stats,
+            run_scoped(book, sel.notes, task.begin, task.end, Scope::credit_note, task.rule, out, stats,
                        [](const Rule& r, const CreditNote& x, Context& c) {
                          static_cast<const CreditNoteRule&>(r).check(x, c);
                        });
             break;
           case Scope::book: {
             auto t0 = std::chrono::steady_clock::now();
-            run_book_rule(book, *task.book_rule, out);
+            {
+              BatchGuard batch(task.rule->info->single_threaded ? task.rule : nullptr);
+              run_book_rule(book, *task.rule, out);
+            }
             if (stats) {
-              auto r = static_cast<std::size_t>(task.book_rule - active.data());
+              auto r = static_cast<std::size_t>(task.rule - active.data());
               (*stats)[r].time += std::chrono::steady_clock::now() - t0;
               (*stats)[r].findings += out.size();
             }
@@ -525,6 +595,8 @@ Engine::Engine(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   std::vector<std::string> errors;
   impl_->load_plugins(errors);
+  impl_->load_packs(errors);
+  impl_->load_python(errors);
   impl_->check_rule_ids(errors);
   for (const auto& reg : impl_->available) impl_->activate(reg, errors);
   if (!errors.empty()) throw ConfigError(std::move(errors));

@@ -1,5 +1,8 @@
 #include "rules.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace billcheck::arithmetic {
 namespace {
 
@@ -8,19 +11,21 @@ std::string decimals_text(int places) {
   return std::to_string(places) + (places == 1 ? " decimal" : " decimals");
 }
 
-/// Reports `value` (the `field` of the record `finding` is about) as written
-/// with more decimals than the currency has.
-void describe(Finding& finding, const std::string& field, Decimal value, int places) {
+/// `Line 2's amount, 1200.005, has 3 decimals, but USD amounts have only 2.`
+std::string message(const std::string& subject, Decimal value, std::string_view currency, int places) {
+  return subject + ", " + value.to_string() + ", has " + decimals_text(value.places_used()) + ", but " +
+         std::string(currency) + " amounts have " + (places == 0 ? std::string("none") : "only " + std::to_string(places)) +
+         ".";
+}
+
+/// The key, evidence and fix of a finding about `field`: the key keeps one
+/// finding per field when an invoice has several.
+void explain(Finding& finding, const std::string& field, Decimal value, int places) {
   finding.key(field)
       .evidence_of("actual", value.to_string())
       .evidence_of("decimals", std::to_string(value.places_used()))
       .evidence_of("allowed_decimals", std::to_string(places))
       .suggest(field, value.to_string(), value.round(places).to_string(places));
-}
-
-std::string problem_text(Decimal value, std::string_view currency, int places) {
-  return value.to_string() + ", has " + decimals_text(value.places_used()) + ", but " + std::string(currency) +
-         " amounts have " + (places == 0 ? std::string("none") : "only " + std::to_string(places)) + ".";
 }
 
 }  // namespace
@@ -45,19 +50,19 @@ void CurrencyDecimalsRule::check(const Invoice& invoice, Context& ctx) const {
   const int places = minor_units(currency);
   auto too_precise = [places](Decimal value) { return value.places_used() > places; };
 
-  for (const InvoiceLine& line : ctx.book().lines_of(invoice))
-    if (too_precise(line.amount))
-      describe(ctx.report(line, "Line " + std::to_string(line.line_no) + "'s amount, " +
-                                    problem_text(line.amount, currency, places)),
-               "amount", line.amount, places);
+  for (const InvoiceLine& line : ctx.book().lines_of(invoice)) {
+    if (!too_precise(line.amount)) continue;
+    const std::string subject = "Line " + std::to_string(line.line_no) + "'s amount";
+    explain(ctx.report(line, message(subject, line.amount, currency, places)), "amount", line.amount, places);
+  }
 
-  const std::pair<const char*, std::optional<Decimal>> fields[] = {
+  const std::pair<std::string, std::optional<Decimal>> fields[] = {
       {"total", invoice.total}, {"tax", invoice.tax}, {"discount", invoice.discount}};
-  for (const auto& [field, value] : fields)
-    if (value && too_precise(*value))
-      describe(ctx.report(invoice, "Invoice " + invoice.id + "'s " + field + ", " +
-                                       problem_text(*value, currency, places)),
-               field, *value, places);
+  for (const auto& [field, value] : fields) {
+    if (!value || !too_precise(*value)) continue;
+    const std::string subject = "Invoice " + invoice.id + "'s " + field;
+    explain(ctx.report(invoice, message(subject, *value, currency, places)), field, *value, places);
+  }
 }
 
 }  // namespace billcheck::arithmetic

@@ -8,7 +8,7 @@ namespace {
 Decimal non_negative_tolerance(const Options& options) {
   const Decimal tolerance = options.decimal("tolerance");
   if (tolerance.is_negative())
-    throw std::invalid_argument("arithmetic.line-amount: option 'tolerance' must not be negative (it is " +
+    throw std::invalid_argument("option 'tolerance' must not be negative (it is " +
                                 tolerance.to_string() + "); use 0 to report every difference");
   return tolerance;
 }

@@ -34,6 +34,9 @@ struct RuleInfo {
   std::vector<OptionSpec> options;
   Scope scope = Scope::line;  // set by Registry::add from the rule's base class
   std::string origin;         // set by the host: plugin, pack or Python file
+  /// The engine runs the rule on one thread over all its records, between
+  /// begin_batch() and end_batch() (for rules that hold a lock such as Python's GIL).
+  bool single_threaded = false;
 };
 
 /// Handed to a rule's check function: the book and a way to report findings.
@@ -72,6 +75,9 @@ class BILLCHECK_SDK_API Context {
 class BILLCHECK_SDK_API Rule {
  public:
   virtual ~Rule();
+  /// Called around a batch of check() calls on one thread, for single_threaded rules.
+  virtual void begin_batch() const {}
+  virtual void end_batch() const {}
 };
 
 class BILLCHECK_SDK_API LineRule : public Rule {
