@@ -1,5 +1,11 @@
 #include <billcheck/options.hpp>
 
+// GCC 12 at -O2 reports a false -Wmaybe-uninitialized inside
+// std::optional<std::variant<...>> returns here; clang and GCC 13 do not.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <stdexcept>
 
 namespace billcheck {
