@@ -15,15 +15,24 @@ using ::testing::Not;
 using test::run_billcheck;
 
 const std::string kEngineBook = "tests/data/engine/book";
-const std::string kPlugins = "--config tests/data/cli/test-plugins.yaml";
+
+// Configs written per test process (ctest runs tests in parallel), outside the source tree.
+std::string config_file(const std::string& name, const std::string& yaml) {
+  static const auto dir = test::temp_dir("cli-configs");
+  test::write_file(dir / name, yaml);
+  return (dir / name).string();
+}
+
+// Loads the test plugin, whose rule flags lines mentioning MARKER.
+std::string plugins_option() {
+  return "--config '" +
+         config_file("test-plugins.yaml", "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() + "']\n") +
+         "'";
+}
 
 class Cli : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    // A config that loads the test plugin, whose rule flags lines mentioning MARKER.
-    test::write_file(test::data_dir() / "cli" / "test-plugins.yaml",
-                     "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() + "']\n");
-  }
+  const std::string kPlugins = plugins_option();
 };
 
 TEST_F(Cli, HelpExitsZeroAndNamesTheCommands) {
@@ -70,10 +79,10 @@ TEST_F(Cli, MissingBookExitsTwo) {
 }
 
 TEST_F(Cli, BadConfigIsLocatedAndExitsTwo) {
-  test::write_file(test::data_dir() / "cli" / "bad.yaml", "rules:\n  arithmetic.line-amount: {severity: loud}\n");
-  auto r = run_billcheck("check tests/data/cli/clean --config tests/data/cli/bad.yaml");
+  std::string bad = config_file("bad.yaml", "rules:\n  arithmetic.line-amount: {severity: loud}\n");
+  auto r = run_billcheck("check tests/data/cli/clean --config '" + bad + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr("tests/data/cli/bad.yaml:2:38: severity 'loud' is not one of error, warning, info"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":2:38: severity 'loud' is not one of error, warning, info"));
 }
 
 TEST_F(Cli, JsonReportHasTheContractShape) {
@@ -155,9 +164,9 @@ TEST_F(Cli, RulesListsAndExplains) {
 }
 
 TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
-  test::write_file(test::data_dir() / "cli" / "throwing.yaml",
-                   "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");
-  auto r = run_billcheck("check " + kEngineBook + " --config tests/data/cli/throwing.yaml");
+  std::string throwing = config_file(
+      "throwing.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");
+  auto r = run_billcheck("check " + kEngineBook + " --config '" + throwing + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.out, HasSubstr("Rule testthrow.explodes failed on invoice BOOM-2"));
   EXPECT_THAT(r.err, HasSubstr("a rule failed during the check"));

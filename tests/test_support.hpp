@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace billcheck::test {
 
@@ -32,7 +33,9 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
 
 /// A fresh empty directory under the system temp dir.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("billcheck-test-" + name + "-" + std::to_string(::getpid()));
+  static int counter = 0;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("billcheck-test-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -8,6 +8,7 @@
 
 
 #include <algorithm>
+#include <cstddef>
 #include <mutex>
 
 namespace billcheck {
@@ -56,6 +57,10 @@ class CollectingRegistry final : public Registry {
   std::vector<RegisteredRule> rules_;
 };
 
+// The descriptor's size as ABI 1.0 defined it. Later minors append fields, which
+// the host reads only when `size` covers them, so older plugins keep loading.
+constexpr std::uint32_t kDescriptorSizeAbi1_0 = offsetof(PluginDescriptor, compiler) + sizeof(const char*);
+
 std::string version_text(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
@@ -99,7 +104,7 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log) {
                 "); rebuild the plugin against this SDK";
     return result;
   }
-  if (desc.size < sizeof(PluginDescriptor)) {
+  if (desc.size < kDescriptorSizeAbi1_0) {
     rec.error = "has a descriptor of " + std::to_string(desc.size) + " bytes, smaller than ABI " + host_abi +
                 " requires; rebuild the plugin against this SDK";
     return result;

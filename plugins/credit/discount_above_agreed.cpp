@@ -63,9 +63,11 @@ void DiscountAboveAgreedRule::check(const Invoice& invoice, Context& ctx) const 
   if (discount <= allowed) return;
 
   const std::string pct = allowance.pct.to_string() + "%";
+  const std::string limit = allowed.is_zero() ? "allows no discount"
+                                                : "of its " + money(lines, currency) + " in lines allows only " +
+                                                      money(allowed, currency);
   ctx.report(invoice, "Invoice " + invoice.id + " takes a discount of " + money(discount, currency) + ", but " +
-                          allowance.source + " " + pct + " of its " + money(lines, currency) + " in lines allows only " +
-                          money(allowed, currency) + ".")
+                          allowance.source + " " + pct + " " + limit + ".")
       .at_stake(allowed - discount)
       .evidence_of("expected", allowed)
       .evidence_of("actual", discount)

@@ -48,6 +48,9 @@ void NoteExceedsInvoiceRule::check(const CreditNote& note, Context& ctx) const {
     message += ", which is void: nothing on it is left to credit.";
   else if (earlier.is_zero())
     message += ", whose total is only " + money(invoice->total, currency) + ".";
+  else if (left.is_zero())
+    message += ", but earlier credit notes on it (" + money(earlier, currency) + ") already use up its " +
+               money(invoice->total, currency) + " total: nothing is left to credit.";
   else
     message += ", but earlier credit notes on it come to " + money(earlier, currency) + ", so only " +
                money(left, currency) + " of its " + money(invoice->total, currency) + " total is left to credit.";

@@ -1,5 +1,6 @@
 #include "rules.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace billcheck::credit {
