@@ -233,8 +233,8 @@ TEST(LoadCsvErrors, UnknownEnumerationValue) {
 
 TEST(LoadCsvErrors, MissingInvoicesFile) {
   EXPECT_EQ(load_errors(data("no_invoices")),
-            (std::vector<std::string>{data("no_invoices") +
-                                      "/invoices.csv: file not found; a book needs invoices.csv and invoice_lines.csv"}));
+            (std::vector<std::string>{data("no_invoices") + "/invoices.csv: file not found; a book needs invoices.csv "
+                                                            "and invoice_lines.csv"}));
 }
 
 TEST(LoadCsvErrors, LineForAnInvoiceNotInTheBook) {
@@ -398,7 +398,8 @@ TEST(LoadJson, RejectsASeventhDecimal) {
 
 TEST(LoadJson, SyntaxErrorNamesTheLine) {
   EXPECT_EQ(load_errors(data("syntax_error.json")),
-            (std::vector<std::string>{data("syntax_error.json") + ":4: JSON syntax error: unexpected '{'; expected ']'"}));
+            (std::vector<std::string>{data("syntax_error.json") +
+                                      ":4: JSON syntax error: unexpected '{'; expected ']'"}));
 }
 
 TEST(LoadJson, ListsEveryError) {
@@ -435,7 +436,7 @@ TEST(LoadJson, TextInMemoryUsesTheGivenName) {
   const std::string text =
       "{\"invoices\": [{\"invoice_id\": \"INV-1\", \"client_id\": 17, \"issue_date\": \"2026-01-31\",\n"
       "  \"currency\": \"JPY\", \"total\": 1000, \"priority\": 2, \"urgent\": true, \"memo\": null}],\n"
-      " \"invoice_lines\": []}";
+      " \"invoice_lines\": [], \"payments\": null}";
   BookData book = read_json_text(text, "inline");
   ASSERT_EQ(book.invoices.size(), 1u);
   const Invoice& inv = book.invoices[0];
@@ -444,6 +445,8 @@ TEST(LoadJson, TextInMemoryUsesTheGivenName) {
   EXPECT_EQ(inv.extra.values, (Extra{{"priority", "2"}, {"urgent", "true"}}));
   EXPECT_EQ(inv.source.file, "inline");
   EXPECT_EQ(inv.source.line, 1u);
+  EXPECT_TRUE(book.payments.empty());
+  EXPECT_EQ(read_json_text("\xEF\xBB\xBF{\"invoices\": []}", "bom").invoices.size(), 0u);
   try {
     read_json_text("{\"invoices\": [\n{\"invoice_id\": \"INV-1\"}\n]}", "inline");
     FAIL() << "expected a BookError";

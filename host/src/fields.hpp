@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,9 +30,6 @@ struct Column {
   bool required;
   Setter<T> set;
 };
-
-// Columns are tracked in a 32-bit mask per record.
-inline constexpr std::size_t kMaxColumns = 32;
 
 // ---------------------------------------------------------------------------
 // Conversions
@@ -67,7 +65,8 @@ inline bool parse_decimal(std::string_view text, Decimal& out, std::string& why)
     why = quoted(text) + " has more than 6 decimal places (round it to at most 6)";
   else if (reason == "number out of range")
     why = quoted(text) + " is out of range (the largest magnitude is 9223372036854.775807)";
-  else if (text.find_first_of("eE") != std::string_view::npos && text.find_first_of("0123456789") == 0)
+  else if (text.find_first_of("eE") != std::string_view::npos &&
+           text.find_first_not_of("0123456789.-+eE") == std::string_view::npos)
     why = quoted(text) + " is not a decimal number (write it out in full, without an exponent)";
   else
     why = invalid(text, "is not a decimal number",
@@ -300,6 +299,13 @@ inline constexpr Column<CreditNote> kCreditNoteColumns[] = {
     {"reason", false, set<&CreditNote::reason>},
     {"approved_by", false, set<&CreditNote::approved_by>},
 };
+
+// Which columns a record has is tracked in a 32-bit mask.
+static_assert(std::size(kClientColumns) <= 32 && std::size(kTimekeeperColumns) <= 32 &&
+              std::size(kEngagementColumns) <= 32 && std::size(kRateColumns) <= 32 &&
+              std::size(kTimeEntryColumns) <= 32 && std::size(kInvoiceColumns) <= 32 &&
+              std::size(kLineColumns) <= 32 && std::size(kPaymentColumns) <= 32 &&
+              std::size(kCreditNoteColumns) <= 32);
 
 /// One entity: its name (the JSON key, and the CSV file without `.csv`), its
 /// columns and where its records go in BookData.

@@ -1,7 +1,6 @@
 // Picking the loader for a book path and building the indexed Book.
 #include <billcheck/load.hpp>
 
-#include <algorithm>
 #include <cctype>
 #include <iostream>
 #include <iterator>
@@ -14,7 +13,7 @@ namespace fs = std::filesystem;
 
 bool has_json_extension(const fs::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ext == ".json";
 }
 

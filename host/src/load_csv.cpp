@@ -143,7 +143,8 @@ class CsvReader {
     }
   }
 
-  /// Up to the next comma or line end; a lone '\r' is kept as text.
+  /// Up to the next comma or line end. A lone '\r', and a '"' that does not open
+  /// the cell (`12" monitor`), are kept as text, as most CSV readers do.
   std::string_view unquoted_cell() {
     char* start = p_;
     for (;;) {
@@ -241,7 +242,8 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
     if (!column.required || (h.present & (1u << i))) continue;
     std::string what = "required column missing";
     for (const auto& name : h.names)
-      if (same_ignoring_case(name, column.name)) what += " (the header has '" + name + "'; column names are lower case)";
+      if (same_ignoring_case(name, column.name))
+        what += " (the header has '" + name + "'; column names are lower case)";
     errors.push_back(fields::column_error(file, line, column.name, what));
   }
   return h;

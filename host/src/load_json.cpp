@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 
 namespace billcheck {
 namespace {
@@ -105,12 +104,16 @@ std::unique_ptr<RecordSink> make_sink(const Entity<T>& entity, BookData& data) {
   return std::make_unique<EntitySink<T>>(entity, data);
 }
 
-/// `unexpected '}'; expected string literal` out of nlohmann's
-/// `[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing object - ...`.
+/// The reason alone, e.g. `unexpected '}'; expected string literal` out of nlohmann's
+/// `[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing object - ...`
+/// (the line is computed by the caller, from the byte position).
 std::string syntax_reason(const std::string& what) {
   std::string_view s = what;
-  if (auto at = s.find("parse error"); at != std::string_view::npos) {
-    if (auto colon = s.find(": ", at); colon != std::string_view::npos) s.remove_prefix(colon + 2);
+  if (s.starts_with("[json.exception.")) {
+    if (auto close = s.find("] "); close != std::string_view::npos) s.remove_prefix(close + 2);
+  }
+  if (s.starts_with("parse error")) {
+    if (auto colon = s.find(": "); colon != std::string_view::npos) s.remove_prefix(colon + 2);
   }
   constexpr std::string_view kPrefix = "syntax error while parsing ";
   if (s.starts_with(kPrefix)) {
@@ -170,7 +173,8 @@ class BookHandler {
     std::size_t before = std::min(position, text_.size());
     if (before > 0) --before;
     auto line = 1 + std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(before), '\n');
-    errors_.push_back(fields::located(file_, static_cast<std::uint32_t>(line), "JSON syntax error: " + syntax_reason(ex.what())));
+    errors_.push_back(fields::located(file_, static_cast<std::uint32_t>(line),
+                                      "JSON syntax error: " + syntax_reason(ex.what())));
     return false;
   }
 
@@ -191,8 +195,8 @@ class BookHandler {
       case State::start:
         not_an_object();
         break;
-      case State::top:
-        if (sink_) errors_.push_back(fields::located(file_, line(), not_an_array()));
+      case State::top:  // null stands for no records, as it stands for no value
+        if (sink_ && !is_null) errors_.push_back(fields::located(file_, line(), not_an_array()));
         break;
       case State::array:
         errors_.push_back(fields::located(file_, line(), element_not_an_object()));
@@ -329,8 +333,8 @@ BookData read_json_text(std::string_view text, const std::string& name) {
   std::string_view file = data.intern_file(name);
   std::uint32_t newlines = 0;
   BookHandler handler(text, file, data, errors, newlines);
-  json::sax_parse(LineCountingIterator(text.data(), &newlines), LineCountingIterator(text.data() + text.size(), &newlines),
-                  &handler);
+  json::sax_parse(LineCountingIterator(text.data(), &newlines),
+                  LineCountingIterator(text.data() + text.size(), &newlines), &handler);
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
 }
@@ -338,10 +342,14 @@ BookData read_json_text(std::string_view text, const std::string& name) {
 BookData read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(file, ec); !ec) text.reserve(static_cast<std::size_t>(size));
+  std::array<char, 1 << 16> chunk;
+  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0)
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
-  return read_json_text(std::move(text).str(), file.string());
+  return read_json_text(text, file.string());
 }
 
 }  // namespace billcheck
