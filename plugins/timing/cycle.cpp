@@ -1,5 +1,7 @@
 #include "rules.hpp"
 
+#include <algorithm>
+
 namespace billcheck::timing {
 namespace {
 
@@ -29,10 +31,11 @@ RuleInfo CycleRule::info() {
   info.description =
       "On a monthly or quarterly engagement, each invoice's period must start the day after the previous "
       "invoice's period ended, the previous invoice being the engagement's last one issued before it. A period "
-      "that starts earlier overlaps the previous one, so the same days may be billed twice; one that starts later "
-      "leaves days that no invoice bills. The finding is on the later invoice and names the earlier one; the fix "
-      "suggests the period_start that continues the cycle. Milestone engagements, invoices whose periods are not "
-      "given, and void invoices (which are also skipped when finding the previous invoice) are not checked.";
+      "that starts earlier overlaps the previous one, so the same days may be billed twice (or, lying wholly "
+      "before it, is billed out of order); one that starts later leaves days that no invoice bills. The finding "
+      "is on the later invoice and names the earlier one; for an overlap or a gap the fix suggests the "
+      "period_start that continues the cycle. Milestone engagements, invoices whose periods are not given, and "
+      "void invoices (which are also skipped when finding the previous invoice) are not checked.";
   return info;
 }
 
@@ -47,22 +50,33 @@ void CycleRule::check(const Invoice& invoice, Context& ctx) const {
   const Date start = *invoice.period_start;
   if (start == expected) return;
 
-  std::string message = "Invoice " + invoice.id + "'s period starts on " + start.to_string() + ", but the " +
-                        engagement->billing_cycle + " engagement " + engagement->id + "'s previous invoice, " +
-                        previous->id + ", billed up to " + previous->period_end->to_string();
-  if (start < expected)
-    message += ", so the two periods overlap by " + days_text(Date::days_between(start, expected)) + ".";
-  else
-    message += ", so " + expected.to_string() + " to " + start.plus_days(-1).to_string() + " (" +
-               days_text(Date::days_between(expected, start)) + ") is not billed.";
+  std::string message = "Invoice " + invoice.id + "'s period starts on " + start.to_string() +
+                        ", but the previous invoice of " + engagement->billing_cycle + " engagement " +
+                        engagement->id + ", " + previous->id + ", billed up to " + previous->period_end->to_string();
+  bool out_of_order = false;
+  if (start > expected) {
+    message += ", so no invoice bills " + expected.to_string() + " to " + start.plus_days(-1).to_string() + " (" +
+               days_text(Date::days_between(expected, start)) + ").";
+  } else {
+    // The days both periods cover; none when this period lies wholly before the previous one.
+    const Date from = previous->period_start ? std::max(start, *previous->period_start) : start;
+    const Date to = invoice.period_end ? std::min(*previous->period_end, *invoice.period_end) : *previous->period_end;
+    out_of_order = from > to;
+    if (out_of_order)
+      message += ", so this invoice bills an earlier period (" + period_text(invoice) + ") than the one before it.";
+    else
+      message += ", so the two periods overlap by " + days_text(Date::days_between(from, to) + 1) + " (" +
+                 from.to_string() + " to " + to.to_string() + ").";
+  }
 
-  ctx.report(invoice, std::move(message))
-      .evidence_of("expected", expected)
+  Finding& finding = ctx.report(invoice, std::move(message));
+  finding.evidence_of("expected", expected)
       .evidence_of("actual", start)
       .evidence_of("previous_invoice", previous->id)
       .evidence_of("previous_period", period_text(*previous))
-      .evidence_of("billing_cycle", engagement->billing_cycle)
-      .suggest("period_start", start.to_string(), expected.to_string());
+      .evidence_of("billing_cycle", engagement->billing_cycle);
+  // An invoice for an earlier period is out of order, not misdated: no single start date fixes it.
+  if (!out_of_order) finding.suggest("period_start", start.to_string(), expected.to_string());
 }
 
 }  // namespace billcheck::timing

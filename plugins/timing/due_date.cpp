@@ -26,9 +26,9 @@ void DueDateRule::check(const Invoice& invoice, Context& ctx) const {
 
   const long long off = Date::days_between(expected, *invoice.due_date);
   ctx.report(invoice, "Invoice " + invoice.id + " is due on " + invoice.due_date->to_string() + ", " +
-                          days_text(off < 0 ? -off : off) + (off < 0 ? " earlier" : " later") + " than the " +
-                          days_text(terms) + " payment terms allow from its issue date of " +
-                          invoice.issue_date.to_string() + " (" + expected.to_string() + ").")
+                          days_text(off < 0 ? -off : off) + (off < 0 ? " early" : " late") + ": issued on " +
+                          invoice.issue_date.to_string() + " under the client's payment terms of " + days_text(terms) +
+                          ", it is due on " + expected.to_string() + ".")
       .evidence_of("expected", expected)
       .evidence_of("actual", *invoice.due_date)
       .evidence_of("payment_terms_days", std::to_string(terms))

@@ -32,7 +32,7 @@ void LateInvoiceRule::check(const Invoice& invoice, Context& ctx) const {
   if (after <= allowed) return;
 
   const Date deadline = invoice.period_end->plus_days(allowed);
-  const std::string who = agreed ? "engagement " + engagement->id + " calls for invoices" : "invoices are due";
+  const std::string who = agreed ? "engagement " + engagement->id + " calls for invoices" : "invoices are to be issued";
   ctx.report(invoice, "Invoice " + invoice.id + " was issued on " + invoice.issue_date.to_string() + ", " +
                           days_text(after) + " after its period ended on " + invoice.period_end->to_string() +
                           ", but " + who + " within " + days_text(allowed) + " (by " + deadline.to_string() + ").")
