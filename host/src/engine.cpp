@@ -248,7 +248,7 @@ struct Engine::Impl {
       try {
         detail::PackLoad pack = detail::load_pack(dir);
         for (auto& r : pack.rules) {
-          r.info.origin = "pack " + pack.name + " (" + (dir / "pack.yaml").string() + ")";
+          r.info.origin = "pack " + pack.name;
           register_rule(std::move(r.info), std::move(r.factory), errors);
         }
         for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
@@ -308,13 +308,16 @@ struct Engine::Impl {
     return opts;
   }
 
+  // Builds one instance; a rule that refuses its options (its constructor
+  // throws) is reported against the config entry that set them.
   const Rule* build(ActiveRule& a, const detail::RegisteredRule& reg, const Options& opts,
-                    std::vector<std::string>& errors) {
+                    const RuleSettings* settings, std::vector<std::string>& errors) {
     try {
       a.owned.push_back(reg.factory(opts));
       return a.owned.back().get();
     } catch (const std::exception& e) {
-      errors.push_back("rule '" + reg.info.id + "' (" + reg.info.origin + ") could not be built: " + e.what());
+      std::string where = settings ? settings->where.to_string() + ": " : "";
+      errors.push_back(where + "rule '" + reg.info.id + "' (" + reg.info.origin + "): " + e.what());
     }
     return nullptr;
   }
@@ -330,7 +333,7 @@ struct Engine::Impl {
     auto opts = options_for(info, {global}, errors);
     if (!opts) return;
     // Built even when off by default, so that a client can switch it on.
-    a.base.rule = build(a, reg, *opts, errors);
+    a.base.rule = build(a, reg, *opts, global, errors);
     if (!a.base.rule) return;
     for (const auto& [client, rules] : config.clients) {
       auto it = rules.find(info.id);
@@ -343,7 +346,7 @@ struct Engine::Impl {
       if (!s.options.empty()) {
         auto client_opts = options_for(info, {global, &s}, errors);
         if (!client_opts) continue;
-        v.rule = build(a, reg, *client_opts, errors);
+        v.rule = build(a, reg, *client_opts, &s, errors);
         if (!v.rule) continue;
       }
       a.per_client.emplace(client, v);
@@ -583,8 +586,12 @@ struct Engine::Impl {
       ++s.by_severity[f.severity];
       ++s.by_category[f.category];
       if (f.amount_at_stake && !f.currency.empty()) {
-        auto [it, inserted] = s.at_stake.try_emplace(f.currency, Decimal{});
-        it->second += *f.amount_at_stake;
+        const Decimal amount = *f.amount_at_stake;
+        s.at_stake[f.currency] += amount;
+        if (amount.is_negative())
+          s.undercharged[f.currency] -= amount;
+        else
+          s.overcharged[f.currency] += amount;
       }
     }
     s.waived = report.waived.size();

@@ -66,6 +66,11 @@ void write_json(std::ostream& out, const Report& report) {
   Json at_stake = Json::object();
   for (const auto& [currency, amount] : s.at_stake) at_stake[currency] = format_amount(amount, currency);
   summary["amount_at_stake"] = std::move(at_stake);
+  for (auto [key, map] : {std::pair{"overcharged", &s.overcharged}, {"undercharged", &s.undercharged}}) {
+    Json j = Json::object();
+    for (const auto& [currency, amount] : *map) j[currency] = format_amount(amount, currency);
+    summary[key] = std::move(j);
+  }
   summary["waived"] = s.waived;
   root["summary"] = std::move(summary);
   out << root.dump(2) << '\n';

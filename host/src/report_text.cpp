@@ -96,9 +96,15 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
     }
     out << '\n';
   }
-  for (const auto& [currency, amount] : s.at_stake)
-    out << "  at stake: " << currency << ' ' << format_amount(amount, currency)
-        << (amount.is_negative() ? " (net under-billed)" : amount.is_zero() ? "" : " (net over-billed)") << '\n';
+  for (const auto& [currency, net] : s.at_stake) {
+    auto figure = [&](const std::map<std::string, Decimal>& m) {
+      auto it = m.find(currency);
+      return it == m.end() ? Decimal{} : it->second;
+    };
+    const Decimal over = figure(s.overcharged), under = figure(s.undercharged);
+    out << "  at stake: " << currency << ' ' << format_amount(over + under, currency) << " (client overcharged "
+        << format_amount(over, currency) << ", under-billed " << format_amount(under, currency) << ")\n";
+  }
   if (report.findings.empty()) out << "  No billing errors found.\n";
 }
 

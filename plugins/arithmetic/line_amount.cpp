@@ -5,14 +5,6 @@
 namespace billcheck::arithmetic {
 namespace {
 
-Decimal non_negative_tolerance(const Options& options) {
-  const Decimal tolerance = options.decimal("tolerance");
-  if (tolerance.is_negative())
-    throw std::invalid_argument("option 'tolerance' must not be negative (it is " +
-                                tolerance.to_string() + "); use 0 to report every difference");
-  return tolerance;
-}
-
 /// `5.0 h × 240.00 − 50.00`: the line's figures as the client reads them.
 std::string calculation_text(const InvoiceLine& line, std::string_view currency) {
   std::string text = line.is_fee() ? line.quantity.to_string(1) + " h" : line.quantity.to_string();
@@ -26,7 +18,7 @@ std::string calculation_text(const InvoiceLine& line, std::string_view currency)
 
 }  // namespace
 
-LineAmountRule::LineAmountRule(const Options& options) : tolerance_(non_negative_tolerance(options)) {}
+LineAmountRule::LineAmountRule(const Options& options) : tolerance_(options.non_negative_decimal("tolerance")) {}
 
 RuleInfo LineAmountRule::info() {
   RuleInfo info;

@@ -22,14 +22,6 @@ bool same_name(std::string_view a, std::string_view b) {
   });
 }
 
-Decimal threshold_of(const Options& options) {
-  const Decimal threshold = options.decimal("approval_threshold");
-  if (threshold.is_negative())
-    throw std::invalid_argument("credit.note-unapproved: option 'approval_threshold' must not be negative (it is " +
-                                threshold.to_string() + "); use 0 to hold every credit note to 'approvers'");
-  return threshold;
-}
-
 std::vector<std::string> approvers_of(const Options& options) {
   std::vector<std::string> approvers = options.strings("approvers");
   if (approvers.empty() && !options.decimal("approval_threshold").is_zero())
@@ -49,7 +41,7 @@ std::string list_text(const std::vector<std::string>& names) {
 }  // namespace
 
 NoteUnapprovedRule::NoteUnapprovedRule(const Options& options)
-    : threshold_(threshold_of(options)), approvers_(approvers_of(options)) {}
+    : threshold_(options.non_negative_decimal("approval_threshold")), approvers_(approvers_of(options)) {}
 
 RuleInfo NoteUnapprovedRule::info() {
   RuleInfo info;

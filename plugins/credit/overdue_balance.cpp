@@ -6,14 +6,6 @@
 namespace billcheck::credit {
 namespace {
 
-std::int64_t days_of(const Options& options) {
-  const std::int64_t days = options.integer("overdue_days");
-  if (days < 0)
-    throw std::invalid_argument("credit.overdue-balance: option 'overdue_days' must not be negative (it is " +
-                                std::to_string(days) + ")");
-  return days;
-}
-
 /// An earlier invoice still unpaid too long after its due date.
 struct Overdue {
   const Invoice* invoice;
@@ -39,7 +31,7 @@ bool may_be_owed(const Book& book, const Invoice& invoice) {
 
 }  // namespace
 
-OverdueBalanceRule::OverdueBalanceRule(const Options& options) : overdue_days_(days_of(options)) {}
+OverdueBalanceRule::OverdueBalanceRule(const Options& options) : overdue_days_(options.non_negative_integer("overdue_days")) {}
 
 RuleInfo OverdueBalanceRule::info() {
   RuleInfo info;

@@ -5,14 +5,6 @@
 namespace billcheck::rates {
 namespace {
 
-Decimal non_negative_tolerance(const Options& options) {
-  const Decimal tolerance = options.decimal("tolerance");
-  if (tolerance.is_negative())
-    throw std::invalid_argument("rates.contract-rate: option 'tolerance' must not be negative (it is " +
-                                tolerance.to_string() + "); use 0 to report every difference");
-  return tolerance;
-}
-
 /// `2026-01-01 to 2026-12-31`, or `from 2026-01-01` for a row with no end.
 std::string effective_text(const Rate& rate) {
   if (!rate.effective_to) return "from " + rate.effective_from.to_string();
@@ -21,7 +13,7 @@ std::string effective_text(const Rate& rate) {
 
 }  // namespace
 
-ContractRateRule::ContractRateRule(const Options& options) : tolerance_(non_negative_tolerance(options)) {}
+ContractRateRule::ContractRateRule(const Options& options) : tolerance_(options.non_negative_decimal("tolerance")) {}
 
 RuleInfo ContractRateRule::info() {
   RuleInfo info;

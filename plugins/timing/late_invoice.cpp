@@ -3,7 +3,7 @@
 namespace billcheck::timing {
 
 LateInvoiceRule::LateInvoiceRule(const Options& options)
-    : default_days_(day_count_option(options, "timing.late-invoice", "default_days")) {}
+    : default_days_(options.non_negative_integer("default_days")) {}
 
 RuleInfo LateInvoiceRule::info() {
   RuleInfo info;

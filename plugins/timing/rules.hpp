@@ -76,15 +76,6 @@ inline std::string days_text(long long days) {
   return std::to_string(days) + (days == 1 || days == -1 ? " day" : " days");
 }
 
-/// An option counting days, which must not be negative.
-inline std::int64_t day_count_option(const Options& options, std::string_view rule, std::string_view name) {
-  const std::int64_t days = options.integer(name);
-  if (days < 0)
-    throw std::invalid_argument(std::string(rule) + ": option '" + std::string(name) + "' must not be negative (it is " +
-                                std::to_string(days) + "); give a number of days, 0 or more");
-  return days;
-}
-
 /// `2026-01-01 to 2026-01-31`, `from 2026-01-01`, `up to 2026-01-31`: an invoice's period.
 inline std::string period_text(const Invoice& invoice) {
   if (invoice.period_start && invoice.period_end)

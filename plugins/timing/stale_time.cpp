@@ -3,7 +3,7 @@
 namespace billcheck::timing {
 
 StaleTimeRule::StaleTimeRule(const Options& options)
-    : max_age_days_(day_count_option(options, "timing.stale-time", "max_age_days")) {}
+    : max_age_days_(options.non_negative_integer("max_age_days")) {}
 
 RuleInfo StaleTimeRule::info() {
   RuleInfo info;

@@ -173,4 +173,19 @@ const std::vector<std::string>& Options::strings(std::string_view name) const {
 }
 const DecimalMap& Options::decimal_map(std::string_view name) const { return typed<DecimalMap>(get(name), name); }
 
+Decimal Options::non_negative_decimal(std::string_view name) const {
+  const Decimal value = decimal(name);
+  if (value.is_negative())
+    throw std::invalid_argument("option '" + std::string(name) + "' must not be negative (it is " + value.to_string() + ")");
+  return value;
+}
+
+std::int64_t Options::non_negative_integer(std::string_view name) const {
+  const std::int64_t value = integer(name);
+  if (value < 0)
+    throw std::invalid_argument("option '" + std::string(name) + "' must not be negative (it is " +
+                                std::to_string(value) + ")");
+  return value;
+}
+
 }  // namespace billcheck

@@ -53,6 +53,11 @@ class BILLCHECK_SDK_API Options {
   const std::string& string(std::string_view name) const;
   const std::vector<std::string>& strings(std::string_view name) const;
   const DecimalMap& decimal_map(std::string_view name) const;
+  /// Like decimal() and integer(), for options that may not be negative: a
+  /// negative value throws std::invalid_argument saying so, which the host
+  /// reports against the config line that set it.
+  Decimal non_negative_decimal(std::string_view name) const;
+  std::int64_t non_negative_integer(std::string_view name) const;
 
   const std::map<std::string, OptionValue, std::less<>>& values() const { return values_; }
 
