@@ -32,7 +32,7 @@ inline void write_synthetic_book(const std::filesystem::path& dir, std::size_t l
   std::ofstream rates(dir / "rates.csv");
   rates << "engagement_id,role,rate,effective_from\n";
   for (std::size_t c = 0; c < kClients; ++c) {
-    eng << "E" << c << ",C" << c << ",Matter " << c << ",monthly\n";
+    eng << "E" << c << ",C" << c << ",Matter " << c << ",milestone\n";
     for (int r = 0; r < 3; ++r) rates << "E" << c << "," << kRoles[r] << "," << kRates[r] << ",2020-01-01\n";
   }
 

@@ -2,6 +2,7 @@
 #include <billcheck/engine.hpp>
 #include <billcheck/fixtures.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/packs.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
@@ -188,6 +189,31 @@ int run_tests(const std::vector<std::string>& dirs, bool verbose) {
   return total.failed ? kFindings : kClean;
 }
 
+// Lints every pack at or below each DIR: 2 when one does not load, 1 when
+// lint finds problems, 0 when every pack is clean.
+int run_lint(const std::vector<std::string>& dirs) {
+  std::size_t packs = 0, problems = 0, broken = 0;
+  for (const auto& d : dirs) {
+    auto found = find_packs(d);
+    if (found.empty()) {
+      std::cerr << d << ": no pack.yaml found (a pack is a folder holding pack.yaml)\n";
+      ++broken;
+    }
+    for (const auto& dir : found) {
+      PackLint lint = lint_pack(dir);
+      ++packs;
+      for (const auto& e : lint.errors) std::cerr << e << '\n';
+      for (const auto& p : lint.problems) std::cout << p << '\n';
+      problems += lint.problems.size();
+      broken += !lint.errors.empty();
+    }
+  }
+  std::cout << packs << (packs == 1 ? " pack, " : " packs, ") << problems << (problems == 1 ? " problem" : " problems");
+  if (broken) std::cout << ", " << broken << " not loaded";
+  std::cout << '\n';
+  return broken ? kBadInput : problems ? kFindings : kClean;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -195,6 +221,7 @@ int main(int argc, char** argv) {
                "agreed ones, invoices sent early or late, credit over limit, and more.\n\n"
                "Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad input, bad config or a failed rule."};
   app.require_subcommand(1);
+  app.fallthrough();  // -v and -q work after the subcommand too
   CommonOptions common;
   app.add_flag("-v,--verbose", common.verbose, "More log output on stderr (-vv for debug)");
   app.add_flag("-q,--quiet", common.quiet, "No log output and no progress");
@@ -231,6 +258,11 @@ int main(int argc, char** argv) {
   test_cmd->add_option("dirs", test_dirs, "Folders holding expect.yaml (searched recursively)")->required();
   test_cmd->add_flag("--list", test_verbose, "Print every expectation, not only failures");
 
+  std::vector<std::string> lint_dirs;
+  auto* lint_cmd = app.add_subcommand(
+      "lint", "Check rule packs: duplicate ids, missing messages, unknown categories, unused options");
+  lint_cmd->add_option("dirs", lint_dirs, "Pack folders (or folders holding packs)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -250,6 +282,7 @@ int main(int argc, char** argv) {
     if (*rules_cmd) return run_rules(explain, markdown_dir, common);
     if (*plugins_cmd) return run_plugins(common);
     if (*test_cmd) return run_tests(test_dirs, test_verbose);
+    if (*lint_cmd) return run_lint(lint_dirs);
   } catch (const BookError& e) {
     print_errors(e.messages(), "the book was not loaded; fix the problems above and run again");
   } catch (const ConfigError& e) {
