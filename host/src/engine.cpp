@@ -234,27 +234,66 @@ struct Engine::Impl {
     }
   }
 
-  // Bundled packs, then the config's; a pack's `use:` settings apply unless
-  // the config sets the same rule itself.
+  // Bundled packs, then the config's. A configured pack with the name of a
+  // bundled one replaces it (an analyst's edited copy of the example pack);
+  // a pack's `use:` settings apply unless the config sets the same rule itself.
   void load_packs(std::vector<std::string>& errors) {
-    std::vector<fs::path> dirs;
+    struct Found {
+      fs::path dir;
+      bool bundled;
+    };
+    std::vector<Found> found;
+    auto canonical = [](const fs::path& p) {
+      std::error_code ec;
+      fs::path c = fs::weakly_canonical(p, ec);
+      return ec ? p.lexically_normal() : c;
+    };
+    auto add = [&](const fs::path& dir, bool bundled) {
+      fs::path c = canonical(dir);
+      for (const auto& f : found)
+        if (f.dir == c) return;  // listed twice, or the bundled folder itself
+      found.push_back({c, bundled});
+    };
+    std::vector<fs::path> bundled;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(detail::bundled_pack_dir(), ec))
-      if (fs::exists(entry.path() / "pack.yaml")) dirs.push_back(entry.path());
-    std::sort(dirs.begin(), dirs.end());
-    dirs.insert(dirs.end(), config.packs.begin(), config.packs.end());
-    for (const auto& dir : dirs) {
-      if (std::find(dirs.begin(), dirs.end(), dir) != dirs.begin() + (&dir - dirs.data())) continue;  // listed twice
+      if (fs::exists(entry.path() / "pack.yaml")) bundled.push_back(entry.path());
+    std::sort(bundled.begin(), bundled.end());
+    for (const auto& dir : bundled) add(dir, true);
+    for (const auto& dir : config.packs) add(dir, false);
+
+    std::vector<std::pair<detail::PackLoad, bool>> packs;
+    for (const auto& f : found) {
       try {
-        detail::PackLoad pack = detail::load_pack(dir);
-        for (auto& r : pack.rules) {
-          r.info.origin = "pack " + pack.name;
-          register_rule(std::move(r.info), std::move(r.factory), errors);
-        }
-        for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
+        packs.emplace_back(detail::load_pack(f.dir), f.bundled);
       } catch (const ConfigError& e) {
         errors.insert(errors.end(), e.messages().begin(), e.messages().end());
       }
+    }
+    std::map<std::string, std::size_t> by_name;
+    std::vector<bool> keep(packs.size(), true);
+    for (std::size_t i = 0; i < packs.size(); ++i) {
+      auto [it, inserted] = by_name.try_emplace(packs[i].first.name, i);
+      if (inserted) continue;
+      std::size_t j = it->second;
+      if (packs[j].second && !packs[i].second) {  // the config's copy replaces the bundled pack
+        keep[j] = false;
+        it->second = i;
+      } else {
+        keep[i] = false;
+        errors.push_back((packs[i].first.dir / "pack.yaml").string() + ": pack '" + packs[i].first.name +
+                         "' is already loaded from " + (packs[j].first.dir / "pack.yaml").string() +
+                         "; give the copy another 'pack:' name");
+      }
+    }
+    for (std::size_t i = 0; i < packs.size(); ++i) {
+      if (!keep[i]) continue;
+      detail::PackLoad& pack = packs[i].first;
+      for (auto& r : pack.rules) {
+        r.info.origin = "pack " + pack.name;
+        register_rule(std::move(r.info), std::move(r.factory), errors);
+      }
+      for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
     }
   }
 

@@ -1,0 +1,24 @@
+// The fields of each record an expression can read: the contract's columns,
+// the links between records (line.timekeeper, invoice.client ...) and the
+// lists (invoice.lines, client.invoices ...), each with its type.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "expr.hpp"
+
+namespace billcheck::expr {
+
+struct Field {
+  std::string_view name;
+  Type type;
+  FieldFn get;
+  std::string_view doc;  // one line, for the reference in docs/packs.md
+};
+
+/// The fields of records of kind `r` (none for `extra`, whose names are the columns).
+std::span<const Field> fields_of(Rec r);
+const Field* find_field(Rec r, std::string_view name);
+
+}  // namespace billcheck::expr
