@@ -1,0 +1,172 @@
+// How the duplicates rules tell that two records are the same: normalized
+// text, line comparison, the issue order, and whole invoices that repeat
+// earlier ones. Records are grouped by hash and the groups checked field by
+// field, so that no rule compares every record with every other.
+#include "rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <optional>
+
+namespace billcheck::duplicates {
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 1469598103934665603ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t x) {
+  return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+/// Calls `emit` with each character of normalized(text), in order.
+template <class Emit>
+void for_each_normalized(std::string_view text, Emit emit) {
+  bool space = false, started = false;
+  for (unsigned char c : text) {
+    if (std::isspace(c)) {
+      space = started;
+      continue;
+    }
+    if (space) emit(' ');
+    space = false;
+    started = true;
+    emit(static_cast<char>(c < 0x80 ? std::tolower(c) : c));
+  }
+}
+
+/// An invoice's lines sorted by hash, for comparing two invoices' lines as multisets.
+std::vector<const InvoiceLine*> by_hash(std::span<const InvoiceLine> lines) {
+  std::vector<const InvoiceLine*> sorted;
+  sorted.reserve(lines.size());
+  for (const InvoiceLine& line : lines) sorted.push_back(&line);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const InvoiceLine* a, const InvoiceLine* b) { return line_hash(*a) < line_hash(*b); });
+  return sorted;
+}
+
+/// Whether two invoices have the same lines in any order. Lines are matched
+/// within runs of equal hash, so a hash collision cannot make unequal lines match.
+bool same_lines(std::span<const InvoiceLine> a, std::span<const InvoiceLine> b) {
+  if (a.size() != b.size()) return false;
+  const auto sa = by_hash(a), sb = by_hash(b);
+  for (std::size_t begin = 0; begin < sa.size();) {
+    const std::uint64_t h = line_hash(*sa[begin]);
+    std::size_t end = begin;
+    while (end < sa.size() && line_hash(*sa[end]) == h) ++end;
+    for (std::size_t i = begin; i < end; ++i)
+      if (line_hash(*sb[i]) != h) return false;
+    std::vector<bool> used(end - begin, false);
+    for (std::size_t i = begin; i < end; ++i) {
+      bool matched = false;
+      for (std::size_t j = begin; j < end && !matched; ++j)
+        if (!used[j - begin] && same_line(*sa[i], *sb[j])) matched = used[j - begin] = true;
+      if (!matched) return false;
+    }
+    begin = end;
+  }
+  return true;
+}
+
+/// A hash of the client and the multiset of lines, to group candidate copies.
+std::uint64_t group_hash(const Invoice& invoice, std::span<const InvoiceLine> lines) {
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(lines.size());
+  for (const InvoiceLine& line : lines) hashes.push_back(line_hash(line));
+  std::sort(hashes.begin(), hashes.end());
+  std::uint64_t h = std::hash<std::string_view>{}(invoice.client_id);
+  for (std::uint64_t x : hashes) h = mix(h, x);
+  return h;
+}
+
+bool has_period(const Invoice& invoice) { return invoice.period_start || invoice.period_end; }
+
+bool same_period(const Invoice& a, const Invoice& b) {
+  return a.period_start == b.period_start && a.period_end == b.period_end;
+}
+
+/// Whether `later` repeats `earlier`: same client and the same lines, and
+/// either the same engagement and period or the same total. A line without a
+/// date is placed in time only by its invoice's period, so invoices that state
+/// different periods are not copies when any of their lines is undated (a fixed
+/// fee billed each month).
+bool is_copy(const Book& book, const Invoice& earlier, const Invoice& later) {
+  if (earlier.client_id != later.client_id) return false;
+  const auto later_lines = book.lines_of(later);
+  if (!(earlier.engagement_id == later.engagement_id && same_period(earlier, later))) {
+    if (earlier.total != later.total) return false;
+    const bool undated =
+        std::any_of(later_lines.begin(), later_lines.end(), [](const InvoiceLine& l) { return !l.date; });
+    if (undated && has_period(earlier) && has_period(later) && !same_period(earlier, later)) return false;
+  }
+  return same_lines(book.lines_of(earlier), later_lines);
+}
+
+}  // namespace
+
+std::string normalized(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for_each_normalized(text, [&](char c) { out += c; });
+  return out;
+}
+
+bool same_text(std::string_view a, std::string_view b) {
+  // Usually already equal as written; otherwise compare the normalized forms.
+  return a == b || normalized(a) == normalized(b);
+}
+
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = kFnvOffset;
+  for_each_normalized(text, [&](char c) { h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime; });
+  return h;
+}
+
+bool same_line(const InvoiceLine& a, const InvoiceLine& b) {
+  return a.type == b.type && a.date == b.date && a.timekeeper_id == b.timekeeper_id && a.quantity == b.quantity &&
+         a.rate == b.rate && a.amount == b.amount && same_text(a.description, b.description);
+}
+
+std::uint64_t line_hash(const InvoiceLine& line) {
+  std::uint64_t h = std::hash<std::string_view>{}(line.type);
+  h = mix(h, line.date ? static_cast<std::uint64_t>(line.date->sys_days().time_since_epoch().count()) : ~0ULL);
+  h = mix(h, std::hash<std::string_view>{}(line.timekeeper_id));
+  // Decimals compare by value: 2.5 and 2.50 have the same raw millionths.
+  h = mix(h, static_cast<std::uint64_t>(line.quantity.raw()));
+  h = mix(h, static_cast<std::uint64_t>(line.rate.raw()));
+  h = mix(h, static_cast<std::uint64_t>(line.amount.raw()));
+  return mix(h, text_hash(line.description));
+}
+
+std::vector<const Invoice*> in_issue_order(const Book& book) {
+  std::vector<const Invoice*> order;
+  order.reserve(book.invoices().size());
+  for (const Invoice& invoice : book.invoices())
+    if (!invoice.is_void()) order.push_back(&invoice);
+  // Invoices are stored in file order, so a stable sort by date keeps file order within a day.
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
+  return order;
+}
+
+std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book& book) {
+  std::unordered_map<std::uint64_t, std::vector<const Invoice*>> groups;
+  for (const Invoice* invoice : in_issue_order(book)) {
+    const auto lines = book.lines_of(*invoice);
+    if (!lines.empty()) groups[group_hash(*invoice, lines)].push_back(invoice);
+  }
+  std::unordered_map<const Invoice*, const Invoice*> repeats;
+  for (const auto& [hash, group] : groups) {
+    for (std::size_t i = 1; i < group.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (is_copy(book, *group[j], *group[i])) {
+          repeats.emplace(group[i], group[j]);
+          break;
+        }
+      }
+    }
+  }
+  return repeats;
+}
+
+}  // namespace billcheck::duplicates

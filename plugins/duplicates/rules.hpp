@@ -1,0 +1,106 @@
+// The duplicates plugin's rules: nothing is billed twice, whether a whole
+// invoice, a line, a piece of work or a recorded time entry.
+//
+// One copy is one finding, so that the amounts at stake add up: the lines of an
+// invoice that repeats a whole earlier one are left to duplicates.invoice, a
+// line repeated in its own invoice to duplicates.line, and two lines citing
+// one time entry to duplicates.time-entry.
+#pragma once
+
+#include <billcheck/sdk.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace billcheck::duplicates {
+
+/// The same invoice sent twice under another number.
+class DuplicateInvoiceRule : public BookRule {
+ public:
+  static RuleInfo info();
+  void check(const Book& book, Context& ctx) const override;
+};
+
+/// The same line twice in one invoice.
+class DuplicateLineRule : public InvoiceRule {
+ public:
+  static RuleInfo info();
+  void check(const Invoice& invoice, Context& ctx) const override;
+};
+
+/// The same work (timekeeper, date, hours, description) billed on two invoices.
+class DuplicateWorkRule : public BookRule {
+ public:
+  static RuleInfo info();
+  void check(const Book& book, Context& ctx) const override;
+};
+
+/// One time entry billed on two lines.
+class DuplicateTimeEntryRule : public BookRule {
+ public:
+  static RuleInfo info();
+  void check(const Book& book, Context& ctx) const override;
+};
+
+/// One invoice number used by two invoice records.
+class DuplicateInvoiceNumberRule : public InvoiceRule {
+ public:
+  static RuleInfo info();
+  void check(const Invoice& invoice, Context& ctx) const override;
+};
+
+// Helpers shared by the rules above (matching.cpp).
+
+/// Text as the duplicates rules compare it: ASCII letters in lower case, runs
+/// of white space as one space, none at either end.
+std::string normalized(std::string_view text);
+
+/// Whether two descriptions are the same once normalized.
+bool same_text(std::string_view a, std::string_view b);
+
+/// A hash of normalized(text), computed without building it.
+std::uint64_t text_hash(std::string_view text);
+
+/// Whether two lines are the same as the duplicates rules compare them: the
+/// same type, date, timekeeper, quantity, rate and amount, and the same
+/// description once normalized.
+bool same_line(const InvoiceLine& a, const InvoiceLine& b);
+
+/// A hash of what same_line() compares: equal lines have equal hashes.
+std::uint64_t line_hash(const InvoiceLine& line);
+
+/// The book's invoices other than void ones, in the order they were issued:
+/// by issue date, then file order.
+std::vector<const Invoice*> in_issue_order(const Book& book);
+
+/// For each invoice (not void) that repeats a whole earlier invoice, the
+/// earliest invoice it repeats. See DuplicateInvoiceRule::info() for what
+/// makes a repeat.
+std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book& book);
+
+/// `USD 1200.00`; the bare amount when the currency is not known.
+inline std::string money(Decimal amount, std::string_view currency) {
+  if (currency.empty()) return amount.to_string();
+  return Money{amount, std::string(currency)}.to_string();
+}
+
+/// `2.5 h`.
+inline std::string hours_text(Decimal quantity) { return quantity.to_string(1) + " h"; }
+
+/// `line 4 of invoice BM-0051`.
+inline std::string line_text(const Book& book, const InvoiceLine& line) {
+  return "line " + std::to_string(line.line_no) + " of invoice " + book.invoice_of(line).id;
+}
+
+/// `invoices.csv:3`: where a record was read, by file name and line.
+inline std::string where(const Source& source) {
+  std::string_view file = source.file;
+  if (auto slash = file.find_last_of("/\\"); slash != std::string_view::npos) file.remove_prefix(slash + 1);
+  return std::string(file) + ":" + std::to_string(source.line);
+}
+
+}  // namespace billcheck::duplicates

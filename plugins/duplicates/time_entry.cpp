@@ -1,0 +1,62 @@
+#include "rules.hpp"
+
+#include <optional>
+
+namespace billcheck::duplicates {
+
+RuleInfo DuplicateTimeEntryRule::info() {
+  RuleInfo info;
+  info.id = "duplicates.time-entry";
+  info.title = "Time entry billed on two lines";
+  info.category = "duplicates";
+  info.severity = Severity::error;
+  info.description =
+      "A time entry is billed on one line only. A line citing an entry_id that an earlier line already cites "
+      "(on any invoice, by issue date, then file order, then line order) is reported, naming the first line; "
+      "the amount at stake is its amount. An entry split over several lines is reported too: bill it on one line, "
+      "or record one entry per line. Left to other rules: a line repeated whole within one invoice "
+      "(duplicates.line) and lines of an invoice that repeats a whole earlier one (duplicates.invoice). Void "
+      "invoices are not checked.";
+  return info;
+}
+
+void DuplicateTimeEntryRule::check(const Book& book, Context& ctx) const {
+  // Computed on the first repeat found: a clean book never needs it.
+  std::optional<std::unordered_map<const Invoice*, const Invoice*>> repeats;
+  auto is_whole_copy = [&](const Invoice* invoice) {
+    if (!repeats) repeats = repeated_invoices(book);
+    return repeats->contains(invoice);
+  };
+  std::unordered_map<std::string_view, const InvoiceLine*> first;
+  first.reserve(book.lines().size());
+  for (const Invoice* invoice : in_issue_order(book)) {
+    for (const InvoiceLine& line : book.lines_of(*invoice)) {
+      if (line.entry_id.empty()) continue;
+      auto [it, inserted] = first.emplace(line.entry_id, &line);
+      if (inserted) continue;
+      const InvoiceLine& original = *it->second;
+      const Invoice& original_invoice = book.invoice_of(original);
+      if (&original_invoice == invoice && same_line(line, original)) continue;
+      if (is_whole_copy(invoice)) continue;
+
+      std::string entry_text = "time entry " + line.entry_id;
+      if (const TimeEntry* entry = book.time_entry(line.entry_id))
+        entry_text += " (" + hours_text(entry->hours) + " by " + entry->timekeeper_id + " on " +
+                      entry->date.to_string() + ")";
+      const std::string earlier = &original_invoice == invoice
+                                      ? "line " + std::to_string(original.line_no) + " of the same invoice"
+                                      : line_text(book, original) + " (issued " +
+                                            original_invoice.issue_date.to_string() + ")";
+      ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + entry_text + ", which " + earlier +
+                           " already bills.")
+          .at_stake(line.amount)
+          .evidence_of("expected", "time entry " + line.entry_id + " billed once")
+          .evidence_of("actual", "also on " + line_text(book, original))
+          .evidence_of("duplicate_of_invoice", original_invoice.id)
+          .evidence_of("duplicate_of_line", std::to_string(original.line_no))
+          .evidence_of("amount", line.amount);
+    }
+  }
+}
+
+}  // namespace billcheck::duplicates

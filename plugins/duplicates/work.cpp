@@ -1,0 +1,95 @@
+#include "rules.hpp"
+
+#include <functional>
+#include <optional>
+
+namespace billcheck::duplicates {
+namespace {
+
+/// The work a fee line bills, as compared across invoices: the client, the
+/// timekeeper, the date, the hours and (by hash) the normalized description.
+struct Work {
+  std::string_view client, timekeeper;
+  Date date;
+  std::int64_t hours;
+  std::uint64_t description;
+  bool operator==(const Work&) const = default;
+};
+
+struct WorkHash {
+  std::size_t operator()(const Work& w) const {
+    std::size_t h = std::hash<std::string_view>{}(w.client);
+    for (std::size_t x : {std::hash<std::string_view>{}(w.timekeeper),
+                          static_cast<std::size_t>(w.date.sys_days().time_since_epoch().count()),
+                          static_cast<std::size_t>(w.hours), static_cast<std::size_t>(w.description)})
+      h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+  }
+};
+
+/// `Eleanor Ashford (TK-01)`, or the id alone when the timekeeper is not in the book.
+std::string timekeeper_text(const Book& book, const std::string& id) {
+  const Timekeeper* tk = book.timekeeper(id);
+  return tk && !tk->name.empty() ? tk->name + " (" + id + ")" : id;
+}
+
+}  // namespace
+
+RuleInfo DuplicateWorkRule::info() {
+  RuleInfo info;
+  info.id = "duplicates.work";
+  info.title = "Same work billed on two invoices";
+  info.category = "duplicates";
+  info.severity = Severity::error;
+  info.description =
+      "A fee line bills work already billed to the same client on an earlier invoice (by issue date, then file "
+      "order) when it has the same timekeeper, date and hours and the same description, compared ignoring case "
+      "and spacing; the rate and amount may differ. The later line is reported, naming the first; the amount at "
+      "stake is its amount. Left to other rules: repeats within one invoice (duplicates.line), lines of an "
+      "invoice that repeats a whole earlier one (duplicates.invoice), and two lines citing the same time entry "
+      "(duplicates.time-entry). Void invoices, and lines without a timekeeper, a date or hours, are not checked.";
+  return info;
+}
+
+void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
+  // Computed on the first repeat found: a clean book never needs it.
+  std::optional<std::unordered_map<const Invoice*, const Invoice*>> repeats;
+  auto is_whole_copy = [&](const Invoice* invoice) {
+    if (!repeats) repeats = repeated_invoices(book);
+    return repeats->contains(invoice);
+  };
+  // The first line billing each piece of work.
+  std::unordered_map<Work, const InvoiceLine*, WorkHash> first;
+  first.reserve(book.lines().size());
+  for (const Invoice* invoice : in_issue_order(book)) {
+    for (const InvoiceLine& line : book.lines_of(*invoice)) {
+      if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
+      auto [it, inserted] = first.emplace(
+          Work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), text_hash(line.description)},
+          &line);
+      if (inserted) continue;
+      const InvoiceLine& original = *it->second;
+      // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
+      if (!same_text(original.description, line.description)) continue;
+      const Invoice& original_invoice = book.invoice_of(original);
+      if (&original_invoice == invoice) continue;
+      if (!line.entry_id.empty() && line.entry_id == original.entry_id) continue;
+      if (is_whole_copy(invoice)) continue;
+
+      std::string work = timekeeper_text(book, line.timekeeper_id) + ", " + hours_text(line.quantity) + " on " +
+                         line.date->to_string();
+      if (!line.description.empty()) work += ", \"" + line.description + "\"";
+      ctx.report(line, "Line " + std::to_string(line.line_no) + " bills work already billed on " +
+                           line_text(book, original) + " (issued " + original_invoice.issue_date.to_string() +
+                           "): " + work + ".")
+          .at_stake(line.amount)
+          .evidence_of("expected", "work billed once")
+          .evidence_of("actual", "also on " + line_text(book, original))
+          .evidence_of("duplicate_of_invoice", original_invoice.id)
+          .evidence_of("duplicate_of_line", std::to_string(original.line_no))
+          .evidence_of("amount", line.amount);
+    }
+  }
+}
+
+}  // namespace billcheck::duplicates

@@ -1,0 +1,137 @@
+#include "rules.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace billcheck::services {
+namespace {
+
+const Decimal kDayHours = 24;
+
+Decimal warn_hours_of(const Options& options) {
+  const Decimal hours = options.decimal("warn_hours");
+  if (hours <= Decimal{} || hours > kDayHours)
+    throw std::invalid_argument("option 'warn_hours' must be more than 0 and at most 24 (it is " +
+                                hours.to_string() + "); use 24 to report only days of more than 24 hours");
+  return hours;
+}
+
+/// One timekeeper on one day.
+struct Day {
+  std::string_view timekeeper;
+  Date date;
+  bool operator==(const Day&) const = default;
+};
+
+struct DayHash {
+  std::size_t operator()(const Day& d) const {
+    return std::hash<std::string_view>{}(d.timekeeper) ^
+           (std::hash<long long>{}(d.date.sys_days().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL);
+  }
+};
+
+/// Every fee line of a day, in the order its invoices were issued (by issue
+/// date, then file order), then in file order within an invoice.
+std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> lines_by_day(const Book& book) {
+  std::vector<const Invoice*> invoices;
+  for (const Invoice& invoice : book.invoices())
+    if (!invoice.is_void()) invoices.push_back(&invoice);
+  std::stable_sort(invoices.begin(), invoices.end(),
+                   [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
+  std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> days;
+  for (const Invoice* invoice : invoices)
+    for (const InvoiceLine& line : book.lines_of(*invoice))
+      if (line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{})
+        days[{line.timekeeper_id, *line.date}].push_back(&line);
+  return days;
+}
+
+/// The line at which the day's running total of hours first goes over `limit`.
+const InvoiceLine& crossing(const std::vector<const InvoiceLine*>& lines, Decimal limit) {
+  Decimal running;
+  for (const InvoiceLine* line : lines) {
+    running += line->quantity;
+    if (running > limit) return *line;
+  }
+  return *lines.front();
+}
+
+/// What the hours beyond 24 cost, each at the rate of the line that billed it;
+/// lines in another currency than `currency` are left out.
+Decimal value_beyond_day(const Book& book, const std::vector<const InvoiceLine*>& lines, std::string_view currency) {
+  Decimal running, value;
+  for (const InvoiceLine* line : lines) {
+    running += line->quantity;
+    if (running <= kDayHours || book.invoice_of(*line).currency != currency) continue;
+    value += std::min(line->quantity, running - kDayHours) * line->rate;
+  }
+  return value.round(minor_units(currency));
+}
+
+}  // namespace
+
+DailyHoursRule::DailyHoursRule(const Options& options) : warn_hours_(warn_hours_of(options)) {}
+
+RuleInfo DailyHoursRule::info() {
+  RuleInfo info;
+  info.id = "services.daily-hours";
+  info.title = "Timekeeper billed for too many hours in a day";
+  info.category = "services";
+  info.severity = Severity::error;
+  info.description =
+      "The hours a timekeeper is billed for on one day, added up over the fee lines of every invoice in the book, "
+      "may not exceed 24; more than warn_hours is reported as a warning (or at the rule's configured severity, "
+      "if that is lower). Each timekeeper-day is reported once, on the line that takes the day's total over the "
+      "limit (lines taken in the order their invoices were issued, then in file order), with the day's total "
+      "and its lines in the evidence. Over 24 hours, the amount at stake is what the hours beyond 24 cost at the "
+      "rates of the lines that billed them, counting the lines in the reported line's currency; below that no "
+      "amount is at stake, since a long day may be real. Void invoices and lines without a timekeeper or a date "
+      "are not counted.";
+  info.options = {{"warn_hours", OptionType::decimal, "12",
+                   "A day with more billed hours than this (up to 24) is reported as a warning; 24 = only "
+                   "impossible days are reported."}};
+  return info;
+}
+
+void DailyHoursRule::check(const Book& book, Context& ctx) const {
+  for (const auto& [day, lines] : lines_by_day(book)) {
+    Decimal total;
+    for (const InvoiceLine* line : lines) total += line->quantity;
+    if (total <= warn_hours_ && total <= kDayHours) continue;
+    const bool impossible = total > kDayHours;
+    const Decimal limit = impossible ? kDayHours : warn_hours_;
+    const InvoiceLine& reported = crossing(lines, limit);
+
+    std::string list;
+    std::unordered_set<const Invoice*> invoices;
+    for (const InvoiceLine* line : lines) {
+      invoices.insert(&book.invoice_of(*line));
+      list += (list.empty() ? "" : ", ") + line->invoice_id + " line " + std::to_string(line->line_no) + " (" +
+              hours_text(line->quantity) + ")";
+    }
+    std::string message = timekeeper_text(book, std::string(day.timekeeper)) + " is billed for " + hours_text(total) +
+                          " on " + day.date.to_string() + " over " + std::to_string(lines.size()) + " lines";
+    if (invoices.size() > 1) message += " of " + std::to_string(invoices.size()) + " invoices";
+    message += impossible ? ", more than the 24 hours a day has"
+                          : ", more than the " + hours_text(warn_hours_) + " a day the firm expects of anyone";
+    message += "; line " + std::to_string(reported.line_no) + " of invoice " + reported.invoice_id +
+               " takes the day past " + hours_text(limit) + ".";
+
+    Finding& finding = ctx.report(reported, std::move(message));
+    if (impossible)
+      finding.at_stake(value_beyond_day(book, lines, book.invoice_of(reported).currency));
+    else
+      finding.with_severity(std::min(finding.severity, Severity::warning));
+    finding.evidence_of("expected", "at most " + hours_text(limit))
+        .evidence_of("actual", hours_text(total))
+        .evidence_of("timekeeper", std::string(day.timekeeper))
+        .evidence_of("date", day.date)
+        .evidence_of("lines", list);
+  }
+}
+
+}  // namespace billcheck::services
