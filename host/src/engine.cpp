@@ -97,7 +97,13 @@ Date today_utc() {
 struct Variant {
   bool enabled = true;
   Severity severity = Severity::error;
+  bool severity_configured = false;  // the config's severity wins over one the rule sets per finding
   const Rule* rule = nullptr;
+
+  void apply_severity(std::vector<Finding>& out, std::size_t from) const {
+    if (!severity_configured) return;
+    for (std::size_t i = from; i < out.size(); ++i) out[i].severity = severity;
+  }
 };
 
 struct ActiveRule {
@@ -369,6 +375,7 @@ struct Engine::Impl {
     const RuleSettings* global = global_it == config.rules.end() ? nullptr : &global_it->second;
     a.base.enabled = !global || global->enabled;
     a.base.severity = global && global->severity ? *global->severity : info.severity;
+    a.base.severity_configured = global && global->severity;
     auto opts = options_for(info, {global}, errors);
     if (!opts) return;
     // Built even when off by default, so that a client can switch it on.
@@ -381,6 +388,7 @@ struct Engine::Impl {
       Variant v;
       v.enabled = s.enabled;
       v.severity = s.severity ? *s.severity : a.base.severity;
+      v.severity_configured = s.severity || a.base.severity_configured;
       v.rule = a.base.rule;
       if (!s.options.empty()) {
         auto client_opts = options_for(info, {global, &s}, errors);
@@ -428,6 +436,7 @@ struct Engine::Impl {
         std::size_t before = out.size();
         try {
           call(*v.rule, record, ctx);
+          v.apply_severity(out, before);
         } catch (const std::exception& e) {
           out.resize(before);
           report_failure(ctx, record, *a.info, e.what());
@@ -472,6 +481,7 @@ struct Engine::Impl {
         out.push_back(std::move(f));
         return;
       }
+      v.apply_severity(local, 0);
       for (auto& f : local)
         if (keep(f)) out.push_back(std::move(f));
     };
@@ -480,7 +490,7 @@ struct Engine::Impl {
       if (it == a.per_client.end()) return a.base.enabled;
       if (!it->second.enabled) return false;
       if (it->second.rule != a.base.rule) return false;  // that client's own instance reports it
-      f.severity = it->second.severity;
+      if (it->second.severity_configured) f.severity = it->second.severity;
       return true;
     });
     for (const auto& [client, v] : a.per_client) {

@@ -35,7 +35,9 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
                                    : f.currency + " " + format_amount(*f.amount_at_stake, f.currency));
   }
   if (!details.empty()) out << indent << "    " << details << '\n';
-  if (f.fix) out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now " << f.fix->current << ")\n";
+  if (f.fix)
+    out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now "
+        << (f.fix->current.empty() ? "empty" : f.fix->current) << ")\n";
 }
 
 }  // namespace
