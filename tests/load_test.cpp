@@ -473,7 +473,8 @@ TEST_F(LoadBookPaths, UnsupportedFile) {
   EXPECT_EQ(load_errors(path("book.txt")),
             (std::vector<std::string>{path("book.txt") +
                                       ": not a book billcheck can read; give a directory of CSV files (invoices.csv, "
-                                      "invoice_lines.csv, ...), a .json file, or - to read JSON from standard input"}));
+                                      "invoice_lines.csv, ...), a .json file, a LEDES 1998B file (first line "
+                                      "LEDES1998B[]), or - to read JSON or LEDES from standard input"}));
 }
 
 TEST_F(LoadBookPaths, DashReadsJsonFromStandardInput) {

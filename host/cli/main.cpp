@@ -1,4 +1,5 @@
 // billcheck: the command-line front end over the engine library.
+#include <billcheck/convert.hpp>
 #include <billcheck/engine.hpp>
 #include <billcheck/fixtures.hpp>
 #include <billcheck/load.hpp>
@@ -42,6 +43,7 @@ struct CheckArgs {
   std::string invoice;
   unsigned jobs = 0;
   bool stats = false;
+  LoadOptions load;
 };
 
 void print_errors(const std::vector<std::string>& messages, std::string_view closing) {
@@ -65,7 +67,7 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   if (progress) std::cerr << "billcheck: loading " << args.path << "…" << std::flush;
   Book book = [&] {
     try {
-      return load_book(args.path);
+      return load_book(args.path, args.load);
     } catch (...) {
       if (progress) std::cerr << "\r\033[K";
       throw;
@@ -178,6 +180,12 @@ int run_plugins(const CommonOptions& common) {
   return kClean;
 }
 
+// Writes IN as OUT's form; what the target format cannot carry goes to stderr.
+int run_convert(const std::string& in, const std::string& out, const LoadOptions& load) {
+  for (const auto& note : convert_book(in, out, load)) std::cerr << "billcheck: note: " << note << '\n';
+  return kClean;
+}
+
 int run_tests(const std::vector<std::string>& dirs, bool verbose) {
   FixtureTally total;
   for (const auto& d : dirs) {
@@ -229,7 +237,9 @@ int main(int argc, char** argv) {
 
   CheckArgs check;
   auto* check_cmd = app.add_subcommand("check", "Check a book and print the report");
-  check_cmd->add_option("book", check.path, "A CSV directory, a .json file, or - for JSON on stdin")->required();
+  check_cmd->add_option("book", check.path,
+                        "A CSV directory, a .json file, a LEDES 1998B file, or - for JSON or LEDES on stdin")
+      ->required();
   check_cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
   check_cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   check_cmd->add_option("-o,--output", check.output, "Write the report to FILE instead of stdout");
@@ -242,6 +252,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   check_cmd->add_flag("--stats", check.stats, "Print each rule's time and finding count to stderr");
+  check_cmd->add_option("--with", check.load.reference,
+                        "Add this CSV book's clients, engagements, rates, timekeepers and time entries for the "
+                        "invoices checked (e.g. to a LEDES file)");
+  check_cmd->add_option("--currency", check.load.ledes_currency,
+                        "Currency of LEDES invoices whose client --with does not give")
+      ->capture_default_str();
 
   std::string explain, markdown_dir;
   auto* rules_cmd = app.add_subcommand("rules", "List every rule, or explain one");
@@ -257,6 +273,19 @@ int main(int argc, char** argv) {
   auto* test_cmd = app.add_subcommand("test", "Run rule fixtures (DIR/expect.yaml) and print N passed, M failed");
   test_cmd->add_option("dirs", test_dirs, "Folders holding expect.yaml (searched recursively)")->required();
   test_cmd->add_flag("--list", test_verbose, "Print every expectation, not only failures");
+
+  std::string convert_in, convert_out;
+  LoadOptions convert_load;
+  auto* convert_cmd = app.add_subcommand(
+      "convert", "Write a book as LEDES 1998B (OUT.ledes, OUT.txt), JSON (OUT.json) or a CSV folder (OUT)");
+  convert_cmd->add_option("in", convert_in, "The book to read: a CSV directory, a .json file or a LEDES file")
+      ->required();
+  convert_cmd->add_option("out", convert_out, "Where to write it; a CSV folder must be new or empty")->required();
+  convert_cmd->add_option("--with", convert_load.reference,
+                          "Add this CSV book's clients, engagements, rates, timekeepers and time entries");
+  convert_cmd->add_option("--currency", convert_load.ledes_currency,
+                          "Currency of LEDES invoices whose client --with does not give")
+      ->capture_default_str();
 
   std::vector<std::string> lint_dirs;
   auto* lint_cmd = app.add_subcommand(
@@ -282,6 +311,7 @@ int main(int argc, char** argv) {
     if (*rules_cmd) return run_rules(explain, markdown_dir, common);
     if (*plugins_cmd) return run_plugins(common);
     if (*test_cmd) return run_tests(test_dirs, test_verbose);
+    if (*convert_cmd) return run_convert(convert_in, convert_out, convert_load);
     if (*lint_cmd) return run_lint(lint_dirs);
   } catch (const BookError& e) {
     print_errors(e.messages(), "the book was not loaded; fix the problems above and run again");

@@ -1,41 +1,173 @@
-// Picking the loader for a book path and building the indexed Book.
+// Picking the loader for a book path, adding reference records, and building
+// the indexed Book.
 #include <billcheck/load.hpp>
 
+#include "ledes.hpp"
+
 #include <cctype>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace billcheck {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool has_json_extension(const fs::path& path) {
+enum class Form { csv, json, ledes };
+
+std::string lower_extension(const fs::path& path) {
   std::string ext = path.extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".json";
+  return ext;
 }
 
-BookData read_standard_input() {
+/// Whether the file starts with `LEDES1998B[]`, whatever its name.
+bool starts_as_ledes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[64];
+  in.read(head, sizeof head);
+  return ledes::is_ledes_text(std::string_view(head, static_cast<std::size_t>(in.gcount())));
+}
+
+BookData read_standard_input(Form& form) {
   std::string text(std::istreambuf_iterator<char>(std::cin), {});
+  if (ledes::is_ledes_text(text)) {
+    form = Form::ledes;
+    return read_ledes_text(text, "<stdin>");
+  }
+  form = Form::json;
   return read_json_text(text, "<stdin>");
 }
 
-BookData read_any(const fs::path& path) {
-  if (path == "-") return read_standard_input();
+BookData read_any(const fs::path& path, Form& form) {
+  if (path == "-") return read_standard_input(form);
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw BookError({path.string() + ": no such file or directory"});
-  if (fs::is_directory(status)) return read_csv_directory(path);
-  if (has_json_extension(path)) return read_json_file(path);
+  if (fs::is_directory(status)) {
+    form = Form::csv;
+    return read_csv_directory(path);
+  }
+  const std::string ext = lower_extension(path);
+  if (starts_as_ledes(path) || ext == ".ledes") {
+    form = Form::ledes;
+    return read_ledes_file(path);
+  }
+  if (ext == ".json") {
+    form = Form::json;
+    return read_json_file(path);
+  }
   throw BookError({path.string() +
                    ": not a book billcheck can read; give a directory of CSV files (invoices.csv, "
-                   "invoice_lines.csv, ...), a .json file, or - to read JSON from standard input"});
+                   "invoice_lines.csv, ...), a .json file, a LEDES 1998B file (first line LEDES1998B[]), or - to "
+                   "read JSON or LEDES from standard input"});
+}
+
+/// Moves the records of `from` that `keep` accepts to the end of `to`, pointing
+/// their sources at `book`'s copy of their file names.
+template <class T, class Keep>
+void move_records(std::vector<T>& from, std::vector<T>& to, BookData& book, Keep keep) {
+  for (T& record : from) {
+    if (!keep(record)) continue;
+    record.source.file = book.intern_file(std::string(record.source.file));
+    to.push_back(std::move(record));
+  }
+}
+
+template <class T>
+std::unordered_set<std::string> ids_of(const std::vector<T>& records) {
+  std::unordered_set<std::string> ids;
+  for (const T& r : records) ids.insert(r.id);
+  return ids;
+}
+
+/// Adds the reference records the book's invoices lead to: their clients and
+/// engagements, the engagements' clients, rates and time entries, and the
+/// timekeepers these and the book's lines name. Records for other clients and
+/// matters stay out, so that checking one invoice file does not report on the
+/// rest of the firm.
+void add_reference(BookData& book, BookData ref) {
+  std::unordered_set<std::string> clients, engagements;
+  for (const Invoice& invoice : book.invoices) {
+    clients.insert(invoice.client_id);
+    if (!invoice.engagement_id.empty()) engagements.insert(invoice.engagement_id);
+  }
+  for (const Engagement& e : ref.engagements)
+    if (engagements.contains(e.id)) clients.insert(e.client_id);
+
+  const auto has_client = ids_of(book.clients);
+  const auto has_engagement = ids_of(book.engagements);
+  const auto has_entry = ids_of(book.time_entries);
+  move_records(ref.clients, book.clients, book,
+               [&](const Client& c) { return clients.contains(c.id) && !has_client.contains(c.id); });
+  move_records(ref.engagements, book.engagements, book,
+               [&](const Engagement& e) { return engagements.contains(e.id) && !has_engagement.contains(e.id); });
+  std::unordered_set<std::string> timekeepers;
+  for (const InvoiceLine& line : book.lines) timekeepers.insert(line.timekeeper_id);
+  move_records(ref.rates, book.rates, book, [&](const Rate& r) {
+    if (!engagements.contains(r.engagement_id) || has_engagement.contains(r.engagement_id)) return false;
+    timekeepers.insert(r.timekeeper_id);
+    return true;
+  });
+  move_records(ref.time_entries, book.time_entries, book, [&](const TimeEntry& t) {
+    if (!engagements.contains(t.engagement_id) || has_entry.contains(t.id)) return false;
+    timekeepers.insert(t.timekeeper_id);
+    return true;
+  });
+
+  // The firm's own timekeeper records (role, active dates) beat the LEDES
+  // classification code they replace.
+  std::unordered_map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < book.timekeepers.size(); ++i) at.emplace(book.timekeepers[i].id, i);
+  for (Timekeeper& tk : ref.timekeepers) {
+    if (!timekeepers.contains(tk.id)) continue;
+    tk.source.file = book.intern_file(std::string(tk.source.file));
+    if (auto it = at.find(tk.id); it != at.end())
+      book.timekeepers[it->second] = std::move(tk);
+    else
+      book.timekeepers.push_back(std::move(tk));
+  }
+}
+
+/// A LEDES invoice's currency: its client's where the book knows it, else the default.
+void set_ledes_currencies(BookData& book, const std::string& fallback) {
+  std::unordered_map<std::string_view, std::string_view> currency_of;
+  for (const Client& c : book.clients)
+    if (!c.currency.empty()) currency_of.emplace(c.id, c.currency);
+  for (Invoice& invoice : book.invoices) {
+    auto it = currency_of.find(invoice.client_id);
+    if (it != currency_of.end())
+      invoice.currency = it->second;
+    else if (!fallback.empty())
+      invoice.currency = fallback;
+  }
 }
 
 }  // namespace
 
-Book load_book(const std::filesystem::path& path) { return Book(read_any(path)); }
+BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
+  Form form = Form::csv;
+  BookData data = read_any(path, form);
+  if (!options.reference.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(options.reference, ec))
+      throw BookError({options.reference.string() +
+                       ": not a directory; --with takes a folder of CSV files (clients.csv, engagements.csv, "
+                       "rates.csv, timekeepers.csv, time_entries.csv)"});
+    add_reference(data, read_csv_reference(options.reference));
+  }
+  if (form == Form::ledes) set_ledes_currencies(data, options.ledes_currency);
+  return data;
+}
+
+Book load_book(const std::filesystem::path& path, const LoadOptions& options) {
+  return Book(read_book(path, options));
+}
+
+Book load_book(const std::filesystem::path& path) { return load_book(path, LoadOptions{}); }
 
 }  // namespace billcheck

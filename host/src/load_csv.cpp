@@ -309,16 +309,16 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
   }
 }
 
-}  // namespace
-
-BookData read_csv_directory(const std::filesystem::path& dir) {
+/// Reads every entity file of `dir`; `need_invoices`: a missing invoices.csv or
+/// invoice_lines.csv is an error.
+BookData read_directory(const fs::path& dir, bool need_invoices) {
   BookData data;
   std::vector<std::string> errors;
   fields::for_each_entity([&](const auto& entity) {
     fs::path path = dir / (std::string(entity.name) + ".csv");
     std::error_code ec;
     if (!fs::exists(path, ec)) {
-      if (entity.name == fields::kInvoices.name || entity.name == fields::kLines.name)
+      if (need_invoices && (entity.name == fields::kInvoices.name || entity.name == fields::kLines.name))
         errors.push_back(path.string() + ": file not found; a book needs invoices.csv and invoice_lines.csv");
       return;
     }
@@ -327,5 +327,11 @@ BookData read_csv_directory(const std::filesystem::path& dir) {
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
 }
+
+}  // namespace
+
+BookData read_csv_directory(const std::filesystem::path& dir) { return read_directory(dir, true); }
+
+BookData read_csv_reference(const std::filesystem::path& dir) { return read_directory(dir, false); }
 
 }  // namespace billcheck

@@ -1,0 +1,38 @@
+// Writing a book back out in the contract's forms: LEDES 1998B for the
+// invoices and their lines, JSON or a CSV directory for everything. Every
+// figure is written from its exact decimal, so reading the output back gives
+// the same amounts, rates, quantities and totals.
+#pragma once
+
+#include <billcheck/book.hpp>
+#include <billcheck/load.hpp>
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace billcheck {
+
+/// Writes the book's invoices, one record per line, as LEDES 1998B. Returns a
+/// note for each thing the format cannot carry (an invoice without lines, a
+/// currency, a discount or tax written as an extra `IF` line, a void status).
+std::vector<std::string> write_ledes(std::ostream& out, const Book& book);
+
+/// Writes the whole book as one JSON object of entity arrays (book-format.md):
+/// figures as JSON numbers written from their exact text, extras as strings.
+void write_book_json(std::ostream& out, const Book& book);
+
+/// Writes one CSV file per entity the book has (invoices.csv and
+/// invoice_lines.csv always) into `dir`, which must exist.
+void write_book_csv(const std::filesystem::path& dir, const Book& book);
+
+/// `billcheck convert IN OUT`: reads IN as load_book does and writes it as
+/// LEDES 1998B (OUT ending `.ledes` or `.txt`), JSON (`.json`) or a CSV
+/// directory (any other OUT, which must not exist or be empty). Throws BookError
+/// when IN does not load, std::runtime_error when OUT cannot be written; returns
+/// the writer's notes.
+std::vector<std::string> convert_book(const std::filesystem::path& in, const std::filesystem::path& out,
+                                      const LoadOptions& options = {});
+
+}  // namespace billcheck

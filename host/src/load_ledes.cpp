@@ -1,0 +1,410 @@
+// Reading LEDES 1998B invoice files: `LEDES1998B[]`, a header naming the 24
+// fields, then one record per invoice line, fields separated by `|` and each
+// record closed by `[]`. Every line repeats its invoice's fields; the first
+// line of an invoice makes the Invoice and the others must agree with it.
+//
+// Records end at `[]`, not at a line break: some producers wrap long records,
+// so a line break inside a record is dropped (the format allows none there).
+#include <billcheck/load.hpp>
+
+#include "fields.hpp"
+#include "ledes.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace billcheck {
+namespace {
+
+using namespace ledes;
+
+/// One `|`-separated field, with the line it starts on.
+struct Cell {
+  std::string text;
+  std::uint32_t line = 0;
+};
+
+/// One `[]`-terminated record and the lines it spans.
+struct Record {
+  std::vector<Cell> cells;
+  std::uint32_t first_line = 0;
+  std::uint32_t last_line = 0;
+};
+
+/// `file:line: field 'NAME': what is wrong`.
+std::string field_error(std::string_view file, std::uint32_t line, std::string_view field, std::string_view what) {
+  return fields::located(file, line, "field '" + std::string(field) + "': " + std::string(what));
+}
+
+std::string header_text() {
+  std::string text;
+  for (std::string_view name : kFieldNames) text += (text.empty() ? "" : "|") + std::string(name);
+  return text + "[]";
+}
+
+/// Splits the text after the first line into records.
+class RecordReader {
+ public:
+  RecordReader(std::string_view text, std::uint32_t line) : text_(text), line_(line) {}
+
+  /// The next record; false at the end of the text. A record that never reaches
+  /// its `[]` comes back with `terminated` false.
+  bool next(Record& record, bool& terminated) {
+    skip_space();
+    if (pos_ >= text_.size()) return false;
+    record.cells.clear();
+    record.first_line = line_;
+    Cell cell{{}, line_};
+    terminated = false;
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_++];
+      if (c == '[' && pos_ < text_.size() && text_[pos_] == ']') {
+        ++pos_;
+        terminated = true;
+        break;
+      }
+      if (c == '|') {
+        record.cells.push_back(std::move(cell));
+        cell = Cell{{}, line_};
+      } else if (c == '\n') {
+        ++line_;
+      } else if (c != '\r') {
+        cell.text += c;
+      }
+    }
+    record.cells.push_back(std::move(cell));
+    record.last_line = line_;
+    return true;
+  }
+
+ private:
+  void skip_space() {
+    while (pos_ < text_.size() && fields::is_space(text_[pos_])) {
+      if (text_[pos_] == '\n') ++line_;
+      ++pos_;
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  std::uint32_t line_;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && fields::is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && fields::is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+/// The fields every line of an invoice repeats.
+constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMatterId, kInvoiceTotal,  kBillingStartDate,
+                                   kBillingEndDate,     kInvoiceDescription, kLawFirmId, kClientMatterId};
+
+/// Turns records into invoices, lines and timekeepers, collecting every error.
+class LedesBuilder {
+ public:
+  LedesBuilder(std::string_view file, BookData& data, std::vector<std::string>& errors)
+      : file_(file), data_(data), errors_(errors) {}
+
+  /// Maps the header's names to the standard fields; false when the header is
+  /// missing or lacks a standard field (the records cannot be read then).
+  bool header(const Record& record) {
+    slots_.fill(-1);
+    bool any_known = false;
+    for (std::size_t i = 0; i < record.cells.size(); ++i) {
+      const std::string name = upper(trim(record.cells[i].text));
+      const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), name);
+      if (known == kFieldNames.end()) {
+        extra_names_.emplace_back(trim(record.cells[i].text));
+        continue;
+      }
+      extra_names_.emplace_back();
+      any_known = true;
+      int& slot = slots_[static_cast<std::size_t>(known - kFieldNames.begin())];
+      if (slot >= 0)
+        errors_.push_back(field_error(file_, record.cells[i].line, name, "appears twice in the header; keep one"));
+      else
+        slot = static_cast<int>(i);
+    }
+    width_ = record.cells.size();
+    if (!any_known) {
+      errors_.push_back(fields::located(file_, record.first_line,
+                                        "the header is missing: the line after 'LEDES1998B[]' must name the fields, " +
+                                            header_text()));
+      return false;
+    }
+    bool complete = true;
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+      if (slots_[f] >= 0) continue;
+      errors_.push_back(field_error(file_, record.first_line, kFieldNames[f],
+                                    "missing from the header (a LEDES 1998B header names all 24 fields: " +
+                                        header_text() + ")"));
+      complete = false;
+    }
+    return complete;
+  }
+
+  void record(const Record& record) {
+    if (record.cells.size() != width_) {
+      std::string what = "the record has " + std::to_string(record.cells.size()) + " fields, the header has " +
+                         std::to_string(width_) + " (fields are separated by '|'";
+      if (record.cells.size() > width_ && record.last_line > record.first_line)
+        what += "; the record runs on to line " + std::to_string(record.last_line) + ": is the '[]' missing at the end of line " +
+                std::to_string(record.first_line) + "?)";
+      else
+        what += " and a record ends with '[]')";
+      errors_.push_back(fields::located(file_, record.first_line, what));
+      return;
+    }
+    cells_ = &record.cells;
+    ok_ = true;
+
+    InvoiceLine line;
+    line.source = Source{file_, record.first_line};
+    line.invoice_id = required_text(kInvoiceNumber);
+    integer(kLineItemNumber, line.line_no, true);
+    const std::string type = upper(required_text(kLineType));
+    const bool itemised = type == "F" || type == "E";
+    if (itemised) {
+      line.type = type == "F" ? "fee" : "expense";
+    } else if (type == "IF" || type == "IE") {
+      // Invoice-level adjustments: the arithmetic is the same as any line's, but
+      // they bill no hours at a rate, so fee-line rules must not read them as fees.
+      line.type = "adjustment";
+      line.extra.values.emplace_back(kLineTypeExtra, type);
+    } else if (!type.empty()) {
+      fail(kLineType, fields::quoted(type) + " is not a line type (use F for a fee, E for an expense, IF or IE for "
+                                              "an invoice-level fee or expense adjustment)");
+    }
+    const char* itemised_hint = " (F and E lines state their units and unit cost)";
+    decimal(kUnits, line.quantity, itemised, itemised_hint);
+    decimal(kUnitCost, line.rate, itemised, itemised_hint);
+    std::optional<Decimal> adjustment;
+    decimal(kAdjustment, adjustment);
+    line.adjustment = adjustment;
+    decimal(kLineTotal, line.amount, true);
+    date(kLineDate, line.date);
+    line.task_code = text(kTaskCode);
+    line.expense_code = text(kExpenseCode);
+    line.activity_code = text(kActivityCode);
+    line.timekeeper_id = text(kTimekeeperId);
+    line.description = text(kLineDescription);
+    for (std::size_t i = 0; i < width_; ++i)
+      if (!extra_names_[i].empty() && !record.cells[i].text.empty())
+        line.extra.values.emplace_back(extra_names_[i], record.cells[i].text);
+
+    Timekeeper timekeeper;
+    if (!line.timekeeper_id.empty()) {
+      const char* hint = " (a line naming a timekeeper gives their name and classification)";
+      timekeeper.id = line.timekeeper_id;
+      timekeeper.name = required_text(kTimekeeperName, hint);
+      const std::string classification = required_text(kTimekeeperClassification, hint);
+      timekeeper.role = role_of(classification);
+      if (!classification.empty()) timekeeper.extra.values.emplace_back(kClassificationExtra, classification);
+      timekeeper.source = line.source;
+    }
+
+    Invoice invoice = read_invoice(record);
+    if (!ok_) return;
+    if (!same_as_first(invoice.id, record)) return;
+    if (!invoices_.contains(invoice.id)) {
+      invoices_.emplace(invoice.id, FirstLine{record.first_line, record.cells});
+      data_.invoices.push_back(std::move(invoice));
+    }
+    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id).second)
+      data_.timekeepers.push_back(std::move(timekeeper));
+    data_.lines.push_back(std::move(line));
+  }
+
+ private:
+  /// The first line read of an invoice, which the others must repeat.
+  struct FirstLine {
+    std::uint32_t line;
+    std::vector<Cell> cells;
+  };
+
+  Invoice read_invoice(const Record& record) {
+    Invoice invoice;
+    invoice.source = Source{file_, record.first_line};
+    invoice.id = required_text(kInvoiceNumber, "", /*report=*/false);  // reported once, for the line
+    invoice.client_id = required_text(kClientId);
+    invoice.engagement_id = text(kLawFirmMatterId);
+    date(kInvoiceDate, invoice.issue_date, true);
+    date(kBillingStartDate, invoice.period_start);
+    date(kBillingEndDate, invoice.period_end);
+    decimal(kInvoiceTotal, invoice.total, true);
+    invoice.currency = "USD";  // LEDES 1998B has no currency; load_book may set the client's
+    const std::pair<Field, std::string_view> extras[] = {{kInvoiceDescription, kInvoiceDescriptionExtra},
+                                                         {kLawFirmId, kLawFirmIdExtra},
+                                                         {kClientMatterId, kClientMatterIdExtra}};
+    for (const auto& [field, name] : extras)
+      if (std::string value = text(field); !value.empty()) invoice.extra.values.emplace_back(name, std::move(value));
+    return invoice;
+  }
+
+  /// Whether this record repeats the invoice fields of the invoice's first line
+  /// (numbers compare by value: `1250.` is `1250.00`); reports each difference.
+  bool same_as_first(const std::string& invoice_id, const Record& record) {
+    auto it = invoices_.find(invoice_id);
+    if (it == invoices_.end()) return true;
+    const FirstLine& first = it->second;
+    bool same = true;
+    for (Field f : kInvoiceFields) {
+      const auto slot = static_cast<std::size_t>(slots_[f]);
+      const std::string& was = first.cells[slot].text;
+      const Cell& now = record.cells[slot];
+      if (now.text == was) continue;
+      if (f == kInvoiceTotal) {
+        auto a = Decimal::parse(was), b = Decimal::parse(now.text);
+        if (a && b && *a == *b) continue;
+      }
+      errors_.push_back(field_error(file_, now.line, kFieldNames[f],
+                                    fields::quoted(now.text) + " differs from " + fields::quoted(was) + " on line " +
+                                        std::to_string(first.line) + " (every line of invoice " + invoice_id +
+                                        " repeats the same invoice fields)"));
+      same = false;
+    }
+    return same;
+  }
+
+  const Cell& cell(Field f) const { return (*cells_)[static_cast<std::size_t>(slots_[f])]; }
+
+  void fail(Field f, const std::string& why) {
+    errors_.push_back(field_error(file_, cell(f).line, kFieldNames[f], why));
+    ok_ = false;
+  }
+
+  std::string text(Field f) const { return cell(f).text; }
+
+  std::string required_text(Field f, std::string_view hint = "", bool report = true) {
+    const std::string& value = cell(f).text;
+    if (value.empty()) {
+      if (report) fail(f, "required value missing" + std::string(hint));
+      ok_ = false;
+    }
+    return value;
+  }
+
+  template <class V>
+  void decimal(Field f, V& out, bool required = false, std::string_view hint = "") {
+    const std::string& value = cell(f).text;
+    if (value.empty()) {
+      if (required) fail(f, "required value missing" + std::string(hint));
+      return;
+    }
+    Decimal d;
+    std::string why;
+    if (!fields::parse_decimal(value, d, why)) return fail(f, why);
+    out = d;
+  }
+
+  void integer(Field f, std::int64_t& out, bool required) {
+    const std::string& value = cell(f).text;
+    if (value.empty()) {
+      if (required) fail(f, "required value missing");
+      return;
+    }
+    std::string why;
+    if (!fields::parse_integer(value, out, why)) fail(f, why);
+  }
+
+  template <class V>
+  void date(Field f, V& out, bool required = false) {
+    const std::string& value = cell(f).text;
+    if (value.empty()) {
+      if (required) fail(f, "required value missing");
+      return;
+    }
+    if (auto d = Date::parse_compact(value)) {
+      out = *d;
+      return;
+    }
+    fail(f, fields::invalid(value, "is not a date", " (expected YYYYMMDD)"));
+  }
+
+  std::string_view file_;
+  BookData& data_;
+  std::vector<std::string>& errors_;
+  std::array<int, kFieldCount> slots_{};
+  std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
+  std::size_t width_ = 0;
+  std::unordered_map<std::string, FirstLine> invoices_;
+  std::unordered_set<std::string> timekeepers_;
+  const std::vector<Cell>* cells_ = nullptr;
+  bool ok_ = true;
+};
+
+/// The first line, without a byte order mark or its line break.
+std::string_view first_line(std::string_view text, std::size_t& rest) {
+  std::size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  std::size_t end = text.find('\n', start);
+  rest = end == std::string_view::npos ? text.size() : end + 1;
+  std::string_view line = text.substr(start, (end == std::string_view::npos ? text.size() : end) - start);
+  return trim(line);
+}
+
+}  // namespace
+
+bool ledes::is_ledes_text(std::string_view text) {
+  std::size_t rest = 0;
+  return first_line(text, rest) == kFirstLine;
+}
+
+BookData read_ledes_text(std::string_view text, const std::string& name) {
+  BookData data;
+  std::string_view file = data.intern_file(name);
+  std::size_t rest = 0;
+  std::string_view first = first_line(text, rest);
+  if (first != kFirstLine)
+    throw BookError({fields::located(file, 1, "not a LEDES 1998B file: the first line must be 'LEDES1998B[]' (it is " +
+                                                  fields::quoted(first.substr(0, 40)) + ")")});
+
+  std::vector<std::string> errors;
+  LedesBuilder builder(file, data, errors);
+  RecordReader reader(text.substr(rest), 2);
+  Record record;
+  bool terminated = true;
+  if (!reader.next(record, terminated)) {
+    errors.push_back(fields::located(file, 2, "the header is missing: the line after 'LEDES1998B[]' must name the fields, " +
+                                                  header_text()));
+    throw BookError(std::move(errors));
+  }
+  bool header_ok = terminated && builder.header(record);
+  if (!terminated)
+    errors.push_back(fields::located(file, record.first_line, "the header does not end with '[]'"));
+  if (!header_ok) throw BookError(std::move(errors));
+
+  while (reader.next(record, terminated)) {
+    if (!terminated) {
+      errors.push_back(fields::located(file, record.first_line,
+                                       "the record does not end with '[]' (every LEDES 1998B record ends with '[]')"));
+      break;
+    }
+    builder.record(record);
+  }
+  if (!errors.empty()) throw BookError(std::move(errors));
+  return data;
+}
+
+BookData read_ledes_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
+  return read_ledes_text(text, file.string());
+}
+
+}  // namespace billcheck

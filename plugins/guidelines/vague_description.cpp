@@ -1,0 +1,70 @@
+#include "rules.hpp"
+
+#include <algorithm>
+
+namespace billcheck::guidelines {
+
+VagueDescriptionRule::VagueDescriptionRule(const Options& options)
+    : vague_terms_(phrases_of(options.strings("vague_terms"))), max_words_(options.non_negative_integer("max_words")) {}
+
+RuleInfo VagueDescriptionRule::info() {
+  RuleInfo info;
+  info.id = "guidelines.vague-description";
+  info.title = "Fee narrative too vague to judge the time";
+  info.category = "guidelines";
+  info.severity = Severity::warning;
+  info.description =
+      "A fee line's description must say what was done, for whom and why, or the client cannot judge the time. "
+      "A narrative of at most max_words words that contains one of vague_terms (\"attention to file\", \"work on "
+      "matter\", \"review documents\") says too little, and so does a fee line with no description at all. Terms "
+      "match whole words, ignoring case and punctuation: \"Review documents.\" matches, \"Review documents produced "
+      "by Acme in response to our second requests\" is long enough to pass. A missing description is reported "
+      "only on invoices whose other fee lines have one (a book exported without narratives is not checked for "
+      "them). Expense and adjustment lines and void invoices are not checked.";
+  info.options = {
+      {"vague_terms", OptionType::string_list,
+       "[attention to file, attention to matter, work on matter, work on file, work on case, review documents, "
+       "review of documents, review file, review of file, file review, review correspondence, trial preparation, "
+       "case management, legal research, research issues, follow up, various matters, miscellaneous]",
+       "Phrases that say nothing about the work on their own."},
+      {"max_words", OptionType::integer, "6",
+       "A narrative with a vague term and at most this many words is reported; longer ones are taken to say more."}};
+  return info;
+}
+
+void VagueDescriptionRule::check(const Invoice& invoice, Context& ctx) const {
+  if (invoice.is_void()) return;
+  const auto lines = ctx.book().lines_of(invoice);
+  const bool narratives_exported = std::any_of(lines.begin(), lines.end(), [](const InvoiceLine& l) {
+    return l.is_fee() && count_words(l.description) > 0;
+  });
+  for (const InvoiceLine& line : lines)
+    if (line.is_fee()) check_line(line, narratives_exported, ctx);
+}
+
+void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const {
+  const std::size_t word_count = count_words(line.description);
+  if (word_count == 0) {
+    if (!narratives_exported) return;
+    ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) +
+                         " with no description; say what was done so the client can judge the time.")
+        .key("no-description")
+        .evidence_of("expected", "a description of the work")
+        .evidence_of("actual", "none");
+    return;
+  }
+  if (static_cast<std::int64_t>(word_count) > max_words_) return;
+  const std::vector<std::string>* term = find_phrase(words_of(line.description), vague_terms_);
+  if (!term) return;
+  ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) + " as \"" + line.description +
+                       "\", which says too little for the client to judge the time (\"" + join_words(*term) +
+                       "\" is a vague term); describe the task, its subject and its purpose.")
+      .key("vague")
+      .evidence_of("expected", "a specific description (more than " + std::to_string(max_words_) +
+                                   " words, or no vague term)")
+      .evidence_of("actual", line.description)
+      .evidence_of("vague_term", join_words(*term))
+      .evidence_of("words", std::to_string(word_count));
+}
+
+}  // namespace billcheck::guidelines

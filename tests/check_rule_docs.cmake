@@ -1,0 +1,23 @@
+# Fails when docs/rules/ differs from what `billcheck rules --markdown` writes,
+# so the rule pages never drift from the rules. Regenerate with:
+#   build/bin/billcheck rules --markdown docs/rules
+file(REMOVE_RECURSE "${OUT}")
+execute_process(COMMAND "${EXE}" rules --markdown "${OUT}" RESULT_VARIABLE status OUTPUT_QUIET)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "billcheck rules --markdown failed (${status})")
+endif()
+file(GLOB generated RELATIVE "${OUT}" "${OUT}/*.md")
+file(GLOB committed RELATIVE "${DOCS}" "${DOCS}/*.md")
+list(SORT generated)
+list(SORT committed)
+if(NOT generated STREQUAL committed)
+  message(FATAL_ERROR "docs/rules/ lists other pages than the rules have; run: billcheck rules --markdown docs/rules")
+endif()
+foreach(page ${generated})
+  file(READ "${OUT}/${page}" a)
+  file(READ "${DOCS}/${page}" b)
+  if(NOT a STREQUAL b)
+    message(FATAL_ERROR "docs/rules/${page} is out of date; run: billcheck rules --markdown docs/rules")
+  endif()
+endforeach()
+message(STATUS "docs/rules: every page is up to date")
