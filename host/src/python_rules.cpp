@@ -6,6 +6,8 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <atomic>
+
 namespace billcheck::detail {
 namespace fs = std::filesystem;
 namespace {
@@ -20,9 +22,19 @@ class CollectingRegistry final : public Registry {
   PluginLog log_{"[python] "};
 };
 
+std::atomic<LoadPythonRules*> g_in_process_loader{nullptr};
+
 }  // namespace
 
+void set_python_rule_loader(LoadPythonRules* loader) { g_in_process_loader = loader; }
+LoadPythonRules* python_rule_loader() { return g_in_process_loader; }
+
 std::vector<RegisteredRule> load_python_rules(const std::vector<fs::path>& files, std::vector<std::string>& errors) {
+  if (LoadPythonRules* loader = g_in_process_loader) {  // inside a Python process (or after the library started one)
+    CollectingRegistry registry;
+    loader(files, registry, errors);
+    return std::move(registry.rules);
+  }
   if (files.empty()) return {};
   const fs::path lib_path = bundled_plugin_dir().parent_path() / "libbillcheck_pyhost.so";
   static boost::dll::shared_library* lib = nullptr;  // loaded once, never unloaded

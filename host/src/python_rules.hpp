@@ -16,6 +16,13 @@ namespace billcheck::detail {
 using LoadPythonRules = void(const std::vector<std::filesystem::path>& files, Registry& registry,
                              std::vector<std::string>& errors);
 
+/// Called by the `billcheck` Python module when it is imported: from then on
+/// this process runs rule files in that interpreter through `loader` (called
+/// even with no files, so that it can add rules given to billcheck.Engine).
+void set_python_rule_loader(LoadPythonRules* loader);
+/// The loader the Python module registered, or nullptr.
+LoadPythonRules* python_rule_loader();
+
 /// Loads the rules of `files`; errors are appended as located messages.
 std::vector<RegisteredRule> load_python_rules(const std::vector<std::filesystem::path>& files,
                                               std::vector<std::string>& errors);

@@ -1,0 +1,330 @@
+// bind_sdk: the engine, reports, findings, rule descriptions and errors; the
+// records (bind_entities.cpp) and the Python rule support (python_rule.cpp).
+#include "bind_sdk.hpp"
+
+#include "convert.hpp"
+#include "python_rule.hpp"
+
+#include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
+#include <billcheck/report.hpp>
+#include <billcheck/version.hpp>
+
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <sstream>
+
+namespace billcheck::python {
+namespace {
+
+// Kept for the life of the process, like the module that holds them.
+PyObject* g_book_error = nullptr;
+PyObject* g_config_error = nullptr;
+
+void raise_with_messages(PyObject* type, const std::vector<std::string>& messages) {
+  std::string text;
+  for (const auto& m : messages) text += (text.empty() ? "" : "\n") + m;
+  py::object exc = py::reinterpret_borrow<py::object>(type)(text);
+  exc.attr("messages") = py::cast(messages);
+  PyErr_SetObject(type, exc.ptr());
+}
+
+py::object opt_text(const std::string& s) { return text_or_none(s); }
+
+// The amount as the JSON report writes it (`150.00` in USD), so Python and CLI agree.
+py::object amount_as_reported(const std::optional<Decimal>& amount, const std::string& currency) {
+  return money_to_py(amount, currency);
+}
+
+py::dict evidence_dict(const Finding& f) {
+  py::dict d;
+  for (const auto& [k, v] : f.evidence) d[py::str(k)] = py::str(v);
+  return d;
+}
+
+py::object fix_dict(const Finding& f) {
+  if (!f.fix) return py::none();
+  py::dict d;
+  d["field"] = f.fix->field;
+  d["current"] = f.fix->current;
+  d["suggested"] = f.fix->suggested;
+  return d;
+}
+
+py::object location(const Finding& f) {
+  if (f.file.empty()) return py::none();
+  return py::str(f.file + ":" + std::to_string(f.source_line));
+}
+
+// Every contract field, None where absent: one row of a DataFrame.
+py::dict finding_dict(const Finding& f) {
+  py::dict d;
+  d["rule"] = f.rule;
+  d["severity"] = std::string(to_string(f.severity));
+  d["category"] = f.category;
+  d["message"] = f.message;
+  d["client"] = opt_text(f.client);
+  d["engagement"] = opt_text(f.engagement);
+  d["invoice"] = opt_text(f.invoice);
+  d["line"] = opt_text(f.line);
+  d["payment"] = opt_text(f.payment);
+  d["credit_note"] = opt_text(f.credit_note);
+  d["time_entry"] = opt_text(f.time_entry);
+  d["amount_at_stake"] = amount_as_reported(f.amount_at_stake, f.currency);
+  d["currency"] = opt_text(f.currency);
+  d["evidence"] = evidence_dict(f);
+  d["fix"] = fix_dict(f);
+  d["fingerprint"] = f.fingerprint;
+  d["location"] = location(f);
+  return d;
+}
+
+py::dict summary_dict(const Report& r) {
+  const Summary& s = r.summary;
+  py::dict d;
+  d["invoices"] = s.invoices;
+  d["lines"] = s.lines;
+  d["findings"] = r.findings.size();
+  py::dict by_severity;
+  for (Severity sev : {Severity::error, Severity::warning, Severity::info}) {
+    auto it = s.by_severity.find(sev);
+    by_severity[py::str(std::string(to_string(sev)))] = it == s.by_severity.end() ? 0 : it->second;
+  }
+  d["by_severity"] = by_severity;
+  py::dict by_category;
+  for (const auto& [c, n] : s.by_category) by_category[py::str(c)] = n;
+  d["by_category"] = by_category;
+  py::dict at_stake;
+  for (const auto& [currency, amount] : s.at_stake) at_stake[py::str(currency)] = money_to_py(amount, currency);
+  d["amount_at_stake"] = at_stake;
+  d["waived"] = s.waived;
+  return d;
+}
+
+std::string option_type_name(OptionType t) {
+  switch (t) {
+    case OptionType::string_list: return "string_list";
+    case OptionType::decimal_map: return "decimal_map";
+    default: return std::string(to_string(t));
+  }
+}
+
+void bind_errors(py::module_& m) {
+  g_book_error = PyErr_NewExceptionWithDoc(
+      "billcheck.BookError",
+      "A book that could not be loaded. .messages lists every problem as\n"
+      "'file:line: column 'name': what is wrong'.",
+      PyExc_Exception, nullptr);
+  g_config_error = PyErr_NewExceptionWithDoc(
+      "billcheck.ConfigError",
+      "A configuration the engine did not accept: billcheck.yaml, an unknown rule or option, or a\n"
+      "Python rule file that does not load. .messages lists every problem with its file:line.",
+      PyExc_Exception, nullptr);
+  m.attr("BookError") = py::handle(g_book_error);
+  m.attr("ConfigError") = py::handle(g_config_error);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const BookError& e) {
+      raise_with_messages(g_book_error, e.messages());
+    } catch (const ConfigError& e) {
+      raise_with_messages(g_config_error, e.messages());
+    }
+  });
+}
+
+void bind_rule_info(py::module_& m) {
+  py::class_<OptionSpec>(m, "OptionSpec", "One option a rule declares.")
+      .def_readonly("name", &OptionSpec::name)
+      .def_property_readonly("type", [](const OptionSpec& o) { return option_type_name(o.type); },
+                             "boolean, integer, decimal, string, string_list or decimal_map.")
+      .def_readonly("default", &OptionSpec::default_text, "The default, written as in billcheck.yaml.")
+      .def_readonly("description", &OptionSpec::description)
+      .def("__repr__", [](const OptionSpec& o) { return "<OptionSpec " + o.name + "=" + o.default_text + ">"; });
+
+  py::class_<RuleInfo>(m, "RuleInfo", "What a rule says about itself: the table behind `billcheck rules`.")
+      .def_readonly("id", &RuleInfo::id, "plugin-or-pack.rule-name")
+      .def_readonly("title", &RuleInfo::title)
+      .def_readonly("category", &RuleInfo::category)
+      .def_property_readonly("severity", [](const RuleInfo& r) { return std::string(to_string(r.severity)); },
+                             "The default severity: error, warning or info.")
+      .def_property_readonly("scope", [](const RuleInfo& r) { return std::string(to_string(r.scope)); },
+                             "What one check looks at: line, invoice, client, payment, credit_note or book.")
+      .def_readonly("description", &RuleInfo::description)
+      .def_readonly("options", &RuleInfo::options, "The declared options (list of OptionSpec).")
+      .def_readonly("origin", &RuleInfo::origin, "Where the rule comes from: plugin, pack or Python file.")
+      .def("explain", &explain_rule, "The text of `billcheck rules --explain ID`.")
+      .def("__repr__", [](const RuleInfo& r) { return "<RuleInfo " + r.id + ">"; });
+}
+
+void bind_report(py::module_& m) {
+  py::class_<Finding>(m, "Finding",
+                      "One billing problem, with the fields of the report contract. Absent keys are None;\n"
+                      "amount_at_stake is a Decimal as the JSON report writes it (or None).")
+      .def_readonly("rule", &Finding::rule)
+      .def_property_readonly("severity", [](const Finding& f) { return std::string(to_string(f.severity)); })
+      .def_readonly("category", &Finding::category)
+      .def_readonly("message", &Finding::message)
+      .def_property_readonly("client", [](const Finding& f) { return opt_text(f.client); })
+      .def_property_readonly("engagement", [](const Finding& f) { return opt_text(f.engagement); })
+      .def_property_readonly("invoice", [](const Finding& f) { return opt_text(f.invoice); })
+      .def_property_readonly("line", [](const Finding& f) { return opt_text(f.line); }, "The line number, as text.")
+      .def_property_readonly("payment", [](const Finding& f) { return opt_text(f.payment); })
+      .def_property_readonly("credit_note", [](const Finding& f) { return opt_text(f.credit_note); })
+      .def_property_readonly("time_entry", [](const Finding& f) { return opt_text(f.time_entry); })
+      .def_property_readonly("amount_at_stake",
+                             [](const Finding& f) { return amount_as_reported(f.amount_at_stake, f.currency); },
+                             "Signed Decimal in the currency (positive = the client is overcharged), or None.")
+      .def_property_readonly("currency", [](const Finding& f) { return opt_text(f.currency); })
+      .def_property_readonly("evidence", &evidence_dict, "{name: text}: the expected and the actual.")
+      .def_property_readonly("fix", &fix_dict, "{'field', 'current', 'suggested'}, or None.")
+      .def_readonly("fingerprint", &Finding::fingerprint, "Stays the same across runs for the same problem.")
+      .def_property_readonly("location", &location, "Where the record was read: 'file:line', or None.")
+      .def("to_dict", &finding_dict, "Every contract field as a dict (None where absent).")
+      .def("to_json", &finding_to_json, "The finding as the JSON report writes it.")
+      .def("__repr__", [](const Finding& f) {
+        return "<Finding " + f.rule + " " + std::string(to_string(f.severity)) + ": " + f.message + ">";
+      });
+
+  py::class_<WaivedFinding>(m, "WaivedFinding", "A finding that a waiver in billcheck.yaml covers.")
+      .def_readonly("finding", &WaivedFinding::finding)
+      .def_property_readonly("reason", [](const WaivedFinding& w) { return w.waiver.reason; })
+      .def_property_readonly("approved_by", [](const WaivedFinding& w) { return opt_text(w.waiver.approved_by); })
+      .def_property_readonly("expires", [](const WaivedFinding& w) { return to_py(w.waiver.expires); });
+
+  py::class_<Report>(m, "Report", "The result of Engine.check: findings in a stable order, waived findings, a summary.")
+      .def_readonly("findings", &Report::findings,
+                    "Findings sorted by client, invoice, line, rule: the same order whatever the threads.")
+      .def_readonly("waived", &Report::waived, "Findings covered by a waiver (list of WaivedFinding).")
+      .def_property_readonly("summary", &summary_dict,
+                             "Counts by severity and category, amount at stake per currency (Decimal), and totals.")
+      .def_property_readonly(
+          "stats",
+          [](const Report& r) {
+            py::list out;
+            for (const auto& s : r.stats) {
+              py::dict d;
+              d["rule"] = s.rule;
+              d["time_ns"] = static_cast<long long>(s.time.count());
+              d["findings"] = s.findings;
+              out.append(d);
+            }
+            return out;
+          },
+          "Per rule time and finding count, when checked with stats=True.")
+      .def_property_readonly("has_internal_errors", &Report::has_internal_errors,
+                             "Whether a rule failed during the check (see the 'internal' findings).")
+      .def_property_readonly(
+          "worst",
+          [](const Report& r) -> py::object {
+            auto w = r.worst();
+            return w ? py::object(py::str(std::string(to_string(*w)))) : py::none();
+          },
+          "The most severe finding's severity, or None.")
+      .def(
+          "to_json",
+          [](const Report& r) {
+            std::ostringstream out;
+            write_json(out, r);
+            return out.str();
+          },
+          "The report as `billcheck check --format json` prints it (the same text).")
+      .def(
+          "to_dataframe",
+          [](py::handle self) { return py::module_::import("billcheck._frames").attr("findings_frame")(self); },
+          "The findings as a pandas DataFrame, one row per finding, one column per contract field.\n"
+          "amount_at_stake holds decimal.Decimal objects (never floats). Needs pandas.")
+      .def("__len__", [](const Report& r) { return r.findings.size(); })
+      .def(
+          "__iter__", [](const Report& r) { return py::make_iterator(r.findings.begin(), r.findings.end()); },
+          py::keep_alive<0, 1>())
+      .def("__repr__", [](const Report& r) {
+        return "<Report: " + std::to_string(r.findings.size()) + " findings, " + std::to_string(r.waived.size()) +
+               " waived>";
+      });
+}
+
+Config config_from(const std::optional<std::filesystem::path>& file) { return file ? load_config(*file) : Config{}; }
+
+void bind_engine(py::module_& m) {
+  py::class_<Engine>(m, "Engine",
+                     "The rule engine: the bundled plugins and packs, those a billcheck.yaml names, and its\n"
+                     "Python rule files, each rule configured as the file says. Build one, check many books.")
+      .def(py::init([](std::optional<std::filesystem::path> config, py::object rules) {
+             Config c = config_from(config);
+             PendingRules pending(std::move(rules));
+             return std::make_unique<Engine>(std::move(c));
+           }),
+           py::arg("config") = py::none(), py::arg("rules") = py::none(),
+           "config: path to a billcheck.yaml, or None for every rule at its defaults.\n"
+           "rules: Python rules to add (decorated functions, billcheck.Rule subclasses or instances);\n"
+           "    given here, billcheck.yaml may configure them (severity, options, per client, waivers).\n\n"
+           "Raises billcheck.ConfigError listing every problem with its file:line.")
+      .def(
+          "add_rule",
+          [](Engine& e, py::object rule) {
+            auto [info, factory] = python_rule(rule);
+            e.add_rule(std::move(info), std::move(factory));
+            return rule;
+          },
+          py::arg("rule"),
+          "Adds a Python rule (a function decorated with @billcheck.rule, or a billcheck.Rule subclass or\n"
+          "instance), configured by the engine's billcheck.yaml like any other rule. Returns the rule.\n"
+          "To configure it in billcheck.yaml, pass it to Engine(config, rules=[...]) instead.")
+      .def("rules", &Engine::rules, "Every rule the engine knows, enabled or not, sorted by id (list of RuleInfo).")
+      .def(
+          "rule", [](const Engine& e, std::string_view id) -> py::object {
+            const RuleInfo* r = e.find_rule(id);
+            return r ? py::cast(*r) : py::none();
+          },
+          py::arg("id"), "The RuleInfo of one rule, or None.")
+      .def_property_readonly(
+          "config_file",
+          [](const Engine& e) -> py::object {
+            if (e.config().file.empty()) return py::none();
+            return py::str(e.config().file.string());
+          },
+          "The billcheck.yaml in use, or None.")
+      .def(
+          "check",
+          [](const Engine& e, const Book& book, std::optional<unsigned> jobs, std::optional<std::string> invoice,
+             bool stats, py::object today) {
+            CheckOptions o;
+            o.jobs = jobs.value_or(0);
+            o.collect_stats = stats;
+            if (!today.is_none()) o.today = date_from_py(today, "today");
+            // Native rules run in parallel without the GIL; Python rules take it per batch.
+            py::gil_scoped_release nogil;
+            return invoice ? e.check_invoice(book, *invoice, o) : e.check(book, o);
+          },
+          py::arg("book"), py::kw_only(), py::arg("jobs") = py::none(), py::arg("invoice") = py::none(),
+          py::arg("stats") = false, py::arg("today") = py::none(),
+          "Runs every enabled rule over the book and returns a Report.\n\n"
+          "jobs: threads (default: one per core). invoice: check only this invoice, with its lines,\n"
+          "client, payments and credit notes. stats: record each rule's time in report.stats.\n"
+          "today: the date waivers expire against (default: today).");
+
+  m.def(
+      "rules",
+      [](std::optional<std::filesystem::path> config) { return Engine(config_from(config)).rules(); },
+      py::arg("config") = py::none(),
+      "Every available rule (bundled plugins and packs, plus what a billcheck.yaml adds), as RuleInfo.");
+}
+
+}  // namespace
+
+void bind_sdk(py::module_& m) {
+  m.doc() = "billcheck's C++ core; import the `billcheck` package instead.";
+  m.attr("__version__") = BILLCHECK_SDK_VERSION;
+  bind_errors(m);
+  bind_entities(m);
+  bind_rule_support(m);
+  bind_rule_info(m);
+  bind_report(m);
+  bind_engine(m);
+  m.def("set_log_verbosity", &set_log_verbosity, py::arg("level"),
+        "Log output on standard error: -1 nothing, 0 warnings and errors (default), 1 info, 2 debug.");
+}
+
+}  // namespace billcheck::python

@@ -1,0 +1,33 @@
+// The Python binding of the SDK and the engine: one function that fills a
+// module, used by the `_billcheck` extension. The host's embedded interpreter
+// imports that same extension, so scripts and host-run rules see one set of types.
+#pragma once
+
+#include <billcheck/book.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace billcheck::python {
+namespace py = pybind11;
+
+/// Everything `import billcheck` offers from C++: entities, Book, load_book,
+/// Engine, Report, Finding, RuleInfo, the rule Context, the errors.
+void bind_sdk(py::module_& m);
+
+// The parts of bind_sdk, one per source file.
+void bind_entities(py::module_& m);
+void bind_rule_support(py::module_& m);
+
+/// Which book a record belongs to, so that `line.invoice` can be answered: the
+/// book a Python rule is checking on this thread, else a book loaded from Python.
+/// Throws std::runtime_error when the record's book is gone.
+template <class Record>
+const Book& book_of(const Record& record);
+/// Books loaded from Python register for their lifetime.
+void register_book(const Book* book);
+void unregister_book(const Book* book);
+/// The book the Python rule running on this thread checks (nullptr after).
+void set_checking_book(const Book* book);
+const Book* checking_book();
+
+}  // namespace billcheck::python
