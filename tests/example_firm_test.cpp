@@ -42,7 +42,8 @@ TEST(ExampleFirm, ReportsExactlyThePlantedErrors) {
                          "duplicates.line KR-2025Q2#7 JPY 142500",               // 11
                          "services.hours-exceed-entry NW-2025-07#2 USD 420.00",  // 12
                          "client-info.billing-email C-400",                      // 13
-                         "payments.misapplied BM-0063 P-2003 EUR 5093.20"));     // 14
+                         "payments.misapplied BM-0063 P-2003 EUR 5093.20",       // 14
+                         "guidelines.block-billing HR-121#2"));                  // 15
   EXPECT_FALSE(report.has_internal_errors());
 }
 
