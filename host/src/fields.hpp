@@ -24,11 +24,23 @@ namespace billcheck::fields {
 template <class T>
 using Setter = bool (*)(T& record, std::string_view text, std::string& why);
 
+/// A value written back as text (empty = absent); `is_text` is false for
+/// numbers and booleans, which JSON writes unquoted.
+struct Cell {
+  std::string text;
+  bool is_text = true;
+};
+
+/// Reads the record's value of one column back as text, for the writers.
+template <class T>
+using Getter = Cell (*)(const T& record);
+
 template <class T>
 struct Column {
   std::string_view name;
   bool required;
   Setter<T> set;
+  Getter<T> get;
 };
 
 // ---------------------------------------------------------------------------
@@ -183,6 +195,21 @@ bool set_choice(record_of<M>& record, std::string_view text, std::string& why) {
   return false;
 }
 
+inline Cell cell(const std::string& v) { return {v, true}; }
+inline Cell cell(Decimal v) { return {v.to_string(), false}; }
+inline Cell cell(std::int64_t v) { return {std::to_string(v), false}; }
+inline Cell cell(bool v) { return {v ? "true" : "false", false}; }
+inline Cell cell(Date v) { return {v.to_string(), true}; }
+template <class V>
+Cell cell(const std::optional<V>& v) {
+  return v ? cell(*v) : Cell{};
+}
+
+template <auto M>
+Cell get(const record_of<M>& record) {
+  return cell(record.*M);
+}
+
 inline constexpr std::array<std::string_view, 3> kLineTypes = {"fee", "expense", "adjustment"};
 inline constexpr std::array<std::string_view, 4> kInvoiceStatuses = {"draft", "issued", "paid", "void"};
 inline constexpr std::array<std::string_view, 3> kBillingCycles = {"monthly", "quarterly", "milestone"};
@@ -191,113 +218,113 @@ inline constexpr std::array<std::string_view, 3> kBillingCycles = {"monthly", "q
 // The contract's columns (`*` there = required here).
 
 inline constexpr Column<Client> kClientColumns[] = {
-    {"client_id", true, set<&Client::id>},
-    {"name", true, set<&Client::name>},
-    {"billing_entity", false, set<&Client::billing_entity>},
-    {"billing_address", false, set<&Client::billing_address>},
-    {"billing_email", false, set<&Client::billing_email>},
-    {"tax_id", false, set<&Client::tax_id>},
-    {"country", false, set<&Client::country>},
-    {"currency", true, set<&Client::currency>},
-    {"payment_terms_days", false, set<&Client::payment_terms_days>},
-    {"credit_limit", false, set<&Client::credit_limit>},
-    {"credit_hold", false, set<&Client::credit_hold>},
-    {"last_verified", false, set<&Client::last_verified>},
+    {"client_id", true, set<&Client::id>, get<&Client::id>},
+    {"name", true, set<&Client::name>, get<&Client::name>},
+    {"billing_entity", false, set<&Client::billing_entity>, get<&Client::billing_entity>},
+    {"billing_address", false, set<&Client::billing_address>, get<&Client::billing_address>},
+    {"billing_email", false, set<&Client::billing_email>, get<&Client::billing_email>},
+    {"tax_id", false, set<&Client::tax_id>, get<&Client::tax_id>},
+    {"country", false, set<&Client::country>, get<&Client::country>},
+    {"currency", true, set<&Client::currency>, get<&Client::currency>},
+    {"payment_terms_days", false, set<&Client::payment_terms_days>, get<&Client::payment_terms_days>},
+    {"credit_limit", false, set<&Client::credit_limit>, get<&Client::credit_limit>},
+    {"credit_hold", false, set<&Client::credit_hold>, get<&Client::credit_hold>},
+    {"last_verified", false, set<&Client::last_verified>, get<&Client::last_verified>},
 };
 
 inline constexpr Column<Timekeeper> kTimekeeperColumns[] = {
-    {"timekeeper_id", true, set<&Timekeeper::id>},
-    {"name", true, set<&Timekeeper::name>},
-    {"role", true, set<&Timekeeper::role>},
-    {"active_from", false, set<&Timekeeper::active_from>},
-    {"active_to", false, set<&Timekeeper::active_to>},
+    {"timekeeper_id", true, set<&Timekeeper::id>, get<&Timekeeper::id>},
+    {"name", true, set<&Timekeeper::name>, get<&Timekeeper::name>},
+    {"role", true, set<&Timekeeper::role>, get<&Timekeeper::role>},
+    {"active_from", false, set<&Timekeeper::active_from>, get<&Timekeeper::active_from>},
+    {"active_to", false, set<&Timekeeper::active_to>, get<&Timekeeper::active_to>},
 };
 
 inline constexpr Column<Engagement> kEngagementColumns[] = {
-    {"engagement_id", true, set<&Engagement::id>},
-    {"client_id", true, set<&Engagement::client_id>},
-    {"name", false, set<&Engagement::name>},
-    {"billing_entity", false, set<&Engagement::billing_entity>},
-    {"billing_cycle", false, set_choice<&Engagement::billing_cycle, kBillingCycles>},
-    {"invoice_within_days", false, set<&Engagement::invoice_within_days>},
-    {"discount_pct", false, set<&Engagement::discount_pct>},
-    {"fee_cap", false, set<&Engagement::fee_cap>},
-    {"start_date", false, set<&Engagement::start_date>},
-    {"end_date", false, set<&Engagement::end_date>},
+    {"engagement_id", true, set<&Engagement::id>, get<&Engagement::id>},
+    {"client_id", true, set<&Engagement::client_id>, get<&Engagement::client_id>},
+    {"name", false, set<&Engagement::name>, get<&Engagement::name>},
+    {"billing_entity", false, set<&Engagement::billing_entity>, get<&Engagement::billing_entity>},
+    {"billing_cycle", false, set_choice<&Engagement::billing_cycle, kBillingCycles>, get<&Engagement::billing_cycle>},
+    {"invoice_within_days", false, set<&Engagement::invoice_within_days>, get<&Engagement::invoice_within_days>},
+    {"discount_pct", false, set<&Engagement::discount_pct>, get<&Engagement::discount_pct>},
+    {"fee_cap", false, set<&Engagement::fee_cap>, get<&Engagement::fee_cap>},
+    {"start_date", false, set<&Engagement::start_date>, get<&Engagement::start_date>},
+    {"end_date", false, set<&Engagement::end_date>, get<&Engagement::end_date>},
 };
 
 inline constexpr Column<Rate> kRateColumns[] = {
-    {"engagement_id", true, set<&Rate::engagement_id>},
-    {"timekeeper_id", false, set<&Rate::timekeeper_id>},
-    {"role", false, set<&Rate::role>},
-    {"rate", true, set<&Rate::rate>},
-    {"effective_from", true, set<&Rate::effective_from>},
-    {"effective_to", false, set<&Rate::effective_to>},
+    {"engagement_id", true, set<&Rate::engagement_id>, get<&Rate::engagement_id>},
+    {"timekeeper_id", false, set<&Rate::timekeeper_id>, get<&Rate::timekeeper_id>},
+    {"role", false, set<&Rate::role>, get<&Rate::role>},
+    {"rate", true, set<&Rate::rate>, get<&Rate::rate>},
+    {"effective_from", true, set<&Rate::effective_from>, get<&Rate::effective_from>},
+    {"effective_to", false, set<&Rate::effective_to>, get<&Rate::effective_to>},
 };
 
 inline constexpr Column<TimeEntry> kTimeEntryColumns[] = {
-    {"entry_id", true, set<&TimeEntry::id>},
-    {"engagement_id", true, set<&TimeEntry::engagement_id>},
-    {"timekeeper_id", true, set<&TimeEntry::timekeeper_id>},
-    {"date", true, set<&TimeEntry::date>},
-    {"hours", true, set<&TimeEntry::hours>},
-    {"billable", false, set<&TimeEntry::billable>},
-    {"task_code", false, set<&TimeEntry::task_code>},
-    {"activity_code", false, set<&TimeEntry::activity_code>},
-    {"description", false, set<&TimeEntry::description>},
+    {"entry_id", true, set<&TimeEntry::id>, get<&TimeEntry::id>},
+    {"engagement_id", true, set<&TimeEntry::engagement_id>, get<&TimeEntry::engagement_id>},
+    {"timekeeper_id", true, set<&TimeEntry::timekeeper_id>, get<&TimeEntry::timekeeper_id>},
+    {"date", true, set<&TimeEntry::date>, get<&TimeEntry::date>},
+    {"hours", true, set<&TimeEntry::hours>, get<&TimeEntry::hours>},
+    {"billable", false, set<&TimeEntry::billable>, get<&TimeEntry::billable>},
+    {"task_code", false, set<&TimeEntry::task_code>, get<&TimeEntry::task_code>},
+    {"activity_code", false, set<&TimeEntry::activity_code>, get<&TimeEntry::activity_code>},
+    {"description", false, set<&TimeEntry::description>, get<&TimeEntry::description>},
 };
 
 inline constexpr Column<Invoice> kInvoiceColumns[] = {
-    {"invoice_id", true, set<&Invoice::id>},
-    {"client_id", true, set<&Invoice::client_id>},
-    {"engagement_id", false, set<&Invoice::engagement_id>},
-    {"issue_date", true, set<&Invoice::issue_date>},
-    {"period_start", false, set<&Invoice::period_start>},
-    {"period_end", false, set<&Invoice::period_end>},
-    {"due_date", false, set<&Invoice::due_date>},
-    {"currency", true, set<&Invoice::currency>},
-    {"discount", false, set<&Invoice::discount>},
-    {"tax_rate", false, set<&Invoice::tax_rate>},
-    {"tax", false, set<&Invoice::tax>},
-    {"total", true, set<&Invoice::total>},
-    {"status", false, set_choice<&Invoice::status, kInvoiceStatuses>},
+    {"invoice_id", true, set<&Invoice::id>, get<&Invoice::id>},
+    {"client_id", true, set<&Invoice::client_id>, get<&Invoice::client_id>},
+    {"engagement_id", false, set<&Invoice::engagement_id>, get<&Invoice::engagement_id>},
+    {"issue_date", true, set<&Invoice::issue_date>, get<&Invoice::issue_date>},
+    {"period_start", false, set<&Invoice::period_start>, get<&Invoice::period_start>},
+    {"period_end", false, set<&Invoice::period_end>, get<&Invoice::period_end>},
+    {"due_date", false, set<&Invoice::due_date>, get<&Invoice::due_date>},
+    {"currency", true, set<&Invoice::currency>, get<&Invoice::currency>},
+    {"discount", false, set<&Invoice::discount>, get<&Invoice::discount>},
+    {"tax_rate", false, set<&Invoice::tax_rate>, get<&Invoice::tax_rate>},
+    {"tax", false, set<&Invoice::tax>, get<&Invoice::tax>},
+    {"total", true, set<&Invoice::total>, get<&Invoice::total>},
+    {"status", false, set_choice<&Invoice::status, kInvoiceStatuses>, get<&Invoice::status>},
 };
 
 inline constexpr Column<InvoiceLine> kLineColumns[] = {
-    {"invoice_id", true, set<&InvoiceLine::invoice_id>},
-    {"line_no", true, set<&InvoiceLine::line_no>},
-    {"type", true, set_choice<&InvoiceLine::type, kLineTypes>},
-    {"date", false, set<&InvoiceLine::date>},
-    {"timekeeper_id", false, set<&InvoiceLine::timekeeper_id>},
-    {"entry_id", false, set<&InvoiceLine::entry_id>},
-    {"task_code", false, set<&InvoiceLine::task_code>},
-    {"activity_code", false, set<&InvoiceLine::activity_code>},
-    {"expense_code", false, set<&InvoiceLine::expense_code>},
-    {"description", false, set<&InvoiceLine::description>},
-    {"quantity", true, set<&InvoiceLine::quantity>},
-    {"rate", true, set<&InvoiceLine::rate>},
-    {"adjustment", false, set<&InvoiceLine::adjustment>},
-    {"amount", true, set<&InvoiceLine::amount>},
+    {"invoice_id", true, set<&InvoiceLine::invoice_id>, get<&InvoiceLine::invoice_id>},
+    {"line_no", true, set<&InvoiceLine::line_no>, get<&InvoiceLine::line_no>},
+    {"type", true, set_choice<&InvoiceLine::type, kLineTypes>, get<&InvoiceLine::type>},
+    {"date", false, set<&InvoiceLine::date>, get<&InvoiceLine::date>},
+    {"timekeeper_id", false, set<&InvoiceLine::timekeeper_id>, get<&InvoiceLine::timekeeper_id>},
+    {"entry_id", false, set<&InvoiceLine::entry_id>, get<&InvoiceLine::entry_id>},
+    {"task_code", false, set<&InvoiceLine::task_code>, get<&InvoiceLine::task_code>},
+    {"activity_code", false, set<&InvoiceLine::activity_code>, get<&InvoiceLine::activity_code>},
+    {"expense_code", false, set<&InvoiceLine::expense_code>, get<&InvoiceLine::expense_code>},
+    {"description", false, set<&InvoiceLine::description>, get<&InvoiceLine::description>},
+    {"quantity", true, set<&InvoiceLine::quantity>, get<&InvoiceLine::quantity>},
+    {"rate", true, set<&InvoiceLine::rate>, get<&InvoiceLine::rate>},
+    {"adjustment", false, set<&InvoiceLine::adjustment>, get<&InvoiceLine::adjustment>},
+    {"amount", true, set<&InvoiceLine::amount>, get<&InvoiceLine::amount>},
 };
 
 inline constexpr Column<Payment> kPaymentColumns[] = {
-    {"payment_id", true, set<&Payment::id>},
-    {"client_id", true, set<&Payment::client_id>},
-    {"invoice_id", false, set<&Payment::invoice_id>},
-    {"date", true, set<&Payment::date>},
-    {"amount", true, set<&Payment::amount>},
-    {"currency", true, set<&Payment::currency>},
-    {"reference", false, set<&Payment::reference>},
+    {"payment_id", true, set<&Payment::id>, get<&Payment::id>},
+    {"client_id", true, set<&Payment::client_id>, get<&Payment::client_id>},
+    {"invoice_id", false, set<&Payment::invoice_id>, get<&Payment::invoice_id>},
+    {"date", true, set<&Payment::date>, get<&Payment::date>},
+    {"amount", true, set<&Payment::amount>, get<&Payment::amount>},
+    {"currency", true, set<&Payment::currency>, get<&Payment::currency>},
+    {"reference", false, set<&Payment::reference>, get<&Payment::reference>},
 };
 
 inline constexpr Column<CreditNote> kCreditNoteColumns[] = {
-    {"credit_note_id", true, set<&CreditNote::id>},
-    {"client_id", true, set<&CreditNote::client_id>},
-    {"invoice_id", false, set<&CreditNote::invoice_id>},
-    {"date", true, set<&CreditNote::date>},
-    {"amount", true, set<&CreditNote::amount>},
-    {"reason", false, set<&CreditNote::reason>},
-    {"approved_by", false, set<&CreditNote::approved_by>},
+    {"credit_note_id", true, set<&CreditNote::id>, get<&CreditNote::id>},
+    {"client_id", true, set<&CreditNote::client_id>, get<&CreditNote::client_id>},
+    {"invoice_id", false, set<&CreditNote::invoice_id>, get<&CreditNote::invoice_id>},
+    {"date", true, set<&CreditNote::date>, get<&CreditNote::date>},
+    {"amount", true, set<&CreditNote::amount>, get<&CreditNote::amount>},
+    {"reason", false, set<&CreditNote::reason>, get<&CreditNote::reason>},
+    {"approved_by", false, set<&CreditNote::approved_by>, get<&CreditNote::approved_by>},
 };
 
 // Which columns a record has is tracked in a 32-bit mask.

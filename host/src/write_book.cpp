@@ -18,169 +18,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Kind { text, number, boolean };
+/// One record's values: the contract's columns in its order (from the same
+/// column table the loaders read with), then its extra columns.
+using Row = std::vector<std::pair<std::string_view, fields::Cell>>;
 
-/// One written value; an empty text is an absent value.
-struct Value {
-  std::string_view column;
-  Kind kind;
-  std::string text;
-};
-using Row = std::vector<Value>;
-
-void put(Row& r, std::string_view c, const std::string& v) { r.push_back({c, Kind::text, v}); }
-void put(Row& r, std::string_view c, Decimal v) { r.push_back({c, Kind::number, v.to_string()}); }
-void put(Row& r, std::string_view c, std::int64_t v) { r.push_back({c, Kind::number, std::to_string(v)}); }
-void put(Row& r, std::string_view c, bool v) { r.push_back({c, Kind::boolean, v ? "true" : "false"}); }
-void put(Row& r, std::string_view c, Date v) { r.push_back({c, Kind::text, v.to_string()}); }
-template <class V>
-void put(Row& r, std::string_view c, const std::optional<V>& v) {
-  if (v)
-    put(r, c, *v);
-  else
-    r.push_back({c, Kind::text, {}});
-}
-
-void put_extras(Row& r, const Extras& extra) {
-  for (const auto& [name, value] : extra.values) put(r, name, value);
-}
-
-// One function per entity, columns in the contract's order (book-format.md).
-
-Row row_of(const Client& c) {
+template <class T>
+Row row_of(const fields::Entity<T>& entity, const T& record) {
   Row r;
-  put(r, "client_id", c.id);
-  put(r, "name", c.name);
-  put(r, "billing_entity", c.billing_entity);
-  put(r, "billing_address", c.billing_address);
-  put(r, "billing_email", c.billing_email);
-  put(r, "tax_id", c.tax_id);
-  put(r, "country", c.country);
-  put(r, "currency", c.currency);
-  put(r, "payment_terms_days", c.payment_terms_days);
-  put(r, "credit_limit", c.credit_limit);
-  put(r, "credit_hold", c.credit_hold);
-  put(r, "last_verified", c.last_verified);
-  put_extras(r, c.extra);
-  return r;
-}
-
-Row row_of(const Timekeeper& t) {
-  Row r;
-  put(r, "timekeeper_id", t.id);
-  put(r, "name", t.name);
-  put(r, "role", t.role);
-  put(r, "active_from", t.active_from);
-  put(r, "active_to", t.active_to);
-  put_extras(r, t.extra);
-  return r;
-}
-
-Row row_of(const Engagement& e) {
-  Row r;
-  put(r, "engagement_id", e.id);
-  put(r, "client_id", e.client_id);
-  put(r, "name", e.name);
-  put(r, "billing_entity", e.billing_entity);
-  put(r, "billing_cycle", e.billing_cycle);
-  put(r, "invoice_within_days", e.invoice_within_days);
-  put(r, "discount_pct", e.discount_pct);
-  put(r, "fee_cap", e.fee_cap);
-  put(r, "start_date", e.start_date);
-  put(r, "end_date", e.end_date);
-  put_extras(r, e.extra);
-  return r;
-}
-
-Row row_of(const Rate& x) {
-  Row r;
-  put(r, "engagement_id", x.engagement_id);
-  put(r, "timekeeper_id", x.timekeeper_id);
-  put(r, "role", x.role);
-  put(r, "rate", x.rate);
-  put(r, "effective_from", x.effective_from);
-  put(r, "effective_to", x.effective_to);
-  put_extras(r, x.extra);
-  return r;
-}
-
-Row row_of(const TimeEntry& t) {
-  Row r;
-  put(r, "entry_id", t.id);
-  put(r, "engagement_id", t.engagement_id);
-  put(r, "timekeeper_id", t.timekeeper_id);
-  put(r, "date", t.date);
-  put(r, "hours", t.hours);
-  put(r, "billable", t.billable);
-  put(r, "task_code", t.task_code);
-  put(r, "activity_code", t.activity_code);
-  put(r, "description", t.description);
-  put_extras(r, t.extra);
-  return r;
-}
-
-Row row_of(const Invoice& i) {
-  Row r;
-  put(r, "invoice_id", i.id);
-  put(r, "client_id", i.client_id);
-  put(r, "engagement_id", i.engagement_id);
-  put(r, "issue_date", i.issue_date);
-  put(r, "period_start", i.period_start);
-  put(r, "period_end", i.period_end);
-  put(r, "due_date", i.due_date);
-  put(r, "currency", i.currency);
-  put(r, "discount", i.discount);
-  put(r, "tax_rate", i.tax_rate);
-  put(r, "tax", i.tax);
-  put(r, "total", i.total);
-  put(r, "status", i.status);
-  put_extras(r, i.extra);
-  return r;
-}
-
-Row row_of(const InvoiceLine& l) {
-  Row r;
-  put(r, "invoice_id", l.invoice_id);
-  put(r, "line_no", l.line_no);
-  put(r, "type", l.type);
-  put(r, "date", l.date);
-  put(r, "timekeeper_id", l.timekeeper_id);
-  put(r, "entry_id", l.entry_id);
-  put(r, "task_code", l.task_code);
-  put(r, "activity_code", l.activity_code);
-  put(r, "expense_code", l.expense_code);
-  put(r, "description", l.description);
-  put(r, "quantity", l.quantity);
-  put(r, "rate", l.rate);
-  put(r, "adjustment", l.adjustment);
-  put(r, "amount", l.amount);
-  put_extras(r, l.extra);
-  return r;
-}
-
-Row row_of(const Payment& p) {
-  Row r;
-  put(r, "payment_id", p.id);
-  put(r, "client_id", p.client_id);
-  put(r, "invoice_id", p.invoice_id);
-  put(r, "date", p.date);
-  put(r, "amount", p.amount);
-  put(r, "currency", p.currency);
-  put(r, "reference", p.reference);
-  put_extras(r, p.extra);
-  return r;
-}
-
-Row row_of(const CreditNote& n) {
-  Row r;
-  put(r, "credit_note_id", n.id);
-  put(r, "client_id", n.client_id);
-  put(r, "invoice_id", n.invoice_id);
-  put(r, "date", n.date);
-  put(r, "amount", n.amount);
-  put(r, "reason", n.reason);
-  put(r, "approved_by", n.approved_by);
-  put_extras(r, n.extra);
+  r.reserve(entity.columns.size() + record.extra.values.size());
+  for (const auto& column : entity.columns) r.emplace_back(column.name, column.get(record));
+  for (const auto& [name, value] : record.extra.values) r.emplace_back(name, fields::Cell{value, true});
   return r;
 }
 
@@ -257,10 +104,10 @@ void write_book_json(std::ostream& out, const Book& book) {
       out << (first_record ? "\n    {" : ",\n    {");
       first_record = false;
       bool first_value = true;
-      for (const Value& v : row_of(record)) {
-        if (v.text.empty()) continue;
-        out << (first_value ? "" : ", ") << json_string(v.column) << ": "
-            << (v.kind == Kind::text ? json_string(v.text) : v.text);
+      for (const auto& [column, cell] : row_of(entity, record)) {
+        if (cell.text.empty()) continue;
+        out << (first_value ? "" : ", ") << json_string(column) << ": "
+            << (cell.is_text ? json_string(cell.text) : cell.text);
         first_value = false;
       }
       out << '}';
@@ -279,9 +126,9 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
     std::vector<Row> rows;
     rows.reserve(records.size());
     for (const auto& record : records) {
-      rows.push_back(row_of(record));
-      for (const Value& v : rows.back())
-        if (std::find(header.begin(), header.end(), v.column) == header.end()) header.emplace_back(v.column);
+      rows.push_back(row_of(entity, record));
+      for (const auto& [column, cell] : rows.back())
+        if (std::find(header.begin(), header.end(), column) == header.end()) header.emplace_back(column);
     }
     const fs::path path = dir / (std::string(entity.name) + ".csv");
     std::ofstream file = open_for_writing(path);
@@ -289,8 +136,8 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
     file << '\n';
     for (const Row& row : rows) {
       for (std::size_t i = 0; i < header.size(); ++i) {
-        auto v = std::find_if(row.begin(), row.end(), [&](const Value& x) { return x.column == header[i]; });
-        file << (i ? "," : "") << (v == row.end() ? std::string() : csv_cell(v->text));
+        auto v = std::find_if(row.begin(), row.end(), [&](const auto& x) { return x.first == header[i]; });
+        file << (i ? "," : "") << (v == row.end() ? std::string() : csv_cell(v->second.text));
       }
       file << '\n';
     }
