@@ -56,6 +56,7 @@ void OverdueBalanceRule::check(const Invoice& invoice, Context& ctx) const {
   const Book& book = ctx.book();
   const Client* client = book.client(invoice.client_id);
   const Date as_of = invoice.issue_date;
+  const auto& settled = settled_on(book);
 
   std::vector<Overdue> overdue;
   for (const Invoice* other : book.invoices_of_client(invoice.client_id)) {
@@ -65,6 +66,7 @@ void OverdueBalanceRule::check(const Invoice& invoice, Context& ctx) const {
     if (!due) continue;
     const long long late = Date::days_between(*due, as_of);
     if (late <= overdue_days_) continue;
+    if (auto s = settled.find(other); s != settled.end() && s->second <= as_of) continue;  // paid by then
     const Decimal unpaid = unpaid_on(book, *other, as_of);
     if (unpaid > Decimal{}) overdue.push_back({other, unpaid, late});
   }

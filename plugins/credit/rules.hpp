@@ -4,6 +4,9 @@
 
 #include <billcheck/sdk.hpp>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -91,6 +94,31 @@ inline std::string note_currency(const Book& book, const CreditNote& note) {
 
 /// What the client still owes on `invoice` as of `date`: its total less the
 /// payments applied to it and the credit notes on it dated on or before `date`.
+/// The day each invoice was settled: when the payments applied to it and the
+/// credit notes on it, taken in date order, first cover its total. Absent for
+/// an invoice still open. Computed once per book and shared.
+inline const std::unordered_map<const Invoice*, Date>& settled_on(const Book& book) {
+  return book.derived<std::unordered_map<const Invoice*, Date>>("credit.settled-on", [](const Book& b) {
+    std::unordered_map<const Invoice*, Date> settled;
+    std::vector<std::pair<Date, Decimal>> movements;
+    for (const Invoice& invoice : b.invoices()) {
+      movements.clear();
+      for (const Payment* p : b.payments_of_invoice(invoice.id)) movements.emplace_back(p->date, p->amount);
+      for (const CreditNote* n : b.credit_notes_of_invoice(invoice.id)) movements.emplace_back(n->date, n->amount);
+      std::sort(movements.begin(), movements.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      Decimal unpaid = invoice.total;
+      for (const auto& [date, amount] : movements) {
+        unpaid -= amount;
+        if (unpaid <= Decimal{}) {
+          settled.emplace(&invoice, date);
+          break;
+        }
+      }
+    }
+    return settled;
+  });
+}
+
 inline Decimal unpaid_on(const Book& book, const Invoice& invoice, Date date) {
   Decimal unpaid = invoice.total;
   for (const Payment* p : book.payments_of_invoice(invoice.id))

@@ -1,6 +1,8 @@
 #include <billcheck/book.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <functional>
 #include <numeric>
 
@@ -80,6 +82,8 @@ struct Book::Index {
   std::unordered_map<TimekeeperDay, std::vector<const TimeEntry*>, TimekeeperDayHash> entries_on;
   Grouped<Payment> payments_of_invoice, payments_of_client;
   Grouped<CreditNote> notes_of_invoice, notes_of_client;
+  std::recursive_mutex derived_mutex;  // recursive: a derived index may build on another
+  std::map<std::string, std::shared_ptr<const void>, std::less<>> derived;
   std::vector<std::uint32_t> line_invoice;                          // per line: invoice index
   std::vector<std::pair<std::uint32_t, std::uint32_t>> invoice_lines;  // per invoice: [begin, end)
 };
@@ -202,6 +206,14 @@ const Rate* Book::agreed_rate(const InvoiceLine& line) const {
   const Timekeeper* tk = timekeeper(line.timekeeper_id);
   return agreed_rate(inv.engagement_id, line.timekeeper_id, tk ? std::string_view(tk->role) : std::string_view(),
                      line.date.value_or(inv.issue_date));
+}
+
+const void* Book::derived_value(std::string_view key,
+                                const std::function<std::shared_ptr<const void>()>& make) const {
+  std::lock_guard lock(ix_->derived_mutex);
+  auto it = ix_->derived.find(key);
+  if (it == ix_->derived.end()) it = ix_->derived.emplace(std::string(key), make()).first;
+  return it->second.get();
 }
 
 bool Book::has_rate_card(std::string_view engagement_id) const {

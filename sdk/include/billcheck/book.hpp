@@ -6,6 +6,7 @@
 #include <billcheck/export.hpp>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -109,7 +110,18 @@ class BILLCHECK_SDK_API Book {
   /// The client id a record belongs to (through its invoice for lines).
   std::string_view client_id_of(const InvoiceLine& line) const { return invoice_of(line).client_id; }
 
+  /// An index of a rule's own, computed from the book once and shared: `make(book)`
+  /// runs at most once per `key` for this Book, even when rules run on many
+  /// threads, and later calls return the same object. Name keys after the rule
+  /// or plugin (`credit.settled-on`); one key always holds one type T.
+  template <class T, class Make>
+  const T& derived(std::string_view key, Make make) const {
+    return *static_cast<const T*>(
+        derived_value(key, [&]() -> std::shared_ptr<const void> { return std::make_shared<const T>(make(*this)); }));
+  }
+
  private:
+  const void* derived_value(std::string_view key, const std::function<std::shared_ptr<const void>()>& make) const;
   struct Index;
   BookData d_;
   std::unique_ptr<Index> ix_;
