@@ -245,3 +245,19 @@ TEST(EngineApi, AddRuleFromTheEmbeddingProgram) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(EngineConfig, ARuleThatIsOffIsNeverCalled) {
+  // The throwing rule would leave an internal finding if it ran at all.
+  Engine engine(config_with({test_plugin_dir() / "throwing"}, "rules:\n  testthrow.explodes: off\n"));
+  Book book = engine_book();
+  EXPECT_FALSE(engine.check(book).has_internal_errors());
+  Engine on_for_one(config_with({test_plugin_dir() / "throwing"},
+                                "rules:\n  testthrow.explodes: off\nclients:\n  C1: {rules: {testthrow.explodes: on}}\n"));
+  EXPECT_TRUE(on_for_one.check(book).has_internal_errors());
+}
+
+}  // namespace
+}  // namespace billcheck

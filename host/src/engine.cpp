@@ -111,6 +111,8 @@ struct ActiveRule {
   Variant base;
   std::unordered_map<std::string, Variant> per_client;
   std::vector<std::unique_ptr<Rule>> owned;
+  bool runs = true;          // enabled by default or for some client; an off rule costs nothing
+  bool base_needed = true;   // the base instance reports for someone (by default or for a client that shares it)
 
   const Variant& for_client(std::string_view client) const {
     if (per_client.empty()) return base;
@@ -398,6 +400,11 @@ struct Engine::Impl {
       }
       a.per_client.emplace(client, v);
     }
+    a.base_needed = a.base.enabled;
+    for (const auto& [client, v] : a.per_client)
+      if (v.enabled && v.rule == a.base.rule) a.base_needed = true;
+    a.runs = a.base_needed;
+    for (const auto& [client, v] : a.per_client) a.runs = a.runs || v.enabled;
     active.push_back(std::move(a));
   }
 
@@ -423,7 +430,7 @@ struct Engine::Impl {
                   Call call) const {
     for (std::size_t r = 0; r < active.size(); ++r) {
       const ActiveRule& a = active[r];
-      if (a.info->scope != scope) continue;
+      if (a.info->scope != scope || !a.runs) continue;
       if (serial ? &a != serial : a.info->single_threaded) continue;
       BatchGuard batch(serial);
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -485,7 +492,7 @@ struct Engine::Impl {
       for (auto& f : local)
         if (keep(f)) out.push_back(std::move(f));
     };
-    run(a.base, [&](Finding& f) {
+    if (a.base_needed) run(a.base, [&](Finding& f) {
       auto it = a.per_client.find(f.client);
       if (it == a.per_client.end()) return a.base.enabled;
       if (!it->second.enabled) return false;
@@ -521,7 +528,7 @@ struct Engine::Impl {
       return 0;
     };
     for (const auto& a : active)
-      if (a.info->scope == Scope::book || a.info->single_threaded)
+      if (a.runs && (a.info->scope == Scope::book || a.info->single_threaded))
         tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
 
     std::vector<std::vector<Finding>> results(tasks.size());
