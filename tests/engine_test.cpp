@@ -261,3 +261,34 @@ TEST(EngineConfig, ARuleThatIsOffIsNeverCalled) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(EnginePacks, AConfiguredCopyOfABundledPackReplacesIt) {
+  // An analyst copies the example pack, lowers the partner cap, and lists the copy.
+  auto dir = test::temp_dir("pack-copy") / "my-policy";
+  std::filesystem::copy(test::source_dir() / "rules" / "firm-policy-example", dir,
+                        std::filesystem::copy_options::recursive);
+  std::string yaml = test::slurp(dir / "pack.yaml");
+  auto at = yaml.find("cap: {type: decimal, default: 650,");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, std::string("cap: {type: decimal, default: 650,").size(), "cap: {type: decimal, default: 600,");
+  test::write_file(dir / "pack.yaml", yaml);
+
+  Config config;
+  config.packs.push_back(dir);
+  Engine engine(config);  // no "already defined" error: the copy replaces the bundled pack
+  Book book = load_book(dir / "fixtures" / "policy");
+  std::vector<std::string> capped;
+  for (const auto& f : engine.check(book).findings)
+    if (f.rule == "firm-policy-example.partner-cap") capped.push_back(f.line);
+  Engine bundled;
+  std::vector<std::string> before;
+  for (const auto& f : bundled.check(book).findings)
+    if (f.rule == "firm-policy-example.partner-cap") before.push_back(f.line);
+  EXPECT_GT(capped.size(), before.size());  // lines between 600 and 650 are now over the cap
+}
+
+}  // namespace
+}  // namespace billcheck
