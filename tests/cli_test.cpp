@@ -174,3 +174,25 @@ TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(CliErrors, AThousandBadRowsShowTheFirstHundredAndACount) {
+  auto dir = test::temp_dir("many-errors");
+  std::string invoices = "invoice_id,client_id,issue_date,currency,total\n";
+  for (int i = 0; i < 1000; ++i) invoices += "I" + std::to_string(i) + ",C,2026-13-01,USD,1\n";
+  test::write_file(dir / "invoices.csv", invoices);
+  test::write_file(dir / "invoice_lines.csv", "invoice_id,line_no,type,quantity,rate,amount\n");
+  auto r = test::run_billcheck("check '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("invoices.csv:101: column 'issue_date'"));
+  EXPECT_THAT(r.err, ::testing::Not(::testing::HasSubstr("invoices.csv:102:")));
+  EXPECT_THAT(r.err, ::testing::HasSubstr("… and 900 more problems (-v lists every one)"));
+  auto all = test::run_billcheck("check -v '" + dir.string() + "'");
+  EXPECT_THAT(all.err, ::testing::HasSubstr("invoices.csv:1001: column 'issue_date'"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck

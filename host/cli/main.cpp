@@ -46,8 +46,14 @@ struct CheckArgs {
   LoadOptions load;
 };
 
-void print_errors(const std::vector<std::string>& messages, std::string_view closing) {
-  for (const auto& m : messages) std::cerr << m << '\n';
+// A systematic mistake can make every row of a large file wrong: the first
+// screenfuls say what to fix, -v lists them all.
+void print_errors(const std::vector<std::string>& messages, std::string_view closing, bool all) {
+  constexpr std::size_t kShown = 100;
+  const std::size_t shown = all ? messages.size() : std::min(messages.size(), kShown);
+  for (std::size_t i = 0; i < shown; ++i) std::cerr << messages[i] << '\n';
+  if (shown < messages.size())
+    std::cerr << "billcheck: … and " << messages.size() - shown << " more problems (-v lists every one)\n";
   std::cerr << "billcheck: " << closing << '\n';
 }
 
@@ -314,9 +320,10 @@ int main(int argc, char** argv) {
     if (*convert_cmd) return run_convert(convert_in, convert_out, convert_load);
     if (*lint_cmd) return run_lint(lint_dirs);
   } catch (const BookError& e) {
-    print_errors(e.messages(), "the book was not loaded; fix the problems above and run again");
+    print_errors(e.messages(), "the book was not loaded; fix the problems above and run again", common.verbose > 0);
   } catch (const ConfigError& e) {
-    print_errors(e.messages(), "the configuration was not accepted; fix the problems above and run again");
+    print_errors(e.messages(), "the configuration was not accepted; fix the problems above and run again",
+                 common.verbose > 0);
   } catch (const std::exception& e) {
     std::cerr << "billcheck: " << e.what() << '\n';
   }
