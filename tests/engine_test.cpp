@@ -5,6 +5,8 @@
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
 
+#include <atomic>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -288,6 +290,38 @@ TEST(EnginePacks, AConfiguredCopyOfABundledPackReplacesIt) {
   for (const auto& f : bundled.check(book).findings)
     if (f.rule == "firm-policy-example.partner-cap") before.push_back(f.line);
   EXPECT_GT(capped.size(), before.size());  // lines between 600 and 650 are now over the cap
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(EngineApi, BookRulesRunOncePerBookWhenInvoicesAreCheckedOneByOne) {
+  static std::atomic<int> runs{0};
+  struct CountingRule final : BookRule {
+    void check(const Book& book, Context& ctx) const override {
+      ++runs;
+      for (const auto& inv : book.invoices()) ctx.report(inv, "seen " + inv.id);
+    }
+  };
+  RuleInfo info{.id = "host.counting", .title = "Counts", .category = "data", .severity = Severity::info,
+                .description = "Reports every invoice, counting its runs."};
+  info.scope = Scope::book;
+  Engine engine;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<CountingRule>(); });
+  Book book = engine_book();
+  for (const char* id : {"INV-1", "BOOM-2", "INV-3", "INV-1"}) {
+    Report r = engine.check_invoice(book, id);
+    std::vector<std::string> seen;
+    for (const auto& f : r.findings)
+      if (f.rule == "host.counting") seen.push_back(f.invoice);
+    EXPECT_THAT(seen, ::testing::ElementsAre(id));
+  }
+  EXPECT_EQ(runs.load(), 1);
+  engine.check(book);  // a whole-book check always runs it afresh
+  EXPECT_EQ(runs.load(), 2);
 }
 
 }  // namespace

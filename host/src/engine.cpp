@@ -190,6 +190,11 @@ std::optional<Severity> Report::worst() const {
 }
 
 struct Engine::Impl {
+  // Tells this engine's results apart from another's in a Book's derived indexes.
+  const std::uint64_t id = [] {
+    static std::atomic<std::uint64_t> next{0};
+    return ++next;
+  }();
   Config config;
   std::vector<PluginRecord> plugins;
   std::deque<detail::RegisteredRule> available;  // deque: RuleInfo addresses stay put
@@ -470,22 +475,54 @@ struct Engine::Impl {
     f.discriminator = "internal";
   }
 
-  void run_book_rule(const Book& book, const ActiveRule& a, std::vector<Finding>& out) const {
+  // What one book rule instance found on a book, or why it failed.
+  struct BookRuleResult {
+    std::vector<Finding> findings;
+    std::optional<std::string> error;
+  };
+
+  static BookRuleResult evaluate(const Book& book, const ActiveRule& a, const Variant& v) {
+    BookRuleResult result;
+    Context ctx(book, *a.info, v.severity, result.findings);
+    try {
+      static_cast<const BookRule*>(v.rule)->check(book, ctx);
+    } catch (const std::exception& e) {
+      result.findings.clear();
+      result.error = e.what();
+    } catch (...) {
+      result.findings.clear();
+      result.error = "unknown exception";
+    }
+    return result;
+  }
+
+  // `remember`: keep each instance's result on the Book, so that checking its
+  // invoices one by one runs a book-wide rule once per book, not once per invoice.
+  void run_book_rule(const Book& book, const ActiveRule& a, bool remember, std::vector<Finding>& out) const {
     // The base instance runs for every client without its own variant; each
     // client variant with its own instance runs again and keeps only its client's findings.
     auto run = [&](const Variant& v, auto keep) {
       if (!v.rule) return;
       std::vector<Finding> local;
-      Context ctx(book, *a.info, v.severity, local);
-      try {
-        static_cast<const BookRule*>(v.rule)->check(book, ctx);
-      } catch (const std::exception& e) {
-        local.clear();
-        Finding& f = ctx.report("Rule " + a.info->id + " failed on the book and was skipped: " + e.what() +
+      std::optional<std::string> error;
+      if (remember) {
+        const std::string key = "billcheck.engine/" + std::to_string(id) + "/" +
+                                std::to_string(reinterpret_cast<std::uintptr_t>(v.rule));
+        const auto& result = book.derived<BookRuleResult>(key, [&](const Book& b) { return evaluate(b, a, v); });
+        local = result.findings;
+        error = result.error;
+      } else {
+        BookRuleResult result = evaluate(book, a, v);
+        local = std::move(result.findings);
+        error = std::move(result.error);
+      }
+      if (error) {
+        Context ctx(book, *a.info, v.severity, out);
+        Finding& f = ctx.report("Rule " + a.info->id + " failed on the book and was skipped: " + *error +
                                 ". Report this to the rule's author (" + a.info->origin + ").");
         f.category = "internal";
+        f.severity = Severity::error;
         f.discriminator = "internal";
-        out.push_back(std::move(f));
         return;
       }
       v.apply_severity(local, 0);
@@ -571,7 +608,7 @@ struct Engine::Impl {
             auto t0 = std::chrono::steady_clock::now();
             {
               BatchGuard batch(task.rule->info->single_threaded ? task.rule : nullptr);
-              run_book_rule(book, *task.rule, out);
+              run_book_rule(book, *task.rule, !sel.only_invoice.empty(), out);
             }
             if (stats) {
               auto r = static_cast<std::size_t>(task.rule - active.data());
