@@ -683,6 +683,8 @@ struct Engine::Impl {
         s.at_stake[f.currency] += amount;
         if (amount.is_negative())
           s.undercharged[f.currency] -= amount;
+        else if (f.category == "credit")  // money owed beyond a limit, not money overcharged
+          s.credit_exposure[f.currency] += amount;
         else
           s.overcharged[f.currency] += amount;
       }

@@ -66,7 +66,8 @@ void write_json(std::ostream& out, const Report& report) {
   Json at_stake = Json::object();
   for (const auto& [currency, amount] : s.at_stake) at_stake[currency] = format_amount(amount, currency);
   summary["amount_at_stake"] = std::move(at_stake);
-  for (auto [key, map] : {std::pair{"overcharged", &s.overcharged}, {"undercharged", &s.undercharged}}) {
+  for (auto [key, map] : {std::pair{"overcharged", &s.overcharged}, {"undercharged", &s.undercharged},
+                          {"credit_exposure", &s.credit_exposure}}) {
     Json j = Json::object();
     for (const auto& [currency, amount] : *map) j[currency] = format_amount(amount, currency);
     summary[key] = std::move(j);

@@ -103,9 +103,11 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       auto it = m.find(currency);
       return it == m.end() ? Decimal{} : it->second;
     };
-    const Decimal over = figure(s.overcharged), under = figure(s.undercharged);
-    out << "  at stake: " << currency << ' ' << format_amount(over + under, currency) << " (client overcharged "
-        << format_amount(over, currency) << ", under-billed " << format_amount(under, currency) << ")\n";
+    const Decimal over = figure(s.overcharged), under = figure(s.undercharged), exposure = figure(s.credit_exposure);
+    out << "  at stake: " << currency << ' ' << format_amount(over + under + exposure, currency) << " (client overcharged "
+        << format_amount(over, currency) << ", under-billed " << format_amount(under, currency);
+    if (!exposure.is_zero()) out << ", credit exposure " << format_amount(exposure, currency);
+    out << ")\n";
   }
   if (report.findings.empty()) out << "  No billing errors found.\n";
 }

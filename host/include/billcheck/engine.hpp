@@ -52,8 +52,9 @@ struct Summary {
   std::map<Severity, std::size_t> by_severity;
   std::map<std::string, std::size_t> by_category;
   std::map<std::string, Decimal> at_stake;      // currency -> net sum of amounts at stake
-  std::map<std::string, Decimal> overcharged;   // currency -> sum of the positive amounts
-  std::map<std::string, Decimal> undercharged;  // currency -> sum of the negative amounts, as a positive figure
+  std::map<std::string, Decimal> overcharged;      // currency -> positive amounts: the client is overcharged
+  std::map<std::string, Decimal> undercharged;     // currency -> negative amounts, as a positive figure
+  std::map<std::string, Decimal> credit_exposure;  // currency -> positive amounts of credit findings (over limit, overdue)
   std::size_t waived = 0;
   std::size_t invoices = 0, lines = 0;
 };
