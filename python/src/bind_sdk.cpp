@@ -95,9 +95,13 @@ py::dict summary_dict(const Report& r) {
   py::dict by_category;
   for (const auto& [c, n] : s.by_category) by_category[py::str(c)] = n;
   d["by_category"] = by_category;
-  py::dict at_stake;
-  for (const auto& [currency, amount] : s.at_stake) at_stake[py::str(currency)] = money_to_py(amount, currency);
-  d["amount_at_stake"] = at_stake;
+  // The same keys as the JSON report's summary.
+  for (auto [key, map] : {std::pair{"amount_at_stake", &s.at_stake}, {"overcharged", &s.overcharged},
+                          {"undercharged", &s.undercharged}, {"credit_exposure", &s.credit_exposure}}) {
+    py::dict per_currency;
+    for (const auto& [currency, amount] : *map) per_currency[py::str(currency)] = money_to_py(amount, currency);
+    d[key] = per_currency;
+  }
   d["waived"] = s.waived;
   return d;
 }
