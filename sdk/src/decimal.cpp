@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <limits>
 
 namespace billcheck {
@@ -147,15 +148,30 @@ Decimal operator/(Decimal a, Decimal b) {
 }
 
 int minor_units(std::string_view currency) {
-  // ISO 4217 codes whose minor unit is not 2.
-  static constexpr std::pair<std::string_view, int> kExceptions[] = {
-      {"BHD", 3}, {"BIF", 0}, {"CLF", 4}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"IQD", 3}, {"ISK", 0},
-      {"JOD", 3}, {"JPY", 0}, {"KMF", 0}, {"KRW", 0}, {"KWD", 3}, {"LYD", 3}, {"OMR", 3}, {"PYG", 0},
-      {"RWF", 0}, {"TND", 3}, {"UGX", 0}, {"UYI", 0}, {"UYW", 4}, {"VND", 0}, {"VUV", 0}, {"XAF", 0},
-      {"XOF", 0}, {"XPF", 0}};
-  for (const auto& [code, units] : kExceptions)
-    if (code == currency) return units;
-  return 2;
+  // ISO 4217 codes whose minor unit is not 2, sorted, as 3-letter keys packed
+  // in an integer: called for every amount, so a binary search, not a scan.
+  struct Code {
+    std::uint32_t key;
+    int units;
+  };
+  static constexpr auto key = [](std::string_view c) {
+    return (static_cast<std::uint32_t>(static_cast<unsigned char>(c[0])) << 16) |
+           (static_cast<std::uint32_t>(static_cast<unsigned char>(c[1])) << 8) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(c[2]));
+  };
+  static constexpr Code kExceptions[] = {
+      {key("BHD"), 3}, {key("BIF"), 0}, {key("CLF"), 4}, {key("CLP"), 0}, {key("DJF"), 0}, {key("GNF"), 0},
+      {key("IQD"), 3}, {key("ISK"), 0}, {key("JOD"), 3}, {key("JPY"), 0}, {key("KMF"), 0}, {key("KRW"), 0},
+      {key("KWD"), 3}, {key("LYD"), 3}, {key("OMR"), 3}, {key("PYG"), 0}, {key("RWF"), 0}, {key("TND"), 3},
+      {key("UGX"), 0}, {key("UYI"), 0}, {key("UYW"), 4}, {key("VND"), 0}, {key("VUV"), 0}, {key("XAF"), 0},
+      {key("XOF"), 0}, {key("XPF"), 0}};
+  static_assert(std::is_sorted(std::begin(kExceptions), std::end(kExceptions),
+                               [](const Code& a, const Code& b) { return a.key < b.key; }));
+  if (currency.size() != 3) return 2;
+  const std::uint32_t k = key(currency);
+  auto it = std::lower_bound(std::begin(kExceptions), std::end(kExceptions), k,
+                             [](const Code& c, std::uint32_t v) { return c.key < v; });
+  return it != std::end(kExceptions) && it->key == k ? it->units : 2;
 }
 
 Money Money::rounded(Rounding mode) const { return Money{amount.round(minor_units(), mode), currency}; }
