@@ -15,8 +15,8 @@
 #include <fstream>
 #include <functional>
 
-#include "../host/src/expr/expr.hpp"
-#include "../host/src/packs.hpp"
+#include "packs/expr/expr.hpp"
+#include "packs/pack_loader.hpp"
 
 namespace {
 using namespace billcheck;

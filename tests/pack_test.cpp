@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "../host/src/expr/expr.hpp"
-#include "../host/src/expr/fields.hpp"
-#include "../host/src/packs.hpp"
+#include "packs/expr/expr.hpp"
+#include "packs/expr/bindings.hpp"
+#include "packs/pack_loader.hpp"
 #include "test_support.hpp"
 
 // Counts heap allocations, to show that scalar expressions evaluate without any.

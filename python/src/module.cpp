@@ -1,7 +1,7 @@
 // The `_billcheck` extension module, re-exported by the `billcheck` package.
 #include "bind_sdk.hpp"
 #include "python_rule.hpp"
-#include "python_rules.hpp"
+#include "hosting/python_rules.hpp"
 
 PYBIND11_MODULE(_billcheck, m) {
   billcheck::python::bind_sdk(m);

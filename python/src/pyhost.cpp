@@ -3,7 +3,7 @@
 // a config lists Python files; it starts an interpreter (or joins the one
 // already running), imports the `billcheck` package, and hands over to the
 // loader that package registers with the engine.
-#include "python_rules.hpp"
+#include "hosting/python_rules.hpp"
 
 #include <pybind11/embed.h>
 

@@ -1,6 +1,6 @@
 // YAML rule packs: pack.yaml read, checked and compiled into rules the engine
 // runs like any other. A pack is data: expressions only, never native code.
-#include "packs.hpp"
+#include "packs/pack_loader.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <variant>
 
-#include "expr/expr.hpp"
+#include "packs/expr/expr.hpp"
 
 namespace billcheck::detail {
 namespace fs = std::filesystem;

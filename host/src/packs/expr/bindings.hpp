@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "expr.hpp"
+#include "packs/expr/expr.hpp"
 
 namespace billcheck::expr {
 

@@ -2,7 +2,7 @@
 // language) and the fixtures that test them.
 #pragma once
 
-#include "plugin_loader.hpp"
+#include "hosting/plugin_loader.hpp"
 
 #include <billcheck/config.hpp>
 

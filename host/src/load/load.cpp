@@ -2,7 +2,7 @@
 // the indexed Book.
 #include <billcheck/load.hpp>
 
-#include "ledes.hpp"
+#include "schema/ledes.hpp"
 
 #include <cctype>
 #include <fstream>

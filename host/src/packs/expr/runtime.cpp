@@ -1,11 +1,11 @@
-#include "runtime.hpp"
+#include "packs/expr/runtime.hpp"
 
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "fields.hpp"
+#include "packs/expr/bindings.hpp"
 
 namespace billcheck::expr {
 

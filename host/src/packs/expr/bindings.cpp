@@ -1,4 +1,4 @@
-#include "fields.hpp"
+#include "packs/expr/bindings.hpp"
 
 #include <algorithm>
 #include <type_traits>

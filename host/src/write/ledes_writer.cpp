@@ -2,7 +2,7 @@
 // repeating its invoice's fields, in the format's standard field order.
 #include <billcheck/convert.hpp>
 
-#include "ledes.hpp"
+#include "schema/ledes.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,7 +2,7 @@
 // library (which embeds the interpreter) only when a config names Python files.
 #pragma once
 
-#include "plugin_loader.hpp"
+#include "hosting/plugin_loader.hpp"
 
 #include <filesystem>
 #include <string>

@@ -6,7 +6,7 @@
 // per file, and the only allocations per cell are the records' own strings.
 #include <billcheck/load.hpp>
 
-#include "fields.hpp"
+#include "schema/columns.hpp"
 
 #include <algorithm>
 #include <array>

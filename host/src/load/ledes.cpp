@@ -7,8 +7,8 @@
 // so a line break inside a record is dropped (the format allows none there).
 #include <billcheck/load.hpp>
 
-#include "fields.hpp"
-#include "ledes.hpp"
+#include "schema/columns.hpp"
+#include "schema/ledes.hpp"
 
 #include <algorithm>
 #include <cerrno>

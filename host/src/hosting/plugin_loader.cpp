@@ -1,6 +1,6 @@
-#include "plugin_loader.hpp"
+#include "hosting/plugin_loader.hpp"
 
-#include "log.hpp"
+#include "engine/log.hpp"
 
 #include <billcheck/plugin.hpp>
 

@@ -5,7 +5,7 @@
 // a double) and every record knows the line it starts on.
 #include <billcheck/load.hpp>
 
-#include "fields.hpp"
+#include "schema/columns.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "parser.hpp"
+#include "packs/expr/parser.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "engine/log.hpp"
 
 #include <billcheck/engine.hpp>
 

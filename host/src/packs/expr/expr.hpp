@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "parser.hpp"
-#include "value.hpp"
+#include "packs/expr/parser.hpp"
+#include "packs/expr/value.hpp"
 
 namespace re2 {
 class RE2;

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "expr.hpp"
+#include "packs/expr/expr.hpp"
 
 namespace billcheck::expr {
 

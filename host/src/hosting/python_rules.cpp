@@ -1,6 +1,6 @@
-#include "python_rules.hpp"
+#include "hosting/python_rules.hpp"
 
-#include "log.hpp"
+#include "engine/log.hpp"
 
 #include <billcheck/engine.hpp>
 

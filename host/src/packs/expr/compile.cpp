@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <array>
 
-#include "expr.hpp"
-#include "fields.hpp"
-#include "runtime.hpp"
+#include "packs/expr/expr.hpp"
+#include "packs/expr/bindings.hpp"
+#include "packs/expr/runtime.hpp"
 
 namespace billcheck::expr {
 namespace {

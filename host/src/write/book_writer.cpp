@@ -2,7 +2,7 @@
 // names and order, and `billcheck convert`, which picks the writer.
 #include <billcheck/convert.hpp>
 
-#include "fields.hpp"
+#include "schema/columns.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,0 +1,16 @@
+// What the engine does to the findings once every rule has run: sort them,
+// fingerprint them, set the waived ones apart and add up the summary.
+#pragma once
+
+#include <billcheck/engine.hpp>
+
+#include <vector>
+
+namespace billcheck::detail {
+
+/// Sorts report.findings into the report order, gives each its fingerprint,
+/// moves those a waiver covers (unexpired on `today`) to report.waived and
+/// fills the summary's counts and money.
+void finish_report(Report& report, const std::vector<Waiver>& waivers, Date today);
+
+}  // namespace billcheck::detail

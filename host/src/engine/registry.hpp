@@ -1,0 +1,44 @@
+// Every rule the engine knows, from the bundled and configured plugins, the
+// packs, Python files and the embedding program, by unique id.
+#pragma once
+
+#include "engine/log.hpp"
+#include "hosting/plugin_loader.hpp"
+
+#include <billcheck/engine.hpp>
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace billcheck::detail {
+
+class RuleRegistry {
+ public:
+  /// Adds one rule; a second rule with the same id is an error.
+  void add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors);
+
+  /// The bundled plugins, then those on the config's search paths.
+  void load_plugins(const Config& config, std::vector<std::string>& errors);
+  /// The bundled packs, then the config's; a pack's `use:` settings are added
+  /// to `config` unless it sets the same rule itself.
+  void load_packs(Config& config, std::vector<std::string>& errors);
+  /// The config's Python rule files (and rules given to the Python module).
+  void load_python(const Config& config, std::vector<std::string>& errors);
+  /// Every rule id the config names must be known.
+  void check_rule_ids(const Config& config, std::vector<std::string>& errors) const;
+
+  const RegisteredRule* find(std::string_view id) const;
+  const std::deque<RegisteredRule>& rules() const { return rules_; }
+  const std::map<std::string, std::size_t, std::less<>>& by_id() const { return by_id_; }
+  const std::vector<PluginRecord>& plugins() const { return plugins_; }
+
+ private:
+  std::deque<RegisteredRule> rules_;  // deque: RuleInfo addresses stay put
+  std::map<std::string, std::size_t, std::less<>> by_id_;
+  std::vector<PluginRecord> plugins_;
+  PluginLog log_{""};
+};
+
+}  // namespace billcheck::detail

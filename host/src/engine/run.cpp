@@ -1,0 +1,286 @@
+#include "engine/run.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace billcheck::detail {
+namespace {
+
+constexpr std::size_t kChunk = 2048;  // records per task: fixed, so output order never depends on --jobs
+
+struct Task {
+  Scope scope;
+  std::size_t begin, end;  // record range in the selection
+  const ActiveRule* rule;  // a book rule, or a single-threaded rule; nullptr = every parallel rule
+};
+
+// Calls a single-threaded rule's batch hooks around a batch, on every instance.
+class BatchGuard {
+ public:
+  explicit BatchGuard(const ActiveRule* a) : a_(a) { each([](const Rule& r) { r.begin_batch(); }); }
+  ~BatchGuard() { each([](const Rule& r) { r.end_batch(); }); }
+  BatchGuard(const BatchGuard&) = delete;
+  BatchGuard& operator=(const BatchGuard&) = delete;
+
+ private:
+  template <class F>
+  void each(F f) const {
+    if (!a_) return;
+    for (const auto& r : a_->owned) f(*r);
+  }
+  const ActiveRule* a_;
+};
+
+std::string_view client_of(const Book& book, const InvoiceLine& l) { return book.client_id_of(l); }
+std::string_view client_of(const Book&, const Invoice* i) { return i->client_id; }
+std::string_view client_of(const Book&, const Client* c) { return c->id; }
+std::string_view client_of(const Book&, const Payment* p) { return p->client_id; }
+std::string_view client_of(const Book&, const CreditNote* n) { return n->client_id; }
+
+const InvoiceLine& deref(const InvoiceLine& l) { return l; }
+template <class T>
+const T& deref(const T* p) {
+  return *p;
+}
+
+std::string describe(const InvoiceLine& l) { return "line " + std::to_string(l.line_no) + " of invoice " + l.invoice_id; }
+std::string describe(const Invoice& i) { return "invoice " + i.id; }
+std::string describe(const Client& c) { return "client " + c.id; }
+std::string describe(const Payment& p) { return "payment " + p.id; }
+std::string describe(const CreditNote& n) { return "credit note " + n.id; }
+
+// The one wording of "this rule threw": `what` is the record or "the book".
+std::string failure_message(const RuleInfo& info, const std::string& what, const std::string& error) {
+  return "Rule " + info.id + " failed on " + what + " and was skipped" + (what == "the book" ? "" : " for it") +
+         ": " + error + ". Report this to the rule's author (" + info.origin + ").";
+}
+
+// What one book rule instance found on a book, or why it failed.
+struct BookRuleResult {
+  std::vector<Finding> findings;
+  std::optional<std::string> error;
+};
+
+BookRuleResult evaluate(const Book& book, const ActiveRule& a, const Variant& v) {
+  BookRuleResult result;
+  Context ctx(book, *a.info, v.severity, result.findings);
+  try {
+    static_cast<const BookRule*>(v.rule)->check(book, ctx);
+  } catch (const std::exception& e) {
+    result.findings.clear();
+    result.error = e.what();
+  } catch (...) {
+    result.findings.clear();
+    result.error = "unknown exception";
+  }
+  return result;
+}
+
+class Runner {
+ public:
+  Runner(const Book& book, std::span<const ActiveRule> active, const Selection& sel, std::uint64_t engine_id)
+      : book_(book), active_(active), sel_(sel), engine_id_(engine_id) {}
+
+  std::vector<Task> tasks() const {
+    std::vector<Task> tasks;
+    for (Scope scope : {Scope::line, Scope::invoice, Scope::client, Scope::payment, Scope::credit_note}) {
+      const std::size_t n = size_of(scope);
+      for (std::size_t b = 0; b < n; b += kChunk) tasks.push_back({scope, b, std::min(n, b + kChunk), nullptr});
+    }
+    for (const auto& a : active_)
+      if (a.runs && (a.info->scope == Scope::book || a.info->single_threaded))
+        tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
+    return tasks;
+  }
+
+  void run(const Task& task, std::vector<Finding>& out, std::vector<RuleStats>* stats) const {
+    switch (task.scope) {
+      case Scope::line:
+        run_scoped(sel_.lines, task, out, stats,
+                   [](const Rule& r, const InvoiceLine& x, Context& c) { static_cast<const LineRule&>(r).check(x, c); });
+        break;
+      case Scope::invoice:
+        run_scoped(sel_.invoices, task, out, stats,
+                   [](const Rule& r, const Invoice& x, Context& c) { static_cast<const InvoiceRule&>(r).check(x, c); });
+        break;
+      case Scope::client:
+        run_scoped(sel_.clients, task, out, stats,
+                   [](const Rule& r, const Client& x, Context& c) { static_cast<const ClientRule&>(r).check(x, c); });
+        break;
+      case Scope::payment:
+        run_scoped(sel_.payments, task, out, stats,
+                   [](const Rule& r, const Payment& x, Context& c) { static_cast<const PaymentRule&>(r).check(x, c); });
+        break;
+      case Scope::credit_note:
+        run_scoped(sel_.notes, task, out, stats, [](const Rule& r, const CreditNote& x, Context& c) {
+          static_cast<const CreditNoteRule&>(r).check(x, c);
+        });
+        break;
+      case Scope::book:
+        run_book_task(*task.rule, out, stats);
+        break;
+    }
+  }
+
+ private:
+  std::size_t size_of(Scope scope) const {
+    switch (scope) {
+      case Scope::line: return sel_.lines.size();
+      case Scope::invoice: return sel_.invoices.size();
+      case Scope::client: return sel_.clients.size();
+      case Scope::payment: return sel_.payments.size();
+      case Scope::credit_note: return sel_.notes.size();
+      case Scope::book: return 0;
+    }
+    return 0;
+  }
+
+  std::size_t index_of(const ActiveRule& a) const { return static_cast<std::size_t>(&a - active_.data()); }
+
+  // Runs the task's scope's rules over its records: every parallel rule, or
+  // only task.rule (a single-threaded rule, inside its batch hooks).
+  template <class Records, class Call>
+  void run_scoped(const Records& records, const Task& task, std::vector<Finding>& out, std::vector<RuleStats>* stats,
+                  Call call) const {
+    const ActiveRule* serial = task.rule;
+    for (const ActiveRule& a : active_) {
+      if (a.info->scope != task.scope || !a.runs) continue;
+      if (serial ? &a != serial : a.info->single_threaded) continue;
+      BatchGuard batch(serial);
+      auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      std::size_t before_rule = out.size();
+      for (std::size_t i = task.begin; i < task.end; ++i) {
+        const auto& record = deref(records[i]);
+        const Variant& v = a.for_client(client_of(book_, records[i]));
+        if (!v.enabled || !v.rule) continue;
+        Context ctx(book_, *a.info, v.severity, out);
+        std::size_t before = out.size();
+        std::optional<std::string> error;
+        try {
+          call(*v.rule, record, ctx);
+          v.apply_severity(out, before);
+        } catch (const std::exception& e) {
+          error = e.what();
+        } catch (...) {
+          error = "unknown exception";
+        }
+        if (error) {
+          out.resize(before);
+          make_internal(ctx.report(record, failure_message(*a.info, describe(record), *error)));
+        }
+      }
+      if (stats) {
+        (*stats)[index_of(a)].time += std::chrono::steady_clock::now() - t0;
+        (*stats)[index_of(a)].findings += out.size() - before_rule;
+      }
+    }
+  }
+
+  void run_book_task(const ActiveRule& a, std::vector<Finding>& out, std::vector<RuleStats>* stats) const {
+    auto t0 = std::chrono::steady_clock::now();
+    {
+      BatchGuard batch(a.info->single_threaded ? &a : nullptr);
+      run_book_rule(a, out);
+    }
+    if (stats) {
+      (*stats)[index_of(a)].time += std::chrono::steady_clock::now() - t0;
+      (*stats)[index_of(a)].findings += out.size();
+    }
+    if (!sel_.only_invoice.empty())
+      std::erase_if(out, [&](const Finding& f) { return f.invoice != sel_.only_invoice; });
+  }
+
+  // When checking one invoice, each instance's result is kept on the Book, so
+  // that checking its invoices one by one runs a book-wide rule once per book.
+  void run_book_rule(const ActiveRule& a, std::vector<Finding>& out) const {
+    const bool remember = !sel_.only_invoice.empty();
+    // The base instance runs for every client without its own variant; each
+    // client variant with its own instance runs again and keeps only its client's findings.
+    auto run = [&](const Variant& v, auto keep) {
+      if (!v.rule) return;
+      std::vector<Finding> local;
+      std::optional<std::string> error;
+      if (remember) {
+        const std::string key = "billcheck.engine/" + std::to_string(engine_id_) + "/" +
+                                std::to_string(reinterpret_cast<std::uintptr_t>(v.rule));
+        const auto& result = book_.derived<BookRuleResult>(key, [&](const Book& b) { return evaluate(b, a, v); });
+        local = result.findings;
+        error = result.error;
+      } else {
+        BookRuleResult result = evaluate(book_, a, v);
+        local = std::move(result.findings);
+        error = std::move(result.error);
+      }
+      if (error) {
+        Context ctx(book_, *a.info, v.severity, out);
+        make_internal(ctx.report(failure_message(*a.info, "the book", *error)));
+        return;
+      }
+      v.apply_severity(local, 0);
+      for (auto& f : local)
+        if (keep(f)) out.push_back(std::move(f));
+    };
+    if (a.base_needed) run(a.base, [&](Finding& f) {
+      auto it = a.per_client.find(f.client);
+      if (it == a.per_client.end()) return a.base.enabled;
+      if (!it->second.enabled) return false;
+      if (it->second.rule != a.base.rule) return false;  // that client's own instance reports it
+      if (it->second.severity_configured) f.severity = it->second.severity;
+      return true;
+    });
+    for (const auto& [client, v] : a.per_client) {
+      if (!v.enabled || v.rule == a.base.rule) continue;
+      run(v, [&, c = client](Finding& f) { return f.client == c; });
+    }
+  }
+
+  const Book& book_;
+  std::span<const ActiveRule> active_;
+  const Selection& sel_;
+  std::uint64_t engine_id_;
+};
+
+}  // namespace
+
+std::vector<Finding> run_rules(const Book& book, std::span<const ActiveRule> active, const Selection& sel,
+                               const CheckOptions& options, std::uint64_t engine_id, std::vector<RuleStats>* stats) {
+  const Runner runner(book, active, sel, engine_id);
+  const std::vector<Task> tasks = runner.tasks();
+  std::vector<std::vector<Finding>> results(tasks.size());
+  unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, tasks.size())));
+  std::vector<std::vector<RuleStats>> thread_stats(stats ? jobs : 0, std::vector<RuleStats>(active.size()));
+  std::atomic<std::size_t> next{0}, done{0};
+
+  auto worker = [&](unsigned w) {
+    std::vector<RuleStats>* own_stats = stats ? &thread_stats[w] : nullptr;
+    for (std::size_t t; (t = next.fetch_add(1)) < tasks.size();) {
+      runner.run(tasks[t], results[t], own_stats);
+      if (options.progress) options.progress(done.fetch_add(1) + 1, tasks.size());
+    }
+  };
+  if (jobs == 1) {
+    worker(0);
+  } else {
+    std::vector<std::jthread> threads;
+    for (unsigned w = 0; w < jobs; ++w) threads.emplace_back(worker, w);
+  }
+
+  if (stats) {
+    for (std::size_t r = 0; r < active.size(); ++r) {
+      RuleStats s{active[r].info->id, {}, 0};
+      for (const auto& ts : thread_stats) {
+        s.time += ts[r].time;
+        s.findings += ts[r].findings;
+      }
+      stats->push_back(std::move(s));
+    }
+  }
+  std::vector<Finding> findings;
+  for (auto& r : results)
+    for (auto& f : r) findings.push_back(std::move(f));
+  return findings;
+}
+
+}  // namespace billcheck::detail
