@@ -21,6 +21,7 @@ namespace {
 // Kept for the life of the process, like the module that holds them.
 PyObject* g_book_error = nullptr;
 PyObject* g_config_error = nullptr;
+PyObject* g_unknown_invoice = nullptr;
 
 void raise_with_messages(PyObject* type, const std::vector<std::string>& messages) {
   std::string text;
@@ -102,6 +103,9 @@ py::dict summary_dict(const Report& r) {
     for (const auto& [currency, amount] : *map) per_currency[py::str(currency)] = money_to_py(amount, currency);
     d[key] = per_currency;
   }
+  py::list overflowed;
+  for (const auto& currency : s.overflowed) overflowed.append(py::str(currency));
+  if (!s.overflowed.empty()) d["overflowed"] = overflowed;  // as in the JSON report
   d["waived"] = s.waived;
   return d;
 }
@@ -125,8 +129,13 @@ void bind_errors(py::module_& m) {
       "A configuration the engine did not accept: billcheck.yaml, an unknown rule or option, or a\n"
       "Python rule file that does not load. .messages lists every problem with its file:line.",
       PyExc_Exception, nullptr);
+  g_unknown_invoice = PyErr_NewExceptionWithDoc(
+      "billcheck.UnknownInvoice",
+      "Engine.check(book, invoice=ID) where the book has no invoice ID. A LookupError; .invoice is the id.",
+      PyExc_LookupError, nullptr);
   m.attr("BookError") = py::handle(g_book_error);
   m.attr("ConfigError") = py::handle(g_config_error);
+  m.attr("UnknownInvoice") = py::handle(g_unknown_invoice);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -134,6 +143,10 @@ void bind_errors(py::module_& m) {
       raise_with_messages(g_book_error, e.messages());
     } catch (const ConfigError& e) {
       raise_with_messages(g_config_error, e.messages());
+    } catch (const UnknownInvoice& e) {
+      py::object error = py::reinterpret_borrow<py::object>(g_unknown_invoice)(e.what());
+      error.attr("invoice") = e.invoice();
+      PyErr_SetObject(g_unknown_invoice, error.ptr());
     }
   });
 }
