@@ -84,10 +84,12 @@ TEST(CliOutput, ConvertToAFullDeviceExitsTwo) {
 
 TEST(CliOutput, AReportFileIsNotTruncatedByARunThatFails) {
   auto dir = test::temp_dir("output-kept");
-  // Invalid UTF-8 in a description: a run that fails, at load or when writing JSON.
-  test::write_file(dir / "book" / "invoices.csv", "invoice_id,client_id,issue_date,currency,total\nI1,C,2026-01-05,USD,12\n");
+  // Invalid UTF-8 in a client id, which the report shows: a run that fails,
+  // at load or when writing JSON.
+  test::write_file(dir / "book" / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nI1,C\xff\xfe,2026-01-05,USD,12\n");
   test::write_file(dir / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,description,quantity,rate,amount\nI1,1,expense,bad \xff\xfe text,1,10,12\n");
+                   "invoice_id,line_no,type,description,quantity,rate,amount\nI1,1,expense,courier,1,10,12\n");
   test::write_file(dir / "report.json", "OLD REPORT");
   auto r = test::run_billcheck("check '" + (dir / "book").string() + "' --format json -o '" +
                                (dir / "report.json").string() + "'");

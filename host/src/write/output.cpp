@@ -49,14 +49,20 @@ void write_output(const fs::path& path, const std::function<void(std::ostream&)>
     write_and_close(file, path, write);
     return;
   }
-  const fs::path temp = temporary_beside(path);
+  // A link (report.json -> elsewhere, /dev/stdout -> a file) is followed, so the
+  // temporary goes beside the file itself and the link stays a link.
+  std::error_code ec;
+  const fs::path target = fs::is_symlink(path, ec) ? fs::weakly_canonical(path, ec) : path;
+  const fs::path temp = temporary_beside(target);
   errno = 0;
   std::ofstream file(temp, std::ios::binary);
   if (!file) throw OutputError(path, reason_for(errno));
   try {
     write_and_close(file, path, write);
-    std::error_code ec;
-    fs::rename(temp, path, ec);
+    // The replaced file's permissions carry over (a report kept private stays so).
+    if (const fs::file_status old = fs::status(target, ec); fs::exists(old))
+      fs::permissions(temp, old.permissions(), ec);
+    fs::rename(temp, target, ec);
     if (ec) throw OutputError(path, ec.message());
   } catch (...) {
     file.close();
