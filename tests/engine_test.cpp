@@ -223,7 +223,7 @@ TEST(EngineApi, CheckInvoiceReportsOnlyThatInvoice) {
   Report r = engine.check_invoice(book, "INV-3");
   for (const auto& f : r.findings) EXPECT_TRUE(f.invoice == "INV-3" || f.invoice.empty()) << f.rule << " " << f.invoice;
   EXPECT_THAT(rules_of(r), ::testing::Contains("testgood.marker@INV-3#1"));
-  EXPECT_THROW(engine.check_invoice(book, "NOPE"), std::invalid_argument);
+  EXPECT_THROW(engine.check_invoice(book, "NOPE"), UnknownInvoice);
 }
 
 TEST(EngineApi, AddRuleFromTheEmbeddingProgram) {
