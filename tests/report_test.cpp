@@ -81,10 +81,10 @@ TEST(ReportSummary, AVoidInvoiceIsHeadedVoid) {
 TEST(ReportHours, HoursReadAsHoursInMessages) {
   EXPECT_EQ(format_hours(*Decimal::parse("10.50")), "10.5 h");
   EXPECT_EQ(format_hours(*Decimal::parse("12.0")), "12 h");
-  const std::string dir = book("hours", "L1,C,2026-01-05,USD,100.00,issued\n", "L1,1,fee,10.50,10,100.00\n");
+  const std::string dir = book("hours", "L1,C,2026-01-05,USD,100.00,issued\n", "L1,1,fee,12.0,10,100.00\n");
   auto r = run_billcheck("check '" + dir + "' --fail-on never");
-  EXPECT_THAT(r.out, HasSubstr("10.5 h × 10.00"));
-  EXPECT_THAT(r.out, Not(HasSubstr("10.50 h")));
+  EXPECT_THAT(r.out, HasSubstr("Line 1 bills 12 h × 10.00"));
+  EXPECT_THAT(r.out, Not(HasSubstr("12.0 h")));
 }
 
 std::string refusing_config() {

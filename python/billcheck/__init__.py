@@ -40,6 +40,7 @@ from ._billcheck import (  # noqa: F401  (re-exported)
     WaivedFinding,
     __version__,
     book_from_json,
+    format_hours,
     load_book,
     rules,
     set_log_verbosity,
@@ -50,5 +51,6 @@ __all__ = [
     "Book", "BookError", "Client", "ConfigError", "Context", "CreditNote", "Engagement", "Engine",
     "Finding", "FindingDraft", "Invoice", "InvoiceLine", "Option", "OptionSpec", "Payment", "Rate",
     "Report", "Rule", "RuleInfo", "TimeEntry", "Timekeeper", "UnknownInvoice", "WaivedFinding", "book_from_json",
+    "format_hours",
     "load_book", "rule", "rules", "set_log_verbosity",
 ]

@@ -342,6 +342,10 @@ void bind_sdk(py::module_& m) {
   bind_engine(m);
   m.def("set_log_verbosity", &set_log_verbosity, py::arg("level"),
         "Log output on standard error: -1 nothing, 0 warnings and errors (default), 1 info, 2 debug.");
+  m.def(
+      "format_hours", [](py::handle hours) { return format_hours(decimal_from_py(hours, "hours")); }, py::arg("hours"),
+      "Hours as every billcheck message writes them: format_hours(Decimal('10.50')) == '10.5 h',\n"
+      "format_hours(Decimal('12.0')) == '12 h'. Python's own Decimal text keeps trailing zeros.");
 }
 
 }  // namespace billcheck::python
