@@ -119,7 +119,7 @@ int check_status(const CheckArgs& args, const Report& report) {
     return kBadInput;
   }
   if (!report.refused.empty() && !args.allow_refused_plugins) {
-    for (const auto& r : report.refused) std::cerr << "billcheck: " << r.kind << ' ' << r.path.string() << ' ' << r.reason << '\n';
+    // Each refusal is already logged with its reason, and listed in the report.
     std::cerr << "billcheck: " << report.refused.size() << (report.refused.size() == 1 ? " plugin was" : " plugins were")
               << " refused, so their rules did not run; fix or remove them, or pass --allow-refused-plugins\n";
     return kBadInput;
