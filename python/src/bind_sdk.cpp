@@ -110,6 +110,20 @@ py::dict summary_dict(const Report& r) {
   return d;
 }
 
+py::list sources_list(const std::vector<RuleSource>& sources) {
+  py::list out;
+  for (const auto& r : sources) {
+    py::dict d;
+    d["kind"] = r.kind;
+    d["name"] = r.name;
+    d["version"] = r.version;
+    d["path"] = r.path.string();
+    if (!r.reason.empty()) d["reason"] = r.reason;
+    out.append(d);
+  }
+  return out;
+}
+
 std::string option_type_name(OptionType t) {
   switch (t) {
     case OptionType::string_list: return "string_list";
@@ -214,6 +228,12 @@ void bind_report(py::module_& m) {
       .def_readonly("findings", &Report::findings,
                     "Findings sorted by client, invoice, line, rule: the same order whatever the threads.")
       .def_readonly("waived", &Report::waived, "Findings covered by a waiver (list of WaivedFinding).")
+      .def_property_readonly(
+          "sources", [](const Report& r) { return sources_list(r.sources); },
+          "The plugins and packs whose rules ran: dicts of kind, name, version (as the JSON report's plugins, packs).")
+      .def_property_readonly(
+          "refused", [](const Report& r) { return sources_list(r.refused); },
+          "The plugins refused (their rules did not run): dicts of kind, name, version, path, reason.")
       .def_property_readonly("summary", &summary_dict,
                              "Counts by severity and category, amount at stake per currency (Decimal), and totals.")
       .def_property_readonly(

@@ -93,6 +93,12 @@ def test_summary_money_has_the_json_reports_names_and_figures(firm_report):
     assert s["undercharged"]["USD"] == Decimal("313.35")
 
 
+def test_report_lists_the_plugins_and_packs_that_ran(firm_report):
+    names = {(s["kind"], s["name"]) for s in firm_report.sources}
+    assert ("plugin", "arithmetic") in names
+    assert firm_report.refused == []
+
+
 def test_format_hours_writes_hours_as_the_reports_do():
     assert billcheck.format_hours(Decimal("10.50")) == "10.5 h"
     assert billcheck.format_hours(Decimal("6.5") + Decimal("5.5")) == "12 h"  # Python writes 12.0
