@@ -64,6 +64,18 @@ TEST(CliOutput, StandardOutputOnAFullDeviceExitsTwo) {
   EXPECT_EQ(WEXITSTATUS(std::system(rules.c_str())), 2);
 }
 
+TEST(CliOutput, DevStdoutIsWrittenInPlaceEvenWhenItIsAFile) {
+  auto dir = test::temp_dir("dev-stdout");
+  test::write_file(dir / "out.txt", "before\n");
+  const std::string cmd = "cd '" + test::source_dir().string() + "' && '" + BILLCHECK_EXE +
+                          "' check tests/data/cli/clean -o /dev/stdout >>'" + (dir / "out.txt").string() + "'";
+  EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 0);
+  const std::string out = test::slurp(dir / "out.txt");
+  EXPECT_EQ(out.rfind("before\n", 0), 0u) << out;  // appended to, not replaced
+  EXPECT_THAT(out, HasSubstr("No billing errors found."));
+  fs::remove_all(dir);
+}
+
 TEST(CliOutput, RulePagesThatCannotBeWrittenExitTwoWithThePath) {
   auto dir = test::temp_dir("markdown-blocked");
   test::write_file(dir / "file", "a file where the folder should go");

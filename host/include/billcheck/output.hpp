@@ -25,8 +25,8 @@ class OutputError : public Error {
 /// Writes `path` with `write`. A regular file (or a new one) is written to a
 /// temporary file in the same folder and renamed over `path` only once every
 /// byte is written and flushed, so when `write` throws or the disk is full the
-/// old file is untouched. Anything else (/dev/stdout, /dev/full, a pipe) is
-/// written in place. Throws OutputError when a write, the flush or the rename
+/// old file is untouched. Anything else (a path under /dev or /proc such as
+/// /dev/stdout or /dev/full, a pipe) is written in place, appending. Throws OutputError when a write, the flush or the rename
 /// fails; exceptions from `write` pass through after the temporary is removed.
 void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 

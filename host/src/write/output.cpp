@@ -17,7 +17,12 @@ namespace {
 // errno after a failed stream operation, or a plain reason when the stream did not set one.
 std::string reason_for(int err) { return err ? std::strerror(err) : "write failed"; }
 
+// Devices, pipes and /dev/stdout (even when the shell points it at a file) are
+// written as they are: they cannot be renamed into, and replacing the file
+// behind a descriptor the shell holds would lose what it appends.
 bool writes_in_place(const fs::path& path) {
+  const std::string text = path.lexically_normal().string();
+  if (text.rfind("/dev/", 0) == 0 || text.rfind("/proc/", 0) == 0) return true;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   return !ec && fs::exists(st) && !fs::is_regular_file(st);
@@ -44,13 +49,15 @@ void write_and_close(std::ofstream& file, const fs::path& shown, const std::func
 void write_output(const fs::path& path, const std::function<void(std::ostream&)>& write) {
   if (writes_in_place(path)) {
     errno = 0;
-    std::ofstream file(path, std::ios::binary);
+    // Appending: a device has nothing to truncate, and /dev/stdout reopens the
+    // shell's file, which `>>` asked to be appended to.
+    std::ofstream file(path, std::ios::binary | std::ios::app);
     if (!file) throw OutputError(path, reason_for(errno));
     write_and_close(file, path, write);
     return;
   }
-  // A link (report.json -> elsewhere, /dev/stdout -> a file) is followed, so the
-  // temporary goes beside the file itself and the link stays a link.
+  // A link (report.json -> elsewhere) is followed, so the temporary goes beside
+  // the file itself and the link stays a link.
   std::error_code ec;
   const fs::path target = fs::is_symlink(path, ec) ? fs::weakly_canonical(path, ec) : path;
   const fs::path temp = temporary_beside(target);
