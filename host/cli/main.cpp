@@ -261,8 +261,10 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--with", check.load.reference,
                         "Add this CSV book's clients, engagements, rates, timekeepers and time entries for the "
                         "invoices checked (e.g. to a LEDES file)");
+  const CLI::Validator iso_currency([](std::string& code) { return currency_problem(code); }, "ISO 4217");
   check_cmd->add_option("--currency", check.load.ledes_currency,
                         "Currency of LEDES invoices whose client --with does not give")
+      ->check(iso_currency)
       ->capture_default_str();
 
   std::string explain, markdown_dir;
@@ -291,6 +293,7 @@ int main(int argc, char** argv) {
                           "Add this CSV book's clients, engagements, rates, timekeepers and time entries");
   convert_cmd->add_option("--currency", convert_load.ledes_currency,
                           "Currency of LEDES invoices whose client --with does not give")
+      ->check(iso_currency)
       ->capture_default_str();
 
   std::vector<std::string> lint_dirs;
