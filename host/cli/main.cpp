@@ -288,6 +288,9 @@ struct Commands {
            *convert_cmd = nullptr, *lint_cmd = nullptr;
 };
 
+// A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
+const CLI::Validator kIsoCurrency([](std::string& code) { return currency_problem(code); }, "ISO 4217");
+
 // --jobs as a count a person can read in the error, not CLI11's numeric range.
 const CLI::Validator kJobs(
     [](std::string& text) -> std::string {
@@ -325,6 +328,7 @@ void add_check(CLI::App& app, Commands& c) {
                   "Add this CSV book's clients, engagements, rates, timekeepers, time entries, payments and "
                   "credit notes for the invoices checked (e.g. to a LEDES file)");
   cmd->add_option("--currency", check.load.ledes_currency, "Currency of LEDES invoices whose client --with does not give")
+      ->check(kIsoCurrency)
       ->capture_default_str();
 }
 
@@ -352,6 +356,7 @@ void add_tools(CLI::App& app, Commands& c) {
                             "Add this CSV book's clients, engagements, rates, timekeepers, time entries, payments and credit notes");
   c.convert_cmd->add_option("--currency", c.convert_load.ledes_currency,
                             "Currency of LEDES invoices whose client --with does not give")
+      ->check(kIsoCurrency)
       ->capture_default_str();
 
   c.lint_cmd = app.add_subcommand(

@@ -9,7 +9,7 @@ RuleInfo CurrencyRule::info() {
   info.category = "client-info";
   info.severity = Severity::error;
   info.description =
-      "An invoice is in its client's currency (compared ignoring case); the fix suggests the client's. Void "
+      "An invoice is in its client's currency; the fix suggests the client's. Void "
       "invoices, invoices for clients not in the book (see client-info.unknown-client) and clients without a "
       "currency are not checked.";
   return info;
@@ -18,7 +18,8 @@ RuleInfo CurrencyRule::info() {
 void CurrencyRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
   const Client* client = ctx.book().client(invoice.client_id);
-  if (!client || trimmed(client->currency).empty() || same_text(invoice.currency, client->currency)) return;
+  // Both codes are ISO 4217 codes (the loaders check them), so equal text is the same currency.
+  if (!client || client->currency.empty() || invoice.currency == client->currency) return;
   ctx.report(invoice, "Invoice " + invoice.id + " is in " + invoice.currency + ", but " + client_name(*client) +
                           " is billed in " + client->currency + ".")
       .evidence_of("expected", client->currency)

@@ -6,6 +6,7 @@ namespace {
 
 void register_rules(Registry& registry) {
   registry.add<UnknownClientRule>();
+  registry.add<EngagementUnknownClientRule>();
   registry.add<BillingAddressRule>();
   registry.add<BillingEmailRule>();
   registry.add<BillingEntityRule>();

@@ -20,6 +20,13 @@ class UnknownClientRule : public InvoiceRule {
   void check(const Invoice& invoice, Context& ctx) const override;
 };
 
+/// Every engagement is for a client in the book.
+class EngagementUnknownClientRule : public BookRule {
+ public:
+  static RuleInfo info();
+  void check(const Book& book, Context& ctx) const override;
+};
+
 /// A billed client has a billing address.
 class BillingAddressRule : public ClientRule {
  public:

@@ -6,7 +6,7 @@
 namespace billcheck::credit {
 namespace {
 
-/// Whether note `a` came before note `b`: by date, then file order.
+/// Whether note `a` came before note `b`: by date, then id (the Book keeps notes by id).
 bool is_earlier(const CreditNote* a, const CreditNote* b) {
   if (a->date != b->date) return a->date < b->date;
   return std::less<const CreditNote*>{}(a, b);
@@ -22,7 +22,7 @@ RuleInfo NoteExceedsInvoiceRule::info() {
   info.severity = Severity::error;
   info.description =
       "A credit note may credit at most its invoice's total less the credit notes already issued on that invoice "
-      "(earlier ones: by date, then file order); nothing on a void invoice is left to credit. The amount at stake "
+      "(earlier ones: by date, then credit note id); nothing on a void invoice is left to credit. The amount at stake "
       "is the excess, negative: the client is credited that much too much. The fix suggests the largest amount "
       "the note could credit. Notes without an invoice, or for an invoice not in the book, are not checked.";
   return info;

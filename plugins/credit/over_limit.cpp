@@ -13,7 +13,7 @@ struct Balance {
 };
 
 /// The client's balance on `invoice`'s issue date, before `invoice` itself:
-/// the owed invoices issued before it (by issue date, then file order), less
+/// the owed invoices issued before it (by issue date, then invoice number), less
 /// the payments and credit notes dated up to that date, all in `currency`.
 Balance balance_before(const Book& book, const Invoice& invoice, const std::string& currency) {
   Balance b;
@@ -44,8 +44,8 @@ RuleInfo OverLimitRule::info() {
   info.severity = Severity::error;
   info.description =
       "A client's open balance when an invoice is issued must not exceed the client's credit limit. The balance "
-      "is the totals of the client's invoices issued up to and including this one (by issue date, then file "
-      "order; void invoices and other drafts are left out), less the client's payments and credit notes dated on "
+      "is the totals of the client's invoices issued up to and including this one (by issue date, then invoice "
+      "number; void invoices and other drafts are left out), less the client's payments and credit notes dated on "
       "or before the issue date; a payment or credit note dated later does not count. A balance exactly at the "
       "limit is fine. Every invoice issued while the balance is over the limit is reported, and the message "
       "says whether it pushed the balance over or found it over already. The amount at stake is the balance "

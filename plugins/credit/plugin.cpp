@@ -9,6 +9,8 @@ void register_rules(Registry& registry) {
   registry.add<HoldRule>();
   registry.add<NoteUnapprovedRule>();
   registry.add<NoteExceedsInvoiceRule>();
+  registry.add<NoteUnknownInvoiceRule>();
+  registry.add<NoteUnknownClientRule>();
   registry.add<DiscountAboveAgreedRule>();
   registry.add<OverdueBalanceRule>();
 }

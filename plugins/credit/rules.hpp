@@ -49,6 +49,20 @@ class NoteExceedsInvoiceRule : public CreditNoteRule {
   void check(const CreditNote& note, Context& ctx) const override;
 };
 
+/// A credit note's invoice_id, when it has one, names an invoice in the book.
+class NoteUnknownInvoiceRule : public CreditNoteRule {
+ public:
+  static RuleInfo info();
+  void check(const CreditNote& note, Context& ctx) const override;
+};
+
+/// A credit note's client_id names a client in the book.
+class NoteUnknownClientRule : public CreditNoteRule {
+ public:
+  static RuleInfo info();
+  void check(const CreditNote& note, Context& ctx) const override;
+};
+
 /// An invoice's discount is no larger than the engagement's agreed discount.
 class DiscountAboveAgreedRule : public InvoiceRule {
  public:

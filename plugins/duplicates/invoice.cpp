@@ -13,7 +13,7 @@ RuleInfo DuplicateInvoiceRule::info() {
       "whole, in any order: type, date, timekeeper, quantity, rate, amount, and description ignoring case and "
       "spacing), and either has the same engagement and billing period or the same total. Invoices that state "
       "different periods are not repeats when any of their lines is undated, since such a line (a fixed monthly "
-      "fee) is placed in time only by its period. The later invoice (by issue date, then file order) is "
+      "fee) is placed in time only by its period. The later invoice (by issue date, then invoice number) is "
       "reported, naming the earliest one it repeats; the amount at stake is its total, and its lines are not "
       "reported again by duplicates.work or duplicates.time-entry. Void invoices and invoices without lines are "
       "not checked.";

@@ -9,8 +9,8 @@ RuleInfo DuplicateInvoiceNumberRule::info() {
   info.category = "duplicates";
   info.severity = Severity::error;
   info.description =
-      "Every invoice record has its own invoice_id. Each record after the first (in file order) that reuses a "
-      "number is reported, naming where the first was read; a void invoice's number counts as used. Lines, "
+      "Every invoice record has its own invoice_id. Each record after the first (by issue date, then client, engagement and "
+      "total) that reuses a number is reported, naming where the first was read; a void invoice's number counts as used. Lines, "
       "payments and credit notes name invoices by number, so they cannot tell such invoices apart: whatever "
       "names the number is taken to be about the first. No amount is at stake: whether anything is billed twice "
       "is for the other duplicates rules.";

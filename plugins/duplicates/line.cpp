@@ -12,8 +12,8 @@ RuleInfo DuplicateLineRule::info() {
   info.severity = Severity::error;
   info.description =
       "No invoice has the same line twice: the same type, date, timekeeper, quantity, rate and amount, and the "
-      "same description ignoring case and spacing. Each repeat is reported on the later line, naming the first; "
-      "the amount at stake is the repeated line's amount. Void invoices are not checked.";
+      "same description ignoring case and spacing. Each repeat is reported on the line with the higher line_no, "
+      "naming the first; the amount at stake is the repeated line's amount. Void invoices are not checked.";
   return info;
 }
 

@@ -10,6 +10,7 @@ void register_rules(Registry& registry) {
   registry.add<DuplicateWorkRule>();
   registry.add<DuplicateTimeEntryRule>();
   registry.add<DuplicateInvoiceNumberRule>();
+  registry.add<DuplicatePaymentIdRule>();
 }
 
 }  // namespace

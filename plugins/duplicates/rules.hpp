@@ -53,6 +53,13 @@ class DuplicateInvoiceNumberRule : public InvoiceRule {
   void check(const Invoice& invoice, Context& ctx) const override;
 };
 
+/// One payment id used by two payment records.
+class DuplicatePaymentIdRule : public PaymentRule {
+ public:
+  static RuleInfo info();
+  void check(const Payment& payment, Context& ctx) const override;
+};
+
 // Helpers shared by the rules above (matching.cpp).
 
 /// Text as the duplicates rules compare it: ASCII letters in lower case, runs
@@ -74,7 +81,7 @@ bool same_line(const InvoiceLine& a, const InvoiceLine& b);
 std::uint64_t line_hash(const InvoiceLine& line);
 
 /// The book's invoices other than void ones, in the order they were issued:
-/// by issue date, then file order.
+/// by issue date, then invoice number.
 std::vector<const Invoice*> in_issue_order(const Book& book);
 
 /// For each invoice (not void) that repeats a whole earlier invoice, the

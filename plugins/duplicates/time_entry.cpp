@@ -12,7 +12,7 @@ RuleInfo DuplicateTimeEntryRule::info() {
   info.severity = Severity::error;
   info.description =
       "A time entry is billed on one line only. A line citing an entry_id that an earlier line already cites "
-      "(on any invoice, by issue date, then file order, then line order) is reported, naming the first line; "
+      "(on any invoice, by issue date, then invoice number, then line_no) is reported, naming the first line; "
       "the amount at stake is its amount. An entry split over several lines is reported too: bill it on one line, "
       "or record one entry per line. Left to other rules: a line repeated whole within one invoice "
       "(duplicates.line) and lines of an invoice that repeats a whole earlier one (duplicates.invoice). Void "

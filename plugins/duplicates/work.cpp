@@ -42,8 +42,8 @@ RuleInfo DuplicateWorkRule::info() {
   info.category = "duplicates";
   info.severity = Severity::error;
   info.description =
-      "A fee line bills work already billed to the same client on an earlier invoice (by issue date, then file "
-      "order) when it has the same timekeeper, date and hours and the same description, compared ignoring case "
+      "A fee line bills work already billed to the same client on an earlier invoice (by issue date, then invoice "
+      "number) when it has the same timekeeper, date and hours and the same description, compared ignoring case "
       "and spacing; the rate and amount may differ. The later line is reported, naming the first; the amount at "
       "stake is its amount. Left to other rules: repeats within one invoice (duplicates.line), lines of an "
       "invoice that repeats a whole earlier one (duplicates.invoice), and two lines citing the same time entry "

@@ -9,7 +9,7 @@ RuleInfo CurrencyRule::info() {
   info.category = "payments";
   info.severity = Severity::error;
   info.description =
-      "A payment applied to an invoice is in the invoice's currency (compared ignoring case). A payment in "
+      "A payment applied to an invoice is in the invoice's currency. A payment in "
       "another currency cannot be set against the invoice without a conversion the book does not record, so it "
       "does not count toward the invoice's payments; no amount at stake is given, as the two cannot be "
       "compared. Void invoices are left to payments.void-invoice.";

@@ -10,6 +10,8 @@ void register_rules(Registry& registry) {
   registry.add<VoidInvoiceRule>();
   registry.add<CurrencyRule>();
   registry.add<UnappliedRule>();
+  registry.add<UnknownInvoiceRule>();
+  registry.add<UnknownClientRule>();
 }
 
 }  // namespace

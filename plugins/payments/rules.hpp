@@ -9,7 +9,6 @@
 #include <billcheck/sdk.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -50,6 +49,20 @@ class UnappliedRule : public PaymentRule {
   void check(const Payment& payment, Context& ctx) const override;
 };
 
+/// A payment's invoice_id, when it has one, names an invoice in the book.
+class UnknownInvoiceRule : public PaymentRule {
+ public:
+  static RuleInfo info();
+  void check(const Payment& payment, Context& ctx) const override;
+};
+
+/// A payment's client_id names a client in the book.
+class UnknownClientRule : public PaymentRule {
+ public:
+  static RuleInfo info();
+  void check(const Payment& payment, Context& ctx) const override;
+};
+
 // Helpers shared by the rules above.
 
 /// `USD 1200.00`; the bare amount when the currency is not known.
@@ -64,12 +77,9 @@ inline std::string client_name(const Book& book, std::string_view client_id) {
   return client && !client->name.empty() ? client->name : "client " + std::string(client_id);
 }
 
-/// Currency codes compare ignoring case: `usd` is `USD`.
-inline bool same_currency(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-  });
-}
+/// Whether two records are in one currency: the loaders accept only ISO 4217
+/// codes, which are upper case, so the same code is the same text.
+inline bool same_currency(std::string_view a, std::string_view b) { return a == b; }
 
 /// The invoice a payment is applied to, or nullptr when it names none or one not in the book.
 inline const Invoice* applied_invoice(const Book& book, const Payment& payment) {

@@ -9,6 +9,7 @@ void register_rules(Registry& registry) {
   registry.add<NoAgreedRateRule>();
   registry.add<UnknownTimekeeperRule>();
   registry.add<RoleCapRule>();
+  registry.add<EffectiveDatesRule>();
 }
 
 }  // namespace

@@ -45,6 +45,13 @@ class RoleCapRule : public LineRule {
   const DecimalMap caps_;
 };
 
+/// A rate card row ends on or after the day it starts.
+class EffectiveDatesRule : public BookRule {
+ public:
+  static RuleInfo info();
+  void check(const Book& book, Context& ctx) const override;
+};
+
 // Helpers shared by the rules above.
 
 /// The timekeeper of a fee line of a non-void invoice, or nullptr when the

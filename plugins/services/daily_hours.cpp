@@ -35,7 +35,7 @@ struct DayHash {
 };
 
 /// Every fee line of a day, in the order its invoices were issued (by issue
-/// date, then file order), then in file order within an invoice.
+/// date, then invoice number), then by line_no within an invoice.
 std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> lines_by_day(const Book& book) {
   std::vector<const Invoice*> invoices;
   for (const Invoice& invoice : book.invoices())
@@ -86,7 +86,7 @@ RuleInfo DailyHoursRule::info() {
       "The hours a timekeeper is billed for on one day, added up over the fee lines of every invoice in the book, "
       "may not exceed 24; more than warn_hours is reported as a warning (or at the rule's configured severity, "
       "if that is lower). Each timekeeper-day is reported once, on the line that takes the day's total over the "
-      "limit (lines taken in the order their invoices were issued, then in file order), with the day's total "
+      "limit (lines taken in the order their invoices were issued, then by invoice number and line_no), with the day's total "
       "and its lines in the evidence. Over 24 hours, the amount at stake is what the hours beyond 24 cost at the "
       "rates of the lines that billed them, counting the lines in the reported line's currency; below that no "
       "amount is at stake, since a long day may be real. Void invoices and lines without a timekeeper or a date "

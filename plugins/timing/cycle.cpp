@@ -10,7 +10,7 @@ bool has_regular_cycle(const Engagement& engagement) {
 }
 
 /// The engagement's last non-void invoice issued before `invoice` (by issue
-/// date, then file order), or nullptr when `invoice` is its first.
+/// date, then invoice number), or nullptr when `invoice` is its first.
 const Invoice* previous_invoice(const Invoice& invoice, const Book& book) {
   const Invoice* previous = nullptr;
   for (const Invoice* other : book.invoices_of_engagement(invoice.engagement_id)) {

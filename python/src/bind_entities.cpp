@@ -367,7 +367,7 @@ void bind_entities(py::module_& m) {
       .link("engagement", [](const Invoice& i) { return engagement_by_id(book_of(i), i.engagement_id); },
             "The Engagement, or None.")
       .link("lines", [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.lines_of(i)); },
-            "The invoice's lines, in file order.")
+            "The invoice's lines, by line_no.")
       .link("payments", [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.payments_of_invoice(i.id)); },
             "Payments applied to this invoice.")
       .link("credit_notes",
@@ -440,14 +440,14 @@ void bind_entities(py::module_& m) {
       m, "Book",
       "A billing book: every record of one export, read-only. Load one with billcheck.load_book(path).\n\n"
       "Records are views into the book and keep it alive.")
-      .def_property_readonly("clients", [](const Book& b) { return pointers(b.clients()); }, "Every Client, in file order.")
+      .def_property_readonly("clients", [](const Book& b) { return pointers(b.clients()); }, "Every Client, by id.")
       .def_property_readonly("timekeepers", [](const Book& b) { return pointers(b.timekeepers()); }, "Every Timekeeper.")
       .def_property_readonly("engagements", [](const Book& b) { return pointers(b.engagements()); }, "Every Engagement.")
       .def_property_readonly("rates", [](const Book& b) { return pointers(b.rates()); }, "Every rate card Rate row.")
       .def_property_readonly("time_entries", [](const Book& b) { return pointers(b.time_entries()); }, "Every TimeEntry.")
-      .def_property_readonly("invoices", [](const Book& b) { return pointers(b.invoices()); }, "Every Invoice, in file order.")
+      .def_property_readonly("invoices", [](const Book& b) { return pointers(b.invoices()); }, "Every Invoice, by invoice number.")
       .def_property_readonly("lines", [](const Book& b) { return pointers(b.lines()); },
-                             "Every InvoiceLine, grouped by invoice (in invoice order), in file order within one.")
+                             "Every InvoiceLine, grouped by invoice (in invoice order), by line_no within one.")
       .def_property_readonly("payments", [](const Book& b) { return pointers(b.payments()); }, "Every Payment.")
       .def_property_readonly("credit_notes", [](const Book& b) { return pointers(b.credit_notes()); }, "Every CreditNote.")
       .def("invoice", [](const Book& b, std::string_view id) { return b.invoice(id); }, py::arg("id"), ref,

@@ -46,7 +46,8 @@ def test_links_between_records(small_book):
     assert invoice.engagement.client == invoice.client
     assert [p.id for p in invoice.payments] == ["P1"]
     assert [i.id for i in invoice.client.invoices] == ["INV-1"]
-    assert [r.rate for r in invoice.engagement.rates] == [Decimal("500.00"), Decimal("300.00")]
+    # The book's canonical order: an engagement's role rows by role (associate, partner).
+    assert [r.rate for r in invoice.engagement.rates] == [Decimal("300.00"), Decimal("500.00")]
     assert small_book.invoice("INV-2").engagement is None
     assert small_book.invoice("NOPE") is None
 
@@ -80,7 +81,7 @@ def test_extra_columns_location_and_to_dict(small_book):
     row = line.to_dict()
     assert row["invoice_id"] == "INV-1" and row["amount"] == Decimal("1000.00")
     assert list(row) == list(billcheck.InvoiceLine._fields)
-    firm_line = billcheck.load_book(FIRM).lines[0]
+    firm_line = billcheck.load_book(FIRM).invoice("NW-2025-05").lines[0]  # the file's first row
     assert firm_line.location.endswith("invoice_lines.csv:2")
 
 

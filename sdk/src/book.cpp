@@ -5,6 +5,7 @@
 #include <mutex>
 #include <functional>
 #include <numeric>
+#include <tuple>
 
 namespace billcheck {
 namespace {
@@ -55,6 +56,53 @@ ById<T> index_by_id(const std::vector<T>& records, KeyOf key) {
   return m;
 }
 
+// The canonical order of each entity's records (see Book): by id, then by the
+// fields that tell two records with one id apart, so that nothing a rule sees
+// depends on the order of the rows. Records equal in all of these keep file order.
+bool canonical_less(const Client& a, const Client& b) {
+  return std::tie(a.id, a.name, a.currency, a.billing_entity) < std::tie(b.id, b.name, b.currency, b.billing_entity);
+}
+bool canonical_less(const Timekeeper& a, const Timekeeper& b) {
+  return std::tie(a.id, a.role, a.name, a.active_from, a.active_to) <
+         std::tie(b.id, b.role, b.name, b.active_from, b.active_to);
+}
+bool canonical_less(const Engagement& a, const Engagement& b) {
+  return std::tie(a.id, a.client_id, a.name, a.start_date) < std::tie(b.id, b.client_id, b.name, b.start_date);
+}
+/// Rows for a timekeeper (which name no role) come before rows for a role.
+bool canonical_less(const Rate& a, const Rate& b) {
+  return std::tie(a.engagement_id, a.role, a.timekeeper_id, a.effective_from, a.effective_to, a.rate) <
+         std::tie(b.engagement_id, b.role, b.timekeeper_id, b.effective_from, b.effective_to, b.rate);
+}
+bool canonical_less(const TimeEntry& a, const TimeEntry& b) {
+  return std::tie(a.id, a.engagement_id, a.timekeeper_id, a.date, a.hours, a.description) <
+         std::tie(b.id, b.engagement_id, b.timekeeper_id, b.date, b.hours, b.description);
+}
+bool canonical_less(const Invoice& a, const Invoice& b) {
+  return std::tie(a.id, a.issue_date, a.client_id, a.engagement_id, a.total, a.status, a.currency) <
+         std::tie(b.id, b.issue_date, b.client_id, b.engagement_id, b.total, b.status, b.currency);
+}
+/// Within one invoice.
+bool canonical_less(const InvoiceLine& a, const InvoiceLine& b) {
+  return std::tie(a.line_no, a.type, a.date, a.timekeeper_id, a.entry_id, a.quantity, a.rate, a.amount,
+                  a.description) < std::tie(b.line_no, b.type, b.date, b.timekeeper_id, b.entry_id, b.quantity,
+                                            b.rate, b.amount, b.description);
+}
+bool canonical_less(const Payment& a, const Payment& b) {
+  return std::tie(a.id, a.client_id, a.invoice_id, a.date, a.amount, a.currency, a.reference) <
+         std::tie(b.id, b.client_id, b.invoice_id, b.date, b.amount, b.currency, b.reference);
+}
+bool canonical_less(const CreditNote& a, const CreditNote& b) {
+  return std::tie(a.id, a.client_id, a.invoice_id, a.date, a.amount, a.reason, a.approved_by) <
+         std::tie(b.id, b.client_id, b.invoice_id, b.date, b.amount, b.reason, b.approved_by);
+}
+
+template <class T>
+void sort_canonically(std::vector<T>& records) {
+  auto less = [](const T& a, const T& b) { return canonical_less(a, b); };
+  if (!std::is_sorted(records.begin(), records.end(), less)) std::stable_sort(records.begin(), records.end(), less);
+}
+
 void by_date(std::vector<const Invoice*>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
 }
@@ -90,6 +138,14 @@ struct Book::Index {
 
 Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) {
   Index& ix = *ix_;
+  sort_canonically(d_.clients);
+  sort_canonically(d_.timekeepers);
+  sort_canonically(d_.engagements);
+  sort_canonically(d_.rates);
+  sort_canonically(d_.time_entries);
+  sort_canonically(d_.invoices);
+  sort_canonically(d_.payments);
+  sort_canonically(d_.credit_notes);
   ix.clients = index_by_id(d_.clients, [](const Client& r) -> std::string_view { return r.id; });
   ix.timekeepers = index_by_id(d_.timekeepers, [](const Timekeeper& r) -> std::string_view { return r.id; });
   ix.engagements = index_by_id(d_.engagements, [](const Engagement& r) -> std::string_view { return r.id; });
@@ -116,7 +172,7 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
     ix.notes_of_client[n.client_id].push_back(&n);
   }
 
-  // Group lines by invoice, keeping file order within each invoice.
+  // Group lines by invoice, in canonical order (line_no first) within each invoice.
   std::vector<std::string> errors;
   std::vector<std::uint32_t> owner(d_.lines.size());
   for (std::size_t i = 0; i < d_.lines.size(); ++i) {
@@ -135,9 +191,12 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
 
   std::vector<std::uint32_t> order(d_.lines.size());
   std::iota(order.begin(), order.end(), 0u);
-  bool sorted = std::is_sorted(owner.begin(), owner.end());
-  if (!sorted) {
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return owner[a] < owner[b]; });
+  auto line_less = [&](std::uint32_t a, std::uint32_t b) {
+    if (owner[a] != owner[b]) return owner[a] < owner[b];
+    return canonical_less(d_.lines[a], d_.lines[b]);
+  };
+  if (!std::is_sorted(order.begin(), order.end(), line_less)) {
+    std::stable_sort(order.begin(), order.end(), line_less);
     std::vector<InvoiceLine> lines;
     lines.reserve(d_.lines.size());
     for (auto i : order) lines.push_back(std::move(d_.lines[i]));

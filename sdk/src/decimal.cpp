@@ -147,31 +147,90 @@ Decimal operator/(Decimal a, Decimal b) {
   return Decimal::from_raw(checked(divide_rounded(num, den, Rounding::half_even), "division"));
 }
 
+namespace {
+
+/// An ISO 4217 code and its minor units.
+struct Currency {
+  std::uint32_t key;  // the three letters packed in an integer
+  int units;
+};
+
+constexpr std::uint32_t currency_key(std::string_view c) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(c[0])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(c[1])) << 8) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(c[2]));
+}
+
+/// The code's entry in ISO 4217 list one (current currencies and funds, with
+/// numeric minor units; not gold, SDRs or test codes, which nothing is billed
+/// in), or nullptr. Called for every amount, so a binary search over packed
+/// keys, not a scan of strings.
+const Currency* find_currency(std::string_view code) {
+  static constexpr auto key = currency_key;
+  static constexpr Currency kCurrencies[] = {
+      {key("AED"), 2}, {key("AFN"), 2}, {key("ALL"), 2}, {key("AMD"), 2}, {key("ANG"), 2}, {key("AOA"), 2},
+      {key("ARS"), 2}, {key("AUD"), 2}, {key("AWG"), 2}, {key("AZN"), 2}, {key("BAM"), 2}, {key("BBD"), 2},
+      {key("BDT"), 2}, {key("BGN"), 2}, {key("BHD"), 3}, {key("BIF"), 0}, {key("BMD"), 2}, {key("BND"), 2},
+      {key("BOB"), 2}, {key("BOV"), 2}, {key("BRL"), 2}, {key("BSD"), 2}, {key("BTN"), 2}, {key("BWP"), 2},
+      {key("BYN"), 2}, {key("BZD"), 2}, {key("CAD"), 2}, {key("CDF"), 2}, {key("CHE"), 2}, {key("CHF"), 2},
+      {key("CHW"), 2}, {key("CLF"), 4}, {key("CLP"), 0}, {key("CNY"), 2}, {key("COP"), 2}, {key("COU"), 2},
+      {key("CRC"), 2}, {key("CUC"), 2}, {key("CUP"), 2}, {key("CVE"), 2}, {key("CZK"), 2}, {key("DJF"), 0},
+      {key("DKK"), 2}, {key("DOP"), 2}, {key("DZD"), 2}, {key("EGP"), 2}, {key("ERN"), 2}, {key("ETB"), 2},
+      {key("EUR"), 2}, {key("FJD"), 2}, {key("FKP"), 2}, {key("GBP"), 2}, {key("GEL"), 2}, {key("GHS"), 2},
+      {key("GIP"), 2}, {key("GMD"), 2}, {key("GNF"), 0}, {key("GTQ"), 2}, {key("GYD"), 2}, {key("HKD"), 2},
+      {key("HNL"), 2}, {key("HTG"), 2}, {key("HUF"), 2}, {key("IDR"), 2}, {key("ILS"), 2}, {key("INR"), 2},
+      {key("IQD"), 3}, {key("IRR"), 2}, {key("ISK"), 0}, {key("JMD"), 2}, {key("JOD"), 3}, {key("JPY"), 0},
+      {key("KES"), 2}, {key("KGS"), 2}, {key("KHR"), 2}, {key("KMF"), 0}, {key("KPW"), 2}, {key("KRW"), 0},
+      {key("KWD"), 3}, {key("KYD"), 2}, {key("KZT"), 2}, {key("LAK"), 2}, {key("LBP"), 2}, {key("LKR"), 2},
+      {key("LRD"), 2}, {key("LSL"), 2}, {key("LYD"), 3}, {key("MAD"), 2}, {key("MDL"), 2}, {key("MGA"), 2},
+      {key("MKD"), 2}, {key("MMK"), 2}, {key("MNT"), 2}, {key("MOP"), 2}, {key("MRU"), 2}, {key("MUR"), 2},
+      {key("MVR"), 2}, {key("MWK"), 2}, {key("MXN"), 2}, {key("MXV"), 2}, {key("MYR"), 2}, {key("MZN"), 2},
+      {key("NAD"), 2}, {key("NGN"), 2}, {key("NIO"), 2}, {key("NOK"), 2}, {key("NPR"), 2}, {key("NZD"), 2},
+      {key("OMR"), 3}, {key("PAB"), 2}, {key("PEN"), 2}, {key("PGK"), 2}, {key("PHP"), 2}, {key("PKR"), 2},
+      {key("PLN"), 2}, {key("PYG"), 0}, {key("QAR"), 2}, {key("RON"), 2}, {key("RSD"), 2}, {key("RUB"), 2},
+      {key("RWF"), 0}, {key("SAR"), 2}, {key("SBD"), 2}, {key("SCR"), 2}, {key("SDG"), 2}, {key("SEK"), 2},
+      {key("SGD"), 2}, {key("SHP"), 2}, {key("SLE"), 2}, {key("SLL"), 2}, {key("SOS"), 2}, {key("SRD"), 2},
+      {key("SSP"), 2}, {key("STN"), 2}, {key("SVC"), 2}, {key("SYP"), 2}, {key("SZL"), 2}, {key("THB"), 2},
+      {key("TJS"), 2}, {key("TMT"), 2}, {key("TND"), 3}, {key("TOP"), 2}, {key("TRY"), 2}, {key("TTD"), 2},
+      {key("TWD"), 2}, {key("TZS"), 2}, {key("UAH"), 2}, {key("UGX"), 0}, {key("USD"), 2}, {key("USN"), 2},
+      {key("UYI"), 0}, {key("UYU"), 2}, {key("UYW"), 4}, {key("UZS"), 2}, {key("VED"), 2}, {key("VES"), 2},
+      {key("VND"), 0}, {key("VUV"), 0}, {key("WST"), 2}, {key("XAF"), 0}, {key("XCD"), 2}, {key("XCG"), 2},
+      {key("XOF"), 0}, {key("XPF"), 0}, {key("YER"), 2}, {key("ZAR"), 2}, {key("ZMW"), 2}, {key("ZWG"), 2},
+      {key("ZWL"), 2}};
+  static_assert(std::is_sorted(std::begin(kCurrencies), std::end(kCurrencies),
+                               [](const Currency& a, const Currency& b) { return a.key < b.key; }));
+  if (code.size() != 3) return nullptr;
+  const std::uint32_t k = key(code);
+  auto it = std::lower_bound(std::begin(kCurrencies), std::end(kCurrencies), k,
+                             [](const Currency& c, std::uint32_t v) { return c.key < v; });
+  return it != std::end(kCurrencies) && it->key == k ? &*it : nullptr;
+}
+
+}  // namespace
+
 int minor_units(std::string_view currency) {
-  // ISO 4217 codes whose minor unit is not 2, sorted, as 3-letter keys packed
-  // in an integer: called for every amount, so a binary search, not a scan.
-  struct Code {
-    std::uint32_t key;
-    int units;
-  };
-  static constexpr auto key = [](std::string_view c) {
-    return (static_cast<std::uint32_t>(static_cast<unsigned char>(c[0])) << 16) |
-           (static_cast<std::uint32_t>(static_cast<unsigned char>(c[1])) << 8) |
-           static_cast<std::uint32_t>(static_cast<unsigned char>(c[2]));
-  };
-  static constexpr Code kExceptions[] = {
-      {key("BHD"), 3}, {key("BIF"), 0}, {key("CLF"), 4}, {key("CLP"), 0}, {key("DJF"), 0}, {key("GNF"), 0},
-      {key("IQD"), 3}, {key("ISK"), 0}, {key("JOD"), 3}, {key("JPY"), 0}, {key("KMF"), 0}, {key("KRW"), 0},
-      {key("KWD"), 3}, {key("LYD"), 3}, {key("OMR"), 3}, {key("PYG"), 0}, {key("RWF"), 0}, {key("TND"), 3},
-      {key("UGX"), 0}, {key("UYI"), 0}, {key("UYW"), 4}, {key("VND"), 0}, {key("VUV"), 0}, {key("XAF"), 0},
-      {key("XOF"), 0}, {key("XPF"), 0}};
-  static_assert(std::is_sorted(std::begin(kExceptions), std::end(kExceptions),
-                               [](const Code& a, const Code& b) { return a.key < b.key; }));
-  if (currency.size() != 3) return 2;
-  const std::uint32_t k = key(currency);
-  auto it = std::lower_bound(std::begin(kExceptions), std::end(kExceptions), k,
-                             [](const Code& c, std::uint32_t v) { return c.key < v; });
-  return it != std::end(kExceptions) && it->key == k ? it->units : 2;
+  const Currency* c = find_currency(currency);
+  return c ? c->units : 2;
+}
+
+bool is_currency(std::string_view code) { return find_currency(code) != nullptr; }
+
+std::string currency_problem(std::string_view code) {
+  if (is_currency(code)) return {};
+  // Quote at most a code's worth and a little: a stray column can hold a page of text.
+  constexpr std::size_t kShown = 12;
+  std::string shown = code.size() > kShown ? std::string(code.substr(0, kShown)) + "..." : std::string(code);
+  std::string out = "'" + shown + "'";
+  if (code.size() > kShown) out += " (" + std::to_string(code.size()) + " characters)";
+  out += " is not an ISO 4217 currency code";
+  std::string upper(code.size() == 3 ? code : std::string_view());
+  for (char& ch : upper)
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  if (!upper.empty() && upper != code && is_currency(upper))
+    out += " (codes are upper case: " + upper + ")";
+  else
+    out += " (use the three capital letters of ISO 4217, e.g. USD, EUR, JPY)";
+  return out;
 }
 
 Money Money::rounded(Rounding mode) const { return Money{amount.round(minor_units(), mode), currency}; }

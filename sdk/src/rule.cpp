@@ -105,6 +105,16 @@ Finding& Context::report(const TimeEntry& entry, std::string message) {
   return f;
 }
 
+Finding& Context::report(const Rate& rate, std::string message) {
+  Finding& f = start(std::move(message), rate.source);
+  f.engagement = rate.engagement_id;
+  if (const Engagement* e = book_.engagement(rate.engagement_id)) {
+    f.client = e->client_id;
+    if (const Client* c = book_.client(e->client_id)) f.currency = c->currency;
+  }
+  return f;
+}
+
 Finding& Context::report(std::string message) { return start(std::move(message), Source{}); }
 
 }  // namespace billcheck

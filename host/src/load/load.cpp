@@ -174,7 +174,11 @@ BookData read_book(const std::filesystem::path& path, const LoadOptions& options
                        "rates.csv, timekeepers.csv, time_entries.csv)"});
     add_reference(data, read_csv_reference(options.reference));
   }
-  if (form == Form::ledes) set_ledes_currencies(data, options.ledes_currency);
+  if (form == Form::ledes) {
+    if (std::string why = options.ledes_currency.empty() ? "" : currency_problem(options.ledes_currency); !why.empty())
+      throw BookError({path.string() + ": the currency for LEDES invoices: " + why});
+    set_ledes_currencies(data, options.ledes_currency);
+  }
   return data;
 }
 

@@ -195,6 +195,16 @@ bool set_choice(record_of<M>& record, std::string_view text, std::string& why) {
   return false;
 }
 
+/// A currency column: an ISO 4217 code (the table minor_units() reads), since an
+/// unknown or lower-case code would be taken for a two-decimal currency.
+template <auto M>
+bool set_currency(record_of<M>& record, std::string_view text, std::string& why) {
+  why = currency_problem(text);
+  if (!why.empty()) return false;
+  (record.*M).assign(text.data(), text.size());
+  return true;
+}
+
 inline Cell cell(const std::string& v) { return {v, true}; }
 inline Cell cell(Decimal v) { return {v.to_string(), false}; }
 inline Cell cell(std::int64_t v) { return {std::to_string(v), false}; }
@@ -225,7 +235,7 @@ inline constexpr Column<Client> kClientColumns[] = {
     {"billing_email", false, set<&Client::billing_email>, get<&Client::billing_email>},
     {"tax_id", false, set<&Client::tax_id>, get<&Client::tax_id>},
     {"country", false, set<&Client::country>, get<&Client::country>},
-    {"currency", true, set<&Client::currency>, get<&Client::currency>},
+    {"currency", true, set_currency<&Client::currency>, get<&Client::currency>},
     {"payment_terms_days", false, set<&Client::payment_terms_days>, get<&Client::payment_terms_days>},
     {"credit_limit", false, set<&Client::credit_limit>, get<&Client::credit_limit>},
     {"credit_hold", false, set<&Client::credit_hold>, get<&Client::credit_hold>},
@@ -282,7 +292,7 @@ inline constexpr Column<Invoice> kInvoiceColumns[] = {
     {"period_start", false, set<&Invoice::period_start>, get<&Invoice::period_start>},
     {"period_end", false, set<&Invoice::period_end>, get<&Invoice::period_end>},
     {"due_date", false, set<&Invoice::due_date>, get<&Invoice::due_date>},
-    {"currency", true, set<&Invoice::currency>, get<&Invoice::currency>},
+    {"currency", true, set_currency<&Invoice::currency>, get<&Invoice::currency>},
     {"discount", false, set<&Invoice::discount>, get<&Invoice::discount>},
     {"tax_rate", false, set<&Invoice::tax_rate>, get<&Invoice::tax_rate>},
     {"tax", false, set<&Invoice::tax>, get<&Invoice::tax>},
@@ -313,7 +323,7 @@ inline constexpr Column<Payment> kPaymentColumns[] = {
     {"invoice_id", false, set<&Payment::invoice_id>, get<&Payment::invoice_id>},
     {"date", true, set<&Payment::date>, get<&Payment::date>},
     {"amount", true, set<&Payment::amount>, get<&Payment::amount>},
-    {"currency", true, set<&Payment::currency>, get<&Payment::currency>},
+    {"currency", true, set_currency<&Payment::currency>, get<&Payment::currency>},
     {"reference", false, set<&Payment::reference>, get<&Payment::reference>},
 };
 

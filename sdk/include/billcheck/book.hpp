@@ -48,6 +48,13 @@ struct BILLCHECK_SDK_API BookData {
 };
 
 /// Read-only after construction; safe to share between threads.
+///
+/// Records are in a canonical order, not file order: each entity by id (rates
+/// by engagement, role, timekeeper and effective_from, so a timekeeper's own rows
+/// first; lines by invoice, then line_no), then by the fields that tell records
+/// with one id apart. A report is a function of the records, never of the order
+/// of the rows that held them, so that findings and fingerprints survive a
+/// re-export in another order.
 class BILLCHECK_SDK_API Book {
  public:
   /// Indexes `data`. Throws BookError when a line names an invoice that is not
@@ -64,14 +71,14 @@ class BILLCHECK_SDK_API Book {
   std::span<const Engagement> engagements() const { return d_.engagements; }
   std::span<const Rate> rates() const { return d_.rates; }
   std::span<const TimeEntry> time_entries() const { return d_.time_entries; }
-  /// In file order.
+  /// By invoice number.
   std::span<const Invoice> invoices() const { return d_.invoices; }
-  /// Grouped by invoice (in invoice order), in file order within an invoice.
+  /// Grouped by invoice (in invoice order), by line_no within an invoice.
   std::span<const InvoiceLine> lines() const { return d_.lines; }
   std::span<const Payment> payments() const { return d_.payments; }
   std::span<const CreditNote> credit_notes() const { return d_.credit_notes; }
 
-  // Look-ups by id: nullptr when absent; the first record when an id repeats.
+  // Look-ups by id: nullptr when absent; the first record (in canonical order) when an id repeats.
   const Client* client(std::string_view id) const;
   const Timekeeper* timekeeper(std::string_view id) const;
   const Engagement* engagement(std::string_view id) const;
@@ -81,9 +88,9 @@ class BILLCHECK_SDK_API Book {
 
   /// Every invoice carrying this number (more than one is a duplicate number).
   std::span<const Invoice* const> invoices_numbered(std::string_view id) const;
-  /// A client's invoices by issue date, then file order.
+  /// A client's invoices by issue date, then invoice number.
   std::span<const Invoice* const> invoices_of_client(std::string_view client_id) const;
-  /// An engagement's invoices by issue date, then file order.
+  /// An engagement's invoices by issue date, then invoice number.
   std::span<const Invoice* const> invoices_of_engagement(std::string_view engagement_id) const;
 
   std::span<const InvoiceLine> lines_of(const Invoice& invoice) const;
@@ -100,7 +107,7 @@ class BILLCHECK_SDK_API Book {
   /// Whether the engagement has any rate card row.
   bool has_rate_card(std::string_view engagement_id) const;
 
-  /// Time entries of a timekeeper on a day, in file order.
+  /// Time entries of a timekeeper on a day, by entry id.
   std::span<const TimeEntry* const> time_entries_on(std::string_view timekeeper_id, Date date) const;
 
   std::span<const Payment* const> payments_of_invoice(std::string_view invoice_id) const;

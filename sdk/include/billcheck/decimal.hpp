@@ -77,8 +77,17 @@ class BILLCHECK_SDK_API Decimal {
   std::int64_t raw_ = 0;
 };
 
-/// ISO 4217 minor units: JPY 0, USD 2, KWD 3; unknown codes 2.
+/// ISO 4217 minor units: JPY 0, USD 2, KWD 3; unknown codes 2 (a loaded book
+/// has none: the loaders reject them).
 BILLCHECK_SDK_API int minor_units(std::string_view currency);
+
+/// Whether `code` is a current ISO 4217 currency code (case-sensitive: `USD`, not
+/// `usd`); the same table as minor_units().
+BILLCHECK_SDK_API bool is_currency(std::string_view code);
+
+/// Empty when `code` is an ISO 4217 code, else what is wrong and what to write:
+/// `'jpy' is not an ISO 4217 currency code (codes are upper case: JPY)`.
+BILLCHECK_SDK_API std::string currency_problem(std::string_view code);
 
 /// An amount in a currency.
 struct BILLCHECK_SDK_API Money {

@@ -57,6 +57,9 @@ class BILLCHECK_SDK_API Context {
   Finding& report(const Payment& payment, std::string message);
   Finding& report(const CreditNote& note, std::string message);
   Finding& report(const TimeEntry& entry, std::string message);
+  /// A rate card row has no id of its own: a rule that can report several rows
+  /// of one engagement sets a key() (the timekeeper or role and effective_from).
+  Finding& report(const Rate& rate, std::string message);
   /// A finding about the book as a whole.
   Finding& report(std::string message);
 
