@@ -1,5 +1,6 @@
 #include "engine/registry.hpp"
 
+#include "config/suggest.hpp"
 #include "engine/log.hpp"
 #include "hosting/python_rules.hpp"
 #include "packs/pack_loader.hpp"
@@ -39,8 +40,8 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
   for (const auto& dir : dirs) {
     for (const auto& file : plugin_files(dir)) {
       LoadedPlugin p = load_plugin(file, log_);
-      bool disabled = std::find(config.disabled_plugins.begin(), config.disabled_plugins.end(), p.record.name) !=
-                      config.disabled_plugins.end();
+      bool disabled = std::any_of(config.disabled_plugins.begin(), config.disabled_plugins.end(),
+                                  [&](const ConfigName& n) { return n.name == p.record.name; });
       if (!p.record.loaded) {
         logger().error("plugin {} {}; it was skipped, the other plugins run", file.string(), p.record.error);
       } else if (disabled) {
@@ -60,15 +61,23 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       plugins_.push_back(std::move(p.record));
     }
   }
+  std::vector<std::string_view> names;
+  for (const auto& r : plugins_)
+    if (!r.name.empty()) names.push_back(r.name);
+  check_names(config.disabled_plugins, names, "plugins.disable", "plugin", errors);
 }
 
 // Bundled packs, then the config's. A configured pack with the name of a
-// bundled one replaces it (an analyst's edited copy of the example pack);
-// a pack's `use:` settings apply unless the config sets the same rule itself.
+// bundled one replaces it (an analyst's edited copy of the example pack).
+// A bundled pack whose pack.yaml says `enabled: false` (an example) runs only
+// where the config names it in packs.enable (or lists its folder); any pack
+// named in packs.disable does not run. A running pack's `use:` settings apply
+// unless the config sets the same rule itself.
 void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) {
   struct Found {
     fs::path dir;
     bool bundled;
+    bool listed = false;  // in the config's packs: its folder, so turned on
   };
   std::vector<Found> found;
   auto canonical = [](const fs::path& p) {
@@ -78,9 +87,12 @@ void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) 
   };
   auto add_dir = [&](const fs::path& dir, bool bundled) {
     fs::path c = canonical(dir);
-    for (const auto& f : found)
-      if (f.dir == c) return;  // listed twice, or the bundled folder itself
-    found.push_back({c, bundled});
+    for (auto& f : found)
+      if (f.dir == c) {  // listed twice, or the bundled folder itself
+        f.listed = f.listed || !bundled;
+        return;
+      }
+    found.push_back({c, bundled, !bundled});
   };
   std::vector<fs::path> bundled;
   std::error_code ec;
@@ -90,10 +102,14 @@ void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) 
   for (const auto& dir : bundled) add_dir(dir, true);
   for (const auto& dir : config.packs) add_dir(dir, false);
 
-  std::vector<std::pair<PackLoad, bool>> packs;
+  struct Loaded {
+    PackLoad pack;
+    Found found;
+  };
+  std::vector<Loaded> packs;
   for (const auto& f : found) {
     try {
-      packs.emplace_back(load_pack(f.dir), f.bundled);
+      packs.push_back({load_pack(f.dir), f});
     } catch (const ConfigError& e) {
       errors.insert(errors.end(), e.messages().begin(), e.messages().end());
     }
@@ -101,28 +117,61 @@ void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) 
   std::map<std::string, std::size_t> by_name;
   std::vector<bool> keep(packs.size(), true);
   for (std::size_t i = 0; i < packs.size(); ++i) {
-    auto [it, inserted] = by_name.try_emplace(packs[i].first.name, i);
+    auto [it, inserted] = by_name.try_emplace(packs[i].pack.name, i);
     if (inserted) continue;
     std::size_t j = it->second;
-    if (packs[j].second && !packs[i].second) {  // the config's copy replaces the bundled pack
+    if (packs[j].found.bundled && !packs[i].found.bundled) {  // the config's copy replaces the bundled pack
       keep[j] = false;
       it->second = i;
     } else {
       keep[i] = false;
-      errors.push_back((packs[i].first.dir / "pack.yaml").string() + ": pack '" + packs[i].first.name +
-                       "' is already loaded from " + (packs[j].first.dir / "pack.yaml").string() +
+      errors.push_back((packs[i].pack.dir / "pack.yaml").string() + ": pack '" + packs[i].pack.name +
+                       "' is already loaded from " + (packs[j].pack.dir / "pack.yaml").string() +
                        "; give the copy another 'pack:' name");
     }
   }
+  auto named = [](const std::vector<ConfigName>& list, const std::string& name) {
+    return std::any_of(list.begin(), list.end(), [&](const ConfigName& n) { return n.name == name; });
+  };
+  for (std::size_t i = 0; i < packs.size(); ++i) {
+    const PackLoad& pack = packs[i].pack;
+    if (!keep[i]) continue;
+    if (named(config.disabled_packs, pack.name)) {
+      keep[i] = false;
+      off_packs_[pack.name] = "it is in packs.disable";
+    } else if (!pack.enabled && !packs[i].found.listed && !named(config.enabled_packs, pack.name)) {
+      keep[i] = false;
+      off_packs_[pack.name] = "it is an example, off until the config turns it on: packs: {enable: [" + pack.name + "]}";
+    }
+  }
+  std::vector<std::string_view> names;
+  for (const auto& [name, index] : by_name) names.push_back(name);
+  check_names(config.enabled_packs, names, "packs.enable", "pack", errors);
+  check_names(config.disabled_packs, names, "packs.disable", "pack", errors);
+  for (const auto& n : config.enabled_packs)
+    if (named(config.disabled_packs, n.name))
+      errors.push_back(n.where.to_string() + ": pack '" + n.name +
+                       "' is in both packs.enable and packs.disable; keep the one you mean");
+
   for (std::size_t i = 0; i < packs.size(); ++i) {
     if (!keep[i]) continue;
-    PackLoad& pack = packs[i].first;
+    PackLoad& pack = packs[i].pack;
     for (auto& r : pack.rules) {
       r.info.origin = "pack " + pack.name;
       add(std::move(r.info), std::move(r.factory), errors);
     }
     for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
   }
+}
+
+// A plugin or pack the config names that does not exist is a mistake (a
+// typo would otherwise leave the plugin running): say which names do.
+void RuleRegistry::check_names(const std::vector<ConfigName>& given, const std::vector<std::string_view>& known,
+                               std::string_view key, std::string_view kind, std::vector<std::string>& errors) {
+  for (const auto& n : given)
+    if (std::find(known.begin(), known.end(), n.name) == known.end())
+      errors.push_back(n.where.to_string() + ": " + std::string(key) + ": there is no " + std::string(kind) +
+                       " named '" + n.name + "'" + suggest(n.name, known, std::string(kind) + "s"));
 }
 
 void RuleRegistry::load_python(const Config& config, std::vector<std::string>& errors) {
@@ -135,10 +184,16 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
 // Builds the Options for `info` from its defaults and `layers` of settings.
 void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>& errors) const {
   auto check = [&](const std::map<std::string, RuleSettings>& rules) {
-    for (const auto& [id, s] : rules)
-      if (!by_id_.contains(id))
+    for (const auto& [id, s] : rules) {
+      if (by_id_.contains(id)) continue;
+      auto off = off_packs_.find(id.substr(0, id.find('.')));
+      if (off != off_packs_.end())
+        errors.push_back(s.where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first +
+                         "' is off (" + off->second + ")");
+      else
         errors.push_back(s.where.to_string() + ": unknown rule '" + id +
                          "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)");
+    }
   };
   check(config.rules);
   for (const auto& [client, rules] : config.clients) check(rules);
