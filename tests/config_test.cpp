@@ -61,7 +61,7 @@ TEST(ConfigBooleans, TheShortFormIsOffOnABooleanOrASeverity) {
   EXPECT_FALSE(c.rules.at("a.d").enabled);
   EXPECT_EQ(c.rules.at("a.e").severity, Severity::warning);
   EXPECT_THAT(c.errors, ElementsAre("billcheck.yaml:6:8: rule 'a.f': 'nope' is not off, on, or a severity "
-                                    "(error, warning, info) (did you mean 'on'?)"));
+                                    "(error, warning, info)"));
 }
 
 TEST(ConfigBooleans, ABooleanOptionTakesTheSameSpellings) {
@@ -69,7 +69,7 @@ TEST(ConfigBooleans, ABooleanOptionTakesTheSameSpellings) {
   EXPECT_THAT(engine_errors(config("rules:\n  guidelines.utbms-codes: {options: {require_codes: FALSE}}\n")),
               ElementsAre("accepted"));
   EXPECT_THAT(engine_errors(config("rules:\n  guidelines.utbms-codes: {options: {require_codes: no}}\n")),
-              ElementsAre("billcheck.yaml:2:57: rule 'guidelines.utbms-codes' option 'require_codes': expected true "
+              ElementsAre("billcheck.yaml:2:53: rule 'guidelines.utbms-codes' option 'require_codes': expected true "
                           "or false, got 'no'"));
 }
 
@@ -91,7 +91,7 @@ TEST(ConfigDuplicateKeys, ARuleSetTwiceOrAKeyTwiceInItsSettings) {
   EXPECT_THAT(c.errors,
               ElementsAre(HasSubstr("billcheck.yaml:3:3: 'timing.due-date' is written twice in this mapping (first "
                                     "on line 2)"),
-                          HasSubstr("billcheck.yaml:4:35: 'severity' is written twice in this mapping (first on "
+                          HasSubstr("billcheck.yaml:4:34: 'severity' is written twice in this mapping (first on "
                                     "line 4)")));
 }
 
@@ -108,7 +108,7 @@ TEST(ConfigAllProblems, ABadSeverityDoesNotHideAnUnknownRuleOrABadOption) {
               ElementsAre("billcheck.yaml:2:31: severity 'eror' is not one of error, warning, info (did you mean "
                           "'error'?)",
                           HasSubstr("billcheck.yaml:3:3: unknown rule 'timing.nope'"),
-                          HasSubstr("billcheck.yaml:4:50: rule 'arithmetic.line-amount' option 'tolerance': "
+                          HasSubstr("billcheck.yaml:4:49: rule 'arithmetic.line-amount' option 'tolerance': "
                                     "expected a decimal number, got 'lots'")));
 }
 
@@ -123,7 +123,7 @@ TEST(ConfigAllProblems, TheCliListsThemAllAndExitsTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:2:31: severity 'eror'"));
   EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:3:3: unknown rule 'timing.nope'"));
-  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:4:50: rule 'arithmetic.line-amount' option 'tolerance'"));
+  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:4:49: rule 'arithmetic.line-amount' option 'tolerance'"));
   std::filesystem::remove_all(dir);
 }
 
@@ -144,10 +144,10 @@ TEST(ConfigSyntax, BadIndentationSaysSoWithTheLine) {
     EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:4:14: YAML syntax error: bad indentation")));
   }
   try {
-    config("rules:\n\ttiming.due-date: off\n");
+    config("rules:\n  timing.due-date: off\n\ttiming.cycle: off\n");
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("a tab in the indentation: indent with spaces")));
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:3:1: YAML syntax error: a tab in the indentation: indent with spaces")));
   }
 }
 

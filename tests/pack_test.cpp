@@ -745,7 +745,7 @@ TEST_F(Packs, ABadOptionDefaultIsOneErrorNotThreeAndTheRestIsStillChecked) {
   PackLint lint = lint_pack(p);
   EXPECT_THAT(lint.errors,
               ElementsAre(file("default") + ":8:37: the default of option 'cap' is not a decimal: expected a decimal "
-                                            "number, got 'lots' (not a number)",
+                                            "number, got 'lots' (not a decimal number)",
                           HasSubstr(file("default") + ":11:20: unknown field 'rat' on line")));
 }
 
@@ -770,8 +770,8 @@ TEST_F(Packs, AKeyWrittenTwiceAndAMisspelledBooleanAreErrors) {
   EXPECT_EQ(load_errors(p),
             file("twice") + ":9:5: 'when' is written twice in this mapping (first on line 7); only one can count, so "
                             "merge them\n" +
-                file("twice") + ":11:14: enabled must be true or false, not 'flase' (did you mean 'false'?)\n" +
-                file("twice") + ":12:10: enabled must be true or false, not 'Yes'");
+                file("twice") + ":12:10: enabled must be true or false, not 'Yes'\n" + file("twice") +
+                ":11:14: enabled must be true or false, not 'flase' (did you mean 'false'?)");
 }
 
 // ---------------------------------------------------------------------------
