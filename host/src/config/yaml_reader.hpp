@@ -51,8 +51,6 @@ class YamlReader {
   /// it): located where that byte was written, then the value's line and a
   /// caret under `length` bytes.
   void error_in(const YAML::Node& n, std::size_t offset, std::size_t length, const std::string& what);
-  /// The same message error_in would record, for the caller to file elsewhere.
-  std::string message_in(const YAML::Node& n, std::size_t offset, std::size_t length, const std::string& what) const;
   const std::vector<std::string>& errors() const { return errors_; }
   std::vector<std::string> take_errors() { return std::move(errors_); }
 
@@ -82,6 +80,7 @@ class YamlReader {
   bool quoted(const YAML::Node& n) const;
 
  private:
+  std::string message_in(const YAML::Node& n, std::size_t offset, std::size_t length, const std::string& what) const;
   void check_shape(const YAML::Node& n, int depth, std::size_t& seen);
   std::pair<int, int> locate(const YAML::Mark& m, std::string_view value, std::size_t offset) const;
 
