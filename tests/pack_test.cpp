@@ -774,6 +774,20 @@ TEST_F(Packs, AKeyWrittenTwiceAndAMisspelledBooleanAreErrors) {
                 ":11:14: enabled must be true or false, not 'flase' (did you mean 'false'?)");
 }
 
+TEST_F(Packs, ExpectYamlIsReadByTheSameReader) {
+  // A misspelled key was silently ignored, so its fixture checked nothing.
+  auto p = write_pack("fx", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n");
+  test::write_file(p / "expect.yaml",
+                   "fixtures:\n"
+                   "  - book: book\n"
+                   "    not_flaged:\n"
+                   "      - {rule: t.r, invoce: INV-1}\n");
+  auto r = test::run_billcheck("test '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((p / "expect.yaml").string() +
+                               ":3:5: unknown key 'not_flaged' in a fixture (did you mean 'not_flagged'?)"));
+}
+
 // ---------------------------------------------------------------------------
 // Bundled packs (defect 1: the example pack ran on every book).
 
