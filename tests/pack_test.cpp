@@ -729,13 +729,118 @@ TEST(PackDocs, TheReferenceNamesEveryFieldAndFunction) {
     EXPECT_THAT(doc, HasSubstr(std::string(fn) + "(")) << fn;
 }
 
-TEST(BundledPacks, TheExamplePackLoadsByDefault) {
+TEST_F(Packs, ABadOptionDefaultIsOneErrorNotThreeAndTheRestIsStillChecked) {
+  auto p = write_pack("default",
+                      "pack: t\n"
+                      "rules:\n"
+                      "  - id: r\n"
+                      "    title: T\n"
+                      "    category: rates\n"
+                      "    scope: line\n"
+                      "    options:\n"
+                      "      cap: {type: decimal, default: lots}\n"
+                      "    when: line.rate > options.cap\n"
+                      "    message: \"{line.rate} is over {options.cap}\"\n"
+                      "    at_stake: line.rat\n");
+  PackLint lint = lint_pack(p);
+  EXPECT_THAT(lint.errors,
+              ElementsAre(file("default") + ":8:37: the default of option 'cap' is not a decimal: expected a decimal "
+                                            "number, got 'lots' (not a decimal number)",
+                          HasSubstr(file("default") + ":11:20: unknown field 'rat' on line")));
+}
+
+TEST_F(Packs, AnIndentationErrorSaysSo) {
+  auto p = write_pack("indent",
+                      "pack: t\n"
+                      "rules:\n"
+                      "  - id: r\n"
+                      "    title: T\n"
+                      "     category: rates\n");
+  EXPECT_THAT(load_errors(p), HasSubstr(file("indent") + ":5:14: YAML syntax error: bad indentation"));
+}
+
+TEST_F(Packs, AKeyWrittenTwiceAndAMisspelledBooleanAreErrors) {
+  auto p = write_pack("twice", std::string(kRuleHead) +
+                                   "    when: line.rate > 1\n"
+                                   "    message: m\n"
+                                   "    when: line.rate > 2\n"
+                                   "  - use: arithmetic.line-amount\n"
+                                   "    enabled: flase\n"
+                                   "enabled: Yes\n");
+  EXPECT_EQ(load_errors(p),
+            file("twice") + ":9:5: 'when' is written twice in this mapping (first on line 7); only one can count, so "
+                            "merge them\n" +
+                file("twice") + ":12:10: enabled must be true or false, not 'Yes'\n" + file("twice") +
+                ":11:14: enabled must be true or false, not 'flase' (did you mean 'false'?)");
+}
+
+TEST_F(Packs, ExpectYamlIsReadByTheSameReader) {
+  // A misspelled key was silently ignored, so its fixture checked nothing.
+  auto p = write_pack("fx", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n");
+  test::write_file(p / "expect.yaml",
+                   "fixtures:\n"
+                   "  - book: book\n"
+                   "    not_flaged:\n"
+                   "      - {rule: t.r, invoce: INV-1}\n");
+  auto r = test::run_billcheck("test '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((p / "expect.yaml").string() +
+                               ":3:5: unknown key 'not_flaged' in a fixture (did you mean 'not_flagged'?)"));
+}
+
+// ---------------------------------------------------------------------------
+// Bundled packs (defect 1: the example pack ran on every book).
+
+bool any_of_pack(const Report& r, const std::string& pack) {
+  return std::any_of(r.findings.begin(), r.findings.end(),
+                     [&](const Finding& f) { return f.rule.starts_with(pack + "."); });
+}
+
+TEST(BundledPacks, TheExamplePackIsOffUntilTheConfigTurnsItOn) {
+  Book book(sample_data());  // Pat Quinlan, a partner, bills 700.00
   Engine engine;
-  const RuleInfo* info = engine.find_rule("firm-policy-example.partner-cap");
+  EXPECT_EQ(engine.find_rule("firm-policy-example.partner-cap"), nullptr);
+  EXPECT_FALSE(any_of_pack(engine.check(book), "firm-policy-example"));
+
+  Engine on(parse_config("packs:\n  enable: [firm-policy-example]\n", "billcheck.yaml"));
+  const RuleInfo* info = on.find_rule("firm-policy-example.partner-cap");
   ASSERT_NE(info, nullptr);
   EXPECT_THAT(info->origin, HasSubstr("pack firm-policy-example"));
   for (const char* id : {"weekend-work", "travel-half-rate", "tenth-hour", "po-number", "expense-receipt"})
-    EXPECT_NE(engine.find_rule(std::string("firm-policy-example.") + id), nullptr) << id;
+    EXPECT_NE(on.find_rule(std::string("firm-policy-example.") + id), nullptr) << id;
+  EXPECT_TRUE(any_of_pack(on.check(book), "firm-policy-example"));
+}
+
+TEST(BundledPacks, SettingARuleOfAnOffPackSaysHowToTurnItOn) {
+  try {
+    Engine engine(parse_config("rules:\n  firm-policy-example.partner-cap: {options: {cap: 700}}\n", "billcheck.yaml"));
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(),
+                ElementsAre("billcheck.yaml:2:3: rule 'firm-policy-example.partner-cap' is not running: its pack "
+                            "'firm-policy-example' is off (it is an example, off until the config turns it on: "
+                            "packs: {enable: [firm-policy-example]})"));
+  }
+}
+
+TEST(BundledPacks, APackIsDisabledByName) {
+  // A listed copy of the example would run; packs.disable turns it off by name.
+  auto dir = test::temp_dir("pack-disable");
+  std::filesystem::copy(test::source_dir() / "rules" / "firm-policy-example", dir / "copy",
+                        std::filesystem::copy_options::recursive);
+  Config c = parse_config("packs:\n  paths: [copy]\n", (dir / "billcheck.yaml").string());
+  EXPECT_NE(Engine(c).find_rule("firm-policy-example.partner-cap"), nullptr);
+  c = parse_config("packs:\n  paths: [copy]\n  disable: [firm-policy-example]\n", (dir / "billcheck.yaml").string());
+  EXPECT_EQ(Engine(c).find_rule("firm-policy-example.partner-cap"), nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(BundledPacks, TheLedesStandardSampleGetsNoExamplePolicyWarning) {
+  const std::string sample = "../shared/specs/samples/ledes98b-standard-sample.txt";
+  if (!std::filesystem::exists(test::source_dir() / sample)) GTEST_SKIP() << "no LEDES sample beside the repository";
+  auto r = test::run_billcheck("check " + sample + " --format json");
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("firm-policy-example")));
 }
 
 }  // namespace

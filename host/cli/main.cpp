@@ -8,6 +8,8 @@
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
+#include "config/suggest.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -364,21 +366,6 @@ void add_tools(CLI::App& app, Commands& c) {
   c.lint_cmd->add_option("dirs", c.lint_dirs, "Pack folders (or folders holding packs)")->required();
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // CLI11 reports a mistyped command as a missing one; name it and the closest
 // command instead. The top-level options take no values, so the first word
 // that is not an option is the command.
@@ -386,17 +373,14 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word.empty() || word.front() == '-') continue;
-    std::string closest;
-    std::size_t best = std::string::npos;
+    std::vector<std::string_view> names;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
       if (sub->get_name() == word) return std::nullopt;
-      if (std::size_t d = edit_distance(word, sub->get_name()); d < best) {
-        best = d;
-        closest = sub->get_name();
-      }
+      names.push_back(sub->get_name());
     }
     std::string message = "billcheck: unknown command '" + std::string(word) + "'";
-    if (best <= 2) message += "; did you mean '" + closest + "'?";
+    if (std::string closest = detail::closest_name(word, names); !closest.empty())
+      message += "; did you mean '" + closest + "'?";
     return message + " (billcheck --help lists the commands)";
   }
   return std::nullopt;

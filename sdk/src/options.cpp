@@ -70,8 +70,10 @@ std::optional<OptionValue> parse_option(OptionType type, std::string_view text, 
   text = trim(text);
   switch (type) {
     case OptionType::boolean:
-      if (text == "true" || text == "yes") return OptionValue(true);
-      if (text == "false" || text == "no") return OptionValue(false);
+      // What YAML 1.2 calls booleans, and nothing else: a `flase` or a `no`
+      // is an error rather than a silent guess.
+      if (text == "true" || text == "True" || text == "TRUE") return OptionValue(true);
+      if (text == "false" || text == "False" || text == "FALSE") return OptionValue(false);
       error = "expected true or false, got '" + std::string(text) + "'";
       return std::nullopt;
     case OptionType::integer: {

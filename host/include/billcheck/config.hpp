@@ -51,30 +51,44 @@ struct RuleSettings {
 };
 
 /// A finding the firm has agreed to accept: reported apart with its reason.
+/// It covers the findings of `rule` that match every record key it names
+/// (an invoice and a client: that invoice's finding, and only for that client).
 struct Waiver {
   std::string rule;
-  std::string entity;  // invoice, client, payment, credit_note or line
-  std::string id;      // for a line: INVOICE#LINE_NO
+  std::string invoice, line, client, payment, credit_note;  // empty: not named
   std::string reason, approved_by;
   std::optional<Date> expires;
+  ConfigLocation where;
+};
+
+/// A plugin or pack that the config turns off or on, by name.
+struct ConfigName {
+  std::string name;
   ConfigLocation where;
 };
 
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
-  std::vector<std::string> disabled_plugins;
-  std::vector<std::filesystem::path> packs;
+  std::vector<ConfigName> disabled_plugins;
+  std::vector<std::filesystem::path> packs;  // the folders of the firm's own packs
+  std::vector<ConfigName> enabled_packs;     // bundled packs that are off until named (examples)
+  std::vector<ConfigName> disabled_packs;
   std::vector<std::filesystem::path> python;
   std::map<std::string, RuleSettings> rules;
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;
   ConfigLocation where;  // the file itself
+  /// What was wrong in the file, at file:line:column. The Engine refuses a
+  /// config with errors and lists them with the problems only the loaded
+  /// rules can show (an unknown rule, a bad option), so one run shows all.
+  std::vector<std::string> errors;
 };
 
 /// Parses a billcheck.yaml. Relative paths are resolved against its folder.
-/// Throws ConfigError for malformed YAML, unknown keys and wrong value kinds;
-/// rule ids and option names are checked later, against the loaded rules.
+/// Throws ConfigError when the file cannot be read or is not YAML; every other
+/// problem (an unknown key, a wrong kind of value, a key written twice) goes
+/// to Config::errors, for the Engine to report with the rest.
 Config load_config(const std::filesystem::path& file);
 Config parse_config(const std::string& text, const std::filesystem::path& file);
 

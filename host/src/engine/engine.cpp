@@ -61,7 +61,8 @@ struct Engine::Impl {
 
 Engine::Engine(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
-  std::vector<std::string> errors;
+  // The file's own problems first, then those only the loaded rules show: one run lists them all.
+  std::vector<std::string> errors = impl_->config.errors;
   impl_->registry.load_plugins(impl_->config, errors);
   impl_->registry.load_packs(impl_->config, errors);
   impl_->registry.load_python(impl_->config, errors);

@@ -44,14 +44,11 @@ bool finding_less(const Finding& a, const Finding& b) {
   return a.message < b.message;
 }
 
+// Every record key the waiver names must be the finding's.
 bool waiver_matches(const Waiver& w, const Finding& f) {
-  if (w.rule != f.rule) return false;
-  if (w.entity == "invoice") return f.invoice == w.id;
-  if (w.entity == "client") return f.client == w.id;
-  if (w.entity == "payment") return f.payment == w.id;
-  if (w.entity == "credit_note") return f.credit_note == w.id;
-  if (w.entity == "line") return f.invoice + "#" + f.line == w.id;
-  return false;
+  auto same = [](const std::string& waived, const std::string& found) { return waived.empty() || waived == found; };
+  return w.rule == f.rule && same(w.invoice, f.invoice) && same(w.line, f.line) && same(w.client, f.client) &&
+         same(w.payment, f.payment) && same(w.credit_note, f.credit_note);
 }
 
 void fingerprint(std::vector<Finding>& findings) {

@@ -1,5 +1,6 @@
 #include "engine/registry.hpp"
 
+#include "config/suggest.hpp"
 #include "engine/log.hpp"
 #include "hosting/python_rules.hpp"
 #include "packs/pack_loader.hpp"
@@ -45,8 +46,8 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
   for (const auto& dir : dirs) {
     for (const auto& file : plugin_files(dir)) {
       LoadedPlugin p = load_plugin(file, log_);
-      bool disabled = std::find(config.disabled_plugins.begin(), config.disabled_plugins.end(), p.record.name) !=
-                      config.disabled_plugins.end();
+      bool disabled = std::any_of(config.disabled_plugins.begin(), config.disabled_plugins.end(),
+                                  [&](const ConfigName& n) { return n.name == p.record.name; });
       if (!p.record.loaded) {
         logger().error("plugin {} {}; it was skipped, the other plugins run", file.string(), p.record.error);
       } else if (disabled) {
@@ -67,70 +68,131 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       plugins_.push_back(std::move(p.record));
     }
   }
+  std::vector<std::string_view> names;
+  for (const auto& r : plugins_)
+    if (!r.name.empty()) names.push_back(r.name);
+  check_names(config.disabled_plugins, names, "plugins.disable", "plugin", errors);
 }
 
-// Bundled packs, then the config's. A configured pack with the name of a
-// bundled one replaces it (an analyst's edited copy of the example pack);
-// a pack's `use:` settings apply unless the config sets the same rule itself.
-void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) {
-  struct Found {
-    fs::path dir;
-    bool bundled;
-  };
-  std::vector<Found> found;
-  auto canonical = [](const fs::path& p) {
+namespace {
+
+struct PackDir {
+  fs::path dir;
+  bool bundled;
+  bool listed;  // its folder is in the config's packs: that turns it on
+};
+
+// The bundled packs' folders, then the config's, each once (canonical, so
+// that the config naming the bundled folder itself is one pack).
+std::vector<PackDir> pack_dirs(const Config& config) {
+  std::vector<PackDir> found;
+  auto add = [&](const fs::path& dir, bool bundled) {
     std::error_code ec;
-    fs::path c = fs::weakly_canonical(p, ec);
-    return ec ? p.lexically_normal() : c;
-  };
-  auto add_dir = [&](const fs::path& dir, bool bundled) {
-    fs::path c = canonical(dir);
-    for (const auto& f : found)
-      if (f.dir == c) return;  // listed twice, or the bundled folder itself
-    found.push_back({c, bundled});
+    fs::path c = fs::weakly_canonical(dir, ec);
+    if (ec) c = dir.lexically_normal();
+    for (auto& f : found)
+      if (f.dir == c) {
+        f.listed = f.listed || !bundled;
+        return;
+      }
+    found.push_back({c, bundled, !bundled});
   };
   std::vector<fs::path> bundled;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(bundled_pack_dir(), ec))
     if (fs::exists(entry.path() / "pack.yaml")) bundled.push_back(entry.path());
   std::sort(bundled.begin(), bundled.end());
-  for (const auto& dir : bundled) add_dir(dir, true);
-  for (const auto& dir : config.packs) add_dir(dir, false);
+  for (const auto& dir : bundled) add(dir, true);
+  for (const auto& dir : config.packs) add(dir, false);
+  return found;
+}
 
-  std::vector<std::pair<PackLoad, bool>> packs;
-  for (const auto& f : found) {
+struct LoadedPack {
+  PackLoad pack;
+  PackDir from;
+  bool keep = true;
+};
+
+// One pack per name: the config's copy of a bundled pack replaces it (an
+// analyst's edited copy of the example); any other second copy is an error.
+void keep_one_per_name(std::vector<LoadedPack>& packs, std::vector<std::string>& errors) {
+  std::map<std::string, std::size_t> by_name;
+  for (std::size_t i = 0; i < packs.size(); ++i) {
+    auto [it, inserted] = by_name.try_emplace(packs[i].pack.name, i);
+    if (inserted) continue;
+    LoadedPack& first = packs[it->second];
+    if (first.from.bundled && !packs[i].from.bundled) {
+      first.keep = false;
+      it->second = i;
+    } else {
+      packs[i].keep = false;
+      errors.push_back((packs[i].pack.dir / "pack.yaml").string() + ": pack '" + packs[i].pack.name +
+                       "' is already loaded from " + (first.pack.dir / "pack.yaml").string() +
+                       "; give the copy another 'pack:' name");
+    }
+  }
+}
+
+bool named(const std::vector<ConfigName>& list, std::string_view name) {
+  return std::any_of(list.begin(), list.end(), [&](const ConfigName& n) { return n.name == name; });
+}
+
+}  // namespace
+
+// Bundled packs, then the config's, one per name. A bundled pack whose
+// pack.yaml says `enabled: false` (an example) runs only where the config
+// names it in packs.enable or lists its folder; a pack named in packs.disable
+// does not run. A running pack's `use:` settings apply unless the config sets
+// the same rule itself.
+void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) {
+  std::vector<LoadedPack> packs;
+  for (const auto& d : pack_dirs(config)) {
     try {
-      packs.emplace_back(load_pack(f.dir), f.bundled);
+      packs.push_back({load_pack(d.dir), d});
     } catch (const ConfigError& e) {
       errors.insert(errors.end(), e.messages().begin(), e.messages().end());
     }
   }
-  std::map<std::string, std::size_t> by_name;
-  std::vector<bool> keep(packs.size(), true);
-  for (std::size_t i = 0; i < packs.size(); ++i) {
-    auto [it, inserted] = by_name.try_emplace(packs[i].first.name, i);
-    if (inserted) continue;
-    std::size_t j = it->second;
-    if (packs[j].second && !packs[i].second) {  // the config's copy replaces the bundled pack
-      keep[j] = false;
-      it->second = i;
-    } else {
-      keep[i] = false;
-      errors.push_back((packs[i].first.dir / "pack.yaml").string() + ": pack '" + packs[i].first.name +
-                       "' is already loaded from " + (packs[j].first.dir / "pack.yaml").string() +
-                       "; give the copy another 'pack:' name");
+  keep_one_per_name(packs, errors);
+  std::vector<std::string_view> names;
+  for (auto& p : packs) {
+    names.push_back(p.pack.name);
+    if (!p.keep) continue;
+    if (named(config.disabled_packs, p.pack.name)) {
+      p.keep = false;
+      off_packs_[p.pack.name] = "it is in packs.disable";
+    } else if (!p.pack.enabled && !p.from.listed && !named(config.enabled_packs, p.pack.name)) {
+      p.keep = false;
+      off_packs_[p.pack.name] =
+          "it is an example, off until the config turns it on: packs: {enable: [" + p.pack.name + "]}";
     }
   }
-  for (std::size_t i = 0; i < packs.size(); ++i) {
-    if (!keep[i]) continue;
-    PackLoad& pack = packs[i].first;
-    packs_.push_back({"pack", pack.name, pack.version, pack.dir, {}});
-    for (auto& r : pack.rules) {
-      r.info.origin = "pack " + pack.name;
+  check_names(config.enabled_packs, names, "packs.enable", "pack", errors);
+  check_names(config.disabled_packs, names, "packs.disable", "pack", errors);
+  for (const auto& n : config.enabled_packs)
+    if (named(config.disabled_packs, n.name))
+      errors.push_back(n.where.to_string() + ": pack '" + n.name +
+                       "' is in both packs.enable and packs.disable; keep the one you mean");
+
+  for (auto& p : packs) {
+    if (!p.keep) continue;
+    packs_.push_back({"pack", p.pack.name, p.pack.version, p.pack.dir, {}});
+    for (auto& r : p.pack.rules) {
+      r.info.origin = "pack " + p.pack.name;
       add(std::move(r.info), std::move(r.factory), errors);
     }
-    for (auto& [id, settings] : pack.uses) config.rules.try_emplace(id, std::move(settings));
+    for (auto& [id, settings] : p.pack.uses) config.rules.try_emplace(id, std::move(settings));
   }
+}
+
+// A plugin or pack the config names that does not exist is a mistake (a
+// typo would otherwise leave the plugin running): say which names do.
+void RuleRegistry::check_names(const std::vector<ConfigName>& given, const std::vector<std::string_view>& known,
+                               std::string_view key, std::string_view kind, std::vector<std::string>& errors) {
+  for (const auto& n : given)
+    if (std::find(known.begin(), known.end(), n.name) == known.end())
+      errors.push_back(n.where.to_string() + ": " + std::string(key) + ": there is no " + std::string(kind) +
+                       " named '" + n.name + "'" + suggest(n.name, known, std::string(kind) + "s"));
 }
 
 void RuleRegistry::load_python(const Config& config, std::vector<std::string>& errors) {
@@ -143,10 +205,16 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
 // Builds the Options for `info` from its defaults and `layers` of settings.
 void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>& errors) const {
   auto check = [&](const std::map<std::string, RuleSettings>& rules) {
-    for (const auto& [id, s] : rules)
-      if (!by_id_.contains(id))
+    for (const auto& [id, s] : rules) {
+      if (by_id_.contains(id)) continue;
+      auto off = off_packs_.find(id.substr(0, id.find('.')));
+      if (off != off_packs_.end())
+        errors.push_back(s.where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first +
+                         "' is off (" + off->second + ")");
+      else
         errors.push_back(s.where.to_string() + ": unknown rule '" + id +
                          "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)");
+    }
   };
   check(config.rules);
   for (const auto& [client, rules] : config.clients) check(rules);

@@ -21,8 +21,9 @@ class RuleRegistry {
 
   /// The bundled plugins, then those on the config's search paths.
   void load_plugins(const Config& config, std::vector<std::string>& errors);
-  /// The bundled packs, then the config's; a pack's `use:` settings are added
-  /// to `config` unless it sets the same rule itself.
+  /// The bundled packs, then the config's, less those turned off (examples
+  /// not turned on, packs.disable); a pack's `use:` settings are added to
+  /// `config` unless it sets the same rule itself.
   void load_packs(Config& config, std::vector<std::string>& errors);
   /// The config's Python rule files (and rules given to the Python module).
   void load_python(const Config& config, std::vector<std::string>& errors);
@@ -37,10 +38,14 @@ class RuleRegistry {
   const std::vector<RuleSource>& packs() const { return packs_; }
 
  private:
+  static void check_names(const std::vector<ConfigName>& given, const std::vector<std::string_view>& known,
+                          std::string_view key, std::string_view kind, std::vector<std::string>& errors);
+
   std::deque<RegisteredRule> rules_;  // deque: RuleInfo addresses stay put
   std::map<std::string, std::size_t, std::less<>> by_id_;
   std::vector<PluginRecord> plugins_;
   std::vector<RuleSource> packs_;
+  std::map<std::string, std::string> off_packs_;  // pack name -> why its rules do not run
   PluginLog log_{""};
 };
 

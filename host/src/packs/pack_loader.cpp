@@ -7,113 +7,15 @@
 #include <algorithm>
 #include <billcheck/engine.hpp>
 #include <billcheck/packs.hpp>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <variant>
 
+#include "config/yaml_reader.hpp"
 #include "packs/expr/expr.hpp"
 
 namespace billcheck::detail {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr int kMaxYamlDepth = 32;
-constexpr std::size_t kMaxYamlNodes = 200000;
-
-// ---------------------------------------------------------------------------
-// Locations: pack.yaml:line:column, inside multi-line and quoted scalars too.
-
-class Source {
- public:
-  Source(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {}
-
-  const std::string& text() const { return text_; }
-  std::string name() const { return file_.string(); }
-
-  std::string where(const YAML::Mark& m) const {
-    if (m.line < 0) return name();
-    return name() + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
-  ConfigLocation location(const YAML::Mark& m) const { return {name(), m.line + 1, m.column + 1}; }
-
-  /// Where byte `offset` of `value` (the scalar that starts at `m`) was
-  /// written: the scalar's text is walked alongside the file's, skipping what
-  /// YAML removed (quotes, escapes, folded line breaks, indentation).
-  std::pair<int, int> locate(const YAML::Mark& m, std::string_view value, std::size_t offset) const {
-    if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return {m.line + 1, m.column + 1};
-    std::size_t src = static_cast<std::size_t>(m.pos);
-    char first = text_[src];
-    if (first == '\'' || first == '"') {
-      ++src;
-    } else if (first == '|' || first == '>') {
-      while (src < text_.size() && text_[src] != '\n') ++src;
-      while (src < text_.size() && (text_[src] == '\n' || text_[src] == ' ')) ++src;
-    }
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    offset = std::min(offset, value.size());
-    for (std::size_t i = 0; i < offset && src < text_.size(); ++i) {
-      char c = value[i];
-      if (is_space(c)) {
-        if (src < text_.size() && is_space(text_[src])) {
-          if (text_[src] == '\n' || text_[src] == '\r')
-            while (src < text_.size() && is_space(text_[src])) ++src;  // a line break and the next line's indentation
-          else
-            ++src;
-        }
-        continue;
-      }
-      while (src < text_.size() && text_[src] != c) ++src;
-      ++src;
-    }
-    if (offset < value.size() && !is_space(value[offset])) {
-      while (src < text_.size() && text_[src] != value[offset]) ++src;
-    } else {
-      while (src < text_.size() && (text_[src] == '\n' || text_[src] == '\r')) ++src;
-    }
-    src = std::min(src, text_.size());
-    int line = 1;
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i < src; ++i)
-      if (text_[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-    return {line, static_cast<int>(columns(std::string_view(text_).substr(line_start, src - line_start))) + 1};
-  }
-
-  /// `FILE:LINE:COL: what`, then the expression's line and a caret under the fault.
-  std::string expr_error(const YAML::Node& node, std::string_view value, std::size_t offset, std::size_t length,
-                         const std::string& what) const {
-    auto [line, col] = locate(node.Mark(), value, offset);
-    std::size_t ls = 0;
-    for (std::size_t i = 0; i < offset && i < value.size(); ++i)
-      if (value[i] == '\n') ls = i + 1;
-    std::size_t le = value.find('\n', ls);
-    if (le == std::string_view::npos) le = value.size();
-    std::string caret;
-    for (std::size_t i = ls; i < offset && i < le; ++i) {
-      unsigned char c = static_cast<unsigned char>(value[i]);
-      if ((c & 0xC0) == 0x80) continue;
-      caret += c == '\t' ? '\t' : ' ';
-    }
-    std::size_t span = offset < le ? std::min(length, le - offset) : 1;
-    caret += '^';
-    caret.append(span > 1 ? span - 1 : 0, '~');
-    return name() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what + "\n    " +
-           std::string(value.substr(ls, le - ls)) + "\n    " + caret;
-  }
-
- private:
-  static std::size_t columns(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-  }
-
-  fs::path file_;
-  std::string text_;
-};
 
 // ---------------------------------------------------------------------------
 // The compiled rule and the Rule classes that run it.
@@ -219,36 +121,57 @@ std::optional<OptionType> parse_option_type(std::string_view s) {
   return std::nullopt;
 }
 
+// An option's default as one line of text, the form parse_option reads.
+std::string default_text(const YAML::Node& n) {
+  if (n.IsSequence()) {
+    std::string s = "[";
+    for (const auto& x : n) s += (s.size() > 1 ? ", " : "") + (x.IsScalar() ? x.Scalar() : std::string("?"));
+    return s + "]";
+  }
+  if (n.IsMap()) {
+    std::string s = "{";
+    for (const auto& kv : n)
+      s += (s.size() > 1 ? ", " : "") + (kv.first.IsScalar() ? kv.first.Scalar() : "?") + ": " +
+           (kv.second.IsScalar() ? kv.second.Scalar() : "?");
+    return s + "}";
+  }
+  return n.IsNull() ? std::string() : n.Scalar();
+}
+
+/// pack.yaml's keys, read with the shared YamlReader (which records every
+/// error); lint problems, some of which stop the pack loading, are kept apart.
 class PackReader {
  public:
-  PackReader(const Source& src, PackRead& out) : src_(src), out_(out) {}
+  PackReader(YamlReader& yaml, PackRead& out) : yaml_(yaml), out_(out) {}
 
   void read(const YAML::Node& root) {
     if (!root.IsMap()) {
-      error(root, "pack.yaml must be a mapping with pack, version, description and rules");
+      yaml_.error(root, "pack.yaml must be a mapping with pack, version, description and rules");
       return;
     }
-    only_keys(root, "the pack", {"pack", "version", "description", "rules"});
+    yaml_.only_keys(root, "the pack", {"pack", "version", "description", "enabled", "rules"});
     PackLoad& p = out_.pack;
-    if (auto name = text(root, "pack", true)) {
+    if (auto name = yaml_.text(root, "pack", true)) {
       p.name = *name;
       if (!valid_name(p.name))
-        error(root["pack"], "pack name '" + p.name + "' may use only letters, digits, '-' and '_'");
+        yaml_.error(root["pack"], "pack name '" + p.name + "' may use only letters, digits, '-' and '_'");
     }
-    p.version = text(root, "version", false).value_or("");
-    p.description = text(root, "description", false).value_or("");
+    p.version = yaml_.text(root, "version", false).value_or("");
+    p.description = yaml_.text(root, "description", false).value_or("");
+    if (const YAML::Node en = root["enabled"])
+      p.enabled = yaml_.boolean(en, "enabled").value_or(true);
     const YAML::Node rules = root["rules"];
     if (!rules) {
-      error(root, "the pack has no 'rules:' list");
+      yaml_.error(root, "the pack has no 'rules:' list");
       return;
     }
     if (!rules.IsSequence()) {
-      error(rules, "'rules' must be a list, each entry starting with '- id:' or '- use:'");
+      yaml_.error(rules, "'rules' must be a list, each entry starting with '- id:' or '- use:'");
       return;
     }
     for (const auto& item : rules) {
       if (!item.IsMap()) {
-        error(item, "each entry of 'rules' must be a mapping ('- id: ...' or '- use: RULE')");
+        yaml_.error(item, "each entry of 'rules' must be a mapping ('- id: ...' or '- use: RULE')");
         continue;
       }
       if (item["use"])
@@ -259,199 +182,218 @@ class PackReader {
   }
 
  private:
-  void error(const YAML::Node& n, const std::string& what) {
-    out_.errors.push_back(src_.where(n.Mark()) + ": " + what);
-  }
   void problem(const YAML::Node& n, const std::string& what, bool blocks) {
-    out_.problems.push_back({src_.where(n.Mark()) + ": " + what, blocks});
-  }
-
-  void only_keys(const YAML::Node& n, const std::string& what, std::initializer_list<std::string_view> allowed) {
-    for (const auto& kv : n) {
-      if (!kv.first.IsScalar()) {
-        error(kv.first, "keys in " + what + " must be plain names");
-        continue;
-      }
-      const std::string& key = kv.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      error(kv.first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
-    }
-  }
-
-  std::optional<std::string> text(const YAML::Node& map, const char* key, bool required) {
-    const YAML::Node n = map[key];
-    if (!n) {
-      if (required) error(map, std::string("'") + key + "' is missing");
-      return std::nullopt;
-    }
-    if (!n.IsScalar()) {
-      error(n, std::string("'") + key + "' must be a single value");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  }
-
-  static bool quoted(const Source& src, const YAML::Node& n) {
-    auto pos = n.Mark().pos;
-    if (pos < 0 || static_cast<std::size_t>(pos) >= src.text().size()) return false;
-    char c = src.text()[static_cast<std::size_t>(pos)];
-    return c == '\'' || c == '"';
-  }
-
-  ConfigValue config_value(const YAML::Node& n) {
-    ConfigValue v;
-    v.where = src_.location(n.Mark());
-    if (n.IsSequence()) {
-      std::vector<std::string> items;
-      for (const auto& x : n) {
-        if (x.IsScalar())
-          items.push_back(x.Scalar());
-        else
-          error(x, "each list item must be a single value");
-      }
-      v.value = std::move(items);
-    } else if (n.IsMap()) {
-      std::map<std::string, std::string> m;
-      for (const auto& kv : n) {
-        if (kv.first.IsScalar() && kv.second.IsScalar())
-          m[kv.first.Scalar()] = kv.second.Scalar();
-        else
-          error(kv.first, "each entry must be 'name: value'");
-      }
-      v.value = std::move(m);
-    } else {
-      v.value = n.IsNull() ? std::string() : n.Scalar();
-    }
-    return v;
+    out_.problems.push_back({yaml_.where(n) + ": " + what, blocks});
   }
 
   void use(const YAML::Node& item) {
-    only_keys(item, "a 'use:' entry", {"use", "severity", "options", "enabled"});
-    auto id = text(item, "use", true);
+    yaml_.only_keys(item, "a 'use:' entry", {"use", "severity", "options", "enabled"});
+    auto id = yaml_.text(item, "use", true);
     if (!id) return;
-    RuleSettings s;
-    s.where = src_.location(item["use"].Mark());
-    if (auto sev = text(item, "severity", false)) {
-      s.severity = parse_severity(*sev);
-      if (!s.severity) error(item["severity"], "severity '" + *sev + "' is not one of error, warning, info");
-    }
-    if (auto en = text(item, "enabled", false)) s.enabled = !(*en == "false" || *en == "off" || *en == "no");
-    if (const YAML::Node opts = item["options"]) {
-      if (!opts.IsMap()) {
-        error(opts, "the options of '" + *id + "' must be a mapping (name: value)");
-      } else {
-        for (const auto& kv : opts)
-          if (kv.first.IsScalar()) s.options[kv.first.Scalar()] = config_value(kv.second);
-      }
-    }
-    if (out_.pack.uses.contains(*id)) {
-      error(item["use"], "'" + *id + "' is configured twice in this pack");
-      return;
-    }
-    out_.pack.uses.emplace(*id, std::move(s));
+    RuleSettings s = yaml_.settings(item, *id);
+    s.where = yaml_.at(item["use"]);
+    if (!out_.pack.uses.try_emplace(*id, std::move(s)).second)
+      yaml_.error(item["use"], "'" + *id + "' is configured twice in this pack");
   }
 
+  // ---- a rule: what it is, its options, its expressions, then the lint
+
+  void rule(const YAML::Node& item) {
+    yaml_.only_keys(item, "a rule",
+                    {"id", "title", "category", "severity", "scope", "when", "message", "at_stake", "evidence",
+                     "description", "options"});
+    const std::size_t errors_before = yaml_.errors().size();
+    std::optional<RuleInfo> info = rule_info(item);
+    if (!info) return;
+    info->options = options(item["options"]);
+
+    auto rule = std::make_shared<CompiledRule>();
+    expr::Environment env;
+    env.scope = info->scope;
+    for (const auto& o : info->options) env.options.push_back({o.name, o.type});
+    rule->options = env.options;
+    const std::string id = info->id.substr(out_.pack.name.size() + 1);
+    condition(item, id, *rule, env);
+    if (const YAML::Node msg = item["message"]) {
+      rule->message = message(msg, rule->program, env);
+    } else {
+      problem(item["id"], "rule '" + id + "' has no message: its findings will read only its title", false);
+      rule->message.push_back({info->title, {}});
+    }
+    amount(item, *rule, env);
+    evidence(item, *rule, env);
+    unused_options(item, id, *info, rule->program);
+    if (yaml_.errors().size() != errors_before) return;
+    Scope scope = info->scope;
+    out_.pack.rules.push_back({std::move(*info), factory_for(scope, std::move(rule))});
+  }
+
+  // The rule's id, title, description, category, severity and scope; nothing
+  // when there is no id or scope to compile the rule against.
+  std::optional<RuleInfo> rule_info(const YAML::Node& item) {
+    auto id = yaml_.text(item, "id", true);
+    if (!id) return std::nullopt;
+    if (!valid_name(*id)) {
+      yaml_.error(item["id"], "rule id '" + *id + "' may use only letters, digits, '-' and '_'");
+      return std::nullopt;
+    }
+    RuleInfo info;
+    info.id = out_.pack.name + "." + *id;
+    if (!seen_ids_.insert(*id).second)
+      problem(item["id"], "duplicate rule id '" + *id + "': each rule of a pack needs its own id", true);
+    info.title = yaml_.text(item, "title", true).value_or("");
+    info.description = yaml_.text(item, "description", false).value_or("");
+    if (auto cat = yaml_.text(item, "category", true)) {
+      info.category = *cat;
+      if (!is_category(*cat)) {
+        std::vector<std::string_view> known;
+        for (auto c : categories())
+          if (c != "internal") known.push_back(c);
+        std::string list;
+        for (auto c : known) list += (list.empty() ? "" : ", ") + std::string(c);
+        problem(item["category"], "unknown category '" + *cat + "' (use one of " + list + ")", true);
+      }
+    }
+    if (const YAML::Node sev = item["severity"])
+      if (auto s = yaml_.severity(sev)) info.severity = *s;
+    auto sc = yaml_.text(item, "scope", true);
+    if (!sc) return std::nullopt;
+    auto scope = parse_scope(*sc);
+    if (!scope || *scope == Scope::book) {
+      yaml_.error(item["scope"], "scope '" + *sc + "' is not one of line, invoice, client, payment, credit_note");
+      return std::nullopt;
+    }
+    info.scope = *scope;
+    return info;
+  }
+
+  // Every declared option whose type is known, even one with a bad default
+  // (that is its one error): the expressions that read it still compile.
   std::vector<OptionSpec> options(const YAML::Node& n) {
     std::vector<OptionSpec> out;
     if (!n) return out;
     if (!n.IsMap()) {
-      error(n, "'options' must map each option's name to its type, default and description");
+      yaml_.error(n, "'options' must map each option's name to its type, default and description");
       return out;
     }
     for (const auto& kv : n) {
-      if (!kv.first.IsScalar()) continue;
-      const std::string name = kv.first.Scalar();
+      const std::string name = yaml_.key(kv.first);
+      if (name.empty()) continue;
       const YAML::Node d = kv.second;
-      if (!valid_name(name)) error(kv.first, "option name '" + name + "' may use only letters, digits, '-' and '_'");
+      if (!valid_name(name))
+        yaml_.error(kv.first, "option name '" + name + "' may use only letters, digits, '-' and '_'");
       if (!d.IsMap()) {
-        error(d, "option '" + name + "' needs {type: ..., default: ..., description: ...}");
+        yaml_.error(d, "option '" + name + "' needs {type: ..., default: ..., description: ...}");
         continue;
       }
-      only_keys(d, "option '" + name + "'", {"type", "default", "description"});
+      yaml_.only_keys(d, "option '" + name + "'", {"type", "default", "description"});
       OptionSpec spec;
       spec.name = name;
-      spec.description = text(d, "description", false).value_or("");
-      auto type = text(d, "type", true);
+      spec.description = yaml_.text(d, "description", false).value_or("");
+      auto type = yaml_.text(d, "type", true);
       if (!type) continue;
       auto t = parse_option_type(*type);
       if (!t) {
-        error(d["type"],
-              "option type '" + *type + "' is not one of boolean, integer, decimal, string, string_list, decimal_map");
+        yaml_.error(d["type"], "option type '" + *type +
+                                   "' is not one of boolean, integer, decimal, string, string_list, decimal_map");
         continue;
       }
       spec.type = *t;
-      const YAML::Node def = d["default"];
-      if (!def) {
-        error(d, "option '" + name + "' needs a default");
-        continue;
-      }
-      spec.default_text = default_text(def);
-      std::string why;
-      if (!parse_option(spec.type, spec.default_text, why)) {
-        error(def, "the default of option '" + name + "' is not a " + std::string(to_string(spec.type)) + ": " + why);
-        continue;
+      if (const YAML::Node def = d["default"]) {
+        spec.default_text = default_text(def);
+        std::string why;
+        if (!parse_option(spec.type, spec.default_text, why))
+          yaml_.error(def, "the default of option '" + name + "' is not a " + std::string(to_string(spec.type)) +
+                               ": " + why);
+      } else {
+        yaml_.error(d, "option '" + name + "' needs a default");
       }
       out.push_back(std::move(spec));
     }
     return out;
   }
 
-  static std::string default_text(const YAML::Node& n) {
-    if (n.IsSequence()) {
-      std::string s = "[";
-      for (const auto& x : n) s += (s.size() > 1 ? ", " : "") + (x.IsScalar() ? x.Scalar() : std::string("?"));
-      return s + "]";
-    }
-    if (n.IsMap()) {
-      std::string s = "{";
-      for (const auto& kv : n)
-        s += (s.size() > 1 ? ", " : "") + (kv.first.IsScalar() ? kv.first.Scalar() : "?") + ": " +
-             (kv.second.IsScalar() ? kv.second.Scalar() : "?");
-      return s + "}";
-    }
-    return n.IsNull() ? std::string() : n.Scalar();
-  }
-
   // Compiles the scalar `n` as an expression; on error, records it with a caret.
   expr::Compiled compile(const YAML::Node& n, const std::string& what, expr::Program& prog,
                          const expr::Environment& env) {
     if (!n.IsScalar()) {
-      error(n, what + " must be an expression written on one value");
+      yaml_.error(n, what + " must be an expression written on one value");
       return {};
     }
-    const std::string& value = n.Scalar();
     try {
-      return prog.compile(value, env);
+      return prog.compile(n.Scalar(), env);
     } catch (const expr::ExprError& e) {
-      out_.errors.push_back(src_.expr_error(n, value, e.offset(), e.length(), e.what()));
+      yaml_.error_in(n, e.offset(), e.length(), e.what());
     }
     return {};
   }
 
-  bool printable(const expr::Compiled& c, const YAML::Node& n, const std::string& value, std::size_t offset,
-                 std::size_t length) {
+  // Records an error unless `c` (at `offset` of scalar `n`) is something text can show.
+  bool printable(const expr::Compiled& c, const YAML::Node& n, std::size_t offset, std::size_t length) {
     using expr::Kind;
     Kind k = c.type.kind == Kind::list ? c.type.elem : c.type.kind;
     if (k != Kind::record && k != Kind::map) return true;
-    out_.errors.push_back(
-        src_.expr_error(n, value, offset, length,
-                        "cannot write " + expr::to_string(c.type) + " as text; use one of its fields (e.g. its id)"));
+    yaml_.error_in(n, offset, length,
+                   "cannot write " + expr::to_string(c.type) + " as text; use one of its fields (e.g. its id)");
     return false;
   }
 
+  void condition(const YAML::Node& item, const std::string& id, CompiledRule& rule, const expr::Environment& env) {
+    const YAML::Node when = item["when"];
+    if (!when) {
+      yaml_.error(item, "rule '" + id + "' has no 'when:' condition");
+      return;
+    }
+    rule.when = compile(when, "'when'", rule.program, env);
+    if (rule.when && rule.when.type.kind != expr::Kind::boolean)
+      yaml_.error_in(when, 0, when.Scalar().size(),
+                     "'when' must be true or false, but this is " + expr::to_string(rule.when.type) +
+                         " (write a comparison)");
+  }
+
+  void amount(const YAML::Node& item, CompiledRule& rule, const expr::Environment& env) {
+    const YAML::Node stake = item["at_stake"];
+    if (!stake) return;
+    rule.at_stake = compile(stake, "'at_stake'", rule.program, env);
+    if (rule.at_stake && rule.at_stake.type.kind != expr::Kind::decimal)
+      yaml_.error_in(stake, 0, stake.Scalar().size(),
+                     "'at_stake' must be a decimal amount, but this is " + expr::to_string(rule.at_stake.type));
+  }
+
+  void evidence(const YAML::Node& item, CompiledRule& rule, const expr::Environment& env) {
+    const YAML::Node ev = item["evidence"];
+    if (!ev) return;
+    if (!ev.IsMap()) {
+      yaml_.error(ev, "'evidence' must map names to expressions (or quoted text)");
+      return;
+    }
+    for (const auto& kv : ev) {
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+        yaml_.error(kv.first, "each evidence entry must be 'name: expression'");
+        continue;
+      }
+      EvidenceItem e;
+      e.name = kv.first.Scalar();
+      if (yaml_.quoted(kv.second)) {
+        e.literal = kv.second.Scalar();
+      } else {
+        e.expr = compile(kv.second, "evidence '" + e.name + "'", rule.program, env);
+        if (!e.expr || !printable(e.expr, kv.second, 0, kv.second.Scalar().size())) continue;
+      }
+      rule.evidence.push_back(std::move(e));
+    }
+  }
+
+  // The text of `message`, with each {expression} compiled.
   std::vector<MessagePart> message(const YAML::Node& n, expr::Program& prog, const expr::Environment& env) {
     std::vector<MessagePart> parts;
     if (!n.IsScalar()) {
-      error(n, "'message' must be text, with {expression} where a value goes");
+      yaml_.error(n, "'message' must be text, with {expression} where a value goes");
       return parts;
     }
     const std::string& s = n.Scalar();
     std::string lit;
-    auto fail = [&](std::size_t at, const std::string& what) {
-      out_.errors.push_back(src_.expr_error(n, s, at, 1, what));
-    };
+    auto fail = [&](std::size_t at, const std::string& what) { yaml_.error_in(n, at, 1, what); };
     for (std::size_t i = 0; i < s.size(); ++i) {
       char c = s[i];
       if (c == '}') {
@@ -473,20 +415,7 @@ class PackReader {
         ++i;
         continue;
       }
-      std::size_t j = i + 1;
-      char quote = 0;
-      for (; j < s.size(); ++j) {
-        if (quote) {
-          if (s[j] == '\\')
-            ++j;
-          else if (s[j] == quote)
-            quote = 0;
-        } else if (s[j] == '\'' || s[j] == '"') {
-          quote = s[j];
-        } else if (s[j] == '}') {
-          break;
-        }
-      }
+      std::size_t j = closing_brace(s, i + 1);
       if (j >= s.size()) {
         fail(i, "unclosed '{' in the message (close it with '}', or write '{{' for a brace)");
         return {};
@@ -500,10 +429,10 @@ class PackReader {
       lit.clear();
       try {
         expr::Compiled e = prog.compile(inner, env);
-        if (!printable(e, n, s, i + 1, inner.size())) return {};
+        if (!printable(e, n, i + 1, inner.size())) return {};
         parts.push_back({{}, e});
       } catch (const expr::ExprError& e) {
-        out_.errors.push_back(src_.expr_error(n, s, i + 1 + e.offset(), e.length(), e.what()));
+        yaml_.error_in(n, i + 1 + e.offset(), e.length(), e.what());
         return {};
       }
       i = j;
@@ -512,174 +441,56 @@ class PackReader {
     return parts;
   }
 
-  void rule(const YAML::Node& item) {
-    only_keys(item, "a rule",
-              {"id", "title", "category", "severity", "scope", "when", "message", "at_stake", "evidence", "description",
-               "options"});
-    const std::size_t errors_before = out_.errors.size();
-    auto id = text(item, "id", true);
-    if (!id) return;
-    if (!valid_name(*id)) {
-      error(item["id"], "rule id '" + *id + "' may use only letters, digits, '-' and '_'");
-      return;
-    }
-    RuleInfo info;
-    info.id = out_.pack.name + "." + *id;
-    if (!seen_ids_.insert(*id).second)
-      problem(item["id"], "duplicate rule id '" + *id + "': each rule of a pack needs its own id", true);
-    info.title = text(item, "title", true).value_or("");
-    info.description = text(item, "description", false).value_or("");
-    if (auto cat = text(item, "category", true)) {
-      info.category = *cat;
-      if (!is_category(*cat)) {
-        std::string list;
-        for (auto c : categories())
-          if (c != "internal") list += (list.empty() ? "" : ", ") + std::string(c);
-        problem(item["category"], "unknown category '" + *cat + "' (use one of " + list + ")", true);
+  // The '}' that closes the interpolation starting at `from` (skipping quoted
+  // text inside it), or s.size().
+  static std::size_t closing_brace(const std::string& s, std::size_t from) {
+    char quote = 0;
+    for (std::size_t j = from; j < s.size(); ++j) {
+      if (quote) {
+        if (s[j] == '\\')
+          ++j;
+        else if (s[j] == quote)
+          quote = 0;
+      } else if (s[j] == '\'' || s[j] == '"') {
+        quote = s[j];
+      } else if (s[j] == '}') {
+        return j;
       }
     }
-    if (auto sev = text(item, "severity", false)) {
-      auto s = parse_severity(*sev);
-      if (s)
-        info.severity = *s;
-      else
-        error(item["severity"], "severity '" + *sev + "' is not one of error, warning, info");
-    }
-    info.scope = Scope::line;
-    if (auto sc = text(item, "scope", true)) {
-      auto s = parse_scope(*sc);
-      if (!s || *s == Scope::book) {
-        error(item["scope"], "scope '" + *sc + "' is not one of line, invoice, client, payment, credit_note");
-        return;
-      }
-      info.scope = *s;
-    } else {
-      return;
-    }
-    info.options = options(item["options"]);
+    return s.size();
+  }
 
-    auto rule = std::make_shared<CompiledRule>();
-    expr::Environment env;
-    env.scope = info.scope;
-    for (const auto& o : info.options) env.options.push_back({o.name, o.type});
-    rule->options = env.options;
-
-    if (const YAML::Node when = item["when"]) {
-      rule->when = compile(when, "'when'", rule->program, env);
-      if (rule->when && rule->when.type.kind != expr::Kind::boolean)
-        out_.errors.push_back(src_.expr_error(
-            when, when.Scalar(), 0, when.Scalar().size(),
-            "'when' must be true or false, but this is " + expr::to_string(rule->when.type) + " (write a comparison)"));
-    } else {
-      error(item, "rule '" + *id + "' has no 'when:' condition");
-    }
-    if (const YAML::Node msg = item["message"]) {
-      rule->message = message(msg, rule->program, env);
-    } else {
-      problem(item["id"], "rule '" + *id + "' has no message: its findings will read only its title", false);
-      rule->message.push_back({info.title, {}});
-    }
-    if (const YAML::Node stake = item["at_stake"]) {
-      rule->at_stake = compile(stake, "'at_stake'", rule->program, env);
-      if (rule->at_stake && rule->at_stake.type.kind != expr::Kind::decimal)
-        out_.errors.push_back(src_.expr_error(
-            stake, stake.Scalar(), 0, stake.Scalar().size(),
-            "'at_stake' must be a decimal amount, but this is " + expr::to_string(rule->at_stake.type)));
-    }
-    if (const YAML::Node ev = item["evidence"]) {
-      if (!ev.IsMap()) {
-        error(ev, "'evidence' must map names to expressions (or quoted text)");
-      } else {
-        for (const auto& kv : ev) {
-          if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
-            error(kv.first, "each evidence entry must be 'name: expression'");
-            continue;
-          }
-          EvidenceItem e;
-          e.name = kv.first.Scalar();
-          if (quoted(src_, kv.second)) {
-            e.literal = kv.second.Scalar();
-          } else {
-            e.expr = compile(kv.second, "evidence '" + e.name + "'", rule->program, env);
-            if (e.expr && !printable(e.expr, kv.second, kv.second.Scalar(), 0, kv.second.Scalar().size())) continue;
-            if (!e.expr) continue;
-          }
-          rule->evidence.push_back(std::move(e));
-        }
-      }
-    }
+  void unused_options(const YAML::Node& item, const std::string& id, const RuleInfo& info,
+                      const expr::Program& program) {
     for (const auto& o : info.options) {
-      if (rule->program.uses_option(o.name)) continue;
+      if (program.uses_option(o.name)) continue;
       YAML::Node at = item;
       for (const auto& kv : item["options"])
         if (kv.first.IsScalar() && kv.first.Scalar() == o.name) at = kv.first;
       problem(at,
-              "option '" + o.name + "' of rule '" + *id + "' is declared but no expression uses it (options." + o.name +
+              "option '" + o.name + "' of rule '" + id + "' is declared but no expression uses it (options." + o.name +
                   ")",
               false);
     }
-    if (out_.errors.size() != errors_before) return;
-    Scope scope = info.scope;
-    out_.pack.rules.push_back({std::move(info), factory_for(scope, std::move(rule))});
   }
 
   std::set<std::string> seen_ids_;
-  const Source& src_;
+  YamlReader& yaml_;
   PackRead& out_;
 };
-
-// Refuses YAML nested deeper than a pack needs, or with more nodes than any
-// pack has (aliases can multiply a small file), before anything walks it.
-void check_shape(const YAML::Node& n, int depth, std::size_t& seen, const Source& src,
-                 std::vector<std::string>& errors) {
-  if (!errors.empty()) return;
-  if (++seen > kMaxYamlNodes) {
-    errors.push_back(src.where(n.Mark()) + ": pack.yaml is too large (more than " + std::to_string(kMaxYamlNodes) +
-                     " values, counting aliases)");
-    return;
-  }
-  if (depth > kMaxYamlDepth) {
-    errors.push_back(src.where(n.Mark()) + ": pack.yaml nests deeper than " + std::to_string(kMaxYamlDepth) +
-                     " levels");
-    return;
-  }
-  if (n.IsMap()) {
-    for (const auto& kv : n) {
-      check_shape(kv.first, depth + 1, seen, src, errors);
-      check_shape(kv.second, depth + 1, seen, src, errors);
-    }
-  } else if (n.IsSequence()) {
-    for (const auto& x : n) check_shape(x, depth + 1, seen, src, errors);
-  }
-}
 
 PackRead read_pack(const fs::path& dir) {
   PackRead out;
   out.pack.dir = dir;
-  const fs::path file = dir / "pack.yaml";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    out.errors.push_back(file.string() + ": cannot read it (a pack is a folder holding pack.yaml)");
-    return out;
+  YamlReader yaml = YamlReader::from_file(dir / "pack.yaml", "a pack is a folder holding pack.yaml");
+  if (yaml.usable()) {
+    try {
+      PackReader(yaml, out).read(yaml.root());
+    } catch (const YAML::Exception& e) {  // a shape the reader did not foresee: still an error, not a crash
+      yaml.error(YAML::Node(), e.msg);
+    }
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  Source src(file, ss.str());
-  YAML::Node root;
-  try {
-    root = YAML::Load(src.text());
-  } catch (const YAML::Exception& e) {
-    out.errors.push_back(src.where(e.mark) + ": YAML syntax error: " + e.msg);
-    return out;
-  }
-  std::size_t seen = 0;
-  check_shape(root, 0, seen, src, out.errors);
-  if (!out.errors.empty()) return out;
-  try {
-    PackReader(src, out).read(root);
-  } catch (const YAML::Exception& e) {
-    out.errors.push_back(src.where(e.mark) + ": " + e.msg);
-  }
+  out.errors = yaml.take_errors();
   return out;
 }
 

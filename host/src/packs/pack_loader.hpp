@@ -16,6 +16,7 @@ namespace billcheck::detail {
 struct PackLoad {
   std::string name, version, description;
   std::filesystem::path dir;
+  bool enabled = true;  // false: a bundled pack (an example) runs only where a config turns it on
   std::vector<RegisteredRule> rules;             // the pack's own rules, ids <pack>.<id>
   std::map<std::string, RuleSettings> uses;      // `use:` entries: settings for other rules
 };

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <array>
 
+#include "config/suggest.hpp"
 #include "packs/expr/expr.hpp"
 #include "packs/expr/bindings.hpp"
 #include "packs/expr/runtime.hpp"
 
 namespace billcheck::expr {
 namespace {
+
+using detail::suggest;
 
 struct Typed {
   const Node* node;
@@ -23,79 +26,31 @@ struct Var {
   Type type;
 };
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-/// ` (did you mean 'x'?)` when one of `names` is close to `wrong`, else ` (KIND: a, b, c)`.
-template <class Names>
-std::string suggest(std::string_view wrong, const Names& names, std::string_view kind) {
-  std::string best;
-  std::size_t best_d = 3;
-  for (std::string_view n : names) {
-    std::size_t d = edit_distance(wrong, n);
-    if (d < best_d && d < n.size()) {
-      best_d = d;
-      best = n;
-    }
-  }
-  if (!best.empty()) return " (did you mean '" + best + "'?)";
-  std::string list;
-  for (std::string_view n : names) list += (list.empty() ? "" : ", ") + std::string(n);
-  return " (" + std::string(kind) + ": " + list + ")";
-}
-
 std::string a_type(const Type& t) {
   std::string s = to_string(t);
   bool vowel = !s.empty() && std::string_view("aeiou").find(s[0]) != std::string_view::npos;
   return (vowel ? "an " : "a ") + s;
 }
 
-struct FunctionSig {
-  std::string_view name, usage;
-};
-constexpr std::array<FunctionSig, 23> kFunctions = {{
-    {"has", "has(x)"},
-    {"size", "size(text or list)"},
-    {"contains", "contains(text, part)"},
-    {"startsWith", "startsWith(text, prefix)"},
-    {"endsWith", "endsWith(text, suffix)"},
-    {"matches", "matches(text, 'regex')"},
-    {"lower", "lower(text)"},
-    {"upper", "upper(text)"},
-    {"abs", "abs(x)"},
-    {"round", "round(x, places)"},
-    {"min", "min(a, b, ...)"},
-    {"max", "max(a, b, ...)"},
-    {"days_between", "days_between(from, to)"},
-    {"weekday", "weekday(date)"},
-    {"month", "month(date)"},
-    {"year", "year(date)"},
-    {"date", "date('YYYY-MM-DD')"},
-    {"all", "list.all(x, condition)"},
-    {"exists", "list.exists(x, condition)"},
-    {"filter", "list.filter(x, condition)"},
-    {"map", "list.map(x, value)"},
-    {"sum", "list.sum()"},
-    {"count", "list.count() or list.count(x, condition)"},
-}};
+class Compiler;
 
-std::string_view usage_of(std::string_view name) {
-  for (const auto& f : kFunctions)
-    if (f.name == name) return f.usage;
-  return name;
-}
+/// A function's arguments, as written, where it was called.
+struct Call {
+  const Ast& at;
+  std::string_view name;
+  const std::vector<std::unique_ptr<Ast>>& args;
+};
+
+/// One function of the language: its name, how it is written (for errors),
+/// and how a call of it is compiled. `op` and `in`/`out` serve compilers that
+/// several functions share (a string test, a one-argument function).
+struct Function {
+  std::string_view name, usage;
+  Typed (Compiler::*compile)(const Call&, const Function&);
+  EvalFn op = nullptr;
+  Kind in = Kind::absent;
+  Type out{};
+};
 
 class Compiler {
  public:
@@ -461,118 +416,137 @@ class Compiler {
     return t;
   }
 
-  Typed call(const Ast& a, const std::string& name, const std::vector<std::unique_ptr<Ast>>& args) {
-    const std::size_t n = args.size();
-    auto unary_fn = [&](EvalFn fn, Kind in, std::string_view what, Type out) -> Typed {
-      arity(a, name, n, 1);
-      Typed x = arg(args, 0, name, in, what);
-      if (out.kind == Kind::decimal && in == Kind::decimal) out.money = x.type.money;
-      return fold(a, {&node(fn, x.node), out});
-    };
-    auto string_pred = [&](EvalFn fn) -> Typed {
-      arity(a, name, n, 2);
-      Typed x = arg(args, 0, name, Kind::string, "a string");
-      Typed y = arg(args, 1, name, Kind::string, "a string");
-      return {&node(fn, x.node, y.node), Type::boolean()};
-    };
+  static const std::array<Function, 23> kFunctions;
 
-    if (name == "has") {
-      arity(a, name, n, 1);
-      return {&node(&op::has, compile(*args[0]).node), Type::boolean()};
-    }
-    if (name == "size") {
-      arity(a, name, n, 1);
-      Typed x = compile(*args[0]);
-      if (x.type.kind == Kind::string) return {&node(&op::size_str, x.node), Type::decimal()};
-      if (x.type.kind == Kind::list) return {&node(&op::size_list, x.node), Type::decimal()};
-      fail_operand(*args[0], "argument 1 of size() must be a string or a list, not " + a_type(x.type));
-    }
-    if (name == "contains") return string_pred(&op::contains);
-    if (name == "startsWith") return string_pred(&op::starts_with);
-    if (name == "endsWith") return string_pred(&op::ends_with);
-    if (name == "matches") return regex(a, args);
-    if (name == "lower") return unary_fn(&op::lower, Kind::string, "a string", Type::string());
-    if (name == "upper") return unary_fn(&op::upper, Kind::string, "a string", Type::string());
-    if (name == "abs") return unary_fn(&op::abs, Kind::decimal, "a decimal", Type::decimal());
-    if (name == "weekday") return unary_fn(&op::weekday, Kind::date, "a date", Type::string());
-    if (name == "month") return unary_fn(&op::month, Kind::date, "a date", Type::decimal());
-    if (name == "year") return unary_fn(&op::year, Kind::date, "a date", Type::decimal());
-    if (name == "date") {
-      arity(a, name, n, 1);
-      Typed x = arg(args, 0, name, Kind::string, "a string (YYYY-MM-DD)");
-      if (is_constant(x.node)) {
-        auto d = Date::parse_iso(x.node->k.present() ? x.node->k.str() : "");
-        if (!d) fail(*args[0], "'" + args[0]->text + "' is not a date (write YYYY-MM-DD, e.g. '2026-01-31')");
-        return constant(Value::date(*d), Type::date());
-      }
-      return {&node(&op::to_date, x.node), Type::date()};
-    }
-    if (name == "round") {
-      if (n != 1 && n != 2) arity(a, name, n, 2);
-      Typed x = arg(args, 0, name, Kind::decimal, "a decimal");
-      std::uint32_t places = 0;
-      if (n == 2) {
-        Typed p = arg(args, 1, name, Kind::decimal, "a whole number of places (0 to 6)");
-        Decimal d = is_constant(p.node) && p.node->k.present() ? p.node->k.dec() : Decimal(-1);
-        if (d < 0 || d > 6 || d.places_used() != 0)
-          fail(*args[1], "argument 2 of round() must be a whole number from 0 to 6 written out, e.g. round(x, 2)");
-        places = static_cast<std::uint32_t>(d.whole());
-      }
-      Node& r = node(&op::round, x.node);
-      r.slot = places;
-      return fold(a, {&r, x.type});
-    }
-    if (name == "min" || name == "max") {
-      if (n < 2)
-        fail(a,
-             name + "() takes two or more arguments (" + std::string(usage_of(name)) + "), got " + std::to_string(n));
-      Node& m = node(name == "min" ? &op::min : &op::max);
-      Type t{Kind::absent};
-      for (std::size_t i = 0; i < n; ++i) {
-        Typed x = compile(*args[i]);
-        if (x.type.kind != Kind::decimal && x.type.kind != Kind::date)
-          fail_operand(*args[i], "argument " + std::to_string(i + 1) + " of " + name +
-                                     "() must be a decimal or a date, not " + a_type(x.type));
-        if (t.kind != Kind::absent && t.kind != x.type.kind)
-          fail_operand(*args[i], "the arguments of " + name + "() must all be decimals or all dates");
-        bool money = t.money || x.type.money;
-        t = x.type;
-        t.money = money;
-        m.kids.push_back(x.node);
-      }
-      return fold(a, {&m, t});
-    }
-    if (name == "days_between") {
-      arity(a, name, n, 2);
-      Typed x = arg(args, 0, name, Kind::date, "a date");
-      Typed y = arg(args, 1, name, Kind::date, "a date");
-      return fold(a, {&node(&op::days_between, x.node, y.node), Type::decimal()});
-    }
-    if (name == "all" || name == "exists" || name == "filter" || name == "map") return macro(a, name, args);
-    if (name == "count") {
-      if (n == 3) return macro(a, name, args);
-      if (n != 1)
-        fail(a, "count() takes no argument or a variable and a condition (" + std::string(usage_of(name)) + ")");
-      Typed x = arg(args, 0, name, Kind::list, "a list");
-      return {&node(&op::count, x.node), Type::decimal()};
-    }
-    if (name == "sum") {
-      arity(a, name, n, 1);
-      Typed x = arg(args, 0, name, Kind::list, "a list");
-      if (x.type.elem != Kind::decimal && x.type.elem != Kind::absent)
-        fail_operand(*args[0],
-                     "sum() adds a list of decimals, not " + a_type(x.type) + " (use .map(x, x.amount).sum())");
-      return {&node(&op::sum, x.node), Type::decimal(x.type.money)};
-    }
+  static const Function* function(std::string_view name) {
+    for (const auto& f : kFunctions)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+  static std::string_view usage_of(std::string_view name) {
+    const Function* f = function(name);
+    return f ? f->usage : name;
+  }
+
+  Typed call(const Ast& a, const std::string& name, const std::vector<std::unique_ptr<Ast>>& args) {
+    if (const Function* f = function(name)) return (this->*f->compile)(Call{a, name, args}, *f);
     std::vector<std::string_view> names;
     for (const auto& f : kFunctions) names.push_back(f.name);
     fail(a, "unknown function '" + name + "'" + suggest(name, names, "functions"));
   }
 
-  Typed regex(const Ast& a, const std::vector<std::unique_ptr<Ast>>& args) {
-    arity(a, "matches", args.size(), 2);
-    Typed x = arg(args, 0, "matches", Kind::string, "a string");
-    const Ast& pat = *args[1];
+  // has(x): whether x is present.
+  Typed presence(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 1);
+    return {&node(&op::has, compile(*c.args[0]).node), Type::boolean()};
+  }
+
+  Typed size(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 1);
+    Typed x = compile(*c.args[0]);
+    if (x.type.kind == Kind::string) return {&node(&op::size_str, x.node), Type::decimal()};
+    if (x.type.kind == Kind::list) return {&node(&op::size_list, x.node), Type::decimal()};
+    fail_operand(*c.args[0], "argument 1 of size() must be a string or a list, not " + a_type(x.type));
+  }
+
+  // contains, startsWith, endsWith: a test of two strings.
+  Typed string_test(const Call& c, const Function& f) {
+    arity(c.at, c.name, c.args.size(), 2);
+    Typed x = arg(c.args, 0, c.name, Kind::string, "a string");
+    Typed y = arg(c.args, 1, c.name, Kind::string, "a string");
+    return {&node(f.op, x.node, y.node), Type::boolean()};
+  }
+
+  // lower, upper, abs, weekday, month, year: one argument of kind `in`.
+  Typed one_argument(const Call& c, const Function& f) {
+    arity(c.at, c.name, c.args.size(), 1);
+    Typed x = arg(c.args, 0, c.name, f.in, a_type(Type{f.in}));
+    Type out = f.out;
+    if (out.kind == Kind::decimal && f.in == Kind::decimal) out.money = x.type.money;
+    return fold(c.at, {&node(f.op, x.node), out});
+  }
+
+  Typed date(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 1);
+    Typed x = arg(c.args, 0, c.name, Kind::string, "a string (YYYY-MM-DD)");
+    if (is_constant(x.node)) {
+      auto d = Date::parse_iso(x.node->k.present() ? x.node->k.str() : "");
+      if (!d) fail(*c.args[0], "'" + c.args[0]->text + "' is not a date (write YYYY-MM-DD, e.g. '2026-01-31')");
+      return constant(Value::date(*d), Type::date());
+    }
+    return {&node(&op::to_date, x.node), Type::date()};
+  }
+
+  Typed round(const Call& c, const Function&) {
+    const std::size_t n = c.args.size();
+    if (n != 1 && n != 2) arity(c.at, c.name, n, 2);
+    Typed x = arg(c.args, 0, c.name, Kind::decimal, "a decimal");
+    std::uint32_t places = 0;
+    if (n == 2) {
+      Typed p = arg(c.args, 1, c.name, Kind::decimal, "a whole number of places (0 to 6)");
+      Decimal d = is_constant(p.node) && p.node->k.present() ? p.node->k.dec() : Decimal(-1);
+      if (d < 0 || d > 6 || d.places_used() != 0)
+        fail(*c.args[1], "argument 2 of round() must be a whole number from 0 to 6 written out, e.g. round(x, 2)");
+      places = static_cast<std::uint32_t>(d.whole());
+    }
+    Node& r = node(&op::round, x.node);
+    r.slot = places;
+    return fold(c.at, {&r, x.type});
+  }
+
+  // min, max: two or more decimals, or two or more dates.
+  Typed extreme(const Call& c, const Function& f) {
+    const std::size_t n = c.args.size();
+    const std::string name(c.name);
+    if (n < 2)
+      fail(c.at, name + "() takes two or more arguments (" + std::string(f.usage) + "), got " + std::to_string(n));
+    Node& m = node(f.op);
+    Type t{Kind::absent};
+    for (std::size_t i = 0; i < n; ++i) {
+      Typed x = compile(*c.args[i]);
+      if (x.type.kind != Kind::decimal && x.type.kind != Kind::date)
+        fail_operand(*c.args[i], "argument " + std::to_string(i + 1) + " of " + name +
+                                     "() must be a decimal or a date, not " + a_type(x.type));
+      if (t.kind != Kind::absent && t.kind != x.type.kind)
+        fail_operand(*c.args[i], "the arguments of " + name + "() must all be decimals or all dates");
+      bool money = t.money || x.type.money;
+      t = x.type;
+      t.money = money;
+      m.kids.push_back(x.node);
+    }
+    return fold(c.at, {&m, t});
+  }
+
+  Typed days_between(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 2);
+    Typed x = arg(c.args, 0, c.name, Kind::date, "a date");
+    Typed y = arg(c.args, 1, c.name, Kind::date, "a date");
+    return fold(c.at, {&node(&op::days_between, x.node, y.node), Type::decimal()});
+  }
+
+  // list.count() counts the items; list.count(x, condition) those that match.
+  Typed count(const Call& c, const Function& f) {
+    if (c.args.size() == 3) return macro(c, f);
+    if (c.args.size() != 1)
+      fail(c.at, "count() takes no argument or a variable and a condition (" + std::string(f.usage) + ")");
+    Typed x = arg(c.args, 0, c.name, Kind::list, "a list");
+    return {&node(&op::count, x.node), Type::decimal()};
+  }
+
+  Typed sum(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 1);
+    Typed x = arg(c.args, 0, c.name, Kind::list, "a list");
+    if (x.type.elem != Kind::decimal && x.type.elem != Kind::absent)
+      fail_operand(*c.args[0],
+                   "sum() adds a list of decimals, not " + a_type(x.type) + " (use .map(x, x.amount).sum())");
+    return {&node(&op::sum, x.node), Type::decimal(x.type.money)};
+  }
+
+  // matches(text, 'regex'): the pattern is compiled once, here.
+  Typed regex(const Call& c, const Function&) {
+    arity(c.at, c.name, c.args.size(), 2);
+    Typed x = arg(c.args, 0, c.name, Kind::string, "a string");
+    const Ast& pat = *c.args[1];
     if (pat.k != Ast::K::string)
       fail(pat, "the pattern of matches() must be written as a string literal, e.g. '^[A-Z]{2}-[0-9]+$'");
     RE2::Options o;
@@ -584,15 +558,19 @@ class Compiler {
     return {&n, Type::boolean()};
   }
 
-  Typed macro(const Ast& a, const std::string& name, const std::vector<std::unique_ptr<Ast>>& args) {
+  // all, exists, filter, map, count(x, condition): a variable bound to each
+  // item of the list, and a body compiled with it in scope.
+  Typed macro(const Call& c, const Function& f) {
+    const std::string name(c.name);
+    const auto& args = c.args;
     if (args.size() != 3)
-      fail(a, name + "() takes a variable and " + (name == "map" ? "a value" : "a condition") + " (" +
-                  std::string(usage_of(name)) + ")");
+      fail(c.at, name + "() takes a variable and " + (name == "map" ? "a value" : "a condition") + " (" +
+                     std::string(f.usage) + ")");
     Typed list = compile(*args[0]);
     if (list.type.kind != Kind::list) fail_operand(*args[0], name + "() works on a list, not " + a_type(list.type));
     const Ast& v = *args[1];
     if (v.k != Ast::K::ident)
-      fail(v, "the first argument of " + name + "() must be a variable name, e.g. " + std::string(usage_of(name)));
+      fail(v, "the first argument of " + name + "() must be a variable name, e.g. " + std::string(f.usage));
     auto roots = root_names();
     if (std::find(roots.begin(), roots.end(), v.text) != roots.end() || v.text == to_string(root_rec()))
       fail(v, "'" + v.text + "' is already a name here; pick another variable name");
@@ -610,11 +588,7 @@ class Compiler {
     }
     if (body.type.kind != Kind::boolean)
       fail_operand(*args[2], "the condition of " + name + "() must be a bool, not " + a_type(body.type));
-    EvalFn fn = name == "all"      ? &op::all
-                : name == "exists" ? &op::exists
-                : name == "filter" ? &op::filter
-                                   : &op::count_if;
-    Node& n = node(fn, list.node, body.node);
+    Node& n = node(name == "count" ? &op::count_if : f.op, list.node, body.node);
     n.slot = slot;
     Type t = name == "filter" ? list.type : name == "count" ? Type::decimal() : Type::boolean();
     return {&n, t};
@@ -624,6 +598,34 @@ class Compiler {
   const Environment& env_;
   std::vector<Var> vars_;
 };
+
+// Every function of the language: ONE table for the names, the usage shown in
+// errors, and how each call is compiled. docs/packs.md describes each.
+const std::array<Function, 23> Compiler::kFunctions = {{
+    {"has", "has(x)", &Compiler::presence},
+    {"size", "size(text or list)", &Compiler::size},
+    {"contains", "contains(text, part)", &Compiler::string_test, &op::contains},
+    {"startsWith", "startsWith(text, prefix)", &Compiler::string_test, &op::starts_with},
+    {"endsWith", "endsWith(text, suffix)", &Compiler::string_test, &op::ends_with},
+    {"matches", "matches(text, 'regex')", &Compiler::regex},
+    {"lower", "lower(text)", &Compiler::one_argument, &op::lower, Kind::string, Type::string()},
+    {"upper", "upper(text)", &Compiler::one_argument, &op::upper, Kind::string, Type::string()},
+    {"abs", "abs(x)", &Compiler::one_argument, &op::abs, Kind::decimal, Type::decimal()},
+    {"round", "round(x, places)", &Compiler::round},
+    {"min", "min(a, b, ...)", &Compiler::extreme, &op::min},
+    {"max", "max(a, b, ...)", &Compiler::extreme, &op::max},
+    {"days_between", "days_between(from, to)", &Compiler::days_between},
+    {"weekday", "weekday(date)", &Compiler::one_argument, &op::weekday, Kind::date, Type::string()},
+    {"month", "month(date)", &Compiler::one_argument, &op::month, Kind::date, Type::decimal()},
+    {"year", "year(date)", &Compiler::one_argument, &op::year, Kind::date, Type::decimal()},
+    {"date", "date('YYYY-MM-DD')", &Compiler::date},
+    {"all", "list.all(x, condition)", &Compiler::macro, &op::all},
+    {"exists", "list.exists(x, condition)", &Compiler::macro, &op::exists},
+    {"filter", "list.filter(x, condition)", &Compiler::macro, &op::filter},
+    {"map", "list.map(x, value)", &Compiler::macro, &op::map},
+    {"sum", "list.sum()", &Compiler::sum},
+    {"count", "list.count() or list.count(x, condition)", &Compiler::count},
+}};
 
 }  // namespace
 

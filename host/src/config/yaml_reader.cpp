@@ -1,0 +1,322 @@
+#include "config/yaml_reader.hpp"
+
+#include "config/suggest.hpp"
+
+#include <billcheck/options.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace billcheck::detail {
+namespace fs = std::filesystem;
+namespace {
+
+// No config or pack comes near these; a file past them is refused before
+// anything walks it (aliases can multiply a small file: "billion laughs").
+constexpr int kMaxDepth = 32;
+constexpr std::size_t kMaxValues = 200000;
+
+// yaml-cpp's messages name the parser's state; these say what the writer did.
+std::string syntax_error(const std::string& msg) {
+  std::string what;
+  if (msg == "end of map not found" || msg == "end of sequence not found")
+    what = "bad indentation: this line lines up with none of the keys or list items above it";
+  else if (msg == "illegal map value")
+    what = "bad indentation, or a ':' inside a value that needs quotes: this 'key: value' does not line up "
+           "with the keys above it";
+  else if (msg == "illegal tab when looking for indentation")
+    what = "a tab in the indentation: indent with spaces";
+  else if (msg == "end of sequence flow not found")
+    what = "unclosed '[': a list written [a, b] needs its ']'";
+  else if (msg == "end of map flow not found")
+    what = "unclosed '{': a mapping written {a: 1} needs its '}'";
+  if (what.empty()) return "YAML syntax error: " + msg;
+  return "YAML syntax error: " + what + " (" + msg + ")";
+}
+
+std::size_t columns(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {
+  try {
+    root_ = YAML::Load(text_);
+  } catch (const YAML::Exception& e) {
+    std::string at = e.mark.is_null() ? ""
+                                      : ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    errors_.push_back(file_.string() + at + ": " + syntax_error(e.msg));
+    root_ = YAML::Node();
+    return;
+  }
+  std::size_t seen = 0;
+  check_shape(root_, 0, seen);
+  usable_ = seen <= kMaxValues;
+  if (!usable_) root_ = YAML::Node();
+}
+
+YamlReader YamlReader::from_file(const fs::path& file, std::string_view hint) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    YamlReader r(file, "");
+    r.errors_.push_back(file.string() + ": cannot read it (" + std::string(hint) + ")");
+    r.usable_ = false;
+    r.root_ = YAML::Node();
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return YamlReader(file, text.str());
+}
+
+// Refuses a tree deeper or larger than any file of ours, and reports every
+// key written twice in one mapping.
+void YamlReader::check_shape(const YAML::Node& n, int depth, std::size_t& seen) {
+  if (seen > kMaxValues) return;
+  if (++seen > kMaxValues) {
+    error(n, file_.filename().string() + " is too large (more than " + std::to_string(kMaxValues) +
+                 " values, counting aliases)");
+    return;
+  }
+  if (depth > kMaxDepth) {
+    error(n, file_.filename().string() + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    seen = kMaxValues + 1;  // once is enough
+    return;
+  }
+  if (n.IsMap()) {
+    std::map<std::string, int, std::less<>> first_line;
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar()) {
+        auto [it, inserted] = first_line.try_emplace(kv.first.Scalar(), kv.first.Mark().line + 1);
+        if (!inserted)
+          error(kv.first, "'" + kv.first.Scalar() + "' is written twice in this mapping (first on line " +
+                              std::to_string(it->second) + "); only one can count, so merge them");
+      }
+      check_shape(kv.first, depth + 1, seen);
+      check_shape(kv.second, depth + 1, seen);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& x : n) check_shape(x, depth + 1, seen);
+  }
+}
+
+ConfigLocation YamlReader::at(const YAML::Node& n) const {
+  const YAML::Mark m = n.Mark();
+  if (m.is_null() || m.line < 0) return {file_.string(), 0, 0};
+  return {file_.string(), m.line + 1, m.column + 1};
+}
+
+std::string YamlReader::where(const YAML::Node& n) const { return at(n).to_string(); }
+
+void YamlReader::error(const YAML::Node& n, const std::string& what) { errors_.push_back(where(n) + ": " + what); }
+
+// Where byte `offset` of `value` (the scalar that starts at `m`) was written:
+// the scalar's text is walked alongside the file's, skipping what YAML removed
+// (quotes, escapes, folded line breaks, indentation).
+std::pair<int, int> YamlReader::locate(const YAML::Mark& m, std::string_view value, std::size_t offset) const {
+  if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return {m.line + 1, m.column + 1};
+  std::size_t src = static_cast<std::size_t>(m.pos);
+  char first = text_[src];
+  if (first == '\'' || first == '"') {
+    ++src;
+  } else if (first == '|' || first == '>') {
+    while (src < text_.size() && text_[src] != '\n') ++src;
+    while (src < text_.size() && (text_[src] == '\n' || text_[src] == ' ')) ++src;
+  }
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  offset = std::min(offset, value.size());
+  for (std::size_t i = 0; i < offset && src < text_.size(); ++i) {
+    char c = value[i];
+    if (is_space(c)) {
+      if (src < text_.size() && is_space(text_[src])) {
+        if (text_[src] == '\n' || text_[src] == '\r')
+          while (src < text_.size() && is_space(text_[src])) ++src;  // a line break and the next line's indentation
+        else
+          ++src;
+      }
+      continue;
+    }
+    while (src < text_.size() && text_[src] != c) ++src;
+    ++src;
+  }
+  if (offset < value.size() && !is_space(value[offset])) {
+    while (src < text_.size() && text_[src] != value[offset]) ++src;
+  } else {
+    while (src < text_.size() && (text_[src] == '\n' || text_[src] == '\r')) ++src;
+  }
+  src = std::min(src, text_.size());
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < src; ++i)
+    if (text_[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return {line, static_cast<int>(columns(std::string_view(text_).substr(line_start, src - line_start))) + 1};
+}
+
+std::string YamlReader::message_in(const YAML::Node& n, std::size_t offset, std::size_t length,
+                                   const std::string& what) const {
+  const std::string_view value = n.IsScalar() ? std::string_view(n.Scalar()) : std::string_view();
+  auto [line, col] = locate(n.Mark(), value, offset);
+  std::size_t ls = 0;
+  for (std::size_t i = 0; i < offset && i < value.size(); ++i)
+    if (value[i] == '\n') ls = i + 1;
+  std::size_t le = value.find('\n', ls);
+  if (le == std::string_view::npos) le = value.size();
+  std::string caret;
+  for (std::size_t i = ls; i < offset && i < le; ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if ((c & 0xC0) == 0x80) continue;
+    caret += c == '\t' ? '\t' : ' ';
+  }
+  std::size_t span = offset < le ? std::min(length, le - offset) : 1;
+  caret += '^';
+  caret.append(span > 1 ? span - 1 : 0, '~');
+  return file_.string() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what + "\n    " +
+         std::string(value.substr(ls, le - ls)) + "\n    " + caret;
+}
+
+void YamlReader::error_in(const YAML::Node& n, std::size_t offset, std::size_t length, const std::string& what) {
+  errors_.push_back(message_in(n, offset, length, what));
+}
+
+bool YamlReader::expect_map(const YAML::Node& n, const std::string& what) {
+  if (n.IsMap()) return true;
+  error(n, what + " must be a mapping (key: value lines)");
+  return false;
+}
+
+std::string YamlReader::key(const YAML::Node& k) {
+  if (k.IsScalar()) return k.Scalar();
+  error(k, "a key must be a plain name, not a list or a mapping");
+  return {};
+}
+
+void YamlReader::only_keys(const YAML::Node& n, const std::string& what,
+                           std::initializer_list<std::string_view> allowed) {
+  for (const auto& kv : n) {
+    if (!kv.first.IsScalar()) {
+      error(kv.first, "keys in " + what + " must be plain names");
+      continue;
+    }
+    const std::string& k = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    std::string hint = closest_name(k, std::vector<std::string_view>(allowed));
+    error(kv.first, "unknown key '" + k + "' in " + what +
+                        (hint.empty() ? " (allowed: " + list + ")" : " (did you mean '" + hint + "'?)"));
+  }
+}
+
+std::optional<std::string> YamlReader::scalar(const YAML::Node& n, const std::string& what) {
+  if (n.IsScalar()) return n.Scalar();
+  if (n.IsNull()) return std::string();
+  error(n, what + " must be a single value");
+  return std::nullopt;
+}
+
+std::optional<std::string> YamlReader::text(const YAML::Node& map, const char* key, bool required) {
+  const YAML::Node n = map[key];
+  if (!n || n.IsNull()) {
+    if (required) error(map, std::string("'") + key + "' is missing");
+    return std::nullopt;
+  }
+  if (!n.IsScalar()) {
+    error(n, std::string("'") + key + "' must be a single value");
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<bool> YamlReader::boolean(const YAML::Node& n, const std::string& what) {
+  auto v = scalar(n, what);
+  if (!v) return std::nullopt;
+  std::string why;
+  if (auto b = parse_option(OptionType::boolean, *v, why)) return std::get<bool>(*b);
+  error(n, what + " must be true or false, not '" + *v + "'" + suggest(*v, {"true", "false"}, ""));
+  return std::nullopt;
+}
+
+std::optional<Severity> YamlReader::severity(const YAML::Node& n) {
+  auto v = scalar(n, "severity");
+  if (!v) return std::nullopt;
+  if (auto s = parse_severity(*v)) return s;
+  error(n, "severity '" + *v + "' is not one of error, warning, info" + suggest(*v, {"error", "warning", "info"}, ""));
+  return std::nullopt;
+}
+
+std::vector<std::string> YamlReader::scalar_list(const YAML::Node& n, const std::string& what) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+    return out;
+  }
+  if (n.IsNull()) return out;
+  if (!n.IsSequence()) {
+    error(n, what + " must be a list");
+    return out;
+  }
+  for (const auto& item : n)
+    if (auto s = scalar(item, "each entry of " + what)) out.push_back(*s);
+  return out;
+}
+
+std::vector<fs::path> YamlReader::paths(const YAML::Node& n, const std::string& what) {
+  std::vector<fs::path> out;
+  for (auto& s : scalar_list(n, what)) {
+    fs::path p(s);
+    out.push_back(p.is_absolute() ? p : (file_.parent_path() / p).lexically_normal());
+  }
+  return out;
+}
+
+ConfigValue YamlReader::value(const YAML::Node& n) {
+  ConfigValue v;
+  v.where = at(n);
+  if (n.IsSequence()) {
+    std::vector<std::string> items;
+    for (const auto& item : n)
+      if (auto s = scalar(item, "each list item")) items.push_back(*s);
+    v.value = std::move(items);
+  } else if (n.IsMap()) {
+    std::map<std::string, std::string> m;
+    for (const auto& kv : n) {
+      std::string k = key(kv.first);
+      if (auto s = scalar(kv.second, "the value of '" + k + "'"); s && !k.empty()) m[k] = *s;
+    }
+    v.value = std::move(m);
+  } else {
+    v.value = n.IsNull() ? std::string() : n.Scalar();
+  }
+  return v;
+}
+
+RuleSettings YamlReader::settings(const YAML::Node& n, const std::string& rule) {
+  RuleSettings s;
+  s.where = at(n);
+  if (const YAML::Node en = n["enabled"])
+    if (auto b = boolean(en, "enabled")) s.enabled = *b;
+  if (const YAML::Node sev = n["severity"]) s.severity = severity(sev);
+  if (const YAML::Node opts = n["options"]) {
+    if (expect_map(opts, "the options of rule '" + rule + "'"))
+      for (const auto& kv : opts)
+        if (std::string k = key(kv.first); !k.empty()) s.options[k] = value(kv.second);
+  }
+  return s;
+}
+
+bool YamlReader::quoted(const YAML::Node& n) const {
+  auto pos = n.Mark().pos;
+  if (pos < 0 || static_cast<std::size_t>(pos) >= text_.size()) return false;
+  char c = text_[static_cast<std::size_t>(pos)];
+  return c == '\'' || c == '"';
+}
+
+}  // namespace billcheck::detail

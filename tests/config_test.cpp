@@ -1,0 +1,222 @@
+// billcheck.yaml: booleans, keys written twice, every problem in one run,
+// YAML syntax in words, plugins and packs named by mistake, waivers.
+#include "test_support.hpp"
+
+#include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace billcheck {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+Config config(const std::string& yaml) { return parse_config(yaml, "billcheck.yaml"); }
+
+// Every message the Engine refuses `c` with, or "accepted".
+std::vector<std::string> engine_errors(Config c) {
+  try {
+    Engine engine(std::move(c));
+  } catch (const ConfigError& e) {
+    return e.messages();
+  }
+  return {"accepted"};
+}
+
+// ---------------------------------------------------------------------------
+// Booleans are true or false.
+
+TEST(ConfigBooleans, AMisspelledFalseIsALocatedErrorNotARuleTurnedOn) {
+  Config c = config("rules:\n  timing.due-date: {enabled: flase}\n");
+  EXPECT_THAT(c.errors, ElementsAre("billcheck.yaml:2:30: enabled must be true or false, not 'flase' "
+                                    "(did you mean 'false'?)"));
+  EXPECT_THAT(engine_errors(c), ElementsAre(c.errors[0]));
+}
+
+TEST(ConfigBooleans, OnlyWhatYaml12CallsABoolean) {
+  for (const char* off : {"false", "False", "FALSE"}) {
+    Config c = config(std::string("rules:\n  timing.due-date: {enabled: ") + off + "}\n");
+    EXPECT_THAT(c.errors, IsEmpty()) << off;
+    EXPECT_FALSE(c.rules.at("timing.due-date").enabled) << off;
+  }
+  for (const char* on : {"true", "True", "TRUE"}) {
+    Config c = config(std::string("rules:\n  timing.due-date: {enabled: ") + on + "}\n");
+    EXPECT_THAT(c.errors, IsEmpty()) << on;
+    EXPECT_TRUE(c.rules.at("timing.due-date").enabled) << on;
+  }
+  for (const char* other : {"no", "off", "yes", "0", "''"}) {
+    Config c = config(std::string("rules:\n  timing.due-date: {enabled: ") + other + "}\n");
+    EXPECT_THAT(c.errors, ElementsAre(HasSubstr("billcheck.yaml:2:30: enabled must be true or false"))) << other;
+  }
+}
+
+TEST(ConfigBooleans, TheShortFormIsOffOnABooleanOrASeverity) {
+  Config c = config("rules:\n  a.b: off\n  a.c: on\n  a.d: false\n  a.e: warning\n  a.f: nope\n");
+  EXPECT_FALSE(c.rules.at("a.b").enabled);
+  EXPECT_TRUE(c.rules.at("a.c").enabled);
+  EXPECT_FALSE(c.rules.at("a.d").enabled);
+  EXPECT_EQ(c.rules.at("a.e").severity, Severity::warning);
+  EXPECT_THAT(c.errors, ElementsAre("billcheck.yaml:6:8: rule 'a.f': 'nope' is not off, on, or a severity "
+                                    "(error, warning, info)"));
+}
+
+TEST(ConfigBooleans, ABooleanOptionTakesTheSameSpellings) {
+  // guidelines.utbms-codes has a boolean option, require_codes.
+  EXPECT_THAT(engine_errors(config("rules:\n  guidelines.utbms-codes: {options: {require_codes: FALSE}}\n")),
+              ElementsAre("accepted"));
+  EXPECT_THAT(engine_errors(config("rules:\n  guidelines.utbms-codes: {options: {require_codes: no}}\n")),
+              ElementsAre("billcheck.yaml:2:53: rule 'guidelines.utbms-codes' option 'require_codes': expected true "
+                          "or false, got 'no'"));
+}
+
+// ---------------------------------------------------------------------------
+// A key written twice.
+
+TEST(ConfigDuplicateKeys, TwoRulesBlocksAreAnErrorAtTheSecond) {
+  Config c = config("rules:\n  timing.due-date: off\nclients: {}\nrules:\n  timing.cycle: off\n");
+  EXPECT_THAT(c.errors, ElementsAre("billcheck.yaml:4:1: 'rules' is written twice in this mapping (first on line "
+                                    "1); only one can count, so merge them"));
+}
+
+TEST(ConfigDuplicateKeys, ARuleSetTwiceOrAKeyTwiceInItsSettings) {
+  Config c = config(
+      "rules:\n"
+      "  timing.due-date: off\n"
+      "  timing.due-date: {severity: info}\n"
+      "  timing.cycle: {severity: info, severity: error}\n");
+  EXPECT_THAT(c.errors,
+              ElementsAre(HasSubstr("billcheck.yaml:3:3: 'timing.due-date' is written twice in this mapping (first "
+                                    "on line 2)"),
+                          HasSubstr("billcheck.yaml:4:34: 'severity' is written twice in this mapping (first on "
+                                    "line 4)")));
+}
+
+// ---------------------------------------------------------------------------
+// Every problem of the file in one run.
+
+TEST(ConfigAllProblems, ABadSeverityDoesNotHideAnUnknownRuleOrABadOption) {
+  Config c = config(
+      "rules:\n"
+      "  timing.due-date: {severity: eror}\n"
+      "  timing.nope: off\n"
+      "  arithmetic.line-amount: {options: {tolerance: lots}}\n");
+  EXPECT_THAT(engine_errors(c),
+              ElementsAre("billcheck.yaml:2:31: severity 'eror' is not one of error, warning, info (did you mean "
+                          "'error'?)",
+                          HasSubstr("billcheck.yaml:3:3: unknown rule 'timing.nope'"),
+                          HasSubstr("billcheck.yaml:4:49: rule 'arithmetic.line-amount' option 'tolerance': "
+                                    "expected a decimal number, got 'lots'")));
+}
+
+TEST(ConfigAllProblems, TheCliListsThemAllAndExitsTwo) {
+  auto dir = test::temp_dir("config-all");
+  test::write_file(dir / "billcheck.yaml",
+                   "rules:\n"
+                   "  timing.due-date: {severity: eror}\n"
+                   "  timing.nope: off\n"
+                   "  arithmetic.line-amount: {options: {tolerance: lots}}\n");
+  auto r = test::run_billcheck("check examples/firm --config '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:2:31: severity 'eror'"));
+  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:3:3: unknown rule 'timing.nope'"));
+  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml:4:49: rule 'arithmetic.line-amount' option 'tolerance'"));
+  std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------------------
+// YAML syntax, said in words.
+
+TEST(ConfigSyntax, BadIndentationSaysSoWithTheLine) {
+  try {
+    config("rules:\n  timing.due-date: off\n timing.cycle: off\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:3:2: YAML syntax error: bad indentation")));
+  }
+  try {
+    config("rules:\n  timing.due-date:\n    severity: info\n      enabled: false\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:4:14: YAML syntax error: bad indentation")));
+  }
+  try {
+    config("rules:\n  timing.due-date: off\n\ttiming.cycle: off\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:3:1: YAML syntax error: a tab in the indentation: indent with spaces")));
+  }
+}
+
+TEST(ConfigSyntax, AnUnclosedListSaysWhatIsMissing) {
+  try {
+    config("plugins:\n  disable: [timing\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("billcheck.yaml:3:1: YAML syntax error: unclosed '['")));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Plugins and packs named by mistake.
+
+TEST(ConfigNames, DisablingAPluginThatDoesNotExistSuggestsTheName) {
+  EXPECT_THAT(engine_errors(config("plugins:\n  disable: [timng]\n")),
+              ElementsAre("billcheck.yaml:2:13: plugins.disable: there is no plugin named 'timng' (did you mean "
+                          "'timing'?)"));
+  // A real name disables the plugin: its rules are gone.
+  Engine engine(config("plugins:\n  disable: [timing]\n"));
+  EXPECT_EQ(engine.find_rule("timing.due-date"), nullptr);
+  EXPECT_NE(engine.find_rule("arithmetic.line-amount"), nullptr);
+}
+
+TEST(ConfigNames, AnUnknownPackNameSuggestsTheName) {
+  EXPECT_THAT(engine_errors(config("packs:\n  enable: [firm-policy-exampel]\n")),
+              ElementsAre("billcheck.yaml:2:12: packs.enable: there is no pack named 'firm-policy-exampel' (did you "
+                          "mean 'firm-policy-example'?)"));
+  EXPECT_THAT(engine_errors(config("packs:\n  disable: [acme]\n")),
+              ElementsAre("billcheck.yaml:2:13: packs.disable: there is no pack named 'acme' (packs: "
+                          "firm-policy-example)"));
+}
+
+TEST(ConfigNames, APackBothEnabledAndDisabledIsAnError) {
+  EXPECT_THAT(engine_errors(config("packs: {enable: [firm-policy-example], disable: [firm-policy-example]}\n")),
+              ElementsAre(HasSubstr("billcheck.yaml:1:18: pack 'firm-policy-example' is in both packs.enable and "
+                                    "packs.disable")));
+}
+
+// ---------------------------------------------------------------------------
+// Waivers (defect 12: a waiver naming an invoice and a client ignored the client).
+
+TEST(ConfigWaivers, AnInvoiceAndAClientMustBothMatch) {
+  // testgood.marker flags INV-1#1 and BOOM-2#1 (client C1) and INV-3#1 (client C2).
+  auto check = [](const std::string& waiver) {
+    Config c = config("waivers:\n  - {rule: testgood.marker, reason: agreed, " + waiver + "}\n");
+    c.plugin_search_paths.push_back(test::test_plugin_dir());
+    Engine engine(std::move(c));
+    Book book = load_book(test::data_dir() / "engine" / "book");
+    std::vector<std::string> waived;
+    for (const auto& w : engine.check(book).waived) waived.push_back(w.finding.invoice + "#" + w.finding.line);
+    return waived;
+  };
+  EXPECT_THAT(check("invoice: INV-3, client: C1"), IsEmpty());  // INV-3 is C2's
+  EXPECT_THAT(check("invoice: INV-3, client: C2"), ElementsAre("INV-3#1"));
+  EXPECT_THAT(check("client: C1"), ElementsAre("BOOM-2#1", "INV-1#1"));
+  EXPECT_THAT(check("invoice: INV-1, line: 1, client: C2"), IsEmpty());
+  EXPECT_THAT(check("invoice: INV-1, line: 1, client: C1"), ElementsAre("INV-1#1"));
+}
+
+TEST(ConfigWaivers, AWaiverNeedsARecordAndALineNeedsItsInvoice) {
+  Config c = config(
+      "waivers:\n"
+      "  - {rule: testgood.marker, reason: agreed}\n"
+      "  - {rule: testgood.marker, reason: agreed, client: C1, line: 2}\n");
+  EXPECT_THAT(c.errors, ElementsAre(HasSubstr("billcheck.yaml:2:5: a waiver needs one of invoice, client"),
+                                    HasSubstr("billcheck.yaml:3:5: a waiver for a line needs 'invoice' too")));
+}
+
+}  // namespace
+}  // namespace billcheck
