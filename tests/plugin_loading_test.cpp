@@ -109,7 +109,7 @@ TEST(PluginBoundary, APluginWhoseRegistrationThrowsIsRefusedInTheReport) {
 
 TEST(PluginBoundary, ADisabledPluginIsNotARefusal) {
   Config config = searching({test_plugin_dir()});
-  config.disabled_plugins.push_back("testgood");
+  config.disabled_plugins.push_back({"testgood", {}});
   Engine engine(config);
   Book book = load_book(test::data_dir() / "engine" / "book");
   EXPECT_TRUE(engine.check(book).refused.empty());

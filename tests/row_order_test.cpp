@@ -133,7 +133,7 @@ TEST(RowOrder, ARepeatedLineIsTheOneWithTheHigherLineNo) {
   for (const Finding& f : report.findings)
     if (f.rule == "duplicates.line") repeats.push_back(f.line + ": " + f.message);
   EXPECT_EQ(repeats, std::vector<std::string>{"2: Line 2 repeats line 1 of the same invoice (\"Draft board minutes\", "
-                                              "1.0 h × 300.00 = 300.00), so it is billed twice."});
+                                              "1 h × 300.00 = 300.00), so it is billed twice."});
   fs::remove_all(dir);
 }
 
