@@ -1,6 +1,7 @@
-// The fields of each record an expression can read: the contract's columns,
-// the links between records (line.timekeeper, invoice.client ...) and the
-// lists (invoice.lines, client.invoices ...), each with its type.
+// The fields of each record an expression can read: the contract's columns
+// (from the entity schema, schema/schema.hpp), the links between records
+// (line.timekeeper, invoice.client ...) and the lists (invoice.lines,
+// client.invoices ...), each with its type.
 #pragma once
 
 #include <span>
