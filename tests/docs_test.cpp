@@ -20,7 +20,7 @@ bool is_project_text(const fs::path& p) {
   const std::string ext = p.extension().string();
   for (const auto& e : kExtensions)
     if (ext == e) return true;
-  return p.filename() == "CMakeLists.txt" || p.filename() == "dev";
+  return p.filename() == "CMakeLists.txt" || p.filename() == "dev" || p.parent_path().filename() == ".ci";
 }
 
 TEST(Docs, NothingCitesTheSpecsOutsideTheRepository) {
