@@ -187,6 +187,7 @@ TEST(Schema, EveryColumnIsAnExpressionFieldOfItsType) {
       const expr::Field* field = expr::find_field(rec_of<T>(), column.field());
       ASSERT_NE(field, nullptr) << entity.name << "." << column.field();
       EXPECT_EQ(field->doc, column.doc);
+      EXPECT_TRUE(field->column) << entity.name << "." << column.field();
       expr::Kind kind = std::is_same_v<V, std::string> ? expr::Kind::string
                         : std::is_same_v<V, Date>      ? expr::Kind::date
                         : std::is_same_v<V, bool>      ? expr::Kind::boolean

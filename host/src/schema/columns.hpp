@@ -287,8 +287,22 @@ void for_each_entity(F&& f) {
   f(kCreditNotes);
 }
 
-inline constexpr std::string_view kEntityNames =
-    "clients, timekeepers, engagements, rates, time_entries, invoices, invoice_lines, payments, credit_notes";
+/// `clients, timekeepers, ...`: the entities' names, for messages.
+inline constexpr auto kEntityNamesText = [] {
+  constexpr std::size_t size = [] {
+    std::size_t n = 0;
+    schema::for_each_entity([&](const auto& entity) { n += (n ? 2 : 0) + entity.name.size(); });
+    return n;
+  }();
+  std::array<char, size> out{};
+  std::size_t i = 0;
+  schema::for_each_entity([&](const auto& entity) {
+    if (i > 0) out[i++] = ',', out[i++] = ' ';
+    for (char c : entity.name) out[i++] = c;
+  });
+  return out;
+}();
+inline constexpr std::string_view kEntityNames{kEntityNamesText.data(), kEntityNamesText.size()};
 
 // ---------------------------------------------------------------------------
 // Messages: `file:line: column 'name': what is wrong`.

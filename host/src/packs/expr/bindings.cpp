@@ -44,7 +44,7 @@ Value get_member(const void* p, const Book&) {
 /// A column of the schema, read straight from its member.
 template <auto M>
 constexpr Field column(const schema::Column<M>& c) {
-  return Field{c.field(), type_of<typename schema::Column<M>::value_type>(c.is_money), &get_member<M>, c.doc};
+  return Field{c.field(), type_of<typename schema::Column<M>::value_type>(c.is_money), &get_member<M>, c.doc, true};
 }
 
 template <class T>

@@ -15,7 +15,8 @@ struct Field {
   std::string_view name;
   Type type;
   FieldFn get;
-  std::string_view doc;  // one line, for the reference in docs/packs.md
+  std::string_view doc;  // one line
+  bool column = false;   // one of the schema's columns (documented in docs/book-format.md)
 };
 
 /// The fields of records of kind `r` (none for `extra`, whose names are the columns).
