@@ -61,10 +61,9 @@ struct Column {
   /// The name pack expressions and Python read it by: `invoice.id` for the `invoice_id` column.
   constexpr std::string_view field() const { return attribute.empty() ? name : attribute; }
   /// Whether a record may lack a value: an optional member, or text that is not required.
-  static constexpr bool may_be_absent(bool required) {
+  constexpr bool may_be_absent() const {
     return unwrap_optional<member_type>::optional || (std::is_same_v<member_type, std::string> && !required);
   }
-  constexpr bool may_be_absent() const { return may_be_absent(required); }
 
   constexpr Column money() const {
     Column c = *this;
