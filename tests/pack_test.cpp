@@ -722,7 +722,9 @@ TEST(PackDocs, TheReferenceNamesEveryFieldAndFunction) {
   for (Rec r : {Rec::line, Rec::invoice, Rec::client, Rec::payment, Rec::credit_note, Rec::timekeeper, Rec::engagement,
                 Rec::time_entry, Rec::rate})
     for (const auto& f : expr::fields_of(r))
-      EXPECT_THAT(doc, HasSubstr("`" + std::string(f.name) + "`")) << to_string(r) << "." << f.name;
+      if (!f.column) {  // the columns are in docs/book-format.md, generated from the schema
+        EXPECT_THAT(doc, HasSubstr("`" + std::string(f.name) + "`")) << to_string(r) << "." << f.name;
+      }
   for (const char* fn : {"has",  "size",  "contains", "startsWith", "endsWith",     "matches", "lower", "upper",
                          "abs",  "round", "min",      "max",        "days_between", "weekday", "month", "year",
                          "date", "all",   "exists",   "filter",     "map",          "count",   "sum"})

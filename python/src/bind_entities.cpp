@@ -4,6 +4,7 @@
 // (`line.invoice`, `invoice.lines`, `line.agreed_rate`).
 #include "bind_sdk.hpp"
 #include "convert.hpp"
+#include "schema/schema.hpp"
 
 #include <billcheck/load.hpp>
 
@@ -11,9 +12,11 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 namespace billcheck::python {
@@ -75,6 +78,34 @@ std::vector<const T*> pointers(std::span<const T* const> records) {
   return {records.begin(), records.end()};
 }
 
+/// A copy of `text` that lives as long as the process (for CPython's descriptor tables).
+const char* lasting(const std::string& text) {
+  static std::mutex mutex;
+  static std::deque<std::string> texts;
+  std::lock_guard lock(mutex);
+  return texts.emplace_back(text).c_str();
+}
+
+/// A column's docstring: the schema's doc, with the Python type, the allowed values,
+/// the column's name where the attribute's differs, and whether it may be None.
+template <auto M>
+std::string attribute_doc(const schema::Column<M>& column) {
+  using V = typename schema::Column<M>::value_type;
+  std::string doc(column.doc);
+  if (!doc.empty() && doc[0] >= 'a' && doc[0] <= 'z') doc[0] = static_cast<char>(doc[0] - 'a' + 'A');
+  for (std::size_t i = 0; i < column.choices.size(); ++i) {
+    doc += i == 0 ? ": " : i + 1 == column.choices.size() ? " or " : ", ";
+    doc += column.choices[i];
+  }
+  if constexpr (std::is_same_v<V, Decimal>) doc += " (Decimal)";
+  else if constexpr (std::is_same_v<V, Date>) doc += " (date)";
+  else if constexpr (std::is_same_v<V, std::int64_t>) doc += " (int)";
+  else if constexpr (std::is_same_v<V, bool>) doc += " (bool)";
+  if (column.field() != column.name) doc += " (column " + std::string(column.name) + ")";
+  if (column.may_be_absent()) doc += ", or None";
+  return doc + ".";
+}
+
 // A record attribute as a plain CPython getset descriptor: rules read
 // attributes once per record, and pybind11's general-purpose property dispatch
 // costs several times the conversion itself. Entity classes are final, so the
@@ -107,17 +138,10 @@ class EntityClass {
  public:
   EntityClass(py::module_& m, const char* name, const char* doc) : cls_(m, name, doc, py::is_final()) {}
 
-  template <class M>
-  EntityClass& field(const char* name, M T::*member, const char* doc) {
-    attribute(name, doc, [member](const T& r, py::handle) { return value(r.*member); });
-    fields_.append(name);
-    return *this;
-  }
-  /// An amount, written with the decimals of the currency `currency_of(record)` returns.
-  template <class M>
-  EntityClass& money(const char* name, M T::*member, std::string_view (*currency_of)(const T&), const char* doc) {
-    attribute(name, doc, [member, currency_of](const T& r, py::handle) { return money_to_py(r.*member, currency_of(r)); });
-    fields_.append(name);
+  /// The entity's columns, from the schema: amounts are written with the decimals
+  /// of the currency `currency_of(record)` returns (nullptr: the entity has no amounts).
+  EntityClass& columns(std::string_view (*currency_of)(const T&) = nullptr) {
+    schema::for_each_column(schema::columns_of<T>(), [&](const auto& column) { add_column(column, currency_of); });
     return *this;
   }
   /// A link to other records (a record, None, or a list); what it returns keeps `self`
@@ -168,13 +192,29 @@ class EntityClass {
   }
 
  private:
-  void attribute(const char* name, const char* doc, std::function<py::object(const T&, py::handle)> get) {
-    // Both live as long as the class, that is, the process.
+  template <auto M>
+  void add_column(const schema::Column<M>& column, std::string_view (*currency_of)(const T&)) {
+    const std::string name(column.field());
+    fields_.append(name);
+    if constexpr (std::is_same_v<typename schema::Column<M>::value_type, Decimal>) {
+      if (column.is_money) {
+        if (!currency_of) throw std::logic_error(name + " is money, but its class was given no currency");
+        attribute(name, attribute_doc(column),
+                  [currency_of](const T& r, py::handle) { return money_to_py(r.*M, currency_of(r)); });
+        return;
+      }
+    }
+    attribute(name, attribute_doc(column), [](const T& r, py::handle) { return value(r.*M); });
+  }
+
+  void attribute(const std::string& name, const std::string& doc,
+                 std::function<py::object(const T&, py::handle)> get) {
+    // The getter, the definition and its texts live as long as the class, that is, the process.
     auto* getter = new Getter<T>{std::move(get)};
-    auto* def = new PyGetSetDef{name, &get_attribute<T>, nullptr, doc, getter};
+    auto* def = new PyGetSetDef{lasting(name), &get_attribute<T>, nullptr, lasting(doc), getter};
     auto descriptor = py::reinterpret_steal<py::object>(PyDescr_NewGetSet(reinterpret_cast<PyTypeObject*>(cls_.ptr()), def));
     if (!descriptor) throw py::error_already_set();
-    cls_.attr(name) = descriptor;
+    cls_.attr(name.c_str()) = descriptor;
   }
 
   py::class_<T> cls_;
@@ -252,20 +292,14 @@ void unregister_book(const Book* book) {
 void set_checking_book(const Book* book) { t_checking = book; }
 const Book* checking_book() { return t_checking; }
 
-void bind_entities(py::module_& m) {
+namespace {
+
+// One function per class: its columns come from the schema, its links and
+// repr are its own.
+
+void bind_client(py::module_& m) {
   EntityClass<Client>(m, "Client", "A client (clients.csv).")
-      .field("id", &Client::id, "client_id")
-      .field("name", &Client::name, "The client's name.")
-      .field("billing_entity", &Client::billing_entity, "The entity invoices are addressed to, or None.")
-      .field("billing_address", &Client::billing_address, "Billing address, or None.")
-      .field("billing_email", &Client::billing_email, "Billing e-mail, or None.")
-      .field("tax_id", &Client::tax_id, "Tax id, or None.")
-      .field("country", &Client::country, "Country, or None.")
-      .field("currency", &Client::currency, "ISO 4217 currency code.")
-      .field("payment_terms_days", &Client::payment_terms_days, "Payment terms in days (int), or None.")
-      .money("credit_limit", &Client::credit_limit, currency_of_client, "Credit limit (Decimal), or None.")
-      .field("credit_hold", &Client::credit_hold, "Whether the client is on credit hold (bool), or None.")
-      .field("last_verified", &Client::last_verified, "When the client's details were last verified (date), or None.")
+      .columns(currency_of_client)
       .link("invoices", [](const Client& c) { const Book& b = book_of(c); return pointers(b.invoices_of_client(c.id)); },
             "The client's invoices, by issue date.")
       .link("payments", [](const Client& c) { const Book& b = book_of(c); return pointers(b.payments_of_client(c.id)); },
@@ -282,26 +316,17 @@ void bind_entities(py::module_& m) {
             },
             "The client's engagements.")
       .finish([](const Client& c) { return "<Client " + c.id + ">"; });
+}
 
+void bind_timekeeper(py::module_& m) {
   EntityClass<Timekeeper>(m, "Timekeeper", "A timekeeper (timekeepers.csv).")
-      .field("id", &Timekeeper::id, "timekeeper_id")
-      .field("name", &Timekeeper::name, "The timekeeper's name.")
-      .field("role", &Timekeeper::role, "partner, associate, paralegal, ...")
-      .field("active_from", &Timekeeper::active_from, "First active day (date), or None.")
-      .field("active_to", &Timekeeper::active_to, "Last active day (date), or None.")
+      .columns()
       .finish([](const Timekeeper& t) { return "<Timekeeper " + t.id + " " + t.name + ">"; });
+}
 
+void bind_engagement(py::module_& m) {
   EntityClass<Engagement>(m, "Engagement", "An engagement (engagements.csv): a matter billed to a client.")
-      .field("id", &Engagement::id, "engagement_id")
-      .field("client_id", &Engagement::client_id, "The client's id.")
-      .field("name", &Engagement::name, "Name, or None.")
-      .field("billing_entity", &Engagement::billing_entity, "Billing entity, or None.")
-      .field("billing_cycle", &Engagement::billing_cycle, "monthly, quarterly, milestone, or None.")
-      .field("invoice_within_days", &Engagement::invoice_within_days, "Days after the period to invoice within, or None.")
-      .field("discount_pct", &Engagement::discount_pct, "Agreed discount in percent (Decimal), or None.")
-      .money("fee_cap", &Engagement::fee_cap, currency_of_engagement, "Fee cap (Decimal), or None.")
-      .field("start_date", &Engagement::start_date, "Start (date), or None.")
-      .field("end_date", &Engagement::end_date, "End (date), or None.")
+      .columns(currency_of_engagement)
       .link("client", [](const Engagement& e) { return client_by_id(book_of(e), e.client_id); },
             "The Client, or None when the book has no such client.")
       .link("invoices",
@@ -316,14 +341,11 @@ void bind_entities(py::module_& m) {
             },
             "The engagement's rate card rows.")
       .finish([](const Engagement& e) { return "<Engagement " + e.id + ">"; });
+}
 
+void bind_rate(py::module_& m) {
   EntityClass<Rate>(m, "Rate", "A rate card row (rates.csv): for one timekeeper, or for a role.")
-      .field("engagement_id", &Rate::engagement_id, "The engagement's id.")
-      .field("timekeeper_id", &Rate::timekeeper_id, "The timekeeper's id, or None for a role row.")
-      .field("role", &Rate::role, "The role, or None.")
-      .money("rate", &Rate::rate, currency_of_rate, "The agreed hourly rate (Decimal).")
-      .field("effective_from", &Rate::effective_from, "First day the rate applies (date).")
-      .field("effective_to", &Rate::effective_to, "Last day the rate applies (date), or None (open).")
+      .columns(currency_of_rate)
       .link("engagement", [](const Rate& r) { return engagement_by_id(book_of(r), r.engagement_id); }, "The Engagement.")
       .link("timekeeper", [](const Rate& r) { return timekeeper_by_id(book_of(r), r.timekeeper_id); },
             "The Timekeeper, or None for a role row.")
@@ -331,37 +353,21 @@ void bind_entities(py::module_& m) {
         return "<Rate " + r.engagement_id + " " + (r.timekeeper_id.empty() ? r.role : r.timekeeper_id) + " " +
                r.rate.to_string() + " from " + r.effective_from.to_string() + ">";
       });
+}
 
+void bind_time_entry(py::module_& m) {
   EntityClass<TimeEntry>(m, "TimeEntry", "Recorded time (time_entries.csv).")
-      .field("id", &TimeEntry::id, "entry_id")
-      .field("engagement_id", &TimeEntry::engagement_id, "The engagement's id.")
-      .field("timekeeper_id", &TimeEntry::timekeeper_id, "The timekeeper's id.")
-      .field("date", &TimeEntry::date, "The day worked (date).")
-      .field("hours", &TimeEntry::hours, "Hours (Decimal).")
-      .field("billable", &TimeEntry::billable, "Whether the time is billable (bool).")
-      .field("task_code", &TimeEntry::task_code, "UTBMS task code, or None.")
-      .field("activity_code", &TimeEntry::activity_code, "UTBMS activity code, or None.")
-      .field("description", &TimeEntry::description, "Narrative, or None.")
+      .columns()
       .link("engagement", [](const TimeEntry& t) { return engagement_by_id(book_of(t), t.engagement_id); },
             "The Engagement, or None.")
       .link("timekeeper", [](const TimeEntry& t) { return timekeeper_by_id(book_of(t), t.timekeeper_id); },
             "The Timekeeper, or None.")
       .finish([](const TimeEntry& t) { return "<TimeEntry " + t.id + ">"; });
+}
 
+void bind_invoice(py::module_& m) {
   EntityClass<Invoice>(m, "Invoice", "An invoice (invoices.csv).")
-      .field("id", &Invoice::id, "invoice_id (the invoice number)")
-      .field("client_id", &Invoice::client_id, "The client's id.")
-      .field("engagement_id", &Invoice::engagement_id, "The engagement's id, or None.")
-      .field("issue_date", &Invoice::issue_date, "Issue date (date).")
-      .field("period_start", &Invoice::period_start, "First day billed (date), or None.")
-      .field("period_end", &Invoice::period_end, "Last day billed (date), or None.")
-      .field("due_date", &Invoice::due_date, "Due date (date), or None.")
-      .field("currency", &Invoice::currency, "ISO 4217 currency code.")
-      .money("discount", &Invoice::discount, currency_of_invoice, "Discount (Decimal), or None.")
-      .field("tax_rate", &Invoice::tax_rate, "Tax rate in percent (Decimal), or None.")
-      .money("tax", &Invoice::tax, currency_of_invoice, "Tax (Decimal), or None.")
-      .money("total", &Invoice::total, currency_of_invoice, "The invoice total (Decimal).")
-      .field("status", &Invoice::status, "draft, issued, paid, void, or None.")
+      .columns(currency_of_invoice)
       .link("client", [](const Invoice& i) { return client_by_id(book_of(i), i.client_id); },
             "The Client, or None when the book has no such client.")
       .link("engagement", [](const Invoice& i) { return engagement_by_id(book_of(i), i.engagement_id); },
@@ -374,22 +380,11 @@ void bind_entities(py::module_& m) {
             [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.credit_notes_of_invoice(i.id)); },
             "Credit notes against this invoice.")
       .finish([](const Invoice& i) { return "<Invoice " + i.id + " " + i.currency + " " + i.total.to_string() + ">"; });
+}
 
+void bind_invoice_line(py::module_& m) {
   EntityClass<InvoiceLine>(m, "InvoiceLine", "An invoice line (invoice_lines.csv).")
-      .field("invoice_id", &InvoiceLine::invoice_id, "The invoice's number.")
-      .field("line_no", &InvoiceLine::line_no, "The line number (int).")
-      .field("type", &InvoiceLine::type, "fee, expense or adjustment.")
-      .field("date", &InvoiceLine::date, "The day of the work (date), or None.")
-      .field("timekeeper_id", &InvoiceLine::timekeeper_id, "The timekeeper's id, or None.")
-      .field("entry_id", &InvoiceLine::entry_id, "The time entry's id, or None.")
-      .field("task_code", &InvoiceLine::task_code, "UTBMS task code, or None.")
-      .field("activity_code", &InvoiceLine::activity_code, "UTBMS activity code, or None.")
-      .field("expense_code", &InvoiceLine::expense_code, "UTBMS expense code, or None.")
-      .field("description", &InvoiceLine::description, "Narrative, or None.")
-      .field("quantity", &InvoiceLine::quantity, "Hours or units (Decimal).")
-      .money("rate", &InvoiceLine::rate, currency_of_line, "The rate billed (Decimal).")
-      .money("adjustment", &InvoiceLine::adjustment, currency_of_line, "Adjustment (Decimal), or None.")
-      .money("amount", &InvoiceLine::amount, currency_of_line, "The amount billed (Decimal).")
+      .columns(currency_of_line)
       .link("invoice", [](const InvoiceLine& l) { return &book_of(l).invoice_of(l); }, "The Invoice.")
       .link("client", [](const InvoiceLine& l) { const Book& b = book_of(l); return client_by_id(b, b.invoice_of(l).client_id); },
             "The invoice's Client, or None.")
@@ -410,31 +405,25 @@ void bind_entities(py::module_& m) {
       .link("agreed_rate_row", [](const InvoiceLine& l) { return book_of(l).agreed_rate(l); },
             "The rate card Rate row behind agreed_rate, or None.")
       .finish([](const InvoiceLine& l) { return "<InvoiceLine " + l.invoice_id + "#" + std::to_string(l.line_no) + ">"; });
+}
 
+void bind_payment(py::module_& m) {
   EntityClass<Payment>(m, "Payment", "A payment (payments.csv).")
-      .field("id", &Payment::id, "payment_id")
-      .field("client_id", &Payment::client_id, "The client's id.")
-      .field("invoice_id", &Payment::invoice_id, "The invoice it is applied to, or None.")
-      .field("date", &Payment::date, "Date received (date).")
-      .money("amount", &Payment::amount, currency_of_payment, "Amount (Decimal).")
-      .field("currency", &Payment::currency, "ISO 4217 currency code.")
-      .field("reference", &Payment::reference, "Bank reference, or None.")
+      .columns(currency_of_payment)
       .link("client", [](const Payment& p) { return client_by_id(book_of(p), p.client_id); }, "The Client, or None.")
       .link("invoice", [](const Payment& p) { return invoice_by_id(book_of(p), p.invoice_id); }, "The Invoice, or None.")
       .finish([](const Payment& p) { return "<Payment " + p.id + " " + p.currency + " " + p.amount.to_string() + ">"; });
+}
 
+void bind_credit_note(py::module_& m) {
   EntityClass<CreditNote>(m, "CreditNote", "A credit note (credit_notes.csv).")
-      .field("id", &CreditNote::id, "credit_note_id")
-      .field("client_id", &CreditNote::client_id, "The client's id.")
-      .field("invoice_id", &CreditNote::invoice_id, "The invoice it credits, or None.")
-      .field("date", &CreditNote::date, "Date (date).")
-      .money("amount", &CreditNote::amount, currency_of_note, "Amount (Decimal).")
-      .field("reason", &CreditNote::reason, "Reason, or None.")
-      .field("approved_by", &CreditNote::approved_by, "Approver, or None.")
+      .columns(currency_of_note)
       .link("client", [](const CreditNote& n) { return client_by_id(book_of(n), n.client_id); }, "The Client, or None.")
       .link("invoice", [](const CreditNote& n) { return invoice_by_id(book_of(n), n.invoice_id); }, "The Invoice, or None.")
       .finish([](const CreditNote& n) { return "<CreditNote " + n.id + " " + n.amount.to_string() + ">"; });
+}
 
+void bind_book(py::module_& m) {
   constexpr auto ref = py::return_value_policy::reference_internal;
   py::class_<Book, std::shared_ptr<Book>>(
       m, "Book",
@@ -468,7 +457,9 @@ void bind_entities(py::module_& m) {
         return "<Book: " + std::to_string(b.clients().size()) + " clients, " + std::to_string(b.invoices().size()) +
                " invoices, " + std::to_string(b.lines().size()) + " lines>";
       });
+}
 
+void bind_loading(py::module_& m) {
   m.def(
       "load_book",
       [](const std::filesystem::path& path) {
@@ -494,6 +485,22 @@ void bind_entities(py::module_& m) {
       py::arg("text"), py::arg("name") = "<json>",
       "Reads a book from JSON text (the contract's JSON form); `name` is used in error messages.\n\n"
       "Raises billcheck.BookError like load_book.");
+}
+
+}  // namespace
+
+void bind_entities(py::module_& m) {
+  bind_client(m);
+  bind_timekeeper(m);
+  bind_engagement(m);
+  bind_rate(m);
+  bind_time_entry(m);
+  bind_invoice(m);
+  bind_invoice_line(m);
+  bind_payment(m);
+  bind_credit_note(m);
+  bind_book(m);
+  bind_loading(m);
 }
 
 }  // namespace billcheck::python

@@ -6,6 +6,7 @@
 // per file, and the only allocations per cell are the records' own strings.
 #include <billcheck/load.hpp>
 
+#include "load/encoding.hpp"
 #include "schema/columns.hpp"
 
 #include <algorithm>
@@ -262,6 +263,13 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
   }
   char* begin = buffer.data.get();
   char* end = begin + buffer.size;
+  const std::string_view bytes(begin, buffer.size);
+  if (std::string problem = encoding::line_ending_problem(bytes); !problem.empty()) {
+    errors.push_back(std::string(file) + ": " + problem);
+    return;
+  }
+  // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
+  const bool check_utf8 = !encoding::is_utf8(bytes);
   CsvReader reader(begin, end, file, errors);
 
   std::vector<std::string_view> cells;
@@ -271,6 +279,14 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
     return;
   }
   if (!ok) return;
+  if (check_utf8) {
+    for (std::string_view name : cells) {
+      if (auto at = encoding::invalid_utf8_at(name); at != std::string_view::npos) {
+        errors.push_back(fields::located(file, reader.line(), "the header: " + encoding::utf8_problem(name, at)));
+        return;  // the columns cannot be named
+      }
+    }
+  }
   const Header header = read_header(entity, cells, file, reader.line(), errors);
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
@@ -297,6 +313,13 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
       std::string_view value = cells[i];
       if (value.empty()) continue;  // absent
       int slot = header.slots[i];
+      if (check_utf8) {
+        if (auto at = encoding::invalid_utf8_at(value); at != std::string_view::npos) {
+          errors.push_back(fields::column_error(file, line, header.names[i], encoding::utf8_problem(value, at)));
+          if (slot >= 0) seen |= 1u << slot;  // reported; not also "missing"
+          continue;
+        }
+      }
       if (slot < 0) {
         record.extra.values.emplace_back(header.names[i], value);
         continue;

@@ -5,6 +5,7 @@
 // a double) and every record knows the line it starts on.
 #include <billcheck/load.hpp>
 
+#include "load/encoding.hpp"
 #include "schema/columns.hpp"
 
 #include <nlohmann/json.hpp>
@@ -164,6 +165,7 @@ class BookHandler {
       slot_ = sink_->find(name);
       key_.assign(name);
       key_line_ = line();
+      in_value_ = true;
     }
     return true;
   }
@@ -172,9 +174,14 @@ class BookHandler {
     // `position` counts the offending character (and one past the end at the end of input).
     std::size_t before = std::min(position, text_.size());
     if (before > 0) --before;
-    auto line = 1 + std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(before), '\n');
-    errors_.push_back(fields::located(file_, static_cast<std::uint32_t>(line),
-                                      "JSON syntax error: " + syntax_reason(ex.what())));
+    // A byte that is not UTF-8 stops the parser where it stands (inside a
+    // string, or as a stray byte); name it rather than echo the parser's
+    // message, which quotes the byte.
+    if (std::size_t at = encoding::invalid_utf8_at(text_); at <= before) {
+      utf8_error(at);
+      return false;
+    }
+    errors_.push_back(fields::located(file_, line_at(before), "JSON syntax error: " + syntax_reason(ex.what())));
     return false;
   }
 
@@ -182,6 +189,24 @@ class BookHandler {
   enum class State { start, top, array, record, done };
 
   std::uint32_t line() const { return newlines_ + 1; }
+
+  std::uint32_t line_at(std::size_t offset) const {
+    return static_cast<std::uint32_t>(
+        1 + std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  }
+
+  /// Reports the byte at `at`, which is not UTF-8: in a record's value, as that column's error.
+  void utf8_error(std::size_t at) {
+    // The string it is in starts after the last quote before it (a string holds no raw line break).
+    const std::size_t line_start = text_.rfind('\n', at) + 1;  // npos + 1 == 0
+    const std::size_t quote = text_.rfind('"', at);
+    const std::size_t from = quote == std::string_view::npos || quote < line_start ? line_start : quote + 1;
+    std::string what = encoding::utf8_problem(text_.substr(from), at - from);
+    if (state_ == State::record && in_value_ && skip_ == 0)
+      errors_.push_back(fields::column_error(file_, line_at(at), key_, what));
+    else
+      errors_.push_back(fields::located(file_, line_at(at), what));
+  }
 
   bool integer(auto value) {
     char buffer[24];
@@ -191,6 +216,7 @@ class BookHandler {
 
   bool scalar(std::string_view text, bool is_null) {
     if (skip_ > 0) return true;
+    in_value_ = false;
     switch (state_) {
       case State::start:
         not_an_object();
@@ -226,6 +252,7 @@ class BookHandler {
   }
 
   bool open(bool object) {
+    in_value_ = false;
     if (skip_ > 0) {
       ++skip_;
       return true;
@@ -321,6 +348,7 @@ class BookHandler {
   std::uint32_t key_line_ = 0;
   std::uint32_t record_line_ = 0;
   std::uint32_t seen_ = 0;
+  bool in_value_ = false;  // a record's key has been read, its value not yet
   std::string why_;
   std::string number_;
 };

@@ -7,6 +7,7 @@
 // so a line break inside a record is dropped (the format allows none there).
 #include <billcheck/load.hpp>
 
+#include "load/encoding.hpp"
 #include "schema/columns.hpp"
 #include "schema/ledes.hpp"
 
@@ -116,22 +117,31 @@ constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMat
 /// Turns records into invoices, lines and timekeepers, collecting every error.
 class LedesBuilder {
  public:
-  LedesBuilder(std::string_view file, BookData& data, std::vector<std::string>& errors)
-      : file_(file), data_(data), errors_(errors) {}
+  /// `check_utf8`: the text has a byte that is not UTF-8, so each field is checked.
+  LedesBuilder(std::string_view file, BookData& data, std::vector<std::string>& errors, bool check_utf8)
+      : file_(file), data_(data), errors_(errors), check_utf8_(check_utf8) {}
 
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
   bool header(const Record& record) {
     slots_.fill(-1);
     bool any_known = false;
+    for (const Cell& cell : record.cells) {
+      if (auto at = encoding::invalid_utf8_at(cell.text); at != std::string_view::npos) {
+        errors_.push_back(fields::located(file_, cell.line, "the header: " + encoding::utf8_problem(cell.text, at)));
+        return false;  // the fields cannot be named
+      }
+    }
     for (std::size_t i = 0; i < record.cells.size(); ++i) {
       const std::string name = upper(trim(record.cells[i].text));
       const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), name);
       if (known == kFieldNames.end()) {
         extra_names_.emplace_back(trim(record.cells[i].text));
+        names_.emplace_back(extra_names_.back());
         continue;
       }
       extra_names_.emplace_back();
+      names_.emplace_back(*known);
       any_known = true;
       int& slot = slots_[static_cast<std::size_t>(known - kFieldNames.begin())];
       if (slot >= 0)
@@ -169,6 +179,7 @@ class LedesBuilder {
       errors_.push_back(fields::located(file_, record.first_line, what));
       return;
     }
+    if (check_utf8_ && !all_utf8(record)) return;
     cells_ = &record.cells;
     ok_ = true;
 
@@ -255,6 +266,19 @@ class LedesBuilder {
     return invoice;
   }
 
+  /// Whether every field of `record` is UTF-8; reports each one that is not.
+  bool all_utf8(const Record& record) {
+    bool all = true;
+    for (std::size_t i = 0; i < record.cells.size(); ++i) {
+      const Cell& cell = record.cells[i];
+      if (auto at = encoding::invalid_utf8_at(cell.text); at != std::string_view::npos) {
+        errors_.push_back(field_error(file_, cell.line, names_[i], encoding::utf8_problem(cell.text, at)));
+        all = false;
+      }
+    }
+    return all;
+  }
+
   /// Whether this record repeats the invoice fields of the invoice's first line
   /// (numbers compare by value: `1250.` is `1250.00`); reports each difference.
   bool same_as_first(const std::string& invoice_id, const Record& record) {
@@ -339,7 +363,9 @@ class LedesBuilder {
   BookData& data_;
   std::vector<std::string>& errors_;
   std::array<int, kFieldCount> slots_{};
+  bool check_utf8_;
   std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
+  std::vector<std::string> names_;        // per header position: the field's name
   std::size_t width_ = 0;
   std::unordered_map<std::string, FirstLine> invoices_;
   std::unordered_set<std::string> timekeepers_;
@@ -360,20 +386,29 @@ std::string_view first_line(std::string_view text, std::size_t& rest) {
 
 bool ledes::is_ledes_text(std::string_view text) {
   std::size_t rest = 0;
-  return first_line(text, rest) == kFirstLine;
+  if (first_line(text, rest) == kFirstLine) return true;
+  // A file with CR-only line endings is LEDES too; read_ledes_text says what is wrong with it.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  return text.starts_with(kFirstLine) && text.substr(kFirstLine.size()).starts_with('\r');
 }
 
 BookData read_ledes_text(std::string_view text, const std::string& name) {
   BookData data;
   std::string_view file = data.intern_file(name);
+  if (std::string problem = encoding::line_ending_problem(text); !problem.empty())
+    throw BookError({std::string(file) + ": " + problem});
   std::size_t rest = 0;
   std::string_view first = first_line(text, rest);
-  if (first != kFirstLine)
+  if (first != kFirstLine) {
+    // At most 40 bytes, cut before a split character or a byte that is not UTF-8.
+    std::string_view shown = first.substr(0, 40);
+    shown = shown.substr(0, std::min(shown.size(), encoding::invalid_utf8_at(shown)));
     throw BookError({fields::located(file, 1, "not a LEDES 1998B file: the first line must be 'LEDES1998B[]' (it is " +
-                                                  fields::quoted(first.substr(0, 40)) + ")")});
+                                                  fields::quoted(shown) + ")")});
+  }
 
   std::vector<std::string> errors;
-  LedesBuilder builder(file, data, errors);
+  LedesBuilder builder(file, data, errors, !encoding::is_utf8(text));
   RecordReader reader(text.substr(rest), 2);
   Record record;
   bool terminated = true;

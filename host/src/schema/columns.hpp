@@ -1,9 +1,12 @@
-// The columns of each entity of the book-format contract and the one set of
-// text-to-value conversions that every loader (CSV, JSON) shares, so that a
-// value is accepted or rejected the same way whatever form the book came in.
+// The schema's columns as text, for the loaders (CSV, JSON) and the writers,
+// and the one set of text-to-value conversions that every loader shares, so
+// that a value is accepted or rejected the same way whatever form the book
+// came in. The columns themselves are in schema/schema.hpp.
 #pragma once
 
 #include <billcheck/book.hpp>
+
+#include "schema/schema.hpp"
 
 #include <array>
 #include <charconv>
@@ -14,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -35,12 +39,24 @@ struct Cell {
 template <class T>
 using Getter = Cell (*)(const T& record);
 
+/// A column as the loaders and writers see it, made from the schema's column.
 template <class T>
 struct Column {
   std::string_view name;
   bool required;
-  Setter<T> set;
+  std::span<const std::string_view> choices;  // the only values allowed (empty: any)
+  Setter<T> parse;
   Getter<T> get;
+
+  /// Converts `text` (never empty) into the record; on failure returns false and sets `why`.
+  bool set(T& record, std::string_view text, std::string& why) const {
+    if (!choices.empty() && !is_choice(text, why)) return false;
+    return parse(record, text, why);
+  }
+
+ private:
+  /// Whether `text` is one of `choices` (exact, lower case as the contract writes them).
+  bool is_choice(std::string_view text, std::string& why) const;
 };
 
 // ---------------------------------------------------------------------------
@@ -132,19 +148,10 @@ inline bool parse_bool(std::string_view text, bool& out, std::string& why) {
 }
 
 // ---------------------------------------------------------------------------
-// Setters, one per member: the member's type picks the conversion.
+// Setters and getters, one per member: the member's type picks the conversion.
 
-template <class M>
-struct member_traits;
-template <class C, class V>
-struct member_traits<V C::*> {
-  using record = C;
-  using value = V;
-};
 template <auto M>
-using record_of = typename member_traits<decltype(M)>::record;
-template <auto M>
-using value_of = typename member_traits<decltype(M)>::value;
+using record_of = typename schema::member_traits<decltype(M)>::record;
 
 template <class V>
 bool convert(std::string_view text, V& out, std::string& why) {
@@ -177,19 +184,14 @@ bool set(record_of<M>& record, std::string_view text, std::string& why) {
   return convert(text, record.*M, why);
 }
 
-/// A text column limited to `Allowed` (exact, lower case as the contract writes them).
-template <auto M, const auto& Allowed>
-bool set_choice(record_of<M>& record, std::string_view text, std::string& why) {
-  for (std::string_view allowed : Allowed) {
-    if (text == allowed) {
-      (record.*M).assign(text.data(), text.size());
-      return true;
-    }
-  }
+template <class T>
+bool Column<T>::is_choice(std::string_view text, std::string& why) const {
+  for (std::string_view allowed : choices)
+    if (text == allowed) return true;
   std::string list;
-  for (std::size_t i = 0; i < Allowed.size(); ++i) {
-    if (i > 0) list += i + 1 == Allowed.size() ? " or " : ", ";
-    list += Allowed[i];
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) list += i + 1 == choices.size() ? " or " : ", ";
+    list += choices[i];
   }
   why = quoted(text) + " is not a valid value (use " + list + ")";
   return false;
@@ -220,129 +222,32 @@ Cell get(const record_of<M>& record) {
   return cell(record.*M);
 }
 
-inline constexpr std::array<std::string_view, 3> kLineTypes = {"fee", "expense", "adjustment"};
-inline constexpr std::array<std::string_view, 4> kInvoiceStatuses = {"draft", "issued", "paid", "void"};
-inline constexpr std::array<std::string_view, 3> kBillingCycles = {"monthly", "quarterly", "milestone"};
-
 // ---------------------------------------------------------------------------
-// The contract's columns (`*` there = required here).
+// The schema's columns as text.
 
-inline constexpr Column<Client> kClientColumns[] = {
-    {"client_id", true, set<&Client::id>, get<&Client::id>},
-    {"name", true, set<&Client::name>, get<&Client::name>},
-    {"billing_entity", false, set<&Client::billing_entity>, get<&Client::billing_entity>},
-    {"billing_address", false, set<&Client::billing_address>, get<&Client::billing_address>},
-    {"billing_email", false, set<&Client::billing_email>, get<&Client::billing_email>},
-    {"tax_id", false, set<&Client::tax_id>, get<&Client::tax_id>},
-    {"country", false, set<&Client::country>, get<&Client::country>},
-    {"currency", true, set_currency<&Client::currency>, get<&Client::currency>},
-    {"payment_terms_days", false, set<&Client::payment_terms_days>, get<&Client::payment_terms_days>},
-    {"credit_limit", false, set<&Client::credit_limit>, get<&Client::credit_limit>},
-    {"credit_hold", false, set<&Client::credit_hold>, get<&Client::credit_hold>},
-    {"last_verified", false, set<&Client::last_verified>, get<&Client::last_verified>},
-};
+template <auto M>
+constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
+  auto setter = &set<M>;
+  if constexpr (std::is_same_v<typename schema::Column<M>::member_type, std::string>)
+    if (column.is_currency) setter = &set_currency<M>;
+  return {column.name, column.required, column.choices, setter, &get<M>};
+}
 
-inline constexpr Column<Timekeeper> kTimekeeperColumns[] = {
-    {"timekeeper_id", true, set<&Timekeeper::id>, get<&Timekeeper::id>},
-    {"name", true, set<&Timekeeper::name>, get<&Timekeeper::name>},
-    {"role", true, set<&Timekeeper::role>, get<&Timekeeper::role>},
-    {"active_from", false, set<&Timekeeper::active_from>, get<&Timekeeper::active_from>},
-    {"active_to", false, set<&Timekeeper::active_to>, get<&Timekeeper::active_to>},
-};
-
-inline constexpr Column<Engagement> kEngagementColumns[] = {
-    {"engagement_id", true, set<&Engagement::id>, get<&Engagement::id>},
-    {"client_id", true, set<&Engagement::client_id>, get<&Engagement::client_id>},
-    {"name", false, set<&Engagement::name>, get<&Engagement::name>},
-    {"billing_entity", false, set<&Engagement::billing_entity>, get<&Engagement::billing_entity>},
-    {"billing_cycle", false, set_choice<&Engagement::billing_cycle, kBillingCycles>, get<&Engagement::billing_cycle>},
-    {"invoice_within_days", false, set<&Engagement::invoice_within_days>, get<&Engagement::invoice_within_days>},
-    {"discount_pct", false, set<&Engagement::discount_pct>, get<&Engagement::discount_pct>},
-    {"fee_cap", false, set<&Engagement::fee_cap>, get<&Engagement::fee_cap>},
-    {"start_date", false, set<&Engagement::start_date>, get<&Engagement::start_date>},
-    {"end_date", false, set<&Engagement::end_date>, get<&Engagement::end_date>},
-};
-
-inline constexpr Column<Rate> kRateColumns[] = {
-    {"engagement_id", true, set<&Rate::engagement_id>, get<&Rate::engagement_id>},
-    {"timekeeper_id", false, set<&Rate::timekeeper_id>, get<&Rate::timekeeper_id>},
-    {"role", false, set<&Rate::role>, get<&Rate::role>},
-    {"rate", true, set<&Rate::rate>, get<&Rate::rate>},
-    {"effective_from", true, set<&Rate::effective_from>, get<&Rate::effective_from>},
-    {"effective_to", false, set<&Rate::effective_to>, get<&Rate::effective_to>},
-};
-
-inline constexpr Column<TimeEntry> kTimeEntryColumns[] = {
-    {"entry_id", true, set<&TimeEntry::id>, get<&TimeEntry::id>},
-    {"engagement_id", true, set<&TimeEntry::engagement_id>, get<&TimeEntry::engagement_id>},
-    {"timekeeper_id", true, set<&TimeEntry::timekeeper_id>, get<&TimeEntry::timekeeper_id>},
-    {"date", true, set<&TimeEntry::date>, get<&TimeEntry::date>},
-    {"hours", true, set<&TimeEntry::hours>, get<&TimeEntry::hours>},
-    {"billable", false, set<&TimeEntry::billable>, get<&TimeEntry::billable>},
-    {"task_code", false, set<&TimeEntry::task_code>, get<&TimeEntry::task_code>},
-    {"activity_code", false, set<&TimeEntry::activity_code>, get<&TimeEntry::activity_code>},
-    {"description", false, set<&TimeEntry::description>, get<&TimeEntry::description>},
-};
-
-inline constexpr Column<Invoice> kInvoiceColumns[] = {
-    {"invoice_id", true, set<&Invoice::id>, get<&Invoice::id>},
-    {"client_id", true, set<&Invoice::client_id>, get<&Invoice::client_id>},
-    {"engagement_id", false, set<&Invoice::engagement_id>, get<&Invoice::engagement_id>},
-    {"issue_date", true, set<&Invoice::issue_date>, get<&Invoice::issue_date>},
-    {"period_start", false, set<&Invoice::period_start>, get<&Invoice::period_start>},
-    {"period_end", false, set<&Invoice::period_end>, get<&Invoice::period_end>},
-    {"due_date", false, set<&Invoice::due_date>, get<&Invoice::due_date>},
-    {"currency", true, set_currency<&Invoice::currency>, get<&Invoice::currency>},
-    {"discount", false, set<&Invoice::discount>, get<&Invoice::discount>},
-    {"tax_rate", false, set<&Invoice::tax_rate>, get<&Invoice::tax_rate>},
-    {"tax", false, set<&Invoice::tax>, get<&Invoice::tax>},
-    {"total", true, set<&Invoice::total>, get<&Invoice::total>},
-    {"status", false, set_choice<&Invoice::status, kInvoiceStatuses>, get<&Invoice::status>},
-};
-
-inline constexpr Column<InvoiceLine> kLineColumns[] = {
-    {"invoice_id", true, set<&InvoiceLine::invoice_id>, get<&InvoiceLine::invoice_id>},
-    {"line_no", true, set<&InvoiceLine::line_no>, get<&InvoiceLine::line_no>},
-    {"type", true, set_choice<&InvoiceLine::type, kLineTypes>, get<&InvoiceLine::type>},
-    {"date", false, set<&InvoiceLine::date>, get<&InvoiceLine::date>},
-    {"timekeeper_id", false, set<&InvoiceLine::timekeeper_id>, get<&InvoiceLine::timekeeper_id>},
-    {"entry_id", false, set<&InvoiceLine::entry_id>, get<&InvoiceLine::entry_id>},
-    {"task_code", false, set<&InvoiceLine::task_code>, get<&InvoiceLine::task_code>},
-    {"activity_code", false, set<&InvoiceLine::activity_code>, get<&InvoiceLine::activity_code>},
-    {"expense_code", false, set<&InvoiceLine::expense_code>, get<&InvoiceLine::expense_code>},
-    {"description", false, set<&InvoiceLine::description>, get<&InvoiceLine::description>},
-    {"quantity", true, set<&InvoiceLine::quantity>, get<&InvoiceLine::quantity>},
-    {"rate", true, set<&InvoiceLine::rate>, get<&InvoiceLine::rate>},
-    {"adjustment", false, set<&InvoiceLine::adjustment>, get<&InvoiceLine::adjustment>},
-    {"amount", true, set<&InvoiceLine::amount>, get<&InvoiceLine::amount>},
-};
-
-inline constexpr Column<Payment> kPaymentColumns[] = {
-    {"payment_id", true, set<&Payment::id>, get<&Payment::id>},
-    {"client_id", true, set<&Payment::client_id>, get<&Payment::client_id>},
-    {"invoice_id", false, set<&Payment::invoice_id>, get<&Payment::invoice_id>},
-    {"date", true, set<&Payment::date>, get<&Payment::date>},
-    {"amount", true, set<&Payment::amount>, get<&Payment::amount>},
-    {"currency", true, set_currency<&Payment::currency>, get<&Payment::currency>},
-    {"reference", false, set<&Payment::reference>, get<&Payment::reference>},
-};
-
-inline constexpr Column<CreditNote> kCreditNoteColumns[] = {
-    {"credit_note_id", true, set<&CreditNote::id>, get<&CreditNote::id>},
-    {"client_id", true, set<&CreditNote::client_id>, get<&CreditNote::client_id>},
-    {"invoice_id", false, set<&CreditNote::invoice_id>, get<&CreditNote::invoice_id>},
-    {"date", true, set<&CreditNote::date>, get<&CreditNote::date>},
-    {"amount", true, set<&CreditNote::amount>, get<&CreditNote::amount>},
-    {"reason", false, set<&CreditNote::reason>, get<&CreditNote::reason>},
-    {"approved_by", false, set<&CreditNote::approved_by>, get<&CreditNote::approved_by>},
-};
+/// The text view of one of the schema's column tuples, as an array.
+template <const auto& Columns>
+inline constexpr auto kTextColumns =
+    std::apply([](const auto&... column) { return std::array{text_column(column)...}; }, Columns);
 
 // Which columns a record has is tracked in a 32-bit mask.
-static_assert(std::size(kClientColumns) <= 32 && std::size(kTimekeeperColumns) <= 32 &&
-              std::size(kEngagementColumns) <= 32 && std::size(kRateColumns) <= 32 &&
-              std::size(kTimeEntryColumns) <= 32 && std::size(kInvoiceColumns) <= 32 &&
-              std::size(kLineColumns) <= 32 && std::size(kPaymentColumns) <= 32 &&
-              std::size(kCreditNoteColumns) <= 32);
+static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(schema::kClientColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kTimekeeperColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kEngagementColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kRateColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kTimeEntryColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kInvoiceColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kLineColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kPaymentColumns)>> <= 32 &&
+              std::tuple_size_v<std::remove_cvref_t<decltype(schema::kCreditNoteColumns)>> <= 32);
 
 /// One entity: its name (the JSON key, and the CSV file without `.csv`), its
 /// columns and where its records go in BookData.
@@ -366,15 +271,20 @@ struct Entity {
   }
 };
 
-inline constexpr Entity<Client> kClients{"clients", kClientColumns, &BookData::clients};
-inline constexpr Entity<Timekeeper> kTimekeepers{"timekeepers", kTimekeeperColumns, &BookData::timekeepers};
-inline constexpr Entity<Engagement> kEngagements{"engagements", kEngagementColumns, &BookData::engagements};
-inline constexpr Entity<Rate> kRates{"rates", kRateColumns, &BookData::rates};
-inline constexpr Entity<TimeEntry> kTimeEntries{"time_entries", kTimeEntryColumns, &BookData::time_entries};
-inline constexpr Entity<Invoice> kInvoices{"invoices", kInvoiceColumns, &BookData::invoices};
-inline constexpr Entity<InvoiceLine> kLines{"invoice_lines", kLineColumns, &BookData::lines};
-inline constexpr Entity<Payment> kPayments{"payments", kPaymentColumns, &BookData::payments};
-inline constexpr Entity<CreditNote> kCreditNotes{"credit_notes", kCreditNoteColumns, &BookData::credit_notes};
+/// The text view of a schema entity.
+template <const auto& E>
+inline constexpr Entity<typename std::remove_cvref_t<decltype(E)>::record> kEntity{
+    E.name, kTextColumns<E.columns>, E.records};
+
+inline constexpr const auto& kClients = kEntity<schema::kClients>;
+inline constexpr const auto& kTimekeepers = kEntity<schema::kTimekeepers>;
+inline constexpr const auto& kEngagements = kEntity<schema::kEngagements>;
+inline constexpr const auto& kRates = kEntity<schema::kRates>;
+inline constexpr const auto& kTimeEntries = kEntity<schema::kTimeEntries>;
+inline constexpr const auto& kInvoices = kEntity<schema::kInvoices>;
+inline constexpr const auto& kLines = kEntity<schema::kLines>;
+inline constexpr const auto& kPayments = kEntity<schema::kPayments>;
+inline constexpr const auto& kCreditNotes = kEntity<schema::kCreditNotes>;
 
 /// Calls `f(entity)` for each entity, in the contract's order.
 template <class F>
@@ -390,8 +300,22 @@ void for_each_entity(F&& f) {
   f(kCreditNotes);
 }
 
-inline constexpr std::string_view kEntityNames =
-    "clients, timekeepers, engagements, rates, time_entries, invoices, invoice_lines, payments, credit_notes";
+/// `clients, timekeepers, ...`: the entities' names, for messages.
+inline constexpr auto kEntityNamesText = [] {
+  constexpr std::size_t size = [] {
+    std::size_t n = 0;
+    schema::for_each_entity([&](const auto& entity) { n += (n ? 2 : 0) + entity.name.size(); });
+    return n;
+  }();
+  std::array<char, size> out{};
+  std::size_t i = 0;
+  schema::for_each_entity([&](const auto& entity) {
+    if (i > 0) out[i++] = ',', out[i++] = ' ';
+    for (char c : entity.name) out[i++] = c;
+  });
+  return out;
+}();
+inline constexpr std::string_view kEntityNames{kEntityNamesText.data(), kEntityNamesText.size()};
 
 // ---------------------------------------------------------------------------
 // Messages: `file:line: column 'name': what is wrong`.

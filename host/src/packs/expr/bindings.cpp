@@ -1,25 +1,19 @@
 #include "packs/expr/bindings.hpp"
 
+#include "schema/schema.hpp"
+
 #include <algorithm>
+#include <array>
 #include <type_traits>
 
 namespace billcheck::expr {
 namespace {
-
-template <class M>
-struct member_traits;
-template <class C, class V>
-struct member_traits<V C::*> {
-  using record = C;
-  using value = V;
-};
 
 Value to_value(const std::string& v) { return Value::text(v); }
 Value to_value(Decimal v) { return Value::decimal(v); }
 Value to_value(Date v) { return Value::date(v); }
 Value to_value(std::int64_t v) { return Value::decimal(Decimal::from_int(v)); }
 Value to_value(bool v) { return Value::boolean(v); }
-Value to_value(const Extras& v) { return Value::record(Rec::extra, &v); }
 template <class T>
 Value to_value(const std::optional<T>& v) {
   return v ? to_value(*v) : Value::absent();
@@ -37,23 +31,44 @@ constexpr Type type_of(bool money) {
     return Type::decimal();
   else if constexpr (std::is_same_v<V, bool>)
     return Type::boolean();
-  else if constexpr (std::is_same_v<V, Extras>)
-    return Type::record(Rec::extra);
   else
-    return type_of<typename V::value_type>(money);
+    static_assert(sizeof(V) == 0, "no expression type for this member type");
 }
 
 template <auto M>
 Value get_member(const void* p, const Book&) {
-  using R = typename member_traits<decltype(M)>::record;
+  using R = typename schema::member_traits<decltype(M)>::record;
   return to_value(static_cast<const R*>(p)->*M);
 }
 
-/// A column of the record, read straight from its member.
+/// A column of the schema, read straight from its member.
 template <auto M>
-constexpr Field column(std::string_view name, std::string_view doc, bool money = false) {
-  using V = typename member_traits<decltype(M)>::value;
-  return Field{name, type_of<V>(money), &get_member<M>, doc};
+constexpr Field column(const schema::Column<M>& c) {
+  return Field{c.field(), type_of<typename schema::Column<M>::value_type>(c.is_money), &get_member<M>, c.doc, true};
+}
+
+template <class T>
+Value get_extra(const void* p, const Book&) {
+  return Value::record(Rec::extra, &static_cast<const T*>(p)->extra);
+}
+
+/// The fields of a `T`: its columns from the schema, in order, then `extra` (its
+/// other columns, read as `line.extra.NAME`), then the links and lists in `links`.
+template <class T, std::size_t N>
+constexpr auto record_fields(std::string_view extra_doc, const std::array<Field, N>& links) {
+  const auto& columns = schema::columns_of<T>();
+  constexpr std::size_t kColumns = std::tuple_size_v<std::remove_cvref_t<decltype(schema::columns_of<T>())>>;
+  std::array<Field, kColumns + 1 + N> out{};
+  std::size_t i = 0;
+  schema::for_each_column(columns, [&](const auto& c) { out[i++] = column(c); });
+  out[i++] = Field{"extra", Type::record(Rec::extra), &get_extra<T>, extra_doc};
+  for (const Field& f : links) out[i++] = f;
+  return out;
+}
+
+template <class T>
+constexpr auto record_fields(std::string_view extra_doc) {
+  return record_fields<T>(extra_doc, std::array<Field, 0>{});
 }
 
 template <class T>
@@ -68,22 +83,7 @@ Value records(Rec r, std::span<const T* const> s) {
 
 constexpr Type kMoney = Type::decimal(true);
 
-const Field kLine[] = {
-    column<&InvoiceLine::invoice_id>("invoice_id", "the invoice number"),
-    column<&InvoiceLine::line_no>("line_no", "the line number within the invoice"),
-    column<&InvoiceLine::type>("type", "fee, expense or adjustment"),
-    column<&InvoiceLine::date>("date", "the date the work or expense was incurred"),
-    column<&InvoiceLine::timekeeper_id>("timekeeper_id", "the timekeeper's id"),
-    column<&InvoiceLine::entry_id>("entry_id", "the time entry's id"),
-    column<&InvoiceLine::task_code>("task_code", "the UTBMS task code"),
-    column<&InvoiceLine::activity_code>("activity_code", "the UTBMS activity code"),
-    column<&InvoiceLine::expense_code>("expense_code", "the UTBMS expense code"),
-    column<&InvoiceLine::description>("description", "the narrative"),
-    column<&InvoiceLine::quantity>("quantity", "hours for a fee line, units for an expense"),
-    column<&InvoiceLine::rate>("rate", "the rate billed", true),
-    column<&InvoiceLine::adjustment>("adjustment", "the adjustment added to quantity x rate", true),
-    column<&InvoiceLine::amount>("amount", "the line's amount", true),
-    column<&InvoiceLine::extra>("extra", "the line's extra columns: line.extra.NAME"),
+constexpr auto kLine = record_fields<InvoiceLine>("the line's extra columns: line.extra.NAME", std::to_array<Field>({
     {"invoice", Type::record(Rec::invoice),
      [](const void* p, const Book& b) { return Value::record(Rec::invoice, &b.invoice_of(rec<InvoiceLine>(p))); },
      "the line's invoice"},
@@ -118,23 +118,9 @@ const Field kLine[] = {
     {"rate_card", Type::record(Rec::rate),
      [](const void* p, const Book& b) { return Value::record(Rec::rate, b.agreed_rate(rec<InvoiceLine>(p))); },
      "the rate card row that applies (its rate, role, effective dates)"},
-};
+}));
 
-const Field kInvoice[] = {
-    column<&Invoice::id>("id", "the invoice number"),
-    column<&Invoice::client_id>("client_id", "the client's id"),
-    column<&Invoice::engagement_id>("engagement_id", "the engagement's id"),
-    column<&Invoice::issue_date>("issue_date", "the date of issue"),
-    column<&Invoice::period_start>("period_start", "the first day billed"),
-    column<&Invoice::period_end>("period_end", "the last day billed"),
-    column<&Invoice::due_date>("due_date", "the due date"),
-    column<&Invoice::currency>("currency", "ISO 4217 code"),
-    column<&Invoice::discount>("discount", "the discount given", true),
-    column<&Invoice::tax_rate>("tax_rate", "the tax rate, in percent"),
-    column<&Invoice::tax>("tax", "the tax charged", true),
-    column<&Invoice::total>("total", "the invoice total", true),
-    column<&Invoice::status>("status", "draft, issued, paid or void"),
-    column<&Invoice::extra>("extra", "the invoice's extra columns"),
+constexpr auto kInvoice = record_fields<Invoice>("the invoice's extra columns", std::to_array<Field>({
     {"client", Type::record(Rec::client),
      [](const void* p, const Book& b) { return Value::record(Rec::client, b.client(rec<Invoice>(p).client_id)); },
      "the client"},
@@ -158,22 +144,9 @@ const Field kInvoice[] = {
        return records(Rec::credit_note, b.credit_notes_of_invoice(rec<Invoice>(p).id));
      },
      "the credit notes against it"},
-};
+}));
 
-const Field kClient[] = {
-    column<&Client::id>("id", "the client's id"),
-    column<&Client::name>("name", "the client's name"),
-    column<&Client::billing_entity>("billing_entity", "the entity invoiced"),
-    column<&Client::billing_address>("billing_address", "the billing address"),
-    column<&Client::billing_email>("billing_email", "where invoices go"),
-    column<&Client::tax_id>("tax_id", "the client's tax id"),
-    column<&Client::country>("country", "the client's country"),
-    column<&Client::currency>("currency", "the client's currency"),
-    column<&Client::payment_terms_days>("payment_terms_days", "days to pay"),
-    column<&Client::credit_limit>("credit_limit", "the credit limit", true),
-    column<&Client::credit_hold>("credit_hold", "true when no more credit may be given"),
-    column<&Client::last_verified>("last_verified", "when the client's details were last checked"),
-    column<&Client::extra>("extra", "the client's extra columns"),
+constexpr auto kClient = record_fields<Client>("the client's extra columns", std::to_array<Field>({
     {"invoices", Type::list_of(Type::record(Rec::invoice)),
      [](const void* p, const Book& b) { return records(Rec::invoice, b.invoices_of_client(rec<Client>(p).id)); },
      "the client's invoices, by issue date"},
@@ -185,29 +158,11 @@ const Field kClient[] = {
        return records(Rec::credit_note, b.credit_notes_of_client(rec<Client>(p).id));
      },
      "the client's credit notes"},
-};
+}));
 
-const Field kTimekeeper[] = {
-    column<&Timekeeper::id>("id", "the timekeeper's id"),
-    column<&Timekeeper::name>("name", "the timekeeper's name"),
-    column<&Timekeeper::role>("role", "partner, associate, paralegal ..."),
-    column<&Timekeeper::active_from>("active_from", "first day with the firm"),
-    column<&Timekeeper::active_to>("active_to", "last day with the firm"),
-    column<&Timekeeper::extra>("extra", "the timekeeper's extra columns"),
-};
+constexpr auto kTimekeeper = record_fields<Timekeeper>("the timekeeper's extra columns");
 
-const Field kEngagement[] = {
-    column<&Engagement::id>("id", "the engagement's id"),
-    column<&Engagement::client_id>("client_id", "the client's id"),
-    column<&Engagement::name>("name", "the matter's name"),
-    column<&Engagement::billing_entity>("billing_entity", "the entity invoiced"),
-    column<&Engagement::billing_cycle>("billing_cycle", "monthly, quarterly or milestone"),
-    column<&Engagement::invoice_within_days>("invoice_within_days", "days after the period to invoice within"),
-    column<&Engagement::discount_pct>("discount_pct", "the agreed discount, in percent"),
-    column<&Engagement::fee_cap>("fee_cap", "the agreed fee cap", true),
-    column<&Engagement::start_date>("start_date", "the engagement's first day"),
-    column<&Engagement::end_date>("end_date", "the engagement's last day"),
-    column<&Engagement::extra>("extra", "the engagement's extra columns"),
+constexpr auto kEngagement = record_fields<Engagement>("the engagement's extra columns", std::to_array<Field>({
     {"client", Type::record(Rec::client),
      [](const void* p, const Book& b) { return Value::record(Rec::client, b.client(rec<Engagement>(p).client_id)); },
      "the client"},
@@ -216,19 +171,9 @@ const Field kEngagement[] = {
        return records(Rec::invoice, b.invoices_of_engagement(rec<Engagement>(p).id));
      },
      "the engagement's invoices, by issue date"},
-};
+}));
 
-const Field kTimeEntry[] = {
-    column<&TimeEntry::id>("id", "the entry's id"),
-    column<&TimeEntry::engagement_id>("engagement_id", "the engagement's id"),
-    column<&TimeEntry::timekeeper_id>("timekeeper_id", "the timekeeper's id"),
-    column<&TimeEntry::date>("date", "the day worked"),
-    column<&TimeEntry::hours>("hours", "the hours recorded"),
-    column<&TimeEntry::billable>("billable", "false for time not to be billed"),
-    column<&TimeEntry::task_code>("task_code", "the UTBMS task code"),
-    column<&TimeEntry::activity_code>("activity_code", "the UTBMS activity code"),
-    column<&TimeEntry::description>("description", "the narrative"),
-    column<&TimeEntry::extra>("extra", "the entry's extra columns"),
+constexpr auto kTimeEntry = record_fields<TimeEntry>("the entry's extra columns", std::to_array<Field>({
     {"timekeeper", Type::record(Rec::timekeeper),
      [](const void* p, const Book& b) {
        return Value::record(Rec::timekeeper, b.timekeeper(rec<TimeEntry>(p).timekeeper_id));
@@ -239,27 +184,11 @@ const Field kTimeEntry[] = {
        return Value::record(Rec::engagement, b.engagement(rec<TimeEntry>(p).engagement_id));
      },
      "the engagement"},
-};
+}));
 
-const Field kRate[] = {
-    column<&Rate::engagement_id>("engagement_id", "the engagement's id"),
-    column<&Rate::timekeeper_id>("timekeeper_id", "the timekeeper the row is for (absent for a role row)"),
-    column<&Rate::role>("role", "the role the row is for"),
-    column<&Rate::rate>("rate", "the agreed rate", true),
-    column<&Rate::effective_from>("effective_from", "first day the rate applies"),
-    column<&Rate::effective_to>("effective_to", "last day the rate applies"),
-    column<&Rate::extra>("extra", "the row's extra columns"),
-};
+constexpr auto kRate = record_fields<Rate>("the row's extra columns");
 
-const Field kPayment[] = {
-    column<&Payment::id>("id", "the payment's id"),
-    column<&Payment::client_id>("client_id", "the client's id"),
-    column<&Payment::invoice_id>("invoice_id", "the invoice it is applied to"),
-    column<&Payment::date>("date", "the day received"),
-    column<&Payment::amount>("amount", "the amount received", true),
-    column<&Payment::currency>("currency", "ISO 4217 code"),
-    column<&Payment::reference>("reference", "the bank reference"),
-    column<&Payment::extra>("extra", "the payment's extra columns"),
+constexpr auto kPayment = record_fields<Payment>("the payment's extra columns", std::to_array<Field>({
     {"client", Type::record(Rec::client),
      [](const void* p, const Book& b) { return Value::record(Rec::client, b.client(rec<Payment>(p).client_id)); },
      "the client"},
@@ -269,17 +198,9 @@ const Field kPayment[] = {
        return x.invoice_id.empty() ? Value::absent() : Value::record(Rec::invoice, b.invoice(x.invoice_id));
      },
      "the invoice it is applied to (absent when unapplied)"},
-};
+}));
 
-const Field kCreditNote[] = {
-    column<&CreditNote::id>("id", "the credit note's id"),
-    column<&CreditNote::client_id>("client_id", "the client's id"),
-    column<&CreditNote::invoice_id>("invoice_id", "the invoice it credits"),
-    column<&CreditNote::date>("date", "the day issued"),
-    column<&CreditNote::amount>("amount", "the amount credited", true),
-    column<&CreditNote::reason>("reason", "why"),
-    column<&CreditNote::approved_by>("approved_by", "who approved it"),
-    column<&CreditNote::extra>("extra", "the note's extra columns"),
+constexpr auto kCreditNote = record_fields<CreditNote>("the note's extra columns", std::to_array<Field>({
     {"client", Type::record(Rec::client),
      [](const void* p, const Book& b) { return Value::record(Rec::client, b.client(rec<CreditNote>(p).client_id)); },
      "the client"},
@@ -289,7 +210,7 @@ const Field kCreditNote[] = {
        return x.invoice_id.empty() ? Value::absent() : Value::record(Rec::invoice, b.invoice(x.invoice_id));
      },
      "the invoice it credits"},
-};
+}));
 
 }  // namespace
 

@@ -1,6 +1,7 @@
-// The fields of each record an expression can read: the contract's columns,
-// the links between records (line.timekeeper, invoice.client ...) and the
-// lists (invoice.lines, client.invoices ...), each with its type.
+// The fields of each record an expression can read: the contract's columns
+// (from the entity schema, schema/schema.hpp), the links between records
+// (line.timekeeper, invoice.client ...) and the lists (invoice.lines,
+// client.invoices ...), each with its type.
 #pragma once
 
 #include <span>
@@ -14,7 +15,8 @@ struct Field {
   std::string_view name;
   Type type;
   FieldFn get;
-  std::string_view doc;  // one line, for the reference in docs/packs.md
+  std::string_view doc;  // one line
+  bool column = false;   // one of the schema's columns (documented in docs/book-format.md)
 };
 
 /// The fields of records of kind `r` (none for `extra`, whose names are the columns).
