@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -145,7 +147,7 @@ TEST_F(Cli, StatsGoToStderr) {
 TEST_F(Cli, PluginsListsNameVersionAbiPathAndRules) {
   auto r = run_billcheck("plugins " + kPlugins);
   EXPECT_EQ(r.status, 0);
-  EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 1.0) " + test::test_plugin_dir().string() + "/good_plugin.so"));
+  EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 1.1) " + test::test_plugin_dir().string() + "/good_plugin.so"));
   EXPECT_THAT(r.out, HasSubstr("  testgood.marker"));
   EXPECT_THAT(r.out, HasSubstr("arithmetic "));
 }
@@ -191,6 +193,60 @@ TEST(CliErrors, AThousandBadRowsShowTheFirstHundredAndACount) {
   EXPECT_THAT(r.err, ::testing::HasSubstr("… and 900 more problems (-v lists every one)"));
   auto all = test::run_billcheck("check -v '" + dir.string() + "'");
   EXPECT_THAT(all.err, ::testing::HasSubstr("invoices.csv:1001: column 'issue_date'"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(CliUsage, AnUnknownInvoiceExitsTwoAndSaysSo) {
+  auto r = test::run_billcheck("check tests/data/engine/book --invoice NOPE-1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("billcheck: --invoice: no invoice 'NOPE-1' in the book"));
+}
+
+TEST(CliUsage, NegativeJobsGiveAShortMessage) {
+  auto r = test::run_billcheck("check tests/data/cli/clean --jobs -1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("'-1' is not a number of threads: give 0 (one per core) up to 1024"));
+  EXPECT_LT(r.err.size(), 400u) << r.err;
+  EXPECT_EQ(test::run_billcheck("check tests/data/cli/clean --jobs 99999999999999999999").status, 2);
+  EXPECT_EQ(test::run_billcheck("check tests/data/cli/clean --jobs 3").status, 0);
+}
+
+TEST(CliUsage, AMistypedCommandIsNamedWithTheClosestOne) {
+  auto r = test::run_billcheck("chek examples/firm");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'chek'; did you mean 'check'?"));
+  EXPECT_THAT(r.err, Not(HasSubstr("A subcommand is required")));
+  auto far = test::run_billcheck("-v frobnicate");
+  EXPECT_EQ(far.status, 2);
+  EXPECT_THAT(far.err, HasSubstr("unknown command 'frobnicate' (billcheck --help lists the commands)"));
+}
+
+// The example firm as LEDES, checked with its CSV folder: payments and credit
+// notes come from the folder, so paid invoices are not reported unpaid.
+TEST(CliLedes, WithAddsThePaymentsAndCreditNotesOfTheInvoices) {
+  auto dir = test::temp_dir("ledes-with");
+  const std::string ledes = (dir / "firm.ledes").string();
+  ASSERT_EQ(test::run_billcheck("convert examples/firm '" + ledes + "'").status, 0);
+  auto csv = nlohmann::json::parse(test::run_billcheck("check examples/firm --format json").out);
+  auto with = nlohmann::json::parse(test::run_billcheck("check '" + ledes + "' --with examples/firm --format json").out);
+  auto credit_findings = [](const nlohmann::json& report) {
+    std::set<std::string> out;
+    for (const auto& f : report["findings"])
+      if (f["category"] == "credit" || f["category"] == "payments")
+        out.insert(f["rule"].get<std::string>() + " " + f.value("invoice", std::string()));
+    return out;
+  };
+  const auto from_csv = credit_findings(csv);
+  for (const auto& f : credit_findings(with)) EXPECT_TRUE(from_csv.contains(f)) << "not in the CSV check: " << f;
   std::filesystem::remove_all(dir);
 }
 

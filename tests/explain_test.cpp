@@ -88,13 +88,13 @@ TEST_F(Explain, AnUnknownInvoiceOrLineIsNamed) {
   try {
     run("NOPE-1", std::nullopt, DocumentFormat::text);
     FAIL() << "no error";
-  } catch (const RecordNotFound& e) {
+  } catch (const UnknownInvoice& e) {
     EXPECT_STREQ(e.what(), "no invoice 'NOPE-1' in the book");
   }
   try {
     run("NW-2025-05", 99, DocumentFormat::text);
     FAIL() << "no error";
-  } catch (const RecordNotFound& e) {
+  } catch (const UnknownRecord& e) {
     EXPECT_THAT(e.what(), HasSubstr("invoice NW-2025-05 has no line 99"));
   }
 }
@@ -111,6 +111,37 @@ TEST_F(Explain, ATemplateWithAnUnknownPlaceholderIsALocatedError) {
                                    ":2: unknown placeholder '{{invoice.totl}}'; the placeholders this template can use "
                                    "are listed in docs/remedies.md");
   }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(CliExplain, WritesTheExplanationAndExitsZero) {
+  auto r = test::run_billcheck("explain examples/firm --invoice NW-2025-05 --line 1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, test::slurp(test::data_dir() / "remedies" / "explain-NW-2025-05-line1.txt"));
+}
+
+TEST(CliExplain, AnUnknownInvoiceOrLineIsExitTwoWithTheReason) {
+  auto r = test::run_billcheck("explain examples/firm --invoice NOPE-1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: --invoice: no invoice 'NOPE-1' in the book (give an invoice_id the book has)\n");
+  r = test::run_billcheck("explain examples/firm --invoice NW-2025-05 --line 99");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("invoice NW-2025-05 has no line 99"));
+  r = test::run_billcheck("explain examples/firm --invoice NW-2025-05 --format pdf");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(CliExplain, HtmlToAFile) {
+  const auto dir = test::temp_dir("explain-html");
+  auto r = test::run_billcheck("explain examples/firm --invoice HR-115 --format html -o '" + (dir / "e.html").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::slurp(dir / "e.html"), HasSubstr("<h1>How invoice HR-115 was worked out</h1>"));
   std::filesystem::remove_all(dir);
 }
 

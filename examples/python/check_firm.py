@@ -23,7 +23,7 @@ summary = report.summary
 print(f"{len(book.invoices)} invoices, {len(book.lines)} lines: {len(report.findings)} findings "
       f"({summary['by_severity']['error']} errors, {summary['by_severity']['warning']} warnings)")
 for currency, amount in sorted(summary["amount_at_stake"].items()):
-    print(f"  at stake: {currency} {amount}")
+    print(f"  net at stake: {currency} {amount}")  # the JSON summary's amount_at_stake
 
 try:
     import pandas  # noqa: F401  (Debian: python3-pandas)

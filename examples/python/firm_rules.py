@@ -51,6 +51,6 @@ def daily_hours(book, ctx):
         hours = sum(line.quantity for line in lines)
         if hours > ctx.options["max_hours"]:
             for line in lines:
-                yield ctx.finding(f"{line.timekeeper.name} billed {hours} h on {day} across "
+                yield ctx.finding(f"{line.timekeeper.name} billed {billcheck.format_hours(hours)} on {day} across "
                                   f"{len(lines)} lines", about=line,
                                   evidence={"hours that day": str(hours), "most": str(ctx.options["max_hours"])})

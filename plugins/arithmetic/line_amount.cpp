@@ -5,9 +5,9 @@
 namespace billcheck::arithmetic {
 namespace {
 
-/// `5.0 h × 240.00 − 50.00`: the line's figures as the client reads them.
+/// `5 h × 240.00 − 50.00`: the line's figures as the client reads them.
 std::string calculation_text(const InvoiceLine& line, std::string_view currency) {
-  std::string text = line.is_fee() ? line.quantity.to_string(1) + " h" : line.quantity.to_string();
+  std::string text = line.is_fee() ? format_hours(line.quantity) : line.quantity.to_string();
   text += " × " + format_amount(line.rate, currency);
   if (line.adjustment && !line.adjustment->is_zero()) {
     text += line.adjustment->is_negative() ? " − " : " + ";

@@ -34,7 +34,7 @@ void DuplicateLineRule::check(const Invoice& invoice, Context& ctx) const {
     }
     const InvoiceLine& original = **it;
     const std::string& currency = invoice.currency;
-    std::string what = line.is_fee() ? hours_text(line.quantity) : line.quantity.to_string();
+    std::string what = line.is_fee() ? format_hours(line.quantity) : line.quantity.to_string();
     what += " × " + format_amount(line.rate, currency) + " = " + format_amount(line.amount, currency);
     if (!line.description.empty()) what = "\"" + line.description + "\", " + what;
     ctx.report(line, "Line " + std::to_string(line.line_no) + " repeats line " + std::to_string(original.line_no) +

@@ -88,8 +88,6 @@ inline std::string money(Decimal amount, std::string_view currency) {
   return Money{amount, std::string(currency)}.to_string();
 }
 
-/// `2.5 h`.
-inline std::string hours_text(Decimal quantity) { return quantity.to_string(1) + " h"; }
 
 /// `line 4 of invoice BM-0051`.
 inline std::string line_text(const Book& book, const InvoiceLine& line) {

@@ -41,7 +41,7 @@ void DuplicateTimeEntryRule::check(const Book& book, Context& ctx) const {
 
       std::string entry_text = "time entry " + line.entry_id;
       if (const TimeEntry* entry = book.time_entry(line.entry_id))
-        entry_text += " (" + hours_text(entry->hours) + " by " + entry->timekeeper_id + " on " +
+        entry_text += " (" + format_hours(entry->hours) + " by " + entry->timekeeper_id + " on " +
                       entry->date.to_string() + ")";
       const std::string earlier = &original_invoice == invoice
                                       ? "line " + std::to_string(original.line_no) + " of the same invoice"

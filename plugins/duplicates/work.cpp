@@ -76,7 +76,7 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
       if (!line.entry_id.empty() && line.entry_id == original.entry_id) continue;
       if (is_whole_copy(invoice)) continue;
 
-      std::string work = timekeeper_text(book, line.timekeeper_id) + ", " + hours_text(line.quantity) + " on " +
+      std::string work = timekeeper_text(book, line.timekeeper_id) + ", " + format_hours(line.quantity) + " on " +
                          line.date->to_string();
       if (!line.description.empty()) work += ", \"" + line.description + "\"";
       ctx.report(line, "Line " + std::to_string(line.line_no) + " bills work already billed on " +

@@ -74,7 +74,7 @@ void BlockBillingRule::check(const InvoiceLine& line, Context& ctx) const {
 
   std::string list;
   for (const auto& t : tasks) list += (list.empty() ? "" : "; ") + t;
-  ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) + " for " + std::to_string(tasks.size()) +
+  ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + " for " + std::to_string(tasks.size()) +
                        " tasks in one entry (" + list +
                        "), so nobody can tell how long each took; bill each task on its own line.")
       .evidence_of("expected", "fewer than " + std::to_string(min_tasks_) + " tasks per line")

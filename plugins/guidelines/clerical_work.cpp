@@ -97,7 +97,7 @@ void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
 
   const std::string& currency = ctx.book().invoice_of(line).currency;
   const std::string who = (tk->name.empty() ? tk->id : tk->name) + " (" + tk->role + ")";
-  ctx.report(line, line_text(line) + " bills " + who + " for " + hours_text(line.quantity) + " of clerical work (\"" +
+  ctx.report(line, line_text(line) + " bills " + who + " for " + format_hours(line.quantity) + " of clerical work (\"" +
                        line.description + "\"): " + join_words(*keyword) +
                        " is overhead, not billable at a lawyer's rate; write it off or have staff do it.")
       .at_stake(line.amount)

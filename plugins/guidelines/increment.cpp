@@ -39,11 +39,10 @@ void IncrementRule::check(const InvoiceLine& line, Context& ctx) const {
   // Toward zero, then one increment further: the two multiples either side.
   const Decimal lower = Decimal::from_raw(line.quantity.raw() - remainder);
   const Decimal upper = line.quantity.is_negative() ? lower - increment_ : lower + increment_;
-  ctx.report(line, line_text(line) + " bills " + line.quantity.to_string() + " h, which is not in increments of " +
-                       increment_.to_string() + " h; bill " + lower.to_string() + " h or " + upper.to_string() +
-                       " h.")
-      .evidence_of("expected", "a multiple of " + increment_.to_string() + " h")
-      .evidence_of("actual", line.quantity.to_string() + " h")
+  ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + ", which is not in increments of " +
+                       format_hours(increment_) + "; bill " + format_hours(lower) + " or " + format_hours(upper) + ".")
+      .evidence_of("expected", "a multiple of " + format_hours(increment_))
+      .evidence_of("actual", format_hours(line.quantity))
       .evidence_of("increment", increment_.to_string());
 }
 

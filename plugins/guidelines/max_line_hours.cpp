@@ -33,11 +33,11 @@ RuleInfo MaxLineHoursRule::info() {
 void MaxLineHoursRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!is_billed_fee(line, ctx.book()) || line.quantity <= max_hours_) return;
   std::string who = timekeeper_name(line, ctx.book());
-  ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) + (who.empty() ? "" : " by " + who) +
-                       " in one entry, more than the " + hours_text(max_hours_) +
+  ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + (who.empty() ? "" : " by " + who) +
+                       " in one entry, more than the " + format_hours(max_hours_) +
                        " a single line may bill; split it by day and task, or explain it.")
-      .evidence_of("expected", "at most " + hours_text(max_hours_))
-      .evidence_of("actual", hours_text(line.quantity));
+      .evidence_of("expected", "at most " + format_hours(max_hours_))
+      .evidence_of("actual", format_hours(line.quantity));
 }
 
 }  // namespace billcheck::guidelines

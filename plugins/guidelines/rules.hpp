@@ -152,8 +152,6 @@ inline std::string with_article(std::string_view word) {
   return (vowel ? "an " : "a ") + std::string(word);
 }
 
-/// `2.5 h`.
-inline std::string hours_text(Decimal hours) { return hours.to_string(1) + " h"; }
 
 /// `Eleanor Ashford`, else the timekeeper's id, else empty.
 inline std::string timekeeper_name(const InvoiceLine& line, const Book& book) {

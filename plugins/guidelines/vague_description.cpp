@@ -46,7 +46,7 @@ void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_e
   const std::size_t word_count = count_words(line.description);
   if (word_count == 0) {
     if (!narratives_exported) return;
-    ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) +
+    ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) +
                          " with no description; say what was done so the client can judge the time.")
         .key("no-description")
         .evidence_of("expected", "a description of the work")
@@ -56,7 +56,7 @@ void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_e
   if (static_cast<std::int64_t>(word_count) > max_words_) return;
   const std::vector<std::string>* term = find_phrase(words_of(line.description), vague_terms_);
   if (!term) return;
-  ctx.report(line, line_text(line) + " bills " + hours_text(line.quantity) + " as \"" + line.description +
+  ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + " as \"" + line.description +
                        "\", which says too little for the client to judge the time (\"" + join_words(*term) +
                        "\" is a vague term); describe the task, its subject and its purpose.")
       .key("vague")

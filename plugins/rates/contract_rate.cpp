@@ -49,7 +49,7 @@ void ContractRateRule::check(const InvoiceLine& line, Context& ctx) const {
   const bool by_timekeeper = !agreed->timekeeper_id.empty();
   const std::string agreed_for = by_timekeeper ? timekeeper_text(*tk) : role_text(agreed->role);
 
-  std::string message = "Line " + std::to_string(line.line_no) + " bills " + hours_text(line.quantity) + " by " +
+  std::string message = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                         timekeeper_text(*tk) + " at " + format_amount(line.rate, currency) +
                         " an hour, but the rate agreed for " + agreed_for + " on " +
                         rate_date(line, book).to_string() + " is " + format_amount(agreed->rate, currency);

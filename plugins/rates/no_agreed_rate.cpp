@@ -29,7 +29,7 @@ void NoAgreedRateRule::check(const InvoiceLine& line, Context& ctx) const {
 
   const std::string date = rate_date(line, book).to_string();
   const std::string role = tk->role.empty() ? std::string("no role") : "role " + tk->role;
-  ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + hours_text(line.quantity) + " by " +
+  ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                        timekeeper_text(*tk) + " at " + format_amount(line.rate, invoice.currency) +
                        " an hour, but engagement " + invoice.engagement_id + "'s rate card has no rate for " +
                        (tk->role.empty() ? timekeeper_text(*tk) : timekeeper_text(*tk) + " or for " + role_text(tk->role)) +

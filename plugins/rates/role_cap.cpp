@@ -46,7 +46,7 @@ void RoleCapRule::check(const InvoiceLine& line, Context& ctx) const {
 
   const std::string& currency = book.invoice_of(line).currency;
   const Decimal at_stake = ((line.rate - cap->second) * line.quantity).round(minor_units(currency));
-  ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + hours_text(line.quantity) + " by " +
+  ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                        timekeeper_text(*tk) + " at " + format_amount(line.rate, currency) + " an hour, above the " +
                        format_amount(cap->second, currency) + " maximum for " + role_text(tk->role) + ".")
       .at_stake(at_stake)

@@ -66,8 +66,6 @@ inline std::string role_text(const std::string& role) {
   return (vowel ? "an " : "a ") + role;
 }
 
-/// `5.0 h`.
-inline std::string hours_text(Decimal quantity) { return quantity.to_string(1) + " h"; }
 
 /// The date a line's rate is looked up on: its own, else its invoice's issue date.
 inline Date rate_date(const InvoiceLine& line, const Book& book) {

@@ -21,7 +21,7 @@ void UnknownTimekeeperRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!line.is_fee() || book.timekeepers().empty() || book.invoice_of(line).is_void()) return;
   if (book.timekeeper(line.timekeeper_id)) return;
 
-  const std::string subject = "Line " + std::to_string(line.line_no) + " bills " + hours_text(line.quantity);
+  const std::string subject = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity);
   ctx.report(line, line.timekeeper_id.empty()
                        ? subject + " of time without saying who did the work."
                        : subject + " by timekeeper " + line.timekeeper_id + ", who is not among the firm's timekeepers.")

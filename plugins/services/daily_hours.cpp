@@ -111,23 +111,23 @@ void DailyHoursRule::check(const Book& book, Context& ctx) const {
     for (const InvoiceLine* line : lines) {
       invoices.insert(&book.invoice_of(*line));
       list += (list.empty() ? "" : ", ") + line->invoice_id + " line " + std::to_string(line->line_no) + " (" +
-              hours_text(line->quantity) + ")";
+              format_hours(line->quantity) + ")";
     }
-    std::string message = timekeeper_text(book, std::string(day.timekeeper)) + " is billed for " + hours_text(total) +
+    std::string message = timekeeper_text(book, std::string(day.timekeeper)) + " is billed for " + format_hours(total) +
                           " on " + day.date.to_string() + " over " + std::to_string(lines.size()) + " lines";
     if (invoices.size() > 1) message += " of " + std::to_string(invoices.size()) + " invoices";
     message += impossible ? ", more than the 24 hours a day has"
-                          : ", more than the " + hours_text(warn_hours_) + " a day the firm expects of anyone";
+                          : ", more than the " + format_hours(warn_hours_) + " a day the firm expects of anyone";
     message += "; line " + std::to_string(reported.line_no) + " of invoice " + reported.invoice_id +
-               " takes the day past " + hours_text(limit) + ".";
+               " takes the day past " + format_hours(limit) + ".";
 
     Finding& finding = ctx.report(reported, std::move(message));
     if (impossible)
       finding.at_stake(value_beyond_day(book, lines, book.invoice_of(reported).currency));
     else
       finding.with_severity(std::min(finding.severity, Severity::warning));
-    finding.evidence_of("expected", "at most " + hours_text(limit))
-        .evidence_of("actual", hours_text(total))
+    finding.evidence_of("expected", "at most " + format_hours(limit))
+        .evidence_of("actual", format_hours(total))
         .evidence_of("timekeeper", std::string(day.timekeeper))
         .evidence_of("date", day.date)
         .evidence_of("lines", list);

@@ -48,7 +48,7 @@ void EntryMissingRule::check(const InvoiceLine& line, Context& ctx) const {
                                    (invoice.engagement_id.empty() ? std::string() : " on " + invoice.engagement_id))
       .evidence_of("actual", actual)
       .evidence_of("entry_id", line.entry_id);
-  if (entry) finding.evidence_of("entry_hours", hours_text(entry->hours));
+  if (entry) finding.evidence_of("entry_hours", format_hours(entry->hours));
 }
 
 }  // namespace billcheck::services

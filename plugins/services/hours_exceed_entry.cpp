@@ -72,29 +72,29 @@ void HoursExceedEntryRule::check(const InvoiceLine& line, Context& ctx) const {
   const std::string& currency = invoice.currency;
   const Decimal excess = line.quantity - recorded.hours;
   const Decimal stake = (excess * line.rate).round(minor_units(currency));
-  std::string message = "Line " + std::to_string(line.line_no) + " bills " + hours_text(line.quantity);
+  std::string message = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity);
   if (line.entry_id.empty()) {
     const std::string who = timekeeper_text(book, line.timekeeper_id);
     const std::string scope =
         invoice.engagement_id.empty() ? "for this client" : "on engagement " + invoice.engagement_id;
     message += " for " + who + " on " + line.date->to_string() + ", but ";
     message += recorded.hours.is_zero() ? "no billable time is recorded for them that day " + scope
-                                        : "only " + hours_text(recorded.hours) +
+                                        : "only " + format_hours(recorded.hours) +
                                               " of billable time is recorded for them that day " + scope + " (" +
                                               recorded.source + ")";
   } else {
-    message += ", but " + recorded.source + " records only " + hours_text(recorded.hours);
+    message += ", but " + recorded.source + " records only " + format_hours(recorded.hours);
   }
-  message += ": " + hours_text(excess) + " more than the work recorded, " + format_amount(stake, currency) + " at " +
+  message += ": " + format_hours(excess) + " more than the work recorded, " + format_amount(stake, currency) + " at " +
              format_amount(line.rate, currency) + " an hour.";
 
   Finding& finding = ctx.report(line, std::move(message));
   finding.at_stake(stake)
-      .evidence_of("expected", "at most " + hours_text(recorded.hours))
-      .evidence_of("actual", hours_text(line.quantity))
+      .evidence_of("expected", "at most " + format_hours(recorded.hours))
+      .evidence_of("actual", format_hours(line.quantity))
       .evidence_of("time_entries", recorded.entries.empty() ? std::string("none") : recorded.entries)
       .evidence_of("rate", line.rate)
-      .suggest("quantity", line.quantity.to_string(1), recorded.hours.to_string(1));
+      .suggest("quantity", line.quantity.to_string(), recorded.hours.to_string());
 }
 
 }  // namespace billcheck::services

@@ -50,8 +50,6 @@ inline std::string timekeeper_text(const Book& book, const std::string& id) {
   return tk && !tk->name.empty() ? tk->name + " (" + id + ")" : id;
 }
 
-/// `5.0 h`.
-inline std::string hours_text(Decimal hours) { return hours.to_string(1) + " h"; }
 
 /// The book has time records to check lines against. A book without any (a
 /// LEDES file alone, an export of invoices only) says nothing about the work.

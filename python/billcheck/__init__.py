@@ -36,9 +36,11 @@ from ._billcheck import (  # noqa: F401  (re-exported)
     RuleInfo,
     TimeEntry,
     Timekeeper,
+    UnknownInvoice,
     WaivedFinding,
     __version__,
     book_from_json,
+    format_hours,
     load_book,
     rules,
     set_log_verbosity,
@@ -48,6 +50,7 @@ from ._rules import Option, Rule, rule  # noqa: F401
 __all__ = [
     "Book", "BookError", "Client", "ConfigError", "Context", "CreditNote", "Engagement", "Engine",
     "Finding", "FindingDraft", "Invoice", "InvoiceLine", "Option", "OptionSpec", "Payment", "Rate",
-    "Report", "Rule", "RuleInfo", "TimeEntry", "Timekeeper", "WaivedFinding", "book_from_json",
+    "Report", "Rule", "RuleInfo", "TimeEntry", "Timekeeper", "UnknownInvoice", "WaivedFinding", "book_from_json",
+    "format_hours",
     "load_book", "rule", "rules", "set_log_verbosity",
 ]

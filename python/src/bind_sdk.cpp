@@ -7,6 +7,7 @@
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
@@ -21,6 +22,7 @@ namespace {
 // Kept for the life of the process, like the module that holds them.
 PyObject* g_book_error = nullptr;
 PyObject* g_config_error = nullptr;
+PyObject* g_unknown_invoice = nullptr;
 
 void raise_with_messages(PyObject* type, const std::vector<std::string>& messages) {
   std::string text;
@@ -102,8 +104,25 @@ py::dict summary_dict(const Report& r) {
     for (const auto& [currency, amount] : *map) per_currency[py::str(currency)] = money_to_py(amount, currency);
     d[key] = per_currency;
   }
+  py::list overflowed;
+  for (const auto& currency : s.overflowed) overflowed.append(py::str(currency));
+  if (!s.overflowed.empty()) d["overflowed"] = overflowed;  // as in the JSON report
   d["waived"] = s.waived;
   return d;
+}
+
+py::list sources_list(const std::vector<RuleSource>& sources) {
+  py::list out;
+  for (const auto& r : sources) {
+    py::dict d;
+    d["kind"] = r.kind;
+    d["name"] = r.name;
+    d["version"] = r.version;
+    d["path"] = r.path.string();
+    if (!r.reason.empty()) d["reason"] = r.reason;
+    out.append(d);
+  }
+  return out;
 }
 
 std::string option_type_name(OptionType t) {
@@ -125,8 +144,13 @@ void bind_errors(py::module_& m) {
       "A configuration the engine did not accept: billcheck.yaml, an unknown rule or option, or a\n"
       "Python rule file that does not load. .messages lists every problem with its file:line.",
       PyExc_Exception, nullptr);
+  g_unknown_invoice = PyErr_NewExceptionWithDoc(
+      "billcheck.UnknownInvoice",
+      "Engine.check(book, invoice=ID) where the book has no invoice ID. A LookupError; .invoice is the id.",
+      PyExc_LookupError, nullptr);
   m.attr("BookError") = py::handle(g_book_error);
   m.attr("ConfigError") = py::handle(g_config_error);
+  m.attr("UnknownInvoice") = py::handle(g_unknown_invoice);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -134,6 +158,10 @@ void bind_errors(py::module_& m) {
       raise_with_messages(g_book_error, e.messages());
     } catch (const ConfigError& e) {
       raise_with_messages(g_config_error, e.messages());
+    } catch (const UnknownInvoice& e) {
+      py::object error = py::reinterpret_borrow<py::object>(g_unknown_invoice)(e.what());
+      error.attr("invoice") = e.invoice();
+      PyErr_SetObject(g_unknown_invoice, error.ptr());
     }
   });
 }
@@ -201,6 +229,12 @@ void bind_report(py::module_& m) {
       .def_readonly("findings", &Report::findings,
                     "Findings sorted by client, invoice, line, rule: the same order whatever the threads.")
       .def_readonly("waived", &Report::waived, "Findings covered by a waiver (list of WaivedFinding).")
+      .def_property_readonly(
+          "sources", [](const Report& r) { return sources_list(r.sources); },
+          "The plugins and packs whose rules ran: dicts of kind, name, version (as the JSON report's plugins, packs).")
+      .def_property_readonly(
+          "refused", [](const Report& r) { return sources_list(r.refused); },
+          "The plugins refused (their rules did not run): dicts of kind, name, version, path, reason.")
       .def_property_readonly("summary", &summary_dict,
                              "Counts by severity and category, amount at stake per currency (Decimal), and totals.")
       .def_property_readonly(
@@ -307,7 +341,28 @@ void bind_engine(py::module_& m) {
           "Runs every enabled rule over the book and returns a Report.\n\n"
           "jobs: threads (default: one per core). invoice: check only this invoice, with its lines,\n"
           "client, payments and credit notes. stats: record each rule's time in report.stats.\n"
-          "today: the date waivers expire against (default: today).");
+          "today: the date waivers expire against (default: today)."
+      .def(
+          "explain",
+          [](const Engine& e, const Book& book, std::string invoice, std::optional<std::int64_t> line,
+             const std::string& format, std::optional<std::filesystem::path> templates, py::object today) {
+            auto f = parse_document_format(format);
+            if (!f) throw py::value_error("format must be 'text', 'md', 'html' or 'json', not '" + format + "'");
+            ExplainRequest r;
+            r.invoice = std::move(invoice);
+            r.line = line;
+            if (templates) r.templates = *templates;
+            if (!today.is_none()) r.check.today = date_from_py(today, "today");
+            py::gil_scoped_release nogil;
+            return explain(e, book, r, *f);
+          },
+          py::arg("book"), py::arg("invoice"), py::kw_only(), py::arg("line") = py::none(),
+          py::arg("format") = "text", py::arg("templates") = py::none(), py::arg("today") = py::none(),
+          "How an invoice (or one line) was worked out, for a client who questions it: the time entries\n"
+          "behind each line, the agreed rate and its rate card row, the engagement's terms, payments and\n"
+          "credit notes, and what the rules find. format: 'text', 'md', 'html' or 'json' (a str either way).\n"
+          "templates: a folder of your own templates. Raises billcheck.UnknownInvoice, or LookupError for\n"
+          "a line the invoice does not have.");
 
   m.def(
       "rules",
@@ -329,6 +384,10 @@ void bind_sdk(py::module_& m) {
   bind_engine(m);
   m.def("set_log_verbosity", &set_log_verbosity, py::arg("level"),
         "Log output on standard error: -1 nothing, 0 warnings and errors (default), 1 info, 2 debug.");
+  m.def(
+      "format_hours", [](py::handle hours) { return format_hours(decimal_from_py(hours, "hours")); }, py::arg("hours"),
+      "Hours as every billcheck message writes them: format_hours(Decimal('10.50')) == '10.5 h',\n"
+      "format_hours(Decimal('12.0')) == '12 h'. Python's own Decimal text keeps trailing zeros.");
 }
 
 }  // namespace billcheck::python

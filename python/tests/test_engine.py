@@ -78,6 +78,32 @@ def test_check_one_invoice(firm_book, firm_config, firm_report):
     assert report.findings and all(f.invoice == invoice for f in report.findings if f.invoice)
 
 
+def test_check_unknown_invoice_raises_unknown_invoice(firm_book, firm_config):
+    engine = billcheck.Engine(firm_config)
+    with pytest.raises(billcheck.UnknownInvoice, match="no invoice 'NOPE-1' in the book") as raised:
+        engine.check(firm_book, invoice="NOPE-1")
+    assert raised.value.invoice == "NOPE-1"
+    assert isinstance(raised.value, LookupError)
+
+
+def test_summary_money_has_the_json_reports_names_and_figures(firm_report):
+    s = firm_report.summary
+    assert s["amount_at_stake"]["USD"] == Decimal("466.65")  # net: overcharged - undercharged
+    assert s["overcharged"]["USD"] == Decimal("780.00")
+    assert s["undercharged"]["USD"] == Decimal("313.35")
+
+
+def test_report_lists_the_plugins_and_packs_that_ran(firm_report):
+    names = {(s["kind"], s["name"]) for s in firm_report.sources}
+    assert ("plugin", "arithmetic") in names
+    assert firm_report.refused == []
+
+
+def test_format_hours_writes_hours_as_the_reports_do():
+    assert billcheck.format_hours(Decimal("10.50")) == "10.5 h"
+    assert billcheck.format_hours(Decimal("6.5") + Decimal("5.5")) == "12 h"  # Python writes 12.0
+
+
 def test_stats(small_book):
     report = billcheck.Engine().check(small_book, stats=True)
     assert report.stats and {"rule", "time_ns", "findings"} <= set(report.stats[0])

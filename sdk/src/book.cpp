@@ -62,7 +62,7 @@ void by_date(std::vector<const Invoice*>& v) {
 }  // namespace
 
 BookError::BookError(std::vector<std::string> messages)
-    : std::runtime_error(join_lines(messages)), messages_(std::move(messages)) {}
+    : Error(join_lines(messages)), messages_(std::move(messages)) {}
 
 std::string_view BookData::intern_file(std::string name) {
   for (const auto& f : files)

@@ -182,4 +182,6 @@ std::string format_amount(Decimal amount, std::string_view currency) {
   return amount.to_string(minor_units(currency));
 }
 
+std::string format_hours(Decimal hours) { return hours.to_string() + " h"; }
+
 }  // namespace billcheck

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <billcheck/date.hpp>
+#include <billcheck/error.hpp>
 #include <billcheck/finding.hpp>
 
 #include <filesystem>
@@ -16,7 +17,7 @@
 namespace billcheck {
 
 /// A problem in a config file, at `file:line:column`; `messages` lists them all.
-class ConfigError : public std::runtime_error {
+class ConfigError : public Error {
  public:
   explicit ConfigError(std::vector<std::string> messages);
   const std::vector<std::string>& messages() const { return messages_; }

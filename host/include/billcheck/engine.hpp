@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,41 @@ namespace billcheck {
 /// A plugin the engine found: loaded with its rules, or refused with the reason.
 struct PluginRecord {
   std::string name, version, sdk_version, compiler;
+  std::string cxx_library;  // the C++ standard library it was built against (ABI 1.1 plugins)
   std::uint32_t abi_major = 0, abi_minor = 0;
   std::filesystem::path path;
   std::vector<std::string> rules;
   bool loaded = false;
-  std::string error;  // why it was refused or skipped
+  bool disabled = false;  // not loaded because plugins.disable names it: not a refusal
+  std::string error;      // why it was refused or skipped
+};
+
+/// A plugin or pack whose rules a check ran (Report::sources), or a plugin
+/// that was refused (Report::refused), so that a report says what checked it.
+struct RuleSource {
+  std::string kind;  // "plugin" or "pack"
+  std::string name, version;
+  std::filesystem::path path;
+  std::string reason;  // why it was refused; empty for a source that ran
+};
+
+/// A record the caller named is not in the book (an invoice, a line of an
+/// invoice, a client). what() says which, in a sentence for the user.
+class UnknownRecord : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Thrown by Engine::check_invoice (and the remedies) when the book has no
+/// invoice with that id.
+class UnknownInvoice : public UnknownRecord {
+ public:
+  explicit UnknownInvoice(std::string invoice)
+      : UnknownRecord("no invoice '" + invoice + "' in the book"), invoice_(std::move(invoice)) {}
+  const std::string& invoice() const { return invoice_; }
+
+ private:
+  std::string invoice_;
 };
 
 struct CheckOptions {
@@ -47,14 +78,20 @@ struct RuleStats {
   std::size_t findings = 0;
 };
 
-/// Counts by severity and category, and the amount at stake per currency.
+/// Counts by severity and category, and the money at stake per currency. Each
+/// figure has one name in every output (text, JSON, Python):
 struct Summary {
   std::map<Severity, std::size_t> by_severity;
   std::map<std::string, std::size_t> by_category;
-  std::map<std::string, Decimal> at_stake;      // currency -> net sum of amounts at stake
+  /// "amount_at_stake", the text report's "net at stake": the sum of the
+  /// findings' signed amounts at stake (overcharged - undercharged + credit exposure).
+  std::map<std::string, Decimal> at_stake;
   std::map<std::string, Decimal> overcharged;      // currency -> positive amounts: the client is overcharged
-  std::map<std::string, Decimal> undercharged;     // currency -> negative amounts, as a positive figure
+  std::map<std::string, Decimal> undercharged;     // currency -> negative amounts, as a positive figure ("under-billed")
   std::map<std::string, Decimal> credit_exposure;  // currency -> positive amounts of credit findings (over limit, overdue)
+  /// Currencies whose figures add up past Decimal's range (about 9.2 trillion):
+  /// their figures are left out of the maps above rather than failing the report.
+  std::set<std::string> overflowed;
   std::size_t waived = 0;
   std::size_t invoices = 0, lines = 0;
 };
@@ -66,6 +103,9 @@ struct Report {
   std::vector<WaivedFinding> waived;
   std::vector<RuleStats> stats;  // when CheckOptions::collect_stats
   Summary summary;
+  /// The plugins and packs whose rules ran, and the plugins refused (wrong ABI,
+  /// not a plugin, registration failed): their rules did not run.
+  std::vector<RuleSource> sources, refused;
 
   /// A rule failed (threw) during the check.
   bool has_internal_errors() const;
@@ -105,7 +145,8 @@ class Engine {
   Report check(const Book& book, const CheckOptions& options = {}) const;
   /// Runs the rules about one invoice: its lines, the invoice itself, its
   /// client, and its payments and credit notes. Book-wide rules keep only the
-  /// findings about this invoice.
+  /// findings about this invoice. Throws UnknownInvoice when the book has no
+  /// invoice `invoice_id`.
   Report check_invoice(const Book& book, std::string_view invoice_id, const CheckOptions& options = {}) const;
 
  private:

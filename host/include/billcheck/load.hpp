@@ -21,7 +21,9 @@ Book load_book(const std::filesystem::path& path);
 struct LoadOptions {
   /// A CSV directory whose clients, engagements, rates, timekeepers and time
   /// entries are added where the book's invoices name them (by client id and
-  /// engagement id; a LEDES file's CLIENT_ID and LAW_FIRM_MATTER_ID). Records
+  /// engagement id; a LEDES file's CLIENT_ID and LAW_FIRM_MATTER_ID), with the
+  /// payments and credit notes of the book's invoices (and those on account of
+  /// their clients). Records
   /// the book already has win, except timekeepers: the directory's replace a
   /// LEDES file's. Empty = none.
   std::filesystem::path reference;

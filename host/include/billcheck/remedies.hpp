@@ -13,13 +13,6 @@
 
 namespace billcheck {
 
-/// A record the caller named is not in the book: an unknown invoice, client,
-/// or a line number the invoice does not have. The message says which.
-class RecordNotFound : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 /// How a document for people (or programs) is written.
 enum class DocumentFormat { text, markdown, html, json };
 std::optional<DocumentFormat> parse_document_format(std::string_view name);
@@ -34,7 +27,8 @@ struct ExplainRequest {
 /// How the invoice (or one line) was worked out: the time entries behind each
 /// line, the agreed rate and the rate card row it comes from, the engagement's
 /// terms, the payments and credit notes; and what the rules find on it.
-/// Throws RecordNotFound, or ConfigError for a template that does not render.
+/// Throws UnknownInvoice, UnknownRecord for a line the invoice does not have,
+/// or ConfigError for a template that does not render.
 std::string explain(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format);
 
 }  // namespace billcheck

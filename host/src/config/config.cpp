@@ -222,7 +222,7 @@ class ConfigReader {
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> messages)
-    : std::runtime_error(join_lines(messages)), messages_(std::move(messages)) {}
+    : Error(join_lines(messages)), messages_(std::move(messages)) {}
 
 std::string ConfigLocation::to_string() const {
   if (line == 0) return file;

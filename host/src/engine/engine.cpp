@@ -44,7 +44,18 @@ struct Engine::Impl {
     detail::finish_report(report, config.waivers, today);
     report.summary.invoices = sel.invoices.size();
     report.summary.lines = sel.lines.size();
+    add_sources(report);
     return report;
+  }
+
+  void add_sources(Report& report) const {
+    for (const auto& p : registry.plugins()) {
+      if (p.loaded)
+        report.sources.push_back({"plugin", p.name, p.version, p.path, {}});
+      else if (!p.disabled)
+        report.refused.push_back({"plugin", p.name, p.version, p.path, p.error});
+    }
+    report.sources.insert(report.sources.end(), registry.packs().begin(), registry.packs().end());
   }
 };
 
@@ -99,7 +110,7 @@ Report Engine::check(const Book& book, const CheckOptions& options) const {
 
 Report Engine::check_invoice(const Book& book, std::string_view invoice_id, const CheckOptions& options) const {
   const Invoice* inv = book.invoice(invoice_id);
-  if (!inv) throw std::invalid_argument("no invoice '" + std::string(invoice_id) + "' in the book");
+  if (!inv) throw UnknownInvoice(std::string(invoice_id));
   detail::Selection sel;
   sel.only_invoice = inv->id;
   sel.lines = book.lines_of(*inv);

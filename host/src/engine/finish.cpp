@@ -1,6 +1,8 @@
 #include "engine/finish.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <unordered_map>
 
 namespace billcheck::detail {
@@ -75,20 +77,47 @@ void set_waived_apart(Report& report, const std::vector<Waiver>& waivers, Date t
   report.findings = std::move(kept);
 }
 
+// The money figures of one currency, added in 128 bits: a book's findings can
+// add up past Decimal's range although each amount fits.
+struct Totals {
+  __int128 net = 0, over = 0, under = 0, exposure = 0;
+  bool any_over = false, any_under = false, any_exposure = false;  // a figure is shown once a finding adds to it
+};
+
+bool fits(__int128 raw) {
+  return raw >= std::numeric_limits<std::int64_t>::min() && raw <= std::numeric_limits<std::int64_t>::max();
+}
+
 void add_up(Summary& s, const Report& report) {
+  std::map<std::string, Totals> totals;
   for (const auto& f : report.findings) {
     ++s.by_severity[f.severity];
     ++s.by_category[f.category];
     if (f.amount_at_stake && !f.currency.empty()) {
-      const Decimal amount = *f.amount_at_stake;
-      s.at_stake[f.currency] += amount;
-      if (amount.is_negative())
-        s.undercharged[f.currency] -= amount;
-      else if (f.category == "credit")  // money owed beyond a limit, not money overcharged
-        s.credit_exposure[f.currency] += amount;
-      else
-        s.overcharged[f.currency] += amount;
+      const __int128 raw = f.amount_at_stake->raw();
+      Totals& t = totals[f.currency];
+      t.net += raw;
+      if (raw < 0) {
+        t.under -= raw;
+        t.any_under = true;
+      } else if (f.category == "credit") {  // money owed beyond a limit, not money overcharged
+        t.exposure += raw;
+        t.any_exposure = true;
+      } else {
+        t.over += raw;
+        t.any_over = true;
+      }
     }
+  }
+  for (const auto& [currency, t] : totals) {
+    if (!fits(t.net) || !fits(t.over) || !fits(t.under) || !fits(t.exposure)) {
+      s.overflowed.insert(currency);
+      continue;
+    }
+    s.at_stake[currency] = Decimal::from_raw(static_cast<std::int64_t>(t.net));
+    if (t.any_over) s.overcharged[currency] = Decimal::from_raw(static_cast<std::int64_t>(t.over));
+    if (t.any_under) s.undercharged[currency] = Decimal::from_raw(static_cast<std::int64_t>(t.under));
+    if (t.any_exposure) s.credit_exposure[currency] = Decimal::from_raw(static_cast<std::int64_t>(t.exposure));
   }
   s.waived = report.waived.size();
 }

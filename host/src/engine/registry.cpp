@@ -12,7 +12,13 @@ namespace billcheck {
 namespace fs = std::filesystem;
 
 fs::path bundled_plugin_dir() {
-  return boost::dll::this_line_location().parent_path() / BILLCHECK_PLUGIN_SUBDIR;
+  // Canonical: a library found through an RPATH of $ORIGIN/../../.. (the
+  // installed Python module) has that path with its `..`s, and the bundled
+  // packs' folder is found by going up from here, which `..`s would misdirect.
+  std::error_code ec;
+  const fs::path self = boost::dll::this_line_location();
+  const fs::path canonical = fs::weakly_canonical(self, ec);
+  return (ec ? self : canonical).parent_path() / BILLCHECK_PLUGIN_SUBDIR;
 }
 
 namespace detail {
@@ -45,6 +51,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
         logger().error("plugin {} {}; it was skipped, the other plugins run", file.string(), p.record.error);
       } else if (disabled) {
         p.record.loaded = false;
+        p.record.disabled = true;
         p.record.error = "disabled by plugins.disable in the config";
       } else if (std::any_of(plugins_.begin(), plugins_.end(),
                              [&](const PluginRecord& r) { return r.loaded && r.name == p.record.name; })) {
@@ -117,6 +124,7 @@ void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) 
   for (std::size_t i = 0; i < packs.size(); ++i) {
     if (!keep[i]) continue;
     PackLoad& pack = packs[i].first;
+    packs_.push_back({"pack", pack.name, pack.version, pack.dir, {}});
     for (auto& r : pack.rules) {
       r.info.origin = "pack " + pack.name;
       add(std::move(r.info), std::move(r.factory), errors);

@@ -33,11 +33,14 @@ class RuleRegistry {
   const std::deque<RegisteredRule>& rules() const { return rules_; }
   const std::map<std::string, std::size_t, std::less<>>& by_id() const { return by_id_; }
   const std::vector<PluginRecord>& plugins() const { return plugins_; }
+  /// The packs whose rules were added.
+  const std::vector<RuleSource>& packs() const { return packs_; }
 
  private:
   std::deque<RegisteredRule> rules_;  // deque: RuleInfo addresses stay put
   std::map<std::string, std::size_t, std::less<>> by_id_;
   std::vector<PluginRecord> plugins_;
+  std::vector<RuleSource> packs_;
   PluginLog log_{""};
 };
 

@@ -6,9 +6,11 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <mutex>
 
 namespace billcheck {
@@ -61,8 +63,27 @@ class CollectingRegistry final : public Registry {
 // the host reads only when `size` covers them, so older plugins keep loading.
 constexpr std::uint32_t kDescriptorSizeAbi1_0 = offsetof(PluginDescriptor, compiler) + sizeof(const char*);
 
+// ABI 1.1 appended the standard library's name; a 1.0 descriptor does not have it.
+constexpr std::uint32_t kDescriptorSizeAbi1_1 = offsetof(PluginDescriptor, cxx_library) + sizeof(const char*);
+
 std::string version_text(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// The dynamic loader's own reason ("invalid ELF header", "undefined symbol: ..."),
+// without the path the caller prints already. Boost.DLL's exception text would add
+// an unrelated errno text (": Bad file descriptor") after it.
+std::string why_not_loadable(const fs::path& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle) {
+    dlclose(handle);
+    return {};
+  }
+  const char* raw = dlerror();
+  std::string reason = raw ? raw : "unknown reason";
+  const std::string prefix = path.string() + ": ";
+  if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
+  return reason;
 }
 
 }  // namespace
@@ -82,6 +103,10 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log) {
   rec.path = path;
   rec.name = path.stem().string();
 
+  if (std::string reason = why_not_loadable(path); !reason.empty()) {
+    rec.error = "cannot be loaded as a shared library: " + reason;
+    return result;
+  }
   boost::dll::shared_library lib;
   try {
     lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -113,6 +138,16 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log) {
   rec.version = desc.version ? desc.version : "";
   rec.sdk_version = desc.sdk_version ? desc.sdk_version : "";
   rec.compiler = desc.compiler ? desc.compiler : "";
+  // A 1.0 descriptor cannot say; such plugins keep loading as they always did.
+  if (desc.size >= kDescriptorSizeAbi1_1 && desc.cxx_library) {
+    rec.cxx_library = desc.cxx_library;
+    if (rec.cxx_library != BILLCHECK_CXX_LIBRARY) {
+      rec.error = "was built against the C++ standard library " + rec.cxx_library + ", but this host uses " +
+                  BILLCHECK_CXX_LIBRARY + "; std::string and std::function cross the plugin boundary, so "
+                  "rebuild the plugin with the host's compiler and standard library settings";
+      return result;
+    }
+  }
   if (!lib.has("billcheck_register_rules")) {
     rec.error = "has a descriptor but no registration function (declare it with BILLCHECK_PLUGIN)";
     return result;

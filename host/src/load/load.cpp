@@ -86,7 +86,8 @@ std::unordered_set<std::string> ids_of(const std::vector<T>& records) {
 }
 
 /// Adds the reference records the book's invoices lead to: their clients and
-/// engagements, the engagements' clients, rates and time entries, and the
+/// engagements, the engagements' clients, rates and time entries, the payments
+/// and credit notes of the invoices (and on account of their clients), and the
 /// timekeepers these and the book's lines name. Records for other clients and
 /// matters stay out, so that checking one invoice file does not report on the
 /// rest of the firm.
@@ -118,6 +119,19 @@ void add_reference(BookData& book, BookData ref) {
     timekeepers.insert(t.timekeeper_id);
     return true;
   });
+  // Payments and credit notes settle the book's invoices: without them the
+  // credit rules would see every invoice as unpaid. Those on account (no
+  // invoice) count toward the book's clients' balances.
+  const auto invoices = ids_of(book.invoices);
+  auto settles = [&](const auto& record) {
+    return record.invoice_id.empty() ? clients.contains(record.client_id) : invoices.contains(record.invoice_id);
+  };
+  const auto has_payment = ids_of(book.payments);
+  const auto has_note = ids_of(book.credit_notes);
+  move_records(ref.payments, book.payments, book,
+               [&](const Payment& p) { return settles(p) && !has_payment.contains(p.id); });
+  move_records(ref.credit_notes, book.credit_notes, book,
+               [&](const CreditNote& n) { return settles(n) && !has_note.contains(n.id); });
 
   // The firm's own timekeeper records (role, active dates) beat the LEDES
   // classification code they replace.

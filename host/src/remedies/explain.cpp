@@ -193,11 +193,11 @@ std::optional<DocumentFormat> parse_document_format(std::string_view name) {
 
 std::string explain(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format) {
   const Invoice* inv = book.invoice(request.invoice);
-  if (!inv) throw RecordNotFound("no invoice '" + request.invoice + "' in the book");
+  if (!inv) throw UnknownInvoice(request.invoice);
   const auto lines = book.lines_of(*inv);
   if (request.line && std::none_of(lines.begin(), lines.end(),
                                    [&](const InvoiceLine& l) { return l.line_no == *request.line; }))
-    throw RecordNotFound("invoice " + inv->id + " has no line " + std::to_string(*request.line) + " (its lines are 1 to " +
+    throw UnknownRecord("invoice " + inv->id + " has no line " + std::to_string(*request.line) + " (its lines are 1 to " +
                          std::to_string(lines.size()) + ")");
 
   const Report report = engine.check_invoice(book, inv->id, request.check);

@@ -30,6 +30,13 @@ Json finding_json(const Finding& f) {
   return j;
 }
 
+Json sources_json(const std::vector<RuleSource>& sources, std::string_view kind) {
+  Json out = Json::array();
+  for (const auto& r : sources)
+    if (r.kind == kind) out.push_back({{"name", r.name}, {"version", r.version}});
+  return out;
+}
+
 }  // namespace
 
 std::string finding_to_json(const Finding& finding) { return finding_json(finding).dump(); }
@@ -72,8 +79,15 @@ void write_json(std::ostream& out, const Report& report) {
     for (const auto& [currency, amount] : *map) j[currency] = format_amount(amount, currency);
     summary[key] = std::move(j);
   }
+  if (!s.overflowed.empty()) summary["overflowed"] = s.overflowed;
   summary["waived"] = s.waived;
   root["summary"] = std::move(summary);
+  root["plugins"] = sources_json(report.sources, "plugin");
+  root["packs"] = sources_json(report.sources, "pack");
+  Json refused = Json::array();
+  for (const auto& r : report.refused)
+    refused.push_back({{"kind", r.kind}, {"name", r.name}, {"path", r.path.string()}, {"reason", r.reason}});
+  root["refused"] = std::move(refused);
   out << root.dump(2) << '\n';
 }
 

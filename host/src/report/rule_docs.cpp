@@ -1,5 +1,6 @@
 #include <billcheck/report.hpp>
 
+#include <cctype>
 #include <sstream>
 
 namespace billcheck {
@@ -29,14 +30,32 @@ std::string example_config(const RuleInfo& info) {
   return out;
 }
 
+// What the description says beyond the title: a Python rule's description
+// defaults to its docstring, whose first line is already the title, and a pack
+// rule may have no description at all.
+std::string description_beyond_title(const RuleInfo& info) {
+  std::string_view d = info.description;
+  auto trim = [](std::string_view t) {
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    return t;
+  };
+  d = trim(d);
+  const std::string_view title = trim(info.title);
+  if (!title.empty() && d.substr(0, title.size()) == title &&
+      (d.size() == title.size() || std::isspace(static_cast<unsigned char>(d[title.size()]))))
+    d = trim(d.substr(title.size()));
+  return std::string(d);
+}
+
 }  // namespace
 
 std::string explain_rule(const RuleInfo& info) {
   std::string out = info.id + ": " + info.title + "\n";
   out += "  category: " + info.category + "   severity: " + std::string(to_string(info.severity)) +
          "   checks each: " + std::string(to_string(info.scope)) + "   from: " + info.origin + "\n\n";
-  out += wrap(info.description, 76, "  ");
-  out += "\n";
+  if (const std::string description = description_beyond_title(info); !description.empty())
+    out += wrap(description, 76, "  ") + "\n";
   if (info.options.empty()) {
     out += "  Options: none.\n";
   } else {

@@ -1,5 +1,7 @@
 #include <billcheck/report.hpp>
 
+#include <cstdint>
+
 namespace billcheck {
 namespace {
 
@@ -40,6 +42,32 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
         << (f.fix->current.empty() ? "empty" : f.fix->current) << ")\n";
 }
 
+// Refused plugins are shown in the report itself, not only in the log: their
+// rules did not run, so a clean report would otherwise read as a checked book.
+void write_refused(std::ostream& out, const std::vector<RuleSource>& refused, const Painter& paint) {
+  if (refused.empty()) return;
+  out << '\n' << paint("1", "Refused") << " (their rules did not run)\n";
+  for (const auto& r : refused) out << "  " << r.kind << ' ' << r.path.string() << ": " << r.reason << '\n';
+}
+
+// Per currency, each figure under the one name it has in every output (see Summary).
+void write_money(std::ostream& out, const Summary& s) {
+  auto figure = [](const std::map<std::string, Decimal>& m, const std::string& currency) {
+    auto it = m.find(currency);
+    return it == m.end() ? Decimal{} : it->second;
+  };
+  for (const auto& [currency, net] : s.at_stake) {
+    const Decimal exposure = figure(s.credit_exposure, currency);
+    out << "  " << currency << ": overcharged " << format_amount(figure(s.overcharged, currency), currency)
+        << ", under-billed " << format_amount(figure(s.undercharged, currency), currency);
+    if (!exposure.is_zero()) out << ", credit exposure " << format_amount(exposure, currency);
+    out << ", net at stake " << format_amount(net, currency) << '\n';
+  }
+  for (const auto& currency : s.overflowed)
+    out << "  " << currency << ": the amounts at stake add up past " << Decimal::from_raw(INT64_MAX).to_string()
+        << ", the largest figure billcheck holds; see each finding's amount\n";
+}
+
 }  // namespace
 
 void write_text(std::ostream& out, const Report& report, const Book& book, const TextStyle& style) {
@@ -62,8 +90,8 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       invoice = &f.invoice;
       out << "  " << paint("1", "Invoice " + f.invoice);
       if (const Invoice* inv = book.invoice(f.invoice))
-        out << " (issued " << inv->issue_date.to_string() << ", total " << inv->currency << ' '
-            << format_amount(inv->total, inv->currency) << ')';
+        out << (inv->is_void() ? " (void, dated " : " (issued ") << inv->issue_date.to_string() << ", total "
+            << inv->currency << ' ' << format_amount(inv->total, inv->currency) << ')';
       out << '\n';
     }
     write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ");
@@ -78,6 +106,8 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       out << '\n';
     }
   }
+
+  write_refused(out, report.refused, paint);
 
   const Summary& s = report.summary;
   auto count = [&](Severity sev) {
@@ -98,17 +128,7 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
     }
     out << '\n';
   }
-  for (const auto& [currency, net] : s.at_stake) {
-    auto figure = [&](const std::map<std::string, Decimal>& m) {
-      auto it = m.find(currency);
-      return it == m.end() ? Decimal{} : it->second;
-    };
-    const Decimal over = figure(s.overcharged), under = figure(s.undercharged), exposure = figure(s.credit_exposure);
-    out << "  at stake: " << currency << ' ' << format_amount(over + under + exposure, currency) << " (client overcharged "
-        << format_amount(over, currency) << ", under-billed " << format_amount(under, currency);
-    if (!exposure.is_zero()) out << ", credit exposure " << format_amount(exposure, currency);
-    out << ")\n";
-  }
+  write_money(out, s);
   if (report.findings.empty()) out << "  No billing errors found.\n";
 }
 

@@ -1,6 +1,7 @@
 // Writing a whole book as JSON or as a CSV directory, in the contract's column
 // names and order, and `billcheck convert`, which picks the writer.
 #include <billcheck/convert.hpp>
+#include <billcheck/output.hpp>
 
 #include "schema/columns.hpp"
 
@@ -79,17 +80,6 @@ OutForm form_of(const fs::path& out) {
   return OutForm::csv;
 }
 
-std::ofstream open_for_writing(const fs::path& path) {
-  std::ofstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-  return file;
-}
-
-void finish(std::ofstream& file, const fs::path& path) {
-  file.close();
-  if (!file) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 void write_book_json(std::ostream& out, const Book& book) {
@@ -130,18 +120,17 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
       for (const auto& [column, cell] : rows.back())
         if (std::find(header.begin(), header.end(), column) == header.end()) header.emplace_back(column);
     }
-    const fs::path path = dir / (std::string(entity.name) + ".csv");
-    std::ofstream file = open_for_writing(path);
-    for (std::size_t i = 0; i < header.size(); ++i) file << (i ? "," : "") << csv_cell(header[i]);
-    file << '\n';
-    for (const Row& row : rows) {
-      for (std::size_t i = 0; i < header.size(); ++i) {
-        auto v = std::find_if(row.begin(), row.end(), [&](const auto& x) { return x.first == header[i]; });
-        file << (i ? "," : "") << (v == row.end() ? std::string() : csv_cell(v->second.text));
-      }
+    write_output(dir / (std::string(entity.name) + ".csv"), [&](std::ostream& file) {
+      for (std::size_t i = 0; i < header.size(); ++i) file << (i ? "," : "") << csv_cell(header[i]);
       file << '\n';
-    }
-    finish(file, path);
+      for (const Row& row : rows) {
+        for (std::size_t i = 0; i < header.size(); ++i) {
+          auto v = std::find_if(row.begin(), row.end(), [&](const auto& x) { return x.first == header[i]; });
+          file << (i ? "," : "") << (v == row.end() ? std::string() : csv_cell(v->second.text));
+        }
+        file << '\n';
+      }
+    });
   });
 }
 
@@ -161,12 +150,12 @@ std::vector<std::string> convert_book(const std::filesystem::path& in, const std
     write_book_csv(out, book);
     return notes;
   }
-  std::ofstream file = open_for_writing(out);
-  if (form == OutForm::ledes)
-    notes = write_ledes(file, book);
-  else
-    write_book_json(file, book);
-  finish(file, out);
+  write_output(out, [&](std::ostream& file) {
+    if (form == OutForm::ledes)
+      notes = write_ledes(file, book);
+    else
+      write_book_json(file, book);
+  });
   return notes;
 }
 

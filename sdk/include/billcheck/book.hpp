@@ -3,6 +3,7 @@
 #pragma once
 
 #include <billcheck/entities.hpp>
+#include <billcheck/error.hpp>
 #include <billcheck/export.hpp>
 
 #include <deque>
@@ -19,7 +20,7 @@ namespace billcheck {
 
 /// A book that could not be loaded; `messages` lists every problem, each as
 /// `file:line: column 'name': what is wrong`.
-class BILLCHECK_SDK_API BookError : public std::runtime_error {
+class BILLCHECK_SDK_API BookError : public Error {
  public:
   explicit BookError(std::vector<std::string> messages);
   const std::vector<std::string>& messages() const { return messages_; }

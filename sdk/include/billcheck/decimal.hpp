@@ -96,4 +96,8 @@ struct BILLCHECK_SDK_API Money {
 /// if the value needs them, so nothing is hidden).
 BILLCHECK_SDK_API std::string format_amount(Decimal amount, std::string_view currency);
 
+/// `10.5 h`, `12 h`: hours as a person writes them (the exact value, no padded
+/// decimals), for every message and report that shows a number of hours.
+BILLCHECK_SDK_API std::string format_hours(Decimal hours);
+
 }  // namespace billcheck

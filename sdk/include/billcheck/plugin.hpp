@@ -26,6 +26,10 @@ struct PluginDescriptor {
   const char* name;
   const char* version;
   const char* compiler;
+  // ABI 1.1
+  /// The C++ standard library the plugin was built against (BILLCHECK_CXX_LIBRARY):
+  /// std::string and std::function cross the boundary, so it must be the host's.
+  const char* cxx_library;
 };
 
 /// What a plugin's registration function looks like.
@@ -50,6 +54,19 @@ using RegisterRules = void(Registry&);
 #define BILLCHECK_COMPILER "unknown"
 #endif
 
+// The standard library ABI, which decides the layout of std::string and
+// std::function: libstdc++ has two string ABIs (_GLIBCXX_USE_CXX11_ABI), libc++
+// its own versioned one. <cstdint> above has defined the library's macros.
+#if defined(_LIBCPP_VERSION)
+#define BILLCHECK_CXX_LIBRARY "libc++ (ABI " BILLCHECK_PLUGIN_STRINGIFY(_LIBCPP_ABI_VERSION) ")"
+#elif defined(__GLIBCXX__) && defined(_GLIBCXX_USE_CXX11_ABI) && _GLIBCXX_USE_CXX11_ABI
+#define BILLCHECK_CXX_LIBRARY "libstdc++ (C++11 string ABI)"
+#elif defined(__GLIBCXX__)
+#define BILLCHECK_CXX_LIBRARY "libstdc++ (old string ABI, _GLIBCXX_USE_CXX11_ABI=0)"
+#else
+#define BILLCHECK_CXX_LIBRARY "unknown"
+#endif
+
 /// Declares a plugin: its name, version, and the function that registers its
 /// rules (`void register_rules(billcheck::Registry&)`).
 #define BILLCHECK_PLUGIN(NAME, VERSION, REGISTER_FUNCTION)                                         \
@@ -60,5 +77,6 @@ using RegisterRules = void(Registry&);
       BILLCHECK_SDK_VERSION,                                                                       \
       NAME,                                                                                        \
       VERSION,                                                                                     \
-      BILLCHECK_COMPILER};                                                                         \
+      BILLCHECK_COMPILER,                                                                          \
+      BILLCHECK_CXX_LIBRARY};                                                                      \
   BOOST_DLL_ALIAS(REGISTER_FUNCTION, billcheck_register_rules)

@@ -1,0 +1,37 @@
+// Writing an output file (a report, a converted book, a rule page) so that a
+// run that fails never leaves a truncated file, and a full disk is an error.
+#pragma once
+
+#include <billcheck/error.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace billcheck {
+
+/// A write that failed: what() is `cannot write PATH: REASON`.
+class OutputError : public Error {
+ public:
+  OutputError(const std::filesystem::path& path, const std::string& reason)
+      : Error("cannot write " + path.string() + ": " + reason), path_(path) {}
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Writes `path` with `write`. A regular file (or a new one) is written to a
+/// temporary file in the same folder and renamed over `path` only once every
+/// byte is written and flushed, so when `write` throws or the disk is full the
+/// old file is untouched. Anything else (a path under /dev or /proc such as
+/// /dev/stdout or /dev/full, a pipe) is written in place, appending. Throws OutputError when a write, the flush or the rename
+/// fails; exceptions from `write` pass through after the temporary is removed.
+void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+
+/// Standard output through `write`, flushed and checked: throws OutputError
+/// ("cannot write standard output: ...") when the output could not be written.
+void write_standard_output(const std::function<void(std::ostream&)>& write);
+
+}  // namespace billcheck

@@ -1,0 +1,114 @@
+// Output files: replaced only by a run that wrote them whole, and every write
+// checked, so a full disk is exit 2 with the path and the reason.
+#include "test_support.hpp"
+
+#include <billcheck/output.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace billcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::size_t entries_in(const fs::path& dir) {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+TEST(WriteOutput, AWriterThatFailsLeavesTheOldFileAndNoTemporary) {
+  auto dir = test::temp_dir("output-fails");
+  test::write_file(dir / "report.json", "OLD");
+  EXPECT_THROW(write_output(dir / "report.json",
+                            [](std::ostream& out) {
+                              out << "half a rep";
+                              throw std::runtime_error("the writer failed");
+                            }),
+               std::runtime_error);
+  EXPECT_EQ(test::slurp(dir / "report.json"), "OLD");
+  EXPECT_EQ(entries_in(dir), 1u);
+  fs::remove_all(dir);
+}
+
+TEST(WriteOutput, ASuccessfulWriteReplacesTheFile) {
+  auto dir = test::temp_dir("output-ok");
+  test::write_file(dir / "report.json", "OLD");
+  write_output(dir / "report.json", [](std::ostream& out) { out << "NEW"; });
+  EXPECT_EQ(test::slurp(dir / "report.json"), "NEW");
+  EXPECT_EQ(entries_in(dir), 1u);
+  fs::remove_all(dir);
+}
+
+TEST(WriteOutput, AFullDeviceIsAnOutputErrorWithThePathAndReason) {
+  try {
+    write_output("/dev/full", [](std::ostream& out) { out << std::string(100000, 'x'); });
+    FAIL() << "no error";
+  } catch (const OutputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot write /dev/full: No space left on device"));
+  }
+}
+
+TEST(CliOutput, ReportToAFullDeviceExitsTwoWithPathAndReason) {
+  auto r = test::run_billcheck("check examples/firm -o /dev/full");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("billcheck: cannot write /dev/full: No space left on device"));
+}
+
+TEST(CliOutput, StandardOutputOnAFullDeviceExitsTwo) {
+  const std::string cmd = "cd '" + test::source_dir().string() + "' && '" + BILLCHECK_EXE +
+                          "' check examples/firm >/dev/full 2>/dev/null";
+  const int raw = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+  const std::string rules = "'" + std::string(BILLCHECK_EXE) + "' rules >/dev/full 2>/dev/null";
+  EXPECT_EQ(WEXITSTATUS(std::system(rules.c_str())), 2);
+}
+
+TEST(CliOutput, DevStdoutIsWrittenInPlaceEvenWhenItIsAFile) {
+  auto dir = test::temp_dir("dev-stdout");
+  test::write_file(dir / "out.txt", "before\n");
+  const std::string cmd = "cd '" + test::source_dir().string() + "' && '" + BILLCHECK_EXE +
+                          "' check tests/data/cli/clean -o /dev/stdout >>'" + (dir / "out.txt").string() + "'";
+  EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 0);
+  const std::string out = test::slurp(dir / "out.txt");
+  EXPECT_EQ(out.rfind("before\n", 0), 0u) << out;  // appended to, not replaced
+  EXPECT_THAT(out, HasSubstr("No billing errors found."));
+  fs::remove_all(dir);
+}
+
+TEST(CliOutput, RulePagesThatCannotBeWrittenExitTwoWithThePath) {
+  auto dir = test::temp_dir("markdown-blocked");
+  test::write_file(dir / "file", "a file where the folder should go");
+  auto r = test::run_billcheck("rules --markdown '" + (dir / "file" / "rules").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot write " + (dir / "file" / "rules").string() + ": Not a directory"));
+  fs::remove_all(dir);
+}
+
+TEST(CliOutput, ConvertToAFullDeviceExitsTwo) {
+  auto dir = test::temp_dir("convert-full");
+  fs::create_symlink("/dev/full", dir / "book.json");
+  auto r = test::run_billcheck("convert examples/firm '" + (dir / "book.json").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot write " + (dir / "book.json").string() + ": No space left on device"));
+  fs::remove_all(dir);
+}
+
+TEST(CliOutput, AReportFileIsNotTruncatedByARunThatFails) {
+  auto dir = test::temp_dir("output-kept");
+  // Invalid UTF-8 in a client id, which the report shows: a run that fails,
+  // at load or when writing JSON.
+  test::write_file(dir / "book" / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nI1,C\xff\xfe,2026-01-05,USD,12\n");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,description,quantity,rate,amount\nI1,1,expense,courier,1,10,12\n");
+  test::write_file(dir / "report.json", "OLD REPORT");
+  auto r = test::run_billcheck("check '" + (dir / "book").string() + "' --format json -o '" +
+                               (dir / "report.json").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(test::slurp(dir / "report.json"), "OLD REPORT");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck
