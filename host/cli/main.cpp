@@ -5,6 +5,7 @@
 #include <billcheck/load.hpp>
 #include <billcheck/output.hpp>
 #include <billcheck/packs.hpp>
+#include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
@@ -155,6 +156,25 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   return check_status(args, report);
 }
 
+struct ExplainArgs {
+  std::string path, invoice, format = "text", output, templates;
+  std::optional<std::int64_t> line;
+  LoadOptions load;
+};
+
+// How a charge was worked out, for a client who questions it.
+int run_explain(const ExplainArgs& args, const CommonOptions& common) {
+  Engine engine = make_engine(config_for(args.path, common));
+  Book book = load_book(args.path, args.load);
+  ExplainRequest request;
+  request.invoice = args.invoice;
+  request.line = args.line;
+  request.templates = args.templates;
+  const std::string text = explain(engine, book, request, *parse_document_format(args.format));
+  write_to(args.output, [&](std::ostream& out) { out << text; });
+  return kClean;
+}
+
 std::string padded(std::string_view text, std::size_t width) {
   std::string out(text);
   if (out.size() < width) out.append(width - out.size(), ' ');
@@ -286,6 +306,8 @@ struct Commands {
   std::string convert_in, convert_out;
   LoadOptions convert_load;
   std::vector<std::string> lint_dirs;
+  ExplainArgs explain_args;
+  CLI::App *explain_cmd = nullptr;
   CLI::App *check_cmd = nullptr, *rules_cmd = nullptr, *plugins_cmd = nullptr, *test_cmd = nullptr,
            *convert_cmd = nullptr, *lint_cmd = nullptr;
 };
@@ -332,6 +354,22 @@ void add_check(CLI::App& app, Commands& c) {
   cmd->add_option("--currency", check.load.ledes_currency, "Currency of LEDES invoices whose client --with does not give")
       ->check(kIsoCurrency)
       ->capture_default_str();
+}
+
+void add_remedies(CLI::App& app, Commands& c) {
+  ExplainArgs& ex = c.explain_args;
+  auto* cmd = c.explain_cmd =
+      app.add_subcommand("explain", "Explain how an invoice or line was worked out, with the records behind it");
+  cmd->add_option("book", ex.path, "A CSV directory, a .json file, or a LEDES 1998B file (with --with)")->required();
+  cmd->add_option("--invoice", ex.invoice, "The invoice the client questions")->required();
+  cmd->add_option("--line", ex.line, "Only this line of the invoice (its line_no)");
+  cmd->add_option("-f,--format", ex.format, "text, md (Markdown), html (printable, self-contained) or json")
+      ->check(CLI::IsMember({"text", "md", "html", "json"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", ex.output, "Write to FILE instead of stdout (replaced only when complete)");
+  cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("-c,--config", c.common.config, "Config file (default: billcheck.yaml beside the book)");
+  cmd->add_option("--with", ex.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
 }
 
 void add_rules(CLI::App& app, Commands& c) {
@@ -393,6 +431,7 @@ int dispatch(const Commands& c) {
   if (*c.test_cmd) return run_tests(c.test_dirs, c.test_verbose);
   if (*c.convert_cmd) return run_convert(c.convert_in, c.convert_out, c.convert_load);
   if (*c.lint_cmd) return run_lint(c.lint_dirs);
+  if (*c.explain_cmd) return run_explain(c.explain_args, c.common);
   return kBadInput;
 }
 
@@ -407,6 +446,8 @@ int run_reporting_errors(const Commands& c) {
                  c.common.verbose > 0);
   } catch (const UnknownInvoice& e) {
     std::cerr << "billcheck: --invoice: " << e.what() << " (give an invoice_id the book has)\n";
+  } catch (const UnknownRecord& e) {
+    std::cerr << "billcheck: " << e.what() << '\n';
   } catch (const std::exception& e) {
     std::cerr << "billcheck: " << e.what() << '\n';
   }
@@ -429,6 +470,7 @@ int main(int argc, char** argv) {
   add_check(app, commands);
   add_rules(app, commands);
   add_tools(app, commands);
+  add_remedies(app, commands);
 
   if (auto message = unknown_command(app, argc, argv)) {
     std::cerr << *message << '\n';

@@ -7,6 +7,7 @@
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
@@ -340,7 +341,28 @@ void bind_engine(py::module_& m) {
           "Runs every enabled rule over the book and returns a Report.\n\n"
           "jobs: threads (default: one per core). invoice: check only this invoice, with its lines,\n"
           "client, payments and credit notes. stats: record each rule's time in report.stats.\n"
-          "today: the date waivers expire against (default: today).");
+          "today: the date waivers expire against (default: today)."
+      .def(
+          "explain",
+          [](const Engine& e, const Book& book, std::string invoice, std::optional<std::int64_t> line,
+             const std::string& format, std::optional<std::filesystem::path> templates, py::object today) {
+            auto f = parse_document_format(format);
+            if (!f) throw py::value_error("format must be 'text', 'md', 'html' or 'json', not '" + format + "'");
+            ExplainRequest r;
+            r.invoice = std::move(invoice);
+            r.line = line;
+            if (templates) r.templates = *templates;
+            if (!today.is_none()) r.check.today = date_from_py(today, "today");
+            py::gil_scoped_release nogil;
+            return explain(e, book, r, *f);
+          },
+          py::arg("book"), py::arg("invoice"), py::kw_only(), py::arg("line") = py::none(),
+          py::arg("format") = "text", py::arg("templates") = py::none(), py::arg("today") = py::none(),
+          "How an invoice (or one line) was worked out, for a client who questions it: the time entries\n"
+          "behind each line, the agreed rate and its rate card row, the engagement's terms, payments and\n"
+          "credit notes, and what the rules find. format: 'text', 'md', 'html' or 'json' (a str either way).\n"
+          "templates: a folder of your own templates. Raises billcheck.UnknownInvoice, or LookupError for\n"
+          "a line the invoice does not have.");
 
   m.def(
       "rules",

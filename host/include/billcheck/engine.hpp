@@ -39,11 +39,19 @@ struct RuleSource {
   std::string reason;  // why it was refused; empty for a source that ran
 };
 
-/// Thrown by Engine::check_invoice when the book has no invoice with that id.
-class UnknownInvoice : public Error {
+/// A record the caller named is not in the book (an invoice, a line of an
+/// invoice, a client). what() says which, in a sentence for the user.
+class UnknownRecord : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Thrown by Engine::check_invoice (and the remedies) when the book has no
+/// invoice with that id.
+class UnknownInvoice : public UnknownRecord {
  public:
   explicit UnknownInvoice(std::string invoice)
-      : Error("no invoice '" + invoice + "' in the book"), invoice_(std::move(invoice)) {}
+      : UnknownRecord("no invoice '" + invoice + "' in the book"), invoice_(std::move(invoice)) {}
   const std::string& invoice() const { return invoice_; }
 
  private:

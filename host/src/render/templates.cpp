@@ -1,0 +1,132 @@
+#include "render/templates.hpp"
+
+#include "hosting/plugin_loader.hpp"
+
+#include <billcheck/config.hpp>
+
+#include <kainjow/mustache.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace billcheck::detail {
+namespace fs = std::filesystem;
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Data = kainjow::mustache::data;
+
+Data to_data(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      Data d{Data::type::object};
+      for (const auto& [k, v] : j.items()) d.set(k, to_data(v));
+      return d;
+    }
+    case Json::value_t::array: {
+      Data d{Data::type::list};
+      for (const auto& v : j) d.push_back(to_data(v));
+      return d;
+    }
+    case Json::value_t::boolean:
+      return j.get<bool>() ? Data{Data::type::bool_true} : Data{Data::type::bool_false};
+    case Json::value_t::null:
+      return Data{Data::type::bool_false};
+    case Json::value_t::string:
+      return Data{j.get<std::string>()};
+    default:
+      return Data{j.dump()};  // integers: counts, line numbers (money is always a string)
+  }
+}
+
+// Every key that appears anywhere in the model.
+void collect_keys(const Json& j, std::set<std::string, std::less<>>& keys) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      keys.insert(k);
+      collect_keys(v, keys);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) collect_keys(v, keys);
+  }
+}
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  const auto e = s.find_last_not_of(" \t");
+  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+}
+
+// The placeholders a template names that the model has nowhere: a typo in a
+// firm's copy would otherwise print nothing where a figure should be.
+std::vector<std::string> unknown_placeholders(const std::string& text, const std::set<std::string, std::less<>>& keys,
+                                              const fs::path& file) {
+  std::vector<std::string> problems;
+  std::size_t line = 1, pos = 0;
+  for (std::size_t open; (open = text.find("{{", pos)) != std::string::npos;) {
+    line += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                                                text.begin() + static_cast<std::ptrdiff_t>(open), '\n'));
+    const bool triple = text.compare(open, 3, "{{{") == 0;
+    const std::size_t close = text.find(triple ? "}}}" : "}}", open);
+    if (close == std::string::npos) break;  // the parser reports it
+    std::string tag = trim(std::string_view(text).substr(open + (triple ? 3 : 2), close - open - (triple ? 3 : 2)));
+    pos = close + (triple ? 3 : 2);
+    if (tag.empty() || tag[0] == '!' || tag[0] == '=') continue;
+    if (std::string_view("#^/&>").find(tag[0]) != std::string_view::npos) tag = trim(tag.substr(1));
+    if (tag == ".") continue;
+    for (std::size_t b = 0; b <= tag.size();) {
+      std::size_t e = tag.find('.', b);
+      if (e == std::string::npos) e = tag.size();
+      const std::string part = tag.substr(b, e - b);
+      if (!keys.contains(part)) {
+        problems.push_back(file.string() + ":" + std::to_string(line) + ": unknown placeholder '{{" + tag +
+                           "}}'; the placeholders this template can use are listed in docs/remedies.md");
+        break;
+      }
+      b = e + 1;
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
+std::string_view extension(Markup markup) {
+  switch (markup) {
+    case Markup::text: return "txt";
+    case Markup::markdown: return "md";
+    case Markup::html: return "html";
+  }
+  return "txt";
+}
+
+fs::path bundled_template_dir() {
+  fs::path dir = bundled_plugin_dir().parent_path().parent_path().parent_path() / "share" / "billcheck" / "templates";
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(dir, ec);
+  return ec ? dir.lexically_normal() : canonical;
+}
+
+std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
+                            std::span<const std::string_view> vocabulary) {
+  const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError({file.string() + ": cannot read the template (is --templates the right folder?)"});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+
+  std::set<std::string, std::less<>> keys(vocabulary.begin(), vocabulary.end());
+  collect_keys(model, keys);
+  if (auto problems = unknown_placeholders(text, keys, file); !problems.empty()) throw ConfigError(std::move(problems));
+
+  kainjow::mustache::mustache tmpl(text);
+  if (!tmpl.is_valid()) throw ConfigError({file.string() + ": " + tmpl.error_message()});
+  if (markup != Markup::html) tmpl.set_custom_escape([](const std::string& s) { return s; });
+  std::string out = tmpl.render(to_data(model));
+  if (!tmpl.is_valid()) throw ConfigError({file.string() + ": " + tmpl.error_message()});
+  return out;
+}
+
+}  // namespace billcheck::detail
