@@ -162,6 +162,8 @@ void bind_errors(py::module_& m) {
       py::object error = py::reinterpret_borrow<py::object>(g_unknown_invoice)(e.what());
       error.attr("invoice") = e.invoice();
       PyErr_SetObject(g_unknown_invoice, error.ptr());
+    } catch (const UnknownRecord& e) {
+      PyErr_SetString(PyExc_LookupError, e.what());
     }
   });
 }
@@ -341,7 +343,7 @@ void bind_engine(py::module_& m) {
           "Runs every enabled rule over the book and returns a Report.\n\n"
           "jobs: threads (default: one per core). invoice: check only this invoice, with its lines,\n"
           "client, payments and credit notes. stats: record each rule's time in report.stats.\n"
-          "today: the date waivers expire against (default: today)."
+          "today: the date waivers expire against (default: today).")
       .def(
           "explain",
           [](const Engine& e, const Book& book, std::string invoice, std::optional<std::int64_t> line,
