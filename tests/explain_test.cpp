@@ -52,7 +52,7 @@ TEST_F(Explain, ACorrectLineShowsItsEntryRateAndSettlement) {
 TEST_F(Explain, ALineWithAnErrorSaysSoAndPointsToFix) {
   const std::string text = run("HR-115", 3, DocumentFormat::text);
   EXPECT_THAT(text, HasSubstr("Line 3 bills 3.5 h"));
-  EXPECT_THAT(text, HasSubstr("`billcheck fix` writes the correction"));
+  EXPECT_THAT(text, HasSubstr("The rules find 1 problem(s) here (marked !): `billcheck check --invoice HR-115` shows the fix"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("No rule finds an error here")));
 }
 
@@ -143,6 +143,26 @@ TEST(CliExplain, HtmlToAFile) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(test::slurp(dir / "e.html"), HasSubstr("<h1>How invoice HR-115 was worked out</h1>"));
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// docs/remedies.md shows a real run: the block after its `$ billcheck explain …`
+// line is what that command prints.
+TEST(CliExplain, TheDocsExampleIsWhatTheCommandPrints) {
+  const std::string doc = test::slurp(test::source_dir() / "docs" / "remedies.md");
+  const std::string prompt = "$ billcheck explain examples/firm --invoice BM-0070 --line 2\n";
+  const auto from = doc.find(prompt);
+  ASSERT_NE(from, std::string::npos);
+  const auto start = from + prompt.size();
+  const std::string shown = doc.substr(start, doc.find("```", start) - start);
+  auto r = test::run_billcheck("explain examples/firm --invoice BM-0070 --line 2");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, shown);
 }
 
 }  // namespace

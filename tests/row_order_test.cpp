@@ -8,7 +8,7 @@
 // was read from, and that row moved. Everything else must not change.
 #include "test_support.hpp"
 
-#include "../bench/synthetic_book.hpp"
+#include "synthetic_book.hpp"
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>

@@ -216,7 +216,8 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
   Json invoice_findings = Json::array();
   std::size_t open = 0;
   for (const Finding& f : report.findings) {
-    if (!request.line || f.line == std::to_string(*request.line)) ++open;
+    // Every finding the explanation shows: its lines' and the invoice's own.
+    if (!request.line || f.line.empty() || f.line == std::to_string(*request.line)) ++open;
     if (f.line.empty()) invoice_findings.push_back(finding_json(f));
   }
   model["invoice_findings"] = std::move(invoice_findings);
