@@ -14,25 +14,9 @@ namespace billcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using test::cache_value;
+using test::shell_quoted;
 using ::testing::HasSubstr;
-
-std::string shell_quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-/// Runs a shell command from the source directory, output in `log`; returns its exit status.
-int run(const std::string& command, const fs::path& log) {
-  const int raw = std::system(("cd " + shell_quoted(test::source_dir()) + " && " + command + " >" + shell_quoted(log) +
-                               " 2>&1 </dev/null")
-                                  .c_str());
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-std::string cache_value(const std::string& name) {
-  const std::string cache = test::slurp(fs::path(BILLCHECK_BINARY_DIR) / "CMakeCache.txt");
-  const std::size_t at = cache.find("\n" + name + ":");
-  if (at == std::string::npos) return {};
-  const std::size_t begin = cache.find('=', at) + 1;
-  return cache.substr(begin, cache.find('\n', begin) - begin);
-}
 
 /// The count in `billcheck rules`' last line ("53 rules. ...").
 int rule_count(const std::string& listing) {
@@ -43,17 +27,17 @@ int rule_count(const std::string& listing) {
 TEST(Installed, CliAndPythonFindTheBundledPluginsAndPacks) {
   const fs::path tmp = test::temp_dir("install-" + std::to_string(std::hash<std::string>{}(BILLCHECK_BINARY_DIR)));
   const fs::path prefix = tmp / "prefix", log = tmp / "log";
-  ASSERT_EQ(run("cmake --install " + shell_quoted(BILLCHECK_BINARY_DIR) + " --prefix " + shell_quoted(prefix), log), 0)
+  ASSERT_EQ(test::run_shell("cmake --install " + shell_quoted(BILLCHECK_BINARY_DIR) + " --prefix " + shell_quoted(prefix), log), 0)
       << test::slurp(log);
 
   // With the example firm's config, which turns on the example pack, so that every kind of source counts.
   const std::string rules = " rules --config examples/firm/billcheck.yaml";
-  ASSERT_EQ(run(shell_quoted(BILLCHECK_EXE) + rules, log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell(shell_quoted(BILLCHECK_EXE) + rules, log), 0) << test::slurp(log);
   const int in_build_tree = rule_count(test::slurp(log));
   ASSERT_GT(in_build_tree, 0);
-  ASSERT_EQ(run(shell_quoted(prefix / "bin" / "billcheck") + rules, log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell(shell_quoted(prefix / "bin" / "billcheck") + rules, log), 0) << test::slurp(log);
   EXPECT_EQ(rule_count(test::slurp(log)), in_build_tree) << test::slurp(log);
-  EXPECT_EQ(run(shell_quoted(prefix / "bin" / "billcheck") + " check examples/firm --fail-on never", log), 0)
+  EXPECT_EQ(test::run_shell(shell_quoted(prefix / "bin" / "billcheck") + " check examples/firm --fail-on never", log), 0)
       << test::slurp(log);
 
   const std::string python_dir = cache_value("BILLCHECK_PYTHON_INSTALL_DIR");
@@ -63,7 +47,7 @@ TEST(Installed, CliAndPythonFindTheBundledPluginsAndPacks) {
   const std::string script =
       "import billcheck; e = billcheck.Engine('examples/firm/billcheck.yaml'); "
       "print(len(e.rules()), 'rules from', billcheck.__file__)";
-  ASSERT_EQ(run("PYTHONPATH=" + shell_quoted(prefix / python_dir) + " " + shell_quoted(python) + " -c \"" + script + "\"", log), 0)
+  ASSERT_EQ(test::run_shell("PYTHONPATH=" + shell_quoted(prefix / python_dir) + " " + shell_quoted(python) + " -c \"" + script + "\"", log), 0)
       << test::slurp(log);
   const std::string out = test::slurp(log);
   EXPECT_THAT(out, HasSubstr(std::to_string(in_build_tree) + " rules from " + (prefix / python_dir).string()));

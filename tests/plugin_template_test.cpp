@@ -15,24 +15,9 @@ namespace billcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using test::cache_value;
+using test::shell_quoted;
 using ::testing::HasSubstr;
-
-std::string shell_quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-/// Runs a shell command with stdout and stderr in `log`; returns its exit status.
-int run(const std::string& command, const fs::path& log) {
-  const int raw = std::system((command + " >" + shell_quoted(log) + " 2>&1 </dev/null").c_str());
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-/// A value from this build's CMakeCache.txt (`NAME:TYPE=value`), or "" when absent.
-std::string cache_value(const std::string& name) {
-  const std::string cache = test::slurp(fs::path(BILLCHECK_BINARY_DIR) / "CMakeCache.txt");
-  const std::size_t at = cache.find("\n" + name + ":");
-  if (at == std::string::npos) return {};
-  const std::size_t begin = cache.find('=', at) + 1;
-  return cache.substr(begin, cache.find('\n', begin) - begin);
-}
 
 /// The template's files, without a build directory someone left in the source tree.
 void copy_template(const fs::path& to) {
@@ -49,7 +34,7 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
   const fs::path prefix = tmp / "prefix", src = tmp / "plugin-template", build = src / "build";
   const fs::path log = tmp / "log";
 
-  ASSERT_EQ(run("cmake --install " + shell_quoted(BILLCHECK_BINARY_DIR) + " --prefix " + shell_quoted(prefix), log), 0)
+  ASSERT_EQ(test::run_shell("cmake --install " + shell_quoted(BILLCHECK_BINARY_DIR) + " --prefix " + shell_quoted(prefix), log), 0)
       << test::slurp(log);
   ASSERT_TRUE(fs::exists(prefix / "lib" / "cmake" / "billcheck" / "billcheckConfig.cmake"));
 
@@ -61,8 +46,8 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
     configure += " -DCMAKE_MAKE_PROGRAM=" + shell_quoted(make);
   if (const std::string cxx = cache_value("CMAKE_CXX_COMPILER"); !cxx.empty())
     configure += " -DCMAKE_CXX_COMPILER=" + shell_quoted(cxx);
-  ASSERT_EQ(run(configure, log), 0) << test::slurp(log);
-  ASSERT_EQ(run("cmake --build " + shell_quoted(build), log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell(configure, log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell("cmake --build " + shell_quoted(build), log), 0) << test::slurp(log);
   ASSERT_TRUE(fs::exists(build / "myfirm.so"));
 
   const std::string billcheck = shell_quoted(prefix / "bin" / "billcheck");
@@ -70,7 +55,7 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
   test::write_file(config, "plugins:\n  search_paths: [" + shell_quoted(build) + "]\n");
 
   // The installed host finds its bundled plugins and the firm's.
-  ASSERT_EQ(run(billcheck + " plugins --config " + shell_quoted(config), log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell(billcheck + " plugins --config " + shell_quoted(config), log), 0) << test::slurp(log);
   const std::string plugins = test::slurp(log);
   EXPECT_THAT(plugins, HasSubstr("myfirm 0.1.0 (ABI 1.1)"));
   EXPECT_THAT(plugins, HasSubstr("myfirm.billing-increment"));
@@ -78,7 +63,7 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
 
   const fs::path report = tmp / "report.json";
   // 0 or 1: the bundled plugins may have findings of their own; 2 would mean the check failed.
-  EXPECT_LT(run(billcheck + " check " + shell_quoted(src / "tests" / "increments") + " --config " + shell_quoted(config) +
+  EXPECT_LT(test::run_shell(billcheck + " check " + shell_quoted(src / "tests" / "increments") + " --config " + shell_quoted(config) +
                     " --format json --output " + shell_quoted(report),
                 log),
             2)
@@ -91,7 +76,7 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
                       f["amount_at_stake"].get<std::string>());
   EXPECT_EQ(found, std::vector<std::string>{"INV-1#2 15.00"});
 
-  ASSERT_EQ(run(billcheck + " test " + shell_quoted(src / "tests"), log), 0) << test::slurp(log);
+  ASSERT_EQ(test::run_shell(billcheck + " test " + shell_quoted(src / "tests"), log), 0) << test::slurp(log);
   EXPECT_THAT(test::slurp(log), HasSubstr("4 passed, 0 failed"));
 
   if (!::testing::Test::HasFailure()) fs::remove_all(tmp);

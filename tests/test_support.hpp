@@ -57,4 +57,24 @@ inline RunResult run_billcheck(const std::string& args, const std::string& env =
   return r;
 }
 
+inline std::string shell_quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+/// Runs a shell command from the source directory, stdout and stderr in `log`;
+/// returns its exit status.
+inline int run_shell(const std::string& command, const std::filesystem::path& log) {
+  const int raw = std::system(("cd " + shell_quoted(source_dir()) + " && " + command + " >" + shell_quoted(log) +
+                               " 2>&1 </dev/null")
+                                  .c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+/// A value from this build's CMakeCache.txt (`NAME:TYPE=value`), or "" when absent.
+inline std::string cache_value(const std::string& name) {
+  const std::string cache = slurp(std::filesystem::path(BILLCHECK_BINARY_DIR) / "CMakeCache.txt");
+  const std::size_t at = cache.find("\n" + name + ":");
+  if (at == std::string::npos) return {};
+  const std::size_t begin = cache.find('=', at) + 1;
+  return cache.substr(begin, cache.find('\n', begin) - begin);
+}
+
 }  // namespace billcheck::test
