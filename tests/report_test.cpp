@@ -139,6 +139,7 @@ TEST(RulesExplain, APackRuleWithoutADescriptionHasNoBlankLines) {
 }
 
 TEST(RulesExplain, APythonRuleDoesNotRepeatItsTitle) {
+  if (test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF") GTEST_SKIP() << "built without the Python module";
   const std::string file = written("titled.py",
                                    "import billcheck\n\n"
                                    "@billcheck.rule('mine.titled', category='data', scope='invoice')\n"
