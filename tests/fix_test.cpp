@@ -204,6 +204,17 @@ TEST(Fix, BadInputIsExit2WithAMessage) {
   fs::remove_all(dir);
 }
 
+// docs/remedies.md shows the summary the golden file holds, so the page cannot drift.
+TEST(Fix, DocsShowTheGoldenSummary) {
+  const std::string page = test::slurp(test::source_dir() / "docs" / "remedies.md");
+  const std::string command = "$ billcheck fix tests/data/remedies/draft-book --out fixed-book\n";
+  const auto start = page.find(command);
+  ASSERT_NE(start, std::string::npos);
+  const auto body = start + command.size();
+  EXPECT_EQ(page.substr(body, page.find("```", body) - body),
+            test::slurp(test::data_dir() / "remedies" / "fix-summary-draft-book.txt"));
+}
+
 // The example firm's invoices are all issued or paid: nothing is edited, the
 // summary lists them, and two runs write the same book and the same summary.
 TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
