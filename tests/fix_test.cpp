@@ -48,7 +48,13 @@ std::map<std::string, std::string> files_of(const fs::path& dir) {
   return files;
 }
 
-FixResult fix_draft_book(Engine& engine) { return fix_book(engine, read_book(draft_book())); }
+CheckOptions on_day() {
+  CheckOptions options;
+  options.today = Date::parse_iso("2025-12-01");
+  return options;
+}
+
+FixResult fix_draft_book(Engine& engine) { return fix_book(engine, read_book(draft_book()), on_day()); }
 
 TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   Engine engine(find_config(draft_book(), ""));
@@ -70,16 +76,34 @@ TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   EXPECT_EQ(invoice(b, "HL-103").tax, dec("260.00"));
   EXPECT_EQ(invoice(b, "HL-103").total, dec("1560.00"));
 
-  // HL-101 is issued: never edited, only listed with what is at stake.
+  // HL-101 is issued: never edited; a credit note linked to it and its line
+  // returns the overcharge, naming the finding it remedies.
   EXPECT_EQ(line(b, "HL-101", 1).rate, dec("500.00"));
   EXPECT_EQ(invoice(b, "HL-101").total, dec("600.00"));
   ASSERT_EQ(result.summary.issued.size(), 1u);
-  EXPECT_EQ(result.summary.issued[0].rule, "rates.contract-rate");
+  const Finding& overcharge = result.summary.issued[0].finding;
+  EXPECT_EQ(overcharge.rule, "rates.contract-rate");
+  EXPECT_EQ(result.summary.issued[0].credit_note, "CN-HL-101-1");
   EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("50.00"));
+  ASSERT_EQ(b.credit_notes().size(), 1u);
+  const CreditNote& note = b.credit_notes()[0];
+  EXPECT_EQ(note.id, "CN-HL-101-1");
+  EXPECT_EQ(note.client_id, "C-1");
+  EXPECT_EQ(note.invoice_id, "HL-101");
+  EXPECT_EQ(note.line_no, 1);
+  EXPECT_EQ(note.date, Date::parse_iso("2025-12-01").value());
+  EXPECT_EQ(note.amount, dec("50.00"));
+  EXPECT_EQ(note.reason_code, "rate");
+  EXPECT_EQ(note.reason, "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 50.00.");
+  EXPECT_EQ(note.approved_by, "");
+  EXPECT_EQ(note.remedies, overcharge.fingerprint);
+  EXPECT_EQ(result.summary.credited.at("GBP"), dec("50.00"));
 
   EXPECT_EQ(result.summary.returned.at("GBP"), dec("294.00"));  // 2778 - 2640 + 1716 - 1560
-  ASSERT_EQ(result.summary.needs_person.size(), 1u);
-  EXPECT_EQ(result.summary.needs_person[0].finding.rule, "guidelines.block-billing");
+  // The new note waits for its approver; block billing has no single right value.
+  ASSERT_EQ(result.summary.needs_person.size(), 2u);
+  EXPECT_EQ(result.summary.needs_person[0].finding.rule, "credit.note-unapproved");
+  EXPECT_EQ(result.summary.needs_person[1].finding.rule, "guidelines.block-billing");
 }
 
 TEST(Fix, RecheckHasNoOpenFindingThatHadAFixOnADraft) {
@@ -151,7 +175,8 @@ TEST(Fix, FixOnTheFixedBookChangesNothing) {
   EXPECT_EQ(files_of(dir / "once"), files_of(dir / "twice"));
   const auto summary = nlohmann::json::parse(again.out);
   EXPECT_TRUE(summary["corrected"].empty());
-  EXPECT_EQ(summary["issued"].size(), 1u);
+  EXPECT_TRUE(summary["credit_notes"].empty());  // the overcharge already has its credit note
+  EXPECT_EQ(summary["issued"][0]["credited_by"], "CN-HL-101-1");
   fs::remove_all(dir);
 }
 
@@ -166,7 +191,8 @@ TEST(Fix, JsonSummaryListsEachChange) {
   EXPECT_EQ(s["corrected"][0]["changes"][0],
             nlohmann::json({{"record", "line 2"}, {"field", "rate"}, {"from", "290.00"}, {"to", "260.00"}}));
   EXPECT_EQ(s["returned"], nlohmann::json::parse(R"([{"currency": "GBP", "amount": "294.00"}])"));
-  EXPECT_EQ(s["needs_person"][0]["reason"], "no single right value");
+  EXPECT_EQ(s["credit_notes"][0]["amount"], "50.00");
+  EXPECT_EQ(s["needs_person"][1]["reason"], "no single right value");
   EXPECT_EQ(invoice(load_book(dir / "b.json"), "HL-103").total, dec("1560.00"));  // --to json: one JSON file
   fs::remove_all(dir);
 }
@@ -215,8 +241,8 @@ TEST(Fix, DocsShowTheGoldenSummary) {
             test::slurp(test::data_dir() / "remedies" / "fix-summary-draft-book.txt"));
 }
 
-// The example firm's invoices are all issued or paid: nothing is edited, the
-// summary lists them, and two runs write the same book and the same summary.
+// The example firm's invoices are all issued or paid: nothing is edited, each
+// overcharge gets a credit note, and two runs write the same book and summary.
 TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
   const fs::path dir = test::temp_dir("fix-firm");
   const auto first = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'");
@@ -225,11 +251,17 @@ TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
   EXPECT_EQ(first.out, second.out);
   EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
   EXPECT_THAT(first.out, HasSubstr("None: no draft invoice had a fix to apply."));
+  EXPECT_THAT(first.out, HasSubstr("CN-HR-115-1 on invoice HR-115 line 3: GBP 100.00 (arithmetic)"));
   EXPECT_THAT(first.out, HasSubstr("HR-115 line 3: Line 3 bills 3.5 h"));
 
-  // What it wrote is the book as convert writes it: not a figure changed.
+  // What it wrote is the book as convert writes it, plus the new credit notes:
+  // not a figure of an invoice changed.
   convert_book(test::source_dir() / "examples" / "firm", dir / "converted");
-  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "converted"));
+  auto fixed = files_of(dir / "a"), converted = files_of(dir / "converted");
+  EXPECT_EQ(fixed.at("credit_notes.csv").rfind(converted.at("credit_notes.csv"), 0), 0u);  // appended after CN-002
+  fixed.erase("credit_notes.csv");
+  converted.erase("credit_notes.csv");
+  EXPECT_EQ(fixed, converted);
   fs::remove_all(dir);
 }
 

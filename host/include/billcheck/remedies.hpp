@@ -55,16 +55,31 @@ struct OpenFinding {
   std::string reason;
 };
 
+/// A finding on an issued or paid invoice, and the credit note that remedies
+/// it (empty when none does: under-billing, or what needs a person).
+struct IssuedFinding {
+  Finding finding;
+  std::string credit_note;
+};
+
+/// A credit note `fix` wrote, with its invoice's currency.
+struct WrittenCreditNote {
+  CreditNote note;
+  std::string currency;
+};
+
 /// What `billcheck fix` did, for the fix summary.
 struct FixSummary {
   std::vector<CorrectedInvoice> corrected;
-  /// Findings on issued or paid invoices: these are corrected with a credit
-  /// note (not yet automated), so the invoice is left as it is.
-  std::vector<Finding> issued;
+  /// The credit notes `fix` wrote, one for each overcharge on an issued or
+  /// paid invoice (which is never edited).
+  std::vector<WrittenCreditNote> credit_notes;
+  std::vector<IssuedFinding> issued;
   std::vector<OpenFinding> needs_person;
   /// Per currency: what the corrected drafts bill less (returned) and more
-  /// (added) than before; what the client was overcharged on issued invoices.
-  std::map<std::string, Decimal> returned, added, issued_overcharged;
+  /// (added) than before; what the new credit notes credit; what the client
+  /// was overcharged on issued invoices.
+  std::map<std::string, Decimal> returned, added, credited, issued_overcharged;
 };
 
 /// The corrected book, the re-check of it, and what was done.
@@ -77,7 +92,10 @@ struct FixResult {
 /// Corrects the book's draft invoices: applies every finding's fix (the rule
 /// first in report order wins a field two rules disagree on) and recomputes what
 /// depends on it (line amount -> lines sum -> tax -> total), until the check
-/// has nothing more to apply. Issued and paid invoices are left untouched.
+/// has nothing more to apply. Issued and paid invoices are left untouched: for
+/// each overcharge on one that no credit note remedies yet, a credit note
+/// `CN-{invoice}-{n}` is appended, naming the finding's fingerprint under
+/// `remedies`, dated `options.today` (default: today), not yet approved.
 FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options = {});
 
 /// The fix summary as text (from the `fix-summary` template) or JSON.

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -190,6 +191,71 @@ std::string open_reason(const Finding& f, const std::map<std::string, std::strin
   return "suggests " + f.fix->field + " " + f.fix->suggested + ", which fix could not apply";
 }
 
+bool is_issued(const Invoice& invoice) { return invoice.status == "issued" || invoice.status == "paid"; }
+
+/// The reason code a credit note carries for a finding of this rule.
+std::string reason_code_of(const Finding& f) {
+  if (f.rule == "arithmetic.tax") return "tax";
+  if (f.category == "rates") return "rate";
+  if (f.category == "duplicates") return "duplicate";
+  if (f.category == "services") return "hours";
+  return f.category;
+}
+
+/// The memo the client reads on the credit note: one plain sentence, without
+/// the rules' words.
+std::string client_memo(const Finding& f, const std::string& code) {
+  std::string what = code == "rate"        ? "was billed above the agreed rate"
+                     : code == "tax"       ? "charged more tax than is due"
+                     : code == "hours"     ? "billed more hours than were recorded"
+                     : code == "duplicate" ? "billed work that was already billed"
+                     : code == "arithmetic" ? "was miscalculated"
+                                            : "was billed in error";
+  const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
+  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(*f.amount_at_stake, f.currency) + ".";
+}
+
+/// Whether a finding on an issued invoice is money the client was overcharged,
+/// which a credit note returns. Credit findings (a limit, an overdue balance)
+/// and payment findings (an overpayment, which a credit note would only
+/// enlarge) are not.
+bool wants_credit_note(const Finding& f, const Book& book) {
+  if (!f.amount_at_stake || *f.amount_at_stake <= Decimal{} || f.category == "credit" || f.category == "payments")
+    return false;
+  if (record_of(f) == RecordKind::other || book.invoices_numbered(f.invoice).size() != 1) return false;
+  return is_issued(*book.invoice(f.invoice));
+}
+
+/// Appends a credit note for each overcharge on an issued or paid invoice that
+/// no credit note in the book remedies yet (its `remedies` names the finding).
+void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options) {
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  std::set<std::string> remedied, ids;
+  for (const CreditNote& note : data.credit_notes) {
+    if (!note.remedies.empty()) remedied.insert(note.remedies);
+    ids.insert(note.id);
+  }
+  const Date today =
+      options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+  for (const Finding& f : report.findings) {
+    if (!wants_credit_note(f, book) || remedied.count(f.fingerprint)) continue;
+    const Invoice& invoice = *book.invoice(f.invoice);
+    CreditNote note;
+    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = "CN-" + invoice.id + "-" + std::to_string(n);
+    ids.insert(note.id);
+    note.client_id = invoice.client_id;
+    note.invoice_id = invoice.id;
+    note.date = today;
+    note.amount = f.amount_at_stake->round(minor_units(invoice.currency));
+    note.reason_code = reason_code_of(f);
+    note.reason = client_memo(f, note.reason_code);
+    if (!f.line.empty()) note.line_no = std::stoll(f.line);
+    note.remedies = f.fingerprint;
+    data.credit_notes.push_back(std::move(note));
+  }
+}
+
 FixSummary summarize(const Book& before, const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners) {
   FixSummary summary;
@@ -207,10 +273,23 @@ FixSummary summarize(const Book& before, const Book& after, const Report& rechec
     }
     summary.corrected.push_back(std::move(corrected));
   }
+  std::set<std::string> existing;
+  for (const CreditNote& note : before.credit_notes()) existing.insert(note.id);
+  std::map<std::string, std::string> note_of;  // fingerprint -> the credit note that remedies it
+  for (const CreditNote& note : after.credit_notes()) {
+    if (!note.remedies.empty()) note_of[note.remedies] = note.id;
+    if (!existing.count(note.id)) {
+      const Invoice* invoice = after.invoice(note.invoice_id);
+      const std::string currency = invoice ? invoice->currency : std::string();
+      summary.credit_notes.push_back({note, currency});
+      summary.credited[currency] += note.amount;
+    }
+  }
   for (const Finding& f : recheck.findings) {
     const Invoice* invoice = f.invoice.empty() || record_of(f) == RecordKind::other ? nullptr : before.invoice(f.invoice);
     if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
-      summary.issued.push_back(f);
+      auto note = note_of.find(f.fingerprint);
+      summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second});
       if (f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit")
         summary.issued_overcharged[f.currency] += *f.amount_at_stake;
       continue;
@@ -258,7 +337,22 @@ Json summary_model(const FixSummary& s) {
                          {"changes", std::move(changes)}});
   }
   Json issued = Json::array();
-  for (const Finding& f : s.issued) issued.push_back(finding_json(f));
+  for (const IssuedFinding& i : s.issued) {
+    Json j = finding_json(i.finding);
+    if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    issued.push_back(std::move(j));
+  }
+  Json notes = Json::array();
+  for (const auto& [n, currency] : s.credit_notes) {
+    Json j = {{"id", n.id}, {"invoice", n.invoice_id}};
+    if (n.line_no) j["line"] = std::to_string(*n.line_no);
+    j["currency"] = currency;
+    j["amount"] = format_amount(n.amount, currency);
+    j["reason_code"] = n.reason_code;
+    j["reason"] = n.reason;
+    j["remedies"] = n.remedies;
+    notes.push_back(std::move(j));
+  }
   Json needs = Json::array();
   for (const OpenFinding& o : s.needs_person) {
     Json j = finding_json(o.finding);
@@ -268,6 +362,8 @@ Json summary_model(const FixSummary& s) {
   return Json{{"corrected", std::move(corrected)},
               {"returned", money_list(s.returned)},
               {"added", money_list(s.added)},
+              {"credit_notes", std::move(notes)},
+              {"credited", money_list(s.credited)},
               {"issued", std::move(issued)},
               {"issued_overcharged", money_list(s.issued_overcharged)},
               {"needs_person", std::move(needs)}};
@@ -279,7 +375,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "changes",   "record",          "field",   "from",        "to",           "returned",
     "amount",    "added",           "issued",  "rule",        "line",         "message",
     "payment",   "credit_note",     "amount_at_stake",        "issued_overcharged",
-    "needs_person", "reason"};
+    "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by"};
 
 }  // namespace
 
@@ -290,6 +386,7 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   std::map<std::string, std::string> owners;
   for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
   }
+  write_credit_notes(engine, work, options);
   const Book before{BookData(data)};
   work.files = std::move(data.files);
   Book after{std::move(work)};
