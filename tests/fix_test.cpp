@@ -125,6 +125,34 @@ TEST(Fix, RecheckHasNoOpenFindingThatHadAFixOnADraft) {
     if (f.fix) EXPECT_EQ(invoice(result.book, f.invoice).status, "issued") << f.rule << " on " << f.invoice;
 }
 
+// Checking the corrected book: the overcharge on the issued invoice is
+// reported with the credit note that remedies it, and is not open.
+TEST(Fix, RecheckReportsTheCreditNoteAsTheRemedyAndFailOnSkipsIt) {
+  const fs::path dir = test::temp_dir("fix-remedy");
+  ASSERT_EQ(test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "b").string() + "'").status, 0);
+  const auto json = test::run_billcheck("check '" + (dir / "b").string() + "' -f json");
+  const auto report = nlohmann::json::parse(json.out);
+  std::size_t remedied = 0;
+  for (const auto& f : report["findings"]) {
+    if (!f.contains("remedy")) continue;
+    ++remedied;
+    EXPECT_EQ(f["rule"], "rates.contract-rate");
+    EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "credit_note"}, {"id", "CN-HL-101-1"}}));
+  }
+  EXPECT_EQ(remedied, 1u);
+  const auto text = test::run_billcheck("check '" + (dir / "b").string() + "'");
+  EXPECT_THAT(text.out, HasSubstr("fix: set rate to 450.00 (now 500.00)\n        remedied by credit note CN-HL-101-1\n"));
+
+  // Left to approve the note, the remaining errors are the remedied one: --fail-on error passes.
+  test::write_file(dir / "approved.yaml", "rules:\n  credit.note-unapproved: off\n");
+  const std::string check = "check '" + (dir / "b").string() + "' -c '" + (dir / "approved.yaml").string() + "'";
+  EXPECT_EQ(test::run_billcheck(check).status, 0);
+  EXPECT_EQ(test::run_billcheck(check + " --fail-on warning").status, 1);  // block billing is still open
+  EXPECT_EQ(test::run_billcheck("check " + kDraftBook.string() + " -c '" + (dir / "approved.yaml").string() + "'").status,
+            1);  // the same error without its credit note fails
+  fs::remove_all(dir);
+}
+
 // Two rules that want different rates for one line: the one first in report
 // order (by rule id) wins, and the other is left for a person to decide.
 struct LowerRate final : LineRule {
