@@ -254,6 +254,10 @@ TEST(Fix, BadInputIsExit2WithAMessage) {
   r = test::run_billcheck("fix " + kDraftBook.string() + " --out " + kDraftBook.string() + " --force");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("is the book itself"));
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out " + (kDraftBook / "fixed").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("is inside the book's folder"));
+  EXPECT_FALSE(fs::exists(draft_book() / "fixed"));
   EXPECT_FALSE(fs::exists(dir / "o"));
   fs::remove_all(dir);
 }

@@ -170,6 +170,7 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
   const fs::path staging = parent / ("." + out.filename().string() + ".tmp-" + std::to_string(::getpid()));
   const fs::path previous = parent / ("." + out.filename().string() + ".old-" + std::to_string(::getpid()));
   fs::remove_all(staging, ec);
+  fs::remove_all(previous, ec);  // left by a run that was killed half-way
   if (!fs::create_directories(staging, ec) || ec)
     throw OutputError(staging, ec ? ec.message() : "cannot create the folder");
   try {
