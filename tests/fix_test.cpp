@@ -183,6 +183,28 @@ TEST(Fix, OfTwoFixesForOneFieldTheFirstRuleWinsAndTheOtherNeedsAPerson) {
   EXPECT_THAT(contract->reason, HasSubstr("host.lower-rate's fix was applied"));
 }
 
+// A fix that voids a draft (duplicates.invoice suggests it for a copy): the
+// invoice is voided as it stands, and not recomputed.
+struct VoidCopy final : InvoiceRule {
+  void check(const Invoice& inv, Context& ctx) const override {
+    if (inv.id == "HL-103" && !inv.is_void()) ctx.report(inv, "a copy").suggest("status", inv.status, "void");
+  }
+};
+
+TEST(Fix, AFixThatVoidsADraftLeavesItsFiguresAlone) {
+  Engine engine(find_config(draft_book(), ""));
+  RuleInfo info{.id = "host.void-copy", .title = "Void copy", .category = "duplicates", .severity = Severity::error,
+                .description = "Suggests voiding HL-103."};
+  info.scope = Scope::invoice;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<VoidCopy>(); });
+  const FixResult result = fix_draft_book(engine);
+  EXPECT_EQ(invoice(result.book, "HL-103").status, "void");
+  const auto& changes = result.summary.corrected.at(1).changes;
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.back().field, "status");
+  EXPECT_EQ(changes.back().to, "void");
+}
+
 TEST(Fix, CliWritesTheSummaryAndLeavesTheInputByteIdentical) {
   const auto input_before = files_of(draft_book());
   const fs::path out = test::temp_dir("fix-out") / "fixed";

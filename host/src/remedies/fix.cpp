@@ -116,7 +116,9 @@ bool apply_round(const Engine& engine, BookData& data, const CheckOptions& optio
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
   std::map<std::string, std::set<std::int64_t>> changed_lines;
-  std::set<std::string> changed_invoices, recompute_all;
+  // By pointer: a fix may void the invoice, after which it is no draft to look up.
+  std::map<std::string, Invoice*> changed_invoices;
+  std::set<std::string> recompute_all;
   std::map<std::string, std::string> this_round;
   for (const Finding& f : report.findings) {
     const RecordKind kind = record_of(f);
@@ -138,10 +140,10 @@ bool apply_round(const Engine& engine, BookData& data, const CheckOptions& optio
     if (!applied) continue;
     owners.emplace(key, f.rule);
     this_round.emplace(key, f.fix->suggested);
-    changed_invoices.insert(f.invoice);
+    changed_invoices.emplace(f.invoice, invoice);
   }
-  for (const std::string& id : changed_invoices)
-    recompute(data, *draft_invoice(data, id), changed_lines[id], recompute_all.count(id) > 0);
+  for (const auto& [id, invoice] : changed_invoices)
+    recompute(data, *invoice, changed_lines[id], recompute_all.count(id) > 0);
   return !changed_invoices.empty();
 }
 
