@@ -405,7 +405,7 @@ void add_remedies(CLI::App& app, Commands& c) {
 
   FixArgs& fx = c.fix_args;
   cmd = c.fix_cmd = app.add_subcommand(
-      "fix", "Write a corrected copy of the book: draft invoices fixed and recomputed; the input is never changed");
+      "fix", "Write a corrected copy of the book: drafts fixed and recomputed, credit notes for issued invoices");
   cmd->add_option("book", fx.path, "A CSV directory, a .json file, or a LEDES 1998B file")->required();
   cmd->add_option("--out", fx.out, "Where to write the corrected book; must not exist or be an empty folder")
       ->required();
