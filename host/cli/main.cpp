@@ -20,6 +20,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -175,6 +177,35 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   return kClean;
 }
 
+struct FixArgs {
+  std::string path, out, to, format = "text";
+  bool force = false;
+  LoadOptions load;
+};
+
+// A corrected copy of the book; the summary on stdout says what changed and what is left.
+int run_fix(const FixArgs& args, const CommonOptions& common) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(args.out, ec) && fs::equivalent(args.path, args.out, ec))
+    throw std::runtime_error(args.out + ": is the book itself; fix never changes its input, give a new OUT");
+  const fs::path book = fs::weakly_canonical(args.path, ec), out = fs::weakly_canonical(args.out, ec);
+  if (fs::is_directory(book, ec) && out.lexically_relative(book).native().rfind("..", 0) != 0)
+    throw std::runtime_error(args.out + ": is inside the book's folder; fix never changes its input, give an OUT outside it");
+  const BookForm form = args.to.empty()   ? book_form_of(args.path)
+                        : args.to == "csv"  ? BookForm::csv
+                        : args.to == "json" ? BookForm::json
+                                            : BookForm::ledes;
+  Engine engine = make_engine(config_for(args.path, common));
+  FixResult result = fix_book(engine, read_book(args.path, args.load));
+  for (const auto& note : write_book(result.book, args.out, form, args.force))
+    std::cerr << "billcheck: note: " << note << '\n';
+  const std::string summary =
+      fix_summary(result.summary, args.format == "json" ? DocumentFormat::json : DocumentFormat::text);
+  write_standard_output([&](std::ostream& out) { out << summary; });
+  return kClean;
+}
+
 std::string padded(std::string_view text, std::size_t width) {
   std::string out(text);
   if (out.size() < width) out.append(width - out.size(), ' ');
@@ -307,7 +338,8 @@ struct Commands {
   LoadOptions convert_load;
   std::vector<std::string> lint_dirs;
   ExplainArgs explain_args;
-  CLI::App *explain_cmd = nullptr;
+  FixArgs fix_args;
+  CLI::App *explain_cmd = nullptr, *fix_cmd = nullptr;
   CLI::App *check_cmd = nullptr, *rules_cmd = nullptr, *plugins_cmd = nullptr, *test_cmd = nullptr,
            *convert_cmd = nullptr, *lint_cmd = nullptr;
 };
@@ -370,6 +402,21 @@ void add_remedies(CLI::App& app, Commands& c) {
   cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
   cmd->add_option("-c,--config", c.common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", ex.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
+
+  FixArgs& fx = c.fix_args;
+  cmd = c.fix_cmd = app.add_subcommand(
+      "fix", "Write a corrected copy of the book: drafts fixed and recomputed, credit notes for issued invoices");
+  cmd->add_option("book", fx.path, "A CSV directory, a .json file, or a LEDES 1998B file")->required();
+  cmd->add_option("--out", fx.out, "Where to write the corrected book; must not exist or be an empty folder")
+      ->required();
+  cmd->add_option("--to", fx.to, "Write it as csv (a folder), json or ledes (default: the input's form)")
+      ->check(CLI::IsMember({"csv", "json", "ledes"}));
+  cmd->add_flag("--force", fx.force, "Replace OUT if it exists");
+  cmd->add_option("-f,--format", fx.format, "The fix summary on stdout: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("-c,--config", c.common.config, "Config file (default: billcheck.yaml beside the book)");
+  cmd->add_option("--with", fx.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
 }
 
 void add_rules(CLI::App& app, Commands& c) {
@@ -432,6 +479,7 @@ int dispatch(const Commands& c) {
   if (*c.convert_cmd) return run_convert(c.convert_in, c.convert_out, c.convert_load);
   if (*c.lint_cmd) return run_lint(c.lint_dirs);
   if (*c.explain_cmd) return run_explain(c.explain_args, c.common);
+  if (*c.fix_cmd) return run_fix(c.fix_args, c.common);
   return kBadInput;
 }
 

@@ -250,16 +250,6 @@ std::string_view currency_of_note(const CreditNote& n) {
   return c ? std::string_view(c->currency) : std::string_view();
 }
 
-// A Book loaded from Python: unregisters itself when Python drops it.
-std::shared_ptr<Book> owned_book(Book book) {
-  auto* p = new Book(std::move(book));
-  register_book(p);
-  return std::shared_ptr<Book>(p, [](Book* b) {
-    unregister_book(b);
-    delete b;
-  });
-}
-
 }  // namespace
 
 template <class Record>
@@ -501,6 +491,16 @@ void bind_entities(py::module_& m) {
   bind_credit_note(m);
   bind_book(m);
   bind_loading(m);
+}
+
+// A Book loaded from Python: unregisters itself when Python drops it.
+std::shared_ptr<Book> owned_book(Book book) {
+  auto* p = new Book(std::move(book));
+  register_book(p);
+  return std::shared_ptr<Book>(p, [](Book* b) {
+    unregister_book(b);
+    delete b;
+  });
 }
 
 }  // namespace billcheck::python

@@ -364,7 +364,27 @@ void bind_engine(py::module_& m) {
           "behind each line, the agreed rate and its rate card row, the engagement's terms, payments and\n"
           "credit notes, and what the rules find. format: 'text', 'md', 'html' or 'json' (a str either way).\n"
           "templates: a folder of your own templates. Raises billcheck.UnknownInvoice, or LookupError for\n"
-          "a line the invoice does not have.");
+          "a line the invoice does not have.")
+      .def(
+          "fix",
+          [](const Engine& e, const std::filesystem::path& path, py::object today) {
+            CheckOptions o;
+            if (!today.is_none()) o.today = date_from_py(today, "today");
+            std::optional<FixResult> result;
+            {
+              py::gil_scoped_release nogil;
+              result.emplace(fix_book(e, read_book(path), o));
+            }
+            py::object summary =
+                py::module_::import("json").attr("loads")(fix_summary(result->summary, DocumentFormat::json));
+            return py::make_tuple(owned_book(std::move(result->book)), summary,
+                                  fix_summary(result->summary, DocumentFormat::text));
+          },
+          py::arg("book"), py::kw_only(), py::arg("today") = py::none(),
+          "`billcheck fix` on the book at this path: returns (corrected Book, summary as a dict, summary as\n"
+          "text). Draft invoices take every fix and are recomputed; each overcharge on an issued or paid\n"
+          "invoice gets a credit note dated `today` (default: today). The files are not touched; write the\n"
+          "book with `billcheck fix --out` or your own code. Raises billcheck.BookError like load_book.");
 
   m.def(
       "rules",

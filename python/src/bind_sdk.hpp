@@ -7,6 +7,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
+
 namespace billcheck::python {
 namespace py = pybind11;
 
@@ -23,6 +25,8 @@ void bind_rule_support(py::module_& m);
 /// Throws std::runtime_error when the record's book is gone.
 template <class Record>
 const Book& book_of(const Record& record);
+/// A Book handed to Python (loaded, or corrected by fix): registered while Python holds it.
+std::shared_ptr<Book> owned_book(Book book);
 /// Books loaded from Python register for their lifetime.
 void register_book(const Book* book);
 void unregister_book(const Book* book);

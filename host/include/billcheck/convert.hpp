@@ -27,6 +27,20 @@ void write_book_json(std::ostream& out, const Book& book);
 /// invoice_lines.csv always) into `dir`, which must exist.
 void write_book_csv(const std::filesystem::path& dir, const Book& book);
 
+/// The forms a whole book is written in.
+enum class BookForm { csv, json, ledes };
+
+/// The form of a book at `path` as load_book reads it: a folder is CSV, a
+/// `.json` file JSON, anything else LEDES.
+BookForm book_form_of(const std::filesystem::path& path);
+
+/// Writes the book to `out` in `form`, whole or not at all: a CSV folder is
+/// written into a temporary folder beside `out` and renamed into place. `out`
+/// must not exist (or be an empty folder) unless `replace`; throws
+/// std::runtime_error saying so, OutputError when the write fails. Returns the
+/// LEDES writer's notes.
+std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace);
+
 /// `billcheck convert IN OUT`: reads IN as load_book does and writes it as
 /// LEDES 1998B (OUT ending `.ledes` or `.txt`), JSON (`.json`) or a CSV
 /// directory (any other OUT, which must not exist or be empty). Throws BookError

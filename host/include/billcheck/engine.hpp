@@ -96,6 +96,13 @@ struct Summary {
   std::size_t invoices = 0, lines = 0;
 };
 
+/// What corrects a finding's error in the book itself: a credit note whose
+/// `remedies` column names the finding's fingerprint (written by `billcheck fix`).
+struct Remedy {
+  std::string kind;  // "credit_note"
+  std::string id;    // the credit note's id
+};
+
 struct Report {
   /// Sorted by client, invoice, line, rule (then the other keys): the same
   /// order whatever the number of threads.
@@ -107,9 +114,16 @@ struct Report {
   /// not a plugin, registration failed): their rules did not run.
   std::vector<RuleSource> sources, refused;
 
+  /// Findings (by fingerprint) whose error a record in the book remedies:
+  /// they are reported with it, and are not open.
+  std::map<std::string, Remedy> remedies;
+
   /// A rule failed (threw) during the check.
   bool has_internal_errors() const;
-  /// The most severe finding, if any.
+  /// The remedy of a finding, or nullptr when it is open.
+  const Remedy* remedy_of(const Finding& finding) const;
+  /// The most severe open finding (one without a remedy), if any: what
+  /// `--fail-on` counts.
   std::optional<Severity> worst() const;
 };
 

@@ -1,10 +1,14 @@
-// What a firm does after a check: explain a charge the client questions, with
-// the documents behind it. (Corrections and letters follow in this header.)
+// What a firm does after a check: correct the draft invoices (`fix`), and
+// explain a charge the client questions, with the documents behind it.
+// (Credit notes and letters follow in this header.)
 #pragma once
 
 #include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
 
 #include <cstdint>
+#include <map>
+#include <vector>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -30,5 +34,71 @@ struct ExplainRequest {
 /// Throws UnknownInvoice, UnknownRecord for a line the invoice does not have,
 /// or ConfigError for a template that does not render.
 std::string explain(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format);
+
+/// One field a fix changed: `record` is "invoice" or "line N"; values are
+/// written as the book writes them (money with the currency's decimals).
+struct FieldChange {
+  std::string record, field, from, to;
+};
+
+/// A draft invoice `fix` corrected, with its total before and after.
+struct CorrectedInvoice {
+  std::string invoice, client, currency;
+  std::vector<FieldChange> changes;
+  Decimal total_before, total_after;
+};
+
+/// A finding `fix` leaves open, and why: no single right value, a fix that
+/// conflicts with another rule's, or a record `fix` does not correct yet.
+struct OpenFinding {
+  Finding finding;
+  std::string reason;
+};
+
+/// A finding on an issued or paid invoice, and the credit note that remedies
+/// it (empty when none does: under-billing, or what needs a person).
+struct IssuedFinding {
+  Finding finding;
+  std::string credit_note;
+};
+
+/// A credit note `fix` wrote, with its invoice's currency.
+struct WrittenCreditNote {
+  CreditNote note;
+  std::string currency;
+};
+
+/// What `billcheck fix` did, for the fix summary.
+struct FixSummary {
+  std::vector<CorrectedInvoice> corrected;
+  /// The credit notes `fix` wrote, one for each overcharge on an issued or
+  /// paid invoice (which is never edited).
+  std::vector<WrittenCreditNote> credit_notes;
+  std::vector<IssuedFinding> issued;
+  std::vector<OpenFinding> needs_person;
+  /// Per currency: what the corrected drafts bill less (returned) and more
+  /// (added) than before; what the new credit notes credit; what the client
+  /// was overcharged on issued invoices.
+  std::map<std::string, Decimal> returned, added, credited, issued_overcharged;
+};
+
+/// The corrected book, the re-check of it, and what was done.
+struct FixResult {
+  Book book;
+  Report recheck;
+  FixSummary summary;
+};
+
+/// Corrects the book's draft invoices: applies every finding's fix (the rule
+/// first in report order wins a field two rules disagree on) and recomputes what
+/// depends on it (line amount -> lines sum -> tax -> total), until the check
+/// has nothing more to apply. Issued and paid invoices are left untouched: for
+/// each overcharge on one that no credit note remedies yet, a credit note
+/// `CN-{invoice}-{n}` is appended, naming the finding's fingerprint under
+/// `remedies`, dated `options.today` (default: today), not yet approved.
+FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options = {});
+
+/// The fix summary as text (from the `fix-summary` template) or JSON.
+std::string fix_summary(const FixSummary& summary, DocumentFormat format);
 
 }  // namespace billcheck

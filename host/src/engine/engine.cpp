@@ -14,10 +14,15 @@ bool Report::has_internal_errors() const {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.category == "internal"; });
 }
 
+const Remedy* Report::remedy_of(const Finding& finding) const {
+  auto it = remedies.find(finding.fingerprint);
+  return it == remedies.end() ? nullptr : &it->second;
+}
+
 std::optional<Severity> Report::worst() const {
   std::optional<Severity> w;
   for (const auto& f : findings)
-    if (!w || f.severity > *w) w = f.severity;
+    if ((!w || f.severity > *w) && !remedy_of(f)) w = f.severity;
   return w;
 }
 
@@ -42,6 +47,7 @@ struct Engine::Impl {
     const Date today = options.today.value_or(
         Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
     detail::finish_report(report, config.waivers, today);
+    detail::find_remedies(report, book);
     report.summary.invoices = sel.invoices.size();
     report.summary.lines = sel.lines.size();
     add_sources(report);

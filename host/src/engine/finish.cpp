@@ -128,4 +128,14 @@ void finish_report(Report& report, const std::vector<Waiver>& waivers, Date toda
   add_up(report.summary, report);
 }
 
+void find_remedies(Report& report, const Book& book) {
+  std::unordered_map<std::string_view, const CreditNote*> by_fingerprint;
+  for (const CreditNote& note : book.credit_notes())
+    if (!note.remedies.empty()) by_fingerprint.emplace(note.remedies, &note);
+  if (by_fingerprint.empty()) return;
+  for (const Finding& f : report.findings)
+    if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())
+      report.remedies[f.fingerprint] = Remedy{"credit_note", it->second->id};
+}
+
 }  // namespace billcheck::detail

@@ -13,4 +13,8 @@ namespace billcheck::detail {
 /// fills the summary's counts and money.
 void finish_report(Report& report, const std::vector<Waiver>& waivers, Date today);
 
+/// Fills report.remedies: each finding whose fingerprint a credit note of the
+/// book names under `remedies`.
+void find_remedies(Report& report, const Book& book);
+
 }  // namespace billcheck::detail

@@ -45,7 +45,11 @@ void write_json(std::ostream& out, const Report& report) {
   Json root;
   root["schema"] = 1;
   Json findings = Json::array();
-  for (const auto& f : report.findings) findings.push_back(finding_json(f));
+  for (const auto& f : report.findings) {
+    Json j = finding_json(f);
+    if (const Remedy* remedy = report.remedy_of(f)) j["remedy"] = {{"kind", remedy->kind}, {"id", remedy->id}};
+    findings.push_back(std::move(j));
+  }
   root["findings"] = std::move(findings);
   Json waived = Json::array();
   for (const auto& w : report.waived) {

@@ -25,7 +25,8 @@ std::string plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
 }
 
-void write_finding(std::ostream& out, const Finding& f, const Painter& paint, std::string_view indent) {
+void write_finding(std::ostream& out, const Finding& f, const Painter& paint, std::string_view indent,
+                   const Remedy* remedy = nullptr) {
   out << indent;
   if (!f.file.empty()) out << paint("1", f.file + ":" + std::to_string(f.source_line) + ":") << ' ';
   out << paint.severity(f.severity) << ": " << f.message << ' ' << paint("2", "[" + f.rule + "]") << '\n';
@@ -40,6 +41,7 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
   if (f.fix)
     out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now "
         << (f.fix->current.empty() ? "empty" : f.fix->current) << ")\n";
+  if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind + " ") << remedy->id << '\n';
 }
 
 // Refused plugins are shown in the report itself, not only in the log: their
@@ -94,7 +96,7 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
             << inv->currency << ' ' << format_amount(inv->total, inv->currency) << ')';
       out << '\n';
     }
-    write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ");
+    write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ", report.remedy_of(f));
   }
   if (!report.waived.empty()) {
     out << '\n' << paint("1", "Waived") << " (accepted in the config; not counted below)\n";

@@ -213,6 +213,10 @@ inline constexpr auto kCreditNoteColumns = std::tuple{
     required<&CreditNote::amount>("amount", "the amount credited").money(),
     optional<&CreditNote::reason>("reason", "why it was issued"),
     optional<&CreditNote::approved_by>("approved_by", "who approved it"),
+    optional<&CreditNote::line_no>("line_no", "the line of the invoice it corrects, if one"),
+    optional<&CreditNote::reason_code>("reason_code",
+                                       "why, as a code: arithmetic, rate, duplicate, hours, discount, tax, goodwill, ..."),
+    optional<&CreditNote::remedies>("remedies", "the fingerprint of the finding it remedies (written by billcheck fix)"),
 };
 
 // ---------------------------------------------------------------------------

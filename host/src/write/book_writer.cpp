@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -132,6 +134,63 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
       }
     });
   });
+}
+
+BookForm book_form_of(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return BookForm::csv;
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".json" ? BookForm::json : BookForm::ledes;
+}
+
+std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace) {
+  std::error_code ec;
+  const bool exists = fs::exists(out, ec);
+  const bool empty_folder = exists && fs::is_directory(out, ec) && fs::is_empty(out, ec);
+  if (exists && !empty_folder && !replace)
+    throw std::runtime_error(out.string() + ": exists and is not an empty folder; give a new OUT, or --force to replace it");
+  std::vector<std::string> notes;
+  if (form != BookForm::csv) {
+    if (exists && fs::is_directory(out, ec)) {
+      if (!empty_folder) throw std::runtime_error(out.string() + ": is a folder; a " +
+                                                  (form == BookForm::json ? "JSON" : "LEDES") + " book is one file");
+      fs::remove(out, ec);
+    }
+    write_output(out, [&](std::ostream& file) {
+      if (form == BookForm::ledes)
+        notes = write_ledes(file, book);
+      else
+        write_book_json(file, book);
+    });
+    return notes;
+  }
+  // Every file goes into a folder beside OUT first, so a failed write leaves OUT as it was.
+  const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  const fs::path staging = parent / ("." + out.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  const fs::path previous = parent / ("." + out.filename().string() + ".old-" + std::to_string(::getpid()));
+  fs::remove_all(staging, ec);
+  fs::remove_all(previous, ec);  // left by a run that was killed half-way
+  if (!fs::create_directories(staging, ec) || ec)
+    throw OutputError(staging, ec ? ec.message() : "cannot create the folder");
+  try {
+    write_book_csv(staging, book);
+    if (exists) {
+      fs::rename(out, previous);
+      fs::rename(staging, out);
+      fs::remove_all(previous);
+    } else {
+      fs::rename(staging, out);
+    }
+  } catch (const fs::filesystem_error& e) {
+    if (exists && !fs::exists(out, ec)) fs::rename(previous, out, ec);  // put the old OUT back
+    fs::remove_all(staging, ec);
+    throw OutputError(out, e.code().message());
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
+  }
+  return notes;
 }
 
 std::vector<std::string> convert_book(const std::filesystem::path& in, const std::filesystem::path& out,

@@ -125,6 +125,9 @@ struct CreditNote {
   Date date;
   Decimal amount;
   std::string reason, approved_by;
+  std::optional<std::int64_t> line_no;  // the line of the invoice it corrects
+  std::string reason_code;              // arithmetic, rate, duplicate, hours, discount, tax, goodwill, ...
+  std::string remedies;                 // the fingerprint of the finding it remedies
   Extras extra;
   Source source;
 };

@@ -1,0 +1,408 @@
+// `billcheck fix`: a corrected copy of the book. A draft invoice takes every
+// finding's fix and is recomputed so that it adds up; an issued or paid invoice
+// is never edited (a credit note corrects it), so it is only listed.
+#include <billcheck/remedies.hpp>
+
+#include "render/templates.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+namespace billcheck {
+namespace {
+
+// A fix can change what another rule finds (a corrected rate changes the
+// discount the engagement allows); a few rounds settle any book the bundled
+// rules can produce, and the bound keeps two disagreeing rules from looping.
+constexpr int kMaxRounds = 5;
+
+bool is_draft(const Invoice& invoice) { return invoice.status == "draft"; }
+
+/// The invoice a finding's fix would change, when it is a draft invoice the
+/// book has once (a number used twice is for a person to sort out).
+Invoice* draft_invoice(BookData& data, std::string_view id) {
+  Invoice* found = nullptr;
+  for (Invoice& invoice : data.invoices) {
+    if (invoice.id != id) continue;
+    if (found) return nullptr;
+    found = &invoice;
+  }
+  return found && is_draft(*found) ? found : nullptr;
+}
+
+InvoiceLine* line_of(BookData& data, std::string_view invoice, std::string_view line_no) {
+  for (InvoiceLine& line : data.lines)
+    if (line.invoice_id == invoice && std::to_string(line.line_no) == line_no) return &line;
+  return nullptr;
+}
+
+/// The record a finding is about, as its fix's field names it.
+enum class RecordKind { line, invoice, other };
+
+RecordKind record_of(const Finding& f) {
+  if (!f.line.empty()) return RecordKind::line;
+  if (!f.payment.empty() || !f.credit_note.empty() || f.invoice.empty()) return RecordKind::other;
+  return RecordKind::invoice;
+}
+
+std::optional<Decimal> decimal_of(const std::string& text) { return Decimal::parse(text); }
+
+/// Sets one field of a draft line; false when `fix` does not correct that field.
+bool apply_to_line(InvoiceLine& line, const Fix& fix) {
+  const auto value = decimal_of(fix.suggested);
+  if (!value) return false;
+  if (fix.field == "amount") line.amount = *value;
+  else if (fix.field == "rate") line.rate = *value;
+  else if (fix.field == "quantity") line.quantity = *value;
+  else return false;
+  return true;
+}
+
+bool apply_to_invoice(Invoice& invoice, const Fix& fix) {
+  const std::string& to = fix.suggested;
+  if (fix.field == "total" || fix.field == "tax" || fix.field == "discount") {
+    const auto value = decimal_of(to);
+    if (!value) return false;
+    if (fix.field == "total") invoice.total = *value;
+    else if (fix.field == "tax") invoice.tax = *value;
+    else invoice.discount = *value;
+    return true;
+  }
+  if (fix.field == "due_date" || fix.field == "period_start") {
+    const auto date = Date::parse_iso(to);
+    if (!date) return false;
+    (fix.field == "due_date" ? invoice.due_date : invoice.period_start) = *date;
+    return true;
+  }
+  if (fix.field == "currency") invoice.currency = to;
+  else if (fix.field == "client_id") invoice.client_id = to;
+  else if (fix.field == "status") invoice.status = to;
+  else return false;
+  return true;
+}
+
+/// Recomputes what depends on the fixed fields with the arithmetic rules'
+/// own formulas (half-even to the currency's minor units), so the re-check is
+/// clean: each changed line's amount, then the tax on the lines less the
+/// discount, then the total.
+void recompute(BookData& data, Invoice& invoice, const std::set<std::int64_t>& changed_lines, bool all_lines) {
+  if (invoice.is_void()) return;
+  const int places = minor_units(invoice.currency);
+  Decimal line_sum;
+  for (InvoiceLine& line : data.lines) {
+    if (line.invoice_id != invoice.id) continue;
+    if (all_lines || changed_lines.count(line.line_no))
+      line.amount = (line.quantity * line.rate + line.adjustment.value_or(Decimal{})).round(places);
+    line_sum += line.amount;
+  }
+  const Decimal discount = invoice.discount.value_or(Decimal{});
+  if (invoice.tax_rate) {
+    const Decimal tax = ((line_sum - discount) * *invoice.tax_rate / Decimal(100)).round(places);
+    if (invoice.tax || !tax.is_zero()) invoice.tax = tax;
+  }
+  invoice.total = (line_sum - discount + invoice.tax.value_or(Decimal{})).round(places);
+}
+
+/// One round: applies the fixes the check finds on draft invoices. `owners`
+/// remembers which rule set each field, so that a later round does not let a
+/// disagreeing rule undo it. Returns whether anything was applied.
+bool apply_round(const Engine& engine, BookData& data, const CheckOptions& options,
+                 std::map<std::string, std::string>& owners) {
+  // The copy's Sources point into `data`'s file names, which outlive it.
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  std::map<std::string, std::set<std::int64_t>> changed_lines;
+  // By pointer: a fix may void the invoice, after which it is no draft to look up.
+  std::map<std::string, Invoice*> changed_invoices;
+  std::set<std::string> recompute_all;
+  std::map<std::string, std::string> this_round;
+  for (const Finding& f : report.findings) {
+    const RecordKind kind = record_of(f);
+    if (!f.fix || kind == RecordKind::other) continue;
+    Invoice* invoice = draft_invoice(data, f.invoice);
+    if (!invoice) continue;
+    const std::string key = f.invoice + '\x1f' + f.line + '\x1f' + f.fix->field;
+    if (auto owner = owners.find(key); owner != owners.end() && owner->second != f.rule) continue;
+    if (auto taken = this_round.find(key); taken != this_round.end()) continue;
+    bool applied = false;
+    if (kind == RecordKind::line) {
+      InvoiceLine* line = line_of(data, f.invoice, f.line);
+      applied = line && apply_to_line(*line, *f.fix);
+      if (applied && f.fix->field != "amount") changed_lines[f.invoice].insert(line->line_no);
+    } else {
+      applied = apply_to_invoice(*invoice, *f.fix);
+      if (applied && f.fix->field == "currency") recompute_all.insert(f.invoice);
+    }
+    if (!applied) continue;
+    owners.emplace(key, f.rule);
+    this_round.emplace(key, f.fix->suggested);
+    changed_invoices.emplace(f.invoice, invoice);
+  }
+  for (const auto& [id, invoice] : changed_invoices)
+    recompute(data, *invoice, changed_lines[id], recompute_all.count(id) > 0);
+  return !changed_invoices.empty();
+}
+
+std::string money_text(const std::optional<Decimal>& value, std::string_view currency) {
+  return value ? format_amount(*value, currency) : std::string();
+}
+
+std::string date_text(const std::optional<Date>& value) { return value ? value->to_string() : std::string(); }
+
+void add_change(std::vector<FieldChange>& changes, std::string record, std::string field, std::string from,
+                std::string to) {
+  if (from != to) changes.push_back({std::move(record), std::move(field), std::move(from), std::move(to)});
+}
+
+/// What changed on one invoice and its lines, field by field, in column order.
+std::vector<FieldChange> changes_of(const Book& before, const Invoice& was, const Book& after, const Invoice& now) {
+  std::vector<FieldChange> changes;
+  const std::string& cur = was.currency;
+  for (const InvoiceLine& line : before.lines_of(was)) {
+    for (const InvoiceLine& fixed : after.lines_of(now)) {
+      if (fixed.line_no != line.line_no) continue;
+      const std::string record = "line " + std::to_string(line.line_no);
+      add_change(changes, record, "quantity", line.quantity.to_string(), fixed.quantity.to_string());
+      add_change(changes, record, "rate", format_amount(line.rate, cur), format_amount(fixed.rate, now.currency));
+      add_change(changes, record, "amount", format_amount(line.amount, cur), format_amount(fixed.amount, now.currency));
+    }
+  }
+  add_change(changes, "invoice", "client_id", was.client_id, now.client_id);
+  add_change(changes, "invoice", "period_start", date_text(was.period_start), date_text(now.period_start));
+  add_change(changes, "invoice", "due_date", date_text(was.due_date), date_text(now.due_date));
+  add_change(changes, "invoice", "currency", was.currency, now.currency);
+  add_change(changes, "invoice", "discount", money_text(was.discount, cur), money_text(now.discount, now.currency));
+  add_change(changes, "invoice", "tax", money_text(was.tax, cur), money_text(now.tax, now.currency));
+  add_change(changes, "invoice", "total", format_amount(was.total, cur), format_amount(now.total, now.currency));
+  add_change(changes, "invoice", "status", was.status, now.status);
+  return changes;
+}
+
+/// Why a finding left open on a draft invoice needs a person.
+std::string open_reason(const Finding& f, const std::map<std::string, std::string>& owners) {
+  if (!f.fix) return "no single right value";
+  if (record_of(f) == RecordKind::other) return "fix suggested (" + f.fix->field + " " + f.fix->suggested +
+                                                 "), but fix does not yet correct this record";
+  const std::string key = f.invoice + '\x1f' + f.line + '\x1f' + f.fix->field;
+  if (auto owner = owners.find(key); owner != owners.end() && owner->second != f.rule)
+    return "suggests " + f.fix->field + " " + f.fix->suggested + ", but " + owner->second + "'s fix was applied";
+  return "suggests " + f.fix->field + " " + f.fix->suggested + ", which fix could not apply";
+}
+
+bool is_issued(const Invoice& invoice) { return invoice.status == "issued" || invoice.status == "paid"; }
+
+/// The reason code a credit note carries for a finding of this rule.
+std::string reason_code_of(const Finding& f) {
+  if (f.rule == "arithmetic.tax") return "tax";
+  if (f.category == "rates") return "rate";
+  if (f.category == "duplicates") return "duplicate";
+  if (f.category == "services") return "hours";
+  return f.category;
+}
+
+/// The memo the client reads on the credit note: one plain sentence, without
+/// the rules' words.
+std::string client_memo(const Finding& f, const std::string& code) {
+  std::string what = code == "rate"        ? "was billed above the agreed rate"
+                     : code == "tax"       ? "charged more tax than is due"
+                     : code == "hours"     ? "billed more hours than were recorded"
+                     : code == "duplicate" ? "billed work that was already billed"
+                     : code == "arithmetic" ? "was miscalculated"
+                                            : "was billed in error";
+  const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
+  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(*f.amount_at_stake, f.currency) + ".";
+}
+
+/// Whether a finding on an issued invoice is money the client was overcharged,
+/// which a credit note returns. Credit findings (a limit, an overdue balance)
+/// and payment findings (an overpayment, which a credit note would only
+/// enlarge) are not.
+bool wants_credit_note(const Finding& f, const Book& book) {
+  if (!f.amount_at_stake || *f.amount_at_stake <= Decimal{} || f.category == "credit" || f.category == "payments")
+    return false;
+  if (record_of(f) == RecordKind::other || book.invoices_numbered(f.invoice).size() != 1) return false;
+  return is_issued(*book.invoice(f.invoice));
+}
+
+/// Appends a credit note for each overcharge on an issued or paid invoice that
+/// no credit note in the book remedies yet (its `remedies` names the finding).
+void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options) {
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  std::set<std::string> remedied, ids;
+  for (const CreditNote& note : data.credit_notes) {
+    if (!note.remedies.empty()) remedied.insert(note.remedies);
+    ids.insert(note.id);
+  }
+  const Date today =
+      options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+  for (const Finding& f : report.findings) {
+    if (!wants_credit_note(f, book) || remedied.count(f.fingerprint)) continue;
+    const Invoice& invoice = *book.invoice(f.invoice);
+    CreditNote note;
+    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = "CN-" + invoice.id + "-" + std::to_string(n);
+    ids.insert(note.id);
+    note.client_id = invoice.client_id;
+    note.invoice_id = invoice.id;
+    note.date = today;
+    note.amount = f.amount_at_stake->round(minor_units(invoice.currency));
+    note.reason_code = reason_code_of(f);
+    note.reason = client_memo(f, note.reason_code);
+    if (!f.line.empty()) note.line_no = std::stoll(f.line);
+    note.remedies = f.fingerprint;
+    data.credit_notes.push_back(std::move(note));
+  }
+}
+
+FixSummary summarize(const Book& before, const Book& after, const Report& recheck,
+                     const std::map<std::string, std::string>& owners) {
+  FixSummary summary;
+  for (const Invoice& was : before.invoices()) {
+    if (!is_draft(was)) continue;
+    const Invoice* now = after.invoice(was.id);
+    if (!now || before.invoices_numbered(was.id).size() != 1) continue;
+    CorrectedInvoice corrected{was.id, was.client_id, now->currency, changes_of(before, was, after, *now), was.total,
+                               now->total};
+    if (corrected.changes.empty()) continue;
+    if (was.currency == now->currency && !now->is_void()) {
+      const Decimal less = was.total - now->total;
+      if (less.is_negative()) summary.added[now->currency] += -less;
+      else if (!less.is_zero()) summary.returned[now->currency] += less;
+    }
+    summary.corrected.push_back(std::move(corrected));
+  }
+  std::set<std::string> existing;
+  for (const CreditNote& note : before.credit_notes()) existing.insert(note.id);
+  std::map<std::string, std::string> note_of;  // fingerprint -> the credit note that remedies it
+  for (const CreditNote& note : after.credit_notes()) {
+    if (!note.remedies.empty()) note_of[note.remedies] = note.id;
+    if (!existing.count(note.id)) {
+      const Invoice* invoice = after.invoice(note.invoice_id);
+      const std::string currency = invoice ? invoice->currency : std::string();
+      summary.credit_notes.push_back({note, currency});
+      summary.credited[currency] += note.amount;
+    }
+  }
+  for (const Finding& f : recheck.findings) {
+    const Invoice* invoice = f.invoice.empty() || record_of(f) == RecordKind::other ? nullptr : before.invoice(f.invoice);
+    if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
+      auto note = note_of.find(f.fingerprint);
+      summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second});
+      if (f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit")
+        summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      continue;
+    }
+    summary.needs_person.push_back({f, open_reason(f, owners)});
+  }
+  return summary;
+}
+
+// ---- the summary as a document ----
+
+using Json = nlohmann::ordered_json;
+
+Json money_list(const std::map<std::string, Decimal>& by_currency) {
+  Json list = Json::array();
+  for (const auto& [currency, amount] : by_currency)
+    list.push_back({{"currency", currency}, {"amount", format_amount(amount, currency)}});
+  return list;
+}
+
+Json finding_json(const Finding& f) {
+  // Only the keys a finding has, so that a template's {{#line}} means "on a line".
+  Json j = {{"rule", f.rule}};
+  if (!f.invoice.empty()) j["invoice"] = f.invoice;
+  if (!f.line.empty()) j["line"] = f.line;
+  j["message"] = f.message;
+  if (!f.payment.empty()) j["payment"] = f.payment;
+  if (!f.credit_note.empty()) j["credit_note"] = f.credit_note;
+  if (f.amount_at_stake) j["amount_at_stake"] = format_amount(*f.amount_at_stake, f.currency);
+  j["currency"] = f.currency;
+  return j;
+}
+
+Json summary_model(const FixSummary& s) {
+  Json corrected = Json::array();
+  for (const CorrectedInvoice& c : s.corrected) {
+    Json changes = Json::array();
+    for (const FieldChange& ch : c.changes)
+      changes.push_back({{"record", ch.record}, {"field", ch.field}, {"from", ch.from}, {"to", ch.to}});
+    corrected.push_back({{"invoice", c.invoice},
+                         {"client", c.client},
+                         {"currency", c.currency},
+                         {"total_before", format_amount(c.total_before, c.currency)},
+                         {"total_after", format_amount(c.total_after, c.currency)},
+                         {"changes", std::move(changes)}});
+  }
+  Json issued = Json::array();
+  for (const IssuedFinding& i : s.issued) {
+    Json j = finding_json(i.finding);
+    if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    issued.push_back(std::move(j));
+  }
+  Json notes = Json::array();
+  for (const auto& [n, currency] : s.credit_notes) {
+    Json j = {{"id", n.id}, {"invoice", n.invoice_id}};
+    if (n.line_no) j["line"] = std::to_string(*n.line_no);
+    j["currency"] = currency;
+    j["amount"] = format_amount(n.amount, currency);
+    j["reason_code"] = n.reason_code;
+    j["reason"] = n.reason;
+    j["remedies"] = n.remedies;
+    notes.push_back(std::move(j));
+  }
+  Json needs = Json::array();
+  for (const OpenFinding& o : s.needs_person) {
+    Json j = finding_json(o.finding);
+    j["reason"] = o.reason;
+    needs.push_back(std::move(j));
+  }
+  return Json{{"corrected", std::move(corrected)},
+              {"returned", money_list(s.returned)},
+              {"added", money_list(s.added)},
+              {"credit_notes", std::move(notes)},
+              {"credited", money_list(s.credited)},
+              {"issued", std::move(issued)},
+              {"issued_overcharged", money_list(s.issued_overcharged)},
+              {"needs_person", std::move(needs)}};
+}
+
+// Every name the fix-summary model can have, for the template check.
+constexpr std::string_view kFixVocabulary[] = {
+    "corrected", "invoice",         "client",  "currency",    "total_before", "total_after",
+    "changes",   "record",          "field",   "from",        "to",           "returned",
+    "amount",    "added",           "issued",  "rule",        "line",         "message",
+    "payment",   "credit_note",     "amount_at_stake",        "issued_overcharged",
+    "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by"};
+
+}  // namespace
+
+FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options) {
+  // Every copy's Sources point into `data`'s file names; they move, without
+  // moving in memory, into the corrected book at the end.
+  BookData work(data);
+  std::map<std::string, std::string> owners;
+  for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
+  }
+  write_credit_notes(engine, work, options);
+  const Book before{BookData(data)};
+  work.files = std::move(data.files);
+  Book after{std::move(work)};
+  Report recheck = engine.check(after, options);
+  FixSummary summary = summarize(before, after, recheck, owners);
+  return FixResult{std::move(after), std::move(recheck), std::move(summary)};
+}
+
+std::string fix_summary(const FixSummary& summary, DocumentFormat format) {
+  const Json model = summary_model(summary);
+  if (format == DocumentFormat::json) return model.dump(2) + "\n";
+  if (format != DocumentFormat::text) throw std::invalid_argument("the fix summary is written as text or JSON");
+  return detail::render_template(detail::bundled_template_dir(), "fix-summary", detail::Markup::text, model,
+                                 kFixVocabulary);
+}
+
+}  // namespace billcheck
