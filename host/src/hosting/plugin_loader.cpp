@@ -59,12 +59,10 @@ class CollectingRegistry final : public Registry {
   std::vector<RegisteredRule> rules_;
 };
 
-// The descriptor's size as ABI 1.0 defined it. Later minors append fields, which
-// the host reads only when `size` covers them, so older plugins keep loading.
-constexpr std::uint32_t kDescriptorSizeAbi1_0 = offsetof(PluginDescriptor, compiler) + sizeof(const char*);
-
-// ABI 1.1 appended the standard library's name; a 1.0 descriptor does not have it.
-constexpr std::uint32_t kDescriptorSizeAbi1_1 = offsetof(PluginDescriptor, cxx_library) + sizeof(const char*);
+// The descriptor's size as ABI 2.0 defined it (ending with the standard
+// library's name). Later minors append fields, which the host reads only when
+// `size` covers them, so older plugins of the same major keep loading.
+constexpr std::uint32_t kDescriptorSizeAbi2_0 = offsetof(PluginDescriptor, cxx_library) + sizeof(const char*);
 
 std::string version_text(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -129,7 +127,7 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log) {
                 "); rebuild the plugin against this SDK";
     return result;
   }
-  if (desc.size < kDescriptorSizeAbi1_0) {
+  if (desc.size < kDescriptorSizeAbi2_0) {
     rec.error = "has a descriptor of " + std::to_string(desc.size) + " bytes, smaller than ABI " + host_abi +
                 " requires; rebuild the plugin against this SDK";
     return result;
@@ -139,7 +137,7 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log) {
   rec.sdk_version = desc.sdk_version ? desc.sdk_version : "";
   rec.compiler = desc.compiler ? desc.compiler : "";
   // A 1.0 descriptor cannot say; such plugins keep loading as they always did.
-  if (desc.size >= kDescriptorSizeAbi1_1 && desc.cxx_library) {
+  if (desc.cxx_library) {
     rec.cxx_library = desc.cxx_library;
     if (rec.cxx_library != BILLCHECK_CXX_LIBRARY) {
       rec.error = "was built against the C++ standard library " + rec.cxx_library + ", but this host uses " +
