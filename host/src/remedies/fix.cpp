@@ -217,13 +217,16 @@ std::string client_memo(const Finding& f, const std::string& code) {
   return where + " " + what + ", so we credit " + f.currency + " " + format_amount(*f.amount_at_stake, f.currency) + ".";
 }
 
-/// Whether a finding on an issued invoice is money the client was overcharged,
-/// which a credit note returns. Credit findings (a limit, an overdue balance)
-/// and payment findings (an overpayment, which a credit note would only
-/// enlarge) are not.
+/// Whether a finding is money the client was overcharged, which a credit note
+/// returns. Credit findings (a limit, an overdue balance) and payment findings
+/// (an overpayment, which a credit note would only enlarge) are not.
+bool is_overcharge(const Finding& f) {
+  return f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit" && f.category != "payments";
+}
+
+/// Whether a finding on an issued invoice gets a credit note.
 bool wants_credit_note(const Finding& f, const Book& book) {
-  if (!f.amount_at_stake || *f.amount_at_stake <= Decimal{} || f.category == "credit" || f.category == "payments")
-    return false;
+  if (!is_overcharge(f)) return false;
   if (record_of(f) == RecordKind::other || book.invoices_numbered(f.invoice).size() != 1) return false;
   return is_issued(*book.invoice(f.invoice));
 }
@@ -292,8 +295,7 @@ FixSummary summarize(const Book& before, const Book& after, const Report& rechec
     if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
       auto note = note_of.find(f.fingerprint);
       summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second});
-      if (f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit")
-        summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      if (is_overcharge(f)) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
       continue;
     }
     summary.needs_person.push_back({f, open_reason(f, owners)});
