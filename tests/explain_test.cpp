@@ -52,7 +52,7 @@ TEST_F(Explain, ACorrectLineShowsItsEntryRateAndSettlement) {
 TEST_F(Explain, ALineWithAnErrorSaysSoAndPointsToFix) {
   const std::string text = run("HR-115", 3, DocumentFormat::text);
   EXPECT_THAT(text, HasSubstr("Line 3 bills 3.5 h"));
-  EXPECT_THAT(text, HasSubstr("The rules find 1 problem(s) here (marked !): `billcheck check --invoice HR-115` shows the fix"));
+  EXPECT_THAT(text, HasSubstr("The rules find 1 problem(s) here (marked !): `billcheck fix` corrects a draft"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("No rule finds an error here")));
 }
 
