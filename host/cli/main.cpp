@@ -177,6 +177,25 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   return kClean;
 }
 
+struct LetterArgs {
+  std::string path, client, format = "text", output, templates;
+  std::vector<std::string> invoices;
+  LoadOptions load;
+};
+
+// The letter to a client about the errors on their invoices and what was done.
+int run_letter(const LetterArgs& args, const CommonOptions& common) {
+  Engine engine = make_engine(config_for(args.path, common));
+  Book book = load_book(args.path, args.load);
+  LetterRequest request;
+  request.client = args.client;
+  request.invoices = args.invoices;
+  request.templates = args.templates;
+  const std::string text = letter(engine, book, request, *parse_document_format(args.format));
+  write_to(args.output, [&](std::ostream& out) { out << text; });
+  return kClean;
+}
+
 struct FixArgs {
   std::string path, out, to, format = "text";
   bool force = false;
@@ -338,8 +357,9 @@ struct Commands {
   LoadOptions convert_load;
   std::vector<std::string> lint_dirs;
   ExplainArgs explain_args;
+  LetterArgs letter_args;
   FixArgs fix_args;
-  CLI::App *explain_cmd = nullptr, *fix_cmd = nullptr;
+  CLI::App *explain_cmd = nullptr, *fix_cmd = nullptr, *letter_cmd = nullptr;
   CLI::App *check_cmd = nullptr, *rules_cmd = nullptr, *plugins_cmd = nullptr, *test_cmd = nullptr,
            *convert_cmd = nullptr, *lint_cmd = nullptr;
 };
@@ -402,6 +422,20 @@ void add_remedies(CLI::App& app, Commands& c) {
   cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
   cmd->add_option("-c,--config", c.common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", ex.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
+
+  LetterArgs& lt = c.letter_args;
+  cmd = c.letter_cmd = app.add_subcommand(
+      "letter", "Write the letter to a client about the errors on their invoices and what was done about them");
+  cmd->add_option("book", lt.path, "A CSV directory, a .json file, or a LEDES 1998B file (with --with)")->required();
+  cmd->add_option("--client", lt.client, "The client the letter is to (its client_id)")->required();
+  cmd->add_option("--invoice", lt.invoices, "Only this invoice of the client (repeat for more; default: all sent ones)");
+  cmd->add_option("-f,--format", lt.format, "text, md (Markdown) or html (printable, self-contained)")
+      ->check(CLI::IsMember({"text", "md", "html"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", lt.output, "Write to FILE instead of stdout (replaced only when complete)");
+  cmd->add_option("--templates", lt.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("-c,--config", c.common.config, "Config file (default: billcheck.yaml beside the book)");
+  cmd->add_option("--with", lt.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
 
   FixArgs& fx = c.fix_args;
   cmd = c.fix_cmd = app.add_subcommand(
@@ -480,6 +514,7 @@ int dispatch(const Commands& c) {
   if (*c.lint_cmd) return run_lint(c.lint_dirs);
   if (*c.explain_cmd) return run_explain(c.explain_args, c.common);
   if (*c.fix_cmd) return run_fix(c.fix_args, c.common);
+  if (*c.letter_cmd) return run_letter(c.letter_args, c.common);
   return kBadInput;
 }
 

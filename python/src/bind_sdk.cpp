@@ -366,6 +366,27 @@ void bind_engine(py::module_& m) {
           "templates: a folder of your own templates. Raises billcheck.UnknownInvoice, or LookupError for\n"
           "a line the invoice does not have.")
       .def(
+          "letter",
+          [](const Engine& e, const Book& book, std::string client, std::optional<std::vector<std::string>> invoices,
+             const std::string& format, std::optional<std::filesystem::path> templates, py::object today) {
+            auto f = parse_document_format(format);
+            if (!f || *f == DocumentFormat::json)
+              throw py::value_error("format must be 'text', 'md' or 'html', not '" + format + "'");
+            LetterRequest r;
+            r.client = std::move(client);
+            if (invoices) r.invoices = std::move(*invoices);
+            if (templates) r.templates = *templates;
+            if (!today.is_none()) r.check.today = date_from_py(today, "today");
+            py::gil_scoped_release nogil;
+            return letter(e, book, r, *f);
+          },
+          py::arg("book"), py::arg("client"), py::kw_only(), py::arg("invoices") = py::none(),
+          py::arg("format") = "text", py::arg("templates") = py::none(), py::arg("today") = py::none(),
+          "The letter to a client about the errors on their invoices (all sent ones, or `invoices`), each\n"
+          "in one plain sentence, with the credit notes written for them, signed with the config's `firm:`.\n"
+          "format: 'text', 'md' or 'html'. today: the letter's date (default: today). Raises LookupError\n"
+          "for a client the book does not have or an invoice of another client, billcheck.UnknownInvoice.")
+      .def(
           "fix",
           [](const Engine& e, const std::filesystem::path& path, py::object today) {
             CheckOptions o;

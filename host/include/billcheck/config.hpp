@@ -67,6 +67,13 @@ struct ConfigName {
   ConfigLocation where;
 };
 
+/// Who writes the letters to clients (`firm:` in billcheck.yaml): the name,
+/// a person to contact, an email and phone, and the sign-off line.
+struct FirmInfo {
+  std::string name, contact, email, phone, signoff;
+  ConfigLocation where;
+};
+
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
@@ -78,6 +85,7 @@ struct Config {
   std::map<std::string, RuleSettings> rules;
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;
+  FirmInfo firm;
   ConfigLocation where;  // the file itself
   /// What was wrong in the file, at file:line:column. The Engine refuses a
   /// config with errors and lists them with the problems only the loaded

@@ -1,6 +1,6 @@
 // What a firm does after a check: correct the draft invoices (`fix`), and
-// explain a charge the client questions, with the documents behind it.
-// (Credit notes and letters follow in this header.)
+// explain a charge the client questions, with the documents behind it, and
+// write the letter that tells a client about the errors on their invoices.
 #pragma once
 
 #include <billcheck/engine.hpp>
@@ -100,5 +100,23 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
 
 /// The fix summary as text (from the `fix-summary` template) or JSON.
 std::string fix_summary(const FixSummary& summary, DocumentFormat format);
+
+struct LetterRequest {
+  std::string client;
+  std::vector<std::string> invoices;  // only these invoices of the client; empty = all of them
+  std::filesystem::path templates;    // a firm's template folder; empty = the bundled templates
+  std::optional<Date> date;           // the letter's date; default: check.today, else today
+  CheckOptions check;                 // for the rules run on the book
+};
+
+/// The letter to a client about the billing errors on their invoices:
+/// acknowledge, explain each error in one plain sentence (what was billed,
+/// what it should have been, the difference, on which invoice and line), say
+/// what was done (the credit notes `fix` wrote for them), thank; signed with
+/// the config's `firm:`. A client with no errors gets a short letter saying
+/// so. Throws UnknownRecord for a client the book does not have or an invoice
+/// of another client, UnknownInvoice, or ConfigError for a template that does
+/// not render. DocumentFormat::json gives the model the templates render.
+std::string letter(const Engine& engine, const Book& book, const LetterRequest& request, DocumentFormat format);
 
 }  // namespace billcheck

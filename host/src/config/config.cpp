@@ -30,7 +30,7 @@ class ConfigReader {
     c.where = ConfigLocation{yaml_.file().string(), 0, 0};
     if (root.IsNull()) return c;  // an empty file is an empty config
     if (!yaml_.expect_map(root, "the config")) return c;
-    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers"});
+    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers", "firm"});
     if (const YAML::Node p = root["plugins"]) plugins(p, c);
     if (const YAML::Node p = root["packs"]) packs(p, c);
     if (root["python"]) c.python = yaml_.paths(root["python"], "python");
@@ -43,6 +43,7 @@ class ConfigReader {
         if (kv.second["rules"]) c.clients[client] = rules(kv.second["rules"]);
       }
     }
+    if (const YAML::Node f = root["firm"]) c.firm = firm(f);
     if (const YAML::Node w = root["waivers"]) {
       if (!w.IsSequence()) {
         yaml_.error(w, "waivers must be a list (each entry starting with '- rule: ...')");
@@ -119,6 +120,21 @@ class ConfigReader {
       out.try_emplace(id, std::move(s));  // a second entry is reported by the reader
     }
     return out;
+  }
+
+  // `firm:` — who signs the letters to clients (billcheck letter).
+  FirmInfo firm(const YAML::Node& node) {
+    FirmInfo f;
+    f.where = yaml_.at(node);
+    if (!yaml_.expect_map(node, "firm")) return f;
+    yaml_.only_keys(node, "firm", {"name", "contact", "email", "phone", "signoff"});
+    auto get = [&](const char* key) { return yaml_.text(node, key, false).value_or(""); };
+    f.name = get("name");
+    f.contact = get("contact");
+    f.email = get("email");
+    f.phone = get("phone");
+    f.signoff = get("signoff");
+    return f;
   }
 
   Waiver waiver(const YAML::Node& node) {

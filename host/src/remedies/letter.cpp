@@ -1,0 +1,173 @@
+#include <billcheck/remedies.hpp>
+
+#include "render/templates.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+namespace billcheck {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Every name a letter's model can hold (docs/remedies.md lists them for
+// template writers); the optional ones are absent when there is no value.
+constexpr std::string_view kLetterVocabulary[] = {
+    "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
+    "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
+    "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
+    "has_uncredited", "uncredited"};
+
+// Whether a finding belongs in a letter to the client: a billing mistake of
+// the firm's that made the client pay more than they owe. Left out: findings
+// that are the firm's own business rather than the client's bill (credit.* —
+// a credit limit or an overdue balance is the firm's exposure, and telling the
+// client about it is a collections letter, not an apology; client-info.* —
+// gaps in the firm's own client records; payments.* — a payment the firm
+// applied to the wrong invoice or client is corrected in the firm's ledger,
+// the client paid what they owed), data and internal findings (the book
+// itself), and under-billing (the client was not harmed; recovering it is a
+// different conversation).
+bool tells_the_client(const Finding& f) {
+  if (!f.amount_at_stake || *f.amount_at_stake <= Decimal{}) return false;
+  static const std::set<std::string, std::less<>> kFirmInternal = {"credit", "client-info", "payments", "data",
+                                                                   "internal"};
+  return !kFirmInternal.contains(f.category);
+}
+
+// Why the charge was wrong, in words a client uses (no rule ids).
+std::string plain_reason(const Finding& f) {
+  if (f.rule.find("tax") != std::string::npos) return "more tax was charged than is due";
+  if (f.rule.find("discount") != std::string::npos) return "the agreed discount was not applied in full";
+  if (f.category == "arithmetic") return "the amount was miscalculated";
+  if (f.category == "rates") return "the rate charged was higher than the rate agreed with you";
+  if (f.category == "duplicates") return "the same work was billed twice";
+  if (f.category == "services") return "more hours were billed than were recorded";
+  if (f.category == "guidelines") return "the charge is not allowed under your billing guidelines";
+  if (f.category == "timing") return "the work was billed outside the agreed terms";
+  return "it was billed in error";
+}
+
+const InvoiceLine* line_of(const Book& book, const Invoice& inv, std::string_view line_no) {
+  for (const InvoiceLine& l : book.lines_of(inv))
+    if (std::to_string(l.line_no) == line_no) return &l;
+  return nullptr;
+}
+
+const CreditNote* credit_note(const Book& book, const Invoice& inv, std::string_view id) {
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+    if (n->id == id) return n;
+  return nullptr;
+}
+
+Json credit_note_json(const CreditNote& n, const Invoice& inv) {
+  return Json{{"id", n.id},
+              {"invoice", inv.id},
+              {"date", n.date.to_string()},
+              {"currency", inv.currency},
+              {"amount", format_amount(n.amount, inv.currency)}};
+}
+
+// One error as the data of one sentence: what was billed (the line's amount,
+// or the invoice's total), what it should have been (less the amount the
+// client was overcharged), the difference, and the credit note that returns it.
+Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
+                std::set<std::string>& noted) {
+  const Decimal over = *f.amount_at_stake;
+  Json j;
+  j["invoice"] = inv.id;
+  Decimal billed = inv.total;
+  if (const InvoiceLine* l = f.line.empty() ? nullptr : line_of(book, inv, f.line)) {
+    j["line"] = l->line_no;
+    j["description"] = l->description;
+    billed = l->amount;
+  }
+  j["currency"] = inv.currency;
+  j["billed"] = format_amount(billed, inv.currency);
+  j["should_be"] = format_amount(billed - over, inv.currency);
+  j["difference"] = format_amount(over, inv.currency);
+  j["reason"] = plain_reason(f);
+  if (const Remedy* r = report.remedy_of(f)) {
+    if (const CreditNote* n = credit_note(book, inv, r->id)) {
+      j["credit_note"] = credit_note_json(*n, inv);
+      if (noted.insert(n->id).second) notes.push_back(credit_note_json(*n, inv));
+    }
+  }
+  return j;
+}
+
+Json firm_json(const FirmInfo& firm) {
+  // A value the config does not give is absent, so that a template section
+  // `{{#firm.phone}}…{{/firm.phone}}` shows only what the firm wrote.
+  Json j = Json::object();
+  for (auto [key, value] : {std::pair{"name", &firm.name}, std::pair{"contact", &firm.contact},
+                            std::pair{"email", &firm.email}, std::pair{"phone", &firm.phone}})
+    if (!value->empty()) j[key] = *value;
+  j["signoff"] = firm.signoff.empty() ? std::string("Yours sincerely,") : firm.signoff;
+  return j;
+}
+
+}  // namespace
+
+std::string letter(const Engine& engine, const Book& book, const LetterRequest& request, DocumentFormat format) {
+  const Client* client = book.client(request.client);
+  if (!client) throw UnknownRecord("no client '" + request.client + "' in the book (give a client_id the book has)");
+  std::vector<const Invoice*> invoices;
+  for (const std::string& id : request.invoices) {
+    const Invoice* inv = book.invoice(id);
+    if (!inv) throw UnknownInvoice(id);
+    if (inv->client_id != client->id)
+      throw UnknownRecord("invoice " + id + " is not client " + client->id + "'s (it is " + inv->client_id + "'s)");
+    invoices.push_back(inv);
+  }
+  if (request.invoices.empty()) {
+    for (const Invoice* inv : book.invoices_of_client(client->id))
+      // A draft has not been sent: the client has nothing to hear about it
+      // (`billcheck fix` corrects it before it goes out).
+      if (inv->status != "draft") invoices.push_back(inv);
+  }
+
+  const Report report = engine.check(book, request.check);
+  Json errors = Json::array(), notes = Json::array();
+  std::set<std::string> noted;
+  std::size_t uncredited = 0;
+  std::string invoice_list;
+  for (const Invoice* inv : invoices) {
+    invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
+    for (const Finding& f : report.findings) {
+      if (f.invoice != inv->id || !tells_the_client(f)) continue;
+      errors.push_back(error_json(book, report, *inv, f, notes, noted));
+      if (!errors.back().contains("credit_note")) ++uncredited;
+    }
+  }
+
+  const Date today = request.date ? *request.date
+                     : request.check.today
+                         ? *request.check.today
+                         : Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  Json model;
+  model["date"] = today.to_string();
+  model["firm"] = firm_json(engine.config().firm);
+  model["client"] = {{"id", client->id}, {"name", client->name.empty() ? client->id : client->name}};
+  model["invoice_list"] = invoice_list;
+  model["has_errors"] = !errors.empty();
+  model["error_count"] = errors.size();
+  model["one_error"] = errors.size() == 1;
+  model["errors"] = std::move(errors);
+  model["has_credit_notes"] = !notes.empty();
+  model["credit_notes"] = std::move(notes);
+  model["has_uncredited"] = uncredited > 0;
+  model["uncredited"] = uncredited;
+
+  if (format == DocumentFormat::json) return model.dump(2) + "\n";
+  const auto markup = format == DocumentFormat::html       ? detail::Markup::html
+                      : format == DocumentFormat::markdown ? detail::Markup::markdown
+                                                           : detail::Markup::text;
+  const auto dir = request.templates.empty() ? detail::bundled_template_dir() : request.templates;
+  return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
+}
+
+}  // namespace billcheck

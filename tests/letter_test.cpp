@@ -1,0 +1,187 @@
+// `billcheck letter`: the letter to a client about the errors on their
+// invoices, on the example firm's book after `billcheck fix` (so that the
+// credit notes it wrote are named), and the errors a caller can make.
+#include "test_support.hpp"
+
+#include <billcheck/load.hpp>
+#include <billcheck/remedies.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace billcheck {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::filesystem::path kGolden = test::data_dir() / "remedies" / "letter-C-300.txt";
+
+class Letter : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::filesystem::path dir = "examples/firm";
+    engine_ = new Engine(find_config(dir, ""));
+    CheckOptions options;
+    options.today = Date::parse_iso("2026-01-15");
+    // The fixed book: the credit notes `fix` writes for the overcharges on issued invoices.
+    book_ = new Book(fix_book(*engine_, read_book(dir), options).book);
+  }
+  static void TearDownTestSuite() {
+    delete engine_;
+    delete book_;
+  }
+  static std::string run(std::string client, std::vector<std::string> invoices = {},
+                         DocumentFormat format = DocumentFormat::text, std::filesystem::path templates = {}) {
+    LetterRequest req;
+    req.client = std::move(client);
+    req.invoices = std::move(invoices);
+    req.templates = std::move(templates);
+    req.check.today = Date::parse_iso("2026-01-20").value();
+    return letter(*engine_, *book_, req, format);
+  }
+  static Engine* engine_;
+  static Book* book_;
+};
+Engine* Letter::engine_ = nullptr;
+Book* Letter::book_ = nullptr;
+
+// The golden letter to Hollis & Reed: each error in a sentence, the credit
+// notes `fix` wrote, the firm's contact and sign-off from billcheck.yaml.
+TEST_F(Letter, TheGoldenLetterToHollisAndReed) {
+  const std::string text = run("C-300");
+  if (std::getenv("BILLCHECK_UPDATE_GOLDEN")) test::write_file(kGolden, text);
+  EXPECT_EQ(text, test::slurp(kGolden));
+}
+
+// The client reads plain words: no rule ids, none of the report's own terms.
+TEST_F(Letter, HasNoRuleIdsNorInternalWords) {
+  const std::string text = run("C-300");
+  for (const RuleInfo& rule : engine_->rules()) EXPECT_THAT(text, Not(HasSubstr(rule.id)));
+  for (const char* word : {"finding", "at stake", "evidence", "fingerprint", "rule"})
+    EXPECT_THAT(text, Not(HasSubstr(word)));
+  EXPECT_THAT(text, HasSubstr("Ashford & Vale LLP"));
+}
+
+TEST_F(Letter, OnlyTheInvoicesNamed) {
+  const std::string all = run("C-300");
+  ASSERT_THAT(all, HasSubstr("On invoice HR-115"));
+  const std::string one = run("C-300", {"HR-115"});
+  EXPECT_THAT(one, HasSubstr("Your invoices HR-115\n"));
+  for (auto at = one.find("On invoice "); at != std::string::npos; at = one.find("On invoice ", at + 1))
+    EXPECT_EQ(one.substr(at, 17), "On invoice HR-115");
+}
+
+TEST_F(Letter, AClientWithNoErrorsGetsAShortLetterSayingSo) {
+  // HR-104 has nothing the client was overcharged for (and so it is exit 0, not an error).
+  const std::string clean = run("C-300", {"HR-104"});
+  EXPECT_THAT(clean, HasSubstr("We have reviewed your invoices HR-104 and found no error in what we billed you"));
+  EXPECT_THAT(clean, Not(HasSubstr("On invoice")));
+  EXPECT_THAT(clean, Not(HasSubstr("credit note")));
+  EXPECT_THAT(clean, HasSubstr("Yours sincerely,"));
+}
+
+TEST_F(Letter, HtmlIsSelfContainedAndEscapesNames) {
+  const std::string html = run("C-300", {}, DocumentFormat::html);
+  EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("Content-Security-Policy"));
+  EXPECT_THAT(html, Not(HasSubstr("://")));
+  EXPECT_THAT(html, HasSubstr("Hollis &amp; Reed"));
+  EXPECT_THAT(html, HasSubstr("Ashford &amp; Vale LLP"));
+  EXPECT_THAT(html, Not(HasSubstr("Hollis & Reed")));
+  EXPECT_THAT(run("C-300", {}, DocumentFormat::markdown), HasSubstr("Dear Hollis & Reed Publishing Ltd,"));
+}
+
+TEST_F(Letter, AnUnknownClientOrAnotherClientsInvoiceIsNamed) {
+  try {
+    run("C-999");
+    FAIL() << "no error";
+  } catch (const UnknownRecord& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no client 'C-999' in the book"));
+  }
+  try {
+    run("C-300", {"NW-2025-05"});
+    FAIL() << "no error";
+  } catch (const UnknownRecord& e) {
+    EXPECT_THAT(e.what(), HasSubstr("invoice NW-2025-05 is not client C-300's"));
+  }
+  EXPECT_THROW(run("C-300", {"NOPE-1"}), UnknownInvoice);
+}
+
+TEST_F(Letter, ATemplateWithAnUnknownPlaceholderIsALocatedError) {
+  const auto dir = test::temp_dir("letter-templates");
+  test::write_file(dir / "letter.txt", "Dear {{client.name}},\n{{client.nmae}}\n");
+  try {
+    run("C-300", {}, DocumentFormat::text, dir);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.messages().size(), 1u);
+    EXPECT_THAT(e.messages()[0], HasSubstr((dir / "letter.txt").string() + ":2: unknown placeholder '{{client.nmae}}'"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LetterConfig, FirmKeysAreReadAndAnUnknownOneIsLocated) {
+  Config c = parse_config("firm:\n  name: A & B\n  signoff: Kind regards,\n  fax: 123\n", "billcheck.yaml");
+  EXPECT_EQ(c.firm.name, "A & B");
+  EXPECT_EQ(c.firm.signoff, "Kind regards,");
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_THAT(c.errors[0], HasSubstr("billcheck.yaml:4:3"));
+  EXPECT_THAT(c.errors[0], HasSubstr("fax"));
+}
+
+// The firm: block does not change what the example firm's check reports.
+TEST(LetterConfig, TheExampleFirmsCheckIsUnchanged) {
+  auto with = test::run_billcheck("check examples/firm --format json");
+  const auto dir = test::temp_dir("nofirm");
+  std::string yaml = test::slurp(test::source_dir() / "examples/firm/billcheck.yaml");
+  yaml = yaml.substr(0, yaml.find("# Who signs the letters"));
+  test::write_file(dir / "billcheck.yaml", yaml);
+  auto without = test::run_billcheck("check examples/firm --format json -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(with.status, without.status);
+  EXPECT_EQ(with.out, without.out);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliLetter, WritesTheLetterOfTheFixedBook) {
+  const auto dir = test::temp_dir("letter-cli");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "fixed").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-300 -c examples/firm/billcheck.yaml");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Dear Hollis & Reed Publishing Ltd,"));
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-HR-"));
+  r = test::run_billcheck("letter examples/firm --client C-300 --format html -o '" + (dir / "l.html").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::slurp(dir / "l.html"), HasSubstr("Hollis &amp; Reed"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliLetter, BadInputIsExitTwoWithTheReason) {
+  auto r = test::run_billcheck("letter examples/firm --client C-999");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: no client 'C-999' in the book (give a client_id the book has)\n");
+  r = test::run_billcheck("letter examples/firm --client C-300 --invoice NW-2025-05");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("invoice NW-2025-05 is not client C-300's"));
+  const auto dir = test::temp_dir("letter-bad-template");
+  test::write_file(dir / "letter.txt", "{{firm.nam}}\n");
+  r = test::run_billcheck("letter examples/firm --client C-300 --templates '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("letter.txt:1: unknown placeholder '{{firm.nam}}'"));
+  std::filesystem::remove_all(dir);
+}
+
+// docs/remedies.md shows the golden letter: the block after its
+// `$ billcheck letter …` line is the golden file.
+TEST(CliLetter, TheDocsExampleIsTheGoldenLetter) {
+  const std::string doc = test::slurp(test::source_dir() / "docs" / "remedies.md");
+  const std::string prompt = "$ billcheck letter fixed --client C-300 -c examples/firm/billcheck.yaml\n";
+  const auto from = doc.find(prompt);
+  ASSERT_NE(from, std::string::npos);
+  const auto start = from + prompt.size();
+  EXPECT_EQ(doc.substr(start, doc.find("```", start) - start), test::slurp(kGolden));
+}
+
+}  // namespace
+}  // namespace billcheck
