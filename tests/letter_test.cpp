@@ -81,6 +81,16 @@ TEST_F(Letter, AClientWithNoErrorsGetsAShortLetterSayingSo) {
   EXPECT_THAT(clean, HasSubstr("Yours sincerely,"));
 }
 
+// Two errors on one invoice, each with its credit note; an error in the
+// invoice's own figures reads as its total.
+TEST_F(Letter, SeveralErrorsAndTheInvoiceTotal) {
+  const std::string text = run("C-100");
+  EXPECT_THAT(text, HasSubstr("found 2 errors in what we billed you"));
+  EXPECT_THAT(text, HasSubstr("On invoice NW-2025-07, we billed a total of USD 8408.00 where it should have been USD 8048.00"));
+  EXPECT_THAT(text, HasSubstr("On invoice NW-2025-07, line 2 (Revise master lease and side letter), we billed USD 2772.00"));
+  EXPECT_THAT(text, HasSubstr("We have issued credit note CN-NW-2025-07-2, dated 2026-01-15, for USD 420.00"));
+}
+
 TEST_F(Letter, HtmlIsSelfContainedAndEscapesNames) {
   const std::string html = run("C-300", {}, DocumentFormat::html);
   EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));

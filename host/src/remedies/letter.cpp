@@ -19,7 +19,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
-    "has_uncredited", "uncredited"};
+    "has_uncredited", "uncredited", "one_uncredited"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -161,6 +161,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   model["credit_notes"] = std::move(notes);
   model["has_uncredited"] = uncredited > 0;
   model["uncredited"] = uncredited;
+  model["one_uncredited"] = uncredited == 1;
 
   if (format == DocumentFormat::json) return model.dump(2) + "\n";
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
