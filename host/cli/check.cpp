@@ -1,0 +1,153 @@
+// billcheck check: the main job.
+#include "cli.hpp"
+
+#include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
+#include <billcheck/output.hpp>
+#include <billcheck/report.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+namespace billcheck::cli {
+namespace {
+
+struct CheckArgs {
+  std::string path;
+  std::string format = "text";
+  std::string output;
+  std::string fail_on = "error";
+  std::string color = "auto";
+  std::string invoice;
+  unsigned jobs = 0;
+  bool stats = false;
+  bool allow_refused_plugins = false;
+  LoadOptions load;
+};
+
+Book load_with_progress(const CheckArgs& args, bool progress) {
+  if (progress) std::cerr << "billcheck: loading " << args.path << "…" << std::flush;
+  try {
+    Book book = load_book(args.path, args.load);
+    if (progress) std::cerr << "\r\033[K";
+    return book;
+  } catch (...) {
+    if (progress) std::cerr << "\r\033[K";
+    throw;
+  }
+}
+
+void print_stats(const Report& report) {
+  std::cerr << "rule                                      time (ms)   findings\n";
+  for (const auto& s : report.stats) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%-40s %10.3f %10zu\n", s.rule.c_str(),
+                  std::chrono::duration<double, std::milli>(s.time).count(), s.findings);
+    std::cerr << buf;
+  }
+}
+
+void write_report(const CheckArgs& args, const Report& report, const Book& book) {
+  if (args.format == "json") {
+    write_to(args.output, [&](std::ostream& out) { write_json(out, report); });
+    return;
+  }
+  bool color = args.color == "always" || (args.color == "auto" && args.output.empty() && isatty(STDOUT_FILENO));
+  if (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR")) color = false;
+  write_to(args.output, [&](std::ostream& out) { write_text(out, report, book, TextStyle{color}); });
+}
+
+// The exit status once the report is written: a failed rule or a refused
+// plugin means the book was not fully checked, whatever the findings.
+int check_status(const CheckArgs& args, const Report& report) {
+  if (report.has_internal_errors()) {
+    std::cerr << "billcheck: a rule failed during the check (see the 'internal' findings); the report is incomplete\n";
+    return kBadInput;
+  }
+  if (!report.refused.empty() && !args.allow_refused_plugins) {
+    // Each refusal is already logged with its reason, and listed in the report.
+    std::cerr << "billcheck: " << report.refused.size() << (report.refused.size() == 1 ? " plugin was" : " plugins were")
+              << " refused, so their rules did not run; fix or remove them, or pass --allow-refused-plugins\n";
+    return kBadInput;
+  }
+  if (args.fail_on == "never") return kClean;
+  Severity threshold = args.fail_on == "warning" ? Severity::warning : Severity::error;
+  auto worst = report.worst();
+  return worst && *worst >= threshold ? kFindings : kClean;
+}
+
+int run_check(const CheckArgs& args, const CommonOptions& common) {
+  Engine engine(config_for(args.path, common));
+  const bool progress = stderr_is_terminal(common);
+  Book book = load_with_progress(args, progress);
+
+  CheckOptions options;
+  options.jobs = args.jobs;
+  options.collect_stats = args.stats;
+  std::atomic<int> last_percent{-1};
+  if (progress && book.lines().size() > 200000) {
+    options.progress = [&](std::size_t done, std::size_t total) {
+      int percent = static_cast<int>(done * 100 / total);
+      if (percent != last_percent.exchange(percent)) std::cerr << "\rbillcheck: checking… " << percent << "%" << std::flush;
+    };
+  }
+  Report report = args.invoice.empty() ? engine.check(book, options) : engine.check_invoice(book, args.invoice, options);
+  if (options.progress) std::cerr << "\r\033[K";
+
+  write_report(args, report, book);
+  if (args.stats) print_stats(report);
+  return check_status(args, report);
+}
+
+// --jobs as a count a person can read in the error, not CLI11's numeric range.
+const CLI::Validator kJobs(
+    [](std::string& text) -> std::string {
+      unsigned long n = 0;
+      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && text.size() <= 4) n = std::stoul(text);
+      if (!digits || text.size() > 4 || n > 1024)
+        return "'" + text + "' is not a number of threads: give 0 (one per core) up to 1024";
+      return {};
+    },
+    "0..1024", "THREADS");
+
+}  // namespace
+
+void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands) {
+  auto args = std::make_shared<CheckArgs>();
+  CheckArgs& check = *args;
+  auto* cmd = app.add_subcommand("check", "Check a book and print the report");
+  cmd->add_option("book", check.path,
+                  "A CSV directory, a .json file, a LEDES 1998B file, or - for JSON or LEDES on stdin")
+      ->required();
+  cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
+  cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("-o,--output", check.output,
+                  "Write the report to FILE instead of stdout (replaced only when the whole report is written)");
+  cmd->add_option("--fail-on", check.fail_on, "Exit 1 when a finding is at least this severe")
+      ->check(CLI::IsMember({"error", "warning", "never"}))
+      ->capture_default_str();
+  cmd->add_option("-j,--jobs", check.jobs, "Threads (default: one per core)")->check(kJobs);
+  cmd->add_option("--invoice", check.invoice, "Check only this invoice (with its lines, client and payments)");
+  cmd->add_option("--color", check.color, "Colour the text report")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_flag("--stats", check.stats, "Print each rule's time and finding count to stderr");
+  cmd->add_flag("--allow-refused-plugins", check.allow_refused_plugins,
+                "Exit as the findings say even when a plugin was refused (the report still lists it)");
+  cmd->add_option("--with", check.load.reference,
+                  "Add this CSV book's clients, engagements, rates, timekeepers, time entries, payments and "
+                  "credit notes for the invoices checked (e.g. to a LEDES file)");
+  cmd->add_option("--currency", check.load.ledes_currency, "Currency of LEDES invoices whose client --with does not give")
+      ->check(kIsoCurrency)
+      ->capture_default_str();
+  commands.push_back({cmd, [args, &common] { return run_check(*args, common); }});
+}
+
+}  // namespace billcheck::cli

@@ -1,0 +1,53 @@
+// What every billcheck command shares: exit statuses, the common options,
+// and how a command is registered with the parser.
+#pragma once
+
+#include <billcheck/config.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace billcheck::cli {
+
+// Exit statuses: the contract every caller (CI jobs, accounting packages) relies on.
+constexpr int kClean = 0;
+constexpr int kFindings = 1;
+constexpr int kBadInput = 2;
+
+struct CommonOptions {
+  std::string config;
+  int verbose = 0;
+  bool quiet = false;
+};
+
+// A subcommand: its parser, and what runs when the user chose it. Each
+// command file adds its own; their arguments live in the closure.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+using Commands = std::vector<Command>;
+
+// The config for a book: -c, or billcheck.yaml beside the book.
+Config config_for(const std::string& book_path, const CommonOptions& common);
+
+// Progress and colour only for a person watching a terminal.
+bool stderr_is_terminal(const CommonOptions& common);
+
+// Standard output unless `path` is given; either way every write is checked.
+void write_to(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
+extern const CLI::Validator kIsoCurrency;
+
+// One function per command file; main.cpp calls each.
+void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_rule_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+
+}  // namespace billcheck::cli
