@@ -13,6 +13,7 @@
 #include "connection.hpp"
 #include "metrics.hpp"
 #include "responses.hpp"
+#include "turns.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,7 +26,6 @@
 #include <cctype>
 #include <cstring>
 #include <mutex>
-#include <semaphore>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -134,15 +134,14 @@ struct Service::Impl {
   service::HttpServer server;
   std::mutex engine_mutex, reload_mutex;
   std::shared_ptr<const Engine> engine;
-  std::counting_semaphore<4096> check_slots;
+  service::Turns check_slots;
   std::atomic<bool> run_called{false}, stop_requested{false};
 
   explicit Impl(ServiceOptions o)
       : options(std::move(o)),
         log(make_logger(options.access_log)),
         server({options.read_timeout, options.write_timeout, options.keep_alive_timeout}),
-        check_slots(static_cast<std::ptrdiff_t>(std::clamp<unsigned>(
-            options.max_checks ? options.max_checks : std::max(1u, std::thread::hardware_concurrency()), 1, 4096))) {
+        check_slots(options.max_checks ? options.max_checks : std::max(1u, std::thread::hardware_concurrency())) {
     if (options.token.empty() && !is_loopback_address(options.host))
       throw ServiceError("refusing to listen on " + options.host +
                          " without a token: other machines could reach the service; give --token-file FILE, or "
@@ -296,7 +295,7 @@ struct Service::Impl {
   /// A turn to run the rules: at most max_checks at once, the others wait.
   struct CheckSlot {
     explicit CheckSlot(Impl& impl) : impl_(impl) {
-      if (!impl.check_slots.try_acquire_for(impl.options.queue_wait))
+      if (!impl.check_slots.acquire(impl.options.queue_wait))
         throw HttpError{503, "busy", "the service is busy; try again", {}};
     }
     ~CheckSlot() { impl_.check_slots.release(); }
