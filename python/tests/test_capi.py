@@ -143,6 +143,25 @@ def test_json_book_is_the_clis(lib, tmp_path, run_cli):
     assert report == run_cli("check", "small.json", "--format", "json", cwd=tmp_path).stdout
 
 
+def test_ledes_file_with_reference_is_the_clis(lib, tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    ledes = tmp_path / "firm.ledes"
+    assert run_cli("convert", "examples/firm", ledes).returncode == 0
+    engine = lib.call("engine_new", b"examples/firm/billcheck.yaml")
+    book = lib.call("book_from_path", str(ledes).encode(), encode({"with": "examples/firm", "currency": "EUR"}))
+    try:
+        report = lib.text("check", engine, book, None)
+    finally:
+        lib.book_free(book)
+        lib.engine_free(engine)
+    assert report == run_cli("check", ledes, "--with", "examples/firm", "--currency", "EUR",
+                             "-c", "examples/firm/billcheck.yaml", "--format", "json").stdout
+    with pytest.raises(BillcheckError) as error:
+        lib.call("book_from_path", str(ledes).encode(), encode({"currency": "eur"}))
+    assert error.value.status == ERROR_ARGUMENT
+    assert error.value.message == "option 'currency': 'eur' is not an ISO 4217 currency code (codes are upper case: EUR)"
+
+
 def test_config_from_yaml_text(lib, firm_book):
     engine = lib.call("engine_new_from_yaml", b"rules:\n  arithmetic.line-amount: off\n", None)
     try:
