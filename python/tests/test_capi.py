@@ -253,7 +253,8 @@ def test_null_pointers_are_a_status(lib, firm_engine, firm_book):
     ("[]", "the options are not a JSON object"),
     ("{not json", "the options are not a JSON object"),
     ('{"job": 2}', "unknown option 'job' (this call takes \"jobs\" and \"today\")"),
-    ('{"jobs": -1}', "option 'jobs' must be a whole number from 0 to 1024"),
+    ('{"jobs": -1}', "option 'jobs' must be a number of threads from 0 to 1024"),
+    ('{"jobs": "2"}', "option 'jobs' must be a whole number"),
     ('{"today": "tomorrow"}', "option 'today' must be a date as \"YYYY-MM-DD\""),
 ])
 def test_bad_options_are_a_status(lib, firm_engine, firm_book, options, message):

@@ -19,10 +19,10 @@
  * - The details of a failure are kept per thread (the thread's "last error"):
  *   billcheck_last_error_code(), billcheck_last_error_message() and
  *   billcheck_last_error_json(), which holds the located problems of a book or
- *   config that did not load. Every other call of this API on the thread
- *   first clears them, so they always describe the thread's latest call. The
- *   strings they return belong to the library and stay valid until that
- *   thread's next call (other than these three).
+ *   config that did not load. Every call that returns a status first clears
+ *   them, so they describe the thread's latest such call. The strings they
+ *   return belong to the library and stay valid until that thread's next call
+ *   that returns a status.
  *
  * - Text the library returns through a `char **` (reports, letters) belongs to
  *   the caller once returned, and is released with billcheck_free(), never with
