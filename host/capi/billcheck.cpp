@@ -5,6 +5,7 @@
 #include <billcheck/billcheck.h>
 
 #include <billcheck/config.hpp>
+#include <billcheck/convert.hpp>
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
 #include <billcheck/problems.hpp>
@@ -16,6 +17,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <string>
@@ -343,6 +345,32 @@ int billcheck_letter(const billcheck_engine* engine, const billcheck_book* book,
     request.templates = options.text("templates");
     request.check = options.check();
     out = copy_out(letter(e, b, request, options.format()));
+  });
+}
+
+int billcheck_fix(const billcheck_engine* engine, const billcheck_book* book, const char* options_json,
+                  char** book_json, char** summary) {
+  return guarded([&] {
+    char*& book_out = output(book_json, "book_json");
+    char*& summary_out = output(summary, "summary");
+    const Engine& e = not_null(engine, "engine")->engine;
+    const Book& b = not_null(book, "book")->book;
+    const CallOptions options(options_json, R"("format", "jobs" and "today")");
+    const DocumentFormat format = options.format();
+    if (format != DocumentFormat::text && format != DocumentFormat::json)
+      throw ArgumentError("option 'format' of the fix summary is \"text\" or \"json\"");
+    // fix_book takes the records, which a Book keeps only indexed: its JSON
+    // form reads back to the same records, every figure exact.
+    std::ostringstream records;
+    write_book_json(records, b);
+    FixResult result = fix_book(e, read_json_text(records.str(), "book.json"), options.check());
+    std::ostringstream corrected;
+    write_book_json(corrected, result.book);
+    std::string text = fix_summary(result.summary, format);
+    // Both outputs or neither.
+    std::unique_ptr<char, decltype(&std::free)> owned(copy_out(corrected.str()), &std::free);
+    summary_out = copy_out(text);
+    book_out = owned.release();
   });
 }
 

@@ -59,6 +59,7 @@ class Lib:
             "billcheck_check_invoice": (ctypes.c_int, [handle, handle, text, text, out]),
             "billcheck_explain": (ctypes.c_int, [handle, handle, text, text, out]),
             "billcheck_letter": (ctypes.c_int, [handle, handle, text, text, out]),
+            "billcheck_fix": (ctypes.c_int, [handle, handle, text, out, out]),
         }
         for name, (restype, argtypes) in signatures.items():
             function = getattr(lib, name)
@@ -312,6 +313,33 @@ def test_explain_and_letter_are_the_clis(lib, firm_engine, firm_book, run_cli):
     with pytest.raises(BillcheckError) as error:
         lib.call("explain", firm_engine, firm_book, b"HR-115", encode({"format": "pdf"}))
     assert error.value.status == ERROR_ARGUMENT
+
+
+def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
+    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
+    assert lib.fix(firm_engine, firm_book, None, ctypes.byref(corrected), ctypes.byref(summary)) == OK
+    try:
+        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
+    finally:
+        lib.free(corrected)
+        lib.free(summary)
+    out = tmp_path / "fixed.json"
+    result = run_cli("fix", "examples/firm", "--out", out, "--to", "json")
+    assert result.returncode == 0, result.stderr
+    assert (book_json, summary_text) == (out.read_text(), result.stdout)
+    # The corrected book loads back, and its credit notes remedy findings of the issued invoices.
+    fixed = lib.call("book_from_json", book_json.encode(), None)
+    try:
+        after = json.loads(lib.text("check", firm_engine, fixed, None))
+    finally:
+        lib.book_free(fixed)
+    assert any(f.get("remedy", {}).get("kind") == "credit_note" for f in after["findings"])
+    # A failure sets neither output.
+    assert lib.fix(firm_engine, firm_book, b'{"format": "html"}', ctypes.byref(corrected),
+                   ctypes.byref(summary)) == ERROR_ARGUMENT
+    assert corrected.value is None and summary.value is None
+    assert lib.fix(firm_engine, firm_book, None, None, ctypes.byref(summary)) == ERROR_ARGUMENT
+    assert lib.last_error_message() == b"book_json is NULL"
 
 
 def test_only_the_c_api_is_exported():

@@ -196,6 +196,16 @@ BILLCHECK_C_API int billcheck_explain(const billcheck_engine *engine, const bill
 BILLCHECK_C_API int billcheck_letter(const billcheck_engine *engine, const billcheck_book *book,
                                      const char *client_id, const char *options_json, char **text);
 
+/* A corrected copy of the book, as `billcheck fix BOOK --out OUT.json`: draft
+ * invoices fixed and recomputed, a credit note for each overcharge on an
+ * issued or paid invoice (which is never edited). `*book_json` is the
+ * corrected book as JSON (docs/book-format.md), `*summary` what was done and
+ * what is left for a person. The book handle is not changed. Options (may be NULL):
+ *   "format": the summary as "text" (default) or "json";
+ *   "jobs", "today": as billcheck_check ("today" also dates the credit notes). */
+BILLCHECK_C_API int billcheck_fix(const billcheck_engine *engine, const billcheck_book *book,
+                                  const char *options_json, char **book_json, char **summary);
+
 #ifdef __cplusplus
 }
 #endif
