@@ -49,22 +49,43 @@ struct LastError {
 };
 thread_local LastError t_error;
 
-/// Records a failure; never throws (a failure to record it leaves the code alone).
-int fail(int code, std::string_view json_code, std::string_view message,
-         const std::vector<std::string>& problems = {}) noexcept {
+/// Keeps a failure's details as the thread's last error; returns its status.
+int keep(int code, std::string_view json_code, std::string_view message,
+         const std::vector<std::string>& problems = {}) {
   t_error.code = code;
-  try {
-    t_error.message.assign(message);
-    t_error.json = error_json(json_code, message, problems);
-  } catch (...) {
-    t_error.message.clear();
-    t_error.json.clear();
-  }
+  t_error.message.assign(message);
+  t_error.json = error_json(json_code, message, problems);
   return code;
 }
 
+/// The status and last error of the exception being handled. May throw
+/// (std::bad_alloc, while writing the message); `guarded` catches that.
+int keep_current_exception() {
+  try {
+    throw;
+  } catch (const ArgumentError& e) {
+    return keep(BILLCHECK_ERROR_ARGUMENT, "bad_request", e.what());
+  } catch (const BookError& e) {
+    return keep(BILLCHECK_ERROR_BOOK, "bad_book", problems_summary("the book was not loaded", e.messages()),
+                e.messages());
+  } catch (const ConfigError& e) {
+    return keep(BILLCHECK_ERROR_CONFIG, "bad_config",
+                problems_summary("the configuration was not accepted", e.messages()), e.messages());
+  } catch (const UnknownRecord& e) {
+    return keep(BILLCHECK_ERROR_UNKNOWN_RECORD, "unknown_record", e.what());
+  } catch (const Error& e) {
+    return keep(BILLCHECK_ERROR_FAILED, "failed", e.what());
+  } catch (const std::bad_alloc&) {
+    return keep(BILLCHECK_ERROR_MEMORY, "no_memory", "out of memory");
+  } catch (const std::exception& e) {
+    return keep(BILLCHECK_ERROR_INTERNAL, "internal", std::string("internal error: ") + e.what());
+  } catch (...) {
+    return keep(BILLCHECK_ERROR_INTERNAL, "internal", "internal error: an unknown exception");
+  }
+}
+
 /// Runs one call's body: clears the thread's last error, and turns whatever the
-/// body throws into a status and a last error.
+/// body throws into a status and a last error. Nothing escapes it.
 template <class F>
 int guarded(F&& body) noexcept {
   t_error.code = BILLCHECK_OK;
@@ -73,24 +94,16 @@ int guarded(F&& body) noexcept {
   try {
     body();
     return BILLCHECK_OK;
-  } catch (const ArgumentError& e) {
-    return fail(BILLCHECK_ERROR_ARGUMENT, "bad_request", e.what());
-  } catch (const BookError& e) {
-    return fail(BILLCHECK_ERROR_BOOK, "bad_book",
-                problems_summary("the book was not loaded", e.messages()), e.messages());
-  } catch (const ConfigError& e) {
-    return fail(BILLCHECK_ERROR_CONFIG, "bad_config",
-                problems_summary("the configuration was not accepted", e.messages()), e.messages());
-  } catch (const UnknownRecord& e) {
-    return fail(BILLCHECK_ERROR_UNKNOWN_RECORD, "unknown_record", e.what());
-  } catch (const Error& e) {
-    return fail(BILLCHECK_ERROR_FAILED, "failed", e.what());
-  } catch (const std::bad_alloc&) {
-    return fail(BILLCHECK_ERROR_MEMORY, "no_memory", "out of memory");
-  } catch (const std::exception& e) {
-    return fail(BILLCHECK_ERROR_INTERNAL, "internal", std::string("internal error: ") + e.what());
   } catch (...) {
-    return fail(BILLCHECK_ERROR_INTERNAL, "internal", "internal error: an unknown exception");
+    try {
+      return keep_current_exception();
+    } catch (...) {
+      // No memory even for the message: the accessors say "out of memory".
+      t_error.code = BILLCHECK_ERROR_MEMORY;
+      t_error.message.clear();
+      t_error.json.clear();
+      return BILLCHECK_ERROR_MEMORY;
+    }
   }
 }
 
@@ -236,7 +249,7 @@ const char* billcheck_last_error_message(void) {
 
 const char* billcheck_last_error_json(void) {
   if (t_error.code != BILLCHECK_OK && t_error.json.empty())
-    return R"({"error": {"code": "no_memory", "message": "out of memory", "problems": []}})";
+    return R"({"error":{"code":"no_memory","message":"out of memory","problems":[]}})";
   return t_error.json.c_str();
 }
 
