@@ -101,8 +101,19 @@ def cli_json(exe, book, *args):
     return out.stdout
 
 
+SCHEMAS = ROOT / "docs" / "schema"
+
+
+def validate(instance, schema_name):
+    """Checks `instance` against docs/schema/SCHEMA_NAME (the contracts published with the C API)."""
+    import jsonschema
+    jsonschema.validate(instance, json.loads((SCHEMAS / schema_name).read_text()))
+
+
 def error_of(body):
-    error = json.loads(body)["error"]
+    document = json.loads(body)
+    validate(document, "error.schema.json")
+    error = document["error"]
     assert set(error) == {"code", "message", "problems"}
     return error
 
@@ -128,14 +139,15 @@ def test_service_checks_a_ledes_file_sent_as_text_plain(serve, exe, tmp_path):
     assert body == cli_json(exe, ledes)
 
 
-def test_service_report_matches_the_published_schema(serve, firm_json):
-    schema_path = ROOT / "docs" / "schema" / "report.schema.json"
-    if not schema_path.exists():
-        pytest.skip("docs/schema/report.schema.json has not landed yet")
-    import jsonschema
+def test_service_outputs_match_the_published_schemas(serve, firm_json):
     server = serve("-c", FIRM_CONFIG)
     _, _, body = server.check(firm_json.read_bytes())
-    jsonschema.validate(json.loads(body), json.loads(schema_path.read_text()))
+    validate(json.loads(body), "report.schema.json")
+    _, _, body = server.check(firm_json.read_bytes(), "/v1/check?invoice=HR-115")
+    validate(json.loads(body), "report.schema.json")
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/fix")
+    assert status == 200
+    validate(json.loads(body)["book"], "book.schema.json")
 
 
 def test_service_needs_the_token_when_given_one(serve, tmp_path):

@@ -12,19 +12,11 @@
 
 namespace billcheck::service {
 
-/// One located problem of a book (or config): `file:line[:column]: message`.
-struct Problem {
-  std::string file;
-  int line = 0, column = 0;  // 0: not known
-  std::string message;
-};
-
-/// Splits loader messages (`NAME:LINE: what`, `NAME:LINE:COLUMN: what`, `NAME: what`) into problems.
-std::vector<Problem> parse_problems(const std::vector<std::string>& messages);
-
-/// Sets `res` to `{"error": {"code", "message", "problems"}}` with `status`.
+/// Sets `res` to the error object every host answers with
+/// (docs/schema/error.schema.json, billcheck/problems.hpp): `problems` are the
+/// loader's or config's messages, each located where it can be.
 void set_error(httplib::Response& res, int status, std::string_view code, std::string_view message,
-               const std::vector<Problem>& problems = {});
+               const std::vector<std::string>& problems = {});
 /// The error code of a status httplib answers by itself (a malformed request line, a URI too long).
 std::string_view error_code_of(int status);
 

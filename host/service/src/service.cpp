@@ -55,7 +55,7 @@ const std::vector<ServiceRoute> kRoutes = {
 struct HttpError {
   int status;
   std::string code, message;
-  std::vector<service::Problem> problems;
+  std::vector<std::string> problems;
 };
 
 std::string lower(std::string_view text) {
@@ -262,7 +262,7 @@ struct Service::Impl {
       if (e.status == 503) res.set_header("Retry-After", "1");
     } catch (const BookError& e) {
       set_error(res, 400, "bad_book", "the book was not loaded; fix the problems listed and send it again",
-                service::parse_problems(e.messages()));
+                e.messages());
     } catch (const UnknownRecord& e) {
       set_error(res, 404, "not_found", e.what());
     } catch (const std::exception& e) {
