@@ -76,10 +76,15 @@ struct FixSummary {
   std::vector<WrittenCreditNote> credit_notes;
   std::vector<IssuedFinding> issued;
   std::vector<OpenFinding> needs_person;
+  /// Invoices already paid that the new credit notes put in credit (the
+  /// payment rules' overpayment): the client is owed the money back, as a
+  /// refund or against their next invoice. Not errors of the book.
+  std::vector<Finding> refunds;
   /// Per currency: what the corrected drafts bill less (returned) and more
   /// (added) than before; what the new credit notes credit; what the client
-  /// was overcharged on issued invoices.
-  std::map<std::string, Decimal> returned, added, credited, issued_overcharged;
+  /// was overcharged and under-billed on issued invoices (listed, not
+  /// recovered); what is owed back on paid invoices.
+  std::map<std::string, Decimal> returned, added, credited, issued_overcharged, issued_underbilled, refunds_due;
 };
 
 /// The corrected book, the re-check of it, and what was done.

@@ -76,7 +76,13 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv) {
 // client was overcharged), the difference, and the credit note that returns it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
                 std::set<std::string>& noted) {
-  const Decimal over = *f.amount_at_stake;
+  // What the client was charged too much: the amount at stake, or what its
+  // credit note returns when less (two errors on one line overlap, and fix
+  // credits the line once).
+  Decimal over = *f.amount_at_stake;
+  const Remedy* remedy = report.remedy_of(f);
+  const CreditNote* note = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount < over) over = note->amount;
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
@@ -90,11 +96,9 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["should_be"] = format_amount(billed - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
   j["reason"] = plain_reason(f);
-  if (const Remedy* r = report.remedy_of(f)) {
-    if (const CreditNote* n = credit_note(book, inv, r->id)) {
-      j["credit_note"] = credit_note_json(*n, inv);
-      if (noted.insert(n->id).second) notes.push_back(credit_note_json(*n, inv));
-    }
+  if (note) {
+    j["credit_note"] = credit_note_json(*note, inv);
+    if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv));
   }
   return j;
 }
