@@ -19,6 +19,13 @@
 namespace billcheck::cli {
 namespace {
 
+std::optional<Date> today_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto date = Date::parse_iso(text);
+  if (!date) throw std::runtime_error("--today '" + text + "' is not a date (YYYY-MM-DD)");
+  return date;
+}
+
 struct ExplainArgs {
   std::string path, invoice, format = "text", output, templates;
   std::optional<std::int64_t> line;
@@ -39,7 +46,7 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
 }
 
 struct LetterArgs {
-  std::string path, client, format = "text", output, templates;
+  std::string path, client, format = "text", output, templates, today;
   std::vector<std::string> invoices;
   LoadOptions load;
 };
@@ -52,6 +59,7 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
   request.client = args.client;
   request.invoices = args.invoices;
   request.templates = args.templates;
+  request.date = today_of(args.today);
   const std::string text = letter(engine, book, request, *parse_document_format(args.format));
   write_to(args.output, [&](std::ostream& out) { out << text; });
   return kClean;
@@ -62,13 +70,6 @@ struct FixArgs {
   bool force = false;
   LoadOptions load;
 };
-
-std::optional<Date> today_of(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  auto date = Date::parse_iso(text);
-  if (!date) throw std::runtime_error("--today '" + text + "' is not a date (YYYY-MM-DD)");
-  return date;
-}
 
 std::string file_bytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -143,7 +144,7 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->check(CLI::IsMember({"text", "md", "html", "json"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", ex.output, "Write to FILE instead of stdout (replaced only when complete)");
-  cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates; default: letters.templates)");
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", ex.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
   commands.push_back({cmd, [explain_args, &common] { return run_explain(*explain_args, common); }});
@@ -159,7 +160,8 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->check(CLI::IsMember({"text", "md", "html"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", lt.output, "Write to FILE instead of stdout (replaced only when complete)");
-  cmd->add_option("--templates", lt.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("--today", lt.today, "The letter's date (YYYY-MM-DD; default: today)");
+  cmd->add_option("--templates", lt.templates, "A folder of your own templates (a copy of share/billcheck/templates; default: letters.templates)");
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", lt.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
   commands.push_back({cmd, [letter_args, &common] { return run_letter(*letter_args, common); }});

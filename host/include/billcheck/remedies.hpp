@@ -24,7 +24,7 @@ std::optional<DocumentFormat> parse_document_format(std::string_view name);
 struct ExplainRequest {
   std::string invoice;
   std::optional<std::int64_t> line;  // one line, or every line of the invoice
-  std::filesystem::path templates;   // a firm's template folder; empty = the bundled templates
+  std::filesystem::path templates;   // a firm's template folder; empty = letters.templates, else the bundled ones
   CheckOptions check;                // for the rules run on the invoice
 };
 
@@ -109,7 +109,7 @@ std::string fix_summary(const FixSummary& summary, DocumentFormat format);
 struct LetterRequest {
   std::string client;
   std::vector<std::string> invoices;  // only these invoices of the client; empty = all of them
-  std::filesystem::path templates;    // a firm's template folder; empty = the bundled templates
+  std::filesystem::path templates;    // a firm's template folder; empty = letters.templates, else the bundled ones
   std::optional<Date> date;           // the letter's date; default: check.today, else today
   CheckOptions check;                 // for the rules run on the book
 };

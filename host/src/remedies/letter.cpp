@@ -63,10 +63,10 @@ const CreditNote* credit_note(const Book& book, const Invoice& inv, std::string_
   return nullptr;
 }
 
-Json credit_note_json(const CreditNote& n, const Invoice& inv) {
+Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view date_format) {
   return Json{{"id", n.id},
               {"invoice", inv.id},
-              {"date", n.date.to_string()},
+              {"date", format_date(n.date, date_format)},
               {"currency", inv.currency},
               {"amount", format_amount(n.amount, inv.currency)}};
 }
@@ -75,7 +75,7 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv) {
 // or the invoice's total), what it should have been (less the amount the
 // client was overcharged), the difference, and the credit note that returns it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted) {
+                std::set<std::string>& noted, std::string_view date_format) {
   // What the client was charged too much: the amount at stake, or what its
   // credit note returns when less (two errors on one line overlap, and fix
   // credits the line once).
@@ -97,8 +97,8 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["difference"] = format_amount(over, inv.currency);
   j["reason"] = plain_reason(f);
   if (note) {
-    j["credit_note"] = credit_note_json(*note, inv);
-    if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv));
+    j["credit_note"] = credit_note_json(*note, inv, date_format);
+    if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv, date_format));
   }
   return j;
 }
@@ -134,6 +134,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
       if (inv->status != "draft") invoices.push_back(inv);
   }
 
+  const LettersConfig& letters = engine.config().letters;
   const Report report = engine.check(book, request.check);
   Json errors = Json::array(), notes = Json::array();
   std::set<std::string> noted;
@@ -143,7 +144,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      errors.push_back(error_json(book, report, *inv, f, notes, noted));
+      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format));
       if (!errors.back().contains("credit_note")) ++uncredited;
     }
   }
@@ -153,7 +154,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
                          ? *request.check.today
                          : Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
   Json model;
-  model["date"] = today.to_string();
+  model["date"] = format_date(today, letters.date_format);
   model["firm"] = firm_json(engine.config().firm);
   model["client"] = {{"id", client->id}, {"name", client->name.empty() ? client->id : client->name}};
   model["invoice_list"] = invoice_list;
@@ -171,7 +172,9 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
-  const auto dir = request.templates.empty() ? detail::bundled_template_dir() : request.templates;
+  const auto dir = !request.templates.empty()  ? request.templates
+                   : !letters.templates.empty() ? letters.templates
+                                                : detail::bundled_template_dir();
   return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
 }
 
