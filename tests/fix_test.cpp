@@ -84,7 +84,7 @@ TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   const Finding& overcharge = result.summary.issued[0].finding;
   EXPECT_EQ(overcharge.rule, "rates.contract-rate");
   EXPECT_EQ(result.summary.issued[0].credit_note, "CN-HL-101-1");
-  EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("50.00"));
+  EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("60.00"));  // with the 20% tax charged on it
   ASSERT_EQ(b.credit_notes().size(), 1u);
   const CreditNote& note = b.credit_notes()[0];
   EXPECT_EQ(note.id, "CN-HL-101-1");
@@ -92,12 +92,13 @@ TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   EXPECT_EQ(note.invoice_id, "HL-101");
   EXPECT_EQ(note.line_no, 1);
   EXPECT_EQ(note.date, Date::parse_iso("2025-12-01").value());
-  EXPECT_EQ(note.amount, dec("50.00"));
+  EXPECT_EQ(note.amount, dec("60.00"));  // the 50.00 overcharge and the 10.00 tax the client paid on it
   EXPECT_EQ(note.reason_code, "rate");
-  EXPECT_EQ(note.reason, "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 50.00.");
+  EXPECT_EQ(note.reason,
+            "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 60.00 (50.00 and 10.00 tax on it).");
   EXPECT_EQ(note.approved_by, "");
   EXPECT_EQ(note.remedies, overcharge.fingerprint);
-  EXPECT_EQ(result.summary.credited.at("GBP"), dec("50.00"));
+  EXPECT_EQ(result.summary.credited.at("GBP"), dec("60.00"));
 
   EXPECT_EQ(result.summary.returned.at("GBP"), dec("294.00"));  // 2778 - 2640 + 1716 - 1560
   // The new note waits for its approver; block billing has no single right value.
@@ -242,7 +243,7 @@ TEST(Fix, JsonSummaryListsEachChange) {
   EXPECT_EQ(s["corrected"][0]["changes"][0],
             nlohmann::json({{"record", "line 2"}, {"field", "rate"}, {"from", "290.00"}, {"to", "260.00"}}));
   EXPECT_EQ(s["returned"], nlohmann::json::parse(R"([{"currency": "GBP", "amount": "294.00"}])"));
-  EXPECT_EQ(s["credit_notes"][0]["amount"], "50.00");
+  EXPECT_EQ(s["credit_notes"][0]["amount"], "60.00");
   EXPECT_EQ(s["needs_person"][1]["reason"], "no single right value");
   EXPECT_EQ(invoice(load_book(dir / "b.json"), "HL-103").total, dec("1560.00"));  // --to json: one JSON file
   fs::remove_all(dir);
@@ -306,7 +307,7 @@ TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
   EXPECT_EQ(first.out, second.out);
   EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
   EXPECT_THAT(first.out, HasSubstr("None: no draft invoice had a fix to apply."));
-  EXPECT_THAT(first.out, HasSubstr("CN-HR-115-1 on invoice HR-115 line 3: GBP 100.00 (arithmetic)"));
+  EXPECT_THAT(first.out, HasSubstr("CN-HR-115-1 on invoice HR-115 line 3: GBP 120.00 (arithmetic)"));
   EXPECT_THAT(first.out, HasSubstr("HR-115 line 3: Line 3 bills 3.5 h"));
 
   // What it wrote is the book as convert writes it, plus the new credit notes:
@@ -421,7 +422,7 @@ TEST(Fix, OverpaymentsTheNewNotesMakeAreListedAsOwedBack) {
   std::set<std::string> owed;
   for (const auto& f : s["refunds"]) owed.insert(f["invoice"].get<std::string>());
   EXPECT_EQ(owed, (std::set<std::string>{"NW-2025-07", "BM-0058", "BM-0070", "KR-2025Q2"}));
-  EXPECT_EQ(s["refunds_due"][0], nlohmann::json({{"currency", "EUR"}, {"amount", "194.04"}}));
+  EXPECT_EQ(s["refunds_due"][0], nlohmann::json({{"currency", "EUR"}, {"amount", "218.74"}}));
   // The discount given away on NW-2025-08 is under-billing: listed, not recovered, not "not credited".
   EXPECT_EQ(s["issued_underbilled"], nlohmann::json::parse(R"([{"currency": "USD", "amount": "313.35"}])"));
   const auto text = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --today 2026-01-15");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -206,7 +207,7 @@ std::string reason_code_of(const Finding& f) {
 
 /// The memo the client reads on the credit note: one plain sentence, without
 /// the rules' words.
-std::string client_memo(const Finding& f, const std::string& code, const Decimal& amount) {
+std::string client_memo(const Finding& f, const std::string& code, const Decimal& amount, const Decimal& tax) {
   std::string what = code == "rate"        ? "was billed above the agreed rate"
                      : code == "tax"       ? "charged more tax than is due"
                      : code == "hours"     ? "billed more hours than were recorded"
@@ -214,7 +215,10 @@ std::string client_memo(const Finding& f, const std::string& code, const Decimal
                      : code == "arithmetic" ? "was miscalculated"
                                             : "was billed in error";
   const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
-  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount, f.currency) + ".";
+  if (tax.is_zero())
+    return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount, f.currency) + ".";
+  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount + tax, f.currency) + " (" +
+         format_amount(amount, f.currency) + " and " + format_amount(tax, f.currency) + " tax on it).";
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -340,6 +344,24 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     return nullptr;
   };
 
+  // The tax the client paid on a line's overcharge goes back with it: each
+  // note returns the tax on what is left to bill before it less the tax after
+  // it, so that the notes' tax adds up to the invoice's tax recomputed on the
+  // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
+  std::map<std::string, Decimal> taxable_left;
+  auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
+    if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return Decimal{};
+    auto [it, added] = taxable_left.try_emplace(invoice.id);
+    if (added) {
+      for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
+      it->second -= invoice.discount.value_or(Decimal{});
+    }
+    const int places = minor_units(invoice.currency);
+    const Decimal before = (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    it->second -= amount;
+    return before - (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+  };
+
   for (const Finding& f : report.findings) {
     if (!wants_credit_note(f, book) || remedied.count(f.fingerprint)) continue;
     const Invoice& invoice = *book.invoice(f.invoice);
@@ -349,6 +371,11 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     Decimal& on_invoice = left_on_invoice(invoice);
     Decimal* on_line = key ? left_on_line(invoice, *key) : nullptr;
     if (on_line && *on_line < amount) amount = *on_line;
+    Decimal tax;
+    if (on_line && amount > Decimal{}) {
+      tax = tax_on(invoice, amount);
+      if (on_invoice < amount + tax) tax = std::max(on_invoice - amount, Decimal{});
+    }
     if (on_invoice < amount) amount = on_invoice;
     if (amount <= Decimal{}) {
       // Already returned: the note that returned it remedies this finding too.
@@ -369,12 +396,12 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     note.client_id = invoice.client_id;
     note.invoice_id = invoice.id;
     note.date = today;
-    note.amount = amount;
+    note.amount = amount + tax;
     note.reason_code = reason_code_of(f);
-    note.reason = client_memo(f, note.reason_code, amount);
+    note.reason = client_memo(f, note.reason_code, amount, tax);
     if (key) note.line_no = key->second;
     note.remedies = f.fingerprint;
-    on_invoice -= amount;
+    on_invoice -= note.amount;
     if (on_line) *on_line -= amount;
     last_on_invoice[invoice.id] = data.credit_notes.size();
     if (key) last_on_line[*key] = data.credit_notes.size();

@@ -19,7 +19,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
-    "has_uncredited", "uncredited", "one_uncredited"};
+    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -96,6 +96,9 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["should_be"] = format_amount(billed - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
   j["reason"] = plain_reason(f);
+  // The note returns the tax paid on the overcharge too (billcheck fix).
+  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount > over)
+    j["tax_on_it"] = format_amount(note->amount - over, inv.currency);
   if (note) {
     j["credit_note"] = credit_note_json(*note, inv, date_format);
     if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv, date_format));
