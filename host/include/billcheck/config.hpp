@@ -68,6 +68,14 @@ struct ConfigName {
   ConfigLocation where;
 };
 
+/// `plugins.pins: {NAME: SHA256}`: the plugin file NAME.so must have exactly
+/// these bytes; any other build of it is refused before it is opened.
+struct PluginPinSetting {
+  std::string name;
+  std::string sha256;  // lower-case hex, 64 digits
+  ConfigLocation where;
+};
+
 /// Who writes the letters to clients (`firm:` in billcheck.yaml): the name,
 /// a person to contact, an email and phone, and the sign-off line.
 struct FirmInfo {
@@ -101,6 +109,7 @@ struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
   std::vector<ConfigName> disabled_plugins;
+  std::vector<PluginPinSetting> plugin_pins;
   std::vector<std::filesystem::path> packs;  // the folders of the firm's own packs
   std::vector<ConfigName> enabled_packs;     // bundled packs that are off until named (examples)
   std::vector<ConfigName> disabled_packs;

@@ -4,6 +4,7 @@
 
 #include <billcheck/book.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <string>
@@ -30,6 +31,10 @@ struct LoadOptions {
   /// LEDES 1998B carries no currency: a LEDES invoice takes its client's
   /// currency when the reference directory has the client, else this one.
   std::string ledes_currency = "USD";
+  /// A book file (or a CSV file of a book folder, or of `reference`) larger
+  /// than this is refused before it is read. Anything that is not a regular
+  /// file (a FIFO, a device such as /dev/zero, a socket) is always refused.
+  std::uintmax_t max_file_bytes = std::uintmax_t{4} << 30;
 };
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options);

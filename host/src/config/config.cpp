@@ -74,9 +74,23 @@ class ConfigReader {
 
   void plugins(const YAML::Node& p, Config& c) {
     if (!yaml_.expect_map(p, "plugins")) return;
-    yaml_.only_keys(p, "plugins", {"search_paths", "disable"});
+    yaml_.only_keys(p, "plugins", {"search_paths", "disable", "pins"});
     if (p["search_paths"]) c.plugin_search_paths = yaml_.paths(p["search_paths"], "plugins.search_paths");
     if (p["disable"]) c.disabled_plugins = names(p["disable"], "plugins.disable");
+    if (const YAML::Node pins = p["pins"]; pins && yaml_.expect_map(pins, "plugins.pins")) {
+      for (const auto& kv : pins) {
+        std::string name = yaml_.key(kv.first);
+        auto digest = yaml_.scalar(kv.second, "plugins.pins." + name);
+        if (name.empty() || !digest) continue;
+        for (char& ch : *digest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (digest->size() != 64 || digest->find_first_not_of("0123456789abcdef") != std::string::npos) {
+          yaml_.error(kv.second, "plugins.pins." + name + ": '" + *digest +
+                                     "' is not a SHA-256 (64 hex digits, as `sha256sum " + name + ".so` prints)");
+          continue;
+        }
+        c.plugin_pins.push_back({name, *digest, yaml_.at(kv.second)});
+      }
+    }
   }
 
   // `packs: [folder, ...]`, or a mapping that also turns bundled packs on or off by name.
