@@ -45,12 +45,13 @@ from ._billcheck import (  # noqa: F401  (re-exported)
     rules,
     set_log_verbosity,
 )
+from ._remedies import explain, fix, letter  # noqa: F401
 from ._rules import Option, Rule, rule  # noqa: F401
 
 __all__ = [
     "Book", "BookError", "Client", "ConfigError", "Context", "CreditNote", "Engagement", "Engine",
     "Finding", "FindingDraft", "Invoice", "InvoiceLine", "Option", "OptionSpec", "Payment", "Rate",
     "Report", "Rule", "RuleInfo", "TimeEntry", "Timekeeper", "UnknownInvoice", "WaivedFinding", "book_from_json",
-    "format_hours",
+    "explain", "fix", "format_hours", "letter",
     "load_book", "rule", "rules", "set_log_verbosity",
 ]

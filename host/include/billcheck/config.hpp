@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -82,6 +83,28 @@ struct FirmInfo {
   ConfigLocation where;
 };
 
+/// What `billcheck fix` writes (`remedies:` in billcheck.yaml).
+struct RemediesConfig {
+  /// The id of a credit note fix writes: {invoice}, {client} and {n} (the
+  /// first number from 1 that makes the id new) are replaced; {n} is required.
+  std::string credit_note_id = "CN-{invoice}-{n}";
+  ConfigLocation where;
+};
+
+/// How letters to clients are written (`letters:` in billcheck.yaml).
+struct LettersConfig {
+  std::filesystem::path templates;  // the firm's template folder (as --templates); empty = the bundled one
+  /// The letter's dates: empty = ISO (2026-01-31); else a pattern of YYYY, MM,
+  /// M, DD, D, Month (January), Mon (Jan), e.g. "D Month YYYY".
+  std::string date_format;
+  ConfigLocation where;
+};
+
+/// `date` written with a letters.date_format pattern (empty: ISO).
+std::string format_date(Date date, std::string_view pattern);
+/// Why `pattern` is no date format (it names no part of a date), or empty.
+std::string date_format_problem(std::string_view pattern);
+
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
@@ -95,6 +118,11 @@ struct Config {
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;
   FirmInfo firm;
+  RemediesConfig remedies;
+  LettersConfig letters;
+  /// The keys that name a folder relative to the file (packs, python,
+  /// plugins.search_paths): a copy of the file elsewhere would not find them.
+  std::vector<std::string> relative_paths;
   ConfigLocation where;  // the file itself
   /// What was wrong in the file, at file:line:column. The Engine refuses a
   /// config with errors and lists them with the problems only the loaded
