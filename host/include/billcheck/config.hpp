@@ -74,6 +74,14 @@ struct FirmInfo {
   ConfigLocation where;
 };
 
+/// How the firm answers a client's dispute (`disputes:` in billcheck.yaml):
+/// the days it has to answer, and the reason codes it adds to the default set.
+struct DisputeSettings {
+  int respond_within_days = 5;
+  std::vector<std::string> reason_codes;
+  ConfigLocation where;
+};
+
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
@@ -86,6 +94,8 @@ struct Config {
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;
   FirmInfo firm;
+  std::filesystem::path store;  // `store:`: the record's SQLite file; empty = none
+  DisputeSettings disputes;
   ConfigLocation where;  // the file itself
   /// What was wrong in the file, at file:line:column. The Engine refuses a
   /// config with errors and lists them with the problems only the loaded
