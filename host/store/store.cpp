@@ -231,13 +231,20 @@ constexpr const char* kEventColumns =
 
 void Store::Impl::append(const EventDraft& draft, const std::string& at) {
   Event e;
-  SQLite::Statement last(*db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
+  if (!last_event) {
+    last_event = std::make_unique<SQLite::Statement>(*db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
+    insert_event = std::make_unique<SQLite::Statement>(
+        *db, std::string("INSERT INTO events (") + kEventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  }
+  SQLite::Statement& last = *last_event;
+  last.reset();
   if (last.executeStep()) {
     e.id = last.getColumn(0).getInt64() + 1;
     e.prev_hash = last.getColumn(1).getString();
   } else {
     e.id = 1;
   }
+  last.reset();
   e.at = at;
   e.actor = options.actor;
   e.action = draft.action;
@@ -248,8 +255,9 @@ void Store::Impl::append(const EventDraft& draft, const std::string& at) {
   e.before = draft.before.is_null() ? "" : dump(draft.before);
   e.after = draft.after.is_null() ? "" : dump(draft.after);
   e.hash = event_hash(e);
-  SQLite::Statement insert(*db, std::string("INSERT INTO events (") + kEventColumns +
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement& insert = *insert_event;
+  insert.reset();
+  insert.clearBindings();
   insert.bind(1, e.id);
   insert.bind(2, e.at);
   insert.bind(3, e.actor);
@@ -263,6 +271,7 @@ void Store::Impl::append(const EventDraft& draft, const std::string& at) {
   insert.bind(11, e.prev_hash);
   insert.bind(12, e.hash);
   insert.exec();
+  insert.reset();
 }
 
 std::vector<Event> Store::events(const EventFilter& filter) const {

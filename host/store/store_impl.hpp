@@ -50,6 +50,8 @@ struct Store::Impl {
   StoreOptions options;
   std::unique_ptr<SQLite::Database> db;
   int version = 0;
+  // The two statements every event needs, prepared once: a run appends thousands.
+  std::unique_ptr<SQLite::Statement> last_event, insert_event;
 
   std::string now() const;
   /// Runs `work` in one IMMEDIATE transaction (so that two processes queue
