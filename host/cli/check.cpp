@@ -29,6 +29,7 @@ struct CheckArgs {
   bool stats = false;
   bool allow_refused_plugins = false;
   LoadOptions load;
+  StoreArgs store;
 };
 
 Book load_with_progress(const CheckArgs& args, bool progress) {
@@ -99,6 +100,7 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   }
   Report report = args.invoice.empty() ? engine.check(book, options) : engine.check_invoice(book, args.invoice, options);
   if (options.progress) std::cerr << "\r\033[K";
+  record_check(args.store, engine.config(), args.path, args.invoice, book, report, common);
 
   write_report(args, report, book);
   if (args.stats) print_stats(report);
@@ -147,6 +149,7 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("--currency", check.load.ledes_currency, "Currency of LEDES invoices whose client --with does not give")
       ->check(kIsoCurrency)
       ->capture_default_str();
+  add_store_options(cmd, check.store);
   commands.push_back({cmd, [args, &common] { return run_check(*args, common); }});
 }
 

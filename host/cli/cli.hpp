@@ -3,6 +3,7 @@
 #pragma once
 
 #include <billcheck/config.hpp>
+#include <billcheck/engine.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -44,11 +45,23 @@ void write_to(const std::string& path, const std::function<void(std::ostream&)>&
 // A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
 extern const CLI::Validator kIsoCurrency;
 
+// The record (store.cpp): the store a command writes to (--store, else the
+// config's `store:`) and who acts (--by, else the login name).
+struct StoreArgs {
+  std::string store, by;
+};
+void add_store_options(CLI::App* command, StoreArgs& args);
+/// Records a check in the store when one is named, and completes the report
+/// from it (history, fixed, the store's waivers); nothing without a store.
+void record_check(const StoreArgs& args, const Config& config, const std::string& book_path,
+                  const std::string& invoice, const Book& book, Report& report, const CommonOptions& common);
+
 // One function per command file; main.cpp calls each.
 void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_rule_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_store_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace billcheck::cli

@@ -103,6 +103,15 @@ struct Remedy {
   std::string id;    // the credit note's id
 };
 
+/// What the record (a store, host/store) says of a finding's past when the
+/// check was recorded: "new", "open" or "acknowledged" since the day it was
+/// first seen, "reopened" (it came back after it was corrected), or
+/// "resolved" (remedied beside the invoice, e.g. by a credit note).
+struct FindingHistory {
+  std::string status;
+  std::string since;  // YYYY-MM-DD the finding was first seen; empty for "new"
+};
+
 struct Report {
   /// Sorted by client, invoice, line, rule (then the other keys): the same
   /// order whatever the number of threads.
@@ -117,6 +126,14 @@ struct Report {
   /// Findings (by fingerprint) whose error a record in the book remedies:
   /// they are reported with it, and are not open.
   std::map<std::string, Remedy> remedies;
+
+  /// Filled only when the check was recorded in a store: each finding's
+  /// history by fingerprint, and the findings of earlier runs over the same
+  /// invoices that this check no longer finds. The writers print them only
+  /// when `recorded`, so a report without a store reads as before.
+  bool recorded = false;
+  std::map<std::string, FindingHistory> history;
+  std::vector<Finding> fixed;
 
   /// A rule failed (threw) during the check.
   bool has_internal_errors() const;

@@ -33,7 +33,7 @@ class ConfigReader {
     if (root.IsNull()) return c;  // an empty file is an empty config
     if (!yaml_.expect_map(root, "the config")) return c;
     yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers", "firm", "remedies",
-                                               "letters"});
+                                               "letters", "store", "disputes"});
     if (const YAML::Node p = root["plugins"]) plugins(p, c);
     if (const YAML::Node p = root["packs"]) packs(p, c);
     if (root["python"]) c.python = yaml_.paths(root["python"], "python");
@@ -50,6 +50,12 @@ class ConfigReader {
     if (const YAML::Node r = root["remedies"]) c.remedies = remedies(r);
     if (const YAML::Node l = root["letters"]) c.letters = letters(l);
     c.relative_paths = relative_paths(root);
+    if (root["store"]) {
+      auto paths = yaml_.paths(root["store"], "store");
+      if (paths.size() == 1) c.store = paths.front();
+      else yaml_.error(root["store"], "store must be one file name (the record's SQLite file)");
+    }
+    if (const YAML::Node d = root["disputes"]) c.disputes = disputes(d);
     if (const YAML::Node w = root["waivers"]) {
       if (!w.IsSequence()) {
         yaml_.error(w, "waivers must be a list (each entry starting with '- rule: ...')");
@@ -140,6 +146,21 @@ class ConfigReader {
       out.try_emplace(id, std::move(s));  // a second entry is reported by the reader
     }
     return out;
+  }
+
+  // `disputes:` — the days to answer a client's dispute, and the firm's own reason codes.
+  DisputeSettings disputes(const YAML::Node& node) {
+    DisputeSettings d;
+    d.where = yaml_.at(node);
+    if (!yaml_.expect_map(node, "disputes")) return d;
+    yaml_.only_keys(node, "disputes", {"respond_within_days", "reason_codes"});
+    if (auto days = yaml_.text(node, "respond_within_days", false)) {
+      const bool digits = !days->empty() && days->size() <= 4 && days->find_first_not_of("0123456789") == std::string::npos;
+      if (digits) d.respond_within_days = std::stoi(*days);
+      else yaml_.error(node["respond_within_days"], "respond_within_days '" + *days + "' is not a number of days (0 to 9999)");
+    }
+    if (node["reason_codes"]) d.reason_codes = yaml_.scalar_list(node["reason_codes"], "disputes.reason_codes");
+    return d;
   }
 
   // `firm:` — who signs the letters to clients (billcheck letter).

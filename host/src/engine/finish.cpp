@@ -128,6 +128,18 @@ void finish_report(Report& report, const std::vector<Waiver>& waivers, Date toda
   add_up(report.summary, report);
 }
 
+void summarize(Report& report) {
+  Summary& s = report.summary;
+  s.by_severity.clear();
+  s.by_category.clear();
+  s.at_stake.clear();
+  s.overcharged.clear();
+  s.undercharged.clear();
+  s.credit_exposure.clear();
+  s.overflowed.clear();
+  add_up(s, report);
+}
+
 void find_remedies(Report& report, const Book& book) {
   std::unordered_map<std::string_view, const CreditNote*> by_fingerprint;
   // `remedies` lists fingerprints separated by spaces: one note can return the

@@ -13,6 +13,10 @@ namespace billcheck::detail {
 /// fills the summary's counts and money.
 void finish_report(Report& report, const std::vector<Waiver>& waivers, Date today);
 
+/// Adds up the summary's counts and money again from report.findings and
+/// report.waived, after a finding was set apart (a waiver in the store).
+void summarize(Report& report);
+
 /// Fills report.remedies: each finding whose fingerprint a credit note of the
 /// book names under `remedies` (one or more, separated by spaces).
 void find_remedies(Report& report, const Book& book);

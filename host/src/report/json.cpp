@@ -48,6 +48,10 @@ void write_json(std::ostream& out, const Report& report) {
   for (const auto& f : report.findings) {
     Json j = finding_json(f);
     if (const Remedy* remedy = report.remedy_of(f)) j["remedy"] = {{"kind", remedy->kind}, {"id", remedy->id}};
+    if (auto h = report.history.find(f.fingerprint); report.recorded && h != report.history.end()) {
+      j["history"] = {{"status", h->second.status}};
+      if (!h->second.since.empty()) j["history"]["since"] = h->second.since;
+    }
     findings.push_back(std::move(j));
   }
   root["findings"] = std::move(findings);
@@ -59,6 +63,11 @@ void write_json(std::ostream& out, const Report& report) {
     waived.push_back(std::move(j));
   }
   root["waived"] = std::move(waived);
+  if (report.recorded) {
+    Json fixed = Json::array();
+    for (const auto& f : report.fixed) fixed.push_back(finding_json(f));
+    root["fixed"] = std::move(fixed);
+  }
 
   const Summary& s = report.summary;
   Json summary;

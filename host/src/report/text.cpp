@@ -44,6 +44,14 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
   if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind + " ") << remedy->id << '\n';
 }
 
+// What the record says of a finding: new, open since the day it was first seen, or back again.
+void write_history(std::ostream& out, const FindingHistory& h, std::string_view indent) {
+  out << indent << "history: " << h.status;
+  const bool open = h.status == "open" || h.status == "acknowledged";
+  if (!h.since.empty()) out << (open ? " since " : ", first seen ") << h.since;
+  out << '\n';
+}
+
 // Refused plugins are shown in the report itself, not only in the log: their
 // rules did not run, so a clean report would otherwise read as a checked book.
 void write_refused(std::ostream& out, const std::vector<RuleSource>& refused, const Painter& paint) {
@@ -97,6 +105,8 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       out << '\n';
     }
     write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ", report.remedy_of(f));
+    if (auto h = report.history.find(f.fingerprint); report.recorded && h != report.history.end())
+      write_history(out, h->second, f.invoice.empty() ? "      " : "        ");
   }
   if (!report.waived.empty()) {
     out << '\n' << paint("1", "Waived") << " (accepted in the config; not counted below)\n";
@@ -107,6 +117,11 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       if (w.waiver.expires) out << ", until " << w.waiver.expires->to_string();
       out << '\n';
     }
+  }
+
+  if (report.recorded && !report.fixed.empty()) {
+    out << '\n' << paint("1", "Fixed") << " (found by an earlier run, no longer found)\n";
+    for (const auto& f : report.fixed) write_finding(out, f, paint, "  ");
   }
 
   write_refused(out, report.refused, paint);

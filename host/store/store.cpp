@@ -1,0 +1,431 @@
+// Opening the record (schema versions, WAL, foreign keys, the busy timeout),
+// the audit trail (append, verify, read) and the JSON of every record.
+#include "store_impl.hpp"
+
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+namespace billcheck {
+namespace store_detail {
+const std::vector<std::string_view>& migrations();  // schema.cpp, generated from schema/*.sql
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+}  // namespace store_detail
+
+using namespace store_detail;
+
+namespace {
+
+// 'BCK1': marks the file as a billcheck store, so that another program's
+// SQLite database is refused rather than altered.
+constexpr int kApplicationId = 0x42434b31;
+constexpr int kBusyTimeoutMs = 15000;
+
+std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+int pragma_int(SQLite::Database& db, const char* pragma) {
+  return db.execAndGet(std::string("PRAGMA ") + pragma).getInt();
+}
+
+// The journal mode can only change outside a transaction and is not covered
+// by the busy handler, so a store another process is creating is waited for here.
+void use_wal(SQLite::Database& db) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      if (db.execAndGet("PRAGMA journal_mode").getString() == "wal") return;
+      db.execAndGet("PRAGMA journal_mode=WAL");
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || attempt > kBusyTimeoutMs / 20) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string login_name() {
+  if (const char* user = std::getenv("USER"); user && *user) return user;
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  if (const char* name = getlogin(); name && *name) return name;
+  return "unknown";
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+const std::vector<std::string>& remedy_kinds() {
+  static const std::vector<std::string> kinds = {"corrected", "credit-note", "discount",
+                                                 "write-off", "payment-plan", "explained"};
+  return kinds;
+}
+
+const std::vector<std::string>& default_reason_codes() {
+  static const std::vector<std::string> codes = {"rate",           "hours",           "arithmetic",
+                                                 "duplicate",      "timing",          "client-details",
+                                                 "payment-applied", "scope",          "other"};
+  return codes;
+}
+
+// ---- opening
+
+std::string Store::Impl::now() const { return options.clock ? options.clock() : utc_now(); }
+
+void Store::Impl::fail(const SQLite::Exception& e) const {
+  const int code = e.getErrorCode() & 0xff;
+  const std::string what = e.what();
+  switch (code) {
+    case SQLITE_NOTADB:
+      throw StoreError("store " + quoted(path) + " is not a billcheck store (" + what +
+                       "); give a new file name to create one, or the store billcheck made");
+    case SQLITE_CORRUPT:
+      throw StoreError("store " + quoted(path) + " is damaged (" + what +
+                       "); nothing was changed; restore it from a backup");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      throw StoreError("store " + quoted(path) + " is read-only (" + what +
+                       "); nothing was changed; make it and its folder writable, or use another store");
+    case SQLITE_CANTOPEN:
+      throw StoreError("store " + quoted(path) + " cannot be opened (" + what +
+                       "); check that its folder exists and is writable");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw StoreError("store " + quoted(path) + " stayed locked by another billcheck for " +
+                       std::to_string(kBusyTimeoutMs / 1000) + " s; nothing was changed; run again");
+    case SQLITE_FULL:
+      throw StoreError("store " + quoted(path) + ": the disk is full; nothing was changed");
+    default:
+      throw StoreError("store " + quoted(path) + ": " + what);
+  }
+}
+
+void Store::Impl::write(const std::function<void()>& work) {
+  guarded([&] {
+    SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    work();
+    transaction.commit();
+  });
+}
+
+Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.path = path;
+  s.options = std::move(options);
+  if (s.options.actor.empty()) s.options.actor = login_name();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw StoreError("store " + quoted(path) + " is a folder; give the name of a file");
+  if (s.options.read_only && !std::filesystem::exists(path, ec))
+    throw StoreError("store " + quoted(path) + " does not exist; `billcheck check BOOK --store " + path.string() +
+                     "` creates it");
+  s.guarded([&] {
+    const int flags = s.options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    s.db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
+    if (!s.options.read_only && sqlite3_db_readonly(s.db->getHandle(), "main") == 1)
+      throw SQLite::Exception("the file cannot be written", SQLITE_READONLY);
+    // Reading the header first: a file that is not SQLite fails here, before anything is written.
+    const int app = pragma_int(*s.db, "application_id");
+    s.version = pragma_int(*s.db, "user_version");
+    const int tables = s.db->execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+    if (app != kApplicationId && (app != 0 || s.version != 0 || tables != 0))
+      throw StoreError("store " + quoted(path) +
+                       " is an SQLite database but not a billcheck store; nothing was changed; give another file name");
+    const int latest = latest_schema_version();
+    if (s.version > latest)
+      throw StoreError("store " + quoted(path) + " was written by a newer billcheck (schema version " +
+                       std::to_string(s.version) + "; this billcheck knows up to " + std::to_string(latest) +
+                       "); nothing was changed; use a newer billcheck");
+    s.db->exec("PRAGMA foreign_keys = ON");
+    if (s.options.read_only) {
+      if (s.version == 0) throw StoreError("store " + quoted(path) + " is empty: no run was recorded in it yet");
+      return;
+    }
+    use_wal(*s.db);
+    s.db->exec("PRAGMA synchronous = NORMAL");
+    // Forward migrations, one transaction each; the version is read again
+    // under the write lock, since another process may have just applied them.
+    for (;;) {
+      SQLite::Transaction transaction(*s.db, SQLite::TransactionBehavior::IMMEDIATE);
+      s.version = pragma_int(*s.db, "user_version");
+      if (s.version >= latest) break;
+      s.db->exec(std::string(migrations()[s.version]));
+      s.db->exec("PRAGMA user_version = " + std::to_string(s.version + 1));
+      s.db->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+      transaction.commit();
+    }
+  });
+}
+
+Store::~Store() = default;
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+
+int Store::latest_schema_version() { return static_cast<int>(migrations().size()); }
+int Store::schema_version() const { return impl_->version; }
+const std::filesystem::path& Store::path() const { return impl_->path; }
+const std::string& Store::actor() const { return impl_->options.actor; }
+
+// ---- the audit trail
+
+namespace {
+
+// What an event's hash covers: every column but the hash, as canonical JSON
+// (keys sorted, no spaces), after the previous event's hash.
+std::string event_hash(const Event& e) {
+  nlohmann::json canonical = {{"id", e.id},           {"at", e.at},         {"actor", e.actor},
+                              {"action", e.action},   {"object_kind", e.object_kind},
+                              {"object_id", e.object_id}, {"invoice", e.invoice}, {"dispute", e.dispute},
+                              {"before", e.before},   {"after", e.after},   {"prev_hash", e.prev_hash}};
+  return sha256_hex(e.prev_hash + "\n" + canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Event event_from(SQLite::Statement& q) {
+  Event e;
+  e.id = q.getColumn(0).getInt64();
+  e.at = q.getColumn(1).getString();
+  e.actor = q.getColumn(2).getString();
+  e.action = q.getColumn(3).getString();
+  e.object_kind = q.getColumn(4).getString();
+  e.object_id = q.getColumn(5).getString();
+  e.invoice = q.getColumn(6).getString();
+  e.dispute = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+  e.before = q.getColumn(8).getString();
+  e.after = q.getColumn(9).getString();
+  e.prev_hash = q.getColumn(10).getString();
+  e.hash = q.getColumn(11).getString();
+  return e;
+}
+
+constexpr const char* kEventColumns =
+    "id, at, actor, action, object_kind, object_id, invoice, dispute, before, after, prev_hash, hash";
+
+}  // namespace
+
+void Store::Impl::append(const EventDraft& draft, const std::string& at) {
+  Event e;
+  if (!last_event) {
+    last_event = std::make_unique<SQLite::Statement>(*db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
+    insert_event = std::make_unique<SQLite::Statement>(
+        *db, std::string("INSERT INTO events (") + kEventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  }
+  SQLite::Statement& last = *last_event;
+  last.reset();
+  if (last.executeStep()) {
+    e.id = last.getColumn(0).getInt64() + 1;
+    e.prev_hash = last.getColumn(1).getString();
+  } else {
+    e.id = 1;
+  }
+  last.reset();
+  e.at = at;
+  e.actor = options.actor;
+  e.action = draft.action;
+  e.object_kind = draft.object_kind;
+  e.object_id = draft.object_id;
+  e.invoice = draft.invoice;
+  e.dispute = draft.dispute;
+  e.before = draft.before.is_null() ? "" : dump(draft.before);
+  e.after = draft.after.is_null() ? "" : dump(draft.after);
+  e.hash = event_hash(e);
+  SQLite::Statement& insert = *insert_event;
+  insert.reset();
+  insert.clearBindings();
+  insert.bind(1, e.id);
+  insert.bind(2, e.at);
+  insert.bind(3, e.actor);
+  insert.bind(4, e.action);
+  insert.bind(5, e.object_kind);
+  insert.bind(6, e.object_id);
+  insert.bind(7, e.invoice);
+  if (e.dispute) insert.bind(8, e.dispute); else insert.bind(8);
+  insert.bind(9, e.before);
+  insert.bind(10, e.after);
+  insert.bind(11, e.prev_hash);
+  insert.bind(12, e.hash);
+  insert.exec();
+  insert.reset();
+}
+
+std::vector<Event> Store::events(const EventFilter& filter) const {
+  return impl_->guarded([&] {
+    std::string sql = std::string("SELECT ") + kEventColumns + " FROM events";
+    if (filter.dispute)
+      sql += " WHERE dispute = ?1 OR (object_kind = 'finding' AND object_id IN "
+             "(SELECT fingerprint FROM dispute_findings WHERE dispute = ?1))";
+    else if (!filter.invoice.empty())
+      sql += " WHERE invoice = ?2";
+    sql += " ORDER BY id";
+    SQLite::Statement q(*impl_->db, sql);
+    if (filter.dispute) q.bind(1, filter.dispute);
+    else if (!filter.invoice.empty()) q.bind(2, filter.invoice);
+    std::vector<Event> out;
+    while (q.executeStep()) out.push_back(event_from(q));
+    return out;
+  });
+}
+
+AuditResult Store::verify() const {
+  return impl_->guarded([&] {
+    AuditResult r;
+    SQLite::Statement q(*impl_->db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY id");
+    std::string prev;
+    std::int64_t expected_id = 1;
+    while (q.executeStep()) {
+      const Event e = event_from(q);
+      ++r.events;
+      std::string problem;
+      if (e.id != expected_id)
+        problem = "event " + std::to_string(expected_id) + " is missing (the next is " + std::to_string(e.id) + ")";
+      else if (e.prev_hash != prev)
+        problem = "does not follow the event before it (its previous hash is not that event's hash)";
+      else if (event_hash(e) != e.hash)
+        problem = "was changed after it was recorded (its hash does not match its contents)";
+      if (!problem.empty()) {
+        r.intact = false;
+        r.broken = e.id;
+        r.problem = problem;
+        return r;
+      }
+      prev = e.hash;
+      expected_id = e.id + 1;
+    }
+    return r;
+  });
+}
+
+// ---- JSON
+
+namespace {
+
+Json remedy_json(const RemedyRecord& r) {
+  Json j = {{"kind", r.kind}, {"id", r.id}, {"amount", r.amount}, {"currency", r.currency}};
+  if (!r.instalments.empty()) {
+    Json list = Json::array();
+    for (const auto& i : r.instalments)
+      list.push_back({{"number", i.number}, {"amount", i.amount}, {"due", i.due}, {"paid", i.paid}});
+    j["instalments"] = std::move(list);
+  }
+  return j;
+}
+
+}  // namespace
+
+namespace store_detail {
+Json json_of(const RunRecord& r) {
+  Json sources = Json::parse(r.sources.empty() ? "{}" : r.sources, nullptr, false);
+  return {{"id", r.id},
+          {"at", r.at},
+          {"actor", r.actor},
+          {"book", r.book},
+          {"book_digest", r.book_digest},
+          {"config", r.config},
+          {"config_digest", r.config_digest},
+          {"invoice", r.invoice},
+          {"sources", sources},
+          {"counts",
+           {{"invoices", r.invoices}, {"lines", r.lines}, {"findings", r.findings}, {"errors", r.errors},
+            {"warnings", r.warnings}, {"info", r.infos}, {"waived", r.waived}, {"new", r.new_findings},
+            {"fixed", r.fixed}, {"reopened", r.reopened}}}};
+}
+
+Json json_of(const FindingRecord& f) {
+  Json j = {{"fingerprint", f.fingerprint}, {"rule", f.rule},         {"severity", f.severity},
+            {"category", f.category},       {"message", f.message},   {"client", f.client},
+            {"invoice", f.invoice},         {"line", f.line},         {"amount_at_stake", f.amount},
+            {"currency", f.currency},       {"status", f.status},     {"first_seen", f.first_seen},
+            {"last_seen", f.last_seen},     {"first_run", f.first_run}, {"last_run", f.last_run},
+            {"status_at", f.status_at},     {"status_by", f.status_by}, {"note", f.note}};
+  j["remedy"] = f.remedy ? remedy_json(*f.remedy) : Json(nullptr);
+  if (f.status == "waived")
+    j["waiver"] = {{"reason", f.waiver_reason}, {"approved_by", f.waiver_by}, {"expires", f.waiver_expires}};
+  return j;
+}
+
+Json json_of(const Dispute& d) {
+  Json j = {{"id", d.id},           {"invoice", d.invoice},       {"line", d.line},
+            {"client", d.client},   {"reason", d.reason},         {"says", d.says},
+            {"received", d.received}, {"respond_by", d.respond_by}, {"opened_at", d.opened_at},
+            {"opened_by", d.opened_by}, {"state", d.state},       {"state_at", d.state_at},
+            {"state_by", d.state_by}, {"outcome", d.outcome}};
+  j["remedy"] = d.remedy ? remedy_json(*d.remedy) : Json(nullptr);
+  j["explanation"] = d.explanation;
+  j["closing_note"] = d.closing_note;
+  j["findings"] = d.findings;
+  Json notes = Json::array();
+  for (const auto& n : d.notes)
+    notes.push_back({{"id", n.id}, {"at", n.at}, {"by", n.actor}, {"channel", n.channel}, {"direction", n.direction},
+                     {"text", n.text}, {"attachment", n.attachment}, {"attachment_sha256", n.attachment_sha256}});
+  j["notes"] = std::move(notes);
+  return j;
+}
+
+Json json_of(const Event& e) {
+  auto parsed = [](const std::string& text) {
+    return text.empty() ? Json(nullptr) : Json::parse(text, nullptr, false);
+  };
+  return {{"id", e.id},
+          {"at", e.at},
+          {"actor", e.actor},
+          {"action", e.action},
+          {"object", e.object_kind + " " + e.object_id},
+          {"invoice", e.invoice},
+          {"dispute", e.dispute ? Json(e.dispute) : Json(nullptr)},
+          {"before", parsed(e.before)},
+          {"after", parsed(e.after)},
+          {"prev_hash", e.prev_hash},
+          {"hash", e.hash}};
+}
+}  // namespace store_detail
+
+std::string to_json(const RunRecord& run) { return dump(json_of(run)); }
+std::string to_json(const FindingRecord& finding) { return dump(json_of(finding)); }
+std::string to_json(const Dispute& dispute) { return dump(json_of(dispute)); }
+std::string to_json(const Event& event) { return dump(json_of(event)); }
+std::string to_json(const Overdue& overdue) {
+  Json j;
+  Json disputes = Json::array();
+  for (const auto& d : overdue.disputes) disputes.push_back(json_of(d));
+  j["disputes"] = std::move(disputes);
+  Json due = Json::array();
+  for (const auto& i : overdue.instalments)
+    due.push_back({{"dispute", i.dispute ? Json(i.dispute) : Json(nullptr)},
+                   {"fingerprint", i.fingerprint},
+                   {"invoice", i.invoice},
+                   {"client", i.client},
+                   {"currency", i.currency},
+                   {"number", i.instalment.number},
+                   {"amount", i.instalment.amount},
+                   {"due", i.instalment.due}});
+  j["instalments"] = std::move(due);
+  return dump(j);
+}
+
+}  // namespace billcheck

@@ -1,0 +1,75 @@
+// What the store's source files share: the open database, the clock and the
+// actor, the one way to write (an IMMEDIATE transaction that appends events),
+// and the translation of SQLite's errors into sentences for the user.
+#pragma once
+
+#include <billcheck/store.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace billcheck::store_detail {
+
+using Json = nlohmann::ordered_json;
+
+/// JSON text that survives any bytes a user typed (invalid UTF-8 is replaced),
+/// so that the same columns always hash the same.
+std::string dump(const Json& j);
+
+/// An event to append: the store fills the id, time, actor and hashes.
+struct EventDraft {
+  std::string action, object_kind, object_id, invoice;
+  std::int64_t dispute = 0;
+  Json before, after;
+};
+
+/// The date part (YYYY-MM-DD) of an ISO 8601 time.
+inline std::string date_of(const std::string& time) { return time.substr(0, 10); }
+
+Json json_of(const RunRecord& run);
+Json json_of(const FindingRecord& finding);
+Json json_of(const Dispute& dispute);
+Json json_of(const Event& event);
+
+/// Checks a remedy a user gave: a known kind, exact amounts, dates.
+void check_remedy(const RemedyRecord& remedy);
+/// The finding's row as its record; `q` selected kFindingColumns.
+FindingRecord finding_from(SQLite::Statement& q);
+extern const char* const kFindingColumns;
+
+}  // namespace billcheck::store_detail
+
+namespace billcheck {
+
+struct Store::Impl {
+  std::filesystem::path path;
+  StoreOptions options;
+  std::unique_ptr<SQLite::Database> db;
+  int version = 0;
+  // The two statements every event needs, prepared once: a run appends thousands.
+  std::unique_ptr<SQLite::Statement> last_event, insert_event;
+
+  std::string now() const;
+  /// Runs `work` in one IMMEDIATE transaction (so that two processes queue
+  /// instead of failing halfway), committing only when it returns.
+  void write(const std::function<void()>& work);
+  /// Appends one event to the chain; only inside write().
+  void append(const store_detail::EventDraft& event, const std::string& at);
+  /// A SQLite error as a sentence that names the store and says what to do.
+  [[noreturn]] void fail(const SQLite::Exception& e) const;
+  /// Runs `f`, turning SQLite's exceptions into StoreError.
+  template <class F>
+  auto guarded(F&& f) const -> decltype(f()) {
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      fail(e);
+    }
+  }
+};
+
+}  // namespace billcheck

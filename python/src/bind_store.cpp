@@ -1,0 +1,125 @@
+// billcheck.Store's C++ half: the record's operations, each answering with the
+// JSON the CLI prints; python/billcheck/_store.py turns that into dicts with
+// decimal.Decimal amounts and pandas DataFrames.
+#include "bind_store.hpp"
+
+#include <billcheck/remedies.hpp>
+#include <billcheck/store.hpp>
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+namespace billcheck::python {
+namespace {
+
+std::string json_list(const auto& items) {
+  std::string out = "[";
+  for (const auto& item : items) out += (out.size() > 1 ? "," : "") + to_json(item);
+  return out + "]";
+}
+
+std::optional<RemedyRecord> remedy_from(const std::optional<std::string>& kind, const std::string& id,
+                                        const std::string& amount,
+                                        const std::vector<std::pair<std::string, std::string>>& instalments) {
+  if (!kind) return std::nullopt;
+  RemedyRecord r{*kind, id, amount, "", {}};
+  for (const auto& [a, due] : instalments) r.instalments.push_back({static_cast<int>(r.instalments.size()) + 1, a, due, ""});
+  return r;
+}
+
+}  // namespace
+
+void bind_store(py::module_& m) {
+  static py::exception<StoreError> store_error(m, "StoreError", PyExc_ValueError);
+  static py::exception<InvalidMove> invalid_move(m, "InvalidMove", store_error.ptr());
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InvalidMove& e) {
+      invalid_move(e.what());
+    } catch (const StoreError& e) {
+      store_error(e.what());
+    }
+  });
+
+  py::class_<Store>(m, "_Store")
+      .def(py::init([](const std::filesystem::path& path, const std::string& actor, std::optional<std::string> now,
+                       bool read_only) {
+             StoreOptions o;
+             o.actor = actor;
+             if (now) o.clock = [fixed = *now] { return fixed; };
+             o.read_only = read_only;
+             return std::make_unique<Store>(path, o);
+           }),
+           py::arg("path"), py::arg("actor") = "", py::arg("now") = py::none(), py::arg("read_only") = false)
+      .def_property_readonly("path", [](const Store& s) { return s.path().string(); })
+      .def_property_readonly("actor", &Store::actor)
+      .def_property_readonly("schema_version", &Store::schema_version)
+      .def("record",
+           [](Store& s, Report& report, const Book& book, const std::string& book_path, const std::string& invoice) {
+             RunInfo info;
+             info.book = book_path;
+             info.invoice = invoice;
+             return to_json(s.record_run(report, book, info));
+           })
+      .def("runs", [](const Store& s) { return json_list(s.runs()); })
+      .def("findings",
+           [](const Store& s, std::vector<std::string> status, std::string client, std::string invoice, std::string rule) {
+             return json_list(s.findings({std::move(status), std::move(client), std::move(invoice), std::move(rule)}));
+           })
+      .def("finding", [](const Store& s, const std::string& fp) { return to_json(s.finding(fp)); })
+      .def("move_finding",
+           [](Store& s, const std::string& fp, const std::string& action, const std::string& note,
+              std::optional<std::string> kind, const std::string& id, const std::string& amount,
+              const std::vector<std::pair<std::string, std::string>>& instalments, const std::string& reason,
+              const std::string& approved_by, const std::string& expires) {
+             FindingMove move{action, note, remedy_from(kind, id, amount, instalments), reason, approved_by, expires};
+             return to_json(s.move_finding(fp, move));
+           })
+      .def("open_dispute",
+           [](Store& s, const Engine& engine, const Book& book, const std::string& invoice, const std::string& line,
+              const std::string& reason, const std::string& says, const std::string& received) {
+             const Invoice* inv = book.invoice(invoice);
+             if (!inv) throw UnknownInvoice(invoice);
+             Report report = engine.check_invoice(book, invoice);
+             const auto confirming = confirming_findings(report, invoice, line, reason);
+             const auto& d = engine.config().disputes;
+             return to_json(s.open_dispute(
+                 {invoice, line, inv->client_id, reason, says, received, d.respond_within_days, d.reason_codes}, confirming));
+           })
+      .def("dispute", [](const Store& s, std::int64_t id) { return to_json(s.dispute(id)); })
+      .def("disputes", [](const Store& s, const std::string& state) { return json_list(s.disputes(state)); })
+      .def("move_dispute",
+           [](Store& s, std::int64_t id, const std::string& action, const std::string& note, const std::string& explanation,
+              std::optional<std::string> kind, const std::string& rid, const std::string& amount,
+              const std::vector<std::pair<std::string, std::string>>& instalments) {
+             return to_json(s.move_dispute(id, {action, note, explanation, remedy_from(kind, rid, amount, instalments)}));
+           })
+      .def("add_note",
+           [](Store& s, std::int64_t id, const std::string& channel, const std::string& direction, const std::string& text,
+              const std::string& attach, bool keep) {
+             const DisputeNote n = s.add_note(id, {channel, direction, text, attach, keep});
+             return n.id;
+           })
+      .def("pay_instalment",
+           [](Store& s, std::int64_t id, int number, const std::string& date) {
+             return to_json(s.pay_instalment(id, number, date));
+           })
+      .def("overdue", [](const Store& s, const std::string& today) { return to_json(s.overdue(today)); })
+      .def("events",
+           [](const Store& s, std::int64_t dispute, const std::string& invoice) {
+             return json_list(s.events({dispute, invoice}));
+           })
+      .def("verify", [](const Store& s) {
+        const AuditResult r = s.verify();
+        py::dict d;
+        d["intact"] = r.intact;
+        d["events"] = r.events;
+        d["broken"] = r.broken ? py::cast(r.broken) : py::none();
+        d["problem"] = r.problem;
+        return d;
+      });
+}
+
+}  // namespace billcheck::python

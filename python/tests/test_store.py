@@ -1,0 +1,78 @@
+"""billcheck.Store: the record from Python, the same operations as the CLI."""
+import decimal
+import subprocess
+import os
+
+import pytest
+
+import billcheck
+
+NOW = "2026-01-05T09:00:00Z"
+
+
+@pytest.fixture()
+def recorded(tmp_path, firm, firm_config):
+    engine = billcheck.Engine(firm_config)
+    book = billcheck.load_book(str(firm))
+    store = billcheck.Store(tmp_path / "record.db", by="alice", now=NOW)
+    report = engine.check(book)
+    run = store.record(report, book, book_path=str(firm))
+    return store, engine, book, report, run
+
+
+def test_record_gives_the_report_its_history_and_the_run_its_counts(recorded):
+    store, engine, book, report, run = recorded
+    assert run["counts"]["new"] == len(report.findings) == 15
+    assert run["actor"] == "alice" and run["at"] == NOW
+    runs = store.runs()
+    assert list(runs["id"]) == [1]
+    assert runs.loc[0, "findings"] == 15
+
+
+def test_findings_frame_keeps_amounts_exact(recorded):
+    store = recorded[0]
+    frame = store.findings(status="open")
+    assert len(frame) == 15
+    amounts = [a for a in frame["amount_at_stake"] if a is not None]
+    assert amounts and all(isinstance(a, decimal.Decimal) for a in amounts)
+    rate = frame[frame["rule"] == "rates.contract-rate"].iloc[0]
+    assert rate["amount_at_stake"] == decimal.Decimal("130")
+
+
+def test_moves_and_an_invalid_one(recorded):
+    store = recorded[0]
+    fp = store.findings(rule="rates.contract-rate", frame=False)[0]["fingerprint"]
+    assert store.ack(fp, note="on it")["status"] == "acknowledged"
+    with pytest.raises(billcheck.InvalidMove, match="allowed: resolve, waive"):
+        store.ack(fp)
+    done = store.resolve(fp, "credit-note", remedy_id="CN-1", amount=decimal.Decimal("154.70"))
+    assert done["remedy"]["amount"] == decimal.Decimal("154.70")
+    with pytest.raises(billcheck.StoreError, match="no finding 'nope'"):
+        store.finding("nope")
+
+
+def test_dispute_events_and_verify(recorded, tmp_path):
+    store, engine, book, report, run = recorded
+    d = store.open_dispute(engine, book, "BM-0070", "rate", "Okafor is billed at 400", line=2, received="2026-01-05")
+    assert d["state"] == "open" and len(d["findings"]) == 1 and d["respond_by"] == "2026-01-10"
+    store.note(d["id"], "email", "in", text="the client's email")
+    store.ack_dispute(d["id"])
+    store.investigate(d["id"])
+    up = store.uphold(d["id"], "payment-plan", remedy_id="PP-1", amount="154.70",
+                      instalments=[("77.35", "2026-02-01"), ("77.35", "2026-03-01")])
+    assert up["remedy"]["instalments"][0]["amount"] == decimal.Decimal("77.35")
+    assert store.overdue("2026-02-02")["instalments"][0]["number"] == 1
+    store.close(d["id"], note="thanked")
+    assert store.disputes().loc[0, "state"] == "closed"
+    events = store.events(dispute=d["id"])
+    assert list(events["action"])[-1] == "dispute.closed"
+    assert store.verify() == {"intact": True, "events": len(store.events()), "broken": None, "problem": ""}
+
+
+def test_the_cli_reads_what_python_wrote(recorded):
+    store = recorded[0]
+    exe = os.environ.get("BILLCHECK_EXE")
+    if not exe:
+        pytest.skip("BILLCHECK_EXE is not set")
+    out = subprocess.run([exe, "audit", "verify", "--store", store.path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -1,0 +1,521 @@
+// The record (host/store): runs and findings over time, a finding's moves,
+// client disputes, the audit trail, and stores that cannot be used. Through
+// the billcheck program, as a user meets them.
+#include "test_support.hpp"
+
+#include "synthetic_book.hpp"
+
+#include <billcheck/store.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <csignal>
+#include <set>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using billcheck::test::run_billcheck;
+using billcheck::test::shell_quoted;
+using billcheck::test::slurp;
+using billcheck::test::write_file;
+
+namespace {
+
+const std::string kAt = "NO_COLOR=1 BILLCHECK_NOW=2026-01-05T09:00:00Z";
+const std::string kLater = "NO_COLOR=1 BILLCHECK_NOW=2026-01-12T09:00:00Z";
+
+// A copy of the example firm that a test may change.
+fs::path firm_copy(const std::string& name) {
+  const fs::path dir = billcheck::test::temp_dir(name) / "firm";
+  fs::copy(billcheck::test::source_dir() / "examples" / "firm", dir, fs::copy_options::recursive);
+  return dir;
+}
+
+void replace_in(const fs::path& file, const std::string& from, const std::string& to) {
+  std::string text = slurp(file);
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  write_file(file, text);
+}
+
+std::string sql(const fs::path& store, const std::string& query) {
+  const fs::path out = store.parent_path() / "sql.out";
+  billcheck::test::run_shell("sqlite3 " + shell_quoted(store) + " \"" + query + "\"", out);
+  std::string text = slurp(out);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+std::string fingerprint_of(const std::string& findings_json, const std::string& rule) {
+  const auto j = nlohmann::json::parse(findings_json);
+  for (const auto& f : j["findings"])
+    if (f["rule"] == rule) return f["fingerprint"];
+  return "";
+}
+
+}  // namespace
+
+TEST(StoreCli, CheckRecordsTheRunAndSaysEachFindingIsNew) {
+  const fs::path dir = billcheck::test::temp_dir("store-new");
+  const fs::path store = dir / "record.db";
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store) + " --by alice", kAt);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("        history: new\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("recorded run 1 in"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("15 new, 0 fixed, 0 reopened"), std::string::npos) << r.err;
+  // The run: who, when, what, with which packs, and the counts.
+  auto runs = run_billcheck("runs --store " + shell_quoted(store) + " --format json");
+  ASSERT_EQ(runs.status, 0) << runs.err;
+  const auto j = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(j["runs"][0]["at"], "2026-01-05T09:00:00Z");
+  EXPECT_EQ(j["runs"][0]["actor"], "alice");
+  EXPECT_EQ(j["runs"][0]["book_digest"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["runs"][0]["counts"]["findings"], 15);
+  EXPECT_FALSE(j["runs"][0]["sources"]["packs"].empty());
+  // Amounts are exact text, never REAL.
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM findings WHERE typeof(amount) <> 'text'"), "0");
+  EXPECT_EQ(sql(store, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql(store, "PRAGMA user_version"), std::to_string(billcheck::Store::latest_schema_version()));
+}
+
+TEST(StoreCli, WithoutAStoreTheReportIsUnchanged) {
+  const auto plain = run_billcheck("check examples/firm --format json");
+  EXPECT_EQ(plain.out.find("\"history\""), std::string::npos);
+  EXPECT_EQ(plain.out.find("\"fixed\""), std::string::npos);
+}
+
+TEST(StoreCli, SecondRunSaysOpenSinceListsWhatWasFixedAndReopensWhatCameBack) {
+  const fs::path firm = firm_copy("store-history");
+  const fs::path store = firm.parent_path() / "record.db";
+  ASSERT_EQ(run_billcheck("check " + shell_quoted(firm) + " --store " + shell_quoted(store), kAt).status, 1);
+  // Correct HR-115 line 3 (1255.00 -> 1155.00): its finding is fixed.
+  replace_in(firm / "invoice_lines.csv", "1255.00", "1155.00");
+  auto r = run_billcheck("check " + shell_quoted(firm) + " --store " + shell_quoted(store) + " --format json", kLater);
+  EXPECT_EQ(r.status, 1) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["fixed"].size(), 1u) << r.out;
+  EXPECT_EQ(j["fixed"][0]["rule"], "arithmetic.line-amount");
+  EXPECT_EQ(j["fixed"][0]["invoice"], "HR-115");
+  EXPECT_EQ(j["findings"][0]["history"], (nlohmann::json{{"status", "open"}, {"since", "2026-01-05"}}));
+  const auto text = run_billcheck("check " + shell_quoted(firm) + " --store " + shell_quoted(store), kLater);
+  EXPECT_NE(text.out.find("        history: open since 2026-01-05\n"), std::string::npos) << text.out;
+  // The typing slip comes back: the finding is reopened, not new.
+  replace_in(firm / "invoice_lines.csv", "1155.00", "1255.00");
+  auto back = run_billcheck("check " + shell_quoted(firm) + " --store " + shell_quoted(store), kLater);
+  EXPECT_NE(back.out.find("        history: reopened, first seen 2026-01-05\n"), std::string::npos) << back.out;
+  // The total and tax that no longer matched the corrected line match again: those two are fixed.
+  EXPECT_NE(back.err.find("0 new, 2 fixed, 1 reopened"), std::string::npos) << back.err;
+}
+
+TEST(StoreCli, CheckOfOneInvoiceFixesOnlyThatInvoicesFindings) {
+  const fs::path dir = billcheck::test::temp_dir("store-scope");
+  const fs::path store = dir / "record.db";
+  ASSERT_EQ(run_billcheck("check examples/firm --store " + shell_quoted(store), kAt).status, 1);
+  auto r = run_billcheck("check examples/firm --invoice HR-121 --store " + shell_quoted(store), kLater);
+  EXPECT_NE(r.err.find("0 new, 0 fixed, 0 reopened"), std::string::npos) << r.err;
+}
+
+TEST(StoreCli, StoreInTheConfigRecordsWithoutTheOption) {
+  const fs::path firm = firm_copy("store-config");
+  write_file(firm / "billcheck.yaml", slurp(firm / "billcheck.yaml") + "store: record.db\n");
+  auto r = run_billcheck("check " + shell_quoted(firm), kAt);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(fs::exists(firm / "record.db"));
+  EXPECT_NE(r.out.find("history: new"), std::string::npos);
+}
+
+TEST(StoreCli, FindingMovesAndTheirRefusals) {
+  const fs::path dir = billcheck::test::temp_dir("store-moves");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  const std::string fp = fingerprint_of(run_billcheck("findings --format json" + s).out, "rates.contract-rate");
+  ASSERT_FALSE(fp.empty());
+  auto ack = run_billcheck("finding ack " + fp + s + " --by bob --note 'looking at it'", kAt);
+  EXPECT_EQ(ack.status, 0) << ack.err;
+  EXPECT_NE(ack.out.find(fp + "  acknowledged  C-200 BM-0070 line 2 [rates.contract-rate]  EUR 130.00"), std::string::npos) << ack.out;
+  // Acknowledged cannot be acknowledged again: exit 2 with the allowed moves.
+  auto again = run_billcheck("finding ack " + fp + s, kAt);
+  EXPECT_EQ(again.status, 2);
+  EXPECT_NE(again.err.find("is acknowledged: 'ack' is not a move from there; allowed: resolve, waive"), std::string::npos)
+      << again.err;
+  auto resolve = run_billcheck("finding resolve " + fp.substr(0, 8) + s +
+                                   " --by bob --remedy credit-note --remedy-id CN-BM-0070-1 --amount 154.70",
+                               kAt);
+  EXPECT_EQ(resolve.status, 0) << resolve.err;
+  EXPECT_NE(resolve.out.find("remedy: credit-note CN-BM-0070-1, EUR 154.70"), std::string::npos) << resolve.out;
+  auto bad = run_billcheck("finding resolve " + fp + s + " --remedy credit-note", kAt);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("allowed: reopen"), std::string::npos) << bad.err;
+  auto unknown = run_billcheck("finding ack 0000000000000000" + s, kAt);
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("no finding '0000000000000000' in store"), std::string::npos) << unknown.err;
+  auto amount = run_billcheck("finding reopen " + fp + s, kAt);
+  EXPECT_EQ(amount.status, 0) << amount.err;
+  auto not_amount = run_billcheck("finding resolve " + fp + s + " --remedy discount --amount 1,5", kAt);
+  EXPECT_EQ(not_amount.status, 2);
+  EXPECT_NE(not_amount.err.find("is not an amount"), std::string::npos) << not_amount.err;
+  auto listed = run_billcheck("findings --status reopened --client C-200" + s);
+  EXPECT_NE(listed.out.find("1 finding\n"), std::string::npos) << listed.out;
+}
+
+TEST(StoreCli, AStoreWaiverActsLikeAConfigWaiver) {
+  const fs::path dir = billcheck::test::temp_dir("store-waive");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  const std::string fp = fingerprint_of(run_billcheck("findings --format json" + s).out, "timing.issued-early");
+  auto waive = run_billcheck("finding waive " + fp + s + " --by carol --reason 'agreed with the client'", kAt);
+  ASSERT_EQ(waive.status, 0) << waive.err;
+  auto r = run_billcheck("check examples/firm --format json" + s, kLater);
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["waived"].size(), 1u);
+  EXPECT_EQ(j["waived"][0]["rule"], "timing.issued-early");
+  EXPECT_EQ(j["waived"][0]["waiver"]["approved_by"], "carol");
+  EXPECT_EQ(j["summary"]["waived"], 1);
+  EXPECT_EQ(j["summary"]["findings"], 14);
+  EXPECT_TRUE(j["fixed"].empty());
+}
+
+TEST(StoreErrors, AFileThatIsNotSqliteIsRefusedAndLeftAlone) {
+  const fs::path dir = billcheck::test::temp_dir("store-notdb");
+  const fs::path store = dir / "notes.txt";
+  const std::string text = "these are my notes, not a database\n";
+  write_file(store, text);
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is not a billcheck store"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(store), text);
+  auto list = run_billcheck("findings --store " + shell_quoted(store));
+  EXPECT_EQ(list.status, 2);
+  EXPECT_EQ(slurp(store), text);
+}
+
+TEST(StoreErrors, AnotherProgramsDatabaseIsRefused) {
+  const fs::path dir = billcheck::test::temp_dir("store-foreign");
+  const fs::path store = dir / "other.db";
+  sql(store, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+  const std::string before = slurp(store);
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is an SQLite database but not a billcheck store"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(store), before);
+}
+
+TEST(StoreErrors, ADamagedStoreIsRefused) {
+  const fs::path dir = billcheck::test::temp_dir("store-corrupt");
+  const fs::path store = dir / "record.db";
+  ASSERT_EQ(run_billcheck("check examples/firm --store " + shell_quoted(store), kAt).status, 1);
+  sql(store, "PRAGMA wal_checkpoint(TRUNCATE)");
+  std::string bytes = slurp(store);
+  ASSERT_GT(bytes.size(), 8192u);
+  for (std::size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5 ^ (i & 0xff));
+  write_file(store, bytes);
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store), kLater);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("store '" + store.string() + "'"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.err.find("is damaged") != std::string::npos || r.err.find("not a billcheck store") != std::string::npos)
+      << r.err;
+  EXPECT_EQ(slurp(store), bytes);
+}
+
+TEST(StoreErrors, AReadOnlyStoreIsRefused) {
+  const fs::path dir = billcheck::test::temp_dir("store-readonly");
+  const fs::path store = dir / "record.db";
+  ASSERT_EQ(run_billcheck("check examples/firm --store " + shell_quoted(store), kAt).status, 1);
+  sql(store, "PRAGMA wal_checkpoint(TRUNCATE)");
+  fs::remove(dir / "record.db-wal");
+  fs::remove(dir / "record.db-shm");
+  const std::string before = slurp(store);
+  fs::permissions(store, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  // root writes through permissions: make the file immutable instead, where the file system allows.
+  const bool root = ::geteuid() == 0;
+  if (root && billcheck::test::run_shell("chattr +i " + shell_quoted(store), dir / "chattr.log") != 0) {
+    fs::permissions(store, fs::perms::owner_all);
+    GTEST_SKIP() << "running as root where chattr +i is not available: " << slurp(dir / "chattr.log");
+  }
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store), kLater);
+  if (root) billcheck::test::run_shell("chattr -i " + shell_quoted(store), dir / "chattr.log");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is read-only"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(store), before);
+  fs::permissions(store, fs::perms::owner_all);
+}
+
+TEST(StoreErrors, AStoreFromANewerBillcheckIsRefused) {
+  const fs::path dir = billcheck::test::temp_dir("store-newer");
+  const fs::path store = dir / "record.db";
+  ASSERT_EQ(run_billcheck("check examples/firm --store " + shell_quoted(store), kAt).status, 1);
+  sql(store, "PRAGMA user_version = 99");
+  auto r = run_billcheck("check examples/firm --store " + shell_quoted(store), kLater);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("was written by a newer billcheck (schema version 99; this billcheck knows up to " +
+                       std::to_string(billcheck::Store::latest_schema_version()) + ")"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(StoreErrors, NoStoreNamed) {
+  auto r = run_billcheck("findings");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no store: give --store FILE, or set `store:` in billcheck.yaml"), std::string::npos) << r.err;
+}
+
+TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
+  const fs::path dir = billcheck::test::temp_dir("store-audit");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  auto ok = run_billcheck("audit verify" + s);
+  EXPECT_EQ(ok.status, 0);
+  EXPECT_EQ(ok.out, "audit trail intact: 16 events, each chained to the one before\n");
+  // The triggers refuse a change through SQLite itself.
+  const std::string refused = sql(store, "UPDATE events SET actor = 'mallory' WHERE id = 3");
+  EXPECT_NE(refused.find("append-only"), std::string::npos) << refused;
+  EXPECT_NE(sql(store, "DELETE FROM events WHERE id = 3").find("append-only"), std::string::npos);
+  // Someone drops the trigger and edits an event: verify names it.
+  sql(store, "DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE id = 3");
+  auto broken = run_billcheck("audit verify" + s);
+  EXPECT_EQ(broken.status, 1);
+  EXPECT_EQ(broken.out,
+            "audit trail broken at event 3: it was changed after it was recorded (its hash does not match its "
+            "contents)\n");
+}
+
+TEST(StoreAudit, LogExportsTextJsonAndCsv) {
+  const fs::path dir = billcheck::test::temp_dir("store-log");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s + " --by alice", kAt).status, 1);
+  auto text = run_billcheck("audit log --invoice HR-115" + s);
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("alice finding.found: found "), std::string::npos) << text.out;
+  auto csv = run_billcheck("audit log --format csv" + s);
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')), "id,at,actor,action,object,invoice,dispute,before,after,hash");
+  auto json = run_billcheck("audit log --format json" + s);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["events"].size(), 16u);
+}
+
+TEST(StoreDisputes, FromTheClientsWordToClosed) {
+  const fs::path dir = billcheck::test::temp_dir("store-dispute");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s + " --by alice", kAt).status, 1);
+  auto open = run_billcheck("dispute open" + s +
+                                " --invoice BM-0070 --line 2 --reason rate --says 'Daniel Okafor is billed at 400, "
+                                "our agreement says 380.' --received 2026-01-05 --by alice",
+                            kAt);
+  ASSERT_EQ(open.status, 0) << open.err;
+  EXPECT_NE(open.out.find("Dispute 1 opened on BM-0070 line 2 (C-200), reason rate; answer by 2026-01-10\n"
+                          "The rules confirm the client's point (1 finding):\n"),
+            std::string::npos)
+      << open.out;
+  // Moves out of order are refused with the allowed ones.
+  auto early = run_billcheck("dispute close 1" + s, kAt);
+  EXPECT_EQ(early.status, 2);
+  EXPECT_NE(early.err.find("dispute 1 is open: 'close' is not a move from there; allowed: ack"), std::string::npos)
+      << early.err;
+  // Overdue: nobody answered by 2026-01-10.
+  auto overdue = run_billcheck("disputes --overdue --today 2026-01-11" + s);
+  EXPECT_EQ(overdue.status, 1);
+  EXPECT_NE(overdue.out.find("dispute 1  BM-0070 line 2  C-200  received 2026-01-05, nobody answered by 2026-01-10"),
+            std::string::npos)
+      << overdue.out;
+  const fs::path mail = dir / "client-email.txt";
+  write_file(mail, "Dear Ashford & Vale, ...\n");
+  ASSERT_EQ(run_billcheck("dispute note 1" + s + " --channel email --direction in --text 'the email' --attach " +
+                              shell_quoted(mail),
+                          kAt)
+                .status,
+            0);
+  EXPECT_EQ(run_billcheck("dispute ack 1" + s + " --by bob", kAt).status, 0);
+  EXPECT_EQ(run_billcheck("disputes --overdue --today 2026-01-11" + s).status, 0);
+  EXPECT_EQ(run_billcheck("dispute investigate 1" + s, kAt).status, 0);
+  auto upheld = run_billcheck("dispute resolve 1 --upheld --remedy payment-plan --remedy-id PP-1 --amount 154.70 "
+                              "--instalment 77.35@2026-02-01 --instalment 77.35@2026-03-01" + s,
+                              kAt);
+  ASSERT_EQ(upheld.status, 0) << upheld.err;
+  EXPECT_NE(upheld.out.find("remedy: payment-plan PP-1, EUR 154.70"), std::string::npos) << upheld.out;
+  // The confirming finding is resolved by the same remedy.
+  auto resolved = run_billcheck("findings --status resolved --format json" + s);
+  EXPECT_NE(resolved.out.find("\"id\": \"PP-1\""), std::string::npos) << resolved.out;
+  auto due = run_billcheck("disputes --overdue --today 2026-02-02" + s);
+  EXPECT_EQ(due.status, 1);
+  EXPECT_NE(due.out.find("instalment 1 of dispute 1  BM-0070  C-200  EUR 77.35 due 2026-02-01"), std::string::npos)
+      << due.out;
+  EXPECT_EQ(run_billcheck("dispute paid 1 --instalment 1 --on 2026-01-30" + s, kAt).status, 0);
+  EXPECT_EQ(run_billcheck("disputes --overdue --today 2026-02-02" + s).status, 0);
+  auto closed = run_billcheck("dispute close 1 --note 'thanked the client; credit note sent'" + s, kAt);
+  EXPECT_EQ(closed.status, 0) << closed.err;
+  auto shown = run_billcheck("dispute show 1 --format json" + s);
+  EXPECT_EQ(nlohmann::json::parse(shown.out)["state"], "closed");
+  EXPECT_EQ(nlohmann::json::parse(shown.out)["notes"][0]["attachment_sha256"], billcheck::sha256_hex(slurp(mail)));
+  auto story = run_billcheck("audit log --dispute 1" + s);
+  EXPECT_NE(story.out.find("dispute.opened: the client says: \"Daniel Okafor is billed at 400"), std::string::npos)
+      << story.out;
+  EXPECT_NE(story.out.find("dispute.closed: dispute 1: upheld -> closed"), std::string::npos) << story.out;
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+}
+
+TEST(StoreDisputes, ReasonCodesAndExplainedDisputes) {
+  const fs::path firm = firm_copy("store-reasons");
+  write_file(firm / "billcheck.yaml",
+             slurp(firm / "billcheck.yaml") + "disputes:\n  respond_within_days: 2\n  reason_codes: [courtesy]\n");
+  const std::string s = " --store " + shell_quoted(firm / "record.db") + " --book " + shell_quoted(firm);
+  auto bad = run_billcheck("dispute open" + s + " --invoice NW-2025-06 --reason cost --says 'too dear'", kAt);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("reason 'cost' is not a reason code; give one of rate, hours"), std::string::npos) << bad.err;
+  auto open = run_billcheck("dispute open" + s + " --invoice NW-2025-06 --reason courtesy --says 'the discount?' "
+                            "--received 2026-01-05", kAt);
+  ASSERT_EQ(open.status, 0) << open.err;
+  EXPECT_NE(open.out.find("answer by 2026-01-07"), std::string::npos) << open.out;
+  EXPECT_NE(open.out.find("The rules find nothing on NW-2025-06"), std::string::npos) << open.out;
+  const std::string st = " --store " + shell_quoted(firm / "record.db");
+  ASSERT_EQ(run_billcheck("dispute ack 1" + st, kAt).status, 0);
+  ASSERT_EQ(run_billcheck("dispute investigate 1" + st, kAt).status, 0);
+  auto explained = run_billcheck("dispute resolve 1 --explained --explain" + s, kAt);
+  ASSERT_EQ(explained.status, 0) << explained.err;
+  EXPECT_NE(explained.out.find("Dispute 1 (NW-2025-06) explained by "), std::string::npos) << explained.out;
+  auto shown = run_billcheck("dispute show 1" + st);
+  EXPECT_NE(shown.out.find("  explanation:\n    "), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("NW-2025-06"), std::string::npos);
+}
+
+// ---- reliability
+
+TEST(StoreReliability, TwoProcessesRecordingAtOnceBothLand) {
+  const fs::path dir = billcheck::test::temp_dir("store-two");
+  const fs::path store = dir / "record.db";
+  const std::string exe = shell_quoted(BILLCHECK_EXE);
+  const std::string one = exe + " -q check examples/firm --store " + shell_quoted(store) + " --by one >/dev/null";
+  const std::string two = exe + " -q check examples/firm --store " + shell_quoted(store) + " --by two >/dev/null";
+  for (int round = 0; round < 3; ++round) {
+    const int status = billcheck::test::run_shell(
+        "(" + one + "; echo a=$? >>" + shell_quoted(dir / "rc") + ") & (" + two + "; echo b=$? >>" +
+            shell_quoted(dir / "rc") + ") & wait",
+        dir / "log");
+    EXPECT_EQ(status, 0) << slurp(dir / "log");
+  }
+  const std::string rc = slurp(dir / "rc");
+  EXPECT_EQ(std::count(rc.begin(), rc.end(), '1'), 6) << rc << slurp(dir / "log");  // exit 1: findings
+  auto runs = run_billcheck("runs --store " + shell_quoted(store) + " --format json");
+  const auto j = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(j["runs"].size(), 6u);
+  std::set<std::string> actors;
+  for (const auto& r : j["runs"]) actors.insert(r["actor"]);
+  EXPECT_EQ(actors, (std::set<std::string>{"one", "two"}));
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM sightings"), "90");
+  EXPECT_EQ(run_billcheck("audit verify --store " + shell_quoted(store)).status, 0);
+}
+
+TEST(StoreReliability, KilledDuringCheckTheRunIsWhollyThereOrAbsent) {
+  const fs::path dir = billcheck::test::temp_dir("store-kill");
+  const fs::path book = dir / "book";
+  billcheck::bench::write_synthetic_book(book, 40000, 4);  // 10,000 findings a run
+  const fs::path store = dir / "record.db";
+  const std::string exe = BILLCHECK_EXE;
+  auto start = [&] {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execl(exe.c_str(), exe.c_str(), "-q", "check", book.c_str(), "--store", store.c_str(), "--jobs", "1",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return pid;
+  };
+  // One whole run first, to learn how long a run takes on this machine now:
+  // the kills below land across it, the recording at its end included.
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t first = start();
+  ASSERT_GT(first, 0);
+  int status = 0;
+  ::waitpid(first, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  const auto whole = std::chrono::steady_clock::now() - t0;
+  int killed = 0;
+  for (int percent : {30, 50, 60, 70, 80, 85, 90, 93, 96, 100}) {
+    const pid_t pid = start();
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(whole * percent / 100);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++killed;
+    // The store opens, its trail is intact, and every run recorded is whole.
+    auto verify = run_billcheck("audit verify --store " + shell_quoted(store));
+    EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+    EXPECT_EQ(sql(store, "SELECT count(*) FROM runs r WHERE r.findings + r.waived <> "
+                         "(SELECT count(*) FROM sightings s WHERE s.run = r.id)"),
+              "0");
+  }
+  EXPECT_GT(killed, 0);
+  // The store goes on working after every kill.
+  auto r = run_billcheck("check " + shell_quoted(book) + " --store " + shell_quoted(store) + " -q");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(run_billcheck("audit verify --store " + shell_quoted(store)).status, 0);
+}
+
+// ---- docs/disputes.md: every command in it prints what the page shows.
+//
+// The page's ```console blocks are run in order in a folder holding a copy of
+// examples/firm (shown as /home/margaret/records): `$ ` starts a command (a
+// trailing backslash continues it), the lines up to the next command are its
+// output (stdout and stderr). `<!-- now: TIME -->` sets BILLCHECK_NOW for the
+// commands after it; a ```text FILE block writes FILE.
+TEST(StoreDocs, TheDisputeWalkthroughPrintsWhatThePageShows) {
+  const std::string page = slurp(billcheck::test::source_dir() / "docs" / "disputes.md");
+  const fs::path dir = billcheck::test::temp_dir("store-docs") / "records";
+  fs::create_directories(dir / "examples");
+  fs::copy(billcheck::test::source_dir() / "examples" / "firm", dir / "examples" / "firm", fs::copy_options::recursive);
+  const std::string shown_dir = "/home/margaret/records";
+  const std::string bin = fs::path(BILLCHECK_EXE).parent_path().string();
+  std::istringstream lines(page);
+  std::string line, now = "2026-01-05T09:00:00Z";
+  int commands = 0;
+  auto run = [&](const std::string& command, const std::string& expected) {
+    const fs::path out = dir.parent_path() / "out";
+    billcheck::test::run_shell("cd " + shell_quoted(dir) + " && PATH=" + shell_quoted(bin) +
+                                   ":$PATH NO_COLOR=1 USER=margaret BILLCHECK_NOW=" + now + " sh -c " +
+                                   shell_quoted(std::regex_replace(command, std::regex("'"), "'\\''")),
+                               out);
+    std::string got = slurp(out);
+    for (std::size_t at; (at = got.find(dir.string())) != std::string::npos;) got.replace(at, dir.string().size(), shown_dir);
+    EXPECT_EQ(got, expected) << "$ " << command;
+    ++commands;
+  };
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex(R"(<!-- now: (\S+) -->)"))) now = m[1];
+    if (line.rfind("```text ", 0) == 0) {
+      const std::string file = line.substr(8);
+      std::string text;
+      while (std::getline(lines, line) && line != "```") text += line + "\n";
+      write_file(dir / file, text);
+      continue;
+    }
+    if (line != "```console") continue;
+    std::string command, expected;
+    bool in_command = false;
+    while (std::getline(lines, line) && line != "```") {
+      if (line.rfind("$ ", 0) == 0) {
+        if (!command.empty()) run(command, expected);
+        command = line.substr(2);
+        expected.clear();
+        in_command = command.back() == '\\';
+      } else if (in_command) {
+        command += "\n" + line;
+        in_command = !line.empty() && line.back() == '\\';
+      } else {
+        expected += line + "\n";
+      }
+    }
+    if (!command.empty()) run(command, expected);
+  }
+  EXPECT_GT(commands, 10);
+}
