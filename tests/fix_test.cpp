@@ -481,5 +481,28 @@ TEST(Fix, TheCreditNoteIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
   fs::remove_all(dir);
 }
 
+// The memo on a credit note is the firm's words when its template folder
+// (letters.templates) has a credit-note-memo.txt; a placeholder the memo
+// cannot have is an error naming the file and line, and nothing is written.
+TEST(Fix, TheCreditNoteMemoIsATemplateTheFirmCanRewrite) {
+  const fs::path dir = test::temp_dir("fix-memo");
+  test::write_file(dir / "templates" / "credit-note-memo.txt",
+                   "Avoir sur la facture {{invoice}}{{#line}}, ligne {{line}}{{/line}} : {{currency}} {{total}}.\n");
+  test::write_file(dir / "billcheck.yaml", "letters:\n  templates: " + (dir / "templates").string() + "\n");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "a").string() + "' -c '" +
+                               (dir / "billcheck.yaml").string() + "' -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["credit_notes"][0]["reason"], "Avoir sur la facture HL-101, ligne 1 : GBP 60.00.");
+
+  test::write_file(dir / "templates" / "credit-note-memo.txt", "Credit of {{currency}} {{totl}}\n");
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "b").string() + "' -c '" +
+                          (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "templates" / "credit-note-memo.txt").string() +
+                               ":1: unknown placeholder '{{totl}}'"));
+  EXPECT_FALSE(fs::exists(dir / "b"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

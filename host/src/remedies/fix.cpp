@@ -205,20 +205,33 @@ std::string reason_code_of(const Finding& f) {
   return f.category;
 }
 
+// Every name the credit-note memo's model can have, for the template check.
+constexpr std::string_view kMemoVocabulary[] = {"invoice", "line", "currency", "amount", "tax_on_it", "total",
+                                                "reason_code", "rate", "tax", "hours", "duplicate", "arithmetic",
+                                                "other"};
+
 /// The memo the client reads on the credit note: one plain sentence, without
-/// the rules' words.
-std::string client_memo(const Finding& f, const std::string& code, const Decimal& amount, const Decimal& tax) {
-  std::string what = code == "rate"        ? "was billed above the agreed rate"
-                     : code == "tax"       ? "charged more tax than is due"
-                     : code == "hours"     ? "billed more hours than were recorded"
-                     : code == "duplicate" ? "billed work that was already billed"
-                     : code == "arithmetic" ? "was miscalculated"
-                                            : "was billed in error";
-  const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
-  if (tax.is_zero())
-    return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount, f.currency) + ".";
-  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount + tax, f.currency) + " (" +
-         format_amount(amount, f.currency) + " and " + format_amount(tax, f.currency) + " tax on it).";
+/// the rules' words, from the `credit-note-memo` template (the firm's, in
+/// letters.templates, when it has one).
+std::string client_memo(const Engine& engine, const Finding& f, const std::string& code, const Decimal& amount,
+                        const Decimal& tax) {
+  nlohmann::ordered_json model;
+  model["invoice"] = f.invoice;
+  if (!f.line.empty()) model["line"] = f.line;
+  model["currency"] = f.currency;
+  model["amount"] = format_amount(amount, f.currency);
+  if (!tax.is_zero()) model["tax_on_it"] = format_amount(tax, f.currency);
+  model["total"] = format_amount(amount + tax, f.currency);
+  model["reason_code"] = code;
+  static constexpr std::string_view kWorded[] = {"rate", "tax", "hours", "duplicate", "arithmetic"};
+  const bool worded = std::find(std::begin(kWorded), std::end(kWorded), code) != std::end(kWorded);
+  model[worded ? code : std::string("other")] = true;
+  std::filesystem::path dir = engine.config().letters.templates;
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::exists(dir / "credit-note-memo.txt", ec)) dir = detail::bundled_template_dir();
+  std::string memo = detail::render_template(dir, "credit-note-memo", detail::Markup::text, model, kMemoVocabulary);
+  while (!memo.empty() && (memo.back() == '\n' || memo.back() == '\r')) memo.pop_back();
+  return memo;
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -398,7 +411,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     note.date = today;
     note.amount = amount + tax;
     note.reason_code = reason_code_of(f);
-    note.reason = client_memo(f, note.reason_code, amount, tax);
+    note.reason = client_memo(engine, f, note.reason_code, amount, tax);
     if (key) note.line_no = key->second;
     note.remedies = f.fingerprint;
     on_invoice -= note.amount;
