@@ -299,10 +299,14 @@ int billcheck_book_from_path(const char* path, const char* options_json, billche
   return guarded([&] {
     billcheck_book*& out = output(book, "book");
     const char* file = not_null(path, "path");
-    const CallOptions options(options_json, R"("with" and "currency")");
+    const CallOptions options(options_json, R"("with", "currency" and "max_file_bytes")");
     LoadOptions load;
     load.reference = options.text("with");
     load.ledes_currency = options.text("currency", "USD");
+    if (auto limit = options.integer("max_file_bytes")) {
+      if (*limit <= 0) throw ArgumentError("option 'max_file_bytes' must be a number of bytes above 0");
+      load.max_file_bytes = static_cast<std::uintmax_t>(*limit);
+    }
     if (std::string problem = currency_problem(load.ledes_currency); !problem.empty())
       throw ArgumentError("option 'currency': " + problem);
     out = new billcheck_book{load_book(file, load)};

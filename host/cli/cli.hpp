@@ -48,6 +48,7 @@ extern const CLI::Validator kIsoCurrency;
 void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_rule_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace billcheck::cli

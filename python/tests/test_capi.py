@@ -163,6 +163,20 @@ def test_ledes_file_with_reference_is_the_clis(lib, tmp_path, run_cli, monkeypat
     assert error.value.message == "option 'currency': 'eur' is not an ISO 4217 currency code (codes are upper case: EUR)"
 
 
+def test_book_files_over_the_limit_are_refused(lib, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(BillcheckError) as error:
+        lib.call("book_from_path", b"examples/firm", encode({"max_file_bytes": 100}))
+    assert error.value.status == ERROR_BOOK
+    assert "examples/firm/" in error.value.error["problems"][0].get("file", error.value.message)
+    with pytest.raises(BillcheckError) as error:
+        lib.call("book_from_path", b"/dev/zero", None)
+    assert error.value.status == ERROR_BOOK
+    with pytest.raises(BillcheckError) as error:
+        lib.call("book_from_path", b"examples/firm", encode({"max_file_bytes": 0}))
+    assert error.value.status == ERROR_ARGUMENT
+
+
 def test_config_from_yaml_text(lib, firm_book):
     engine = lib.call("engine_new_from_yaml", b"rules:\n  arithmetic.line-amount: off\n", None)
     try:

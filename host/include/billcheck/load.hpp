@@ -40,6 +40,11 @@ struct LoadOptions {
 Book load_book(const std::filesystem::path& path, const LoadOptions& options);
 /// load_book's records before indexing, for tools that rewrite a book.
 BookData read_book(const std::filesystem::path& path, const LoadOptions& options = {});
+/// A book already in memory (standard input, an HTTP request's body): a LEDES
+/// 1998B file's text when it starts with `LEDES1998B[]`, else JSON. `name`
+/// stands for the file in locations and errors; nothing is opened but
+/// `options.reference`. Throws BookError as load_book does.
+BookData read_book_text(std::string_view text, const std::string& name, const LoadOptions& options = {});
 
 /// The loaders behind load_book, each filling a BookData (file names as given).
 BookData read_csv_directory(const std::filesystem::path& dir);

@@ -88,18 +88,17 @@ void check_inputs(const fs::path& path, const LoadOptions& options) {
   if (!problems.empty()) throw BookError(std::move(problems));
 }
 
-BookData read_standard_input(Form& form) {
-  std::string text(std::istreambuf_iterator<char>(std::cin), {});
+BookData read_text(std::string_view text, const std::string& name, Form& form) {
   if (ledes::is_ledes_text(text)) {
     form = Form::ledes;
-    return read_ledes_text(text, "<stdin>");
+    return read_ledes_text(text, name);
   }
   form = Form::json;
-  return read_json_text(text, "<stdin>");
+  return read_json_text(text, name);
 }
 
 BookData read_any(const fs::path& path, Form& form) {
-  if (path == "-") return read_standard_input(form);
+  if (path == "-") return read_text(std::string(std::istreambuf_iterator<char>(std::cin), {}), "<stdin>", form);
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw BookError({path.string() + ": no such file or directory"});
@@ -216,12 +215,8 @@ void set_ledes_currencies(BookData& book, const std::string& fallback) {
   }
 }
 
-}  // namespace
-
-BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
-  check_inputs(path, options);
-  Form form = Form::csv;
-  BookData data = read_any(path, form);
+/// What every form of book gets once read: the reference records and the LEDES currencies.
+BookData complete(BookData data, Form form, const std::string& name, const LoadOptions& options) {
   if (!options.reference.empty()) {
     std::error_code ec;
     if (!fs::is_directory(options.reference, ec))
@@ -232,10 +227,25 @@ BookData read_book(const std::filesystem::path& path, const LoadOptions& options
   }
   if (form == Form::ledes) {
     if (std::string why = options.ledes_currency.empty() ? "" : currency_problem(options.ledes_currency); !why.empty())
-      throw BookError({path.string() + ": the currency for LEDES invoices: " + why});
+      throw BookError({name + ": the currency for LEDES invoices: " + why});
     set_ledes_currencies(data, options.ledes_currency);
   }
   return data;
+}
+
+}  // namespace
+
+BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
+  check_inputs(path, options);
+  Form form = Form::csv;
+  BookData data = read_any(path, form);
+  return complete(std::move(data), form, path.string(), options);
+}
+
+BookData read_book_text(std::string_view text, const std::string& name, const LoadOptions& options) {
+  Form form = Form::json;
+  BookData data = read_text(text, name, form);
+  return complete(std::move(data), form, name, options);
 }
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options) {

@@ -154,7 +154,10 @@ BILLCHECK_C_API int billcheck_book_from_json(const char *json, const char *optio
  * or a LEDES 1998B file. Options (may be NULL), as the CLI's:
  *   "with":     a CSV folder whose reference records are added (--with);
  *   "currency": the currency of LEDES invoices the reference does not give
- *               (--currency; default "USD"). */
+ *               (--currency; default "USD");
+ *   "max_file_bytes": a book file larger than this is refused before it is
+ *               read (default 4 GiB). What is not a regular file (a FIFO, a
+ *               device) is always refused. */
 BILLCHECK_C_API int billcheck_book_from_path(const char *path, const char *options_json, billcheck_book **book);
 /* NULL is allowed. */
 BILLCHECK_C_API void billcheck_book_free(billcheck_book *book);
