@@ -481,5 +481,64 @@ TEST(Fix, TheCreditNoteIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
   fs::remove_all(dir);
 }
 
+// remedies.recover_underbilling: what an issued invoice under-billed (the
+// example firm's NW-2025-08 gives 313.35 more discount than agreed) is billed
+// on a supplementary draft invoice, which the re-check names as its remedy.
+TEST(Fix, UnderBillingIsRecoveredOnASupplementaryDraftWhenTheConfigSaysSo) {
+  const fs::path dir = test::temp_dir("fix-underbilling");
+  test::write_file(dir / "billcheck.yaml", test::slurp(test::source_dir() / "examples/firm/billcheck.yaml") +
+                                               "remedies:\n  recover_underbilling: true\n");
+  const std::string config = " -c '" + (dir / "billcheck.yaml").string() + "'";
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15" + config);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(USD -313.35 at stake): billed on supplementary invoice NW-2025-08-S1\n"));
+  EXPECT_THAT(r.out, HasSubstr("Supplementary invoice NW-2025-08-S1 (draft) for what invoice NW-2025-08 under-billed: "
+                               "USD 313.35\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("Under-billed on issued invoices")));
+  const Book fixed = load_book(dir / "a");
+  const Invoice& s = invoice(fixed, "NW-2025-08-S1");
+  EXPECT_EQ(s.status, "draft");
+  EXPECT_EQ(s.total, dec("313.35"));
+  EXPECT_EQ(s.due_date, Date::parse_iso("2026-02-14"));  // the client's 30 days
+  ASSERT_NE(s.extra.find("supplements"), nullptr);
+  EXPECT_EQ(*s.extra.find("supplements"), "NW-2025-08");
+  EXPECT_EQ(line(fixed, "NW-2025-08-S1", 1).amount, dec("313.35"));
+
+  const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+  for (const auto& f : report["findings"]) {
+    EXPECT_NE(f.value("invoice", ""), "NW-2025-08-S1") << f.dump();  // the supplement is clean
+    if (f["rule"] == "credit.discount-above-agreed")
+      EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "corrected"}, {"id", "NW-2025-08-S1"}}));
+  }
+  // Not twice.
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  fs::remove_all(dir);
+}
+
+// The memo on a credit note is the firm's words when its template folder
+// (letters.templates) has a credit-note-memo.txt; a placeholder the memo
+// cannot have is an error naming the file and line, and nothing is written.
+TEST(Fix, TheCreditNoteMemoIsATemplateTheFirmCanRewrite) {
+  const fs::path dir = test::temp_dir("fix-memo");
+  test::write_file(dir / "templates" / "credit-note-memo.txt",
+                   "Avoir sur la facture {{invoice}}{{#line}}, ligne {{line}}{{/line}} : {{currency}} {{total}}.\n");
+  test::write_file(dir / "billcheck.yaml", "letters:\n  templates: " + (dir / "templates").string() + "\n");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "a").string() + "' -c '" +
+                               (dir / "billcheck.yaml").string() + "' -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["credit_notes"][0]["reason"], "Avoir sur la facture HL-101, ligne 1 : GBP 60.00.");
+
+  test::write_file(dir / "templates" / "credit-note-memo.txt", "Credit of {{currency}} {{totl}}\n");
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "b").string() + "' -c '" +
+                          (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "templates" / "credit-note-memo.txt").string() +
+                               ":1: unknown placeholder '{{totl}}'"));
+  EXPECT_FALSE(fs::exists(dir / "b"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -186,3 +186,15 @@ def test_what_the_loader_reads_loosely_the_schema_accepts(book_schema, run_cli, 
     path.write_text(json.dumps(book))
     assert run_cli("check", path, "--fail-on", "never").returncode == 0
     book_schema.validate(book)
+
+
+def test_a_finding_remedied_by_a_supplementary_invoice_follows_the_schema(report_schema, run_cli, tmp_path):
+    config = tmp_path / "billcheck.yaml"
+    config.write_text((ROOT / "examples" / "firm" / "billcheck.yaml").read_text()
+                      + "remedies:\n  recover_underbilling: true\n")
+    fixed = tmp_path / "fixed"
+    result = run_cli("fix", "examples/firm", "--out", fixed, "-c", config)
+    assert result.returncode == 0, result.stderr
+    report = cli_report(run_cli, fixed)
+    assert {"kind": "corrected", "id": "NW-2025-08-S1"} in [f.get("remedy") for f in report["findings"]]
+    report_schema.validate(report)

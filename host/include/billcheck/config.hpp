@@ -88,6 +88,10 @@ struct RemediesConfig {
   /// The id of a credit note fix writes: {invoice}, {client} and {n} (the
   /// first number from 1 that makes the id new) are replaced; {n} is required.
   std::string credit_note_id = "CN-{invoice}-{n}";
+  /// Under-billing on an issued invoice is listed; when true, `fix` also
+  /// writes a supplementary draft invoice for it, id from supplement_id.
+  bool recover_underbilling = false;
+  std::string supplement_id = "{invoice}-S{n}";
   ConfigLocation where;
 };
 

@@ -99,8 +99,8 @@ struct Summary {
 /// What corrects a finding's error in the book itself: a credit note whose
 /// `remedies` column names the finding's fingerprint (written by `billcheck fix`).
 struct Remedy {
-  std::string kind;  // "credit_note"
-  std::string id;    // the credit note's id
+  std::string kind;  // "credit_note", or "corrected" (a supplementary invoice bills what was under-billed)
+  std::string id;    // the credit note's id, or the invoice's
 };
 
 /// What the record (a store, host/store) says of a finding's past when the

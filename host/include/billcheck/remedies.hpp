@@ -60,6 +60,14 @@ struct OpenFinding {
 struct IssuedFinding {
   Finding finding;
   std::string credit_note;
+  std::string recovered_by;  // the supplementary invoice that bills what was under-billed
+};
+
+/// A supplementary draft invoice `fix` wrote for what an issued invoice
+/// under-billed (remedies.recover_underbilling).
+struct SupplementaryInvoice {
+  std::string id, invoice, client, currency;
+  Decimal total;
 };
 
 /// A credit note `fix` wrote, with its invoice's currency.
@@ -75,6 +83,7 @@ struct FixSummary {
   /// paid invoice (which is never edited).
   std::vector<WrittenCreditNote> credit_notes;
   std::vector<IssuedFinding> issued;
+  std::vector<SupplementaryInvoice> supplementary;
   std::vector<OpenFinding> needs_person;
   /// Invoices already paid that the new credit notes put in credit (the
   /// payment rules' overpayment): the client is owed the money back, as a

@@ -211,8 +211,11 @@ class ConfigReader {
     RemediesConfig r;
     r.where = yaml_.at(node);
     if (!yaml_.expect_map(node, "remedies")) return r;
-    yaml_.only_keys(node, "remedies", {"credit_note_id"});
+    yaml_.only_keys(node, "remedies", {"credit_note_id", "recover_underbilling", "supplement_id"});
     r.credit_note_id = id_pattern(node, "credit_note_id", r.credit_note_id, {"invoice", "client", "n"});
+    r.supplement_id = id_pattern(node, "supplement_id", r.supplement_id, {"invoice", "client", "n"});
+    if (const YAML::Node b = node["recover_underbilling"])
+      r.recover_underbilling = yaml_.boolean(b, "remedies.recover_underbilling").value_or(false);
     return r;
   }
 

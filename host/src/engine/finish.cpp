@@ -152,10 +152,26 @@ void find_remedies(Report& report, const Book& book) {
       b = e;
     }
   }
-  if (by_fingerprint.empty()) return;
-  for (const Finding& f : report.findings)
+  // A supplementary invoice billcheck fix wrote for under-billing names the
+  // findings it corrects in its own `remedies` column (an extra column).
+  std::unordered_map<std::string_view, const Invoice*> by_invoice;
+  for (const Invoice& inv : book.invoices()) {
+    const std::string* names = inv.extra.find("remedies");
+    if (!names) continue;
+    const std::string_view all = *names;
+    for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
+      const std::size_t e = std::min(all.find(' ', b), all.size());
+      by_invoice.emplace(all.substr(b, e - b), &inv);
+      b = e;
+    }
+  }
+  if (by_fingerprint.empty() && by_invoice.empty()) return;
+  for (const Finding& f : report.findings) {
     if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())
       report.remedies[f.fingerprint] = Remedy{"credit_note", it->second->id};
+    else if (auto inv = by_invoice.find(f.fingerprint); inv != by_invoice.end())
+      report.remedies[f.fingerprint] = Remedy{"corrected", inv->second->id};
+  }
 }
 
 }  // namespace billcheck::detail

@@ -205,20 +205,33 @@ std::string reason_code_of(const Finding& f) {
   return f.category;
 }
 
+// Every name the credit-note memo's model can have, for the template check.
+constexpr std::string_view kMemoVocabulary[] = {"invoice", "line", "currency", "amount", "tax_on_it", "total",
+                                                "reason_code", "rate", "tax", "hours", "duplicate", "arithmetic",
+                                                "other"};
+
 /// The memo the client reads on the credit note: one plain sentence, without
-/// the rules' words.
-std::string client_memo(const Finding& f, const std::string& code, const Decimal& amount, const Decimal& tax) {
-  std::string what = code == "rate"        ? "was billed above the agreed rate"
-                     : code == "tax"       ? "charged more tax than is due"
-                     : code == "hours"     ? "billed more hours than were recorded"
-                     : code == "duplicate" ? "billed work that was already billed"
-                     : code == "arithmetic" ? "was miscalculated"
-                                            : "was billed in error";
-  const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
-  if (tax.is_zero())
-    return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount, f.currency) + ".";
-  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount + tax, f.currency) + " (" +
-         format_amount(amount, f.currency) + " and " + format_amount(tax, f.currency) + " tax on it).";
+/// the rules' words, from the `credit-note-memo` template (the firm's, in
+/// letters.templates, when it has one).
+std::string client_memo(const Engine& engine, const Finding& f, const std::string& code, const Decimal& amount,
+                        const Decimal& tax) {
+  nlohmann::ordered_json model;
+  model["invoice"] = f.invoice;
+  if (!f.line.empty()) model["line"] = f.line;
+  model["currency"] = f.currency;
+  model["amount"] = format_amount(amount, f.currency);
+  if (!tax.is_zero()) model["tax_on_it"] = format_amount(tax, f.currency);
+  model["total"] = format_amount(amount + tax, f.currency);
+  model["reason_code"] = code;
+  static constexpr std::string_view kWorded[] = {"rate", "tax", "hours", "duplicate", "arithmetic"};
+  const bool worded = std::find(std::begin(kWorded), std::end(kWorded), code) != std::end(kWorded);
+  model[worded ? code : std::string("other")] = true;
+  std::filesystem::path dir = engine.config().letters.templates;
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::exists(dir / "credit-note-memo.txt", ec)) dir = detail::bundled_template_dir();
+  std::string memo = detail::render_template(dir, "credit-note-memo", detail::Markup::text, model, kMemoVocabulary);
+  while (!memo.empty() && (memo.back() == '\n' || memo.back() == '\r')) memo.pop_back();
+  return memo;
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -398,7 +411,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     note.date = today;
     note.amount = amount + tax;
     note.reason_code = reason_code_of(f);
-    note.reason = client_memo(f, note.reason_code, amount, tax);
+    note.reason = client_memo(engine, f, note.reason_code, amount, tax);
     if (key) note.line_no = key->second;
     note.remedies = f.fingerprint;
     on_invoice -= note.amount;
@@ -406,6 +419,63 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     last_on_invoice[invoice.id] = data.credit_notes.size();
     if (key) last_on_line[*key] = data.credit_notes.size();
     data.credit_notes.push_back(std::move(note));
+  }
+}
+
+/// With remedies.recover_underbilling: for each issued or paid invoice that
+/// under-billed (a negative amount at stake) with no supplement yet, a
+/// supplementary draft invoice with one adjustment line per finding, taxed as
+/// the invoice was, due on the client's terms; its `supplements` column names
+/// the invoice and its `remedies` column the findings.
+void write_supplements(const Engine& engine, BookData& data, const CheckOptions& options, Date today) {
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  std::map<std::string, std::vector<const Finding*>> under;  // by invoice, in report order
+  for (const Finding& f : report.findings) {
+    if (!is_underbilling(f) || report.remedy_of(f) || record_of(f) == RecordKind::other) continue;
+    if (book.invoices_numbered(f.invoice).size() != 1 || !is_issued(*book.invoice(f.invoice))) continue;
+    under[f.invoice].push_back(&f);
+  }
+  std::set<std::string> ids;
+  for (const Invoice& i : data.invoices) ids.insert(i.id);
+  for (const auto& [id, findings] : under) {
+    const Invoice& was = *book.invoice(id);
+    Invoice s;
+    for (int n = 1; s.id.empty() || ids.count(s.id); ++n)
+      s.id = credit_note_id(engine.config().remedies.supplement_id, was, n);
+    ids.insert(s.id);
+    s.client_id = was.client_id;
+    s.engagement_id = was.engagement_id;
+    s.issue_date = today;
+    if (const Client* c = book.client(was.client_id); c && c->payment_terms_days)
+      s.due_date = today.plus_days(*c->payment_terms_days);
+    s.currency = was.currency;
+    s.tax_rate = was.tax_rate;
+    s.status = "draft";
+    std::string fingerprints;
+    Decimal sum;
+    std::int64_t line_no = 0;
+    for (const Finding* f : findings) {
+      InvoiceLine line;
+      line.invoice_id = s.id;
+      line.line_no = ++line_no;
+      line.type = "adjustment";
+      line.description = "Correction to invoice " + was.id + (f->line.empty() ? "" : " line " + f->line) + ": " +
+                         (f->category == "credit" ? "discount above the agreed terms" : "amount under-billed");
+      const Decimal amount = (-*f->amount_at_stake).round(minor_units(was.currency));
+      line.quantity = Decimal(1);
+      line.rate = amount;
+      line.amount = amount;
+      sum += amount;
+      data.lines.push_back(std::move(line));
+      fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
+    }
+    if (was.tax_rate && was.tax && !was.tax->is_zero())
+      s.tax = (sum * *was.tax_rate / Decimal(100)).round(minor_units(was.currency));
+    s.total = sum + s.tax.value_or(Decimal{});
+    s.extra.values.emplace_back("supplements", was.id);
+    s.extra.values.emplace_back("remedies", fingerprints);
+    data.invoices.push_back(std::move(s));
   }
 }
 
@@ -425,6 +495,10 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
       else if (!less.is_zero()) summary.returned[now->currency] += less;
     }
     summary.corrected.push_back(std::move(corrected));
+  }
+  for (const Invoice& inv : after.invoices()) {
+    const std::string* of = inv.extra.find("supplements");
+    if (of && !before.invoice(inv.id)) summary.supplementary.push_back({inv.id, *of, inv.client_id, inv.currency, inv.total});
   }
   // Note ids before; invoices with a new note; invoices with a note of fix (one naming a finding).
   std::set<std::string> existing, new_notes_on, credited_by_fix;
@@ -459,11 +533,14 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
     const Invoice* invoice = f.invoice.empty() || record_of(f) == RecordKind::other ? nullptr : before.invoice(f.invoice);
     if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
       auto note = note_of.find(f.fingerprint);
-      summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second});
+      const Remedy* remedy = recheck.remedy_of(f);
+      summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second,
+                                remedy && remedy->kind == "corrected" ? remedy->id : std::string()});
       // Credited findings count at what their notes return (two findings on
       // one line overlap); the rest at their amount at stake.
       if (is_overcharge(f) && note == note_of.end()) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
-      if (is_underbilling(f)) summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
+      if (is_underbilling(f) && !(remedy && remedy->kind == "corrected"))
+        summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
       continue;
     }
     const bool new_note = !f.credit_note.empty() && !existing.count(f.credit_note);
@@ -514,10 +591,15 @@ Json summary_model(const FixSummary& s) {
   for (const IssuedFinding& i : s.issued) {
     Json j = finding_json(i.finding);
     if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     issued.push_back(std::move(j));
   }
+  Json supplementary = Json::array();
+  for (const SupplementaryInvoice& x : s.supplementary)
+    supplementary.push_back({{"id", x.id}, {"invoice", x.invoice}, {"client", x.client}, {"currency", x.currency},
+                             {"total", format_amount(x.total, x.currency)}});
   Json refunds = Json::array();
   for (const Finding& f : s.refunds) refunds.push_back(finding_json(f));
   Json notes = Json::array();
@@ -545,6 +627,7 @@ Json summary_model(const FixSummary& s) {
               {"issued", std::move(issued)},
               {"issued_overcharged", money_list(s.issued_overcharged)},
               {"issued_underbilled", money_list(s.issued_underbilled)},
+              {"supplementary", std::move(supplementary)},
               {"has_refunds", !s.refunds.empty()},
               {"refunds", std::move(refunds)},
               {"refunds_due", money_list(s.refunds_due)},
@@ -558,7 +641,8 @@ constexpr std::string_view kFixVocabulary[] = {
     "amount",    "added",           "issued",  "rule",        "line",         "message",
     "payment",   "credit_note",     "amount_at_stake",        "issued_overcharged",
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
-    "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds"};
+    "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
+    "recovered_by", "supplementary", "total"};
 
 }  // namespace
 
@@ -566,6 +650,10 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   // Every copy's Sources point into `data`'s file names; they move, without
   // moving in memory, into the corrected book at the end.
   BookData work(data);
+  // First, so that the draft rounds settle a supplement like any other draft.
+  if (engine.config().remedies.recover_underbilling)
+    write_supplements(engine, work, options,
+                      options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()))));
   std::map<std::string, std::string> owners;
   for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
   }
