@@ -1,7 +1,8 @@
 // billcheck-worker: runs one isolated plugin or Python rule file for the host
 // (engine/isolation.hpp). It limits its own memory before it loads anything,
 // then answers the host over fd 3: the setup (what to load, the rules'
-// settings) with the rules it loaded, then each book with the raw findings.
+// settings) with the rules it loaded, then for each book (a CSV folder the
+// host wrote) the raw findings.
 #include "engine/active_rule.hpp"
 #include "engine/isolation.hpp"
 #include "engine/log.hpp"
@@ -60,8 +61,8 @@ Loaded load(const Json& setup) {
   return out;
 }
 
-Json check(const Loaded& loaded, const std::string& invoice, const std::string& book_json) {
-  const Book book(read_json_text(book_json, "isolated"));
+Json check(const Loaded& loaded, const std::string& invoice, const std::string& book_dir) {
+  const Book book(read_csv_directory(book_dir));
   Selection sel;
   if (invoice.empty()) {
     sel = select_book(book);
@@ -221,16 +222,13 @@ int main(int argc, char** argv) {
   for (;;) {
     auto request = channel.receive(kMaxWorkerMessage, std::nullopt, why);
     if (!request) return 0;
-    auto book = channel.receive(std::numeric_limits<std::uint64_t>::max(), std::nullopt, why);
-    if (!book) return 0;
     Json reply;
     try {
-      reply = check(loaded, Json::parse(*request).at("invoice").get<std::string>(), *book);
+      const Json r = Json::parse(*request);
+      reply = check(loaded, r.at("invoice").get<std::string>(), r.at("book").get<std::string>());
     } catch (const std::exception& e) {
       reply = {{"failed", e.what()}};
     }
-    book->clear();
-    book->shrink_to_fit();
     if (!channel.send(reply.dump(-1, ' ', false, Json::error_handler_t::replace))) return 0;
   }
 }

@@ -5,12 +5,9 @@
 #include "engine/registry.hpp"
 #include "engine/run.hpp"
 
-#include <billcheck/convert.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <iterator>
-#include <sstream>
 #include <thread>
 
 namespace billcheck {
@@ -69,14 +66,24 @@ struct Engine::Impl {
 
   // Each isolated source's raw findings, or the internal finding that says how its worker failed.
   std::vector<Finding> run_isolated(const Book& book, const detail::Selection& sel) const {
-    std::ostringstream json;
-    write_book_json(json, book);
-    const std::string text = std::move(json).str();
+    // The book goes to the workers as a CSV folder in memory (/dev/shm), written
+    // once per check: CSV is the fastest form to write and read back.
+    std::optional<detail::BookCopy> copy;
     std::vector<Finding> out;
-    for (const auto& source : registry.isolated()) {
-      auto found = source->check(book, text, sel);
-      std::move(found.begin(), found.end(), std::back_inserter(out));
+    try {
+      copy.emplace(book);
+    } catch (const std::exception& e) {  // no room for the copy: say so, the other rules' findings stand
+      for (const auto& source : registry.isolated()) out.push_back(source->failure(e.what()));
+      return out;
     }
+    // Each worker is its own process: they run side by side.
+    std::vector<std::vector<Finding>> found(registry.isolated().size());
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t i = 0; i < found.size(); ++i)
+        threads.emplace_back([&, i] { found[i] = registry.isolated()[i]->check(book, copy->dir(), sel); });
+    }
+    for (auto& f : found) std::move(f.begin(), f.end(), std::back_inserter(out));
     return out;
   }
 

@@ -2,7 +2,7 @@
 
 #include "engine/active_rule.hpp"
 
-#include <boost/dll/runtime_symbol_info.hpp>
+#include <billcheck/convert.hpp>
 
 #include <cerrno>
 #include <csignal>
@@ -488,7 +488,27 @@ void IsolatedSource::fill_source(const Book& book, Finding& f) const {
     if (const Client* c = book.client(f.client)) set(c->source);
 }
 
-std::vector<Finding> IsolatedSource::check(const Book& book, const std::string& book_json, const Selection& sel) const {
+BookCopy::BookCopy(const Book& book) {
+  std::error_code ec;
+  const fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  std::string pattern = (base / "billcheck-book-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw Error("cannot create a folder in " + base.string() + " for the isolated rules: " +
+                                              std::strerror(errno));
+  dir_ = pattern;
+  try {
+    write_book_csv(dir_, book);
+  } catch (...) {
+    fs::remove_all(dir_, ec);
+    throw;
+  }
+}
+
+BookCopy::~BookCopy() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::vector<Finding> IsolatedSource::check(const Book& book, const fs::path& book_dir, const Selection& sel) const {
   std::lock_guard lock(mutex_);
   if (!loaded_ || rule_ids_.empty()) return {};
   // A failure about a record is placed with it: its client and source.
@@ -513,9 +533,9 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const std::string& 
     if (!reply) return fail(describe_end(why == "timeout") + " while loading");
   }
   const auto deadline = Clock::now() + std::chrono::seconds(rule_seconds_) * static_cast<long>(rule_ids_.size());
-  Json request = {{"invoice", sel.only_invoice}};
+  Json request = {{"invoice", sel.only_invoice}, {"book", book_dir.string()}};
   std::optional<std::string> reply;
-  if (process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace), deadline) && process_.channel.send(book_json, deadline))
+  if (process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace), deadline))
     reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
   if (!reply && why == "timeout") {
     // Ask what it is stuck on (its SIGUSR1 handler answers), then stop it.

@@ -58,6 +58,20 @@ RuleInfo rule_info_from_json(const Json& j);
 Json finding_to_wire(const Finding& f);
 Finding finding_from_wire(const Json& j);
 
+/// A book written as a CSV folder for the workers to read (in /dev/shm when
+/// there is one), removed when this goes.
+class BookCopy {
+ public:
+  explicit BookCopy(const Book& book);
+  ~BookCopy();
+  BookCopy(const BookCopy&) = delete;
+  BookCopy& operator=(const BookCopy&) = delete;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
 /// What the host asks a worker to load.
 struct IsolatedSpec {
   std::string kind;  // "plugin" or "python"
@@ -81,15 +95,17 @@ class IsolatedSource {
   void start(std::vector<std::string>& errors);
 
   const IsolatedSpec& spec() const { return spec_; }
+  /// The internal finding that says this source's rules did not run, and why.
+  Finding failure(const std::string& what, const Json& last = nullptr) const;
   const PluginRecord& record() const { return record_; }
   /// The rules the worker reported (factories that must never be called).
   std::vector<RegisteredRule> take_rules() { return std::move(rules_); }
   bool loaded() const { return loaded_; }
 
-  /// Runs the source's rules over `book_json` (the book, as the JSON writer
-  /// writes it) in the worker: the raw findings, with each record's source
-  /// taken from `book`; or one internal finding saying how the worker failed.
-  std::vector<Finding> check(const Book& book, const std::string& book_json, const Selection& sel) const;
+  /// Runs the source's rules in the worker over `book_dir` (`book` as a CSV
+  /// folder): the raw findings, with each record's source taken from `book`;
+  /// or one internal finding saying how the worker failed.
+  std::vector<Finding> check(const Book& book, const std::filesystem::path& book_dir, const Selection& sel) const;
 
  private:
   struct Process {
@@ -100,7 +116,6 @@ class IsolatedSource {
   void stop() const;
   std::string describe_end(bool timed_out) const;
   std::string culprit() const;
-  Finding failure(const std::string& what, const Json& last = nullptr) const;
   static Json last_word(const std::optional<std::string>& message);
   void fill_source(const Book& book, Finding& f) const;
 
