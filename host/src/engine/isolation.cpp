@@ -291,6 +291,10 @@ bool IsolatedSource::spawn(std::string& why) const {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, 2, 1);
   posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  // Nothing else of the host's (a service's listening socket, open books) reaches the worker.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+#endif
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Default signal handling in the worker whatever the host ignores or blocks.
