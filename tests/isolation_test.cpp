@@ -4,6 +4,8 @@
 // a worker fail checks the next book as if nothing had happened.
 #include "test_support.hpp"
 
+#include "engine/isolation.hpp"
+
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
 #include <billcheck/report.hpp>
@@ -196,6 +198,34 @@ TEST(IsolationEngine, AfterAWorkerCrashTheSameEngineChecksTheNextBook) {
   EXPECT_TRUE(engine.check(boom).has_internal_errors());
   EXPECT_TRUE(engine.check_invoice(boom, "NW-2025-05").has_internal_errors());
   EXPECT_FALSE(engine.check_invoice(boom, "NW-2025-06").has_internal_errors());
+}
+
+// What a worker sends is untrusted: every malformed finding is refused with the reason.
+TEST(IsolationWire, AFindingFromAWorkerIsValidatedLikeInput) {
+  Finding good;
+  good.rule = "x.rule";
+  good.category = "data";
+  good.message = "m";
+  good.amount_at_stake = Decimal::parse("12.50");
+  good.evidence_of("word", "w");
+  Json wire = detail::finding_to_wire(good);
+  Finding back = detail::finding_from_wire(wire);
+  EXPECT_EQ(finding_to_json(back), finding_to_json(good));
+
+  auto refused = [&](const std::string& key, Json value) {
+    Json bad = wire;
+    bad[key] = std::move(value);
+    EXPECT_THROW(detail::finding_from_wire(bad), Error) << key;
+  };
+  refused("severity", "fatal");
+  refused("category", "made-up");
+  refused("amount_at_stake", "12,50");
+  refused("evidence", Json::array({1, 2}));
+  refused("message", 42);
+  refused("fix", "not a fix");
+  refused("invoice", std::string(2 << 20, 'x'));
+  EXPECT_THROW(detail::finding_from_wire(Json::array()), Error);
+  EXPECT_THROW(detail::rule_info_from_json(Json{{"id", "x.y"}, {"category", "nope"}}), Error);
 }
 
 }  // namespace
