@@ -7,6 +7,7 @@
 #include <billcheck/finding.hpp>
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -76,6 +77,24 @@ struct PluginPinSetting {
   ConfigLocation where;
 };
 
+/// `plugins.isolate: {NAME: true|false}`: whether the plugin file NAME.so runs
+/// in a worker process (isolated) or inside this process.
+struct PluginIsolationSetting {
+  std::string name;
+  bool isolate = true;
+  ConfigLocation where;
+};
+
+/// `limits:`: what isolated rule code may use before the engine stops it.
+struct Limits {
+  /// Seconds each isolated rule may take per check (a worker running several
+  /// rules gets that many times this); past it the worker is killed.
+  unsigned rule_seconds = 60;
+  /// Bytes of address space a worker may map (RLIMIT_AS); 0 = no limit.
+  std::uint64_t memory = std::uint64_t{8} << 30;
+  ConfigLocation where;
+};
+
 /// Who writes the letters to clients (`firm:` in billcheck.yaml): the name,
 /// a person to contact, an email and phone, and the sign-off line.
 struct FirmInfo {
@@ -122,10 +141,15 @@ struct Config {
   std::vector<std::filesystem::path> plugin_search_paths;
   std::vector<ConfigName> disabled_plugins;
   std::vector<PluginPinSetting> plugin_pins;
+  /// Plugins on the search paths run isolated unless named here with false;
+  /// bundled plugins run in this process unless named here with true.
+  std::vector<PluginIsolationSetting> plugin_isolation;
   std::vector<std::filesystem::path> packs;  // the folders of the firm's own packs
   std::vector<ConfigName> enabled_packs;     // bundled packs that are off until named (examples)
   std::vector<ConfigName> disabled_packs;
   std::vector<std::filesystem::path> python;
+  bool python_isolate = true;  // `python_isolate:` each Python rule file runs in its own worker process
+  Limits limits;
   std::map<std::string, RuleSettings> rules;
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;

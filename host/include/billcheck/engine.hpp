@@ -27,6 +27,7 @@ struct PluginRecord {
   std::vector<std::string> rules;
   bool loaded = false;
   bool disabled = false;  // not loaded because plugins.disable names it: not a refusal
+  bool isolated = false;  // its rules run in a worker process (plugins.isolate)
   std::string error;      // why it was refused or skipped
 };
 

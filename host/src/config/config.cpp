@@ -6,6 +6,7 @@
 #include <billcheck/options.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace billcheck {
 namespace fs = std::filesystem;
@@ -32,11 +33,15 @@ class ConfigReader {
     c.where = ConfigLocation{yaml_.file().string(), 0, 0};
     if (root.IsNull()) return c;  // an empty file is an empty config
     if (!yaml_.expect_map(root, "the config")) return c;
-    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers", "firm", "remedies",
-                                               "letters", "store", "disputes"});
+    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "python_isolate", "limits", "rules", "clients",
+                                         "waivers", "firm", "remedies", "letters", "store", "disputes"});
     if (const YAML::Node p = root["plugins"]) plugins(p, c);
     if (const YAML::Node p = root["packs"]) packs(p, c);
     if (root["python"]) c.python = yaml_.paths(root["python"], "python");
+    if (const YAML::Node p = root["python_isolate"]) {
+      if (auto b = boolean(p, "python_isolate")) c.python_isolate = *b;
+    }
+    if (const YAML::Node l = root["limits"]) limits(l, c);
     if (root["rules"]) c.rules = rules(root["rules"]);
     if (const YAML::Node clients = root["clients"]; clients && yaml_.expect_map(clients, "clients")) {
       for (const auto& kv : clients) {
@@ -80,7 +85,14 @@ class ConfigReader {
 
   void plugins(const YAML::Node& p, Config& c) {
     if (!yaml_.expect_map(p, "plugins")) return;
-    yaml_.only_keys(p, "plugins", {"search_paths", "disable", "pins"});
+    yaml_.only_keys(p, "plugins", {"search_paths", "disable", "pins", "isolate"});
+    if (const YAML::Node iso = p["isolate"]; iso && yaml_.expect_map(iso, "plugins.isolate")) {
+      for (const auto& kv : iso) {
+        std::string name = yaml_.key(kv.first);
+        auto b = boolean(kv.second, "plugins.isolate." + name);
+        if (!name.empty() && b) c.plugin_isolation.push_back({name, *b, yaml_.at(kv.first)});
+      }
+    }
     if (p["search_paths"]) c.plugin_search_paths = yaml_.paths(p["search_paths"], "plugins.search_paths");
     if (p["disable"]) c.disabled_plugins = names(p["disable"], "plugins.disable");
     if (const YAML::Node pins = p["pins"]; pins && yaml_.expect_map(pins, "plugins.pins")) {
@@ -97,6 +109,55 @@ class ConfigReader {
         c.plugin_pins.push_back({name, *digest, yaml_.at(kv.second)});
       }
     }
+  }
+
+  std::optional<bool> boolean(const YAML::Node& n, const std::string& what) {
+    auto v = yaml_.scalar(n, what + " (true or false)");
+    if (!v) return std::nullopt;
+    std::string why;
+    if (auto b = parse_option(OptionType::boolean, *v, why)) return std::get<bool>(*b);
+    yaml_.error(n, what + ": '" + *v + "' is not true or false");
+    return std::nullopt;
+  }
+
+  // `limits: {rule_seconds: 60, memory: 8G}`: a whole number of seconds, and
+  // bytes with an optional K, M, G or T (powers of 1024).
+  void limits(const YAML::Node& l, Config& c) {
+    c.limits.where = yaml_.at(l);
+    if (!yaml_.expect_map(l, "limits")) return;
+    yaml_.only_keys(l, "limits", {"rule_seconds", "memory"});
+    if (const YAML::Node s = l["rule_seconds"]) {
+      auto v = yaml_.scalar(s, "limits.rule_seconds (a whole number of seconds)");
+      if (auto n = v ? parse_count(*v, "") : std::nullopt; n && *n > 0 && *n <= 86400)
+        c.limits.rule_seconds = static_cast<unsigned>(*n);
+      else if (v)
+        yaml_.error(s, "limits.rule_seconds: '" + *v + "' is not a whole number of seconds from 1 to 86400");
+    }
+    if (const YAML::Node m = l["memory"]) {
+      auto v = yaml_.scalar(m, "limits.memory (bytes, or a number with K, M, G or T)");
+      if (auto n = v ? parse_count(*v, "KMGT") : std::nullopt)
+        c.limits.memory = *n;
+      else if (v)
+        yaml_.error(m, "limits.memory: '" + *v + "' is not a size (write bytes, or a number with K, M, G or T: 2G)");
+    }
+  }
+
+  // A whole number, with an optional suffix from `units` (each 1024 times the last).
+  static std::optional<std::uint64_t> parse_count(const std::string& text, std::string_view units) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    if (digits == 0 || digits > 15) return std::nullopt;
+    std::uint64_t n = std::stoull(text.substr(0, digits));
+    std::string rest = text.substr(digits);
+    if (rest.empty()) return n;
+    const auto unit = rest.size() == 1 ? units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(rest[0]))))
+                                       : std::string_view::npos;
+    if (unit == std::string_view::npos) return std::nullopt;
+    for (std::size_t i = 0; i <= unit; ++i) {
+      if (n > (std::uint64_t{1} << 53)) return std::nullopt;
+      n *= 1024;
+    }
+    return n;
   }
 
   // `packs: [folder, ...]`, or a mapping that also turns bundled packs on or off by name.

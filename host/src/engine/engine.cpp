@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <thread>
 
 namespace billcheck {
 
@@ -37,13 +39,21 @@ struct Engine::Impl {
   std::vector<detail::ActiveRule> active;
 
   void activate(const detail::RegisteredRule& reg, std::vector<std::string>& errors) {
+    if (reg.isolated) return;  // its worker builds it, with the same settings
     if (auto a = detail::activate(reg, config, errors)) active.push_back(std::move(*a));
   }
 
   Report run(const Book& book, const detail::Selection& sel, const CheckOptions& options) const {
     Report report;
+    // The isolated rules run in their workers while the others run here.
+    std::vector<Finding> isolated;
+    std::jthread workers;
+    if (std::any_of(registry.isolated().begin(), registry.isolated().end(), [](const auto& s) { return s->loaded(); }))
+      workers = std::jthread([&] { isolated = run_isolated(book, sel); });
     report.findings = detail::run_rules(book, active, sel, options, id,
                                         options.collect_stats ? &report.stats : nullptr);
+    if (workers.joinable()) workers.join();
+    std::move(isolated.begin(), isolated.end(), std::back_inserter(report.findings));
     const Date today = options.today.value_or(
         Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
     detail::finish_report(report, config.waivers, today);
@@ -52,6 +62,29 @@ struct Engine::Impl {
     report.summary.lines = sel.lines.size();
     add_sources(report);
     return report;
+  }
+
+  // Each isolated source's raw findings, or the internal finding that says how its worker failed.
+  std::vector<Finding> run_isolated(const Book& book, const detail::Selection& sel) const {
+    // The book goes to the workers as a CSV folder in memory (/dev/shm), written
+    // once per check: CSV is the fastest form to write and read back.
+    std::optional<detail::BookCopy> copy;
+    std::vector<Finding> out;
+    try {
+      copy.emplace(book);
+    } catch (const std::exception& e) {  // no room for the copy: say so, the other rules' findings stand
+      for (const auto& source : registry.isolated()) out.push_back(source->failure(e.what()));
+      return out;
+    }
+    // Each worker is its own process: they run side by side.
+    std::vector<std::vector<Finding>> found(registry.isolated().size());
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t i = 0; i < found.size(); ++i)
+        threads.emplace_back([&, i] { found[i] = registry.isolated()[i]->check(book, copy->dir(), sel); });
+    }
+    for (auto& f : found) std::move(f.begin(), f.end(), std::back_inserter(out));
+    return out;
   }
 
   void add_sources(Report& report) const {
@@ -106,26 +139,13 @@ const RuleInfo* Engine::find_rule(std::string_view id) const {
 }
 
 Report Engine::check(const Book& book, const CheckOptions& options) const {
-  detail::Selection sel;
-  sel.lines = book.lines();
-  for (const auto& x : book.invoices()) sel.invoices.push_back(&x);
-  for (const auto& x : book.clients()) sel.clients.push_back(&x);
-  for (const auto& x : book.payments()) sel.payments.push_back(&x);
-  for (const auto& x : book.credit_notes()) sel.notes.push_back(&x);
-  return impl_->run(book, sel, options);
+  return impl_->run(book, detail::select_book(book), options);
 }
 
 Report Engine::check_invoice(const Book& book, std::string_view invoice_id, const CheckOptions& options) const {
   const Invoice* inv = book.invoice(invoice_id);
   if (!inv) throw UnknownInvoice(std::string(invoice_id));
-  detail::Selection sel;
-  sel.only_invoice = inv->id;
-  sel.lines = book.lines_of(*inv);
-  sel.invoices.push_back(inv);
-  if (const Client* c = book.client(inv->client_id)) sel.clients.push_back(c);
-  for (const Payment* p : book.payments_of_invoice(inv->id)) sel.payments.push_back(p);
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv->id)) sel.notes.push_back(n);
-  return impl_->run(book, sel, options);
+  return impl_->run(book, detail::select_invoice(book, *inv), options);
 }
 
 }  // namespace billcheck

@@ -25,14 +25,14 @@ fs::path bundled_plugin_dir() {
 
 namespace detail {
 
-void RuleRegistry::add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors) {
+void RuleRegistry::add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors, bool isolated) {
   if (by_id_.contains(info.id)) {
     errors.push_back("rule '" + info.id + "' from " + info.origin + " is already defined by " +
                      rules_[by_id_.find(info.id)->second].info.origin + "; rule ids must be unique");
     return;
   }
   by_id_.emplace(info.id, rules_.size());
-  rules_.push_back({std::move(info), std::move(factory)});
+  rules_.push_back({std::move(info), std::move(factory), isolated});
 }
 
 void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& errors) {
@@ -51,6 +51,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
   }
   std::vector<std::string> stems;  // every plugin file's name, for the pins' "did you mean"
   for (const auto& dir : dirs) {
+    const bool bundled = &dir == &dirs.front();
     for (const auto& file : plugin_files(dir)) {
       const std::string stem = file.stem().string();
       stems.push_back(stem);
@@ -58,7 +59,23 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       const auto pinned = std::find_if(config.plugin_pins.begin(), config.plugin_pins.end(),
                                        [&](const PluginPinSetting& p) { return p.name == stem; });
       if (pinned != config.plugin_pins.end()) pin = {pinned->sha256, pinned->where.to_string()};
-      LoadedPlugin p = load_plugin(file, log_, pinned != config.plugin_pins.end() ? &pin : nullptr);
+      // Third-party code runs in a worker unless the config says otherwise; the bundled plugins in process.
+      const auto setting = std::find_if(config.plugin_isolation.begin(), config.plugin_isolation.end(),
+                                        [&](const PluginIsolationSetting& s) { return s.name == stem; });
+      const bool isolate = setting != config.plugin_isolation.end() ? setting->isolate : !bundled;
+      std::unique_ptr<IsolatedSource> source;
+      LoadedPlugin p;
+      if (isolate) {
+        IsolatedSpec spec{"plugin", file, std::nullopt};
+        if (pinned != config.plugin_pins.end()) spec.pin = pin;
+        source = std::make_unique<IsolatedSource>(std::move(spec), config);
+        source->start(errors);
+        p.record = source->record();
+        p.record.isolated = true;
+        for (auto& r : source->take_rules()) p.rules.push_back(std::move(r));
+      } else {
+        p = load_plugin(file, log_, pinned != config.plugin_pins.end() ? &pin : nullptr);
+      }
       bool disabled = std::any_of(config.disabled_plugins.begin(), config.disabled_plugins.end(),
                                   [&](const ConfigName& n) { return n.name == p.record.name; });
       if (!p.record.loaded) {
@@ -75,8 +92,9 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       } else {
         for (auto& r : p.rules) {
           r.info.origin = "plugin " + p.record.name;
-          add(std::move(r.info), std::move(r.factory), errors);
+          add(std::move(r.info), std::move(r.factory), errors, isolate);
         }
+        if (source) isolated_.push_back(std::move(source));
       }
       plugins_.push_back(std::move(p.record));
     }
@@ -88,6 +106,10 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
   std::vector<ConfigName> pinned;
   for (const auto& p : config.plugin_pins) pinned.push_back({p.name, p.where});
   check_names(pinned, std::vector<std::string_view>(stems.begin(), stems.end()), "plugins.pins", "plugin file", errors);
+  std::vector<ConfigName> isolation;
+  for (const auto& s : config.plugin_isolation) isolation.push_back({s.name, s.where});
+  check_names(isolation, std::vector<std::string_view>(stems.begin(), stems.end()), "plugins.isolate", "plugin file",
+              errors);
 }
 
 namespace {
@@ -211,8 +233,26 @@ void RuleRegistry::check_names(const std::vector<ConfigName>& given, const std::
                        " named '" + n.name + "'" + suggest(n.name, known, std::string(kind) + "s"));
 }
 
+// Each isolated file gets its own worker, so that a failure names its file.
+// The in-process loader runs even with no files: inside Python it also adds
+// the rules given to billcheck.Engine.
 void RuleRegistry::load_python(const Config& config, std::vector<std::string>& errors) {
-  for (auto& r : load_python_rules(config.python, errors)) {
+  std::vector<fs::path> in_process;
+  for (const auto& file : config.python) {
+    if (!config.python_isolate) {
+      in_process.push_back(file);
+      continue;
+    }
+    auto source = std::make_unique<IsolatedSource>(IsolatedSpec{"python", file, std::nullopt}, config);
+    source->start(errors);
+    if (!source->loaded()) {
+      errors.push_back("python: " + file.string() + " " + source->record().error);
+      continue;
+    }
+    for (auto& r : source->take_rules()) add(std::move(r.info), std::move(r.factory), errors, true);
+    isolated_.push_back(std::move(source));
+  }
+  for (auto& r : load_python_rules(in_process, errors)) {
     if (r.info.origin.empty()) r.info.origin = "Python";
     add(std::move(r.info), std::move(r.factory), errors);
   }

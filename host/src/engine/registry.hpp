@@ -2,6 +2,7 @@
 // packs, Python files and the embedding program, by unique id.
 #pragma once
 
+#include "engine/isolation.hpp"
 #include "engine/log.hpp"
 #include "hosting/plugin_loader.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,7 @@ namespace billcheck::detail {
 class RuleRegistry {
  public:
   /// Adds one rule; a second rule with the same id is an error.
-  void add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors);
+  void add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors, bool isolated = false);
 
   /// The bundled plugins, then those on the config's search paths.
   void load_plugins(const Config& config, std::vector<std::string>& errors);
@@ -36,6 +38,8 @@ class RuleRegistry {
   const std::vector<PluginRecord>& plugins() const { return plugins_; }
   /// The packs whose rules were added.
   const std::vector<RuleSource>& packs() const { return packs_; }
+  /// The plugins and Python files whose rules run in worker processes.
+  const std::vector<std::unique_ptr<IsolatedSource>>& isolated() const { return isolated_; }
 
  private:
   static void check_names(const std::vector<ConfigName>& given, const std::vector<std::string_view>& known,
@@ -45,6 +49,7 @@ class RuleRegistry {
   std::map<std::string, std::size_t, std::less<>> by_id_;
   std::vector<PluginRecord> plugins_;
   std::vector<RuleSource> packs_;
+  std::vector<std::unique_ptr<IsolatedSource>> isolated_;
   std::map<std::string, std::string> off_packs_;  // pack name -> why its rules do not run
   PluginLog log_{""};
 };

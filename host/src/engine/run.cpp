@@ -7,6 +7,10 @@
 namespace billcheck::detail {
 namespace {
 
+CurrentCheck* g_slots = nullptr;
+std::size_t g_slot_count = 0;
+thread_local CurrentCheck* t_slot = nullptr;
+
 constexpr std::size_t kChunk = 2048;  // records per task: fixed, so output order never depends on --jobs
 
 struct Task {
@@ -154,6 +158,10 @@ class Runner {
         const auto& record = deref(records[i]);
         const Variant& v = a.for_client(client_of(book_, records[i]));
         if (!v.enabled || !v.rule) continue;
+        if (t_slot) {
+          t_slot->record.store(&record, std::memory_order_relaxed);
+          t_slot->rule.store(a.info, std::memory_order_relaxed);
+        }
         Context ctx(book_, *a.info, v.severity, out);
         std::size_t before = out.size();
         std::optional<std::string> error;
@@ -179,6 +187,10 @@ class Runner {
 
   void run_book_task(const ActiveRule& a, std::vector<Finding>& out, std::vector<RuleStats>* stats) const {
     auto t0 = std::chrono::steady_clock::now();
+    if (t_slot) {
+      t_slot->record.store(nullptr, std::memory_order_relaxed);
+      t_slot->rule.store(a.info, std::memory_order_relaxed);
+    }
     {
       BatchGuard batch(a.info->single_threaded ? &a : nullptr);
       run_book_rule(a, out);
@@ -243,6 +255,34 @@ class Runner {
 
 }  // namespace
 
+void track_current_checks(CurrentCheck* slots, std::size_t count) {
+  g_slots = slots;
+  g_slot_count = count;
+}
+
+const CurrentCheck* current_check() { return t_slot; }
+
+Selection select_book(const Book& book) {
+  Selection sel;
+  sel.lines = book.lines();
+  for (const auto& x : book.invoices()) sel.invoices.push_back(&x);
+  for (const auto& x : book.clients()) sel.clients.push_back(&x);
+  for (const auto& x : book.payments()) sel.payments.push_back(&x);
+  for (const auto& x : book.credit_notes()) sel.notes.push_back(&x);
+  return sel;
+}
+
+Selection select_invoice(const Book& book, const Invoice& inv) {
+  Selection sel;
+  sel.only_invoice = inv.id;
+  sel.lines = book.lines_of(inv);
+  sel.invoices.push_back(&inv);
+  if (const Client* c = book.client(inv.client_id)) sel.clients.push_back(c);
+  for (const Payment* p : book.payments_of_invoice(inv.id)) sel.payments.push_back(p);
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) sel.notes.push_back(n);
+  return sel;
+}
+
 std::vector<Finding> run_rules(const Book& book, std::span<const ActiveRule> active, const Selection& sel,
                                const CheckOptions& options, std::uint64_t engine_id, std::vector<RuleStats>* stats) {
   const Runner runner(book, active, sel, engine_id);
@@ -255,8 +295,10 @@ std::vector<Finding> run_rules(const Book& book, std::span<const ActiveRule> act
 
   auto worker = [&](unsigned w) {
     std::vector<RuleStats>* own_stats = stats ? &thread_stats[w] : nullptr;
+    t_slot = w < g_slot_count ? &g_slots[w] : nullptr;
     for (std::size_t t; (t = next.fetch_add(1)) < tasks.size();) {
       runner.run(tasks[t], results[t], own_stats);
+      if (t_slot) t_slot->rule.store(nullptr, std::memory_order_relaxed);
       if (options.progress) options.progress(done.fetch_add(1) + 1, tasks.size());
     }
   };

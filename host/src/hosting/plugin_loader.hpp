@@ -11,6 +11,7 @@ namespace billcheck::detail {
 struct RegisteredRule {
   RuleInfo info;
   RuleFactory factory;
+  bool isolated = false;  // runs in a worker (engine/isolation.hpp): the host never builds it
 };
 
 struct LoadedPlugin {

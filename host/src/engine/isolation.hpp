@@ -1,0 +1,135 @@
+// Isolated rules: a plugin or Python rule file that runs in a worker process
+// (billcheck-worker), so that a crash, an exit, a hang or a runaway allocation
+// in it becomes an `internal` finding instead of ending the host. The worker
+// is started with posix_spawn (never fork without exec: the engine lives in
+// multi-threaded programs), talks length-prefixed JSON over a socket, and what
+// it sends back is validated like any other input.
+#pragma once
+
+#include "engine/run.hpp"
+#include "hosting/plugin_loader.hpp"
+
+#include <billcheck/engine.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace billcheck::detail {
+
+using Json = nlohmann::json;
+
+/// The program the host starts for isolated code: $BILLCHECK_WORKER when set,
+/// else billcheck-worker beside the bundled plugins' folder (lib/billcheck/).
+std::filesystem::path worker_program();
+
+/// The most a worker's message may be (a reply of findings, or its handshake).
+inline constexpr std::uint64_t kMaxWorkerMessage = std::uint64_t{1} << 30;
+
+/// One end of the host-worker socket: 8-byte little-endian length, then the bytes.
+class Channel {
+ public:
+  explicit Channel(int fd = -1) : fd_(fd) {}
+  int fd() const { return fd_; }
+  /// Sends one message; false when the other end is gone or the deadline passed.
+  bool send(std::string_view bytes, std::optional<std::chrono::steady_clock::time_point> deadline = {});
+  /// Receives one message of at most `limit` bytes; an empty optional when the
+  /// other end closed, the deadline passed or the length is over the limit
+  /// (`why` says which).
+  std::optional<std::string> receive(std::uint64_t limit, std::optional<std::chrono::steady_clock::time_point> deadline,
+                                     std::string& why);
+
+ private:
+  bool wait(short events, std::optional<std::chrono::steady_clock::time_point> deadline);
+  int fd_;
+};
+
+// The codecs both ends use. The *_from_json readers validate: a worker's
+// reply is untrusted input (they throw Error with what is wrong).
+Json settings_to_json(const Config& config);
+void settings_from_json(const Json& j, Config& config);
+Json rule_info_to_json(const RuleInfo& info);
+RuleInfo rule_info_from_json(const Json& j);
+Json finding_to_wire(const Finding& f);
+Finding finding_from_wire(const Json& j);
+
+/// A book written as a CSV folder for the workers to read (in /dev/shm when
+/// there is one), removed when this goes.
+class BookCopy {
+ public:
+  explicit BookCopy(const Book& book);
+  ~BookCopy();
+  BookCopy(const BookCopy&) = delete;
+  BookCopy& operator=(const BookCopy&) = delete;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+/// What the host asks a worker to load.
+struct IsolatedSpec {
+  std::string kind;  // "plugin" or "python"
+  std::filesystem::path path;
+  std::optional<PluginPin> pin;
+};
+
+/// One isolated plugin or Python file, with its worker. The worker is started
+/// when the engine is built (it reports the rules and any config errors) and
+/// replaced after it fails; checks through one source take turns.
+class IsolatedSource {
+ public:
+  IsolatedSource(IsolatedSpec spec, const Config& config);
+  ~IsolatedSource();
+  IsolatedSource(const IsolatedSource&) = delete;
+  IsolatedSource& operator=(const IsolatedSource&) = delete;
+
+  /// Starts the worker and loads the code; config errors about its rules go
+  /// to `errors`. A plugin the worker refuses (or dies loading) comes back
+  /// with record().loaded false.
+  void start(std::vector<std::string>& errors);
+
+  const IsolatedSpec& spec() const { return spec_; }
+  /// The internal finding that says this source's rules did not run, and why.
+  Finding failure(const std::string& what, const Json& last = nullptr) const;
+  const PluginRecord& record() const { return record_; }
+  /// The rules the worker reported (factories that must never be called).
+  std::vector<RegisteredRule> take_rules() { return std::move(rules_); }
+  bool loaded() const { return loaded_; }
+
+  /// Runs the source's rules in the worker over `book_dir` (`book` as a CSV
+  /// folder): the raw findings, with each record's source taken from `book`;
+  /// or one internal finding saying how the worker failed.
+  std::vector<Finding> check(const Book& book, const std::filesystem::path& book_dir, const Selection& sel) const;
+
+ private:
+  struct Process {
+    int pid = -1;
+    Channel channel;
+  };
+  bool spawn(std::string& why) const;
+  void stop() const;
+  std::string describe_end(bool timed_out) const;
+  std::string culprit() const;
+  static Json last_word(const std::optional<std::string>& message);
+  void fill_source(const Book& book, Finding& f) const;
+
+  IsolatedSpec spec_;
+  Json setup_;
+  unsigned rule_seconds_;
+  std::uint64_t memory_;
+  PluginRecord record_;
+  std::vector<RegisteredRule> rules_;
+  std::vector<std::string> rule_ids_;
+  std::string first_category_;
+  bool loaded_ = false;
+  mutable std::mutex mutex_;
+  mutable Process process_;
+};
+
+}  // namespace billcheck::detail

@@ -1,0 +1,232 @@
+// Isolated rules: a plugin or Python rule file that crashes, exits, hangs or
+// allocates without end becomes an internal finding naming it; the run
+// completes with every other rule's findings and exits 2; an engine that saw
+// a worker fail checks the next book as if nothing had happened.
+#include "test_support.hpp"
+
+#include "engine/isolation.hpp"
+
+#include <billcheck/engine.hpp>
+#include <billcheck/load.hpp>
+#include <billcheck/report.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <set>
+
+namespace billcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+// The example firm with one line that says BOOM, which the misbehaving rules act on.
+fs::path boom_book() {
+  static const fs::path dir = [] {
+    fs::path d = test::temp_dir("isolation-book");
+    for (const auto& e : fs::directory_iterator(test::source_dir() / "examples" / "firm"))
+      if (e.path().extension() == ".csv") fs::copy_file(e.path(), d / e.path().filename());
+    std::string lines = test::slurp(d / "invoice_lines.csv");
+    const std::string from = "Strategy call with N. Patel";
+    lines.replace(lines.find(from), from.size(), "BOOM Strategy call with N. Patel");
+    test::write_file(d / "invoice_lines.csv", lines);
+    return d;
+  }();
+  return dir;
+}
+
+// The example firm's settings, plus `extra` (plugins, python, limits).
+std::string config_text(const std::string& extra) {
+  return test::slurp(test::source_dir() / "examples" / "firm" / "billcheck.yaml") + extra;
+}
+
+fs::path write_config(const std::string& name, const std::string& extra) {
+  fs::path p = test::temp_dir("isolation-config") / (name + ".yaml");
+  test::write_file(p, config_text(extra));
+  return p;
+}
+
+const std::string kLimits = "limits: {rule_seconds: 2, memory: 2G}\n";
+
+std::string plugin_config(const std::string& kind) {
+  return "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "misbehaving" / kind).string() + "']\n" + kLimits;
+}
+
+std::string python_config(const std::string& file) {
+  return "python: ['" + (test::data_dir() / "isolation" / file).string() + "']\n" + kLimits;
+}
+
+// Fingerprints of the findings of `billcheck check` on the BOOM book without isolated code.
+std::set<std::string> baseline_fingerprints() {
+  static const std::set<std::string> prints = [] {
+    auto r = test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
+                                 test::shell_quoted(write_config("baseline", "")));
+    std::set<std::string> out;
+    const Json report = Json::parse(r.out);
+    for (const auto& f : report.at("findings")) out.insert(f.at("fingerprint").get<std::string>());
+    EXPECT_FALSE(out.empty()) << r.err;
+    return out;
+  }();
+  return prints;
+}
+
+struct Misbehaviour {
+  std::string name;      // the test's name
+  std::string config;    // what billcheck.yaml adds
+  std::string culprit;   // what the internal finding must name
+  std::string how;       // how it says the worker ended
+};
+
+class Isolation : public ::testing::TestWithParam<Misbehaviour> {};
+
+TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTwo) {
+  const Misbehaviour& m = GetParam();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
+                               test::shell_quoted(write_config(m.name, m.config)));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  EXPECT_EQ(r.status, 2) << r.err;
+  Json report = Json::parse(r.out);
+  std::set<std::string> prints;
+  std::vector<std::string> internal;
+  for (const auto& f : report.at("findings")) {
+    if (f.at("category") == "internal") internal.push_back(f.at("message").get<std::string>());
+    else prints.insert(f.at("fingerprint").get<std::string>());
+  }
+  EXPECT_EQ(prints, baseline_fingerprints());
+  ASSERT_EQ(internal.size(), 1u) << r.out;
+  EXPECT_THAT(internal[0], HasSubstr(m.culprit));
+  EXPECT_THAT(internal[0], HasSubstr(m.how));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Misbehaviours, Isolation,
+    ::testing::Values(
+        Misbehaviour{"PluginSegfault", plugin_config("segfault"), "plugin testsegfault", "SIGSEGV"},
+        Misbehaviour{"PluginAbort", plugin_config("abort"), "plugin testabort", "SIGABRT"},
+        Misbehaviour{"PluginExitZero", plugin_config("exit"), "plugin testexit", "exited (status 0)"},
+        Misbehaviour{"PluginInfiniteLoop", plugin_config("loop"), "plugin testloop", "did not finish within 2 s"},
+        Misbehaviour{"PluginHugeAllocation", plugin_config("alloc"), "testalloc.boom", "std::bad_alloc"},
+        Misbehaviour{"PythonExit", python_config("py_exit.py"), "py_exit.py", "exited (status 0)"},
+        Misbehaviour{"PythonInfiniteLoop", python_config("py_loop.py"), "py_loop.py", "did not finish within 2 s"},
+        Misbehaviour{"PythonNullRead", python_config("py_nullread.py"), "py_nullread.py", "SIGSEGV"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(IsolationCli, APluginWhoseRegistrationThrowsIsRefusedWithTheReasonAndTheRunExitsTwo) {
+  auto r = test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
+                               test::shell_quoted(write_config("registration", plugin_config("registration"))));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.out, HasSubstr("the licence file is missing"));
+  std::set<std::string> prints;
+  const Json report = Json::parse(r.out);
+  for (const auto& f : report.at("findings")) prints.insert(f.at("fingerprint").get<std::string>());
+  EXPECT_EQ(prints, baseline_fingerprints());
+}
+
+TEST(IsolationCli, AnIsolatedWellBehavedPluginGivesTheSameReportByteForByte) {
+  const std::string good = "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() + "']\n";
+  const std::string rules = "  testgood.marker: {options: {word: Patel}}\n";
+  auto with = [&](const std::string& isolate, const std::string& format = "json") {
+    std::string text = config_text(good + isolate);
+    text.replace(text.find("rules:\n") + 7, 0, rules);
+    fs::path p = test::temp_dir("isolation-same") / "billcheck.yaml";
+    test::write_file(p, text);
+    return test::run_billcheck("check --format " + format + " " + test::shell_quoted(boom_book()) + " --config " +
+                               test::shell_quoted(p));
+  };
+  auto in_process = with("  isolate: {good_plugin: false}\n");
+  auto isolated = with("  isolate: {good_plugin: true}\n");
+  EXPECT_EQ(in_process.status, isolated.status);
+  EXPECT_THAT(isolated.out, HasSubstr("testgood.marker"));
+  EXPECT_EQ(in_process.out, isolated.out);
+  // The text report too, with its file:line locations.
+  EXPECT_EQ(with("  isolate: {good_plugin: false}\n", "text").out, with("  isolate: {good_plugin: true}\n", "text").out);
+}
+
+TEST(IsolationConfig, UnknownPluginNamesAndBadLimitsAreLocatedErrors) {
+  Config c = parse_config("plugins:\n  isolate: {good_plugn: false}\nlimits: {rule_seconds: soon, memory: lots}\n"
+                          "python_isolate: maybe\n",
+                          "b.yaml");
+  EXPECT_THAT(c.errors, ::testing::Contains(HasSubstr("b.yaml:3:24: limits.rule_seconds: 'soon'")));
+  EXPECT_THAT(c.errors, ::testing::Contains(HasSubstr("b.yaml:3:38: limits.memory: 'lots' is not a size")));
+  EXPECT_THAT(c.errors, ::testing::Contains(HasSubstr("python_isolate: 'maybe' is not true or false")));
+  c.errors.clear();
+  c.plugin_search_paths.push_back(test::test_plugin_dir());
+  try {
+    Engine engine(c);
+    ADD_FAILURE() << "an unknown plugin name in plugins.isolate must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("b.yaml:2:13: plugins.isolate: there is no plugin file named 'good_plugn'"));
+  }
+  Config sizes = parse_config("limits: {rule_seconds: 5, memory: 512M}\n", "b.yaml");
+  EXPECT_TRUE(sizes.errors.empty());
+  EXPECT_EQ(sizes.limits.rule_seconds, 5u);
+  EXPECT_EQ(sizes.limits.memory, std::uint64_t{512} << 20);
+}
+
+// In one process, as an accounting package or the service would: the worker
+// crashes on the first book, and the same engine checks a second book fully.
+TEST(IsolationEngine, AfterAWorkerCrashTheSameEngineChecksTheNextBook) {
+  Config c = load_config(write_config("engine", plugin_config("segfault")));
+  ASSERT_TRUE(c.errors.empty());
+  Engine engine(c);
+  const Book boom = load_book(boom_book());
+  Report first = engine.check(boom);
+  ASSERT_TRUE(first.has_internal_errors());
+  std::size_t internal = 0;
+  for (const auto& f : first.findings)
+    if (f.category == "internal") {
+      ++internal;
+      EXPECT_THAT(f.message, HasSubstr("SIGSEGV"));
+      EXPECT_EQ(f.rule, "testsegfault.boom");
+    }
+  EXPECT_EQ(internal, 1u);
+
+  const Book clean = load_book(test::source_dir() / "examples" / "firm");
+  Report second = engine.check(clean);
+  EXPECT_FALSE(second.has_internal_errors());
+  Engine plain(load_config(write_config("plain", "")));
+  Report expected = plain.check(clean);
+  ASSERT_EQ(second.findings.size(), expected.findings.size());
+  for (std::size_t i = 0; i < expected.findings.size(); ++i)
+    EXPECT_EQ(finding_to_json(second.findings[i]), finding_to_json(expected.findings[i]));
+  // And the crash again: the worker is replaced each time.
+  EXPECT_TRUE(engine.check(boom).has_internal_errors());
+  EXPECT_TRUE(engine.check_invoice(boom, "NW-2025-05").has_internal_errors());
+  EXPECT_FALSE(engine.check_invoice(boom, "NW-2025-06").has_internal_errors());
+}
+
+// What a worker sends is untrusted: every malformed finding is refused with the reason.
+TEST(IsolationWire, AFindingFromAWorkerIsValidatedLikeInput) {
+  Finding good;
+  good.rule = "x.rule";
+  good.category = "data";
+  good.message = "m";
+  good.amount_at_stake = Decimal::parse("12.50");
+  good.evidence_of("word", "w");
+  Json wire = detail::finding_to_wire(good);
+  Finding back = detail::finding_from_wire(wire);
+  EXPECT_EQ(finding_to_json(back), finding_to_json(good));
+
+  auto refused = [&](const std::string& key, Json value) {
+    Json bad = wire;
+    bad[key] = std::move(value);
+    EXPECT_THROW(detail::finding_from_wire(bad), Error) << key;
+  };
+  refused("severity", "fatal");
+  refused("category", "made-up");
+  refused("amount_at_stake", "12,50");
+  refused("evidence", Json::array({1, 2}));
+  refused("message", 42);
+  refused("fix", "not a fix");
+  refused("invoice", std::string(2 << 20, 'x'));
+  EXPECT_THROW(detail::finding_from_wire(Json::array()), Error);
+  EXPECT_THROW(detail::rule_info_from_json(Json{{"id", "x.y"}, {"category", "nope"}}), Error);
+}
+
+}  // namespace
+}  // namespace billcheck

@@ -1,0 +1,58 @@
+// Plugins that misbehave on a line whose description says BOOM (crash, abort, exit,
+// hang, allocate without end) for the isolation tests: each must become an
+// internal finding naming it, and every other rule's findings must remain.
+// TEST_MISBEHAVIOUR picks which; TEST_PLUGIN_NAME names the plugin.
+#include <billcheck/sdk.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace {
+
+[[maybe_unused]] void misbehave() {
+#if TEST_MISBEHAVIOUR == 1
+  volatile int* null = nullptr;
+  *null = 1;  // SIGSEGV
+#elif TEST_MISBEHAVIOUR == 2
+  std::abort();
+#elif TEST_MISBEHAVIOUR == 3
+  std::exit(0);
+#elif TEST_MISBEHAVIOUR == 4
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+#elif TEST_MISBEHAVIOUR == 5
+  // 20 GB, touched: past any sane limit. Under RLIMIT_AS malloc fails at once.
+  const std::size_t size = std::size_t{20} << 30;
+  char* p = static_cast<char*>(std::malloc(size));
+  if (!p) throw std::bad_alloc();
+  std::memset(p, 1, size);
+  std::free(p);
+#endif
+}
+
+class MisbehavingRule final : public billcheck::LineRule {
+ public:
+  static billcheck::RuleInfo info() {
+    return {.id = TEST_PLUGIN_NAME ".boom",
+            .title = "Misbehaves on a BOOM line",
+            .category = "data",
+            .severity = billcheck::Severity::info,
+            .description = "Misbehaves on a line whose description contains BOOM; reports nothing else."};
+  }
+
+  void check(const billcheck::InvoiceLine& line, billcheck::Context&) const override {
+    if (line.description.find("BOOM") != std::string::npos) misbehave();
+  }
+};
+
+void register_rules(billcheck::Registry& registry) {
+#if TEST_MISBEHAVIOUR == 6
+  throw std::runtime_error("cannot register: the licence file is missing");
+#endif
+  registry.add<MisbehavingRule>();
+}
+
+}  // namespace
+
+BILLCHECK_PLUGIN(TEST_PLUGIN_NAME, "0.0.1", register_rules)
