@@ -84,7 +84,7 @@ TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   const Finding& overcharge = result.summary.issued[0].finding;
   EXPECT_EQ(overcharge.rule, "rates.contract-rate");
   EXPECT_EQ(result.summary.issued[0].credit_note, "CN-HL-101-1");
-  EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("50.00"));
+  EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("60.00"));  // with the 20% tax charged on it
   ASSERT_EQ(b.credit_notes().size(), 1u);
   const CreditNote& note = b.credit_notes()[0];
   EXPECT_EQ(note.id, "CN-HL-101-1");
@@ -92,12 +92,13 @@ TEST(Fix, DraftInvoicesTakeEveryFixAndAreRecomputed) {
   EXPECT_EQ(note.invoice_id, "HL-101");
   EXPECT_EQ(note.line_no, 1);
   EXPECT_EQ(note.date, Date::parse_iso("2025-12-01").value());
-  EXPECT_EQ(note.amount, dec("50.00"));
+  EXPECT_EQ(note.amount, dec("60.00"));  // the 50.00 overcharge and the 10.00 tax the client paid on it
   EXPECT_EQ(note.reason_code, "rate");
-  EXPECT_EQ(note.reason, "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 50.00.");
+  EXPECT_EQ(note.reason,
+            "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 60.00 (50.00 and 10.00 tax on it).");
   EXPECT_EQ(note.approved_by, "");
   EXPECT_EQ(note.remedies, overcharge.fingerprint);
-  EXPECT_EQ(result.summary.credited.at("GBP"), dec("50.00"));
+  EXPECT_EQ(result.summary.credited.at("GBP"), dec("60.00"));
 
   EXPECT_EQ(result.summary.returned.at("GBP"), dec("294.00"));  // 2778 - 2640 + 1716 - 1560
   // The new note waits for its approver; block billing has no single right value.
@@ -121,8 +122,9 @@ TEST(Fix, RecheckHasNoOpenFindingThatHadAFixOnADraft) {
     EXPECT_FALSE(open.count(f.fingerprint)) << f.rule << " on " << f.invoice << " is still open";
   }
   EXPECT_EQ(fixed, 4u);  // a rate, a line amount, a quantity and a due date
-  for (const Finding& f : result.recheck.findings)
+  for (const Finding& f : result.recheck.findings) {
     if (f.fix) EXPECT_EQ(invoice(result.book, f.invoice).status, "issued") << f.rule << " on " << f.invoice;
+  }
 }
 
 // Checking the corrected book: the overcharge on the issued invoice is
@@ -241,7 +243,7 @@ TEST(Fix, JsonSummaryListsEachChange) {
   EXPECT_EQ(s["corrected"][0]["changes"][0],
             nlohmann::json({{"record", "line 2"}, {"field", "rate"}, {"from", "290.00"}, {"to", "260.00"}}));
   EXPECT_EQ(s["returned"], nlohmann::json::parse(R"([{"currency": "GBP", "amount": "294.00"}])"));
-  EXPECT_EQ(s["credit_notes"][0]["amount"], "50.00");
+  EXPECT_EQ(s["credit_notes"][0]["amount"], "60.00");
   EXPECT_EQ(s["needs_person"][1]["reason"], "no single right value");
   EXPECT_EQ(invoice(load_book(dir / "b.json"), "HL-103").total, dec("1560.00"));  // --to json: one JSON file
   fs::remove_all(dir);
@@ -305,17 +307,177 @@ TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
   EXPECT_EQ(first.out, second.out);
   EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
   EXPECT_THAT(first.out, HasSubstr("None: no draft invoice had a fix to apply."));
-  EXPECT_THAT(first.out, HasSubstr("CN-HR-115-1 on invoice HR-115 line 3: GBP 100.00 (arithmetic)"));
+  EXPECT_THAT(first.out, HasSubstr("CN-HR-115-1 on invoice HR-115 line 3: GBP 120.00 (arithmetic)"));
   EXPECT_THAT(first.out, HasSubstr("HR-115 line 3: Line 3 bills 3.5 h"));
 
   // What it wrote is the book as convert writes it, plus the new credit notes:
   // not a figure of an invoice changed.
   convert_book(test::source_dir() / "examples" / "firm", dir / "converted");
   auto fixed = files_of(dir / "a"), converted = files_of(dir / "converted");
+  EXPECT_EQ(fixed.at("billcheck.yaml"), test::slurp(test::source_dir() / "examples" / "firm" / "billcheck.yaml"));
+  fixed.erase("billcheck.yaml");
   EXPECT_EQ(fixed.at("credit_notes.csv").rfind(converted.at("credit_notes.csv"), 0), 0u);  // appended after CN-002
   fixed.erase("credit_notes.csv");
   converted.erase("credit_notes.csv");
   EXPECT_EQ(fixed, converted);
+  fs::remove_all(dir);
+}
+
+fs::path same_line_book() { return test::data_dir() / "remedies" / "same-line-book"; }
+
+Decimal credited_on(const Book& book, std::string_view invoice) {
+  Decimal sum;
+  for (const CreditNote* n : book.credit_notes_of_invoice(invoice)) sum += n->amount;
+  return sum;
+}
+
+// HL-201's line 1 bills 3 h at 500.00 where the rate card says 450.00 and the
+// time entry 2 h: the rate error is 150.00 and the hours error 500.00, but
+// together they are 600.00 (1500.00 for 900.00), not 650.00. The line is
+// credited once: the hours note returns what the rate note left.
+TEST(Fix, TwoFindingsOnOneLineCreditTheLineOnce) {
+  Engine engine(find_config(same_line_book(), ""));
+  const FixResult result = fix_book(engine, read_book(same_line_book()), on_day());
+  const auto notes = result.book.credit_notes();  // by id
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].id, "CN-HL-201-1");
+  EXPECT_EQ(notes[0].reason_code, "rate");
+  EXPECT_EQ(notes[0].amount, dec("150.00"));
+  EXPECT_EQ(notes[1].id, "CN-HL-201-2");
+  EXPECT_EQ(notes[1].reason_code, "hours");
+  EXPECT_EQ(notes[1].amount, dec("450.00"));
+  EXPECT_EQ(notes[1].reason, "Line 1 of invoice HL-201 billed more hours than were recorded, so we credit GBP 450.00.");
+  EXPECT_EQ(result.summary.credited.at("GBP"), dec("600.00"));
+  EXPECT_EQ(result.summary.issued_overcharged.at("GBP"), dec("600.00"));
+
+  // The invoice less its credit notes is what the same invoice as a draft is corrected to.
+  BookData as_draft = read_book(same_line_book());
+  as_draft.invoices[0].status = "draft";
+  const FixResult drafted = fix_book(engine, std::move(as_draft), on_day());
+  EXPECT_EQ(invoice(result.book, "HL-201").total - credited_on(result.book, "HL-201"),
+            invoice(drafted.book, "HL-201").total);
+  EXPECT_EQ(invoice(drafted.book, "HL-201").total, dec("1160.00"));
+
+  // Both findings are remedied, and a second run writes nothing.
+  for (const Finding& f : result.recheck.findings)
+    if (f.fix) EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+  BookData again;  // the corrected book's records; their Sources point into result.book, which outlives them
+  again.clients.assign(result.book.clients().begin(), result.book.clients().end());
+  again.timekeepers.assign(result.book.timekeepers().begin(), result.book.timekeepers().end());
+  again.engagements.assign(result.book.engagements().begin(), result.book.engagements().end());
+  again.rates.assign(result.book.rates().begin(), result.book.rates().end());
+  again.time_entries.assign(result.book.time_entries().begin(), result.book.time_entries().end());
+  again.invoices.assign(result.book.invoices().begin(), result.book.invoices().end());
+  again.lines.assign(result.book.lines().begin(), result.book.lines().end());
+  again.credit_notes.assign(result.book.credit_notes().begin(), result.book.credit_notes().end());
+  const FixResult twice = fix_book(engine, std::move(again), on_day());
+  EXPECT_EQ(twice.book.credit_notes().size(), 2u);
+  EXPECT_TRUE(twice.summary.credit_notes.empty());
+}
+
+// A line whose whole amount is already credited: a further finding on it gets
+// no note of its own, but the note that returned the money names it too.
+struct WholeLine final : LineRule {
+  void check(const InvoiceLine& l, Context& ctx) const override {
+    if (l.invoice_id == "HL-201" && l.line_no == 2) ctx.report(l, "all of it").at_stake(l.amount);
+  }
+};
+struct HalfLine final : LineRule {
+  void check(const InvoiceLine& l, Context& ctx) const override {
+    if (l.invoice_id == "HL-201" && l.line_no == 2) ctx.report(l, "half of it").at_stake(l.amount / Decimal(2));
+  }
+};
+
+TEST(Fix, AFindingOnALineAlreadyCreditedInFullIsNamedByItsNote) {
+  Engine engine(find_config(same_line_book(), ""));
+  RuleInfo whole{.id = "host.a-whole", .title = "Whole", .category = "duplicates", .severity = Severity::error,
+                 .description = "The whole of HL-201's line 2."};
+  whole.scope = Scope::line;
+  RuleInfo half = whole;
+  half.id = "host.b-half";
+  engine.add_rule(whole, [](const Options&) { return std::make_unique<WholeLine>(); });
+  engine.add_rule(half, [](const Options&) { return std::make_unique<HalfLine>(); });
+  const FixResult result = fix_book(engine, read_book(same_line_book()), on_day());
+  const CreditNote* on_line_2 = nullptr;
+  for (const CreditNote& n : result.book.credit_notes())
+    if (n.line_no == 2) {
+      EXPECT_EQ(on_line_2, nullptr) << "a second note on line 2: " << n.id;
+      on_line_2 = &n;
+    }
+  ASSERT_NE(on_line_2, nullptr);
+  EXPECT_EQ(on_line_2->amount, dec("260.00"));
+  EXPECT_THAT(on_line_2->remedies, HasSubstr(" "));  // two fingerprints
+  for (const Finding& f : result.recheck.findings)
+    if (f.rule.rfind("host.", 0) == 0) EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+}
+
+// The example firm's paid invoices that its new credit notes put in credit are
+// money owed back, listed apart, not errors left "not credited".
+TEST(Fix, OverpaymentsTheNewNotesMakeAreListedAsOwedBack) {
+  const fs::path dir = test::temp_dir("fix-refunds");
+  const auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15 -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto s = nlohmann::json::parse(r.out);
+  for (const auto& f : s["issued"]) EXPECT_NE(f["rule"], "payments.overpayment") << f.dump();
+  std::set<std::string> owed;
+  for (const auto& f : s["refunds"]) owed.insert(f["invoice"].get<std::string>());
+  EXPECT_EQ(owed, (std::set<std::string>{"NW-2025-07", "BM-0058", "BM-0070", "KR-2025Q2"}));
+  EXPECT_EQ(s["refunds_due"][0], nlohmann::json({{"currency", "EUR"}, {"amount", "218.74"}}));
+  // The discount given away on NW-2025-08 is under-billing: listed, not recovered, not "not credited".
+  EXPECT_EQ(s["issued_underbilled"], nlohmann::json::parse(R"([{"currency": "USD", "amount": "313.35"}])"));
+  const auto text = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  EXPECT_THAT(text.out, HasSubstr("[credit.discount-above-agreed] (USD -313.35 at stake): under-billed, not recovered\n"));
+  EXPECT_THAT(text.out, ::testing::Not(HasSubstr("not credited")));
+  EXPECT_THAT(text.out, HasSubstr("Owed back to clients: USD 780.00\n"));
+  fs::remove_all(dir);
+}
+
+// OUT as a CSV folder takes the config fix used, so checking OUT runs the same rules.
+TEST(Fix, TheConfigGoesWithACsvOutButNotBesideAFile) {
+  const fs::path dir = test::temp_dir("fix-config");
+  ASSERT_EQ(test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'").status, 0);
+  EXPECT_EQ(test::slurp(dir / "a" / "billcheck.yaml"), test::slurp(test::source_dir() / "examples/firm/billcheck.yaml"));
+  EXPECT_EQ(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out,
+            test::run_billcheck("check '" + (dir / "a").string() + "' -f json -c examples/firm/billcheck.yaml").out);
+
+  const auto json = test::run_billcheck("fix examples/firm --out '" + (dir / "b.json").string() + "' --to json");
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_FALSE(fs::exists(dir / "billcheck.yaml"));
+  EXPECT_THAT(json.err, HasSubstr("is checked with the billcheck.yaml beside it, which is not examples/firm/billcheck.yaml; "
+                                  "check it with -c examples/firm/billcheck.yaml"));
+
+  // A config naming a folder relative to itself would lose it in OUT: not copied, and said.
+  test::write_file(dir / "rel" / "billcheck.yaml", "letters:\n  templates: my-templates\n");
+  const auto rel = test::run_billcheck("fix examples/firm --out '" + (dir / "c").string() + "' -c '" +
+                                       (dir / "rel" / "billcheck.yaml").string() + "'");
+  ASSERT_EQ(rel.status, 0) << rel.err;
+  EXPECT_FALSE(fs::exists(dir / "c" / "billcheck.yaml"));
+  EXPECT_THAT(rel.err, HasSubstr("has no billcheck.yaml: " + (dir / "rel" / "billcheck.yaml").string() +
+                                 " names folders relative to itself (letters.templates)"));
+  fs::remove_all(dir);
+}
+
+// remedies.credit_note_id: the firm's own numbering, checked when read.
+TEST(Fix, TheCreditNoteIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
+  const fs::path dir = test::temp_dir("fix-pattern");
+  test::write_file(dir / "ok.yaml", "remedies:\n  credit_note_id: \"CR/{client}/{invoice}.{n}\"\n");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "a").string() + "' -c '" +
+                               (dir / "ok.yaml").string() + "' -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["credit_notes"][0]["id"], "CR/C-1/HL-101.1");
+
+  test::write_file(dir / "bad.yaml", "remedies:\n  credit_note_id: \"CN-{inv}-{n}\"\n");
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "b").string() + "' -c '" +
+                          (dir / "bad.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "bad.yaml").string() + ":2:19: remedies.credit_note_id: unknown placeholder "
+                                                             "'{inv}'; the placeholders are {invoice}, {client}, {n}"));
+  EXPECT_FALSE(fs::exists(dir / "b"));
+
+  test::write_file(dir / "no-n.yaml", "remedies:\n  credit_note_id: \"CN-{invoice}\"\n");
+  r = test::run_billcheck("check " + kDraftBook.string() + " -c '" + (dir / "no-n.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("remedies.credit_note_id: 'CN-{invoice}' has no {n}"));
   fs::remove_all(dir);
 }
 

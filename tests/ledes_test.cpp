@@ -593,5 +593,28 @@ TEST(LedesCli, CleanFileHasNoArithmeticOrGuidelinesFinding) {
   }
 }
 
+// A book held in memory (an HTTP request's body) reads as the same file would,
+// its form told by its first line, with the LEDES currency given.
+TEST(ReadBookText, TellsLedesFromJsonAndGivesLedesInvoicesTheCurrency) {
+  LoadOptions options;
+  options.ledes_currency = "EUR";
+  BookData ledes_book = read_book_text(ledes({fee_record(1)}), "request", options);
+  ASSERT_EQ(ledes_book.invoices.size(), 1u);
+  EXPECT_EQ(ledes_book.invoices[0].currency, "EUR");
+  EXPECT_EQ(ledes_book.lines[0].source.file, "request");
+
+  BookData json_book = read_book_text(R"({"invoices": [{"invoice_id": "INV-1", "client_id": "C1", "issue_date": "2026-02-05", "currency": "USD", "total": "0"}]})", "request");
+  ASSERT_EQ(json_book.invoices.size(), 1u);
+  EXPECT_EQ(json_book.invoices[0].currency, "USD");
+
+  options.ledes_currency = "EURO";
+  try {
+    read_book_text(ledes({fee_record(1)}), "request", options);
+    FAIL() << "a bad currency was accepted";
+  } catch (const BookError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre(HasSubstr("request: the currency for LEDES invoices: ")));
+  }
+}
+
 }  // namespace
 }  // namespace billcheck

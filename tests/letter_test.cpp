@@ -195,3 +195,62 @@ TEST(CliLetter, TheDocsExampleIsTheGoldenLetter) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(LetterConfig, DateFormatIsReadAndABadOneIsLocated) {
+  Config c = parse_config("letters:\n  date_format: D Month YYYY\n", "billcheck.yaml");
+  EXPECT_TRUE(c.errors.empty());
+  EXPECT_EQ(format_date(*Date::parse_iso("2026-01-05"), c.letters.date_format), "5 January 2026");
+  EXPECT_EQ(format_date(*Date::parse_iso("2026-01-05"), "DD/MM/YYYY"), "05/01/2026");
+  EXPECT_EQ(format_date(*Date::parse_iso("2026-01-05"), "Mon D, YYYY"), "Jan 5, 2026");
+  EXPECT_EQ(format_date(*Date::parse_iso("2026-01-05"), ""), "2026-01-05");
+  c = parse_config("letters:\n  date_format: dd/mm/yyyy\n  colour: red\n", "billcheck.yaml");
+  ASSERT_EQ(c.errors.size(), 2u);
+  EXPECT_THAT(c.errors[0] + c.errors[1], HasSubstr("billcheck.yaml:2:16: letters.date_format: 'dd/mm/yyyy' does not "
+                                                   "name the year, month and day"));
+  EXPECT_THAT(c.errors[0] + c.errors[1], HasSubstr("colour"));
+}
+
+// letters.templates and letters.date_format in billcheck.yaml do what
+// --templates does, and date the letter as the firm writes dates; --today
+// gives the letter's date.
+TEST(LetterConfig, TheFirmsTemplatesAndDateFormatFromTheConfig) {
+  const auto dir = test::temp_dir("letter-config");
+  test::write_file(dir / "templates" / "letter.txt", "{{date}}: Dear {{client.name}}\n");
+  std::string yaml = test::slurp(test::source_dir() / "examples/firm/billcheck.yaml");
+  test::write_file(dir / "billcheck.yaml", yaml + "letters:\n  templates: templates\n  date_format: D Month YYYY\n");
+  const auto r = test::run_billcheck("letter examples/firm --client C-300 --today 2026-01-20 -c '" +
+                                     (dir / "billcheck.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "20 January 2026: Dear Hollis & Reed Publishing Ltd\n");
+  const auto iso = test::run_billcheck("letter examples/firm --client C-300 --today 2026-01-20");
+  EXPECT_THAT(iso.out, HasSubstr("\n2026-01-20\n"));
+  const auto bad = test::run_billcheck("letter examples/firm --client C-300 --today 20/01/2026");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--today '20/01/2026' is not a date (YYYY-MM-DD)"));
+  std::filesystem::remove_all(dir);
+}
+
+// What a caller can get wrong on the command line: each a clear message and exit 2.
+TEST(LetterCli, BadInputIsExit2WithAMessage) {
+  auto r = test::run_billcheck("letter examples/firm --client C-999");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("no client 'C-999' in the book"));
+  const auto dir = test::temp_dir("letter-bad-template");
+  test::write_file(dir / "letter.txt", "Dear {{client.nmae}}\n");
+  r = test::run_billcheck("letter examples/firm --client C-300 --templates '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "letter.txt").string() + ":1: unknown placeholder '{{client.nmae}}'"));
+  r = test::run_billcheck("explain examples/firm --invoice NW-2025-05 --line 99");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("invoice NW-2025-05 has no line 99"));
+  r = test::run_billcheck("explain examples/firm --invoice NOPE-1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("NOPE-1"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck

@@ -60,6 +60,7 @@ void record_check(const StoreArgs& args, const Config& config, const std::string
 void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_rule_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_store_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 

@@ -8,6 +8,9 @@
 #include <billcheck/remedies.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -15,6 +18,13 @@
 
 namespace billcheck::cli {
 namespace {
+
+std::optional<Date> today_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto date = Date::parse_iso(text);
+  if (!date) throw std::runtime_error("--today '" + text + "' is not a date (YYYY-MM-DD)");
+  return date;
+}
 
 struct ExplainArgs {
   std::string path, invoice, format = "text", output, templates;
@@ -36,7 +46,7 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
 }
 
 struct LetterArgs {
-  std::string path, client, format = "text", output, templates;
+  std::string path, client, format = "text", output, templates, today;
   std::vector<std::string> invoices;
   LoadOptions load;
 };
@@ -49,16 +59,49 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
   request.client = args.client;
   request.invoices = args.invoices;
   request.templates = args.templates;
+  request.date = today_of(args.today);
   const std::string text = letter(engine, book, request, *parse_document_format(args.format));
   write_to(args.output, [&](std::ostream& out) { out << text; });
   return kClean;
 }
 
 struct FixArgs {
-  std::string path, out, to, format = "text";
+  std::string path, out, to, format = "text", today;
   bool force = false;
   LoadOptions load;
 };
+
+std::string file_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw std::runtime_error(file.string() + ": cannot read the config to copy it beside the fixed book");
+  return bytes.str();
+}
+
+// The config goes with a corrected CSV folder, so that `billcheck check OUT`
+// and `letter OUT` run the same rules. Not when it names folders relative to
+// itself (they would not be found from OUT), and never beside a JSON or LEDES
+// file: a billcheck.yaml there would be every other book's in that folder too.
+std::map<std::string, std::string> config_to_copy(const Config& config, BookForm form, const std::string& out,
+                                                  std::vector<std::string>& notes) {
+  std::map<std::string, std::string> also;
+  if (config.file.empty()) return also;
+  const std::string use = "; check it with -c " + config.file.string();
+  if (form != BookForm::csv) {
+    const Config beside = find_config(out, "");
+    if (beside.file.empty() || file_bytes(beside.file) != file_bytes(config.file))
+      notes.push_back(out + " is checked with the billcheck.yaml beside it, which is not " + config.file.string() + use);
+  } else if (!config.relative_paths.empty()) {
+    std::string keys;
+    for (const std::string& k : config.relative_paths) keys += (keys.empty() ? "" : ", ") + k;
+    notes.push_back(out + " has no billcheck.yaml: " + config.file.string() + " names folders relative to itself (" +
+                    keys + ")" + use);
+  } else {
+    also.emplace("billcheck.yaml", file_bytes(config.file));
+  }
+  return also;
+}
 
 // A corrected copy of the book; the summary on stdout says what changed and what is left.
 int run_fix(const FixArgs& args, const CommonOptions& common) {
@@ -73,10 +116,15 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
                         : args.to == "csv"  ? BookForm::csv
                         : args.to == "json" ? BookForm::json
                                             : BookForm::ledes;
-  Engine engine(config_for(args.path, common));
-  FixResult result = fix_book(engine, read_book(args.path, args.load));
-  for (const auto& note : write_book(result.book, args.out, form, args.force))
-    std::cerr << "billcheck: note: " << note << '\n';
+  CheckOptions options;
+  options.today = today_of(args.today);
+  const Config config = config_for(args.path, common);
+  std::vector<std::string> notes;
+  const auto also = config_to_copy(config, form, args.out, notes);
+  Engine engine(config);
+  FixResult result = fix_book(engine, read_book(args.path, args.load), options);
+  for (const auto& note : write_book(result.book, args.out, form, args.force, also)) notes.push_back(note);
+  for (const auto& note : notes) std::cerr << "billcheck: note: " << note << '\n';
   const std::string summary =
       fix_summary(result.summary, args.format == "json" ? DocumentFormat::json : DocumentFormat::text);
   write_standard_output([&](std::ostream& out) { out << summary; });
@@ -96,7 +144,7 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->check(CLI::IsMember({"text", "md", "html", "json"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", ex.output, "Write to FILE instead of stdout (replaced only when complete)");
-  cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("--templates", ex.templates, "A folder of your own templates (a copy of share/billcheck/templates; default: letters.templates)");
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", ex.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
   commands.push_back({cmd, [explain_args, &common] { return run_explain(*explain_args, common); }});
@@ -112,7 +160,8 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->check(CLI::IsMember({"text", "md", "html"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", lt.output, "Write to FILE instead of stdout (replaced only when complete)");
-  cmd->add_option("--templates", lt.templates, "A folder of your own templates (a copy of share/billcheck/templates)");
+  cmd->add_option("--today", lt.today, "The letter's date (YYYY-MM-DD; default: today)");
+  cmd->add_option("--templates", lt.templates, "A folder of your own templates (a copy of share/billcheck/templates; default: letters.templates)");
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
   cmd->add_option("--with", lt.load.reference, "Add this CSV book's reference records (e.g. to a LEDES file)");
   commands.push_back({cmd, [letter_args, &common] { return run_letter(*letter_args, common); }});
@@ -127,6 +176,7 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
   cmd->add_option("--to", fx.to, "Write it as csv (a folder), json or ledes (default: the input's form)")
       ->check(CLI::IsMember({"csv", "json", "ledes"}));
   cmd->add_flag("--force", fx.force, "Replace OUT if it exists");
+  cmd->add_option("--today", fx.today, "The date of the credit notes written (YYYY-MM-DD; default: today)");
   cmd->add_option("-f,--format", fx.format, "The fix summary on stdout: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

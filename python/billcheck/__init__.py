@@ -45,6 +45,7 @@ from ._billcheck import (  # noqa: F401  (re-exported)
     rules,
     set_log_verbosity,
 )
+from ._remedies import explain, fix, letter  # noqa: F401
 from ._billcheck import InvalidMove, StoreError  # noqa: F401
 from ._rules import Option, Rule, rule  # noqa: F401
 from ._store import Store  # noqa: F401
@@ -53,6 +54,6 @@ __all__ = [
     "Book", "BookError", "Client", "ConfigError", "Context", "CreditNote", "Engagement", "Engine",
     "Finding", "FindingDraft", "Invoice", "InvoiceLine", "Option", "OptionSpec", "Payment", "Rate",
     "Report", "Rule", "RuleInfo", "TimeEntry", "Timekeeper", "UnknownInvoice", "WaivedFinding", "book_from_json",
-    "format_hours", "Store", "StoreError", "InvalidMove",
+    "explain", "fix", "format_hours", "letter", "Store", "StoreError", "InvalidMove",
     "load_book", "rule", "rules", "set_log_verbosity",
 ]

@@ -301,6 +301,14 @@ void bind_engine(py::module_& m) {
            "rules: Python rules to add (decorated functions, billcheck.Rule subclasses or instances);\n"
            "    given here, billcheck.yaml may configure them (severity, options, per client, waivers).\n\n"
            "Raises billcheck.ConfigError listing every problem with its file:line.")
+      .def_static(
+          "for_book",
+          [](const std::filesystem::path& book, std::optional<std::filesystem::path> config) {
+            return std::make_unique<Engine>(find_config(book, config.value_or(std::filesystem::path())));
+          },
+          py::arg("book"), py::arg("config") = py::none(),
+          "The engine the billcheck command uses for the book at this path: `config`, or else the\n"
+          "billcheck.yaml beside the book (in its folder, or beside a file), or else every rule at its defaults.")
       .def(
           "add_rule",
           [](Engine& e, py::object rule) {

@@ -17,6 +17,6 @@ def test_fix_returns_the_corrected_book_and_the_clis_summary():
     assert totals["HL-103"] == decimal.Decimal("1560.00")
     note = book.credit_notes[0]
     assert (note.id, note.amount, note.reason_code, note.date) == (
-        "CN-HL-101-1", decimal.Decimal("50.00"), "rate", datetime.date(2025, 12, 1))
+        "CN-HL-101-1", decimal.Decimal("60.00"), "rate", datetime.date(2025, 12, 1))
     assert summary["returned"] == [{"currency": "GBP", "amount": "294.00"}]
     assert text == (ROOT / "tests/data/remedies/fix-summary-draft-book.txt").read_text()

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -67,6 +68,14 @@ struct ConfigName {
   ConfigLocation where;
 };
 
+/// `plugins.pins: {NAME: SHA256}`: the plugin file NAME.so must have exactly
+/// these bytes; any other build of it is refused before it is opened.
+struct PluginPinSetting {
+  std::string name;
+  std::string sha256;  // lower-case hex, 64 digits
+  ConfigLocation where;
+};
+
 /// Who writes the letters to clients (`firm:` in billcheck.yaml): the name,
 /// a person to contact, an email and phone, and the sign-off line.
 struct FirmInfo {
@@ -82,10 +91,33 @@ struct DisputeSettings {
   ConfigLocation where;
 };
 
+/// What `billcheck fix` writes (`remedies:` in billcheck.yaml).
+struct RemediesConfig {
+  /// The id of a credit note fix writes: {invoice}, {client} and {n} (the
+  /// first number from 1 that makes the id new) are replaced; {n} is required.
+  std::string credit_note_id = "CN-{invoice}-{n}";
+  ConfigLocation where;
+};
+
+/// How letters to clients are written (`letters:` in billcheck.yaml).
+struct LettersConfig {
+  std::filesystem::path templates;  // the firm's template folder (as --templates); empty = the bundled one
+  /// The letter's dates: empty = ISO (2026-01-31); else a pattern of YYYY, MM,
+  /// M, DD, D, Month (January), Mon (Jan), e.g. "D Month YYYY".
+  std::string date_format;
+  ConfigLocation where;
+};
+
+/// `date` written with a letters.date_format pattern (empty: ISO).
+std::string format_date(Date date, std::string_view pattern);
+/// Why `pattern` is no date format (it names no part of a date), or empty.
+std::string date_format_problem(std::string_view pattern);
+
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
   std::vector<ConfigName> disabled_plugins;
+  std::vector<PluginPinSetting> plugin_pins;
   std::vector<std::filesystem::path> packs;  // the folders of the firm's own packs
   std::vector<ConfigName> enabled_packs;     // bundled packs that are off until named (examples)
   std::vector<ConfigName> disabled_packs;
@@ -96,6 +128,11 @@ struct Config {
   FirmInfo firm;
   std::filesystem::path store;  // `store:`: the record's SQLite file; empty = none
   DisputeSettings disputes;
+  RemediesConfig remedies;
+  LettersConfig letters;
+  /// The keys that name a folder relative to the file (packs, python,
+  /// plugins.search_paths): a copy of the file elsewhere would not find them.
+  std::vector<std::string> relative_paths;
   ConfigLocation where;  // the file itself
   /// What was wrong in the file, at file:line:column. The Engine refuses a
   /// config with errors and lists them with the problems only the loaded

@@ -8,6 +8,7 @@
 #include <billcheck/load.hpp>
 
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -38,8 +39,10 @@ BookForm book_form_of(const std::filesystem::path& path);
 /// written into a temporary folder beside `out` and renamed into place. `out`
 /// must not exist (or be an empty folder) unless `replace`; throws
 /// std::runtime_error saying so, OutputError when the write fails. Returns the
-/// LEDES writer's notes.
-std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace);
+/// LEDES writer's notes. `also` are files (name -> bytes) written into a CSV
+/// folder with the book, in the same step (billcheck fix: the config).
+std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace,
+                                    const std::map<std::string, std::string>& also = {});
 
 /// `billcheck convert IN OUT`: reads IN as load_book does and writes it as
 /// LEDES 1998B (OUT ending `.ledes` or `.txt`), JSON (`.json`) or a CSV

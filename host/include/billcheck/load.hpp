@@ -4,6 +4,7 @@
 
 #include <billcheck/book.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <string>
@@ -30,11 +31,20 @@ struct LoadOptions {
   /// LEDES 1998B carries no currency: a LEDES invoice takes its client's
   /// currency when the reference directory has the client, else this one.
   std::string ledes_currency = "USD";
+  /// A book file (or a CSV file of a book folder, or of `reference`) larger
+  /// than this is refused before it is read. Anything that is not a regular
+  /// file (a FIFO, a device such as /dev/zero, a socket) is always refused.
+  std::uintmax_t max_file_bytes = std::uintmax_t{4} << 30;
 };
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options);
 /// load_book's records before indexing, for tools that rewrite a book.
 BookData read_book(const std::filesystem::path& path, const LoadOptions& options = {});
+/// A book already in memory (standard input, an HTTP request's body): a LEDES
+/// 1998B file's text when it starts with `LEDES1998B[]`, else JSON. `name`
+/// stands for the file in locations and errors; nothing is opened but
+/// `options.reference`. Throws BookError as load_book does.
+BookData read_book_text(std::string_view text, const std::string& name, const LoadOptions& options = {});
 
 /// The loaders behind load_book, each filling a BookData (file names as given).
 BookData read_csv_directory(const std::filesystem::path& dir);

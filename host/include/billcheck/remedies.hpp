@@ -24,7 +24,7 @@ std::optional<DocumentFormat> parse_document_format(std::string_view name);
 struct ExplainRequest {
   std::string invoice;
   std::optional<std::int64_t> line;  // one line, or every line of the invoice
-  std::filesystem::path templates;   // a firm's template folder; empty = the bundled templates
+  std::filesystem::path templates;   // a firm's template folder; empty = letters.templates, else the bundled ones
   CheckOptions check;                // for the rules run on the invoice
 };
 
@@ -76,10 +76,15 @@ struct FixSummary {
   std::vector<WrittenCreditNote> credit_notes;
   std::vector<IssuedFinding> issued;
   std::vector<OpenFinding> needs_person;
+  /// Invoices already paid that the new credit notes put in credit (the
+  /// payment rules' overpayment): the client is owed the money back, as a
+  /// refund or against their next invoice. Not errors of the book.
+  std::vector<Finding> refunds;
   /// Per currency: what the corrected drafts bill less (returned) and more
   /// (added) than before; what the new credit notes credit; what the client
-  /// was overcharged on issued invoices.
-  std::map<std::string, Decimal> returned, added, credited, issued_overcharged;
+  /// was overcharged and under-billed on issued invoices (listed, not
+  /// recovered); what is owed back on paid invoices.
+  std::map<std::string, Decimal> returned, added, credited, issued_overcharged, issued_underbilled, refunds_due;
 };
 
 /// The corrected book, the re-check of it, and what was done.
@@ -104,7 +109,7 @@ std::string fix_summary(const FixSummary& summary, DocumentFormat format);
 struct LetterRequest {
   std::string client;
   std::vector<std::string> invoices;  // only these invoices of the client; empty = all of them
-  std::filesystem::path templates;    // a firm's template folder; empty = the bundled templates
+  std::filesystem::path templates;    // a firm's template folder; empty = letters.templates, else the bundled ones
   std::optional<Date> date;           // the letter's date; default: check.today, else today
   CheckOptions check;                 // for the rules run on the book
 };

@@ -5,6 +5,8 @@
 
 #include <billcheck/options.hpp>
 
+#include <algorithm>
+
 namespace billcheck {
 namespace fs = std::filesystem;
 namespace {
@@ -30,7 +32,8 @@ class ConfigReader {
     c.where = ConfigLocation{yaml_.file().string(), 0, 0};
     if (root.IsNull()) return c;  // an empty file is an empty config
     if (!yaml_.expect_map(root, "the config")) return c;
-    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers", "firm", "store", "disputes"});
+    yaml_.only_keys(root, "the config", {"plugins", "packs", "python", "rules", "clients", "waivers", "firm", "remedies",
+                                               "letters", "store", "disputes"});
     if (const YAML::Node p = root["plugins"]) plugins(p, c);
     if (const YAML::Node p = root["packs"]) packs(p, c);
     if (root["python"]) c.python = yaml_.paths(root["python"], "python");
@@ -44,12 +47,15 @@ class ConfigReader {
       }
     }
     if (const YAML::Node f = root["firm"]) c.firm = firm(f);
+    if (const YAML::Node r = root["remedies"]) c.remedies = remedies(r);
+    if (const YAML::Node l = root["letters"]) c.letters = letters(l);
     if (root["store"]) {
       auto paths = yaml_.paths(root["store"], "store");
       if (paths.size() == 1) c.store = paths.front();
       else yaml_.error(root["store"], "store must be one file name (the record's SQLite file)");
     }
     if (const YAML::Node d = root["disputes"]) c.disputes = disputes(d);
+    c.relative_paths = relative_paths(root);
     if (const YAML::Node w = root["waivers"]) {
       if (!w.IsSequence()) {
         yaml_.error(w, "waivers must be a list (each entry starting with '- rule: ...')");
@@ -74,9 +80,23 @@ class ConfigReader {
 
   void plugins(const YAML::Node& p, Config& c) {
     if (!yaml_.expect_map(p, "plugins")) return;
-    yaml_.only_keys(p, "plugins", {"search_paths", "disable"});
+    yaml_.only_keys(p, "plugins", {"search_paths", "disable", "pins"});
     if (p["search_paths"]) c.plugin_search_paths = yaml_.paths(p["search_paths"], "plugins.search_paths");
     if (p["disable"]) c.disabled_plugins = names(p["disable"], "plugins.disable");
+    if (const YAML::Node pins = p["pins"]; pins && yaml_.expect_map(pins, "plugins.pins")) {
+      for (const auto& kv : pins) {
+        std::string name = yaml_.key(kv.first);
+        auto digest = yaml_.scalar(kv.second, "plugins.pins." + name);
+        if (name.empty() || !digest) continue;
+        for (char& ch : *digest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (digest->size() != 64 || digest->find_first_not_of("0123456789abcdef") != std::string::npos) {
+          yaml_.error(kv.second, "plugins.pins." + name + ": '" + *digest +
+                                     "' is not a SHA-256 (64 hex digits, as `sha256sum " + name + ".so` prints)");
+          continue;
+        }
+        c.plugin_pins.push_back({name, *digest, yaml_.at(kv.second)});
+      }
+    }
   }
 
   // `packs: [folder, ...]`, or a mapping that also turns bundled packs on or off by name.
@@ -158,6 +178,83 @@ class ConfigReader {
     return f;
   }
 
+  // An id pattern: only the placeholders `allowed`, and {n}, which keeps ids apart.
+  std::string id_pattern(const YAML::Node& node, const char* key, std::string fallback,
+                         std::initializer_list<std::string_view> allowed) {
+    const YAML::Node value = node[key];
+    if (!value) return fallback;
+    auto text = yaml_.scalar(value, std::string("remedies.") + key);
+    if (!text) return fallback;
+    bool has_n = false;
+    for (std::size_t open = text->find('{'); open != std::string::npos; open = text->find('{', open + 1)) {
+      const std::size_t close = text->find('}', open);
+      const std::string name = text->substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+      if (close == std::string::npos || std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        std::string names;
+        for (std::string_view a : allowed) names += (names.empty() ? "{" : ", {") + std::string(a) + "}";
+        yaml_.error(value, std::string("remedies.") + key + ": unknown placeholder '{" + name +
+                               (close == std::string::npos ? "" : "}") + "'; the placeholders are " + names);
+        return fallback;
+      }
+      has_n = has_n || name == "n";
+    }
+    if (!has_n) {
+      yaml_.error(value, std::string("remedies.") + key + ": '" + *text +
+                             "' has no {n}, which numbers the ids apart (e.g. \"" + fallback + "\")");
+      return fallback;
+    }
+    return *text;
+  }
+
+  // `remedies:` — what billcheck fix writes.
+  RemediesConfig remedies(const YAML::Node& node) {
+    RemediesConfig r;
+    r.where = yaml_.at(node);
+    if (!yaml_.expect_map(node, "remedies")) return r;
+    yaml_.only_keys(node, "remedies", {"credit_note_id"});
+    r.credit_note_id = id_pattern(node, "credit_note_id", r.credit_note_id, {"invoice", "client", "n"});
+    return r;
+  }
+
+  // `letters:` — the firm's templates and how a letter writes dates.
+  LettersConfig letters(const YAML::Node& node) {
+    LettersConfig l;
+    l.where = yaml_.at(node);
+    if (!yaml_.expect_map(node, "letters")) return l;
+    yaml_.only_keys(node, "letters", {"templates", "date_format"});
+    if (node["templates"]) {
+      auto dirs = yaml_.paths(node["templates"], "letters.templates");
+      if (dirs.size() == 1) l.templates = dirs[0];
+      else yaml_.error(node["templates"], "letters.templates: give one folder");
+    }
+    if (auto f = yaml_.text(node, "date_format", false)) {
+      std::string why = date_format_problem(*f);
+      if (why.empty()) l.date_format = *f;
+      else yaml_.error(node["date_format"], "letters.date_format: " + why);
+    }
+    return l;
+  }
+
+  // The keys whose folders are written relative to this file.
+  std::vector<std::string> relative_paths(const YAML::Node& root) {
+    std::vector<std::string> keys;
+    auto check = [&](const YAML::Node& n, const char* key) {
+      if (!n) return;
+      bool relative = false;
+      auto visit = [&](const YAML::Node& item) {
+        if (item.IsScalar() && !fs::path(item.Scalar()).is_absolute()) relative = true;
+      };
+      if (n.IsSequence()) for (const auto& item : n) visit(item);
+      else visit(n);
+      if (relative) keys.push_back(key);
+    };
+    if (const YAML::Node p = root["packs"]) check(p.IsMap() ? p["paths"] : p, "packs");
+    check(root["python"], "python");
+    if (const YAML::Node p = root["plugins"]; p && p.IsMap()) check(p["search_paths"], "plugins.search_paths");
+    if (const YAML::Node l = root["letters"]; l && l.IsMap()) check(l["templates"], "letters.templates");
+    return keys;
+  }
+
   Waiver waiver(const YAML::Node& node) {
     Waiver w;
     w.where = yaml_.at(node);
@@ -190,6 +287,66 @@ class ConfigReader {
 };
 
 }  // namespace
+
+namespace {
+
+constexpr std::string_view kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                        "July",    "August",   "September", "October", "November", "December"};
+
+// Walks a date pattern: `token(name)` for each part of the date it names
+// (longest name first, so Month is not M), `literal(c)` for any other character.
+template <class Token, class Literal>
+void walk_date_pattern(std::string_view pattern, Token token, Literal literal) {
+  static constexpr std::string_view kTokens[] = {"YYYY", "Month", "Mon", "MM", "DD", "M", "D"};
+  for (std::size_t i = 0; i < pattern.size();) {
+    bool matched = false;
+    for (std::string_view t : kTokens) {
+      if (pattern.substr(i, t.size()) != t) continue;
+      token(t);
+      i += t.size();
+      matched = true;
+      break;
+    }
+    if (!matched) literal(pattern[i++]);
+  }
+}
+
+}  // namespace
+
+std::string format_date(Date date, std::string_view pattern) {
+  if (pattern.empty()) return date.to_string();
+  std::string out;
+  auto two = [](unsigned v) { return std::string(v < 10 ? "0" : "") + std::to_string(v); };
+  walk_date_pattern(
+      pattern,
+      [&](std::string_view t) {
+        if (t == "YYYY") out += std::to_string(date.year());
+        else if (t == "Month") out += kMonths[date.month() - 1];
+        else if (t == "Mon") out += kMonths[date.month() - 1].substr(0, 3);
+        else if (t == "MM") out += two(date.month());
+        else if (t == "M") out += std::to_string(date.month());
+        else if (t == "DD") out += two(date.day());
+        else out += std::to_string(date.day());
+      },
+      [&](char c) { out += c; });
+  return out;
+}
+
+std::string date_format_problem(std::string_view pattern) {
+  bool year = false, month = false, day = false;
+  walk_date_pattern(
+      pattern,
+      [&](std::string_view t) {
+        year = year || t == "YYYY";
+        day = day || t.starts_with('D');
+        month = month || t.starts_with('M');
+      },
+      [](char) {});
+  if (year && month && day) return {};
+  return "'" + std::string(pattern) +
+         "' does not name the year, month and day; write it with YYYY, MM or M or Month or Mon, DD or D "
+         "(e.g. \"D Month YYYY\" for 31 January 2026)";
+}
 
 ConfigError::ConfigError(std::vector<std::string> messages)
     : Error(join_lines(messages)), messages_(std::move(messages)) {}

@@ -48,8 +48,9 @@ std::optional<Options> options_for(const RuleInfo& info, std::initializer_list<c
   for (const RuleSettings* s : layers) {
     if (!s) continue;
     for (const auto& [name, value] : s->options) {
-      auto spec = std::find_if(info.options.begin(), info.options.end(),
-                               [&](const OptionSpec& o) { return o.name == name; });
+      // Not a lambda: clang before 16 cannot capture a structured binding.
+      auto spec = info.options.begin();
+      while (spec != info.options.end() && spec->name != name) ++spec;
       if (spec == info.options.end()) {
         std::string known;
         for (const auto& o : info.options) known += (known.empty() ? "" : ", ") + o.name;

@@ -142,8 +142,16 @@ void summarize(Report& report) {
 
 void find_remedies(Report& report, const Book& book) {
   std::unordered_map<std::string_view, const CreditNote*> by_fingerprint;
-  for (const CreditNote& note : book.credit_notes())
-    if (!note.remedies.empty()) by_fingerprint.emplace(note.remedies, &note);
+  // `remedies` lists fingerprints separated by spaces: one note can return the
+  // overcharge of two findings on the same line (billcheck fix credits a line once).
+  for (const CreditNote& note : book.credit_notes()) {
+    const std::string_view all = note.remedies;
+    for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
+      const std::size_t e = std::min(all.find(' ', b), all.size());
+      by_fingerprint.emplace(all.substr(b, e - b), &note);
+      b = e;
+    }
+  }
   if (by_fingerprint.empty()) return;
   for (const Finding& f : report.findings)
     if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())

@@ -18,7 +18,7 @@ void finish_report(Report& report, const std::vector<Waiver>& waivers, Date toda
 void summarize(Report& report);
 
 /// Fills report.remedies: each finding whose fingerprint a credit note of the
-/// book names under `remedies`.
+/// book names under `remedies` (one or more, separated by spaces).
 void find_remedies(Report& report, const Book& book);
 
 }  // namespace billcheck::detail

@@ -2,6 +2,7 @@
 
 #include "config/suggest.hpp"
 #include "engine/log.hpp"
+#include "hosting/plugin_trust.hpp"
 #include "hosting/python_rules.hpp"
 #include "packs/pack_loader.hpp"
 
@@ -41,11 +42,23 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       errors.push_back(config.file.string() + ": plugins.search_paths: '" + d.string() + "' is not a directory");
       continue;
     }
+    // Whoever can write the folder can add a plugin to every run.
+    if (std::string problem = trust_problem(d); !problem.empty()) {
+      errors.push_back(config.file.string() + ": plugins.search_paths: '" + d.string() + "' " + problem);
+      continue;
+    }
     dirs.push_back(d);
   }
+  std::vector<std::string> stems;  // every plugin file's name, for the pins' "did you mean"
   for (const auto& dir : dirs) {
     for (const auto& file : plugin_files(dir)) {
-      LoadedPlugin p = load_plugin(file, log_);
+      const std::string stem = file.stem().string();
+      stems.push_back(stem);
+      PluginPin pin;
+      const auto pinned = std::find_if(config.plugin_pins.begin(), config.plugin_pins.end(),
+                                       [&](const PluginPinSetting& p) { return p.name == stem; });
+      if (pinned != config.plugin_pins.end()) pin = {pinned->sha256, pinned->where.to_string()};
+      LoadedPlugin p = load_plugin(file, log_, pinned != config.plugin_pins.end() ? &pin : nullptr);
       bool disabled = std::any_of(config.disabled_plugins.begin(), config.disabled_plugins.end(),
                                   [&](const ConfigName& n) { return n.name == p.record.name; });
       if (!p.record.loaded) {
@@ -72,6 +85,9 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
   for (const auto& r : plugins_)
     if (!r.name.empty()) names.push_back(r.name);
   check_names(config.disabled_plugins, names, "plugins.disable", "plugin", errors);
+  std::vector<ConfigName> pinned;
+  for (const auto& p : config.plugin_pins) pinned.push_back({p.name, p.where});
+  check_names(pinned, std::vector<std::string_view>(stems.begin(), stems.end()), "plugins.pins", "plugin file", errors);
 }
 
 namespace {

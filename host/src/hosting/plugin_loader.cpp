@@ -1,6 +1,8 @@
 #include "hosting/plugin_loader.hpp"
 
+#include "digest/sha256.hpp"
 #include "engine/log.hpp"
+#include "hosting/plugin_trust.hpp"
 
 #include <billcheck/plugin.hpp>
 
@@ -95,12 +97,35 @@ std::vector<fs::path> plugin_files(const fs::path& dir) {
   return out;
 }
 
-LoadedPlugin load_plugin(const fs::path& path, Log& log) {
+LoadedPlugin load_plugin(const fs::path& path, Log& log, const PluginPin* pin) {
   LoadedPlugin result;
   PluginRecord& rec = result.record;
   rec.path = path;
   rec.name = path.stem().string();
 
+  // Everything up to the dlopen below reads the file without running any of
+  // its code: a library's constructors run as soon as it is opened.
+  if (std::string problem = trust_problem(path); !problem.empty()) {
+    rec.error = problem;
+    return result;
+  }
+  if (pin) {
+    std::string why;
+    const auto digest = sha256_hex_file(path, why);
+    if (!digest) {
+      rec.error = "cannot be read to check its pin: " + why;
+      return result;
+    }
+    if (*digest != pin->sha256) {
+      rec.error = "is refused: its SHA-256 is " + *digest + ", but plugins.pins at " + pin->where +
+                  " says " + pin->sha256 + "; it is not the build that was pinned (update the pin if it should be)";
+      return result;
+    }
+  }
+  if (std::string problem = missing_export(path, "billcheck_plugin_descriptor"); !problem.empty()) {
+    rec.error = problem;
+    return result;
+  }
   if (std::string reason = why_not_loadable(path); !reason.empty()) {
     rec.error = "cannot be loaded as a shared library: " + reason;
     return result;

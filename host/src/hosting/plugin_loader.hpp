@@ -21,10 +21,18 @@ struct LoadedPlugin {
 /// The plugin files (`*.so`) in `dir`, sorted by name.
 std::vector<std::filesystem::path> plugin_files(const std::filesystem::path& dir);
 
-/// Opens `path`, checks its descriptor against this host's ABI, then calls its
+/// A plugin's expected SHA-256 (`plugins.pins` in the config) and where it was set.
+struct PluginPin {
+  std::string sha256;  // lower-case hex
+  std::string where;   // billcheck.yaml:LINE:COLUMN
+};
+
+/// Checks who may have written `path` (plugin_trust.hpp), its `pin` when given,
+/// and that it exports a descriptor, all before opening it; then opens it,
+/// checks its descriptor against this host's ABI, and calls its
 /// registration function. Never throws: a refused or broken plugin comes back
 /// with loaded == false and the reason. The library stays loaded for the life
 /// of the process.
-LoadedPlugin load_plugin(const std::filesystem::path& path, Log& log);
+LoadedPlugin load_plugin(const std::filesystem::path& path, Log& log, const PluginPin* pin = nullptr);
 
 }  // namespace billcheck::detail

@@ -4,6 +4,7 @@
 
 #include "schema/ledes.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iostream>
@@ -33,18 +34,71 @@ bool starts_as_ledes(const fs::path& path) {
   return ledes::is_ledes_text(std::string_view(head, static_cast<std::size_t>(in.gcount())));
 }
 
-BookData read_standard_input(Form& form) {
-  std::string text(std::istreambuf_iterator<char>(std::cin), {});
+std::string size_text(std::uintmax_t bytes) {
+  constexpr std::uintmax_t kMiB = 1 << 20, kGiB = std::uintmax_t{1} << 30;
+  if (bytes >= kGiB && bytes % kGiB == 0) return std::to_string(bytes / kGiB) + " GiB";
+  if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+/// Why `file` is not read: it is not a regular file (reading a FIFO or
+/// /dev/zero would block or never end), or it is over the size limit. Checked
+/// before a byte is read; a symlink is followed.
+std::string unreadable_input(const fs::path& file, std::uintmax_t limit) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(file, ec);
+  if (ec || !fs::exists(st)) return {};  // the reader says it is missing, in its own words
+  const char* kind = fs::is_fifo(st)              ? "a FIFO (named pipe)"
+                     : fs::is_character_file(st)  ? "a character device"
+                     : fs::is_block_file(st)      ? "a block device"
+                     : fs::is_socket(st)          ? "a socket"
+                     : fs::is_regular_file(st)    ? nullptr
+                                                  : "not a regular file";
+  if (kind)
+    return file.string() + ": is " + kind + ", not a file billcheck reads; give a book file or folder (or - for "
+                           "standard input)";
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (!ec && size > limit)
+    return file.string() + ": is " + std::to_string(size) + " bytes, over the limit of " + size_text(limit) +
+           " for one book file; split the book, or raise limits.max_file_size in billcheck.yaml";
+  return {};
+}
+
+/// Every file the book at `path` would be read from, checked first: so a bad
+/// one is refused before anything is read, and every bad one is named.
+void check_inputs(const fs::path& path, const LoadOptions& options) {
+  std::vector<std::string> problems;
+  auto check_folder = [&](const fs::path& dir) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (lower_extension(entry.path()) == ".csv") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      if (std::string why = unreadable_input(f, options.max_file_bytes); !why.empty()) problems.push_back(why);
+  };
+  std::error_code ec;
+  if (path != "-") {
+    if (fs::is_directory(path, ec))
+      check_folder(path);
+    else if (std::string why = unreadable_input(path, options.max_file_bytes); !why.empty())
+      problems.push_back(why);
+  }
+  if (!options.reference.empty() && fs::is_directory(options.reference, ec)) check_folder(options.reference);
+  if (!problems.empty()) throw BookError(std::move(problems));
+}
+
+BookData read_text(std::string_view text, const std::string& name, Form& form) {
   if (ledes::is_ledes_text(text)) {
     form = Form::ledes;
-    return read_ledes_text(text, "<stdin>");
+    return read_ledes_text(text, name);
   }
   form = Form::json;
-  return read_json_text(text, "<stdin>");
+  return read_json_text(text, name);
 }
 
 BookData read_any(const fs::path& path, Form& form) {
-  if (path == "-") return read_standard_input(form);
+  if (path == "-") return read_text(std::string(std::istreambuf_iterator<char>(std::cin), {}), "<stdin>", form);
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw BookError({path.string() + ": no such file or directory"});
@@ -161,11 +215,8 @@ void set_ledes_currencies(BookData& book, const std::string& fallback) {
   }
 }
 
-}  // namespace
-
-BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
-  Form form = Form::csv;
-  BookData data = read_any(path, form);
+/// What every form of book gets once read: the reference records and the LEDES currencies.
+BookData complete(BookData data, Form form, const std::string& name, const LoadOptions& options) {
   if (!options.reference.empty()) {
     std::error_code ec;
     if (!fs::is_directory(options.reference, ec))
@@ -176,10 +227,25 @@ BookData read_book(const std::filesystem::path& path, const LoadOptions& options
   }
   if (form == Form::ledes) {
     if (std::string why = options.ledes_currency.empty() ? "" : currency_problem(options.ledes_currency); !why.empty())
-      throw BookError({path.string() + ": the currency for LEDES invoices: " + why});
+      throw BookError({name + ": the currency for LEDES invoices: " + why});
     set_ledes_currencies(data, options.ledes_currency);
   }
   return data;
+}
+
+}  // namespace
+
+BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
+  check_inputs(path, options);
+  Form form = Form::csv;
+  BookData data = read_any(path, form);
+  return complete(std::move(data), form, path.string(), options);
+}
+
+BookData read_book_text(std::string_view text, const std::string& name, const LoadOptions& options) {
+  Form form = Form::json;
+  BookData data = read_text(text, name, form);
+  return complete(std::move(data), form, name, options);
 }
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options) {

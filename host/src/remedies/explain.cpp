@@ -230,7 +230,10 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
-  const auto dir = request.templates.empty() ? detail::bundled_template_dir() : request.templates;
+  const std::filesystem::path& firm_templates = engine.config().letters.templates;
+  const auto dir = !request.templates.empty() ? request.templates
+                   : !firm_templates.empty()  ? firm_templates
+                                              : detail::bundled_template_dir();
   return detail::render_template(dir, "explain", markup, model, kExplainVocabulary);
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -206,7 +207,7 @@ std::string reason_code_of(const Finding& f) {
 
 /// The memo the client reads on the credit note: one plain sentence, without
 /// the rules' words.
-std::string client_memo(const Finding& f, const std::string& code) {
+std::string client_memo(const Finding& f, const std::string& code, const Decimal& amount, const Decimal& tax) {
   std::string what = code == "rate"        ? "was billed above the agreed rate"
                      : code == "tax"       ? "charged more tax than is due"
                      : code == "hours"     ? "billed more hours than were recorded"
@@ -214,7 +215,10 @@ std::string client_memo(const Finding& f, const std::string& code) {
                      : code == "arithmetic" ? "was miscalculated"
                                             : "was billed in error";
   const std::string where = f.line.empty() ? "Invoice " + f.invoice : "Line " + f.line + " of invoice " + f.invoice;
-  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(*f.amount_at_stake, f.currency) + ".";
+  if (tax.is_zero())
+    return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount, f.currency) + ".";
+  return where + " " + what + ", so we credit " + f.currency + " " + format_amount(amount + tax, f.currency) + " (" +
+         format_amount(amount, f.currency) + " and " + format_amount(tax, f.currency) + " tax on it).";
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -224,6 +228,10 @@ bool is_overcharge(const Finding& f) {
   return f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit" && f.category != "payments";
 }
 
+bool is_underbilling(const Finding& f) {
+  return f.amount_at_stake && f.amount_at_stake->is_negative() && f.category != "payments";
+}
+
 /// Whether a finding on an issued invoice gets a credit note.
 bool wants_credit_note(const Finding& f, const Book& book) {
   if (!is_overcharge(f)) return false;
@@ -231,37 +239,177 @@ bool wants_credit_note(const Finding& f, const Book& book) {
   return is_issued(*book.invoice(f.invoice));
 }
 
+/// The fingerprints a credit note's `remedies` names (separated by spaces).
+std::vector<std::string> remedied_by(const CreditNote& note) {
+  std::vector<std::string> out;
+  std::string_view all = note.remedies;
+  for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
+    const std::size_t e = std::min(all.find(' ', b), all.size());
+    out.emplace_back(all.substr(b, e - b));
+    b = e;
+  }
+  return out;
+}
+
+/// The id of the n-th credit note on an invoice, from remedies.credit_note_id.
+std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int n) {
+  std::string id;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const std::size_t close = pattern[i] == '{' ? pattern.find('}', i) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      id += pattern[i];
+      continue;
+    }
+    const std::string_view name = pattern.substr(i + 1, close - i - 1);
+    id += name == "invoice" ? invoice.id : name == "client" ? invoice.client_id : std::to_string(n);
+    i = close;
+  }
+  return id;
+}
+
+/// The most the credit notes on one line may return, when several findings
+/// overcharge it: never more than its amount, and, when each of them has a
+/// fix, what all the fixes together take off it (a rate and an hours error on
+/// one line overlap: 3 h at 500 for 2 h at 450 is 600 over, not 150 + 500).
+Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_line, std::string_view currency) {
+  Decimal cap = line.amount;
+  if (on_line.size() < 2) return cap;
+  InvoiceLine fixed = line;
+  std::optional<Decimal> amount_fix;
+  std::set<std::string> fields;
+  bool recompute = false;
+  for (const Finding* f : on_line) {
+    if (!f->fix) return cap;
+    if (!fields.insert(f->fix->field).second) continue;  // the first rule in report order wins, as on a draft
+    if (f->fix->field == "amount") amount_fix = decimal_of(f->fix->suggested);
+    else if (apply_to_line(fixed, *f->fix)) recompute = true;
+    else return cap;
+  }
+  const std::optional<Decimal> corrected =
+      recompute ? (fixed.quantity * fixed.rate + fixed.adjustment.value_or(Decimal{})).round(minor_units(currency))
+                : amount_fix;
+  if (corrected && line.amount - *corrected < cap) cap = line.amount - *corrected;
+  return cap;
+}
+
 /// Appends a credit note for each overcharge on an issued or paid invoice that
 /// no credit note in the book remedies yet (its `remedies` names the finding).
+/// A line is credited at most once for what it overcharges, and an invoice
+/// never beyond its total: a finding whose money an earlier note already
+/// returns is named in that note's `remedies` instead of getting its own.
 void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
   std::set<std::string> remedied, ids;
   for (const CreditNote& note : data.credit_notes) {
-    if (!note.remedies.empty()) remedied.insert(note.remedies);
+    for (std::string& fp : remedied_by(note)) remedied.insert(std::move(fp));
     ids.insert(note.id);
   }
   const Date today =
       options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+  const std::string& pattern = engine.config().remedies.credit_note_id;
+
+  using LineKey = std::pair<std::string, std::int64_t>;
+  std::map<LineKey, std::vector<const Finding*>> by_line;
+  for (const Finding& f : report.findings)
+    if (wants_credit_note(f, book) && !f.line.empty()) by_line[{f.invoice, std::stoll(f.line)}].push_back(&f);
+
+  // What is left to credit, less the notes already in the book, and the last
+  // note on each line and invoice (indexes into data.credit_notes).
+  std::map<std::string, Decimal> invoice_left;
+  std::map<LineKey, Decimal> line_left;
+  std::map<std::string, std::size_t> last_on_invoice;
+  std::map<LineKey, std::size_t> last_on_line;
+  for (std::size_t i = 0; i < data.credit_notes.size(); ++i) {
+    const CreditNote& note = data.credit_notes[i];
+    last_on_invoice[note.invoice_id] = i;
+    if (note.line_no) last_on_line[{note.invoice_id, *note.line_no}] = i;
+  }
+  auto left_on_invoice = [&](const Invoice& invoice) -> Decimal& {
+    auto [it, added] = invoice_left.try_emplace(invoice.id, invoice.total);
+    if (added)
+      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id)) it->second -= n->amount;
+    return it->second;
+  };
+  auto left_on_line = [&](const Invoice& invoice, const LineKey& key) -> Decimal* {
+    auto it = line_left.find(key);
+    if (it != line_left.end()) return &it->second;
+    for (const InvoiceLine& l : book.lines_of(invoice)) {
+      if (l.line_no != key.second) continue;
+      Decimal left = line_cap(l, by_line[key], invoice.currency);
+      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
+        if (n->line_no == key.second) left -= n->amount;
+      return &line_left.emplace(key, left).first->second;
+    }
+    return nullptr;
+  };
+
+  // The tax the client paid on a line's overcharge goes back with it: each
+  // note returns the tax on what is left to bill before it less the tax after
+  // it, so that the notes' tax adds up to the invoice's tax recomputed on the
+  // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
+  std::map<std::string, Decimal> taxable_left;
+  auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
+    if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return Decimal{};
+    auto [it, added] = taxable_left.try_emplace(invoice.id);
+    if (added) {
+      for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
+      it->second -= invoice.discount.value_or(Decimal{});
+    }
+    const int places = minor_units(invoice.currency);
+    const Decimal before = (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    it->second -= amount;
+    return before - (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+  };
+
   for (const Finding& f : report.findings) {
     if (!wants_credit_note(f, book) || remedied.count(f.fingerprint)) continue;
     const Invoice& invoice = *book.invoice(f.invoice);
+    const std::optional<LineKey> key =
+        f.line.empty() ? std::nullopt : std::optional<LineKey>(LineKey{invoice.id, std::stoll(f.line)});
+    Decimal amount = f.amount_at_stake->round(minor_units(invoice.currency));
+    Decimal& on_invoice = left_on_invoice(invoice);
+    Decimal* on_line = key ? left_on_line(invoice, *key) : nullptr;
+    if (on_line && *on_line < amount) amount = *on_line;
+    Decimal tax;
+    if (on_line && amount > Decimal{}) {
+      tax = tax_on(invoice, amount);
+      if (on_invoice < amount + tax) tax = std::max(on_invoice - amount, Decimal{});
+    }
+    if (on_invoice < amount) amount = on_invoice;
+    if (amount <= Decimal{}) {
+      // Already returned: the note that returned it remedies this finding too.
+      auto line_note = key ? last_on_line.find(*key) : last_on_line.end();
+      auto invoice_note = last_on_invoice.find(invoice.id);
+      const std::optional<std::size_t> at = line_note != last_on_line.end()         ? std::optional(line_note->second)
+                                            : invoice_note != last_on_invoice.end() ? std::optional(invoice_note->second)
+                                                                                    : std::nullopt;
+      if (at) {
+        std::string& names = data.credit_notes[*at].remedies;
+        names += (names.empty() ? "" : " ") + f.fingerprint;
+      }
+      continue;
+    }
     CreditNote note;
-    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = "CN-" + invoice.id + "-" + std::to_string(n);
+    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = credit_note_id(pattern, invoice, n);
     ids.insert(note.id);
     note.client_id = invoice.client_id;
     note.invoice_id = invoice.id;
     note.date = today;
-    note.amount = f.amount_at_stake->round(minor_units(invoice.currency));
+    note.amount = amount + tax;
     note.reason_code = reason_code_of(f);
-    note.reason = client_memo(f, note.reason_code);
-    if (!f.line.empty()) note.line_no = std::stoll(f.line);
+    note.reason = client_memo(f, note.reason_code, amount, tax);
+    if (key) note.line_no = key->second;
     note.remedies = f.fingerprint;
+    on_invoice -= note.amount;
+    if (on_line) *on_line -= amount;
+    last_on_invoice[invoice.id] = data.credit_notes.size();
+    if (key) last_on_line[*key] = data.credit_notes.size();
     data.credit_notes.push_back(std::move(note));
   }
 }
 
-FixSummary summarize(const Book& before, const Book& after, const Report& recheck,
+FixSummary summarize(const Book& before, const Report& original, const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners) {
   FixSummary summary;
   for (const Invoice& was : before.invoices()) {
@@ -278,27 +426,49 @@ FixSummary summarize(const Book& before, const Book& after, const Report& rechec
     }
     summary.corrected.push_back(std::move(corrected));
   }
-  std::set<std::string> existing;
+  // Note ids before; invoices with a new note; invoices with a note of fix (one naming a finding).
+  std::set<std::string> existing, new_notes_on, credited_by_fix;
   for (const CreditNote& note : before.credit_notes()) existing.insert(note.id);
   std::map<std::string, std::string> note_of;  // fingerprint -> the credit note that remedies it
   for (const CreditNote& note : after.credit_notes()) {
-    if (!note.remedies.empty()) note_of[note.remedies] = note.id;
+    for (const std::string& fp : remedied_by(note)) note_of.emplace(fp, note.id);
     if (!existing.count(note.id)) {
       const Invoice* invoice = after.invoice(note.invoice_id);
       const std::string currency = invoice ? invoice->currency : std::string();
       summary.credit_notes.push_back({note, currency});
       summary.credited[currency] += note.amount;
+      new_notes_on.insert(note.invoice_id);
+    }
+    if (!note.remedies.empty()) {
+      credited_by_fix.insert(note.invoice_id);
+      if (const Invoice* invoice = after.invoice(note.invoice_id)) summary.issued_overcharged[invoice->currency] += note.amount;
     }
   }
+  std::set<std::string> found_before;
+  for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
   for (const Finding& f : recheck.findings) {
+    // An invoice already paid that a credit note of fix puts in credit (now,
+    // or in an earlier run): the client is owed that money back, which is
+    // what the note is for, not an error of the book.
+    if (f.category == "payments" && credited_by_fix.count(f.invoice) &&
+        (!found_before.count(f.fingerprint) || !new_notes_on.count(f.invoice))) {
+      summary.refunds.push_back(f);
+      if (f.amount_at_stake) summary.refunds_due[f.currency] += *f.amount_at_stake;
+      continue;
+    }
     const Invoice* invoice = f.invoice.empty() || record_of(f) == RecordKind::other ? nullptr : before.invoice(f.invoice);
     if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
       auto note = note_of.find(f.fingerprint);
       summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second});
-      if (is_overcharge(f)) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      // Credited findings count at what their notes return (two findings on
+      // one line overlap); the rest at their amount at stake.
+      if (is_overcharge(f) && note == note_of.end()) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      if (is_underbilling(f)) summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
       continue;
     }
-    summary.needs_person.push_back({f, open_reason(f, owners)});
+    const bool new_note = !f.credit_note.empty() && !existing.count(f.credit_note);
+    summary.needs_person.push_back(
+        {f, new_note ? "a credit note this fix wrote: approve it (approved_by) before it is sent" : open_reason(f, owners)});
   }
   return summary;
 }
@@ -344,8 +514,12 @@ Json summary_model(const FixSummary& s) {
   for (const IssuedFinding& i : s.issued) {
     Json j = finding_json(i.finding);
     if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    else if (is_overcharge(i.finding)) j["uncredited"] = true;
+    else if (is_underbilling(i.finding)) j["underbilled"] = true;
     issued.push_back(std::move(j));
   }
+  Json refunds = Json::array();
+  for (const Finding& f : s.refunds) refunds.push_back(finding_json(f));
   Json notes = Json::array();
   for (const auto& [n, currency] : s.credit_notes) {
     Json j = {{"id", n.id}, {"invoice", n.invoice_id}};
@@ -370,6 +544,10 @@ Json summary_model(const FixSummary& s) {
               {"credited", money_list(s.credited)},
               {"issued", std::move(issued)},
               {"issued_overcharged", money_list(s.issued_overcharged)},
+              {"issued_underbilled", money_list(s.issued_underbilled)},
+              {"has_refunds", !s.refunds.empty()},
+              {"refunds", std::move(refunds)},
+              {"refunds_due", money_list(s.refunds_due)},
               {"needs_person", std::move(needs)}};
 }
 
@@ -379,7 +557,8 @@ constexpr std::string_view kFixVocabulary[] = {
     "changes",   "record",          "field",   "from",        "to",           "returned",
     "amount",    "added",           "issued",  "rule",        "line",         "message",
     "payment",   "credit_note",     "amount_at_stake",        "issued_overcharged",
-    "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by"};
+    "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
+    "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds"};
 
 }  // namespace
 
@@ -395,7 +574,8 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   work.files = std::move(data.files);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(before, after, recheck, owners);
+  const Report original = engine.check(before, options);
+  FixSummary summary = summarize(before, original, after, recheck, owners);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

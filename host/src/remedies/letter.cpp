@@ -19,7 +19,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
-    "has_uncredited", "uncredited", "one_uncredited"};
+    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -63,10 +63,10 @@ const CreditNote* credit_note(const Book& book, const Invoice& inv, std::string_
   return nullptr;
 }
 
-Json credit_note_json(const CreditNote& n, const Invoice& inv) {
+Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view date_format) {
   return Json{{"id", n.id},
               {"invoice", inv.id},
-              {"date", n.date.to_string()},
+              {"date", format_date(n.date, date_format)},
               {"currency", inv.currency},
               {"amount", format_amount(n.amount, inv.currency)}};
 }
@@ -75,8 +75,14 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv) {
 // or the invoice's total), what it should have been (less the amount the
 // client was overcharged), the difference, and the credit note that returns it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted) {
-  const Decimal over = *f.amount_at_stake;
+                std::set<std::string>& noted, std::string_view date_format) {
+  // What the client was charged too much: the amount at stake, or what its
+  // credit note returns when less (two errors on one line overlap, and fix
+  // credits the line once).
+  Decimal over = *f.amount_at_stake;
+  const Remedy* remedy = report.remedy_of(f);
+  const CreditNote* note = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount < over) over = note->amount;
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
@@ -90,11 +96,12 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["should_be"] = format_amount(billed - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
   j["reason"] = plain_reason(f);
-  if (const Remedy* r = report.remedy_of(f)) {
-    if (const CreditNote* n = credit_note(book, inv, r->id)) {
-      j["credit_note"] = credit_note_json(*n, inv);
-      if (noted.insert(n->id).second) notes.push_back(credit_note_json(*n, inv));
-    }
+  // The note returns the tax paid on the overcharge too (billcheck fix).
+  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount > over)
+    j["tax_on_it"] = format_amount(note->amount - over, inv.currency);
+  if (note) {
+    j["credit_note"] = credit_note_json(*note, inv, date_format);
+    if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv, date_format));
   }
   return j;
 }
@@ -130,6 +137,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
       if (inv->status != "draft") invoices.push_back(inv);
   }
 
+  const LettersConfig& letters = engine.config().letters;
   const Report report = engine.check(book, request.check);
   Json errors = Json::array(), notes = Json::array();
   std::set<std::string> noted;
@@ -139,7 +147,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      errors.push_back(error_json(book, report, *inv, f, notes, noted));
+      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format));
       if (!errors.back().contains("credit_note")) ++uncredited;
     }
   }
@@ -149,7 +157,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
                          ? *request.check.today
                          : Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
   Json model;
-  model["date"] = today.to_string();
+  model["date"] = format_date(today, letters.date_format);
   model["firm"] = firm_json(engine.config().firm);
   model["client"] = {{"id", client->id}, {"name", client->name.empty() ? client->id : client->name}};
   model["invoice_list"] = invoice_list;
@@ -167,7 +175,9 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
-  const auto dir = request.templates.empty() ? detail::bundled_template_dir() : request.templates;
+  const auto dir = !request.templates.empty()  ? request.templates
+                   : !letters.templates.empty() ? letters.templates
+                                                : detail::bundled_template_dir();
   return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
 }
 

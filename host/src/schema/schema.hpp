@@ -216,7 +216,7 @@ inline constexpr auto kCreditNoteColumns = std::tuple{
     optional<&CreditNote::line_no>("line_no", "the line of the invoice it corrects, if one"),
     optional<&CreditNote::reason_code>("reason_code",
                                        "why, as a code: arithmetic, rate, duplicate, hours, discount, tax, goodwill, ..."),
-    optional<&CreditNote::remedies>("remedies", "the fingerprint of the finding it remedies (written by billcheck fix)"),
+    optional<&CreditNote::remedies>("remedies", "the fingerprints of the findings it remedies, separated by spaces (written by billcheck fix)"),
 };
 
 // ---------------------------------------------------------------------------

@@ -144,7 +144,8 @@ BookForm book_form_of(const std::filesystem::path& path) {
   return ext == ".json" ? BookForm::json : BookForm::ledes;
 }
 
-std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace) {
+std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace,
+                                    const std::map<std::string, std::string>& also) {
   std::error_code ec;
   const bool exists = fs::exists(out, ec);
   const bool empty_folder = exists && fs::is_directory(out, ec) && fs::is_empty(out, ec);
@@ -175,6 +176,7 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
     throw OutputError(staging, ec ? ec.message() : "cannot create the folder");
   try {
     write_book_csv(staging, book);
+    for (const auto& [name, bytes] : also) write_output(staging / name, [&](std::ostream& file) { file << bytes; });
     if (exists) {
       fs::rename(out, previous);
       fs::rename(staging, out);

@@ -1,0 +1,26 @@
+// The JSON bodies the service writes besides the CLI's reports: errors with
+// their located problems, the rule and plugin lists.
+#pragma once
+
+#include <billcheck/engine.hpp>
+
+#include <httplib.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace billcheck::service {
+
+/// Sets `res` to the error object every host answers with
+/// (docs/schema/error.schema.json, billcheck/problems.hpp): `problems` are the
+/// loader's or config's messages, each located where it can be.
+void set_error(httplib::Response& res, int status, std::string_view code, std::string_view message,
+               const std::vector<std::string>& problems = {});
+/// The error code of a status httplib answers by itself (a malformed request line, a URI too long).
+std::string_view error_code_of(int status);
+
+std::string rules_json(const std::vector<RuleInfo>& rules);
+std::string plugins_json(const std::vector<PluginRecord>& plugins);
+
+}  // namespace billcheck::service

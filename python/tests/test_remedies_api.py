@@ -1,0 +1,45 @@
+"""billcheck.fix, billcheck.letter and billcheck.explain: one call each, as the CLI does them."""
+import decimal
+import pathlib
+
+import pytest
+
+import billcheck
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIRM = ROOT / "examples" / "firm"
+DRAFTS = ROOT / "tests" / "data" / "remedies" / "draft-book"
+
+
+def test_fix_returns_the_corrected_book_and_the_summary():
+    book, summary = billcheck.fix(DRAFTS, today="2025-12-01")
+    assert {i.id: i.total for i in book.invoices}["HL-102"] == decimal.Decimal("2640.00")
+    assert summary["credit_notes"][0]["id"] == "CN-HL-101-1"
+    assert summary == billcheck.Engine.for_book(str(DRAFTS)).fix(str(DRAFTS), today="2025-12-01")[1]
+
+
+def test_fix_uses_the_config_beside_the_book():
+    # The example firm's billcheck.yaml turns on its policy pack; fix sees the same findings as the CLI.
+    _, summary = billcheck.fix(FIRM, today="2026-01-15")
+    assert [n["id"] for n in summary["credit_notes"]][:2] == ["CN-BM-0058-1", "CN-BM-0070-1"]
+
+
+def test_fix_refuses_a_report_of_another_book():
+    engine = billcheck.Engine.for_book(str(DRAFTS))
+    current = engine.check(billcheck.load_book(str(DRAFTS)), today="2025-12-01")
+    billcheck.fix(DRAFTS, current, today="2025-12-01")
+    stale = engine.check(billcheck.load_book(str(FIRM)), today="2025-12-01")
+    with pytest.raises(ValueError, match="is not of .*draft-book as it stands"):
+        billcheck.fix(DRAFTS, stale, today="2025-12-01")
+
+
+def test_letter_and_explain_from_a_path_or_a_book():
+    book, _ = billcheck.fix(FIRM, today="2026-01-15")
+    text = billcheck.letter(book, "C-300", today="2026-01-20", config=FIRM / "billcheck.yaml")
+    assert text == (ROOT / "tests/data/remedies/letter-C-300.txt").read_text()
+    # From the path: the firm's own billcheck.yaml signs it; the unfixed book has no credit notes to name.
+    assert "Ashford & Vale LLP" in billcheck.letter(FIRM, "C-300", today="2026-01-20")
+    assert billcheck.explain("examples/firm", "NW-2025-05", line=1, today="2026-01-20") == (
+        ROOT / "tests/data/remedies/explain-NW-2025-05-line1.txt").read_text()
+    with pytest.raises(LookupError, match="no client 'C-999'"):
+        billcheck.letter(FIRM, "C-999")

@@ -1,0 +1,486 @@
+"""billcheck serve: a real server on a loopback port of its own (port 0), started
+and stopped by each test, pass or fail, and called as an accounting package would."""
+
+import concurrent.futures
+import copy
+import http.client
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT, SMALL_BOOK
+
+FIRM_CONFIG = ROOT / "examples" / "firm" / "billcheck.yaml"
+
+
+class Server:
+    """A `billcheck serve` process; its access log goes to a file, never to a pipe
+    nobody reads."""
+
+    def __init__(self, exe, tmp_path, *args):
+        self.log_path = tmp_path / f"serve-{time.monotonic_ns()}.log"
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([exe, "serve", "--port", "0", *map(str, args)], stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True, cwd=ROOT)
+        line = self.proc.stdout.readline()
+        match = re.match(r"billcheck: listening on http://127\.0\.0\.1:(\d+)$", line.strip())
+        if not match:
+            self.stop()
+            raise AssertionError(f"serve did not start: {line!r}\n{self.log_path.read_text()}")
+        self.port = int(match.group(1))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            if isinstance(body, str):
+                body = body.encode()
+            conn.request(method, path, body=body, headers=headers or {})
+            res = conn.getresponse()
+            return res.status, dict(res.getheaders()), res.read()
+        finally:
+            conn.close()
+
+    def check(self, book, path="/v1/check", content_type="application/json", headers=None):
+        body = book if isinstance(book, (str, bytes)) else json.dumps(book)
+        return self.request("POST", path, body, {"Content-Type": content_type, **(headers or {})})
+
+    def log_text(self):
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+
+
+@pytest.fixture
+def serve(exe, tmp_path):
+    """Starts servers with the given arguments; every one is stopped when the test ends."""
+    started = []
+
+    def start(*args):
+        server = Server(exe, tmp_path, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def firm_json(tmp_path_factory, exe):
+    """The example firm as one JSON book (what a package would POST)."""
+    folder = tmp_path_factory.mktemp("firm")
+    subprocess.run([exe, "convert", ROOT / "examples" / "firm", folder / "firm.json"], check=True,
+                   capture_output=True)
+    return folder / "firm.json"
+
+
+def cli_json(exe, book, *args):
+    """`billcheck check BOOK --format json` run beside the book, so locations read BOOK's name."""
+    out = subprocess.run([exe, "check", book.name, "--format", "json", "-c", FIRM_CONFIG, *args],
+                         capture_output=True, cwd=book.parent, timeout=120)
+    assert out.returncode in (0, 1), out.stderr
+    return out.stdout
+
+
+SCHEMAS = ROOT / "docs" / "schema"
+
+
+def validate(instance, schema_name):
+    """Checks `instance` against docs/schema/SCHEMA_NAME (the contracts published with the C API)."""
+    import jsonschema
+    jsonschema.validate(instance, json.loads((SCHEMAS / schema_name).read_text()))
+
+
+def error_of(body):
+    document = json.loads(body)
+    validate(document, "error.schema.json")
+    error = document["error"]
+    assert set(error) == {"code", "message", "problems"}
+    return error
+
+
+def test_service_check_is_the_cli_report_byte_for_byte(serve, exe, firm_json):
+    server = serve("-c", FIRM_CONFIG)
+    status, headers, body = server.check(firm_json.read_bytes(), "/v1/check?name=firm.json")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert body == cli_json(exe, firm_json)
+    assert json.loads(body)["findings"], "the example firm has planted errors"
+
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/check?name=firm.json&invoice=HR-115")
+    assert status == 200
+    assert body == cli_json(exe, firm_json, "--invoice", "HR-115")
+
+
+def test_service_checks_a_ledes_file_sent_as_text_plain(serve, exe, tmp_path):
+    ledes = tmp_path / "firm.ledes"
+    subprocess.run([exe, "convert", ROOT / "examples" / "firm", ledes], check=True, capture_output=True)
+    server = serve("-c", FIRM_CONFIG)
+    status, _, body = server.check(ledes.read_bytes(), "/v1/check?name=firm.ledes", content_type="text/plain")
+    assert status == 200
+    assert body == cli_json(exe, ledes)
+
+
+def test_service_outputs_match_the_published_schemas(serve, firm_json):
+    server = serve("-c", FIRM_CONFIG)
+    _, _, body = server.check(firm_json.read_bytes())
+    validate(json.loads(body), "report.schema.json")
+    _, _, body = server.check(firm_json.read_bytes(), "/v1/check?invoice=HR-115")
+    validate(json.loads(body), "report.schema.json")
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/fix")
+    assert status == 200
+    validate(json.loads(body)["book"], "book.schema.json")
+
+
+def test_service_needs_the_token_when_given_one(serve, tmp_path):
+    token = tmp_path / "token"
+    token.write_text("s3cret-token\n")
+    server = serve("--token-file", token)
+    status, headers, body = server.check(SMALL_BOOK)
+    assert status == 401 and error_of(body)["code"] == "unauthorized"
+    assert headers["WWW-Authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in error_of(body)["message"]
+    status, _, body = server.check(SMALL_BOOK, headers={"Authorization": "Bearer s3cret-tokem"})
+    assert status == 401 and error_of(body)["code"] == "unauthorized"
+    status, _, body = server.request("GET", "/health", headers={"Authorization": "Bearer s3cret"})
+    assert status == 401
+    status, _, body = server.check(SMALL_BOOK, headers={"Authorization": "Bearer s3cret-token"})
+    assert status == 200 and "findings" in json.loads(body)
+
+
+def test_service_refuses_an_open_address_without_a_token(exe):
+    out = subprocess.run([exe, "serve", "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without a token" in out.stderr
+    assert out.stdout == ""
+
+
+def test_service_answers_413_to_a_body_over_the_limit_and_keeps_serving(serve):
+    server = serve("--max-body", "1K")
+    status, _, body = server.check("x" * 5000)
+    assert status == 413
+    assert error_of(body) == {"code": "too_large", "problems": [],
+                              "message": "the body is over the service's limit of 1024 bytes (billcheck serve --max-body)"}
+    # Chunked, so the size is only known while reading.
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("POST", "/v1/check", body=iter([b"{" * 700, b" " * 700]),
+                 headers={"Content-Type": "application/json"}, encode_chunked=True)
+    res = conn.getresponse()
+    assert res.status == 413 and error_of(res.read())["code"] == "too_large"
+    conn.close()
+    assert server.request("GET", "/health")[0] == 200
+
+
+def test_service_lists_every_located_problem_of_a_book_that_does_not_load(serve):
+    server = serve()
+    status, _, body = server.check('{"invoices": [')
+    assert status == 400
+    error = error_of(body)
+    assert error["code"] == "bad_book"
+    assert error["problems"][0]["file"] == "<body>" and error["problems"][0]["line"] == 1
+
+    book = copy.deepcopy(SMALL_BOOK)
+    book["invoices"][0]["issue_date"] = "2026-02-30"
+    book["invoices"][1]["issue_date"] = "yesterday"
+    text = json.dumps(book, indent=1)
+    status, _, body = server.check(text, "/v1/check?name=small.json")
+    assert status == 400
+    problems = error_of(body)["problems"]
+    assert len(problems) == 2
+    for p in problems:
+        assert p["file"] == "small.json" and p["line"] and "issue_date" in p["message"]
+    lines = text.splitlines()
+    assert "2026-02-30" in lines[problems[0]["line"] - 1]
+
+
+def test_service_errors_are_json_with_the_right_status(serve):
+    server = serve()
+    status, _, body = server.check(SMALL_BOOK, content_type="application/x-www-form-urlencoded")
+    assert status == 415 and error_of(body)["code"] == "unsupported_media_type"
+    status, _, body = server.check(SMALL_BOOK, "/v1/check?invoce=INV-1")
+    assert status == 400 and error_of(body)["code"] == "bad_request"
+    assert "unknown parameter 'invoce'" in error_of(body)["message"]
+    status, _, body = server.check(SMALL_BOOK, "/v1/check?invoice=NOPE")
+    assert status == 404 and error_of(body) == {"code": "not_found", "message": "no invoice 'NOPE' in the book",
+                                                "problems": []}
+    status, headers, body = server.request("GET", "/v1/check")
+    assert status == 405 and error_of(body)["code"] == "method_not_allowed" and headers["Allow"] == "POST"
+    status, _, body = server.request("GET", "/v2/everything")
+    assert status == 404 and error_of(body)["code"] == "not_found"
+    status, _, body = server.request("POST", "/v1/check", b"", {"Content-Type": "application/json"})
+    assert status == 400 and error_of(body)["code"] == "bad_request"
+    # A request line httplib itself rejects gets the same JSON shape.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"NONSENSE\r\n\r\n")
+        reply = b""
+        while b'"problems"' not in reply and (chunk := s.recv(65536)):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400") and b'"code":"bad_request"' in reply
+
+
+def test_service_survives_a_body_cut_short(serve):
+    server = serve()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100000\r\n\r\n" + json.dumps(SMALL_BOOK).encode()[:200])
+    # The client is gone mid-upload; the server answers the next one as usual.
+    status, _, body = server.check(small_book_numbered(1))
+    assert status == 200 and json.loads(body)["findings"]
+    deadline = time.monotonic() + 10
+    while '"POST /v1/check" 400' not in server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert '"POST /v1/check" 400' in server.log_text()
+
+
+def test_service_cuts_off_a_client_sending_a_byte_a_second(serve):
+    server = serve("--read-timeout", "2")
+    body = json.dumps(SMALL_BOOK).encode()
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    slow_headers = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        slow.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body))
+        started = time.monotonic()
+        reply = b""
+        for i, byte in enumerate(body):
+            try:
+                slow.sendall(bytes([byte]))
+                slow_headers.sendall(b"GET /health HTTP/1.1\r\n"[i:i + 1])
+            except OSError:
+                break
+            # Others are served meanwhile.
+            assert server.request("GET", "/health", timeout=5)[0] == 200
+            time.sleep(1)
+            if time.monotonic() - started > 8:
+                break
+            slow.setblocking(False)
+            try:
+                reply += slow.recv(65536)
+            except BlockingIOError:
+                pass
+            slow.setblocking(True)
+            if reply:
+                break
+        elapsed = time.monotonic() - started
+        slow.settimeout(5)
+        try:
+            while True:
+                chunk = slow.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        except OSError:
+            pass
+        assert reply.startswith(b"HTTP/1.1 408"), reply
+        assert b'"code":"timeout"' in reply
+        assert elapsed < 6
+        # The client trickling its headers is closed without an answer.
+        slow_headers.settimeout(5)
+        assert slow_headers.recv(65536) == b""
+    finally:
+        slow.close()
+        slow_headers.close()
+    assert server.check(SMALL_BOOK)[0] == 200
+
+
+def small_book_numbered(n):
+    """SMALL_BOOK with ids and amounts of its own: invoice INV-n-1 has a line whose
+    amount is off by a dollar and n cents, so each response's findings can be told apart."""
+    book = copy.deepcopy(SMALL_BOOK)
+    for client in book["clients"]:
+        client["client_id"] += f"-{n}"
+    for record in book["engagements"] + book["rates"] + book["invoices"] + book["invoice_lines"] + book["payments"]:
+        for key in ("client_id", "engagement_id", "invoice_id"):
+            if key in record:
+                record[key] += f"-{n}"
+    book["invoice_lines"][1]["amount"] = f"{751 + n / 100:.2f}"
+    return book
+
+
+def test_service_answers_200_concurrent_requests_each_with_its_own_findings(serve):
+    server = serve("--threads", "32")
+
+    def one(n):
+        status, _, body = server.check(small_book_numbered(n))
+        return n, status, json.loads(body)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(one, range(1, 201)))
+    for n, status, report in results:
+        assert status == 200
+        invoices = {f.get("invoice") for f in report["findings"] if f.get("invoice")}
+        assert invoices and all(i.endswith(f"-{n}") for i in invoices), (n, invoices)
+        amounts = [f for f in report["findings"] if f["rule"] == "arithmetic.line-amount"]
+        assert len(amounts) == 1 and amounts[0]["evidence"]["actual"] == f"{751 + n / 100:.2f}"
+    assert server.request("GET", "/health")[0] == 200
+    metrics = server.request("GET", "/metrics")[2].decode()
+    assert 'billcheck_http_requests_total{route="/v1/check",status="200"} 200' in metrics
+    assert "billcheck_books_checked_total 200" in metrics
+
+
+def test_service_drains_requests_in_flight_on_sigterm(serve):
+    server = serve()
+    body = json.dumps(small_book_numbered(1)).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as s:
+        s.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body[:50])
+        time.sleep(0.3)
+        server.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert server.proc.poll() is None, "the request in flight must be answered first"
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
+        s.sendall(body[50:])
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    head, _, payload = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert json.loads(payload)["findings"]
+    assert server.proc.wait(timeout=20) == 0
+
+
+def test_service_reloads_its_config_on_sighup_and_keeps_the_old_one_when_the_new_is_bad(serve, tmp_path):
+    config = tmp_path / "billcheck.yaml"
+    config.write_text("rules:\n  arithmetic.line-amount: off\n")
+    book = small_book_numbered(7)
+    server = serve("-c", config)
+
+    def line_amount_findings():
+        status, _, body = server.check(book)
+        assert status == 200
+        return [f for f in json.loads(body)["findings"] if f["rule"] == "arithmetic.line-amount"]
+
+    def wait_for_metric(text):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if text in server.request("GET", "/metrics")[2].decode():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"no {text!r} in /metrics")
+
+    assert line_amount_findings() == []
+    config.write_text("rules:\n  arithmetic.line-amount: {severity: warning}\n")
+    # Requests keep being answered while the engine is swapped.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        running = [pool.submit(server.check, book) for _ in range(20)]
+        server.proc.send_signal(signal.SIGHUP)
+        assert all(f.result()[0] == 200 for f in running)
+    wait_for_metric('billcheck_config_reloads_total{result="accepted"} 1')
+    found = line_amount_findings()
+    assert len(found) == 1 and found[0]["severity"] == "warning"
+
+    config.write_text("rules:\n  arithmetic.no-such-rule: off\n")
+    server.proc.send_signal(signal.SIGHUP)
+    wait_for_metric('billcheck_config_reloads_total{result="refused"} 1')
+    assert len(line_amount_findings()) == 1, "the old config stays"
+    assert "no-such-rule" in server.log_text()
+    assert "was refused; still serving with the one loaded before" in server.log_text()
+
+
+def test_service_lists_rules_and_plugins_and_reports_health_and_metrics(serve, run_cli):
+    server = serve()
+    status, _, body = server.request("GET", "/health")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    rules = json.loads(server.request("GET", "/v1/rules")[2])["rules"]
+    listed = run_cli("rules").stdout
+    assert f"{len(rules)} rules." in listed
+    assert {"id", "title", "category", "severity", "scope", "description", "origin", "options"} <= set(rules[0])
+    plugins = json.loads(server.request("GET", "/v1/plugins")[2])["plugins"]
+    assert plugins and all(p["loaded"] for p in plugins if not p["disabled"])
+    server.check(small_book_numbered(1))
+    metrics = server.request("GET", "/metrics")[2].decode()
+    assert 'billcheck_http_requests_total{route="/v1/rules",status="200"} 1' in metrics
+    assert 'billcheck_http_request_duration_seconds_count{route="/v1/check"} 1' in metrics
+    assert re.search(r'billcheck_findings_total\{category="[a-z-]+"\} [1-9]', metrics)
+    assert "billcheck_books_checked_total 1" in metrics
+
+
+def test_service_remedies_are_the_cli_remedies(serve, exe, firm_json, tmp_path):
+    server = serve("-c", FIRM_CONFIG)
+    book = firm_json.read_bytes()
+
+    def cli(*args):
+        out = subprocess.run([exe, *args, "-c", FIRM_CONFIG], capture_output=True, cwd=firm_json.parent, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    status, headers, body = server.check(book, "/v1/explain?name=firm.json&invoice=HR-115&line=3&format=md")
+    assert status == 200 and headers["Content-Type"].startswith("text/markdown")
+    assert body == cli("explain", "firm.json", "--invoice", "HR-115", "--line", "3", "--format", "md")
+
+    status, headers, body = server.check(book, "/v1/letter?name=firm.json&client=C-300&invoice=HR-115")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    assert body == cli("letter", "firm.json", "--client", "C-300", "--invoice", "HR-115")
+
+    status, _, body = server.check(book, "/v1/fix?name=firm.json")
+    assert status == 200
+    fixed = json.loads(body)
+    out = tmp_path / "fixed.json"
+    summary = json.loads(cli("fix", "firm.json", "--out", out, "--format", "json"))
+    assert fixed["summary"] == summary
+    assert fixed["book"] == json.loads(out.read_text())
+
+    status, _, body = server.check(book, "/v1/explain?invoice=NOPE")
+    assert status == 404 and error_of(body)["code"] == "not_found"
+    status, _, body = server.check(book, "/v1/letter")
+    assert status == 400 and "?client=ID" in error_of(body)["message"]
+
+
+def test_openapi_document_lists_exactly_the_routes_served(serve, run_cli):
+    import yaml
+    spec = yaml.safe_load((ROOT / "docs" / "schema" / "openapi.yaml").read_text())
+    assert spec["openapi"].startswith("3.1")
+    documented = {(method.upper(), path) for path, item in spec["paths"].items()
+                  for method in item if method in ("get", "post", "put", "patch", "delete")}
+    routes = run_cli("serve", "--routes")
+    assert routes.returncode == 0
+    served = {tuple(line.split(" ")) for line in routes.stdout.splitlines()}
+    assert documented == served
+    # And the server really has them: each answers something other than 404/405.
+    server = serve()
+    for method, path in sorted(served):
+        status, _, _ = server.request(method, path, b"{}" if method == "POST" else None,
+                                      {"Content-Type": "application/json"})
+        assert status not in (404, 405), (method, path, status)
+
+
+def test_node_example_calls_the_service_with_fetch(serve, exe, firm_json):
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    server = serve("-c", FIRM_CONFIG)
+    out = subprocess.run([node, ROOT / "examples" / "node" / "check.mjs", firm_json], capture_output=True,
+                         timeout=60, env=dict(os.environ, BILLCHECK_URL=server.url))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report == json.loads(server.check(firm_json.read_bytes())[2])
+    assert "findings" in out.stderr.decode()
+
+
+def test_curl_example_checks_a_book(serve, firm_json):
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    server = serve("-c", FIRM_CONFIG)
+    out = subprocess.run(["sh", ROOT / "examples" / "curl" / "check.sh", firm_json], capture_output=True,
+                         timeout=60, env=dict(os.environ, BILLCHECK_URL=server.url))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == json.loads(server.check(firm_json.read_bytes())[2])
