@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
   add_rule_commands(app, common, commands);
   add_tool_commands(app, common, commands);
   add_remedy_commands(app, common, commands);
-  add_store_commands(app, common, commands);
   add_serve_command(app, common, commands);
+  add_store_commands(app, common, commands);
 
   if (auto message = unknown_command(app, argc, argv)) {
     std::cerr << *message << '\n';

@@ -69,6 +69,17 @@ class Server:
         self.log.close()
 
 
+def metrics_eventually(server, *texts):
+    """/metrics once it holds every text: a request is counted just after its
+    answer is written, so the client can be a moment ahead of the count."""
+    deadline = time.monotonic() + 20
+    while True:
+        metrics = server.request("GET", "/metrics")[2].decode()
+        if all(t in metrics for t in texts) or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def serve(exe, tmp_path):
     """Starts servers with the given arguments; every one is stopped when the test ends."""
@@ -331,7 +342,7 @@ def test_service_answers_200_concurrent_requests_each_with_its_own_findings(serv
         amounts = [f for f in report["findings"] if f["rule"] == "arithmetic.line-amount"]
         assert len(amounts) == 1 and amounts[0]["evidence"]["actual"] == f"{751 + n / 100:.2f}"
     assert server.request("GET", "/health")[0] == 200
-    metrics = server.request("GET", "/metrics")[2].decode()
+    metrics = metrics_eventually(server, 'billcheck_http_requests_total{route="/v1/check",status="200"} 200')
     assert 'billcheck_http_requests_total{route="/v1/check",status="200"} 200' in metrics
     assert "billcheck_books_checked_total 200" in metrics
 
@@ -370,12 +381,7 @@ def test_service_reloads_its_config_on_sighup_and_keeps_the_old_one_when_the_new
         return [f for f in json.loads(body)["findings"] if f["rule"] == "arithmetic.line-amount"]
 
     def wait_for_metric(text):
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if text in server.request("GET", "/metrics")[2].decode():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"no {text!r} in /metrics")
+        assert text in metrics_eventually(server, text)
 
     assert line_amount_findings() == []
     config.write_text("rules:\n  arithmetic.line-amount: {severity: warning}\n")
@@ -407,7 +413,7 @@ def test_service_lists_rules_and_plugins_and_reports_health_and_metrics(serve, r
     plugins = json.loads(server.request("GET", "/v1/plugins")[2])["plugins"]
     assert plugins and all(p["loaded"] for p in plugins if not p["disabled"])
     server.check(small_book_numbered(1))
-    metrics = server.request("GET", "/metrics")[2].decode()
+    metrics = metrics_eventually(server, 'billcheck_http_request_duration_seconds_count{route="/v1/check"} 1')
     assert 'billcheck_http_requests_total{route="/v1/rules",status="200"} 1' in metrics
     assert 'billcheck_http_request_duration_seconds_count{route="/v1/check"} 1' in metrics
     assert re.search(r'billcheck_findings_total\{category="[a-z-]+"\} [1-9]', metrics)
@@ -484,3 +490,32 @@ def test_curl_example_checks_a_book(serve, firm_json):
                          timeout=60, env=dict(os.environ, BILLCHECK_URL=server.url))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == json.loads(server.check(firm_json.read_bytes())[2])
+
+
+def test_service_stops_on_sigint_without_waiting_for_idle_connections(serve):
+    server = serve()
+    idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    idle.request("GET", "/health")
+    assert idle.getresponse().read() == b'{"status": "ok"}\n'
+    # The connection stays open (keep-alive) and idle: it must not hold the exit.
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(timeout=10) == 0
+    assert time.monotonic() - started < 3
+    idle.close()
+    assert re.search(r'^\S+Z billcheck: 127\.0\.0\.1 "GET /health" 200 17 [0-9.]+ms$', server.log_text(), re.M)
+
+
+def test_service_answers_503_when_no_turn_comes_within_the_queue_wait(serve):
+    server = serve("--max-checks", "1", "--queue-wait", "0.001", "--threads", "16")
+    book = small_book_numbered(3)
+    line = book["invoice_lines"][0]
+    book["invoice_lines"] = [dict(line, line_no=i, amount="1000.00") for i in range(1, 3001)]
+    body = json.dumps(book)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda _: server.check(body), range(12)))
+    statuses = sorted(status for status, _, _ in answers)
+    assert set(statuses) <= {200, 503} and 200 in statuses and 503 in statuses, statuses
+    for status, headers, body in answers:
+        if status == 503:
+            assert error_of(body)["code"] == "busy" and headers["Retry-After"] == "1"

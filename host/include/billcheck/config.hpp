@@ -83,14 +83,6 @@ struct FirmInfo {
   ConfigLocation where;
 };
 
-/// How the firm answers a client's dispute (`disputes:` in billcheck.yaml):
-/// the days it has to answer, and the reason codes it adds to the default set.
-struct DisputeSettings {
-  int respond_within_days = 5;
-  std::vector<std::string> reason_codes;
-  ConfigLocation where;
-};
-
 /// What `billcheck fix` writes (`remedies:` in billcheck.yaml).
 struct RemediesConfig {
   /// The id of a credit note fix writes: {invoice}, {client} and {n} (the
@@ -113,6 +105,14 @@ std::string format_date(Date date, std::string_view pattern);
 /// Why `pattern` is no date format (it names no part of a date), or empty.
 std::string date_format_problem(std::string_view pattern);
 
+/// How the firm answers a client's dispute (`disputes:` in billcheck.yaml):
+/// the days it has to answer, and the reason codes it adds to the default set.
+struct DisputeSettings {
+  int respond_within_days = 5;
+  std::vector<std::string> reason_codes;
+  ConfigLocation where;
+};
+
 struct Config {
   std::filesystem::path file;  // empty when no config file was used
   std::vector<std::filesystem::path> plugin_search_paths;
@@ -126,13 +126,13 @@ struct Config {
   std::map<std::string, std::map<std::string, RuleSettings>> clients;  // client -> rule -> settings
   std::vector<Waiver> waivers;
   FirmInfo firm;
-  std::filesystem::path store;  // `store:`: the record's SQLite file; empty = none
-  DisputeSettings disputes;
   RemediesConfig remedies;
   LettersConfig letters;
   /// The keys that name a folder relative to the file (packs, python,
   /// plugins.search_paths): a copy of the file elsewhere would not find them.
   std::vector<std::string> relative_paths;
+  std::filesystem::path store;  // `store:`: the record's SQLite file; empty = none
+  DisputeSettings disputes;
   ConfigLocation where;  // the file itself
   /// What was wrong in the file, at file:line:column. The Engine refuses a
   /// config with errors and lists them with the problems only the loaded

@@ -221,14 +221,15 @@ struct Service::Impl {
     std::string body;
     bool too_large = false;
     const bool complete = reader([&](const char* data, std::size_t n) {
-      if (body.size() + n > options.max_body) return !(too_large = true);
+      if (body.size() + n > options.max_body) {
+        too_large = true;  // a chunked body's size is only known while it is read
+        return false;
+      }
       body.append(data, n);
       return true;
     });
     if (complete) return body;
     leave_body_unread(req, res);
-    if (auto* conn = service::current_connection()) conn->keep_alive = false;
-    res.set_header("Connection", "close");
     if (too_large) throw HttpError{413, "too_large", too_large_message(), {}};
     auto* conn = service::current_connection();
     if (conn && conn->timed_out)

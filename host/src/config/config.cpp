@@ -49,13 +49,13 @@ class ConfigReader {
     if (const YAML::Node f = root["firm"]) c.firm = firm(f);
     if (const YAML::Node r = root["remedies"]) c.remedies = remedies(r);
     if (const YAML::Node l = root["letters"]) c.letters = letters(l);
+    c.relative_paths = relative_paths(root);
     if (root["store"]) {
       auto paths = yaml_.paths(root["store"], "store");
       if (paths.size() == 1) c.store = paths.front();
       else yaml_.error(root["store"], "store must be one file name (the record's SQLite file)");
     }
     if (const YAML::Node d = root["disputes"]) c.disputes = disputes(d);
-    c.relative_paths = relative_paths(root);
     if (const YAML::Node w = root["waivers"]) {
       if (!w.IsSequence()) {
         yaml_.error(w, "waivers must be a list (each entry starting with '- rule: ...')");

@@ -176,7 +176,8 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
     throw OutputError(staging, ec ? ec.message() : "cannot create the folder");
   try {
     write_book_csv(staging, book);
-    for (const auto& [name, bytes] : also) write_output(staging / name, [&](std::ostream& file) { file << bytes; });
+    for (const auto& extra : also)  // (not a structured binding: clang 14 cannot capture one)
+      write_output(staging / extra.first, [&](std::ostream& file) { file << extra.second; });
     if (exists) {
       fs::rename(out, previous);
       fs::rename(staging, out);
