@@ -76,3 +76,34 @@ def test_the_cli_reads_what_python_wrote(recorded):
         pytest.skip("BILLCHECK_EXE is not set")
     out = subprocess.run([exe, "audit", "verify", "--store", store.path], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_a_recorded_report_follows_the_report_schema(tmp_path, firm):
+    """check --store adds "history" to each finding and a "fixed" list: both in docs/schema."""
+    import json
+    import pathlib
+    import shutil
+    import jsonschema
+    exe = os.environ.get("BILLCHECK_EXE")
+    if not exe:
+        pytest.skip("BILLCHECK_EXE is not set")
+    schema = json.loads((pathlib.Path(__file__).resolve().parents[2] / "docs/schema/report.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    book = tmp_path / "firm"
+    shutil.copytree(firm, book)
+    store = tmp_path / "record.db"
+
+    def check(now):
+        out = subprocess.run([exe, "check", str(book), "--store", str(store), "--format", "json"],
+                             capture_output=True, text=True, env=dict(os.environ, BILLCHECK_NOW=now))
+        assert out.returncode == 1, out.stderr
+        return json.loads(out.stdout)
+
+    first = check("2026-01-05T09:00:00Z")
+    assert {f["history"]["status"] for f in first["findings"]} == {"new"}
+    validator.validate(first)
+    lines = book / "invoice_lines.csv"
+    lines.write_text(lines.read_text().replace("1255.00", "1155.00"))
+    second = check("2026-01-12T09:00:00Z")
+    assert second["fixed"] and second["findings"][0]["history"] == {"status": "open", "since": "2026-01-05"}
+    validator.validate(second)

@@ -109,7 +109,9 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
       write_history(out, h->second, f.invoice.empty() ? "      " : "        ");
   }
   if (!report.waived.empty()) {
-    out << '\n' << paint("1", "Waived") << " (accepted in the config; not counted below)\n";
+    out << '\n' << paint("1", "Waived")
+        << (report.recorded ? " (accepted in the config or the record; not counted below)\n"
+                            : " (accepted in the config; not counted below)\n");
     for (const auto& w : report.waived) {
       write_finding(out, w.finding, paint, "  ");
       out << "      waived: " << w.waiver.reason;
