@@ -152,9 +152,14 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
     if (!s.options.read_only && sqlite3_db_readonly(s.db->getHandle(), "main") == 1)
       throw SQLite::Exception("the file cannot be written", SQLITE_READONLY);
     // Reading the header first: a file that is not SQLite fails here, before anything is written.
+    // One read transaction, so the three come from one snapshot: another
+    // process creating the store commits its id, version and tables at once,
+    // and reading them apart could see some of them (not a billcheck store!).
+    s.db->exec("BEGIN");
     const int app = pragma_int(*s.db, "application_id");
     s.version = pragma_int(*s.db, "user_version");
     const int tables = s.db->execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+    s.db->exec("COMMIT");
     if (app != kApplicationId && (app != 0 || s.version != 0 || tables != 0))
       throw StoreError("store " + quoted(path) +
                        " is an SQLite database but not a billcheck store; nothing was changed; give another file name");
