@@ -110,7 +110,7 @@ class IsolatedSource {
  private:
   struct Process {
     int pid = -1;
-    Channel channel;
+    Channel channel{};  // braces: clang 14 will not copy-initialise through the explicit constructor
   };
   bool spawn(std::string& why) const;
   void stop() const;
