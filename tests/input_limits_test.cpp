@@ -64,3 +64,25 @@ TEST(InputLimits, TheCliSaysSoAndExits2) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+TEST(InputLimits, TheLimitComesFromBillcheckYamlAndAGoodSizeIsAccepted) {
+  const std::filesystem::path dir = test::temp_dir("limit-config");
+  test::write_file(dir / "small.yaml", "limits:\n  max_file_size: 1K\n");
+  auto r = test::run_billcheck("check examples/firm -c " + test::shell_quoted(dir / "small.yaml"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("over the limit of 1024 bytes for one book file; split the book, or raise "
+                                          "limits.max_file_size in billcheck.yaml"));
+  test::write_file(dir / "bad.yaml", "limits:\n  max_file_size: lots\n");
+  r = test::run_billcheck("check examples/firm -c " + test::shell_quoted(dir / "bad.yaml"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("bad.yaml:2:18: limits.max_file_size: 'lots' is not a size"));
+  test::write_file(dir / "big.yaml", "limits:\n  max_file_size: 1G\n");
+  EXPECT_EQ(test::run_billcheck("check examples/firm -c " + test::shell_quoted(dir / "big.yaml")).status, 1);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck

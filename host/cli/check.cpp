@@ -32,10 +32,10 @@ struct CheckArgs {
   StoreArgs store;
 };
 
-Book load_with_progress(const CheckArgs& args, bool progress) {
+Book load_with_progress(const CheckArgs& args, const LoadOptions& load, bool progress) {
   if (progress) std::cerr << "billcheck: loading " << args.path << "…" << std::flush;
   try {
-    Book book = load_book(args.path, args.load);
+    Book book = load_book(args.path, load);
     if (progress) std::cerr << "\r\033[K";
     return book;
   } catch (...) {
@@ -84,9 +84,11 @@ int check_status(const CheckArgs& args, const Report& report) {
 }
 
 int run_check(const CheckArgs& args, const CommonOptions& common) {
-  Engine engine(config_for(args.path, common));
+  Config config = config_for(args.path, common);
+  const LoadOptions load = load_options(args.load, config);
+  Engine engine(std::move(config));
   const bool progress = stderr_is_terminal(common);
-  Book book = load_with_progress(args, progress);
+  Book book = load_with_progress(args, load, progress);
 
   CheckOptions options;
   options.jobs = args.jobs;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <billcheck/config.hpp>
+#include <billcheck/load.hpp>
 #include <billcheck/engine.hpp>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +36,9 @@ using Commands = std::vector<Command>;
 
 // The config for a book: -c, or billcheck.yaml beside the book.
 Config config_for(const std::string& book_path, const CommonOptions& common);
+
+// The load options of a command, with the config's limits (limits.max_file_size).
+LoadOptions load_options(LoadOptions given, const Config& config);
 
 // Progress and colour only for a person watching a terminal.
 bool stderr_is_terminal(const CommonOptions& common);

@@ -34,8 +34,10 @@ struct ExplainArgs {
 
 // How a charge was worked out, for a client who questions it.
 int run_explain(const ExplainArgs& args, const CommonOptions& common) {
-  Engine engine(config_for(args.path, common));
-  Book book = load_book(args.path, args.load);
+  Config config = config_for(args.path, common);
+  const LoadOptions load = load_options(args.load, config);
+  Engine engine(std::move(config));
+  Book book = load_book(args.path, load);
   ExplainRequest request;
   request.invoice = args.invoice;
   request.line = args.line;
@@ -53,8 +55,10 @@ struct LetterArgs {
 
 // The letter to a client about the errors on their invoices and what was done.
 int run_letter(const LetterArgs& args, const CommonOptions& common) {
-  Engine engine(config_for(args.path, common));
-  Book book = load_book(args.path, args.load);
+  Config config = config_for(args.path, common);
+  const LoadOptions load = load_options(args.load, config);
+  Engine engine(std::move(config));
+  Book book = load_book(args.path, load);
   LetterRequest request;
   request.client = args.client;
   request.invoices = args.invoices;
@@ -122,7 +126,7 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
   std::vector<std::string> notes;
   const auto also = config_to_copy(config, form, args.out, notes);
   Engine engine(config);
-  FixResult result = fix_book(engine, read_book(args.path, args.load), options);
+  FixResult result = fix_book(engine, read_book(args.path, load_options(args.load, config)), options);
   for (const auto& note : write_book(result.book, args.out, form, args.force, also)) notes.push_back(note);
   for (const auto& note : notes) std::cerr << "billcheck: note: " << note << '\n';
   const std::string summary =

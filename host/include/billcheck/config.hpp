@@ -92,6 +92,8 @@ struct Limits {
   unsigned rule_seconds = 60;
   /// Bytes of address space a worker may map (RLIMIT_AS); 0 = no limit.
   std::uint64_t memory = std::uint64_t{8} << 30;
+  /// A book file larger than this is refused before it is read (LoadOptions::max_file_bytes).
+  std::uint64_t max_file_size = std::uint64_t{4} << 30;
   ConfigLocation where;
 };
 

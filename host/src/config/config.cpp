@@ -125,7 +125,7 @@ class ConfigReader {
   void limits(const YAML::Node& l, Config& c) {
     c.limits.where = yaml_.at(l);
     if (!yaml_.expect_map(l, "limits")) return;
-    yaml_.only_keys(l, "limits", {"rule_seconds", "memory"});
+    yaml_.only_keys(l, "limits", {"rule_seconds", "memory", "max_file_size"});
     if (const YAML::Node s = l["rule_seconds"]) {
       auto v = yaml_.scalar(s, "limits.rule_seconds (a whole number of seconds)");
       if (auto n = v ? parse_count(*v, "") : std::nullopt; n && *n > 0 && *n <= 86400)
@@ -139,6 +139,14 @@ class ConfigReader {
         c.limits.memory = *n;
       else if (v)
         yaml_.error(m, "limits.memory: '" + *v + "' is not a size (write bytes, or a number with K, M, G or T: 2G)");
+    }
+    if (const YAML::Node m = l["max_file_size"]) {
+      auto v = yaml_.scalar(m, "limits.max_file_size (bytes, or a number with K, M, G or T)");
+      if (auto n = v ? parse_count(*v, "KMGT") : std::nullopt; n && *n > 0)
+        c.limits.max_file_size = *n;
+      else if (v)
+        yaml_.error(m, "limits.max_file_size: '" + *v +
+                           "' is not a size (write bytes, or a number with K, M, G or T: 8G)");
     }
   }
 
