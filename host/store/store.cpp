@@ -2,6 +2,8 @@
 // the audit trail (append, verify, read) and the JSON of every record.
 #include "store_impl.hpp"
 
+#include "digest/sha256.hpp"
+
 #include <openssl/evp.h>
 #include <pwd.h>
 #include <sqlite3.h>
@@ -53,18 +55,7 @@ void use_wal(SQLite::Database& db) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
+std::string sha256_hex(std::string_view bytes) { return detail::sha256_hex(bytes); }
 
 std::string login_name() {
   if (const char* user = std::getenv("USER"); user && *user) return user;
