@@ -122,7 +122,9 @@ ws.onmessage = (event) => {
     for (const l of listeners) l(msg);
   }
 };
+const started = Date.now();
 function send(method, params = {}, sessionId) {
+  if (process.env.HTML_REPORT_TRACE) console.error(`${Date.now() - started} ms: ${method}`);
   const id = nextId++;
   ws.send(JSON.stringify({ id, method, params, sessionId }));
   return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
@@ -224,7 +226,7 @@ const zoomed = await evaluate(`(() => {
 await cmd("Emulation.setEmulatedMedia", { media: "print" });
 const printNav = await evaluate("getComputedStyle(document.querySelector('nav')).display");
 await cmd("Emulation.setEmulatedMedia", { media: "" });
-const pdf = await cmd("Page.printToPDF", {});
+const pdf = await cmd("Page.printToPDF", { pageRanges: "1-3" });
 
 await cmd("Emulation.setDeviceMetricsOverride", { width: 1280, height: 1600, deviceScaleFactor: 1, mobile: false });
 if (args.screenshot) {
