@@ -25,6 +25,8 @@ struct CheckArgs {
   std::string fail_on = "error";
   std::string color = "auto";
   std::string invoice;
+  std::string templates;     // --format html: a folder with the firm's report.html, .css and .js
+  std::size_t max_rows = 500;  // --format html: findings in the table
   unsigned jobs = 0;
   bool stats = false;
   bool allow_refused_plugins = false;
@@ -57,6 +59,11 @@ void print_stats(const Report& report) {
 void write_report(const CheckArgs& args, const Report& report, const Book& book, bool force) {
   if (args.format == "json") {
     write_to(args.output, [&](std::ostream& out) { write_json(out, report); }, force);
+    return;
+  }
+  if (args.format == "html") {
+    const HtmlOptions html{args.path, args.templates, args.max_rows};
+    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); });
     return;
   }
   bool color = args.color == "always" || (args.color == "auto" && args.output.empty() && isatty(STDOUT_FILENO));
@@ -131,7 +138,7 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
                   "A CSV directory, a .json file, a LEDES 1998B file, or - for JSON or LEDES on stdin")
       ->required();
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
-  cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json", "html"}))->capture_default_str();
   cmd->add_option("-o,--output", check.output,
                   "Write the report to FILE instead of stdout (replaced only when the whole report is written)");
   cmd->add_option("--fail-on", check.fail_on, "Exit 1 when a finding is at least this severe")
@@ -142,6 +149,12 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("--color", check.color, "Colour the text report")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  cmd->add_option("--max-rows", check.max_rows,
+                  "HTML: at most N findings in the table, the rest counted in the totals and charts (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--templates", check.templates,
+                  "HTML: a folder with your own report.html, report.css and report.js (a copy of "
+                  "share/billcheck/templates)");
   cmd->add_flag("--stats", check.stats, "Print each rule's time and finding count to stderr");
   cmd->add_flag("--allow-refused-plugins", check.allow_refused_plugins,
                 "Exit as the findings say even when a plugin was refused (the report still lists it)");

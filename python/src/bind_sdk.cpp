@@ -271,6 +271,23 @@ void bind_report(py::module_& m) {
           },
           "The report as `billcheck check --format json` prints it (the same text).")
       .def(
+          "to_html",
+          [](const Report& r, const Book& book, const std::string& title, std::size_t max_rows,
+             std::optional<std::filesystem::path> templates) {
+            HtmlOptions options;
+            options.title = title;
+            options.max_rows = max_rows;
+            if (templates) options.templates = *templates;
+            std::ostringstream out;
+            write_html(out, r, book, options);
+            return out.str();
+          },
+          py::arg("book"), py::kw_only(), py::arg("title") = "", py::arg("max_rows") = HtmlOptions{}.max_rows,
+          py::arg("templates") = py::none(),
+          "The report as `billcheck check --format html` writes it: one self-contained page. book: the\n"
+          "Book that was checked (the page shows the flagged invoices' lines). title: what was checked.\n"
+          "max_rows: findings in the table (0 = all). templates: a folder with your report.html, .css, .js.")
+      .def(
           "to_dataframe",
           [](py::handle self) { return py::module_::import("billcheck._frames").attr("findings_frame")(self); },
           "The findings as a pandas DataFrame, one row per finding, one column per contract field.\n"

@@ -26,6 +26,16 @@ def test_same_findings_as_the_cli(firm_report, run_cli):
     assert [f.fingerprint for f in firm_report.findings] == [f["fingerprint"] for f in expected]
 
 
+def test_html_report_is_the_cli_page(firm_report, firm_book, run_cli, tmp_path):
+    cli = run_cli("check", FIRM, "--format", "html", "--max-rows", "5", "-o", tmp_path / "report.html")
+    assert cli.returncode == 1, cli.stderr
+    page = firm_report.to_html(firm_book, title=str(FIRM), max_rows=5)
+    assert page == (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "This table shows the first 5 of 15 findings" in page
+    with pytest.raises(billcheck.ConfigError, match="report.css: cannot read the template"):
+        firm_report.to_html(firm_book, templates=tmp_path)
+
+
 def test_findings_carry_the_contract_fields(firm_report):
     assert firm_report.findings, "the example firm has planted errors"
     cli_like = json.loads(firm_report.to_json())["findings"]

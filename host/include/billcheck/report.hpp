@@ -3,6 +3,7 @@
 
 #include <billcheck/engine.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -19,6 +20,15 @@ struct TextStyle {
 void write_text(std::ostream& out, const Report& report, const Book& book, const TextStyle& style = {});
 /// The contract's object: {"schema": 1, "findings": [...], "waived": [...], "summary": {...}}.
 void write_json(std::ostream& out, const Report& report);
+struct HtmlOptions {
+  std::string title;                // what was checked (the book's path), in the page's title
+  std::filesystem::path templates;  // a folder with the firm's report.html/.css/.js; empty = the bundled ones
+  std::size_t max_rows = 500;       // findings in the table (the charts and totals count them all); 0 = every one
+};
+/// One self-contained page: at a glance, charts (inline SVG), the findings
+/// table linked to each invoice's lines, the waived findings and what ran.
+/// Throws ConfigError when a template in `templates` is missing or wrong.
+void write_html(std::ostream& out, const Report& report, const Book& book, const HtmlOptions& options = {});
 /// One finding as the contract's JSON object text (used by the Python binding too).
 std::string finding_to_json(const Finding& finding);
 

@@ -108,14 +108,18 @@ fs::path bundled_template_dir() {
   return ec ? dir.lexically_normal() : canonical;
 }
 
-std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
-                            std::span<const std::string_view> vocabulary) {
-  const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
+std::string read_template_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError({file.string() + ": cannot read the template (is --templates the right folder?)"});
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
+  return ss.str();
+}
+
+std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
+                            std::span<const std::string_view> vocabulary) {
+  const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
+  const std::string text = read_template_file(file);
 
   std::set<std::string, std::less<>> keys(vocabulary.begin(), vocabulary.end());
   collect_keys(model, keys);

@@ -20,6 +20,10 @@ std::string_view extension(Markup markup);
 /// the build tree and when installed.
 std::filesystem::path bundled_template_dir();
 
+/// The bytes of a template folder's file that is used as it is (a style sheet,
+/// a script). Throws ConfigError, located at the file, when it cannot be read.
+std::string read_template_file(const std::filesystem::path& file);
+
 /// Renders DIR/NAME.EXT over `model`. In HTML every value is escaped; in text
 /// and Markdown values are written as they are. Throws ConfigError, located at
 /// the template file, when the file is missing, does not parse, or names a
