@@ -19,6 +19,13 @@ struct TextStyle {
 void write_text(std::ostream& out, const Report& report, const Book& book, const TextStyle& style = {});
 /// The contract's object: {"schema": 1, "findings": [...], "waived": [...], "summary": {...}}.
 void write_json(std::ostream& out, const Report& report);
+/// `check --format csv`: a header, then one row per finding: the report's
+/// fields as columns and each evidence item in an `evidence.NAME` column; a
+/// cell a spreadsheet would run as a formula is prefixed with ' (docs/patterns.md).
+void write_csv(std::ostream& out, const Report& report);
+/// `check --format xlsx`: the workbook's bytes (sheets Findings, Summary, Causes).
+/// Throws OutputError when libxlsxwriter cannot write it.
+void write_xlsx(std::ostream& out, const Report& report);
 /// One finding as the contract's JSON object text (used by the Python binding too).
 std::string finding_to_json(const Finding& finding);
 
