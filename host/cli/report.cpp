@@ -97,7 +97,7 @@ int run_report(const ReportArgs& args, const CommonOptions& common) {
       out << nlohmann::ordered_json::parse(to_json(trends)).dump(2) << '\n';
     else
       write_trends_text(out, trends);
-  });
+  }, common.force);
   return kClean;
 }
 
