@@ -38,7 +38,7 @@ struct CauseKey {
 };
 std::optional<CauseKey> cause_key(const Finding& finding);
 /// Groups findings by cause_key; keeps the causes with at least `min_members`
-/// findings, most members first, each with its action rendered from
+/// findings, most members first (then by first finding), each with its action rendered from
 /// `templates`/cause-action.txt (default: the bundled templates). Throws
 /// ConfigError when that template is missing or names an unknown placeholder.
 std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_t min_members = 2,
