@@ -63,7 +63,15 @@ void write_report(const CheckArgs& args, const Report& report, const Book& book,
   }
   if (args.format == "html") {
     const HtmlOptions html{args.path, args.templates, args.max_rows};
-    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); });
+    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); }, force);
+    return;
+  }
+  if (args.format == "csv") {
+    write_to(args.output, [&](std::ostream& out) { write_csv(out, report); }, force);
+    return;
+  }
+  if (args.format == "xlsx") {
+    write_to(args.output, [&](std::ostream& out) { write_xlsx(out, report); }, force);
     return;
   }
   bool color = args.color == "always" || (args.color == "auto" && args.output.empty() && isatty(STDOUT_FILENO));
@@ -91,6 +99,10 @@ int check_status(const CheckArgs& args, const Report& report) {
 }
 
 int run_check(const CheckArgs& args, const CommonOptions& common) {
+  if (args.format == "xlsx" && args.output.empty() && isatty(STDOUT_FILENO)) {
+    std::cerr << "billcheck: --format xlsx writes a workbook, not text for a terminal: give --output FILE.xlsx\n";
+    return kBadInput;
+  }
   Config config = config_for(args.path, common);
   const LoadOptions load = load_options(args.load, config);
   Engine engine(std::move(config));
@@ -138,7 +150,7 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
                   "A CSV directory, a .json file, a LEDES 1998B file, or - for JSON or LEDES on stdin")
       ->required();
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml beside the book)");
-  cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json", "html"}))->capture_default_str();
+  cmd->add_option("-f,--format", check.format, "Report format")->check(CLI::IsMember({"text", "json", "html", "csv", "xlsx"}))->capture_default_str();
   cmd->add_option("-o,--output", check.output,
                   "Write the report to FILE instead of stdout (replaced only when the whole report is written)");
   cmd->add_option("--fail-on", check.fail_on, "Exit 1 when a finding is at least this severe")

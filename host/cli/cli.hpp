@@ -68,5 +68,6 @@ void add_rule_commands(CLI::App& app, CommonOptions& common, Commands& commands)
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_store_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_report_command(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace billcheck::cli

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   add_remedy_commands(app, common, commands);
   add_serve_command(app, common, commands);
   add_store_commands(app, common, commands);
+  add_report_command(app, common, commands);
 
   if (auto message = unknown_command(app, argc, argv)) {
     std::cerr << *message << '\n';

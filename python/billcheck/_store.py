@@ -140,6 +140,22 @@ class Store:
     def overdue(self, today):
         return _load(self._store.overdue(str(today)))
 
+    def trends(self, from_date=None, to_date=None):
+        """`billcheck report --format json` as data (docs/patterns.md): the runs with their findings and
+        money at stake, by category and by client; the disputes by reason and outcome; the causes that came
+        back after they were fixed. Amounts are decimal.Decimal; dates are YYYY-MM-DD, inclusive."""
+        data = json.loads(self._store.trends(str(from_date or ""), str(to_date or "")))
+
+        def money(amounts):
+            return {currency: Decimal(amount) for currency, amount in amounts.items()}
+
+        for run in data["runs"]:
+            run["amount_at_stake"] = money(run["amount_at_stake"])
+            for group in ("by_category", "by_client"):
+                for figure in run[group].values():
+                    figure["amount_at_stake"] = money(figure["amount_at_stake"])
+        return data
+
     # ---- audit
 
     def events(self, dispute=0, invoice="", frame=True):

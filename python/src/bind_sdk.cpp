@@ -7,6 +7,7 @@
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/output.hpp>
 #include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
@@ -79,6 +80,28 @@ py::dict finding_dict(const Finding& f) {
   d["fix"] = fix_dict(f);
   d["fingerprint"] = f.fingerprint;
   d["location"] = location(f);
+  return d;
+}
+
+// A cause with the keys of the JSON report's "causes" (amounts as Decimal).
+py::dict cause_dict(const Cause& c) {
+  py::dict d;
+  d["rule"] = c.rule;
+  d["kind"] = c.kind;
+  d["key"] = c.key;
+  d["severity"] = std::string(to_string(c.severity));
+  d["action"] = c.action;
+  py::dict amounts;
+  for (const auto& [currency, amount] : c.at_stake) amounts[py::str(currency)] = money_to_py(amount, currency);
+  d["amount_at_stake"] = amounts;
+  if (!c.overflowed.empty()) {
+    py::list overflowed;
+    for (const auto& currency : c.overflowed) overflowed.append(py::str(currency));
+    d["overflowed"] = overflowed;
+  }
+  py::list members;
+  for (const auto& fp : c.members) members.append(py::str(fp));
+  d["members"] = members;
   return d;
 }
 
@@ -237,6 +260,15 @@ void bind_report(py::module_& m) {
       .def_property_readonly(
           "refused", [](const Report& r) { return sources_list(r.refused); },
           "The plugins refused (their rules did not run): dicts of kind, name, version, path, reason.")
+      .def_property_readonly(
+          "causes",
+          [](const Report& r) {
+            py::list out;
+            for (const auto& c : r.causes) out.append(cause_dict(c));
+            return out;
+          },
+          "The causes two or more findings share (docs/patterns.md): dicts of rule, kind, key, severity, action,\n"
+          "amount_at_stake ({currency: Decimal}) and members (fingerprints), most members first.")
       .def_property_readonly("summary", &summary_dict,
                              "Counts by severity and category, amount at stake per currency (Decimal), and totals.")
       .def_property_readonly(
@@ -287,6 +319,20 @@ void bind_report(py::module_& m) {
           "The report as `billcheck check --format html` writes it: one self-contained page. book: the\n"
           "Book that was checked (the page shows the flagged invoices' lines). title: what was checked.\n"
           "max_rows: findings in the table (0 = all). templates: a folder with your report.html, .css, .js.")
+      .def(
+          "to_csv",
+          [](const Report& r) {
+            std::ostringstream out;
+            write_csv(out, r);
+            return out.str();
+          },
+          "The findings as `billcheck check --format csv` prints them (the same text).")
+      .def(
+          "to_xlsx",
+          [](const Report& r, const std::filesystem::path& path) {
+            write_output(path, [&](std::ostream& out) { write_xlsx(out, r); });
+          },
+          py::arg("path"), "Writes the workbook `billcheck check --format xlsx` writes (Findings, Summary, Causes).")
       .def(
           "to_dataframe",
           [](py::handle self) { return py::module_::import("billcheck._frames").attr("findings_frame")(self); },

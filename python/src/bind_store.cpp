@@ -107,6 +107,8 @@ void bind_store(py::module_& m) {
              return to_json(s.pay_instalment(id, number, date));
            })
       .def("overdue", [](const Store& s, const std::string& today) { return to_json(s.overdue(today)); })
+      .def("trends", [](const Store& s, const std::string& from,
+                        const std::string& to) { return to_json(s.trends({from, to})); })
       .def("events",
            [](const Store& s, std::int64_t dispute, const std::string& invoice) {
              return json_list(s.events({dispute, invoice}));

@@ -58,6 +58,7 @@ def test_the_schemas_are_2020_12(report_schema, book_schema, error_schema):
     ["tests/data/engine/book"],
     ["tests/data/load/good.json"],
     ["tests/data/remedies/draft-book"],
+    ["tests/data/causes/book"],  # with "causes"
 ])
 def test_cli_reports_follow_the_schema(report_schema, run_cli, args):
     report_schema.validate(cli_report(run_cli, *args))

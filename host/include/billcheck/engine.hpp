@@ -147,8 +147,8 @@ struct Report {
   /// not a plugin, registration failed): their rules did not run.
   std::vector<RuleSource> sources, refused;
 
-  /// The causes two or more findings share, most members first (then by rule
-  /// and key). Added up again with the summary, so it covers report.findings.
+  /// The causes two or more findings share, most members first, then by their
+  /// first finding. Added up again with the summary, so it covers report.findings.
   std::vector<Cause> causes;
 
   /// Findings (by fingerprint) whose error a record in the book remedies:

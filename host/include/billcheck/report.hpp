@@ -29,6 +29,13 @@ struct HtmlOptions {
 /// table linked to each invoice's lines, the waived findings and what ran.
 /// Throws ConfigError when a template in `templates` is missing or wrong.
 void write_html(std::ostream& out, const Report& report, const Book& book, const HtmlOptions& options = {});
+/// `check --format csv`: a header, then one row per finding: the report's
+/// fields as columns and each evidence item in an `evidence.NAME` column; a
+/// cell a spreadsheet would run as a formula is prefixed with ' (docs/patterns.md).
+void write_csv(std::ostream& out, const Report& report);
+/// `check --format xlsx`: the workbook's bytes (sheets Findings, Summary, Causes).
+/// Throws OutputError when libxlsxwriter cannot write it.
+void write_xlsx(std::ostream& out, const Report& report);
 /// One finding as the contract's JSON object text (used by the Python binding too).
 std::string finding_to_json(const Finding& finding);
 
@@ -41,7 +48,7 @@ struct CauseKey {
 };
 std::optional<CauseKey> cause_key(const Finding& finding);
 /// Groups findings by cause_key; keeps the causes with at least `min_members`
-/// findings, most members first, each with its action rendered from
+/// findings, most members first (then by first finding), each with its action rendered from
 /// `templates`/cause-action.txt (default: the bundled templates). Throws
 /// ConfigError when that template is missing or names an unknown placeholder.
 std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_t min_members = 2,

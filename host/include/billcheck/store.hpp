@@ -10,10 +10,12 @@
 #pragma once
 
 #include <billcheck/engine.hpp>
+#include <billcheck/report.hpp>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -203,6 +205,48 @@ struct AuditResult {
   std::string problem;
 };
 
+/// `billcheck report`: the record over time (docs/patterns.md). Amounts are
+/// exact, per currency; a finding's amount is the one its last run reported.
+struct TrendFilter {
+  std::string from, to;  // YYYY-MM-DD, inclusive; empty = no bound
+};
+
+/// Findings and money at stake of one group (a category, a client) in one run.
+struct TrendFigure {
+  std::int64_t findings = 0;
+  std::map<std::string, Decimal> at_stake;  // currency -> net amount at stake
+};
+
+struct RunTrend {
+  RunRecord run;  // its counts: findings, errors, ..., new_findings, fixed, reopened
+  TrendFigure total;
+  std::map<std::string, TrendFigure> by_category, by_client;
+};
+
+/// A cause (Cause) that came back after it was fixed: found by a run, no
+/// longer found by a later run over the whole book, then found again.
+struct RecurringCause {
+  CauseKey cause;
+  std::int64_t first_run = 0;   // the first run that found it
+  std::int64_t fixed_run = 0;   // the last run that no longer found it before it came back
+  std::int64_t back_run = 0;    // the last run it came back in
+  std::int64_t times = 0;       // how many times it came back
+  std::vector<std::string> members;  // fingerprints of its findings in back_run
+};
+
+struct Trends {
+  TrendFilter filter;
+  std::vector<RunTrend> runs;  // oldest first
+  /// Disputes received within the dates: reason -> outcome (upheld,
+  /// explained, or pending while unresolved) -> count.
+  std::map<std::string, std::map<std::string, std::int64_t>> disputes;
+  std::int64_t disputes_closed = 0;
+  /// The median of the closed disputes' days from opening to close ("2",
+  /// "2.5"), empty when none is closed.
+  std::string median_days_to_close;
+  std::vector<RecurringCause> recurring;
+};
+
 class Store {
  public:
   /// Opens the store at `path`, creating it (and applying the schema's
@@ -259,6 +303,12 @@ class Store {
   std::vector<Event> events(const EventFilter& filter = {}) const;
   AuditResult verify() const;
 
+  // ---- trends
+
+  /// The runs recorded within the filter's dates with their figures, the
+  /// disputes, and the causes that came back after they were fixed.
+  Trends trends(const TrendFilter& filter = {}) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -271,6 +321,7 @@ std::string to_json(const FindingRecord& finding);
 std::string to_json(const Dispute& dispute);
 std::string to_json(const Event& event);
 std::string to_json(const Overdue& overdue);
+std::string to_json(const Trends& trends);
 
 /// SHA-256 of bytes, as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view bytes);

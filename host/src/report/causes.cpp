@@ -214,9 +214,8 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
   }
 
   const std::filesystem::path dir = templates.empty() ? detail::bundled_template_dir() : templates;
-  // Ties go in the order of their first finding (the report's order), not by
-  // key: a key can hold a row's location, which moves when the rows do.
-  std::vector<std::pair<std::size_t, Cause>> ordered;
+  std::vector<Cause> causes;
+  std::vector<std::size_t> firsts;  // each cause's first finding, by its place in the report
   for (auto& [key, g] : groups) {
     if (g.members.size() < std::max<std::size_t>(min_members, 1)) continue;
     Cause c;
@@ -234,15 +233,22 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
         c.overflowed.insert(currency);
     }
     c.action = action_of(c, *g.members.front(), *cause_rule(c.rule), dir);
-    ordered.emplace_back(static_cast<std::size_t>(g.members.front() - findings.data()), std::move(c));
+    firsts.push_back(static_cast<std::size_t>(g.members.front() - findings.data()));
+    causes.push_back(std::move(c));
   }
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    if (a.second.members.size() != b.second.members.size()) return a.second.members.size() > b.second.members.size();
-    return a.first < b.first;
+  // Most members first, then in the order of their first finding: not by key,
+  // whose rate card row number changes when a book's rows are reordered.
+  std::vector<std::size_t> order(causes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (causes[a].members.size() != causes[b].members.size())
+      return causes[a].members.size() > causes[b].members.size();
+    return firsts[a] < firsts[b];
   });
-  std::vector<Cause> causes;
-  for (auto& entry : ordered) causes.push_back(std::move(entry.second));
-  return causes;
+  std::vector<Cause> sorted;
+  sorted.reserve(causes.size());
+  for (std::size_t i : order) sorted.push_back(std::move(causes[i]));
+  return sorted;
 }
 
 }  // namespace billcheck

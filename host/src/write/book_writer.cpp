@@ -4,6 +4,7 @@
 #include <billcheck/output.hpp>
 
 #include "schema/columns.hpp"
+#include "write/csv.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,9 +18,23 @@
 #include <stdexcept>
 
 namespace billcheck {
+
+std::string detail::csv_cell(std::string_view text) {
+  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     (!text.empty() && (fields::is_space(text.front()) || fields::is_space(text.back())));
+  if (!quote) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
 namespace {
 
 namespace fs = std::filesystem;
+using detail::csv_cell;
 
 /// One record's values: the contract's columns in its order (from the same
 /// column table the loaders read with), then its extra columns.
@@ -92,18 +107,6 @@ bool always_written(std::string_view entity) {
 std::string json_string(std::string_view text) {
   // Replace, not throw, on text that is not UTF-8: a convert should not fail on one odd byte.
   return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string csv_cell(std::string_view text) {
-  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!text.empty() && (fields::is_space(text.front()) || fields::is_space(text.back())));
-  if (!quote) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
 }
 
 enum class OutForm { ledes, json, csv };
