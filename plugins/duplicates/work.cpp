@@ -1,7 +1,9 @@
 #include "rules.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace billcheck::duplicates {
 namespace {
@@ -58,17 +60,45 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     if (!repeats) repeats = repeated_invoices(book);
     return repeats->contains(invoice);
   };
-  // The first line billing each piece of work.
-  std::unordered_map<Work, const InvoiceLine*, WorkHash> first;
-  first.reserve(book.lines().size());
-  for (const Invoice* invoice : in_issue_order(book)) {
+  // Each fee line with its piece of work, in issue order. Sorting them by the
+  // work's hash brings each piece of work's lines together, first-billed first,
+  // in one pass over a flat array (a hash map of a million entries cost more).
+  struct Billed {
+    std::uint64_t hash;
+    std::uint32_t order;  // place in issue order
+    std::uint64_t description;  // text_hash of the description
+    const InvoiceLine* line;
+    const Invoice* invoice;
+
+    Work work() const {
+      return {invoice->client_id, line->timekeeper_id, *line->date, line->quantity.raw(), description};
+    }
+  };
+  std::vector<Billed> billed;
+  billed.reserve(book.lines().size());
+  for (const Invoice* invoice : in_issue_order(book))
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
-      auto [it, inserted] = first.emplace(
-          Work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), text_hash(line.description)},
-          &line);
-      if (inserted) continue;
-      const InvoiceLine& original = *it->second;
+      const std::uint64_t description = text_hash(line.description);
+      const Work work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), description};
+      billed.push_back({WorkHash{}(work), static_cast<std::uint32_t>(billed.size()), description, &line, invoice});
+    }
+  std::sort(billed.begin(), billed.end(),
+            [](const Billed& a, const Billed& b) { return a.hash != b.hash ? a.hash < b.hash : a.order < b.order; });
+
+  for (std::size_t begin = 0; begin < billed.size();) {
+    std::size_t end = begin + 1;
+    while (end < billed.size() && billed[end].hash == billed[begin].hash) ++end;
+    // Within a run of one hash (almost always one piece of work), each line is
+    // compared with the first line billing its exact work, as the first one wins.
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      const Work piece = billed[i].work();
+      std::size_t first = begin;
+      while (first < i && !(billed[first].work() == piece)) ++first;
+      if (first == i) continue;  // the first line billing this work
+      const InvoiceLine& line = *billed[i].line;
+      const Invoice* invoice = billed[i].invoice;
+      const InvoiceLine& original = *billed[first].line;
       // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
       if (!same_text(original.description, line.description)) continue;
       const Invoice& original_invoice = book.invoice_of(original);
@@ -89,6 +119,7 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
           .evidence_of("duplicate_of_line", std::to_string(original.line_no))
           .evidence_of("amount", line.amount);
     }
+    begin = end;
   }
 }
 
