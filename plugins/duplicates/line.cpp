@@ -28,7 +28,9 @@ void DuplicateLineRule::check(const Invoice& invoice, Context& ctx) const {
   // an invoice of a few lines allocates once.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> sorted;
   sorted.reserve(lines.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) sorted.emplace_back(line_hash(lines[i]), static_cast<std::uint32_t>(i));
+  const LineHashes& hashes = line_hashes(ctx.book());
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    sorted.emplace_back(hashes.of(ctx.book(), lines[i]), static_cast<std::uint32_t>(i));
   std::sort(sorted.begin(), sorted.end());
   std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats;  // (repeat, first), by hash
   for (std::size_t begin = 0; begin < sorted.size();) {

@@ -73,10 +73,11 @@ bool same_lines(std::span<const InvoiceLine> a, std::span<const InvoiceLine> b) 
 
 /// A hash of the client and the multiset of lines, to group candidate copies;
 /// `hashes` is scratch space, kept by the caller so no invoice allocates.
-std::uint64_t group_hash(const Invoice& invoice, std::span<const InvoiceLine> lines,
+std::uint64_t group_hash(const Book& book, const Invoice& invoice, std::span<const InvoiceLine> lines,
                          std::vector<std::uint64_t>& hashes) {
+  const LineHashes& cached = line_hashes(book);
   hashes.clear();
-  for (const InvoiceLine& line : lines) hashes.push_back(line_hash(line));
+  for (const InvoiceLine& line : lines) hashes.push_back(cached.of(book, line));
   std::sort(hashes.begin(), hashes.end());
   std::uint64_t h = std::hash<std::string_view>{}(invoice.client_id);
   for (std::uint64_t x : hashes) h = mix(h, x);
@@ -131,7 +132,9 @@ bool same_line(const InvoiceLine& a, const InvoiceLine& b) {
          a.rate == b.rate && a.amount == b.amount && same_text(a.description, b.description);
 }
 
-std::uint64_t line_hash(const InvoiceLine& line) {
+std::uint64_t line_hash(const InvoiceLine& line) { return line_hash(line, text_hash(line.description)); }
+
+std::uint64_t line_hash(const InvoiceLine& line, std::uint64_t description_hash) {
   std::uint64_t h = std::hash<std::string_view>{}(line.type);
   h = mix(h, line.date ? static_cast<std::uint64_t>(line.date->sys_days().time_since_epoch().count()) : ~0ULL);
   h = mix(h, std::hash<std::string_view>{}(line.timekeeper_id));
@@ -139,7 +142,16 @@ std::uint64_t line_hash(const InvoiceLine& line) {
   h = mix(h, static_cast<std::uint64_t>(line.quantity.raw()));
   h = mix(h, static_cast<std::uint64_t>(line.rate.raw()));
   h = mix(h, static_cast<std::uint64_t>(line.amount.raw()));
-  return mix(h, text_hash(line.description));
+  return mix(h, description_hash);
+}
+
+const LineHashes& line_hashes(const Book& book) {
+  return book.derived<LineHashes>("duplicates.line-hashes", [](const Book& b) {
+    LineHashes hashes;
+    hashes.text.reserve(b.lines().size());
+    for (const InvoiceLine& line : b.lines()) hashes.text.push_back(text_hash(line.description));
+    return hashes;
+  });
 }
 
 std::vector<const Invoice*> in_issue_order(const Book& book) {
@@ -166,7 +178,7 @@ std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book&
   for (const Invoice* invoice : in_issue_order(book)) {
     const auto lines = book.lines_of(*invoice);
     if (!lines.empty())
-      candidates.push_back({group_hash(*invoice, lines, scratch), static_cast<std::uint32_t>(candidates.size()), invoice});
+      candidates.push_back({group_hash(book, *invoice, lines, scratch), static_cast<std::uint32_t>(candidates.size()), invoice});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.order < b.order;

@@ -60,45 +60,51 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     if (!repeats) repeats = repeated_invoices(book);
     return repeats->contains(invoice);
   };
-  // Each fee line with its piece of work, in issue order. Sorting them by the
-  // work's hash brings each piece of work's lines together, first-billed first,
-  // in one pass over a flat array (a hash map of a million entries cost more).
-  struct Billed {
-    std::uint64_t hash;
-    std::uint32_t order;  // place in issue order
-    std::uint64_t description;  // text_hash of the description
-    const InvoiceLine* line;
-    const Invoice* invoice;
-
-    Work work() const {
-      return {invoice->client_id, line->timekeeper_id, *line->date, line->quantity.raw(), description};
+  // The first line billing each piece of work, in one flat table (open
+  // addressing on the work's hash, each slot a line's index): a node-based map
+  // of a million entries, or a sort of every line, cost several times more.
+  const LineHashes& hashes = line_hashes(book);
+  const auto all = book.lines();
+  auto work_of = [&](std::uint32_t i) {
+    const InvoiceLine& l = all[i];
+    return Work{book.invoice_of(l).client_id, l.timekeeper_id, *l.date, l.quantity.raw(), hashes.text[i]};
+  };
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t line = 0;  // index + 1; 0: free
+  };
+  std::vector<Slot> slots(1024);
+  std::size_t used = 0;
+  auto first_of = [&](std::uint64_t hash, const Work& work, std::uint32_t index) -> std::uint32_t {
+    if ((used + 1) * 4 > slots.size() * 3) {  // keep probes short: grow at three quarters full
+      std::vector<Slot> bigger(slots.size() * 2);
+      for (const Slot& s : slots) {
+        if (!s.line) continue;
+        std::size_t i = s.hash & (bigger.size() - 1);
+        while (bigger[i].line) i = (i + 1) & (bigger.size() - 1);
+        bigger[i] = s;
+      }
+      slots = std::move(bigger);
+    }
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& s = slots[i];
+      if (!s.line) {
+        s = {hash, index + 1};
+        ++used;
+        return index;
+      }
+      if (s.hash == hash && work_of(s.line - 1) == work) return s.line - 1;
     }
   };
-  std::vector<Billed> billed;
-  billed.reserve(book.lines().size());
-  for (const Invoice* invoice : in_issue_order(book))
+  for (const Invoice* invoice : in_issue_order(book)) {
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
-      const std::uint64_t description = text_hash(line.description);
-      const Work work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), description};
-      billed.push_back({WorkHash{}(work), static_cast<std::uint32_t>(billed.size()), description, &line, invoice});
-    }
-  std::sort(billed.begin(), billed.end(),
-            [](const Billed& a, const Billed& b) { return a.hash != b.hash ? a.hash < b.hash : a.order < b.order; });
-
-  for (std::size_t begin = 0; begin < billed.size();) {
-    std::size_t end = begin + 1;
-    while (end < billed.size() && billed[end].hash == billed[begin].hash) ++end;
-    // Within a run of one hash (almost always one piece of work), each line is
-    // compared with the first line billing its exact work, as the first one wins.
-    for (std::size_t i = begin + 1; i < end; ++i) {
-      const Work piece = billed[i].work();
-      std::size_t first = begin;
-      while (first < i && !(billed[first].work() == piece)) ++first;
-      if (first == i) continue;  // the first line billing this work
-      const InvoiceLine& line = *billed[i].line;
-      const Invoice* invoice = billed[i].invoice;
-      const InvoiceLine& original = *billed[first].line;
+      const auto index = static_cast<std::uint32_t>(&line - all.data());
+      const Work piece = work_of(index);
+      const std::uint32_t first = first_of(WorkHash{}(piece), piece, index);
+      if (first == index) continue;  // the first line billing this work
+      const InvoiceLine& original = all[first];
       // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
       if (!same_text(original.description, line.description)) continue;
       const Invoice& original_invoice = book.invoice_of(original);
@@ -119,7 +125,6 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
           .evidence_of("duplicate_of_line", std::to_string(original.line_no))
           .evidence_of("amount", line.amount);
     }
-    begin = end;
   }
 }
 

@@ -28,51 +28,91 @@ struct Day {
   std::vector<const InvoiceLine*> lines;
 };
 
-/// Every timekeeper-day with fee lines. One sort of the book's fee lines by
-/// (timekeeper, date, issue order), with timekeepers numbered first so the sort
-/// compares integers: a hash map of a vector per day cost a million small
-/// allocations on a million-line book. Only days over `threshold` hours are
-/// returned with their lines; the others are dropped as they are summed.
+std::int32_t day_number(Date d) { return static_cast<std::int32_t>(d.sys_days().time_since_epoch().count()); }
+
+/// Whether a line counts towards its timekeeper's day.
+bool counts(const InvoiceLine& line) {
+  return line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{};
+}
+
+/// Hours per timekeeper-day in one flat table (open addressing): a hash map
+/// holding a vector of lines per day cost a million small allocations on a
+/// million-line book, and a sort of every line cost more than this one pass.
+class DayTotals {
+ public:
+  struct Slot {
+    std::string_view timekeeper;  // empty: a free slot (a counted line always has a timekeeper)
+    std::int32_t day = 0;         // days since 1970: every civil date fits
+    std::uint32_t day_index = kNone;  // into the reported days, once known
+    Decimal total;
+  };
+  static constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
+
+  Slot& at(std::string_view timekeeper, std::int32_t day) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    Slot& slot = find(slots_, timekeeper, day);
+    if (slot.timekeeper.empty()) {
+      slot.timekeeper = timekeeper;
+      slot.day = day;
+      ++size_;
+    }
+    return slot;
+  }
+
+ private:
+  static Slot& find(std::vector<Slot>& slots, std::string_view timekeeper, std::int32_t day) {
+    std::uint64_t h = std::hash<std::string_view>{}(timekeeper) ^
+                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) * 0x9e3779b97f4a7c15ULL);
+    h ^= h >> 29;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots[i];
+      if (slot.timekeeper.empty() || (slot.day == day && slot.timekeeper == timekeeper)) return slot;
+    }
+  }
+
+  void grow() {
+    std::vector<Slot> bigger(slots_.empty() ? 1024 : slots_.size() * 2);
+    for (const Slot& slot : slots_)
+      if (!slot.timekeeper.empty()) find(bigger, slot.timekeeper, slot.day) = slot;
+    slots_ = std::move(bigger);
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+/// Every timekeeper-day of more than `threshold` hours, with its lines. The
+/// hours are summed in any order (they are all positive, so an overflow happens
+/// whatever the order); the lines of the few days over it are then collected in
+/// issue order.
 std::vector<Day> days_over(const Book& book, Decimal threshold) {
+  DayTotals totals;
+  bool any = false;
+  for (const InvoiceLine& line : book.lines()) {
+    if (!counts(line) || book.invoice_of(line).is_void()) continue;
+    DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
+    slot.total += line.quantity;
+    any = any || slot.total > threshold;
+  }
+  std::vector<Day> days;
+  if (!any) return days;
   std::vector<const Invoice*> invoices;
   for (const Invoice& invoice : book.invoices())
     if (!invoice.is_void()) invoices.push_back(&invoice);
   std::stable_sort(invoices.begin(), invoices.end(),
                    [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
-  struct Entry {
-    std::uint64_t key;  // timekeeper number << 32 | day
-    std::uint32_t order;  // place in issue order
-    const InvoiceLine* line;
-  };
-  std::unordered_map<std::string_view, std::uint32_t> numbers;
-  std::vector<std::string_view> names;
-  std::vector<Entry> entries;
-  entries.reserve(book.lines().size());
   for (const Invoice* invoice : invoices)
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
-      if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
-      auto [it, added] = numbers.try_emplace(line.timekeeper_id, static_cast<std::uint32_t>(names.size()));
-      if (added) names.push_back(line.timekeeper_id);
-      // Days since 1970 offset into 32 bits (any civil date fits) so that they sort as unsigned.
-      const auto day = static_cast<std::uint32_t>(
-          static_cast<std::int64_t>(line.date->sys_days().time_since_epoch().count()) + 0x80000000LL);
-      entries.push_back({(std::uint64_t{it->second} << 32) | day, static_cast<std::uint32_t>(entries.size()), &line});
+      if (!counts(line)) continue;
+      DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
+      if (slot.total <= threshold) continue;
+      if (slot.day_index == DayTotals::kNone) {
+        slot.day_index = static_cast<std::uint32_t>(days.size());
+        days.push_back({line.timekeeper_id, *line.date, {}});
+      }
+      days[slot.day_index].lines.push_back(&line);
     }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key < b.key : a.order < b.order; });
-  std::vector<Day> days;
-  for (std::size_t begin = 0; begin < entries.size();) {
-    std::size_t end = begin;
-    Decimal total;
-    for (; end < entries.size() && entries[end].key == entries[begin].key; ++end) total += entries[end].line->quantity;
-    if (total > threshold) {
-      Day& day = days.emplace_back();
-      day.timekeeper = names[entries[begin].key >> 32];
-      day.date = *entries[begin].line->date;
-      for (std::size_t i = begin; i < end; ++i) day.lines.push_back(entries[i].line);
-    }
-    begin = end;
-  }
   return days;
 }
 
