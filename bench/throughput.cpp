@@ -1,20 +1,28 @@
-// Load and check throughput on a synthetic CSV book, in lines per second.
+// Load and check throughput on a synthetic book: every row of the performance
+// table in docs/benchmarks.md (issue #15) that one process can measure.
 //   bench_throughput [LINES (default 1000000)] [DIR (default: a temp dir)]
-// Prints: CSV load, the arithmetic rules on one thread, load + arithmetic
-// (target: >= 1,000,000 lines/s), every bundled rule on all cores, peak memory.
+// The CSV book is written to DIR once (bench_gen_book writes the same one);
+// the JSON and LEDES forms of it are written beside it (book.json, book.ledes)
+// the first time. One-thread steps are timed in the thread's CPU time, so a
+// machine busy with other work inflates them less than the wall clock would;
+// the two-thread comparison is wall clock and needs a quiet machine.
 #include "synthetic_book.hpp"
 
+#include <billcheck/convert.hpp>
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
 
 #include <sys/resource.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <thread>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -26,12 +34,43 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void line(const char* what, double seconds, std::size_t lines) {
-  std::printf("%-44s %8.3f s  %12.0f lines/s\n", what, seconds, static_cast<double>(lines) / seconds);
+double load_average() {
+  double avg[1] = {0};
+  return getloadavg(avg, 1) == 1 ? avg[0] : 0;
+}
+
+/// One row of the table: the figure, what it is now, the target.
+void row(const char* figure, const std::string& value, const char* target) {
+  std::printf("| %-46s | %-34s | %-22s |\n", figure, value.c_str(), target);
+}
+
+std::string format(const char* fmt, double a, double b = 0) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, fmt, a, b);
+  return buf;
+}
+
+/// Times load_book(path) on this thread, best of `runs` (CPU time); returns lines/s.
+double load_rate(const std::filesystem::path& path, int runs, std::size_t& lines) {
+  double best = 1e30;
+  for (int i = 0; i < runs; ++i) {
+    const double c0 = thread_cpu_seconds();
+    billcheck::Book book = billcheck::load_book(path);
+    best = std::min(best, thread_cpu_seconds() - c0);
+    lines = book.lines().size();
+  }
+  return static_cast<double>(lines) / best;
 }
 
 }  // namespace
@@ -42,41 +81,93 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir =
       argc > 2 ? std::filesystem::path(argv[2]) : std::filesystem::temp_directory_path() / "billcheck-bench-book";
   if (!std::filesystem::exists(dir / "invoice_lines.csv")) bench::write_synthetic_book(dir, lines);
+  std::printf("billcheck throughput: %s; load average %.1f at start\n", dir.c_str(), load_average());
 
-  // Only the arithmetic rules, for the load + arithmetic target.
-  Engine all;
-  Config arithmetic_only;
-  for (const auto& r : all.rules())
-    if (r.id.rfind("arithmetic.", 0) != 0) arithmetic_only.rules[r.id].enabled = false;
-  Engine arithmetic(arithmetic_only);
+  Engine engine;
+  std::size_t n = 0;
+  double check_cpu = 0, check_wall_1 = 0, check_wall_2 = 0, first_call = 0, p50 = 0, p99 = 0, csv_rate = 0;
+  std::size_t findings = 0, peak_kib = 0, invoice_lines = 0;
+  {
+    // The CSV book: load, check on one thread, check on two, check_invoice.
+    const double c0 = thread_cpu_seconds();
+    Book book = load_book(dir);
+    csv_rate = static_cast<double>(book.lines().size()) / (thread_cpu_seconds() - c0);
+    n = book.lines().size();
 
-  double c0 = thread_cpu_seconds();
-  Book book = load_book(dir);
-  const double load = thread_cpu_seconds() - c0;
-  const std::size_t n = book.lines().size();
+    CheckOptions one;
+    one.jobs = 1;
+    auto t0 = std::chrono::steady_clock::now();
+    double p0 = process_cpu_seconds();
+    Report r1 = engine.check(book, one);
+    check_cpu = process_cpu_seconds() - p0;
+    check_wall_1 = seconds_since(t0);
+    findings = r1.findings.size();
 
-  CheckOptions one;
-  one.jobs = 1;
-  c0 = thread_cpu_seconds();
-  Report r1 = arithmetic.check(book, one);
-  const double check1 = thread_cpu_seconds() - c0;
+    CheckOptions two;
+    two.jobs = 2;
+    t0 = std::chrono::steady_clock::now();
+    Report r2 = engine.check(book, two);
+    check_wall_2 = seconds_since(t0);
+    if (r2.findings.size() != findings) std::printf("warning: 1 and 2 threads found different numbers of findings\n");
 
-  CheckOptions every;
-  auto t0 = std::chrono::steady_clock::now();
-  Report r2 = all.check(book, every);
-  const double check_all = seconds_since(t0);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    peak_kib = static_cast<std::size_t>(usage.ru_maxrss);  // one book loaded and checked
 
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  std::printf("billcheck throughput: %zu invoice lines, %zu invoices (%s)\n", n, book.invoices().size(), dir.c_str());
-  line("load CSV (1 thread, CPU time)", load, n);
-  line("arithmetic rules (1 thread, CPU time)", check1, n);
-  line("load + arithmetic (1 thread; target >= 1M)", load + check1, n);
-  char label[64];
-  std::snprintf(label, sizeof label, "all %zu rules (%u threads, wall clock)", all.rules().size(), std::thread::hardware_concurrency());
-  line(label, check_all, n);
-  std::printf("findings: arithmetic %zu, all rules %zu\n", r1.findings.size(), r2.findings.size());
-  std::printf("peak memory: %.0f MiB (%.0f bytes per line)\n", usage.ru_maxrss / 1024.0,
-              usage.ru_maxrss * 1024.0 / static_cast<double>(n));
+    // check_invoice on a fresh book, as a service sees it: the first call
+    // builds the book-wide indexes the rules share; later calls reuse them.
+    Book fresh = load_book(dir);
+    const auto invoices = fresh.invoices();
+    const Invoice& first = invoices[invoices.size() / 2];
+    invoice_lines = fresh.lines_of(first).size();
+    t0 = std::chrono::steady_clock::now();
+    (void)engine.check_invoice(fresh, first.id, one);
+    first_call = seconds_since(t0);
+    std::vector<double> times;
+    for (std::size_t i = 0; i < 2000; ++i) {
+      const Invoice& inv = invoices[(i * 7919) % invoices.size()];
+      const double c1 = thread_cpu_seconds();
+      (void)engine.check_invoice(fresh, inv.id, one);
+      times.push_back(thread_cpu_seconds() - c1);
+    }
+    std::sort(times.begin(), times.end());
+    p50 = times[times.size() / 2];
+    p99 = times[times.size() * 99 / 100];
+
+
+    // The same book as JSON and LEDES, written once beside the CSV files.
+    if (!std::filesystem::exists(dir / "book.json")) {
+      std::ofstream out(dir / "book.json");
+      write_book_json(out, book);
+    }
+    if (!std::filesystem::exists(dir / "book.ledes")) {
+      std::ofstream out(dir / "book.ledes");
+      write_ledes(out, book);
+    }
+  }
+  std::size_t json_lines = 0, ledes_lines = 0;
+  const double json_rate = load_rate(dir / "book.json", 1, json_lines);
+  const double ledes_rate = load_rate(dir / "book.ledes", 1, ledes_lines);
+
+  std::printf("%zu invoice lines; %zu findings; load average %.1f at end\n\n", n, findings, load_average());
+  std::printf("| %-46s | %-34s | %-22s |\n|---|---|---|\n", "figure", "measured", "target");
+  row("CSV load, one core (CPU time)", format("%.2f M lines/s", csv_rate / 1e6), ">= 4 M lines/s");
+  row("JSON load, one core (CPU time)", format("%.2f M lines/s", json_rate / 1e6), ">= 2 M lines/s");
+  row("LEDES load, one core (CPU time)", format("%.2f M lines/s", ledes_rate / 1e6), ">= 3 M lines/s");
+  row("all default rules, CPU per line (--jobs 1)",
+      format("%.2f us (%.2f M lines/s)", check_cpu * 1e6 / static_cast<double>(n), static_cast<double>(n) / check_cpu / 1e6),
+      "<= 1 us");
+  row("peak memory per line (load + check, one book)",
+      format("%.0f B (%.0f MiB)", static_cast<double>(peak_kib) * 1024.0 / static_cast<double>(n), peak_kib / 1024.0),
+      "<= 250 B/line");
+  char label[96];
+  std::snprintf(label, sizeof label, "check_invoice (%zu lines): first / p50 / p99", invoice_lines);
+  row(label, format("%.3f s / ", first_call) + format("%.0f us / %.0f us", p50 * 1e6, p99 * 1e6),
+      "<= 0.3 s / - / <= 100 us");
+  row("2 threads vs 1, whole check (wall clock)",
+      format("%.2fx (%.2f s vs ", check_wall_1 / check_wall_2, check_wall_2) + format("%.2f s)", check_wall_1),
+      ">= 1.8x");
+  (void)json_lines;
+  (void)ledes_lines;
   return 0;
 }

@@ -1,7 +1,9 @@
 #include "rules.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace billcheck::credit {
 namespace {
@@ -27,6 +29,58 @@ bool may_be_owed(const Book& book, const Invoice& invoice) {
   if (invoice.status == "paid")
     return !book.payments_of_invoice(invoice.id).empty() || !book.credit_notes_of_invoice(invoice.id).empty();
   return true;
+}
+
+long long day_number(Date d) { return d.sys_days().time_since_epoch().count(); }
+
+/// The invoices that may have a long-overdue invoice of their client to report:
+/// those issued while another of the client's invoices is in its overdue span,
+/// from the first day it is both issued and more than `overdue_days` past due
+/// until the day it was settled. Counting the spans that cover each issue date
+/// (two sorted lists per client) takes O(n log n) for the book, where scanning
+/// every earlier invoice of the client for every invoice took O(n^2) per client;
+/// the few invoices found here are then checked by that scan, so what is
+/// reported is unchanged.
+std::unordered_set<const Invoice*> may_report(const Book& book, std::int64_t overdue_days) {
+  const auto& settled = settled_on(book);
+  // Dates are within a few million days of 1970: a larger grace period is never over.
+  constexpr std::int64_t kNever = 1'000'000'000;
+  std::unordered_set<const Invoice*> out;
+  std::unordered_set<std::string_view> clients;
+  std::vector<long long> from, until;
+  std::vector<std::pair<long long, long long>> own;  // each invoice's span, in client order
+  for (const Invoice& first : book.invoices()) {
+    if (!clients.insert(first.client_id).second) continue;
+    const Client* client = book.client(first.client_id);
+    const auto invoices = book.invoices_of_client(first.client_id);
+    from.clear();
+    until.clear();
+    own.assign(invoices.size(), {LLONG_MAX, LLONG_MAX});
+    for (std::size_t i = 0; i < invoices.size(); ++i) {
+      const Invoice& other = *invoices[i];
+      if (overdue_days > kNever || !may_be_owed(book, other)) continue;
+      const auto due = due_date_of(other, client);
+      if (!due) continue;
+      const long long begins = std::max(day_number(other.issue_date), day_number(*due) + overdue_days + 1);
+      const auto s = settled.find(&other);
+      const long long ends = s == settled.end() ? LLONG_MAX : day_number(s->second);
+      if (begins >= ends) continue;  // settled before it was long overdue
+      own[i] = {begins, ends};
+      from.push_back(begins);
+      until.push_back(ends);
+    }
+    if (from.empty()) continue;
+    std::sort(from.begin(), from.end());
+    std::sort(until.begin(), until.end());
+    for (std::size_t i = 0; i < invoices.size(); ++i) {
+      const long long day = day_number(invoices[i]->issue_date);
+      auto covering = (std::upper_bound(from.begin(), from.end(), day) - from.begin()) -
+                      (std::upper_bound(until.begin(), until.end(), day) - until.begin());
+      if (own[i].first <= day && day < own[i].second) --covering;  // not itself
+      if (covering > 0) out.insert(invoices[i]);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -56,6 +110,10 @@ void OverdueBalanceRule::check(const Invoice& invoice, Context& ctx) const {
   const Book& book = ctx.book();
   const Client* client = book.client(invoice.client_id);
   const Date as_of = invoice.issue_date;
+  const auto& candidates = book.derived<std::unordered_set<const Invoice*>>(
+      "credit.overdue-balance/" + std::to_string(overdue_days_),
+      [&](const Book& b) { return may_report(b, overdue_days_); });
+  if (!candidates.contains(&invoice)) return;
   const auto& settled = settled_on(book);
 
   std::vector<Overdue> overdue;

@@ -1,6 +1,8 @@
 #include "rules.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace billcheck::duplicates {
 
@@ -22,18 +24,37 @@ void DuplicateLineRule::check(const Invoice& invoice, Context& ctx) const {
   if (is_cancelled(ctx.book(), invoice)) return;
   const auto lines = ctx.book().lines_of(invoice);
   if (lines.size() < 2) return;
-  // Each distinct line seen so far, by hash; a repeat is matched with the first line equal to it.
-  std::unordered_map<std::uint64_t, std::vector<const InvoiceLine*>> seen;
-  seen.reserve(lines.size());
-  for (const InvoiceLine& line : lines) {
-    auto& candidates = seen[line_hash(line)];
-    auto it = std::find_if(candidates.begin(), candidates.end(),
-                           [&](const InvoiceLine* other) { return same_line(*other, line); });
-    if (it == candidates.end()) {
-      candidates.push_back(&line);
+  // Lines sorted by (hash, line order): a repeat is in the run of its hash,
+  // after the first line equal to it. A sorted array, not a hash map, so that
+  // an invoice of a few lines allocates once.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> sorted;
+  sorted.reserve(lines.size());
+  const LineHashes& hashes = line_hashes(ctx.book());
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    sorted.emplace_back(hashes.of(ctx.book(), lines[i]), static_cast<std::uint32_t>(i));
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats;  // (repeat, first), by hash
+  for (std::size_t begin = 0; begin < sorted.size();) {
+    std::size_t end = begin + 1;
+    while (end < sorted.size() && sorted[end].first == sorted[begin].first) ++end;
+    if (end - begin == 1) {  // a line like no other: the usual case
+      begin = end;
       continue;
     }
-    const InvoiceLine& original = **it;
+    // Each line matches the first earlier line equal to it that is not itself a repeat.
+    std::vector<bool> is_repeat(end - begin, false);
+    for (std::size_t i = begin + 1; i < end; ++i)
+      for (std::size_t j = begin; j < i; ++j)
+        if (!is_repeat[j - begin] && same_line(lines[sorted[j].second], lines[sorted[i].second])) {
+          is_repeat[i - begin] = true;
+          repeats.emplace_back(sorted[i].second, sorted[j].second);
+          break;
+        }
+    begin = end;
+  }
+  for (const auto& [repeat, first] : repeats) {
+    const InvoiceLine& line = lines[repeat];
+    const InvoiceLine& original = lines[first];
     const std::string& currency = invoice.currency;
     std::string what = line.is_fee() ? format_hours(line.quantity) : line.quantity.to_string();
     what += " × " + format_amount(line.rate, currency) + " = " + format_amount(line.amount, currency);

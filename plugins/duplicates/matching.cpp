@@ -19,19 +19,22 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t x) {
   return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
+/// White space as the "C" locale's isspace() has it, without a call per byte.
+constexpr bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 /// Calls `emit` with each character of normalized(text), in order.
 template <class Emit>
 void for_each_normalized(std::string_view text, Emit emit) {
   bool space = false, started = false;
   for (unsigned char c : text) {
-    if (std::isspace(c)) {
+    if (is_space(c)) {
       space = started;
       continue;
     }
     if (space) emit(' ');
     space = false;
     started = true;
-    emit(static_cast<char>(c < 0x80 ? std::tolower(c) : c));
+    emit(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
   }
 }
 
@@ -68,11 +71,13 @@ bool same_lines(std::span<const InvoiceLine> a, std::span<const InvoiceLine> b) 
   return true;
 }
 
-/// A hash of the client and the multiset of lines, to group candidate copies.
-std::uint64_t group_hash(const Invoice& invoice, std::span<const InvoiceLine> lines) {
-  std::vector<std::uint64_t> hashes;
-  hashes.reserve(lines.size());
-  for (const InvoiceLine& line : lines) hashes.push_back(line_hash(line));
+/// A hash of the client and the multiset of lines, to group candidate copies;
+/// `hashes` is scratch space, kept by the caller so no invoice allocates.
+std::uint64_t group_hash(const Book& book, const Invoice& invoice, std::span<const InvoiceLine> lines,
+                         std::vector<std::uint64_t>& hashes) {
+  const LineHashes& cached = line_hashes(book);
+  hashes.clear();
+  for (const InvoiceLine& line : lines) hashes.push_back(cached.of(book, line));
   std::sort(hashes.begin(), hashes.end());
   std::uint64_t h = std::hash<std::string_view>{}(invoice.client_id);
   for (std::uint64_t x : hashes) h = mix(h, x);
@@ -127,7 +132,9 @@ bool same_line(const InvoiceLine& a, const InvoiceLine& b) {
          a.rate == b.rate && a.amount == b.amount && same_text(a.description, b.description);
 }
 
-std::uint64_t line_hash(const InvoiceLine& line) {
+std::uint64_t line_hash(const InvoiceLine& line) { return line_hash(line, text_hash(line.description)); }
+
+std::uint64_t line_hash(const InvoiceLine& line, std::uint64_t description_hash) {
   std::uint64_t h = std::hash<std::string_view>{}(line.type);
   h = mix(h, line.date ? static_cast<std::uint64_t>(line.date->sys_days().time_since_epoch().count()) : ~0ULL);
   h = mix(h, std::hash<std::string_view>{}(line.timekeeper_id));
@@ -135,7 +142,16 @@ std::uint64_t line_hash(const InvoiceLine& line) {
   h = mix(h, static_cast<std::uint64_t>(line.quantity.raw()));
   h = mix(h, static_cast<std::uint64_t>(line.rate.raw()));
   h = mix(h, static_cast<std::uint64_t>(line.amount.raw()));
-  return mix(h, text_hash(line.description));
+  return mix(h, description_hash);
+}
+
+const LineHashes& line_hashes(const Book& book) {
+  return book.derived<LineHashes>("duplicates.line-hashes", [](const Book& b) {
+    LineHashes hashes;
+    hashes.text.reserve(b.lines().size());
+    for (const InvoiceLine& line : b.lines()) hashes.text.push_back(text_hash(line.description));
+    return hashes;
+  });
 }
 
 std::vector<const Invoice*> in_issue_order(const Book& book) {
@@ -150,21 +166,36 @@ std::vector<const Invoice*> in_issue_order(const Book& book) {
 }
 
 std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book& book) {
-  std::unordered_map<std::uint64_t, std::vector<const Invoice*>> groups;
+  // Invoices sorted by (group hash, issue order): each group of candidate
+  // copies is a run, in issue order, found with one sort of a flat array.
+  struct Candidate {
+    std::uint64_t hash;
+    std::uint32_t order;
+    const Invoice* invoice;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<std::uint64_t> scratch;
   for (const Invoice* invoice : in_issue_order(book)) {
     const auto lines = book.lines_of(*invoice);
-    if (!lines.empty()) groups[group_hash(*invoice, lines)].push_back(invoice);
+    if (!lines.empty())
+      candidates.push_back({group_hash(book, *invoice, lines, scratch), static_cast<std::uint32_t>(candidates.size()), invoice});
   }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.hash != b.hash ? a.hash < b.hash : a.order < b.order;
+  });
   std::unordered_map<const Invoice*, const Invoice*> repeats;
-  for (const auto& [hash, group] : groups) {
-    for (std::size_t i = 1; i < group.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (is_copy(book, *group[j], *group[i])) {
-          repeats.emplace(group[i], group[j]);
+  for (std::size_t begin = 0; begin < candidates.size();) {
+    std::size_t end = begin + 1;
+    while (end < candidates.size() && candidates[end].hash == candidates[begin].hash) ++end;
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      for (std::size_t j = begin; j < i; ++j) {
+        if (is_copy(book, *candidates[j].invoice, *candidates[i].invoice)) {
+          repeats.emplace(candidates[i].invoice, candidates[j].invoice);
           break;
         }
       }
     }
+    begin = end;
   }
   return repeats;
 }

@@ -1,7 +1,9 @@
 #include "rules.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace billcheck::duplicates {
 namespace {
@@ -59,17 +61,51 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     if (!repeats) repeats = repeated_invoices(book);
     return repeats->contains(invoice);
   };
-  // The first line billing each piece of work.
-  std::unordered_map<Work, const InvoiceLine*, WorkHash> first;
-  first.reserve(book.lines().size());
+  // The first line billing each piece of work, in one flat table (open
+  // addressing on the work's hash, each slot a line's index): a node-based map
+  // of a million entries, or a sort of every line, cost several times more.
+  const LineHashes& hashes = line_hashes(book);
+  const auto all = book.lines();
+  auto work_of = [&](std::uint32_t i) {
+    const InvoiceLine& l = all[i];
+    return Work{book.invoice_of(l).client_id, l.timekeeper_id, *l.date, l.quantity.raw(), hashes.text[i]};
+  };
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t line = 0;  // index + 1; 0: free
+  };
+  std::vector<Slot> slots(1024);
+  std::size_t used = 0;
+  auto first_of = [&](std::uint64_t hash, const Work& work, std::uint32_t index) -> std::uint32_t {
+    if ((used + 1) * 4 > slots.size() * 3) {  // keep probes short: grow at three quarters full
+      std::vector<Slot> bigger(slots.size() * 2);
+      for (const Slot& s : slots) {
+        if (!s.line) continue;
+        std::size_t i = s.hash & (bigger.size() - 1);
+        while (bigger[i].line) i = (i + 1) & (bigger.size() - 1);
+        bigger[i] = s;
+      }
+      slots = std::move(bigger);
+    }
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& s = slots[i];
+      if (!s.line) {
+        s = {hash, index + 1};
+        ++used;
+        return index;
+      }
+      if (s.hash == hash && work_of(s.line - 1) == work) return s.line - 1;
+    }
+  };
   for (const Invoice* invoice : in_issue_order(book)) {
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
-      auto [it, inserted] = first.emplace(
-          Work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), text_hash(line.description)},
-          &line);
-      if (inserted) continue;
-      const InvoiceLine& original = *it->second;
+      const auto index = static_cast<std::uint32_t>(&line - all.data());
+      const Work piece = work_of(index);
+      const std::uint32_t first = first_of(WorkHash{}(piece), piece, index);
+      if (first == index) continue;  // the first line billing this work
+      const InvoiceLine& original = all[first];
       // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
       if (!same_text(original.description, line.description)) continue;
       const Invoice& original_invoice = book.invoice_of(original);

@@ -1,5 +1,7 @@
 #include "rules.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 namespace billcheck::guidelines {
@@ -18,37 +20,35 @@ std::vector<std::string> lower_all(const std::vector<std::string>& texts) {
   return out;
 }
 
-/// The tasks of a narrative, each as its words: the parts between `;`, `,`,
-/// `/` and the word `and` (`Draft motion and filing with court` has two).
-std::vector<std::vector<std::string>> tasks_of(std::string_view description) {
-  std::vector<std::vector<std::string>> tasks(1);
-  std::size_t start = 0;
-  auto flush = [&](std::size_t end) {
-    for (std::string& word : words_of(description.substr(start, end - start))) {
-      if (word == "and") {
-        if (!tasks.back().empty()) tasks.emplace_back();
-        continue;
-      }
-      tasks.back().push_back(std::move(word));
-    }
-    if (!tasks.back().empty()) tasks.emplace_back();
-    start = end + 1;
+/// The first keyword some task of the narrative starts with: `Filing of
+/// motion` is filing, `Post-closing filing instructions to client` is advice
+/// about filing. Tasks are the parts between `;`, `,`, `/`, `&` and the word
+/// `and` (`Draft motion and filing with court` has two); they are matched as
+/// they are read, as views into the text.
+std::size_t clerical_keyword(std::string_view description, const PhraseMatcher& keywords) {
+  boost::container::small_vector<std::string_view, 16> task;
+  std::size_t found = PhraseMatcher::npos;
+  auto end_task = [&] {
+    if (found == PhraseMatcher::npos && !task.empty()) found = keywords.match_start({task.data(), task.size()});
+    task.clear();
   };
-  for (std::size_t i = 0; i < description.size(); ++i)
-    if (description[i] == ';' || description[i] == ',' || description[i] == '/' || description[i] == '&') flush(i);
-  flush(description.size());
-  tasks.pop_back();  // always empty
-  return tasks;
+  for_each_word(
+      description,
+      [&](std::string_view word) {
+        if (same_word(word, "and"))
+          end_task();
+        else
+          task.push_back(word);
+      },
+      [&](char c) {
+        if (c == ';' || c == ',' || c == '/' || c == '&') end_task();
+      });
+  end_task();
+  return found;
 }
 
-/// The first keyword some task starts with: `Filing of motion` is filing,
-/// `Post-closing filing instructions to client` is advice about filing.
-const std::vector<std::string>* clerical_keyword(std::string_view description,
-                                                 const std::vector<std::vector<std::string>>& keywords) {
-  for (const auto& task : tasks_of(description))
-    for (const auto& keyword : keywords)
-      if (task.size() >= keyword.size() && std::equal(keyword.begin(), keyword.end(), task.begin())) return &keyword;
-  return nullptr;
+bool is_one_of(std::string_view role, const std::vector<std::string>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return same_word(role, r); });
 }
 
 }  // namespace
@@ -84,16 +84,11 @@ void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!is_billed_fee(line, ctx.book())) return;
   const Timekeeper* tk = ctx.book().timekeeper(line.timekeeper_id);
   if (!tk) return;
+  if (!is_one_of(tk->role, roles_)) return;
+  const std::size_t found = clerical_keyword(line.description, keywords_);
+  if (found == PhraseMatcher::npos) return;
+  const std::vector<std::string>* keyword = &keywords_.phrase(found);
   const std::string role = lower(tk->role);
-  if (std::find(roles_.begin(), roles_.end(), role) == roles_.end()) return;
-  // Most narratives contain no keyword at all: find that out before splitting them into tasks.
-  const std::string lowered = lower(line.description);
-  const bool candidate = std::any_of(keywords_.begin(), keywords_.end(), [&](const std::vector<std::string>& k) {
-    return lowered.find(k.front()) != std::string::npos;
-  });
-  if (!candidate) return;
-  const std::vector<std::string>* keyword = clerical_keyword(line.description, keywords_);
-  if (!keyword) return;
 
   const std::string& currency = ctx.book().invoice_of(line).currency;
   const std::string who = (tk->name.empty() ? tk->id : tk->name) + " (" + tk->role + ")";

@@ -9,11 +9,60 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace billcheck::guidelines {
+
+/// A list of phrases compiled for matching whole words, ignoring ASCII case,
+/// without copying the text: phrases are indexed by their first word, so a
+/// word of the text costs one hash look-up, however many phrases there are.
+class PhraseMatcher {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// `phrases` as phrases_of() returns them (lower case words).
+  explicit PhraseMatcher(std::vector<std::vector<std::string>> phrases);
+  PhraseMatcher(const PhraseMatcher&) = delete;  // by_first_ points into phrases_
+  PhraseMatcher& operator=(const PhraseMatcher&) = delete;
+
+  const std::vector<std::string>& phrase(std::size_t i) const { return phrases_[i]; }
+  /// The first phrase (in list order) that `words` starts with, or npos.
+  std::size_t match_start(std::span<const std::string_view> words) const;
+  /// The first phrase (in list order) that occurs anywhere in `words` as
+  /// consecutive words, or npos.
+  std::size_t find(std::span<const std::string_view> words) const;
+
+ private:
+  std::vector<std::vector<std::string>> phrases_;
+  std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_;  // lower-case word -> phrases
+};
+
+/// Calls `word(view)` for each word of `text` (as words_of splits it, in its
+/// own case) and `other(c)` for each byte between words.
+template <class Word, class Other>
+void for_each_word(std::string_view text, Word word, Other other) {
+  std::size_t start = 0;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    const bool w = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u >= 0x80;
+    if (w && !in_word) start = i;
+    if (!w) {
+      if (in_word) word(text.substr(start, i - start));
+      other(text[i]);
+    }
+    in_word = w;
+  }
+  if (in_word) word(text.substr(start));
+}
+
+/// Whether a word of the text is `lower` (a lower-case word), ignoring ASCII case.
+bool same_word(std::string_view word, std::string_view lower);
+
 
 /// One fee line describes several distinct tasks (block billing).
 class BlockBillingRule : public LineRule {
@@ -39,7 +88,7 @@ class VagueDescriptionRule : public InvoiceRule {
  private:
   void check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const;
 
-  const std::vector<std::vector<std::string>> vague_terms_;  // each split into words
+  const PhraseMatcher vague_terms_;
   const std::int64_t max_words_;
 };
 
@@ -111,7 +160,7 @@ class ClericalWorkRule : public LineRule {
   void check(const InvoiceLine& line, Context& ctx) const override;
 
  private:
-  const std::vector<std::vector<std::string>> keywords_;  // each split into words
+  const PhraseMatcher keywords_;
   const std::vector<std::string> roles_;                  // lower case
 };
 
@@ -135,9 +184,6 @@ std::vector<std::string> words_of(std::string_view text);
 std::size_t count_words(std::string_view text);
 /// Each phrase of `phrases` split into words.
 std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>& phrases);
-/// The first phrase that occurs in `words` as consecutive whole words, or nullptr.
-const std::vector<std::string>* find_phrase(const std::vector<std::string>& words,
-                                            const std::vector<std::vector<std::string>>& phrases);
 /// Words joined by single spaces.
 std::string join_words(const std::vector<std::string>& words);
 

@@ -1,5 +1,7 @@
 #include "rules.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 namespace billcheck::guidelines {
@@ -54,8 +56,12 @@ void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_e
     return;
   }
   if (static_cast<std::int64_t>(word_count) > max_words_) return;
-  const std::vector<std::string>* term = find_phrase(words_of(line.description), vague_terms_);
-  if (!term) return;
+  // At most max_words words: views into the description, on the stack for the usual few.
+  boost::container::small_vector<std::string_view, 16> words;
+  for_each_word(line.description, [&](std::string_view w) { words.push_back(w); }, [](char) {});
+  const std::size_t found = vague_terms_.find({words.data(), words.size()});
+  if (found == PhraseMatcher::npos) return;
+  const std::vector<std::string>* term = &vague_terms_.phrase(found);
   ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + " as \"" + line.description +
                        "\", which says too little for the client to judge the time (\"" + join_words(*term) +
                        "\" is a vague term); describe the task, its subject and its purpose.")

@@ -20,33 +20,99 @@ Decimal warn_hours_of(const Options& options) {
   return hours;
 }
 
-/// One timekeeper on one day.
+/// One timekeeper on one day, and its fee lines in the order their invoices
+/// were issued (by issue date, then invoice number), then by line_no.
 struct Day {
   std::string_view timekeeper;
   Date date;
-  bool operator==(const Day&) const = default;
+  std::vector<const InvoiceLine*> lines;
 };
 
-struct DayHash {
-  std::size_t operator()(const Day& d) const {
-    return std::hash<std::string_view>{}(d.timekeeper) ^
-           (std::hash<long long>{}(d.date.sys_days().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL);
+std::int32_t day_number(Date d) { return static_cast<std::int32_t>(d.sys_days().time_since_epoch().count()); }
+
+/// Whether a line counts towards its timekeeper's day.
+bool counts(const InvoiceLine& line) {
+  return line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{};
+}
+
+/// Hours per timekeeper-day in one flat table (open addressing): a hash map
+/// holding a vector of lines per day cost a million small allocations on a
+/// million-line book, and a sort of every line cost more than this one pass.
+class DayTotals {
+ public:
+  struct Slot {
+    std::string_view timekeeper;  // empty: a free slot (a counted line always has a timekeeper)
+    std::int32_t day = 0;         // days since 1970: every civil date fits
+    std::uint32_t day_index = kNone;  // into the reported days, once known
+    Decimal total;
+  };
+  static constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
+
+  Slot& at(std::string_view timekeeper, std::int32_t day) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    Slot& slot = find(slots_, timekeeper, day);
+    if (slot.timekeeper.empty()) {
+      slot.timekeeper = timekeeper;
+      slot.day = day;
+      ++size_;
+    }
+    return slot;
   }
+
+ private:
+  static Slot& find(std::vector<Slot>& slots, std::string_view timekeeper, std::int32_t day) {
+    std::uint64_t h = std::hash<std::string_view>{}(timekeeper) ^
+                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) * 0x9e3779b97f4a7c15ULL);
+    h ^= h >> 29;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots[i];
+      if (slot.timekeeper.empty() || (slot.day == day && slot.timekeeper == timekeeper)) return slot;
+    }
+  }
+
+  void grow() {
+    std::vector<Slot> bigger(slots_.empty() ? 1024 : slots_.size() * 2);
+    for (const Slot& slot : slots_)
+      if (!slot.timekeeper.empty()) find(bigger, slot.timekeeper, slot.day) = slot;
+    slots_ = std::move(bigger);
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
 };
 
-/// Every fee line of a day, in the order its invoices were issued (by issue
-/// date, then invoice number), then by line_no within an invoice.
-std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> lines_by_day(const Book& book) {
+/// Every timekeeper-day of more than `threshold` hours, with its lines. The
+/// hours are summed in any order (they are all positive, so an overflow happens
+/// whatever the order); the lines of the few days over it are then collected in
+/// issue order.
+std::vector<Day> days_over(const Book& book, Decimal threshold) {
+  DayTotals totals;
+  bool any = false;
+  for (const InvoiceLine& line : book.lines()) {
+    if (!counts(line) || book.invoice_of(line).is_void()) continue;
+    DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
+    slot.total += line.quantity;
+    any = any || slot.total > threshold;
+  }
+  std::vector<Day> days;
+  if (!any) return days;
   std::vector<const Invoice*> invoices;
   for (const Invoice& invoice : book.invoices())
     if (!is_cancelled(book, invoice)) invoices.push_back(&invoice);
   std::stable_sort(invoices.begin(), invoices.end(),
                    [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
-  std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> days;
   for (const Invoice* invoice : invoices)
-    for (const InvoiceLine& line : book.lines_of(*invoice))
-      if (line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{})
-        days[{line.timekeeper_id, *line.date}].push_back(&line);
+    for (const InvoiceLine& line : book.lines_of(*invoice)) {
+      if (!counts(line)) continue;
+      DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
+      if (slot.total <= threshold) continue;
+      if (slot.day_index == DayTotals::kNone) {
+        slot.day_index = static_cast<std::uint32_t>(days.size());
+        days.push_back({line.timekeeper_id, *line.date, {}});
+      }
+      days[slot.day_index].lines.push_back(&line);
+    }
   return days;
 }
 
@@ -99,7 +165,7 @@ RuleInfo DailyHoursRule::info() {
 }
 
 void DailyHoursRule::check(const Book& book, Context& ctx) const {
-  for (const auto& [day, lines] : lines_by_day(book)) {
+  for (const auto& [timekeeper, date, lines] : days_over(book, std::min(warn_hours_, kDayHours))) {
     Decimal total;
     for (const InvoiceLine* line : lines) total += line->quantity;
     if (total <= warn_hours_ && total <= kDayHours) continue;
@@ -114,8 +180,8 @@ void DailyHoursRule::check(const Book& book, Context& ctx) const {
       list += (list.empty() ? "" : ", ") + line->invoice_id + " line " + std::to_string(line->line_no) + " (" +
               format_hours(line->quantity) + ")";
     }
-    std::string message = timekeeper_text(book, std::string(day.timekeeper)) + " is billed for " + format_hours(total) +
-                          " on " + day.date.to_string() + " over " + std::to_string(lines.size()) + " lines";
+    std::string message = timekeeper_text(book, std::string(timekeeper)) + " is billed for " + format_hours(total) +
+                          " on " + date.to_string() + " over " + std::to_string(lines.size()) + " lines";
     if (invoices.size() > 1) message += " of " + std::to_string(invoices.size()) + " invoices";
     message += impossible ? ", more than the 24 hours a day has"
                           : ", more than the " + format_hours(warn_hours_) + " a day the firm expects of anyone";
@@ -129,8 +195,8 @@ void DailyHoursRule::check(const Book& book, Context& ctx) const {
       finding.with_severity(std::min(finding.severity, Severity::warning));
     finding.evidence_of("expected", "at most " + format_hours(limit))
         .evidence_of("actual", format_hours(total))
-        .evidence_of("timekeeper", std::string(day.timekeeper))
-        .evidence_of("date", day.date)
+        .evidence_of("timekeeper", std::string(timekeeper))
+        .evidence_of("date", date)
         .evidence_of("lines", list);
   }
 }

@@ -1,6 +1,8 @@
 #include <billcheck/book.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 #include <map>
 #include <mutex>
 #include <functional>
@@ -30,29 +32,135 @@ struct TimekeeperDayHash {
   }
 };
 
+/// A hash of a record id: eight bytes at a time, then mixed (murmur3's
+/// finaliser); ids are short, and std::hash's byte loop showed in profiles.
+std::uint64_t hash_id(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t h = s.size() * kMul;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+/// An index from record ids (views into the book's own records) to `V`: one
+/// flat array probed linearly, built once and then only read. Rules look ids
+/// up millions of times; a node-based map cost a cache miss per look-up.
+template <class V>
+class IdMap {
+ public:
+  void reserve(std::size_t n) {
+    std::size_t capacity = 16;
+    while (capacity < n * 2) capacity *= 2;
+    if (capacity > slots_.size()) rehash(capacity);
+  }
+
+  /// The value for `key`, default-constructed when new; `added` says which.
+  V& emplace(std::string_view key, bool& added) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    const std::uint64_t h = hash_id(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (!slot.used) {
+        slot.used = true;
+        slot.hash = h;
+        slot.key = key;
+        ++size_;
+        added = true;
+        return slot.value;
+      }
+      if (slot.hash == h && slot.key == key) {
+        added = false;
+        return slot.value;
+      }
+    }
+  }
+  V& operator[](std::string_view key) {
+    bool added = false;
+    return emplace(key, added);
+  }
+
+  const V* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    const std::uint64_t h = hash_id(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (!slot.used) return nullptr;
+      if (slot.hash == h && slot.key == key) return &slot.value;
+    }
+  }
+  bool contains(std::string_view key) const { return find(key) != nullptr; }
+
+  template <class F>
+  void for_each_value(F f) {
+    for (Slot& slot : slots_)
+      if (slot.used) f(slot.value);
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    bool used = false;
+    V value{};
+  };
+
+  void rehash(std::size_t capacity) {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+    mask_ = capacity - 1;
+    for (Slot& slot : old) {
+      if (!slot.used) continue;
+      std::size_t i = slot.hash & mask_;
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i] = std::move(slot);
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+  std::size_t mask_ = 0;
+};
+
 template <class T>
-using ById = std::unordered_map<std::string_view, const T*>;
+using ById = IdMap<const T*>;
 template <class T>
-using Grouped = std::unordered_map<std::string_view, std::vector<const T*>>;
+using Grouped = IdMap<std::vector<const T*>>;
 
 template <class T>
 std::span<const T* const> group(const Grouped<T>& g, std::string_view key) {
-  auto it = g.find(key);
-  if (it == g.end()) return {};
-  return it->second;
+  const auto* v = g.find(key);
+  if (!v) return {};
+  return *v;
 }
 
 template <class T>
 const T* lookup(const ById<T>& m, std::string_view key) {
-  auto it = m.find(key);
-  return it == m.end() ? nullptr : it->second;
+  const auto* v = m.find(key);
+  return v ? *v : nullptr;
 }
 
 template <class T, class KeyOf>
 ById<T> index_by_id(const std::vector<T>& records, KeyOf key) {
   ById<T> m;
   m.reserve(records.size());
-  for (const auto& r : records) m.try_emplace(key(r), &r);  // first one wins
+  for (const auto& r : records) {
+    bool added = false;
+    const T*& slot = m.emplace(key(r), added);
+    if (added) slot = &r;  // first one wins
+  }
   return m;
 }
 
@@ -158,8 +266,8 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
     ix.invoices_of_client[inv.client_id].push_back(&inv);
     if (!inv.engagement_id.empty()) ix.invoices_of_engagement[inv.engagement_id].push_back(&inv);
   }
-  for (auto& [key, v] : ix.invoices_of_client) by_date(v);
-  for (auto& [key, v] : ix.invoices_of_engagement) by_date(v);
+  ix.invoices_of_client.for_each_value(by_date);
+  ix.invoices_of_engagement.for_each_value(by_date);
   for (const auto& r : d_.rates) ix.rates_of_engagement[r.engagement_id].push_back(&r);
   for (const auto& e : d_.time_entries)
     ix.entries_on[{e.timekeeper_id, e.date.sys_days().time_since_epoch().count()}].push_back(&e);

@@ -16,13 +16,11 @@ HttpError bad(std::string message) { return HttpError{400, "bad_request", std::m
 
 /// The body as a JSON object whose keys are all among `known`.
 Json object_of(std::string_view body, std::initializer_list<const char*> known) {
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    try {
-      (void)Json::parse(body);
-    } catch (const Json::exception& e) {
-      throw bad(std::string("the body is not JSON: ") + e.what());
-    }
+  Json j;
+  try {
+    j = Json::parse(body);
+  } catch (const Json::exception& e) {
+    throw bad(std::string("the body is not JSON: ") + e.what());
   }
   if (!j.is_object()) throw bad("the body must be a JSON object");
   std::set<std::string> allowed(known.begin(), known.end());

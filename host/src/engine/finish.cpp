@@ -144,8 +144,18 @@ void summarize(Report& report) {
   report.causes = group_causes(report.findings);
 }
 
-void find_remedies(Report& report, const Book& book) {
+namespace {
+
+/// The records that say which findings they remedy, by fingerprint.
+struct RemedyIndex {
   std::unordered_map<std::string_view, const CreditNote*> by_fingerprint;
+  std::unordered_map<std::string_view, const Invoice*> by_invoice;
+};
+
+RemedyIndex index_remedies(const Book& book) {
+  RemedyIndex index;
+  auto& by_fingerprint = index.by_fingerprint;
+  auto& by_invoice = index.by_invoice;
   // `remedies` lists fingerprints separated by spaces: one note can return the
   // overcharge of two findings on the same line (billcheck fix credits a line once).
   for (const CreditNote& note : book.credit_notes()) {
@@ -159,7 +169,6 @@ void find_remedies(Report& report, const Book& book) {
   // A supplementary invoice billcheck fix wrote for under-billing, or a
   // replacement invoice (fix --reissue), names the findings it corrects in its
   // own `remedies` column (an extra column, so the plugin ABI is unchanged).
-  std::unordered_map<std::string_view, const Invoice*> by_invoice;
   for (const Invoice& inv : book.invoices()) {
     const std::string* names = inv.extra.find("remedies");
     if (!names) continue;
@@ -170,6 +179,18 @@ void find_remedies(Report& report, const Book& book) {
       b = e;
     }
   }
+  return index;
+}
+
+}  // namespace
+
+void find_remedies(Report& report, const Book& book) {
+  // Once per book: checking a book's invoices one by one must not scan every
+  // invoice and credit note for each of them.
+  const RemedyIndex& index =
+      book.derived<RemedyIndex>("billcheck.engine/remedies", [](const Book& b) { return index_remedies(b); });
+  const auto& by_fingerprint = index.by_fingerprint;
+  const auto& by_invoice = index.by_invoice;
   if (by_fingerprint.empty() && by_invoice.empty()) return;
   for (const Finding& f : report.findings) {
     if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())

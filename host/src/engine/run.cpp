@@ -217,7 +217,9 @@ class Runner {
         const std::string key = "billcheck.engine/" + std::to_string(engine_id_) + "/" +
                                 std::to_string(reinterpret_cast<std::uintptr_t>(v.rule));
         const auto& result = book_.derived<BookRuleResult>(key, [&](const Book& b) { return evaluate(b, a, v); });
-        local = result.findings;
+        // Only this invoice's findings are kept (run_book_task): copy no others.
+        for (const Finding& f : result.findings)
+          if (f.invoice == sel_.only_invoice) local.push_back(f);
         error = result.error;
       } else {
         BookRuleResult result = evaluate(book_, a, v);
