@@ -575,6 +575,8 @@ TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
     if (on == "NW-2025-07" && f["category"] != "payments" && f["category"] != "credit")
       EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "reissued"}, {"id", "NW-2025-07-R1"}})) << f.dump();
   }
+  EXPECT_THAT(test::run_billcheck("check '" + (dir / "a").string() + "'").out,
+              HasSubstr("remedied by replacement invoice NW-2025-07-R1\n"));
   // README shows this line.
   EXPECT_THAT(test::slurp(test::source_dir() / "README.md"),
               HasSubstr("$ billcheck fix examples/firm --out reissued --reissue --today 2026-01-15\n...\nInvoice "
@@ -715,6 +717,33 @@ TEST(Fix, TheBookIsWrittenWithEachCurrencysDecimals) {
   EXPECT_THAT(notes, HasSubstr("\nCN-BM-0070-1,C-200,BM-0070,2026-01-15,154.70,"));
   EXPECT_THAT(notes, HasSubstr("\nCN-KR-2025Q2-1,C-400,KR-2025Q2,2026-01-15,156750,"));
   EXPECT_THAT(test::slurp(dir / "a" / "invoices.csv"), HasSubstr(",EUR,,19,1280.80,7684.80,paid"));
+  fs::remove_all(dir);
+}
+
+// A payment applied to another client's invoice: when the book tells the
+// right record (here P-2003's reference names BM-0063, so the payment is
+// Brandt's), the summary proposes it; otherwise it is for a person to decide.
+TEST(Fix, AMisappliedPaymentGetsAProposedReallocationWhenTheBookTellsIt) {
+  const fs::path dir = test::temp_dir("fix-misapplied");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' -f json --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  bool seen = false;
+  const auto summary = nlohmann::json::parse(r.out);
+  for (const auto& n : summary["needs_person"]) {
+    if (n["rule"] != "payments.misapplied") continue;
+    seen = true;
+    EXPECT_EQ(n["proposed"], nlohmann::json({{"reallocate", "client"}, {"to", "C-200"}}));
+    EXPECT_EQ(n["reason"], "proposed: payment P-2003's reference names invoice BM-0063, so record it as client "
+                           "C-200's payment");
+  }
+  EXPECT_TRUE(seen);
+  fs::copy(test::source_dir() / "examples" / "firm", dir / "book");
+  std::string payments = test::slurp(dir / "book" / "payments.csv");
+  payments.replace(payments.find("SEPA BM-0063"), 12, "SEPA");
+  test::write_file(dir / "book" / "payments.csv", payments);
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[payments.misapplied] (no single right value)\n"));
   fs::remove_all(dir);
 }
 

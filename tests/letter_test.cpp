@@ -232,6 +232,23 @@ TEST(CliLetter, WhatIsLeftToPayAndTheDueDate) {
   std::filesystem::remove_all(dir);
 }
 
+// Why each charge was wrong is the letter-reason.txt template's words; a firm
+// folder without it keeps the bundled one.
+TEST(CliLetter, TheReasonsAreATemplateTheFirmCanRewrite) {
+  const auto dir = test::temp_dir("letter-reasons");
+  test::write_file(dir / "templates" / "letter-reason.txt",
+                   "{{#arithmetic}}our sums were wrong{{/arithmetic}}{{^arithmetic}}we erred{{/arithmetic}}\n");
+  test::write_file(dir / "templates" / "letter.txt", "{{#errors}}{{reason}}\n{{/errors}}");
+  auto r = test::run_billcheck("letter examples/firm --client C-300 --templates '" + (dir / "templates").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "our sums were wrong\n");
+  std::filesystem::remove(dir / "templates" / "letter-reason.txt");
+  r = test::run_billcheck("letter examples/firm --client C-300 --templates '" + (dir / "templates").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "the amount was miscalculated\n");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck
 

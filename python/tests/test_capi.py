@@ -356,6 +356,25 @@ def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
     assert lib.last_error_message() == b"book_json is NULL"
 
 
+def test_fix_reissue_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
+    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
+    options = b'{"reissue": true, "today": "2026-01-15"}'
+    assert lib.fix(firm_engine, firm_book, options, ctypes.byref(corrected), ctypes.byref(summary)) == OK
+    try:
+        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
+    finally:
+        lib.free(corrected)
+        lib.free(summary)
+    out = tmp_path / "fixed.json"
+    result = run_cli("fix", "examples/firm", "--out", out, "--to", "json", "--reissue", "--today", "2026-01-15")
+    assert result.returncode == 0, result.stderr
+    assert (book_json, summary_text) == (out.read_text(), result.stdout)
+    assert "replaced by draft invoice NW-2025-07-R1" in summary_text
+    assert lib.fix(firm_engine, firm_book, b'{"reissue": 1}', ctypes.byref(corrected),
+                   ctypes.byref(summary)) == ERROR_ARGUMENT
+    assert lib.last_error_message() == b"option 'reissue' must be true or false"
+
+
 def test_only_the_c_api_is_exported():
     import subprocess
 

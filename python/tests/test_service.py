@@ -445,6 +445,16 @@ def test_service_remedies_are_the_cli_remedies(serve, exe, firm_json, tmp_path):
     assert fixed["summary"] == summary
     assert fixed["book"] == json.loads(out.read_text())
 
+    # ?reissue=true is `fix --reissue`; another value is a 400 that says what to give.
+    status, _, body = server.check(book, "/v1/fix?name=firm.json&reissue=true")
+    assert status == 200
+    reissued = tmp_path / "reissued.json"
+    summary = json.loads(cli("fix", "firm.json", "--out", reissued, "--format", "json", "--reissue"))
+    assert json.loads(body)["summary"] == summary and summary["reissued"]
+    assert json.loads(body)["book"] == json.loads(reissued.read_text())
+    status, _, body = server.check(book, "/v1/fix?name=firm.json&reissue=yes")
+    assert status == 400 and "reissue is true or false" in error_of(body)["message"]
+
     status, _, body = server.check(book, "/v1/explain?invoice=NOPE")
     assert status == 404 and error_of(body)["code"] == "not_found"
     status, _, body = server.check(book, "/v1/letter")

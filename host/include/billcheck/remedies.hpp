@@ -62,6 +62,12 @@ struct ReissuedInvoice {
 struct OpenFinding {
   Finding finding;
   std::string reason;
+  /// For a payment applied to another client's invoice, when the right
+  /// record is known: "invoice" (apply the payment to `to` instead: the one
+  /// open invoice of the payer with that balance) or "client" (the payment's
+  /// reference names the invoice it is applied to: record it as `to`'s).
+  /// Proposed, never applied: a person decides. Empty when not known.
+  std::string reallocate, to;
 };
 
 /// A finding on an issued or paid invoice, and the credit note that remedies

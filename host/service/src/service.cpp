@@ -610,7 +610,7 @@ struct Service::Impl {
     post("/v1/check", {"invoice", "name", "currency", "record", "by"}, &Impl::check);
     post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, &Impl::explain_route);
     post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, &Impl::letter_route);
-    post("/v1/fix", {"name", "currency"}, &Impl::fix_route);
+    post("/v1/fix", {"name", "currency", "reissue"}, &Impl::fix_route);
 
     auto get = [this](const char* path, std::initializer_list<std::string_view> params,
                       void (Impl::*route)(const Request&, Response&)) {

@@ -198,9 +198,10 @@ std::string render_sentence(const Engine& engine, std::string_view name, const n
 }
 
 // Every name the needs-person template's model can have, for the template check.
-constexpr std::string_view kNeedsPersonVocabulary[] = {"no_fix", "other_record", "overruled", "not_applied",
-                                                      "new_note", "goodwill_approval", "field", "suggested",
-                                                      "owner", "currency", "amount", "approve_above"};
+constexpr std::string_view kNeedsPersonVocabulary[] = {
+    "no_fix", "other_record", "overruled", "not_applied", "new_note", "goodwill_approval", "reallocate", "reassign",
+    "field", "suggested", "owner", "currency", "amount", "approve_above", "payment", "to_invoice", "client",
+    "invoice", "to_client"};
 
 /// Why a finding left open on a draft invoice needs a person, from the
 /// `needs-person` template: `why` names the case, `model` adds its values.
@@ -645,6 +646,9 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
   }
 }
 
+// Every name the supplement-line template's model can have.
+constexpr std::string_view kSupplementVocabulary[] = {"invoice", "line", "discount", "underbilled"};
+
 /// With remedies.recover_underbilling: for each issued or paid invoice that
 /// under-billed (a negative amount at stake) with no supplement yet, a
 /// supplementary draft invoice with one adjustment line per finding, taxed as
@@ -683,8 +687,10 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       line.invoice_id = s.id;
       line.line_no = ++line_no;
       line.type = "adjustment";
-      line.description = "Correction to invoice " + was.id + (f->line.empty() ? "" : " line " + f->line) + ": " +
-                         (f->category == "credit" ? "discount above the agreed terms" : "amount under-billed");
+      nlohmann::ordered_json words = {{"invoice", was.id}};
+      if (!f->line.empty()) words["line"] = f->line;
+      words[f->category == "credit" ? "discount" : "underbilled"] = true;
+      line.description = render_sentence(engine, "supplement-line", words, kSupplementVocabulary);
       const Decimal amount = (-*f->amount_at_stake).round(minor_units(was.currency));
       line.quantity = Decimal(1);
       line.rate = amount;
@@ -699,6 +705,43 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     s.extra.values.emplace_back("supplements", was.id);
     s.extra.values.emplace_back("remedies", fingerprints);
     data.invoices.push_back(std::move(s));
+  }
+}
+
+/// For a payment applied to another client's invoice, the right record when
+/// the book tells it: the one open invoice of the payer whose balance is the
+/// payment, in its currency; else, when the payment's reference names the
+/// invoice it is applied to, that invoice's client. The reason says so.
+void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& open) {
+  const Finding& f = open.finding;
+  const Payment* payment = nullptr;
+  for (const Payment& p : book.payments())
+    if (p.id == f.payment) payment = &p;
+  const Invoice* applied = book.invoice(f.invoice);
+  if (!payment || !applied) return;
+  const Invoice* match = nullptr;
+  int matches = 0;
+  for (const Invoice* inv : book.invoices_of_client(payment->client_id)) {
+    if (inv->is_void() || inv->status == "draft" || inv->currency != payment->currency) continue;
+    Decimal owed = inv->total;
+    for (const CreditNote* n : book.credit_notes_of_invoice(inv->id)) owed -= n->amount;
+    for (const Payment* p : book.payments_of_invoice(inv->id)) owed -= p->amount;
+    if (owed == payment->amount) match = inv, ++matches;
+  }
+  nlohmann::ordered_json model = {{"payment", payment->id}, {"currency", payment->currency},
+                                  {"amount", format_amount(payment->amount, payment->currency)}};
+  if (matches == 1) {
+    open.reallocate = "invoice";
+    open.to = match->id;
+    model["to_invoice"] = match->id;
+    model["client"] = payment->client_id;
+    open.reason = needs_person_reason(engine, "reallocate", model);
+  } else if (payment->reference.find(applied->id) != std::string::npos) {
+    open.reallocate = "client";
+    open.to = applied->client_id;
+    model["invoice"] = applied->id;
+    model["to_client"] = applied->client_id;
+    open.reason = needs_person_reason(engine, "reassign", model);
   }
 }
 
@@ -796,7 +839,9 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     } else {
       reason = new_note ? needs_person_reason(engine, "new_note") : open_reason(engine, f, owners);
     }
-    summary.needs_person.push_back({f, std::move(reason)});
+    OpenFinding open{f, std::move(reason), {}, {}};
+    if (f.rule == "payments.misapplied") propose_reallocation(engine, after, open);
+    summary.needs_person.push_back(std::move(open));
   }
   return summary;
 }
@@ -885,6 +930,7 @@ Json summary_model(const FixSummary& s) {
   for (const OpenFinding& o : s.needs_person) {
     Json j = finding_json(o.finding);
     j["reason"] = o.reason;
+    if (!o.reallocate.empty()) j["proposed"] = {{"reallocate", o.reallocate}, {"to", o.to}};
     needs.push_back(std::move(j));
   }
   return Json{{"corrected", std::move(corrected)},

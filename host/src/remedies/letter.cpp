@@ -39,17 +39,25 @@ bool tells_the_client(const Finding& f) {
   return !kFirmInternal.contains(f.category);
 }
 
-// Why the charge was wrong, in words a client uses (no rule ids).
-std::string plain_reason(const Finding& f) {
-  if (f.rule.find("tax") != std::string::npos) return "more tax was charged than is due";
-  if (f.rule.find("discount") != std::string::npos) return "the agreed discount was not applied in full";
-  if (f.category == "arithmetic") return "the amount was miscalculated";
-  if (f.category == "rates") return "the rate charged was higher than the rate agreed with you";
-  if (f.category == "duplicates") return "the same work was billed twice";
-  if (f.category == "services") return "more hours were billed than were recorded";
-  if (f.category == "guidelines") return "the charge is not allowed under your billing guidelines";
-  if (f.category == "timing") return "the work was billed outside the agreed terms";
-  return "it was billed in error";
+// Every name the letter-reason template's model can have.
+constexpr std::string_view kReasonVocabulary[] = {"tax",      "discount", "arithmetic", "rates", "duplicates",
+                                                  "services", "guidelines", "timing",   "other"};
+
+// Why the charge was wrong, in words a client uses (no rule ids): the
+// letter-reason.txt template (the firm's when its folder has one), given
+// which kind of error it is.
+std::string plain_reason(const Finding& f, const std::filesystem::path& dir) {
+  std::string kind = f.rule.find("tax") != std::string::npos        ? "tax"
+                     : f.rule.find("discount") != std::string::npos ? "discount"
+                                                                    : f.category;
+  if (std::find(std::begin(kReasonVocabulary), std::end(kReasonVocabulary), kind) == std::end(kReasonVocabulary))
+    kind = "other";
+  std::error_code ec;
+  const auto from = std::filesystem::exists(dir / "letter-reason.txt", ec) ? dir : detail::bundled_template_dir();
+  std::string text =
+      detail::render_template(from, "letter-reason", detail::Markup::text, Json{{kind, true}}, kReasonVocabulary);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
 }
 
 const InvoiceLine* line_of(const Book& book, const Invoice& inv, std::string_view line_no) {
@@ -76,7 +84,7 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view 
 // or the invoice's total), what it should have been (less the amount the
 // client was overcharged), the difference, and the credit note that returns it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted, std::string_view date_format) {
+                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
   // What the client was charged too much: the amount at stake, or what its
   // credit note returns when less (two errors on one line overlap, and fix
   // credits the line once).
@@ -96,7 +104,7 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["billed"] = format_amount(billed, inv.currency);
   j["should_be"] = format_amount(billed - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
-  j["reason"] = plain_reason(f);
+  j["reason"] = plain_reason(f, dir);
   // The note returns the tax paid on the overcharge too (billcheck fix).
   if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount > over)
     j["tax_on_it"] = format_amount(note->amount - over, inv.currency);
@@ -175,6 +183,9 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   }
 
   const LettersConfig& letters = engine.config().letters;
+  const auto dir = !request.templates.empty()  ? request.templates
+                   : !letters.templates.empty() ? letters.templates
+                                                : detail::bundled_template_dir();
   const Report report = engine.check(book, request.check);
   Json errors = Json::array(), notes = Json::array();
   std::set<std::string> noted;
@@ -187,7 +198,7 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
     std::string replacement;
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format));
+      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
       else if (!errors.back().contains("credit_note")) ++uncredited;
     }
@@ -244,9 +255,6 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
-  const auto dir = !request.templates.empty()  ? request.templates
-                   : !letters.templates.empty() ? letters.templates
-                                                : detail::bundled_template_dir();
   return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
 }
 

@@ -42,7 +42,7 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
   if (f.fix)
     out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now "
         << (f.fix->current.empty() ? "empty" : f.fix->current) << ")\n";
-  if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind == "corrected" ? "invoice " : remedy->kind + " ") << remedy->id << '\n';
+  if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind == "corrected" ? "invoice " : remedy->kind == "reissued" ? "replacement invoice " : remedy->kind + " ") << remedy->id << '\n';
 }
 
 // What the record says of a finding: new, open since the day it was first seen, or back again.
