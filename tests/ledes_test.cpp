@@ -6,6 +6,8 @@
 
 #include "test_support.hpp"
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 
 #include <gmock/gmock.h>
@@ -560,6 +562,27 @@ TEST(UtbmsCodeSets, AFirmsCodeSetFileAddsItsCodes) {
   auto bad = run_billcheck("check plugins/guidelines/tests/utbms --config '" + (dir / "billcheck.yaml").string() + "'");
   EXPECT_EQ(bad.status, 2);
   EXPECT_THAT(bad.err, HasSubstr("acme.txt:2: kind must be task, activity or expense, not 'tasks'"));
+  fs::remove_all(dir);
+}
+
+// A code set that is a pipe would block the run, /dev/zero never end, a huge
+// file exhaust memory: each is refused unread, with the reason.
+TEST(UtbmsCodeSets, APipeOrAnOversizedCodeSetIsRefusedUnread) {
+  auto dir = test::temp_dir("code-sets-refused");
+  ASSERT_EQ(::mkfifo((dir / "pipe.txt").c_str(), 0600), 0);
+  test::write_file(dir / "big.txt", "name: Big\nkind: task\n" + std::string(2000, '#') + "\n");
+  const auto config = [&](const std::string& file, const std::string& extra) {
+    test::write_file(dir / "billcheck.yaml", "rules:\n  guidelines.utbms-codes: {options: {code_sets: ['" +
+                                                 (dir / file).string() + "']" + extra + "}}\n");
+    return run_billcheck("check plugins/guidelines/tests/utbms --config '" + (dir / "billcheck.yaml").string() + "'");
+  };
+  auto pipe = config("pipe.txt", "");
+  EXPECT_EQ(pipe.status, 2);
+  EXPECT_THAT(pipe.err, HasSubstr("pipe.txt is not a regular file"));
+  auto big = config("big.txt", ", code_set_max_bytes: 1000");
+  EXPECT_EQ(big.status, 2);
+  EXPECT_THAT(big.err, HasSubstr("big.txt is 2022 bytes, over the limit of 1000 (the rule's option code_set_max_bytes)"));
+  EXPECT_NE(config("big.txt", "").status, 2);  // under the default 4 GiB
   fs::remove_all(dir);
 }
 

@@ -88,9 +88,46 @@ TEST(CliOutput, RulePagesThatCannotBeWrittenExitTwoWithThePath) {
 TEST(CliOutput, ConvertToAFullDeviceExitsTwo) {
   auto dir = test::temp_dir("convert-full");
   fs::create_symlink("/dev/full", dir / "book.json");
-  auto r = test::run_billcheck("convert examples/firm '" + (dir / "book.json").string() + "'");
+  auto r = test::run_billcheck("convert examples/firm '" + (dir / "book.json").string() + "' --force");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot write " + (dir / "book.json").string() + ": No space left on device"));
+  fs::remove_all(dir);
+}
+
+// A link planted where an output goes must not steer the write onto another
+// file: refused, the file it points at untouched, unless --force.
+TEST(CliOutput, ASymbolicLinkAsOutputIsRefusedUnlessForced) {
+  auto dir = test::temp_dir("output-symlink");
+  test::write_file(dir / "precious.txt", "KEEP ME");
+  fs::create_symlink(dir / "precious.txt", dir / "report.txt");
+  const std::string link = "'" + (dir / "report.txt").string() + "'";
+  for (const std::string& command :
+       {"check examples/firm --fail-on never -o " + link, "explain examples/firm --invoice HR-115 -o " + link,
+        "convert examples/firm " + link.substr(0, link.size() - 5) + ".json'"}) {
+    if (command.rfind("convert", 0) == 0) fs::create_symlink(dir / "precious.txt", dir / "report.json");
+    auto r = test::run_billcheck(command);
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_THAT(r.err, HasSubstr("it is a symbolic link (to " + (dir / "precious.txt").string() +
+                                 "); billcheck does not write through a link unless told to (--force)"))
+        << command;
+    EXPECT_EQ(test::slurp(dir / "precious.txt"), "KEEP ME") << command;
+  }
+  auto r = test::run_billcheck("check examples/firm --fail-on never --force -o " + link);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::slurp(dir / "precious.txt"), HasSubstr("Invoice HR-115"));
+  EXPECT_TRUE(fs::is_symlink(dir / "report.txt"));
+  fs::remove_all(dir);
+}
+
+TEST(WriteOutput, ASymbolicLinkIsWrittenThroughOnlyWhenAllowed) {
+  auto dir = test::temp_dir("output-link-api");
+  test::write_file(dir / "target", "OLD");
+  fs::create_symlink(dir / "target", dir / "link");
+  EXPECT_THROW(write_output(dir / "link", [](std::ostream& out) { out << "NEW"; }), OutputError);
+  EXPECT_EQ(test::slurp(dir / "target"), "OLD");
+  write_output(dir / "link", [](std::ostream& out) { out << "NEW"; }, OutputOptions{true});
+  EXPECT_EQ(test::slurp(dir / "target"), "NEW");
+  EXPECT_TRUE(fs::is_symlink(dir / "link"));
   fs::remove_all(dir);
 }
 

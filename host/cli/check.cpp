@@ -56,19 +56,19 @@ void print_stats(const Report& report) {
   }
 }
 
-void write_report(const CheckArgs& args, const Report& report, const Book& book) {
+void write_report(const CheckArgs& args, const Report& report, const Book& book, bool force) {
   if (args.format == "json") {
-    write_to(args.output, [&](std::ostream& out) { write_json(out, report); });
+    write_to(args.output, [&](std::ostream& out) { write_json(out, report); }, force);
     return;
   }
   if (args.format == "html") {
     const HtmlOptions html{args.path, args.templates, args.max_rows};
-    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); });
+    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); }, force);
     return;
   }
   bool color = args.color == "always" || (args.color == "auto" && args.output.empty() && isatty(STDOUT_FILENO));
   if (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR")) color = false;
-  write_to(args.output, [&](std::ostream& out) { write_text(out, report, book, TextStyle{color}); });
+  write_to(args.output, [&](std::ostream& out) { write_text(out, report, book, TextStyle{color}); }, force);
 }
 
 // The exit status once the report is written: a failed rule or a refused
@@ -111,7 +111,7 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   if (options.progress) std::cerr << "\r\033[K";
   record_check(args.store, engine.config(), args.path, args.invoice, book, report, common);
 
-  write_report(args, report, book);
+  write_report(args, report, book, common.force);
   if (args.stats) print_stats(report);
   return check_status(args, report);
 }

@@ -24,6 +24,7 @@ struct CommonOptions {
   std::string config;
   int verbose = 0;
   bool quiet = false;
+  bool force = false;  // write through an output that is a symbolic link
 };
 
 // A subcommand: its parser, and what runs when the user chose it. Each
@@ -44,7 +45,7 @@ LoadOptions load_options(LoadOptions given, const Config& config);
 bool stderr_is_terminal(const CommonOptions& common);
 
 // Standard output unless `path` is given; either way every write is checked.
-void write_to(const std::string& path, const std::function<void(std::ostream&)>& write);
+void write_to(const std::string& path, const std::function<void(std::ostream&)>& write, bool force);
 
 // A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
 extern const CLI::Validator kIsoCurrency;

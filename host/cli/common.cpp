@@ -18,11 +18,11 @@ LoadOptions load_options(LoadOptions given, const Config& config) {
 
 bool stderr_is_terminal(const CommonOptions& common) { return !common.quiet && isatty(STDERR_FILENO); }
 
-void write_to(const std::string& path, const std::function<void(std::ostream&)>& write) {
+void write_to(const std::string& path, const std::function<void(std::ostream&)>& write, bool force) {
   if (path.empty())
     write_standard_output(write);
   else
-    write_output(path, write);
+    write_output(path, write, OutputOptions{force});
 }
 
 const CLI::Validator kIsoCurrency([](std::string& code) { return currency_problem(code); }, "ISO 4217");

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   Commands commands;
   app.add_flag("-v,--verbose", common.verbose, "More log output on stderr (-vv for debug)");
   app.add_flag("-q,--quiet", common.quiet, "No log output and no progress");
+  app.add_flag("--force", common.force, "Write through an output (-o, OUT) that is a symbolic link; refused otherwise");
   app.set_version_flag("--version", "billcheck " BILLCHECK_SDK_VERSION);
   add_check_command(app, common, commands);
   add_rule_commands(app, common, commands);

@@ -43,7 +43,7 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   request.line = args.line;
   request.templates = args.templates;
   const std::string text = explain(engine, book, request, *parse_document_format(args.format));
-  write_to(args.output, [&](std::ostream& out) { out << text; });
+  write_to(args.output, [&](std::ostream& out) { out << text; }, common.force);
   return kClean;
 }
 
@@ -65,7 +65,7 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
   request.templates = args.templates;
   request.date = today_of(args.today);
   const std::string text = letter(engine, book, request, *parse_document_format(args.format));
-  write_to(args.output, [&](std::ostream& out) { out << text; });
+  write_to(args.output, [&](std::ostream& out) { out << text; }, common.force);
   return kClean;
 }
 

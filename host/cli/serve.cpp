@@ -16,7 +16,7 @@ namespace {
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   int port = -1;  // -1: the one in --listen
-  std::string token_file, max_body = "64M";
+  std::string token_file, max_body = "64M", store, by;
   double read_timeout = 10, write_timeout = 10, queue_wait = 30;
   unsigned threads = 16, max_checks = 0, jobs = 1;
   bool routes = false;
@@ -90,6 +90,8 @@ int run_serve(const ServeArgs& args, const CommonOptions& common) {
   options.max_checks = args.max_checks;
   options.jobs = args.jobs;
   options.access_log = !common.quiet;
+  options.store = args.store;
+  options.actor = args.by;
 
   // The signals go to one thread that waits for them, so they never
   // interrupt a request: blocked here, before any thread is started.
@@ -150,6 +152,8 @@ void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("-j,--jobs", a.jobs, "Threads per check (requests already share the cores)")
       ->check(CLI::Range(0u, 1024u))
       ->capture_default_str();
+  cmd->add_option("--store", a.store, "The record's SQLite file to serve under /v1/findings, /v1/disputes, /v1/runs (default: `store:` in the config)");
+  cmd->add_option("--by", a.by, "Who acts in the record when a request does not say (default: the login name)");
   cmd->add_flag("--routes", a.routes, "Print the routes served (METHOD PATH) and exit");
   commands.push_back({cmd, [args, &common] { return run_serve(*args, common); }});
 }

@@ -26,8 +26,8 @@ int run_tests(const std::vector<std::string>& dirs, bool verbose) {
 }
 
 // Writes IN as OUT's form; what the target format cannot carry goes to stderr.
-int run_convert(const std::string& in, const std::string& out, const LoadOptions& load) {
-  for (const auto& note : convert_book(in, out, load)) std::cerr << "billcheck: note: " << note << '\n';
+int run_convert(const std::string& in, const std::string& out, const LoadOptions& load, bool force) {
+  for (const auto& note : convert_book(in, out, load, OutputOptions{force})) std::cerr << "billcheck: note: " << note << '\n';
   return kClean;
 }
 
@@ -67,7 +67,7 @@ struct ToolArgs {
 
 }  // namespace
 
-void add_tool_commands(CLI::App& app, CommonOptions&, Commands& commands) {
+void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands) {
   auto args = std::make_shared<ToolArgs>();
   auto* cmd = app.add_subcommand("test", "Run rule fixtures (DIR/expect.yaml) and print N passed, M failed");
   cmd->add_option("dirs", args->test_dirs, "Folders holding expect.yaml (searched recursively)")->required();
@@ -84,7 +84,7 @@ void add_tool_commands(CLI::App& app, CommonOptions&, Commands& commands) {
                   "Currency of LEDES invoices whose client --with does not give")
       ->check(kIsoCurrency)
       ->capture_default_str();
-  commands.push_back({cmd, [args] { return run_convert(args->convert_in, args->convert_out, args->convert_load); }});
+  commands.push_back({cmd, [args, &common] { return run_convert(args->convert_in, args->convert_out, args->convert_load, common.force); }});
 
   cmd = app.add_subcommand("lint", "Check rule packs: duplicate ids, missing messages, unknown categories, unused options");
   cmd->add_option("dirs", args->lint_dirs, "Pack folders (or folders holding packs)")->required();

@@ -127,7 +127,7 @@ Dispute Store::dispute(std::int64_t id) const {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kDisputeColumns + " FROM disputes WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep())
-      throw StoreError("no dispute " + std::to_string(id) + " in store '" + impl_->path.string() +
+      throw NotInStore("no dispute " + std::to_string(id) + " in store '" + impl_->path.string() +
                        "'; `billcheck dispute list --store " + impl_->path.string() + "` lists them");
     Dispute d = dispute_from(q);
     complete(*impl_->db, d);

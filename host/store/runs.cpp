@@ -426,7 +426,7 @@ FindingRecord Store::finding(const std::string& fingerprint) const {
     std::vector<FindingRecord> found;
     while (q.executeStep()) found.push_back(finding_from(q));
     if (found.empty())
-      throw StoreError("no finding '" + fingerprint + "' in store '" + impl_->path.string() +
+      throw NotInStore("no finding '" + fingerprint + "' in store '" + impl_->path.string() +
                        "'; `billcheck findings --store " + impl_->path.string() + "` lists them with their fingerprints");
     if (found.size() > 1 && found[0].fingerprint != fingerprint)
       throw StoreError("'" + fingerprint + "' begins more than one finding's fingerprint; give more of it");

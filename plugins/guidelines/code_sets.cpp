@@ -24,7 +24,16 @@ std::string_view kind_name(CodeSets::Kind kind) {
 
 }  // namespace
 
-void CodeSets::load(const std::filesystem::path& file) {
+void CodeSets::load(const std::filesystem::path& file, std::uintmax_t max_bytes) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw std::invalid_argument("code set " + file.string() + " is not a regular file (a pipe, a device or a folder); " +
+                                "code_sets lists files of UTBMS-style codes");
+  if (const auto size = std::filesystem::file_size(file, ec); !ec && size > max_bytes)
+    throw std::invalid_argument("code set " + file.string() + " is " + std::to_string(size) +
+                                " bytes, over the limit of " + std::to_string(max_bytes) +
+                                " (the rule's option code_set_max_bytes); it was not read");
   std::ifstream in(file);
   if (!in)
     throw std::invalid_argument("cannot read code set " + file.string() +

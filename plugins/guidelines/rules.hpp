@@ -61,8 +61,11 @@ class CodeSets {
 
   /// Reads a code set file: `name: ...` and `kind: task|activity|expense`
   /// lines, then one code a line (the code, then its name); `#` starts a comment.
-  /// Throws std::invalid_argument naming the file and line of a problem.
-  void load(const std::filesystem::path& file);
+  /// Throws std::invalid_argument naming the file and line of a problem, and
+  /// for a file that is not a regular file (a FIFO would block, /dev/zero
+  /// never end) or is over `max_bytes`, before reading it.
+  void load(const std::filesystem::path& file, std::uintmax_t max_bytes = kDefaultMaxBytes);
+  static constexpr std::uintmax_t kDefaultMaxBytes = std::uintmax_t{4} << 30;
   /// Every `*.txt` code set in `dir`, in name order.
   void load_directory(const std::filesystem::path& dir);
   /// A firm's own code, accepted in every field.

@@ -16,7 +16,8 @@ CodeSets code_sets_of(const Options& options) {
   CodeSets codes;
   const std::string& data_dir = options.string("data_dir");
   codes.load_directory(data_dir.empty() ? shipped_code_sets() : std::filesystem::path(data_dir));
-  for (const std::string& file : options.strings("code_sets")) codes.load(file);
+  const auto max_bytes = static_cast<std::uintmax_t>(options.non_negative_integer("code_set_max_bytes"));
+  for (const std::string& file : options.strings("code_sets")) codes.load(file, max_bytes);
   for (const std::string& code : options.strings("custom_codes")) codes.add_custom(code);
   return codes;
 }
@@ -61,6 +62,8 @@ RuleInfo UtbmsCodesRule::info() {
       {"code_sets", OptionType::string_list, "[]",
        "More code set files (paths, relative to the working directory): lines `name: ...`, `kind: task` (or "
        "activity, expense), then one code a line followed by its name."},
+      {"code_set_max_bytes", OptionType::integer, "4294967296",
+       "The largest code_sets file read, in bytes; a larger one (or a pipe or device) is refused unread."},
       {"require_codes", OptionType::boolean, "true",
        "Whether a line without a code is reported (on invoices that use codes); false = only codes that are given "
        "are checked."},

@@ -37,7 +37,8 @@ void NoAgreedRateRule::check(const InvoiceLine& line, Context& ctx) const {
       .evidence_of("expected", "a rates.csv row for timekeeper " + tk->id + " or " + role + ", effective on " + date)
       .evidence_of("actual", "none")
       .evidence_of("rate", line.rate)
-      .evidence_of("date", date);
+      .evidence_of("date", date)
+      .evidence_of("timekeeper", tk->id);  // the cause lines of one timekeeper share (docs/patterns.md)
 }
 
 }  // namespace billcheck::rates

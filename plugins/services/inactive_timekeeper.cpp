@@ -46,6 +46,7 @@ void InactiveTimekeeperRule::check(const InvoiceLine& line, Context& ctx) const 
       .evidence_of("actual", date);
   if (tk->active_from) finding.evidence_of("active_from", *tk->active_from);
   if (tk->active_to) finding.evidence_of("active_to", *tk->active_to);
+  finding.evidence_of("timekeeper", tk->id);  // the cause lines of one timekeeper share (docs/patterns.md)
 }
 
 }  // namespace billcheck::services

@@ -451,7 +451,7 @@ def test_service_remedies_are_the_cli_remedies(serve, exe, firm_json, tmp_path):
     assert status == 400 and "?client=ID" in error_of(body)["message"]
 
 
-def test_openapi_document_lists_exactly_the_routes_served(serve, run_cli):
+def test_openapi_document_lists_exactly_the_routes_served(serve, run_cli, tmp_path):
     import yaml
     spec = yaml.safe_load((ROOT / "docs" / "schema" / "openapi.yaml").read_text())
     assert spec["openapi"].startswith("3.1")
@@ -461,12 +461,15 @@ def test_openapi_document_lists_exactly_the_routes_served(serve, run_cli):
     assert routes.returncode == 0
     served = {tuple(line.split(" ")) for line in routes.stdout.splitlines()}
     assert documented == served
-    # And the server really has them: each answers something other than 404/405.
-    server = serve()
+    # And the server really has them: none is answered "no route" or 405. A
+    # path's {parameter} stands for a record the store does not have (404 from the route).
+    server = serve("--store", tmp_path / "record.db")
     for method, path in sorted(served):
-        status, _, _ = server.request(method, path, b"{}" if method == "POST" else None,
-                                      {"Content-Type": "application/json"})
-        assert status not in (404, 405), (method, path, status)
+        status, _, body = server.request(method, path, b"{}" if method == "POST" else None,
+                                         {"Content-Type": "application/json"})
+        assert status != 405, (method, path, status)
+        if status == 404:
+            assert "{" in path and not error_of(body)["message"].startswith("no route"), (method, path, body)
 
 
 def test_node_example_calls_the_service_with_fetch(serve, exe, firm_json):
@@ -519,3 +522,120 @@ def test_service_answers_503_when_no_turn_comes_within_the_queue_wait(serve):
     for status, headers, body in answers:
         if status == 503:
             assert error_of(body)["code"] == "busy" and headers["Retry-After"] == "1"
+
+
+# ---- the record: /v1/runs, /v1/findings, /v1/disputes (a real SQLite file)
+
+def post_json(server, path, document):
+    return server.request("POST", path, json.dumps(document), {"Content-Type": "application/json"})
+
+
+def test_record_routes_keep_the_same_record_as_the_cli(serve, run_cli, firm_json, tmp_path):
+    store = tmp_path / "record.db"
+    server = serve("-c", FIRM_CONFIG, "--store", store, "--by", "service-user")
+    book = firm_json.read_bytes()
+
+    def cli_json_of(*args):
+        out = run_cli(*args, "--store", store, "--format", "json", "-c", FIRM_CONFIG)
+        assert out.returncode in (0, 1), out.stderr
+        return out.stdout.encode()
+
+    # A recorded check: the report carries the history, the run is in the record.
+    status, headers, body = server.check(book, "/v1/check?name=firm.json&record=true&by=ana")
+    assert status == 200 and headers["Billcheck-Run"] == "1"
+    report = json.loads(body)
+    validate(report, "report.schema.json")
+    assert all(f["history"]["status"] == "new" for f in report["findings"])
+    status, _, body = server.request("GET", "/v1/runs")
+    runs = json.loads(body)["runs"]
+    assert status == 200 and len(runs) == 1 and runs[0]["book"] == "firm.json" and runs[0]["actor"] == "ana"
+    assert body == cli_json_of("runs")
+
+    # The findings, filtered as `billcheck findings` filters them, byte for byte.
+    status, _, body = server.request("GET", "/v1/findings?status=open&invoice=HR-115")
+    assert status == 200 and body == cli_json_of("findings", "--status", "open", "--invoice", "HR-115")
+    (finding,) = [f for f in json.loads(body)["findings"] if f["rule"] == "arithmetic.line-amount"]
+    fingerprint = finding["fingerprint"]
+    status, _, body = server.request("GET", f"/v1/findings/{fingerprint}")
+    assert status == 200 and json.loads(body)["status"] == "open"
+
+    # Moves: a resolve without its remedy is refused, an amount must stay exact, a move
+    # the state does not allow is a conflict that names the allowed ones.
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "resolve"})
+    assert status == 400 and "remedy" in error_of(body)["message"]
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}",
+                                {"action": "resolve", "remedy": {"kind": "credit-note", "amount": 100}})
+    assert status == 400 and "as a string" in error_of(body)["message"]
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack", "bogus": 1})
+    assert status == 400 and "unknown key 'bogus'" in error_of(body)["message"]
+    status, _, body = server.request("POST", f"/v1/findings/{fingerprint}", "{not json", {"Content-Type": "application/json"})
+    assert status == 400 and error_of(body)["message"].startswith("the body is not JSON")
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack", "note": "checking", "by": "bob"})
+    assert status == 200
+    moved = json.loads(body)
+    assert moved["status"] == "acknowledged" and moved["status_by"] == "bob" and moved["note"] == "checking"
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
+    assert status == 409 and error_of(body)["code"] == "conflict" and "allowed: resolve" in error_of(body)["message"]
+    status, _, body = server.request("GET", "/v1/findings/ffffffffffffffff")
+    assert status == 404 and error_of(body)["code"] == "not_found"
+
+    # A client's dispute, opened on the book in the body: the rules confirm the client's point.
+    status, _, body = server.check(book, "/v1/disputes?invoice=HR-115&line=3&reason=arithmetic"
+                                         "&says=Line%203%20does%20not%20add%20up&received=2026-01-05&by=carol&name=firm.json")
+    assert status == 201, body
+    dispute = json.loads(body)
+    assert dispute["id"] == 1 and dispute["client"] == "C-300" and dispute["opened_by"] == "carol"
+    assert dispute["findings"] == [fingerprint] and dispute["respond_by"] == "2026-01-10"
+    status, _, body = server.check(book, "/v1/disputes?invoice=NOPE&reason=rate&says=x")
+    assert status == 404 and error_of(body)["code"] == "not_found"
+    status, _, body = server.check(book, "/v1/disputes?invoice=HR-115&reason=rate")
+    assert status == 400 and "says" in error_of(body)["message"]
+
+    status, _, body = post_json(server, "/v1/disputes/1/notes",
+                                {"channel": "email", "direction": "out", "text": "We are looking into it."})
+    assert status == 201 and json.loads(body)["notes"][0]["text"] == "We are looking into it."
+    status, _, body = post_json(server, "/v1/disputes/1", {"action": "uphold", "remedy": {"kind": "credit-note"}})
+    assert status == 409 and "allowed: ack" in error_of(body)["message"]
+    for action in ("ack", "investigate"):
+        assert post_json(server, "/v1/disputes/1", {"action": action, "by": "dave"})[0] == 200
+    status, _, body = post_json(server, "/v1/disputes/1", {
+        "action": "uphold", "note": "the client is right",
+        "remedy": {"kind": "credit-note", "id": "CN-HR-115-1", "amount": "100.00"}})
+    assert status == 200, body
+    upheld = json.loads(body)
+    assert upheld["state"] == "upheld" and upheld["remedy"]["amount"] == "100.00"
+    status, _, body = post_json(server, "/v1/disputes/1", {"action": "investigate"})
+    assert status == 409
+    status, _, body = server.request("GET", "/v1/disputes/1")
+    assert status == 200 and body == cli_json_of("dispute", "show", "1")
+    status, _, body = server.request("GET", "/v1/disputes?state=upheld")
+    assert status == 200 and [d["id"] for d in json.loads(body)["disputes"]] == [1]
+    status, _, body = server.request("GET", "/v1/disputes/abc")
+    assert status == 404
+
+    # The finding the dispute confirmed was resolved by the same remedy, and the trail is whole.
+    status, _, body = server.request("GET", f"/v1/findings/{fingerprint}")
+    assert json.loads(body)["status"] == "resolved"
+    status, _, body = server.request("GET", "/v1/audit")
+    assert status == 200 and json.loads(body)["intact"] is True
+    assert run_cli("audit", "verify", "--store", store, "-c", FIRM_CONFIG).returncode == 0
+    status, _, body = server.request("GET", "/v1/overdue?today=2026-02-01")
+    assert status == 200 and json.loads(body) == {"disputes": [], "instalments": []}
+
+
+def test_record_routes_without_a_store_say_how_to_give_one(serve, firm_json):
+    server = serve()
+    for path in ("/v1/findings", "/v1/disputes/1", "/v1/runs"):
+        status, _, body = server.request("GET", path)
+        assert status == 404 and error_of(body)["code"] == "no_store" and "--store" in error_of(body)["message"]
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/check?record=true")
+    assert status == 404 and error_of(body)["code"] == "no_store"
+
+
+def test_serve_refuses_to_start_on_a_file_that_is_not_a_store(exe, tmp_path):
+    not_a_store = tmp_path / "notes.txt"
+    not_a_store.write_text("my notes\n")
+    out = subprocess.run([exe, "serve", "--port", "0", "--store", not_a_store], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 2 and "is not a billcheck store" in out.stderr
+    assert not_a_store.read_text() == "my notes\n"

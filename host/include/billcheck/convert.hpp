@@ -6,6 +6,7 @@
 
 #include <billcheck/book.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/output.hpp>
 
 #include <filesystem>
 #include <map>
@@ -41,6 +42,7 @@ BookForm book_form_of(const std::filesystem::path& path);
 /// std::runtime_error saying so, OutputError when the write fails. Returns the
 /// LEDES writer's notes. `also` are files (name -> bytes) written into a CSV
 /// folder with the book, in the same step (billcheck fix: the config).
+/// `replace` also writes through an `out` that is a symbolic link.
 std::vector<std::string> write_book(const Book& book, const std::filesystem::path& out, BookForm form, bool replace,
                                     const std::map<std::string, std::string>& also = {});
 
@@ -50,6 +52,6 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
 /// when IN does not load, std::runtime_error when OUT cannot be written; returns
 /// the writer's notes.
 std::vector<std::string> convert_book(const std::filesystem::path& in, const std::filesystem::path& out,
-                                      const LoadOptions& options = {});
+                                      const LoadOptions& options = {}, const OutputOptions& output = {});
 
 }  // namespace billcheck

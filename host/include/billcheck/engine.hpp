@@ -113,6 +113,28 @@ struct FindingHistory {
   std::string since;  // YYYY-MM-DD the finding was first seen; empty for "new"
 };
 
+/// Findings that share one cause (docs/patterns.md): the same rule about the
+/// same rate card row, timekeeper, engagement setting, client detail or
+/// payment. Fourteen lines billed at an old rate are one un-applied rate card
+/// row, fixed by one action, not fourteen errors.
+struct Cause {
+  std::string rule;
+  /// What they share: "rate_row", "timekeeper", "engagement", "client" or "payment".
+  std::string kind;
+  /// Which one, e.g. "E-201 rates.csv:7" (engagement and row) or "TK-2": with
+  /// rule and kind it names the cause in every run (the store's trends).
+  std::string key;
+  /// The one action that fixes every member, from host/templates/cause-action.txt,
+  /// e.g. "apply the 2025-03-01 associate rate of 380.00 on engagement E-201".
+  std::string action;
+  Severity severity = Severity::info;  // the most severe member
+  std::vector<std::string> members;    // fingerprints of the findings, in report order
+  /// Currency -> the members' signed amounts at stake added up, exact.
+  std::map<std::string, Decimal> at_stake;
+  /// Currencies whose amounts add up past Decimal's range: left out of at_stake.
+  std::set<std::string> overflowed;
+};
+
 struct Report {
   /// Sorted by client, invoice, line, rule (then the other keys): the same
   /// order whatever the number of threads.
@@ -123,6 +145,10 @@ struct Report {
   /// The plugins and packs whose rules ran, and the plugins refused (wrong ABI,
   /// not a plugin, registration failed): their rules did not run.
   std::vector<RuleSource> sources, refused;
+
+  /// The causes two or more findings share, most members first (then by rule
+  /// and key). Added up again with the summary, so it covers report.findings.
+  std::vector<Cause> causes;
 
   /// Findings (by fingerprint) whose error a record in the book remedies:
   /// they are reported with it, and are not open.

@@ -22,13 +22,22 @@ class OutputError : public Error {
   std::filesystem::path path_;
 };
 
+/// How an output may be written.
+struct OutputOptions {
+  /// Write through `path` when it is a symbolic link (to the file it points
+  /// at); refused otherwise (--force), so a link planted where a report goes
+  /// cannot steer the write onto another file.
+  bool through_symlink = false;
+};
+
 /// Writes `path` with `write`. A regular file (or a new one) is written to a
 /// temporary file in the same folder and renamed over `path` only once every
 /// byte is written and flushed, so when `write` throws or the disk is full the
 /// old file is untouched. Anything else (a path under /dev or /proc such as
 /// /dev/stdout or /dev/full, a pipe) is written in place, appending. Throws OutputError when a write, the flush or the rename
 /// fails; exceptions from `write` pass through after the temporary is removed.
-void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
+                  const OutputOptions& options = {});
 
 /// Standard output through `write`, flushed and checked: throws OutputError
 /// ("cannot write standard output: ...") when the output could not be written.

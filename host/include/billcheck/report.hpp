@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -30,6 +31,21 @@ struct HtmlOptions {
 void write_html(std::ostream& out, const Report& report, const Book& book, const HtmlOptions& options = {});
 /// One finding as the contract's JSON object text (used by the Python binding too).
 std::string finding_to_json(const Finding& finding);
+
+/// What a finding's cause is, when its rule has one that other findings can
+/// share (Cause): worked out from the finding alone (rule, the records it
+/// names, its evidence), so a stored finding gives the same key as a fresh one.
+struct CauseKey {
+  std::string rule, kind, key;
+  auto operator<=>(const CauseKey&) const = default;
+};
+std::optional<CauseKey> cause_key(const Finding& finding);
+/// Groups findings by cause_key; keeps the causes with at least `min_members`
+/// findings, most members first, each with its action rendered from
+/// `templates`/cause-action.txt (default: the bundled templates). Throws
+/// ConfigError when that template is missing or names an unknown placeholder.
+std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_t min_members = 2,
+                                const std::filesystem::path& templates = {});
 
 }  // namespace billcheck
 

@@ -29,6 +29,12 @@ class StoreError : public Error {
   using Error::Error;
 };
 
+/// A fingerprint or a dispute number the store does not have.
+class NotInStore : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 /// A move the object's state does not allow; `allowed` lists the moves it does.
 class InvalidMove : public StoreError {
  public:

@@ -1,4 +1,5 @@
 #include "metrics.hpp"
+#include "paths.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -9,7 +10,7 @@ Metrics::Metrics(std::vector<std::string> routes) : routes_(std::move(routes)) {
 
 std::string_view Metrics::route_of(std::string_view path) const {
   // Unknown paths share one label, so a scanner cannot grow the series without bound.
-  auto it = std::find(routes_.begin(), routes_.end(), path);
+  auto it = std::find_if(routes_.begin(), routes_.end(), [&](const std::string& r) { return path_matches(r, path); });
   return it == routes_.end() ? std::string_view("other") : std::string_view(*it);
 }
 

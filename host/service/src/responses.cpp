@@ -24,6 +24,7 @@ std::string_view error_code_of(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 408: return "timeout";
+    case 409: return "conflict";
     case 413: return "too_large";
     case 415: return "unsupported_media_type";
     case 503: return "busy";

@@ -12,6 +12,13 @@
 
 namespace billcheck::service {
 
+/// An answer other than 200, thrown from a route and written as the error object.
+struct HttpError {
+  int status;
+  std::string code, message;
+  std::vector<std::string> problems;
+};
+
 /// Sets `res` to the error object every host answers with
 /// (docs/schema/error.schema.json, billcheck/problems.hpp): `problems` are the
 /// loader's or config's messages, each located where it can be.

@@ -9,9 +9,14 @@
 #include <billcheck/load.hpp>
 #include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
+#include <billcheck/store.hpp>
+
+#include "digest/sha256.hpp"
 
 #include "connection.hpp"
 #include "metrics.hpp"
+#include "paths.hpp"
+#include "record.hpp"
 #include "responses.hpp"
 #include "turns.hpp"
 
@@ -36,6 +41,7 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 using service::Clock;
+using service::HttpError;
 using service::set_error;
 
 constexpr std::string_view kGet = "GET", kPost = "POST";
@@ -49,13 +55,18 @@ const std::vector<ServiceRoute> kRoutes = {
     {kPost, "/v1/explain", "how an invoice (or one line) was worked out"},
     {kPost, "/v1/letter", "the letter to a client about the errors on their invoices"},
     {kPost, "/v1/fix", "the corrected book and the fix summary"},
-};
-
-/// An answer other than 200, thrown from a route and written by body_route.
-struct HttpError {
-  int status;
-  std::string code, message;
-  std::vector<std::string> problems;
+    // The record (--store): the same operations as billcheck findings, finding, dispute, disputes, runs, audit.
+    {kGet, "/v1/runs", "the runs recorded in the store"},
+    {kGet, "/v1/findings", "the findings the store keeps, with their state"},
+    {kGet, "/v1/findings/{fingerprint}", "one finding as the store keeps it"},
+    {kPost, "/v1/findings/{fingerprint}", "move a finding: ack, resolve (with its remedy), waive, reopen"},
+    {kGet, "/v1/disputes", "the clients' disputes"},
+    {kPost, "/v1/disputes", "open a client's dispute; the book in the body is checked for findings that back it"},
+    {kGet, "/v1/disputes/{id}", "one dispute with its notes"},
+    {kPost, "/v1/disputes/{id}", "move a dispute: ack, investigate, uphold (with its remedy), explain, close"},
+    {kPost, "/v1/disputes/{id}/notes", "add what was said to or by the client to a dispute"},
+    {kGet, "/v1/overdue", "disputes nobody answered in time, and instalments past due"},
+    {kGet, "/v1/audit", "verify the audit trail's hash chain"},
 };
 
 std::string lower(std::string_view text) {
@@ -147,6 +158,10 @@ struct Service::Impl {
                          " without a token: other machines could reach the service; give --token-file FILE, or "
                          "listen on 127.0.0.1");
     engine = build_engine();
+    if (const auto path = store_path(); !path.empty()) {
+      // Created (or its schema brought up to date) now, so that a store that cannot be used stops the start.
+      Store check(path, StoreOptions{options.actor, {}, false});
+    }
     setup();
   }
 
@@ -164,7 +179,7 @@ struct Service::Impl {
   const ServiceRoute* find_route(std::string_view path, std::string_view method, bool& path_known) const {
     path_known = false;
     for (const auto& r : kRoutes) {
-      if (r.path != path) continue;
+      if (!service::path_matches(r.path, path)) continue;
       path_known = true;
       if (r.method == method || (r.method == kGet && method == "HEAD")) return &r;
     }
@@ -190,7 +205,7 @@ struct Service::Impl {
     if (path_known) {
       std::string allow;
       for (const auto& r : kRoutes)
-        if (r.path == req.path) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+        if (service::path_matches(r.path, req.path)) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
       set_error(res, 405, "method_not_allowed", req.method + " is not served at " + req.path + "; use " + allow);
       res.set_header("Allow", allow);
     } else {
@@ -244,20 +259,20 @@ struct Service::Impl {
            " bytes (billcheck serve --max-body)";
   }
 
-  /// Runs `route` on the body, turning what it throws into the error answer.
+  /// Runs `route` once the request's parameters are known ones, turning what
+  /// it throws into the error answer.
   template <class Route>
-  void body_route(const Request& req, Response& res, const httplib::ContentReader& reader,
-                  const std::vector<std::string_view>& params, Route route) {
+  void guarded(const Request& req, Response& res, const std::vector<std::string_view>& params, Route route) {
     try {
       for (const auto& [name, value] : req.params)
         if (std::find(params.begin(), params.end(), name) == params.end()) {
           std::string known;
           for (auto p : params) known += (known.empty() ? "" : ", ") + std::string(p);
+          if (known.empty()) known = "no parameters";
           leave_body_unread(req, res);
           throw HttpError{400, "bad_request", "unknown parameter '" + name + "' (" + req.path + " takes " + known + ")", {}};
         }
-      const std::string body = read_body(req, res, reader);
-      route(body);
+      route();
     } catch (const HttpError& e) {
       set_error(res, e.status, e.code, e.message, e.problems);
       if (e.status == 503) res.set_header("Retry-After", "1");
@@ -266,10 +281,23 @@ struct Service::Impl {
                 e.messages());
     } catch (const UnknownRecord& e) {
       set_error(res, 404, "not_found", e.what());
+    } catch (const NotInStore& e) {
+      set_error(res, 404, "not_found", e.what());
+    } catch (const InvalidMove& e) {
+      set_error(res, 409, "conflict", e.what());  // the message lists the moves allowed now
+    } catch (const StoreError& e) {
+      set_error(res, 400, "bad_request", e.what());
     } catch (const std::exception& e) {
       log->error("{} {}: {}", req.method, req.path, e.what());
       set_error(res, 500, "internal", std::string("the service failed: ") + e.what());
     }
+  }
+
+  /// `guarded`, with the body read within the size limit.
+  template <class Route>
+  void body_route(const Request& req, Response& res, const httplib::ContentReader& reader,
+                  const std::vector<std::string_view>& params, Route route) {
+    guarded(req, res, params, [&] { route(read_body(req, res, reader)); });
   }
 
   // ---- the routes: parse, call the engine or a remedy, write ----
@@ -317,7 +345,144 @@ struct Service::Impl {
     Report report =
         req.has_param("invoice") ? engine->check_invoice(book, invoice, check_options()) : engine->check(book, check_options());
     metrics.checked(report.summary.by_category);
+    if (flag_param(req, "record")) record(req, res, body, book, report, *engine);
     res.set_content(report_json(report), "application/json");
+  }
+
+  bool flag_param(const Request& req, const char* name) const {
+    if (!req.has_param(name)) return false;
+    const std::string v = param(req, name);
+    if (v == "true" || v == "1" || v.empty()) return true;
+    if (v == "false" || v == "0") return false;
+    throw HttpError{400, "bad_request", std::string(name) + ": '" + v + "' is not true or false", {}};
+  }
+
+  // ---- the record ----
+
+  std::filesystem::path store_path() { return options.store.empty() ? current_engine()->config().store : options.store; }
+
+  Store open_store(const std::string& actor, bool read_only) {
+    const auto path = store_path();
+    if (path.empty())
+      throw HttpError{404, "no_store",
+                      "this service keeps no record: start it with --store FILE, or set store: in its billcheck.yaml", {}};
+    try {
+      return Store(path, StoreOptions{actor, {}, read_only});
+    } catch (const StoreError& e) {
+      log->error("the record: {}", e.what());
+      throw HttpError{500, "internal", std::string("the record cannot be used: ") + e.what(), {}};
+    }
+  }
+
+  /// Records a check of the request's book (POST /v1/check?record=true) and
+  /// completes its report from the record, as `billcheck check --store` does.
+  void record(const Request& req, Response& res, const std::string& body, const Book& book, Report& report, const Engine& engine) {
+    // An incomplete check would make the findings of the rules that did not run look fixed.
+    if (report.has_internal_errors() || !report.refused.empty())
+      throw HttpError{500, "incomplete",
+                      "the check was incomplete (a rule failed or a plugin was refused), so it was not recorded", {}};
+    Store store = open_store(param(req, "by"), false);
+    RunInfo info;
+    info.book = req.has_param("name") ? param(req, "name") : "<body>";
+    info.book_digest = sha256_hex(body);
+    if (const auto& file = engine.config().file; !file.empty()) {
+      info.config = file.string();
+      std::string why;
+      info.config_digest = detail::sha256_hex_file(file, why).value_or("");
+    }
+    info.invoice = param(req, "invoice");
+    const RunRecord run = store.record_run(report, book, info);
+    res.set_header("Billcheck-Run", std::to_string(run.id));
+  }
+
+  static std::int64_t dispute_id(const Request& req) {
+    const std::string id = req.matches[1];
+    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
+      throw HttpError{404, "not_found", "'" + id + "' is not a dispute number", {}};
+    return std::stoll(id);
+  }
+
+  void runs_route(const Request&, Response& res) {
+    res.set_content(service::runs_json(open_store({}, true).runs()), "application/json");
+  }
+
+  void findings_route(const Request& req, Response& res) {
+    FindingFilter filter;
+    for (std::size_t i = 0; i < req.get_param_value_count("status"); ++i)
+      filter.status.push_back(req.get_param_value("status", i));
+    filter.client = param(req, "client");
+    filter.invoice = param(req, "invoice");
+    filter.rule = param(req, "rule");
+    res.set_content(service::findings_json(open_store({}, true).findings(filter)), "application/json");
+  }
+
+  void finding_route(const Request& req, Response& res) {
+    res.set_content(service::pretty(to_json(open_store({}, true).finding(req.matches[1]))), "application/json");
+  }
+
+  void move_finding_route(const Request& req, Response& res, const std::string& body) {
+    const FindingMove move = service::finding_move_from_json(body);
+    Store store = open_store(service::actor_from_json(body, options.actor), false);
+    res.set_content(service::pretty(to_json(store.move_finding(req.matches[1], move))), "application/json");
+  }
+
+  void disputes_route(const Request& req, Response& res) {
+    res.set_content(service::disputes_json(open_store({}, true).disputes(param(req, "state"))), "application/json");
+  }
+
+  /// POST /v1/disputes?invoice=ID&reason=R&says=TEXT: the body is the book the
+  /// invoice is in, checked for the findings that back the client's point.
+  void open_dispute_route(const Request& req, Response& res, const std::string& body) {
+    for (const char* required : {"invoice", "reason", "says"})
+      if (param(req, required).empty())
+        throw HttpError{400, "bad_request", std::string("give the dispute's ") + required + ": ?" + required + "=...", {}};
+    const std::string invoice_id = param(req, "invoice"), line = param(req, "line"), reason = param(req, "reason");
+    const auto engine = current_engine();
+    std::optional<Book> book;
+    Report report;
+    {
+      CheckSlot slot(*this);
+      book.emplace(read_request_book(req, body));
+      report = engine->check_invoice(*book, invoice_id, check_options());  // UnknownInvoice: 404
+    }
+    const Invoice* invoice = book->invoice(invoice_id);
+    const auto found = confirming_findings(report, invoice_id, line, reason);
+    const auto& disputes = engine->config().disputes;
+    DisputeRequest request{invoice_id, line, invoice ? invoice->client_id : std::string(), reason, param(req, "says"),
+                           param(req, "received"), disputes.respond_within_days, disputes.reason_codes};
+    Store store = open_store(req.has_param("by") ? param(req, "by") : options.actor, false);
+    res.status = 201;
+    res.set_content(service::pretty(to_json(store.open_dispute(request, found))), "application/json");
+  }
+
+  void dispute_route(const Request& req, Response& res) {
+    res.set_content(service::pretty(to_json(open_store({}, true).dispute(dispute_id(req)))), "application/json");
+  }
+
+  void move_dispute_route(const Request& req, Response& res, const std::string& body) {
+    const auto id = dispute_id(req);
+    const DisputeMove move = service::dispute_move_from_json(body);
+    Store store = open_store(service::actor_from_json(body, options.actor), false);
+    res.set_content(service::pretty(to_json(store.move_dispute(id, move))), "application/json");
+  }
+
+  void note_route(const Request& req, Response& res, const std::string& body) {
+    const auto id = dispute_id(req);
+    const NoteRequest note = service::note_from_json(body);
+    Store store = open_store(service::actor_from_json(body, options.actor), false);
+    store.add_note(id, note);
+    res.status = 201;
+    res.set_content(service::pretty(to_json(store.dispute(id))), "application/json");
+  }
+
+  void overdue_route(const Request& req, Response& res) {
+    const std::string today = req.has_param("today") ? param(req, "today") : utc_now().substr(0, 10);
+    if (!Date::parse_iso(today)) throw HttpError{400, "bad_request", "today: '" + today + "' is not a date (YYYY-MM-DD)", {}};
+    res.set_content(service::pretty(to_json(open_store({}, true).overdue(today))), "application/json");
+  }
+
+  void audit_route(const Request&, Response& res) {
+    res.set_content(service::audit_json(open_store({}, true).verify()), "application/json");
   }
 
   static const char* content_type_of(DocumentFormat format) {
@@ -432,14 +597,34 @@ struct Service::Impl {
     auto post = [this](const char* path, std::initializer_list<std::string_view> params,
                        void (Impl::*route)(const Request&, Response&, const std::string&)) {
       std::vector<std::string_view> allowed(params);
-      server.Post(path, [this, allowed, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
+      server.Post(service::path_regex(path), [this, allowed, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
         body_route(req, res, reader, allowed, [&](const std::string& body) { (this->*route)(req, res, body); });
       });
     };
-    post("/v1/check", {"invoice", "name", "currency"}, &Impl::check);
+    post("/v1/check", {"invoice", "name", "currency", "record", "by"}, &Impl::check);
     post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, &Impl::explain_route);
     post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, &Impl::letter_route);
     post("/v1/fix", {"name", "currency"}, &Impl::fix_route);
+
+    auto get = [this](const char* path, std::initializer_list<std::string_view> params,
+                      void (Impl::*route)(const Request&, Response&)) {
+      std::vector<std::string_view> allowed(params);
+      server.Get(service::path_regex(path), [this, allowed, route](const Request& req, Response& res) {
+        guarded(req, res, allowed, [&] { (this->*route)(req, res); });
+      });
+    };
+    get("/v1/runs", {}, &Impl::runs_route);
+    get("/v1/findings", {"status", "client", "invoice", "rule"}, &Impl::findings_route);
+    get("/v1/findings/{fingerprint}", {}, &Impl::finding_route);
+    post("/v1/findings/{fingerprint}", {}, &Impl::move_finding_route);
+    get("/v1/disputes", {"state"}, &Impl::disputes_route);
+    post("/v1/disputes", {"invoice", "line", "reason", "says", "received", "by", "name", "currency"},
+         &Impl::open_dispute_route);
+    get("/v1/disputes/{id}", {}, &Impl::dispute_route);
+    post("/v1/disputes/{id}", {}, &Impl::move_dispute_route);
+    post("/v1/disputes/{id}/notes", {}, &Impl::note_route);
+    get("/v1/overdue", {"today"}, &Impl::overdue_route);
+    get("/v1/audit", {}, &Impl::audit_route);
   }
 
   void access(const Request& req, const Response& res) {

@@ -1,5 +1,7 @@
 #include "engine/finish.hpp"
 
+#include <billcheck/report.hpp>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -126,6 +128,7 @@ void finish_report(Report& report, const std::vector<Waiver>& waivers, Date toda
   fingerprint(report.findings);
   set_waived_apart(report, waivers, today);
   add_up(report.summary, report);
+  report.causes = group_causes(report.findings);
 }
 
 void summarize(Report& report) {
@@ -138,6 +141,7 @@ void summarize(Report& report) {
   s.credit_exposure.clear();
   s.overflowed.clear();
   add_up(s, report);
+  report.causes = group_causes(report.findings);
 }
 
 void find_remedies(Report& report, const Book& book) {

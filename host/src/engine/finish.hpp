@@ -10,10 +10,10 @@ namespace billcheck::detail {
 
 /// Sorts report.findings into the report order, gives each its fingerprint,
 /// moves those a waiver covers (unexpired on `today`) to report.waived and
-/// fills the summary's counts and money.
+/// fills the summary's counts and money, and the causes findings share.
 void finish_report(Report& report, const std::vector<Waiver>& waivers, Date today);
 
-/// Adds up the summary's counts and money again from report.findings and
+/// Adds up the summary's counts and money (and groups the causes) again from report.findings and
 /// report.waived, after a finding was set apart (a waiver in the store).
 void summarize(Report& report);
 

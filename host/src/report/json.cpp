@@ -37,6 +37,25 @@ Json sources_json(const std::vector<RuleSource>& sources, std::string_view kind)
   return out;
 }
 
+Json money_json(const std::map<std::string, Decimal>& amounts) {
+  Json j = Json::object();
+  for (const auto& [currency, amount] : amounts) j[currency] = format_amount(amount, currency);
+  return j;
+}
+
+Json cause_json(const Cause& c) {
+  Json j;
+  j["rule"] = c.rule;
+  j["kind"] = c.kind;
+  j["key"] = c.key;
+  j["severity"] = std::string(to_string(c.severity));
+  j["action"] = c.action;
+  j["amount_at_stake"] = money_json(c.at_stake);
+  if (!c.overflowed.empty()) j["overflowed"] = c.overflowed;
+  j["members"] = c.members;
+  return j;
+}
+
 }  // namespace
 
 std::string finding_to_json(const Finding& finding) { return finding_json(finding).dump(); }
@@ -67,6 +86,12 @@ void write_json(std::ostream& out, const Report& report) {
     Json fixed = Json::array();
     for (const auto& f : report.fixed) fixed.push_back(finding_json(f));
     root["fixed"] = std::move(fixed);
+  }
+  // Only when findings share a cause, so that a report without one reads as before.
+  if (!report.causes.empty()) {
+    Json causes = Json::array();
+    for (const auto& c : report.causes) causes.push_back(cause_json(c));
+    root["causes"] = std::move(causes);
   }
 
   const Summary& s = report.summary;

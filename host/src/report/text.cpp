@@ -1,6 +1,7 @@
 #include <billcheck/report.hpp>
 
 #include <cstdint>
+#include <map>
 
 namespace billcheck {
 namespace {
@@ -50,6 +51,41 @@ void write_history(std::ostream& out, const FindingHistory& h, std::string_view 
   const bool open = h.status == "open" || h.status == "acknowledged";
   if (!h.since.empty()) out << (open ? " since " : ", first seen ") << h.since;
   out << '\n';
+}
+
+// Where a finding is, in a few words: to list a cause's members.
+std::string where(const Finding& f) {
+  if (!f.invoice.empty()) return f.line.empty() ? f.invoice : f.invoice + " line " + f.line;
+  if (!f.payment.empty()) return "payment " + f.payment;
+  if (!f.credit_note.empty()) return "credit note " + f.credit_note;
+  if (!f.engagement.empty()) return "engagement " + f.engagement;
+  return f.client.empty() ? f.fingerprint : "client " + f.client;
+}
+
+// Findings that share a cause, once each with the action that fixes them all.
+// Only causes of two or more findings are reported (Report::causes).
+void write_causes(std::ostream& out, const Report& report, const Painter& paint) {
+  if (report.causes.empty()) return;
+  std::map<std::string_view, const Finding*> by_fingerprint;
+  for (const auto& f : report.findings) by_fingerprint.emplace(f.fingerprint, &f);
+  constexpr std::size_t kListed = 20;  // the JSON report lists every member
+  out << '\n' << paint("1", "Causes") << " (findings that share one; one action fixes each)\n";
+  for (const auto& c : report.causes) {
+    out << "  " << paint.severity(c.severity) << ": " << plural(c.members.size(), "finding") << " share "
+        << (c.kind == "rate_row" ? "rate card row" : c.kind) << ' ' << c.key << ' ' << paint("2", "[" + c.rule + "]");
+    bool first = true;
+    for (const auto& [currency, amount] : c.at_stake) {
+      out << (first ? "; at stake " : ", ") << currency << ' ' << format_amount(amount, currency);
+      first = false;
+    }
+    out << '\n' << "      action: " << c.action << '\n' << "      findings: ";
+    for (std::size_t i = 0; i < c.members.size() && i < kListed; ++i) {
+      auto it = by_fingerprint.find(c.members[i]);
+      out << (i ? ", " : "") << (it == by_fingerprint.end() ? c.members[i] : where(*it->second));
+    }
+    if (c.members.size() > kListed) out << " and " << c.members.size() - kListed << " more";
+    out << '\n';
+  }
 }
 
 // Refused plugins are shown in the report itself, not only in the log: their
@@ -126,6 +162,7 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
     for (const auto& f : report.fixed) write_finding(out, f, paint, "  ");
   }
 
+  write_causes(out, report, paint);
   write_refused(out, report.refused, paint);
 
   const Summary& s = report.summary;

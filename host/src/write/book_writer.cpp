@@ -158,12 +158,15 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
                                                   (form == BookForm::json ? "JSON" : "LEDES") + " book is one file");
       fs::remove(out, ec);
     }
-    write_output(out, [&](std::ostream& file) {
-      if (form == BookForm::ledes)
-        notes = write_ledes(file, book);
-      else
-        write_book_json(file, book);
-    });
+    write_output(
+        out,
+        [&](std::ostream& file) {
+          if (form == BookForm::ledes)
+            notes = write_ledes(file, book);
+          else
+            write_book_json(file, book);
+        },
+        OutputOptions{replace});
     return notes;
   }
   // Every file goes into a folder beside OUT first, so a failed write leaves OUT as it was.
@@ -197,7 +200,7 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
 }
 
 std::vector<std::string> convert_book(const std::filesystem::path& in, const std::filesystem::path& out,
-                                      const LoadOptions& options) {
+                                      const LoadOptions& options, const OutputOptions& output) {
   const OutForm form = form_of(out);
   std::error_code ec;
   if (form == OutForm::csv && fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
@@ -212,12 +215,15 @@ std::vector<std::string> convert_book(const std::filesystem::path& in, const std
     write_book_csv(out, book);
     return notes;
   }
-  write_output(out, [&](std::ostream& file) {
-    if (form == OutForm::ledes)
-      notes = write_ledes(file, book);
-    else
-      write_book_json(file, book);
-  });
+  write_output(
+      out,
+      [&](std::ostream& file) {
+        if (form == OutForm::ledes)
+          notes = write_ledes(file, book);
+        else
+          write_book_json(file, book);
+      },
+      output);
   return notes;
 }
 

@@ -46,7 +46,16 @@ void write_and_close(std::ofstream& file, const fs::path& shown, const std::func
 
 }  // namespace
 
-void write_output(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+void write_output(const fs::path& path, const std::function<void(std::ostream&)>& write, const OutputOptions& options) {
+  std::error_code ec;
+  // /dev/stdout and its kin are links into /proc: the system's own, not a planted one.
+  const std::string text = path.lexically_normal().string();
+  const bool system_path = text.rfind("/dev/", 0) == 0 || text.rfind("/proc/", 0) == 0;
+  if (!system_path && fs::is_symlink(path, ec) && !options.through_symlink) {
+    const fs::path to = fs::read_symlink(path, ec);
+    throw OutputError(path, "it is a symbolic link (to " + to.string() +
+                                "); billcheck does not write through a link unless told to (--force)");
+  }
   if (writes_in_place(path)) {
     errno = 0;
     // Appending: a device has nothing to truncate, and /dev/stdout reopens the
@@ -56,9 +65,8 @@ void write_output(const fs::path& path, const std::function<void(std::ostream&)>
     write_and_close(file, path, write);
     return;
   }
-  // A link (report.json -> elsewhere) is followed, so the temporary goes beside
-  // the file itself and the link stays a link.
-  std::error_code ec;
+  // A link (report.json -> elsewhere) allowed by --force is followed, so the
+  // temporary goes beside the file itself and the link stays a link.
   const fs::path target = fs::is_symlink(path, ec) ? fs::weakly_canonical(path, ec) : path;
   const fs::path temp = temporary_beside(target);
   errno = 0;

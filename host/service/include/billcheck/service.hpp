@@ -41,6 +41,11 @@ struct ServiceOptions {
   std::chrono::milliseconds queue_wait{30000};
   unsigned jobs = 1;  // threads per check: the requests already share the cores
   bool access_log = true;  // one line per request on standard error
+  /// The record (SQLite) the /v1/findings, /v1/disputes and /v1/runs routes
+  /// serve and `POST /v1/check?record=true` writes; empty: `store:` of the
+  /// config, else none (those routes answer 404 no_store).
+  std::filesystem::path store;
+  std::string actor;  // who acts when a request does not say ("by"); empty: the login name
 };
 
 /// A route the service answers: the table the server registers, that

@@ -1,0 +1,119 @@
+#include "record.hpp"
+
+#include "responses.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
+#include <set>
+
+namespace billcheck::service {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+HttpError bad(std::string message) { return HttpError{400, "bad_request", std::move(message), {}}; }
+
+/// The body as a JSON object whose keys are all among `known`.
+Json object_of(std::string_view body, std::initializer_list<const char*> known) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) {
+    try {
+      (void)Json::parse(body);
+    } catch (const Json::exception& e) {
+      throw bad(std::string("the body is not JSON: ") + e.what());
+    }
+  }
+  if (!j.is_object()) throw bad("the body must be a JSON object");
+  std::set<std::string> allowed(known.begin(), known.end());
+  for (const auto& [key, value] : j.items())
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      throw bad("unknown key '" + key + "' (the body takes " + list + ")");
+    }
+  return j;
+}
+
+std::string text_of(const Json& j, const char* key, const std::string& where = {}) {
+  if (!j.contains(key) || j[key].is_null()) return {};
+  if (!j[key].is_string()) throw bad((where.empty() ? "" : where + ".") + key + ": give a string");
+  return j[key].get<std::string>();
+}
+
+/// {"kind", "id", "amount", "instalments": [{"amount", "due"}]}; amounts are
+/// strings, so that no amount passes through a binary floating point number.
+std::optional<RemedyRecord> remedy_of(const Json& j) {
+  if (!j.contains("remedy") || j["remedy"].is_null()) return std::nullopt;
+  const Json& r = j["remedy"];
+  if (!r.is_object()) throw bad("remedy: give an object {\"kind\", \"id\", \"amount\"}");
+  for (const auto& [key, value] : r.items())
+    if (key != "kind" && key != "id" && key != "amount" && key != "instalments")
+      throw bad("remedy: unknown key '" + key + "' (kind, id, amount, instalments)");
+  if (r.contains("amount") && r["amount"].is_number())
+    throw bad("remedy.amount: give the amount as a string (\"120.00\"), so that it stays exact");
+  RemedyRecord out{text_of(r, "kind", "remedy"), text_of(r, "id", "remedy"), text_of(r, "amount", "remedy"), "", {}};
+  if (r.contains("instalments")) {
+    if (!r["instalments"].is_array()) throw bad("remedy.instalments: give a list of {\"amount\", \"due\"}");
+    for (const auto& i : r["instalments"]) {
+      if (!i.is_object()) throw bad("remedy.instalments: each is {\"amount\": \"100.00\", \"due\": \"YYYY-MM-DD\"}");
+      const std::string where = "remedy.instalments[" + std::to_string(out.instalments.size()) + "]";
+      if (i.contains("amount") && i["amount"].is_number())
+        throw bad(where + ".amount: give the amount as a string, so that it stays exact");
+      out.instalments.push_back({static_cast<int>(out.instalments.size()) + 1, text_of(i, "amount", where),
+                                 text_of(i, "due", where), ""});
+    }
+  }
+  return out;
+}
+
+template <class T>
+std::string list_json(const char* key, const std::vector<T>& items) {
+  Json list = Json::array();
+  for (const auto& item : items) list.push_back(Json::parse(to_json(item)));
+  return Json{{key, list}}.dump(2) + "\n";
+}
+
+}  // namespace
+
+FindingMove finding_move_from_json(std::string_view body) {
+  const Json j = object_of(body, {"action", "note", "remedy", "reason", "approved_by", "expires", "by"});
+  return {text_of(j, "action"), text_of(j, "note"),        remedy_of(j),
+          text_of(j, "reason"), text_of(j, "approved_by"), text_of(j, "expires")};
+}
+
+DisputeMove dispute_move_from_json(std::string_view body) {
+  const Json j = object_of(body, {"action", "note", "explanation", "remedy", "by"});
+  return {text_of(j, "action"), text_of(j, "note"), text_of(j, "explanation"), remedy_of(j)};
+}
+
+NoteRequest note_from_json(std::string_view body) {
+  const Json j = object_of(body, {"channel", "direction", "text", "by"});
+  // No attachments: a path in a request never reaches the service's file system.
+  NoteRequest note;
+  note.channel = text_of(j, "channel");
+  note.direction = text_of(j, "direction");
+  note.text = text_of(j, "text");
+  if (note.text.empty()) throw bad("text: give what was said (attachments are kept with `billcheck dispute note --attach`)");
+  return note;
+}
+
+std::string actor_from_json(std::string_view body, const std::string& fallback) {
+  const Json j = Json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("by") || j["by"].is_null()) return fallback;
+  if (!j["by"].is_string() || j["by"].get<std::string>().empty() || j["by"].get<std::string>().size() > 200)
+    throw bad("by: give who acts, 1 to 200 characters");
+  return j["by"].get<std::string>();
+}
+
+std::string runs_json(const std::vector<RunRecord>& runs) { return list_json("runs", runs); }
+std::string findings_json(const std::vector<FindingRecord>& findings) { return list_json("findings", findings); }
+std::string disputes_json(const std::vector<Dispute>& disputes) { return list_json("disputes", disputes); }
+
+std::string pretty(const std::string& json) { return Json::parse(json).dump(2) + "\n"; }
+
+std::string audit_json(const AuditResult& r) {
+  return Json{{"intact", r.intact}, {"events", r.events}, {"broken", r.broken}, {"problem", r.problem}}.dump(2) + "\n";
+}
+
+}  // namespace billcheck::service
