@@ -23,8 +23,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// Every name the report's model can hold (docs/usage.md lists them for a
-// firm's copy of report.html); the optional ones are absent when empty.
+// Every name the report's model can hold (report.html shows where each goes; a
+// firm's copy may use any of them); the optional ones are absent when empty.
 constexpr std::string_view kReportVocabulary[] = {
     "title", "book", "style", "script", "style_hash", "script_hash", "glance", "invoices", "lines", "findings",
     "errors", "warnings", "infos", "waived_count", "money", "currency", "overcharged", "undercharged", "exposure",
