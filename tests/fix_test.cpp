@@ -540,5 +540,183 @@ TEST(Fix, TheCreditNoteMemoIsATemplateTheFirmCanRewrite) {
   fs::remove_all(dir);
 }
 
+// fix --reissue: an issued invoice with an overcharge is credited in full and
+// replaced by a corrected draft that names it. The duplicates, day-hours and
+// billing-cycle rules leave the fully credited invoice out, as a void one, so
+// the replacement is not flagged against it; the re-check reports the
+// replaced invoice's errors remedied by the replacement, and a second fix
+// changes nothing.
+TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
+  const fs::path dir = test::temp_dir("fix-reissue");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --reissue --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  CN-NW-2025-07-1 on invoice NW-2025-07: USD 8408.00 (reissue): Invoice NW-2025-07 is "
+                               "cancelled in full and replaced by invoice NW-2025-07-R1, so we credit USD 8408.00.\n"));
+  EXPECT_THAT(r.out, HasSubstr("Invoice NW-2025-07 credited in full by CN-NW-2025-07-1 and replaced by draft invoice "
+                               "NW-2025-07-R1: USD 8408.00 -> 7628.00\n"));
+  EXPECT_THAT(r.out, HasSubstr("[services.hours-exceed-entry] (USD 420.00 at stake): corrected on replacement invoice "
+                               "NW-2025-07-R1\n"));
+  const std::string invoices = test::slurp(dir / "a" / "invoices.csv");
+  EXPECT_THAT(invoices, HasSubstr("\nNW-2025-07-R1,C-100,E-101,2025-08-05,2025-07-01,2025-07-31,2025-09-04,USD,,,,"
+                                  "7628.00,draft,NW-2025-07,54bc2dcf131c8cd2 293f21e40193f4e8\n"));
+  const Book fixed = load_book(dir / "a");
+  EXPECT_EQ(line(fixed, "NW-2025-07-R1", 2).quantity, dec("5.6"));  // the hours the time entry records
+  EXPECT_EQ(invoice(fixed, "NW-2025-07").total, dec("8408.00"));    // the issued invoice is never edited
+  // KR-2025Q2's line 7 bills line 4's work again: the replacement leaves it out.
+  EXPECT_EQ(fixed.lines_of(invoice(fixed, "KR-2025Q2-R1")).size(), fixed.lines_of(invoice(fixed, "KR-2025Q2")).size() - 1);
+
+  const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+  for (const auto& f : report["findings"]) {
+    const std::string on = f.value("invoice", "");
+    if (on.size() > 3 && on.compare(on.size() - 3, 3, "-R1") == 0) {
+      EXPECT_NE(f["severity"], "error") << f.dump();
+      EXPECT_NE(f["category"], "duplicates") << f.dump();
+    }
+    if (on == "NW-2025-07" && f["category"] != "payments" && f["category"] != "credit")
+      EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "reissued"}, {"id", "NW-2025-07-R1"}})) << f.dump();
+  }
+  // README shows this line.
+  EXPECT_THAT(test::slurp(test::source_dir() / "README.md"),
+              HasSubstr("$ billcheck fix examples/firm --out reissued --reissue --today 2026-01-15\n...\nInvoice "
+                        "NW-2025-07 credited in full by CN-NW-2025-07-1 and replaced by draft invoice NW-2025-07-R1: "
+                        "USD 8408.00 -> 7628.00\n...\n"));
+  // Not twice, with or without --reissue.
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --reissue --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "c").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "c"));
+  fs::remove_all(dir);
+}
+
+TEST(Fix, TheReissueIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
+  const fs::path dir = test::temp_dir("fix-reissue-id");
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  reissue_id: \"{invoice}/{n}\"\n");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --reissue -c '" +
+                               (dir / "billcheck.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(load_book(dir / "a").invoice("HR-115/1"), nullptr);
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  reissue_id: \"{invoice}-{x}\"\n");
+  r = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --reissue -c '" +
+                          (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() + ":2:"));
+  EXPECT_THAT(r.err, HasSubstr("remedies.reissue_id: unknown placeholder '{x}'"));
+  EXPECT_FALSE(fs::exists(dir / "b"));
+  fs::remove_all(dir);
+}
+
+// remedies.goodwill: a credit note of its own (reason code goodwill, its own
+// memo) on each invoice overcharged by at least min_overcharge: 5% of the
+// total, rounded half-even, capped per currency; approved by the policy up to
+// approve_above, else left for a person; a client can be left out.
+TEST(Fix, GoodwillIsACreditNoteOfItsOwnCappedAndApprovedByThePolicyUpToItsLimit) {
+  const fs::path dir = test::temp_dir("fix-goodwill");
+  test::write_file(dir / "billcheck.yaml", test::slurp(test::source_dir() / "examples/firm/billcheck.yaml") +
+                                               "remedies:\n"
+                                               "  goodwill:\n"
+                                               "    percent: 5\n"
+                                               "    cap: {USD: 200, EUR: 500, JPY: 10000}\n"
+                                               "    min_overcharge: 100\n"
+                                               "    approve_above: {EUR: 400}\n"
+                                               "    clients:\n"
+                                               "      C-300: false\n");
+  const std::string config = " -c '" + (dir / "billcheck.yaml").string() + "'";
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15" + config);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
+  // USD: 5% of 8408.00 is 420.40, capped at 200.00; the memo does not claim 5%.
+  EXPECT_THAT(notes, HasSubstr("\nCN-NW-2025-07-3,C-100,NW-2025-07,2026-01-15,200.00,\"As a goodwill gesture for the "
+                               "errors on invoice NW-2025-07, we credit USD 200.00.\",,,goodwill,\n"));
+  // EUR: 5% of 7730.24 = 386.512, half-even 386.51, under the cap and approved by the policy.
+  EXPECT_THAT(notes, HasSubstr("\nCN-BM-0070-2,C-200,BM-0070,2026-01-15,386.51,\"As a goodwill gesture for the errors "
+                               "on invoice BM-0070, we credit EUR 386.51 (5% of the invoice).\",remedies.goodwill,,"
+                               "goodwill,\n"));
+  // JPY: 5% of 1442100 = 72105, capped at 10000, no decimals.
+  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,10000,"));
+  EXPECT_THAT(notes, ::testing::Not(HasSubstr("errors on invoice BM-0058")));  // EUR 64.04 overcharged: under 100
+  EXPECT_THAT(notes, ::testing::Not(HasSubstr("errors on invoice HR-115")));   // C-300: no goodwill
+  EXPECT_THAT(r.out, HasSubstr("Of which goodwill: USD 200.00\n"));
+  EXPECT_THAT(r.out, HasSubstr("[credit.note-unapproved] (a goodwill credit of USD 200.00: approve it (approved_by) "
+                               "before it is sent)\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("Credit note CN-BM-0070-2 has no approver")));
+
+  // The letter says so; fix twice is fix once.
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-100 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- As a goodwill gesture, we have issued credit note CN-NW-2025-07-3 for USD 200.00 "
+                               "against invoice NW-2025-07.\n"));
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  fs::remove_all(dir);
+}
+
+TEST(Fix, ABadGoodwillSettingIsLocatedAndNothingIsWritten) {
+  const fs::path dir = test::temp_dir("fix-goodwill-bad");
+  const std::string config = " -c '" + (dir / "billcheck.yaml").string() + "'";
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    percent: 150\n");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() +
+                               ":3:14: remedies.goodwill.percent: '150' is not a percentage (a number from 0 to 100, e.g. 5)"));
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    amount: {USD: 50, usd: 5}\n");
+  r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() + ":3:"));
+  EXPECT_THAT(r.err, HasSubstr("remedies.goodwill.amount:"));
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    cap: 10\n");
+  r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("remedies.goodwill: give a percent (of the invoice's total) or an amount"));
+  EXPECT_FALSE(fs::exists(dir / "a"));
+  fs::remove_all(dir);
+}
+
+// Why a finding needs a person is the needs-person.txt template's words.
+TEST(Fix, TheNeedsAPersonReasonsAreATemplateTheFirmCanRewrite) {
+  const fs::path dir = test::temp_dir("fix-needs-person");
+  test::write_file(dir / "templates" / "needs-person.txt",
+                   "{{#no_fix}}à décider{{/no_fix}}{{#new_note}}avoir à approuver{{/new_note}}\n");
+  test::write_file(dir / "billcheck.yaml", "letters:\n  templates: " + (dir / "templates").string() + "\n");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "a").string() + "' -c '" +
+                               (dir / "billcheck.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[guidelines.block-billing] (à décider)\n"));
+  EXPECT_THAT(r.out, HasSubstr("[credit.note-unapproved] (avoir à approuver)\n"));
+  fs::remove_all(dir);
+}
+
+// What a draft's correction removed is listed with remedy kind `corrected`.
+TEST(Fix, TheFindingsACorrectionRemovedCarryRemedyKindCorrected) {
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" +
+                               (test::temp_dir("fix-corrected") / "a").string() + "' -f json --today 2025-12-01");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  const auto& hl102 = summary["corrected"][0];
+  ASSERT_EQ(hl102["invoice"], "HL-102");
+  std::set<std::string> rules;
+  for (const auto& f : hl102["fixed"]) {
+    EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "corrected"}, {"id", "HL-102"}}));
+    rules.insert(f["rule"].get<std::string>());
+  }
+  EXPECT_TRUE(rules.count("rates.contract-rate")) << hl102.dump(2);
+  EXPECT_TRUE(rules.count("arithmetic.line-amount")) << hl102.dump(2);
+}
+
+// Money is written with its currency's decimals: 650.00 for USD, none for JPY.
+TEST(Fix, TheBookIsWrittenWithEachCurrencysDecimals) {
+  const fs::path dir = test::temp_dir("fix-decimals");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
+  EXPECT_THAT(notes, HasSubstr("\nCN-001,C-100,NW-2025-05,2025-06-20,650.00,"));
+  EXPECT_THAT(notes, HasSubstr("\nCN-BM-0070-1,C-200,BM-0070,2026-01-15,154.70,"));
+  EXPECT_THAT(notes, HasSubstr("\nCN-KR-2025Q2-1,C-400,KR-2025Q2,2026-01-15,156750,"));
+  EXPECT_THAT(test::slurp(dir / "a" / "invoices.csv"), HasSubstr(",EUR,,19,1280.80,7684.80,paid"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

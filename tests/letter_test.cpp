@@ -193,6 +193,45 @@ TEST(CliLetter, TheDocsExampleIsTheGoldenLetter) {
   EXPECT_EQ(doc.substr(start, doc.find("```", start) - start), test::slurp(kGolden));
 }
 
+// A letter about a reissued invoice says it was cancelled and replaced, and
+// what is owed now on the replacement, counting what was paid on the invoice
+// it replaces (NW-2025-07 was paid USD 8408.00; its replacement is 7628.00).
+TEST(CliLetter, AReissuedInvoiceIsCancelledReplacedAndWhatIsOwedNowIsSaid) {
+  const auto dir = test::temp_dir("letter-reissue");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "fixed").string() + "' --reissue --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-100 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("What we have done:\n- We have cancelled invoice NW-2025-07 in full with credit note "
+                               "CN-NW-2025-07-1, dated 2026-01-15, and replaced it with the corrected invoice "
+                               "NW-2025-07-R1 for USD 7628.00.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice NW-2025-07-R1, which replaces invoice NW-2025-07, you have paid USD 780.00 "
+                               "more than you now owe: we will refund it, or take it off your next invoice if you "
+                               "prefer.\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("will send you a credit note")));
+  std::filesystem::remove_all(dir);
+}
+
+// When a credit note changes what is owed on an unpaid invoice, the letter
+// says what is left to pay and by when.
+TEST(CliLetter, WhatIsLeftToPayAndTheDueDate) {
+  const auto dir = test::temp_dir("letter-due");
+  test::write_file(dir / "book" / "clients.csv", "client_id,name,currency,payment_terms_days\nC-1,Lark Ltd,GBP,30\n");
+  test::write_file(dir / "book" / "invoices.csv",
+                   "invoice_id,client_id,issue_date,due_date,currency,total,status\n"
+                   "INV-1,C-1,2025-11-01,2025-12-01,GBP,1000.00,issued\n");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,description,quantity,rate,amount\n"
+                   "INV-1,1,fee,Advice,2,400.00,1000.00\n");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2025-11-10");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2025-11-12");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("On invoice INV-1, GBP 800.00 is now left to pay, due by 2025-12-01.\n"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck
 

@@ -161,6 +161,13 @@ class CallOptions {
     return v->get<std::int64_t>();
   }
 
+  bool flag(const char* key) const {
+    const Json* v = find(key);
+    if (!v) return false;
+    if (!v->is_boolean()) throw ArgumentError(std::string("option '") + key + "' must be true or false");
+    return v->get<bool>();
+  }
+
   std::optional<Date> date(const char* key) const {
     const Json* v = find(key);
     if (!v) return std::nullopt;
@@ -372,15 +379,17 @@ int billcheck_fix(const billcheck_engine* engine, const billcheck_book* book, co
     char*& summary_out = output(summary, "summary");
     const Engine& e = not_null(engine, "engine")->engine;
     const Book& b = not_null(book, "book")->book;
-    const CallOptions options(options_json, R"("format", "jobs" and "today")");
+    const CallOptions options(options_json, R"("format", "jobs", "today" and "reissue")");
     const DocumentFormat format = options.format();
+    FixOptions fix;
+    fix.reissue = options.flag("reissue");
     if (format != DocumentFormat::text && format != DocumentFormat::json)
       throw ArgumentError("option 'format' of the fix summary is \"text\" or \"json\"");
     // fix_book takes the records, which a Book keeps only indexed: its JSON
     // form reads back to the same records, every figure exact.
     std::ostringstream records;
     write_book_json(records, b);
-    FixResult result = fix_book(e, read_json_text(records.str(), "book.json"), options.check());
+    FixResult result = fix_book(e, read_json_text(records.str(), "book.json"), options.check(), fix);
     std::ostringstream corrected;
     write_book_json(corrected, result.book);
     std::string text = fix_summary(result.summary, format);

@@ -72,6 +72,7 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
 struct FixArgs {
   std::string path, out, to, format = "text", today;
   bool force = false;
+  FixOptions fix;
   LoadOptions load;
 };
 
@@ -126,7 +127,7 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
   std::vector<std::string> notes;
   const auto also = config_to_copy(config, form, args.out, notes);
   Engine engine(config);
-  FixResult result = fix_book(engine, read_book(args.path, load_options(args.load, config)), options);
+  FixResult result = fix_book(engine, read_book(args.path, load_options(args.load, config)), options, args.fix);
   for (const auto& note : write_book(result.book, args.out, form, args.force, also)) notes.push_back(note);
   for (const auto& note : notes) std::cerr << "billcheck: note: " << note << '\n';
   const std::string summary =
@@ -180,6 +181,9 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
   cmd->add_option("--to", fx.to, "Write it as csv (a folder), json or ledes (default: the input's form)")
       ->check(CLI::IsMember({"csv", "json", "ledes"}));
   cmd->add_flag("--force", fx.force, "Replace OUT if it exists");
+  cmd->add_flag("--reissue", fx.fix.reissue,
+                "Credit an issued invoice with an overcharge in full and write a corrected replacement invoice "
+                "(remedies.reissue_id) instead of a credit note per error");
   cmd->add_option("--today", fx.today, "The date of the credit notes written (YYYY-MM-DD; default: today)");
   cmd->add_option("-f,--format", fx.format, "The fix summary on stdout: text or json")
       ->check(CLI::IsMember({"text", "json"}))

@@ -15,8 +15,8 @@ RuleInfo DuplicateInvoiceRule::info() {
       "different periods are not repeats when any of their lines is undated, since such a line (a fixed monthly "
       "fee) is placed in time only by its period. The later invoice (by issue date, then invoice number) is "
       "reported, naming the earliest one it repeats; the amount at stake is its total, and its lines are not "
-      "reported again by duplicates.work or duplicates.time-entry. Void invoices and invoices without lines are "
-      "not checked.";
+      "reported again by duplicates.work or duplicates.time-entry. Void invoices, invoices credited in full (credit "
+      "notes adding up to the total, as billcheck fix --reissue writes) and invoices without lines are not checked.";
   return info;
 }
 

@@ -13,12 +13,13 @@ RuleInfo DuplicateLineRule::info() {
   info.description =
       "No invoice has the same line twice: the same type, date, timekeeper, quantity, rate and amount, and the "
       "same description ignoring case and spacing. Each repeat is reported on the line with the higher line_no, "
-      "naming the first; the amount at stake is the repeated line's amount. Void invoices are not checked.";
+      "naming the first; the amount at stake is the repeated line's amount. Void invoices, and invoices credited in "
+      "full (credit notes adding up to the total, as billcheck fix --reissue writes), are not checked.";
   return info;
 }
 
 void DuplicateLineRule::check(const Invoice& invoice, Context& ctx) const {
-  if (invoice.is_void()) return;
+  if (is_cancelled(ctx.book(), invoice)) return;
   const auto lines = ctx.book().lines_of(invoice);
   if (lines.size() < 2) return;
   // Each distinct line seen so far, by hash; a repeat is matched with the first line equal to it.

@@ -142,7 +142,7 @@ std::vector<const Invoice*> in_issue_order(const Book& book) {
   std::vector<const Invoice*> order;
   order.reserve(book.invoices().size());
   for (const Invoice& invoice : book.invoices())
-    if (!invoice.is_void()) order.push_back(&invoice);
+    if (!is_cancelled(book, invoice)) order.push_back(&invoice);
   // The Book keeps invoices by number, so a stable sort by date orders a day's by number.
   std::stable_sort(order.begin(), order.end(),
                    [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });

@@ -7,6 +7,7 @@
 // one time entry to duplicates.time-entry.
 #pragma once
 
+#include <billcheck/cancelled.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <cstdint>

@@ -16,7 +16,7 @@ RuleInfo DuplicateTimeEntryRule::info() {
       "the amount at stake is its amount. An entry split over several lines is reported too: bill it on one line, "
       "or record one entry per line. Left to other rules: a line repeated whole within one invoice "
       "(duplicates.line) and lines of an invoice that repeats a whole earlier one (duplicates.invoice). Void "
-      "invoices are not checked.";
+      "invoices, and invoices credited in full (as billcheck fix --reissue writes), are not checked.";
   return info;
 }
 

@@ -47,7 +47,8 @@ RuleInfo DuplicateWorkRule::info() {
       "and spacing; the rate and amount may differ. The later line is reported, naming the first; the amount at "
       "stake is its amount. Left to other rules: repeats within one invoice (duplicates.line), lines of an "
       "invoice that repeats a whole earlier one (duplicates.invoice), and two lines citing the same time entry "
-      "(duplicates.time-entry). Void invoices, and lines without a timekeeper, a date or hours, are not checked.";
+      "(duplicates.time-entry). Void invoices, invoices credited in full (credit notes adding up to the total, as "
+      "billcheck fix --reissue writes), and lines without a timekeeper, a date or hours, are not checked.";
   return info;
 }
 

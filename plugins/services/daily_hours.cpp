@@ -39,7 +39,7 @@ struct DayHash {
 std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> lines_by_day(const Book& book) {
   std::vector<const Invoice*> invoices;
   for (const Invoice& invoice : book.invoices())
-    if (!invoice.is_void()) invoices.push_back(&invoice);
+    if (!is_cancelled(book, invoice)) invoices.push_back(&invoice);
   std::stable_sort(invoices.begin(), invoices.end(),
                    [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
   std::unordered_map<Day, std::vector<const InvoiceLine*>, DayHash> days;
@@ -89,7 +89,8 @@ RuleInfo DailyHoursRule::info() {
       "limit (lines taken in the order their invoices were issued, then by invoice number and line_no), with the day's total "
       "and its lines in the evidence. Over 24 hours, the amount at stake is what the hours beyond 24 cost at the "
       "rates of the lines that billed them, counting the lines in the reported line's currency; below that no "
-      "amount is at stake, since a long day may be real. Void invoices and lines without a timekeeper or a date "
+      "amount is at stake, since a long day may be real. Void invoices, invoices credited in full (as billcheck "
+      "fix --reissue writes) and lines without a timekeeper or a date "
       "are not counted.";
   info.options = {{"warn_hours", OptionType::decimal, "12",
                    "A day with more billed hours than this (up to 24) is reported as a warning; 24 = only "

@@ -3,6 +3,7 @@
 // the timekeeper was with the firm.
 #pragma once
 
+#include <billcheck/cancelled.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <string>

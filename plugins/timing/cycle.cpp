@@ -9,13 +9,14 @@ bool has_regular_cycle(const Engagement& engagement) {
   return engagement.billing_cycle == "monthly" || engagement.billing_cycle == "quarterly";
 }
 
-/// The engagement's last non-void invoice issued before `invoice` (by issue
+/// The engagement's last invoice issued before `invoice` that is not void nor
+/// credited in full (a replaced one is not the previous bill; by issue
 /// date, then invoice number), or nullptr when `invoice` is its first.
 const Invoice* previous_invoice(const Invoice& invoice, const Book& book) {
   const Invoice* previous = nullptr;
   for (const Invoice* other : book.invoices_of_engagement(invoice.engagement_id)) {
     if (other == &invoice) return previous;
-    if (!other->is_void()) previous = other;
+    if (!is_cancelled(book, *other)) previous = other;
   }
   return nullptr;
 }
@@ -35,7 +36,8 @@ RuleInfo CycleRule::info() {
       "before it, is billed out of order); one that starts later leaves days that no invoice bills. The finding "
       "is on the later invoice and names the earlier one; for an overlap or a gap the fix suggests the "
       "period_start that continues the cycle. Milestone engagements, invoices whose periods are not given, and "
-      "void invoices (which are also skipped when finding the previous invoice) are not checked.";
+      "void invoices (which are also skipped when finding the previous invoice, as are invoices credited in full, "
+      "such as one billcheck fix --reissue replaced) are not checked.";
   return info;
 }
 

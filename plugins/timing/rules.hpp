@@ -2,6 +2,7 @@
 // work of that period, and falls due when the client's terms say.
 #pragma once
 
+#include <billcheck/cancelled.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <cstdint>

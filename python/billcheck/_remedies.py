@@ -18,12 +18,13 @@ def _engine_and_book(book, config):
     return Engine.for_book(os.fspath(book), config), load_book(os.fspath(book))
 
 
-def fix(book, report=None, *, config=None, today=None):
+def fix(book, report=None, *, config=None, today=None, reissue=False):
     """``billcheck fix`` on the book at this path: returns (corrected Book, summary dict).
 
     Draft invoices take every fix and are recomputed; each overcharge on an
-    issued or paid invoice gets a credit note dated ``today`` (default: today).
-    The files are not touched. ``report``, when given, is the check the caller
+    issued or paid invoice gets a credit note dated ``today`` (default: today);
+    with ``reissue=True`` such an invoice is credited in full instead and a
+    corrected replacement invoice names it. The files are not touched. ``report``, when given, is the check the caller
     acted on: fix checks the book again itself, and raises ValueError when that
     report's findings are not the book's as it stands (a stale report).
     """
@@ -33,7 +34,7 @@ def fix(book, report=None, *, config=None, today=None):
         now = engine.check(load_book(path), today=today)
         if sorted(f.fingerprint for f in report.findings) != sorted(f.fingerprint for f in now.findings):
             raise ValueError(f"the report is not of {path} as it stands (its findings differ); check the book again")
-    fixed, summary, _text = engine.fix(path, today=today)
+    fixed, summary, _text = engine.fix(path, today=today, reissue=reissue)
     return fixed, summary
 
 

@@ -413,23 +413,26 @@ void bind_engine(py::module_& m) {
           "for a client the book does not have or an invoice of another client, billcheck.UnknownInvoice.")
       .def(
           "fix",
-          [](const Engine& e, const std::filesystem::path& path, py::object today) {
+          [](const Engine& e, const std::filesystem::path& path, py::object today, bool reissue) {
             CheckOptions o;
             if (!today.is_none()) o.today = date_from_py(today, "today");
+            FixOptions fix;
+            fix.reissue = reissue;
             std::optional<FixResult> result;
             {
               py::gil_scoped_release nogil;
-              result.emplace(fix_book(e, read_book(path), o));
+              result.emplace(fix_book(e, read_book(path), o, fix));
             }
             py::object summary =
                 py::module_::import("json").attr("loads")(fix_summary(result->summary, DocumentFormat::json));
             return py::make_tuple(owned_book(std::move(result->book)), summary,
                                   fix_summary(result->summary, DocumentFormat::text));
           },
-          py::arg("book"), py::kw_only(), py::arg("today") = py::none(),
+          py::arg("book"), py::kw_only(), py::arg("today") = py::none(), py::arg("reissue") = false,
           "`billcheck fix` on the book at this path: returns (corrected Book, summary as a dict, summary as\n"
           "text). Draft invoices take every fix and are recomputed; each overcharge on an issued or paid\n"
-          "invoice gets a credit note dated `today` (default: today). The files are not touched; write the\n"
+          "invoice gets a credit note dated `today` (default: today), or with reissue=True one credit note\n"
+          "for the whole invoice and a corrected replacement invoice. The files are not touched; write the\n"
           "book with `billcheck fix --out` or your own code. Raises billcheck.BookError like load_book.");
 
   m.def(

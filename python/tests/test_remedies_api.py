@@ -43,3 +43,16 @@ def test_letter_and_explain_from_a_path_or_a_book():
         ROOT / "tests/data/remedies/explain-NW-2025-05-line1.txt").read_text()
     with pytest.raises(LookupError, match="no client 'C-999'"):
         billcheck.letter(FIRM, "C-999")
+
+
+def test_fix_reissue_replaces_the_invoice_and_names_it():
+    book, summary = billcheck.fix(FIRM, today="2026-01-15", reissue=True)
+    reissued = {x["invoice"]: x for x in summary["reissued"]}
+    assert reissued["NW-2025-07"]["replacement"] == "NW-2025-07-R1"
+    assert reissued["NW-2025-07"]["total_after"] == "7628.00"
+    replacement = {i.id: i for i in book.invoices}["NW-2025-07-R1"]
+    assert replacement.status == "draft"
+    assert replacement.total == decimal.Decimal("7628.00")
+    notes = {n.id: n for n in book.credit_notes}
+    assert notes["CN-NW-2025-07-1"].reason_code == "reissue"
+    assert notes["CN-NW-2025-07-1"].amount == decimal.Decimal("8408.00")

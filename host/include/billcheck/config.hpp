@@ -104,6 +104,27 @@ struct FirmInfo {
   ConfigLocation where;
 };
 
+/// An amount in billcheck.yaml's remedies.goodwill: one figure for every
+/// currency, or one per currency (`{USD: 50, JPY: 5000}`).
+struct MoneySetting {
+  std::optional<Decimal> any;             // for a currency the map does not name
+  std::map<std::string, Decimal> by_currency;
+  /// The amount for `currency`, or nothing when the setting has none for it.
+  std::optional<Decimal> in(std::string_view currency) const;
+  bool empty() const { return !any && by_currency.empty(); }
+};
+
+/// A goodwill credit where the mistake was the firm's (`remedies.goodwill`).
+struct GoodwillPolicy {
+  bool enabled = false;
+  std::optional<Decimal> percent;  // of the invoice's total
+  MoneySetting amount;             // a fixed amount (used when no percent)
+  MoneySetting cap;                // the most one goodwill credit gives
+  MoneySetting min_overcharge;     // the overcharge on the invoice that earns it
+  MoneySetting approve_above;      // above this a person approves it (empty: always)
+  std::vector<std::string> reasons;  // the reason codes that count (empty: all)
+};
+
 /// What `billcheck fix` writes (`remedies:` in billcheck.yaml).
 struct RemediesConfig {
   /// The id of a credit note fix writes: {invoice}, {client} and {n} (the
@@ -113,6 +134,13 @@ struct RemediesConfig {
   /// writes a supplementary draft invoice for it, id from supplement_id.
   bool recover_underbilling = false;
   std::string supplement_id = "{invoice}-S{n}";
+  /// The replacement invoice `fix --reissue` writes.
+  std::string reissue_id = "{invoice}-R{n}";
+  /// Off unless configured; `clients:` gives a client its own policy.
+  GoodwillPolicy goodwill;
+  std::map<std::string, GoodwillPolicy> client_goodwill;
+  /// The goodwill policy for one client.
+  const GoodwillPolicy& goodwill_for(std::string_view client) const;
   ConfigLocation where;
 };
 

@@ -100,7 +100,8 @@ struct Summary {
 /// What corrects a finding's error in the book itself: a credit note whose
 /// `remedies` column names the finding's fingerprint (written by `billcheck fix`).
 struct Remedy {
-  std::string kind;  // "credit_note", or "corrected" (a supplementary invoice bills what was under-billed)
+  std::string kind;  // "credit_note"; "corrected" (a supplementary invoice bills what was under-billed);
+                     // "reissued" (a replacement invoice, which names the one it replaces, is without the error)
   std::string id;    // the credit note's id, or the invoice's
 };
 

@@ -41,10 +41,19 @@ struct FieldChange {
   std::string record, field, from, to;
 };
 
-/// A draft invoice `fix` corrected, with its total before and after.
+/// A draft invoice `fix` corrected, with its total before and after, and the
+/// findings the correction removed (remedy kind `corrected`).
 struct CorrectedInvoice {
   std::string invoice, client, currency;
   std::vector<FieldChange> changes;
+  Decimal total_before, total_after;
+  std::vector<Finding> fixed;
+};
+
+/// An issued invoice `fix --reissue` credited in full and replaced with a
+/// corrected draft invoice that names it (its `replaces` column).
+struct ReissuedInvoice {
+  std::string invoice, replacement, credit_note, client, currency;
   Decimal total_before, total_after;
 };
 
@@ -61,6 +70,7 @@ struct IssuedFinding {
   Finding finding;
   std::string credit_note;
   std::string recovered_by;  // the supplementary invoice that bills what was under-billed
+  std::string reissued_by;   // the replacement invoice that no longer has the error
 };
 
 /// A supplementary draft invoice `fix` wrote for what an issued invoice
@@ -84,6 +94,7 @@ struct FixSummary {
   std::vector<WrittenCreditNote> credit_notes;
   std::vector<IssuedFinding> issued;
   std::vector<SupplementaryInvoice> supplementary;
+  std::vector<ReissuedInvoice> reissued;
   std::vector<OpenFinding> needs_person;
   /// Invoices already paid that the new credit notes put in credit (the
   /// payment rules' overpayment): the client is owed the money back, as a
@@ -94,6 +105,16 @@ struct FixSummary {
   /// was overcharged and under-billed on issued invoices (listed, not
   /// recovered); what is owed back on paid invoices.
   std::map<std::string, Decimal> returned, added, credited, issued_overcharged, issued_underbilled, refunds_due;
+  /// Per currency: the goodwill credits written (remedies.goodwill).
+  std::map<std::string, Decimal> goodwill;
+};
+
+/// How `fix` corrects an issued or paid invoice.
+struct FixOptions {
+  /// false: a credit note for each overcharge. true: one credit note for the
+  /// whole invoice and a corrected replacement invoice (remedies.reissue_id),
+  /// a draft whose `replaces` column names it.
+  bool reissue = false;
 };
 
 /// The corrected book, the re-check of it, and what was done.
@@ -110,7 +131,9 @@ struct FixResult {
 /// each overcharge on one that no credit note remedies yet, a credit note
 /// `CN-{invoice}-{n}` is appended, naming the finding's fingerprint under
 /// `remedies`, dated `options.today` (default: today), not yet approved.
-FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options = {});
+/// With `fix.reissue`, an issued invoice with an overcharge is credited in
+/// full and replaced (see FixOptions). Goodwill credits follow remedies.goodwill.
+FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options = {}, const FixOptions& fix = {});
 
 /// The fix summary as text (from the `fix-summary` template) or JSON.
 std::string fix_summary(const FixSummary& summary, DocumentFormat format);

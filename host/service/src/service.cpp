@@ -540,7 +540,13 @@ struct Service::Impl {
   void fix_route(const Request& req, Response& res, const std::string& body) {
     CheckSlot slot(*this);
     const auto engine = current_engine();
-    FixResult result = fix_book(*engine, read_request_book(req, body), check_options());
+    FixOptions fix;
+    if (req.has_param("reissue")) {
+      const std::string value = param(req, "reissue");
+      if (value != "true" && value != "false") throw HttpError{400, "bad_request", "reissue is true or false", {}};
+      fix.reissue = value == "true";
+    }
+    FixResult result = fix_book(*engine, read_request_book(req, body), check_options(), fix);
     std::ostringstream out;
     out << "{\"book\": ";
     write_book_json(out, result.book);

@@ -280,12 +280,89 @@ class ConfigReader {
     RemediesConfig r;
     r.where = yaml_.at(node);
     if (!yaml_.expect_map(node, "remedies")) return r;
-    yaml_.only_keys(node, "remedies", {"credit_note_id", "recover_underbilling", "supplement_id"});
+    yaml_.only_keys(node, "remedies", {"credit_note_id", "recover_underbilling", "supplement_id", "reissue_id", "goodwill"});
     r.credit_note_id = id_pattern(node, "credit_note_id", r.credit_note_id, {"invoice", "client", "n"});
     r.supplement_id = id_pattern(node, "supplement_id", r.supplement_id, {"invoice", "client", "n"});
+    r.reissue_id = id_pattern(node, "reissue_id", r.reissue_id, {"invoice", "client", "n"});
     if (const YAML::Node b = node["recover_underbilling"])
       r.recover_underbilling = yaml_.boolean(b, "remedies.recover_underbilling").value_or(false);
+    if (const YAML::Node g = node["goodwill"]) {
+      r.goodwill = goodwill(g, "remedies.goodwill", true);
+      if (const YAML::Node clients = g.IsMap() ? g["clients"] : YAML::Node(); clients && yaml_.expect_map(clients, "remedies.goodwill.clients"))
+        for (const auto& entry : clients) {
+          const std::string id = entry.first.as<std::string>();
+          r.client_goodwill[id] = goodwill(entry.second, "remedies.goodwill.clients." + id, false, &r.goodwill);
+        }
+    }
     return r;
+  }
+
+  // A goodwill amount: a number (any currency) or a map of ISO 4217 code to number.
+  MoneySetting money_setting(const YAML::Node& node, const std::string& what) {
+    MoneySetting m;
+    auto amount = [&](const YAML::Node& n, const std::string& name) -> std::optional<Decimal> {
+      auto text = yaml_.scalar(n, name);
+      if (!text) return std::nullopt;
+      auto value = Decimal::parse(*text);
+      if (!value || value->is_negative()) {
+        yaml_.error(n, name + ": '" + *text + "' is not an amount (a number of 0 or more, e.g. 50 or 12.50)");
+        return std::nullopt;
+      }
+      return value;
+    };
+    if (node.IsMap()) {
+      for (const auto& entry : node) {
+        const std::string code = entry.first.as<std::string>();
+        if (std::string why = currency_problem(code); !why.empty()) {
+          yaml_.error(entry.first, what + ": " + why);
+          continue;
+        }
+        if (auto v = amount(entry.second, what + "." + code)) m.by_currency[code] = *v;
+      }
+    } else {
+      m.any = amount(node, what);
+    }
+    return m;
+  }
+
+  // `remedies.goodwill` (and each client's override, which starts from it): off
+  // by default; a map turns it on unless it says `enabled: false`.
+  GoodwillPolicy goodwill(const YAML::Node& node, const std::string& what, bool top,
+                          const GoodwillPolicy* base = nullptr) {
+    GoodwillPolicy g = base ? *base : GoodwillPolicy{};
+    if (node.IsScalar()) {
+      g.enabled = yaml_.boolean(node, what).value_or(false);
+      if (g.enabled && !g.percent && g.amount.empty())
+        yaml_.error(node, what + ": true needs a percent or an amount; give them in a map (see docs/remedies.md)");
+      return g;
+    }
+    if (!yaml_.expect_map(node, what)) return g;
+    if (top) yaml_.only_keys(node, what, {"enabled", "percent", "amount", "cap", "min_overcharge", "approve_above", "reasons", "clients"});
+    else yaml_.only_keys(node, what, {"enabled", "percent", "amount", "cap", "min_overcharge", "approve_above", "reasons"});
+    g.enabled = true;
+    if (const YAML::Node e = node["enabled"]) g.enabled = yaml_.boolean(e, what + ".enabled").value_or(false);
+    if (const YAML::Node p = node["percent"]) {
+      auto text = yaml_.scalar(p, what + ".percent");
+      auto value = text ? Decimal::parse(*text) : std::nullopt;
+      if (value && !value->is_negative() && *value <= Decimal(100)) {
+        g.percent = value;
+        g.amount = {};
+      } else if (text) {
+        yaml_.error(p, what + ".percent: '" + *text + "' is not a percentage (a number from 0 to 100, e.g. 5)");
+      }
+    }
+    if (const YAML::Node a = node["amount"]) {
+      g.amount = money_setting(a, what + ".amount");
+      if (node["percent"]) yaml_.error(a, what + ": give a percent or an amount, not both");
+      else g.percent.reset();
+    }
+    if (const YAML::Node c = node["cap"]) g.cap = money_setting(c, what + ".cap");
+    if (const YAML::Node m = node["min_overcharge"]) g.min_overcharge = money_setting(m, what + ".min_overcharge");
+    if (const YAML::Node a = node["approve_above"]) g.approve_above = money_setting(a, what + ".approve_above");
+    if (const YAML::Node r = node["reasons"]) g.reasons = yaml_.scalar_list(r, what + ".reasons");
+    if (g.enabled && !g.percent && g.amount.empty())
+      yaml_.error(node, what + ": give a percent (of the invoice's total) or an amount for the goodwill credit");
+    return g;
   }
 
   // `letters:` — the firm's templates and how a letter writes dates.
@@ -384,6 +461,16 @@ void walk_date_pattern(std::string_view pattern, Token token, Literal literal) {
 }
 
 }  // namespace
+
+std::optional<Decimal> MoneySetting::in(std::string_view currency) const {
+  if (auto it = by_currency.find(std::string(currency)); it != by_currency.end()) return it->second;
+  return any;
+}
+
+const GoodwillPolicy& RemediesConfig::goodwill_for(std::string_view client) const {
+  auto it = client_goodwill.find(std::string(client));
+  return it == client_goodwill.end() ? goodwill : it->second;
+}
 
 std::string format_date(Date date, std::string_view pattern) {
   if (pattern.empty()) return date.to_string();

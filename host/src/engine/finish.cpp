@@ -156,8 +156,9 @@ void find_remedies(Report& report, const Book& book) {
       b = e;
     }
   }
-  // A supplementary invoice billcheck fix wrote for under-billing names the
-  // findings it corrects in its own `remedies` column (an extra column).
+  // A supplementary invoice billcheck fix wrote for under-billing, or a
+  // replacement invoice (fix --reissue), names the findings it corrects in its
+  // own `remedies` column (an extra column, so the plugin ABI is unchanged).
   std::unordered_map<std::string_view, const Invoice*> by_invoice;
   for (const Invoice& inv : book.invoices()) {
     const std::string* names = inv.extra.find("remedies");
@@ -174,7 +175,7 @@ void find_remedies(Report& report, const Book& book) {
     if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())
       report.remedies[f.fingerprint] = Remedy{"credit_note", it->second->id};
     else if (auto inv = by_invoice.find(f.fingerprint); inv != by_invoice.end())
-      report.remedies[f.fingerprint] = Remedy{"corrected", inv->second->id};
+      report.remedies[f.fingerprint] = Remedy{inv->second->extra.find("replaces") ? "reissued" : "corrected", inv->second->id};
   }
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <utility>
 
@@ -183,15 +184,43 @@ std::vector<FieldChange> changes_of(const Book& before, const Invoice& was, cons
   return changes;
 }
 
-/// Why a finding left open on a draft invoice needs a person.
-std::string open_reason(const Finding& f, const std::map<std::string, std::string>& owners) {
-  if (!f.fix) return "no single right value";
-  if (record_of(f) == RecordKind::other) return "fix suggested (" + f.fix->field + " " + f.fix->suggested +
-                                                 "), but fix does not yet correct this record";
+/// A one-sentence template: the firm's copy in letters.templates when it has
+/// one, else the bundled one; rendered as text without its final newline.
+std::string render_sentence(const Engine& engine, std::string_view name, const nlohmann::ordered_json& model,
+                            std::span<const std::string_view> vocabulary) {
+  std::filesystem::path dir = engine.config().letters.templates;
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::exists(dir / (std::string(name) + ".txt"), ec))
+    dir = detail::bundled_template_dir();
+  std::string text = detail::render_template(dir, name, detail::Markup::text, model, vocabulary);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// Every name the needs-person template's model can have, for the template check.
+constexpr std::string_view kNeedsPersonVocabulary[] = {"no_fix", "other_record", "overruled", "not_applied",
+                                                      "new_note", "goodwill_approval", "field", "suggested",
+                                                      "owner", "currency", "amount", "approve_above"};
+
+/// Why a finding left open on a draft invoice needs a person, from the
+/// `needs-person` template: `why` names the case, `model` adds its values.
+std::string needs_person_reason(const Engine& engine, std::string_view why, nlohmann::ordered_json model = {}) {
+  if (model.is_null()) model = nlohmann::ordered_json::object();
+  model[std::string(why)] = true;
+  return render_sentence(engine, "needs-person", model, kNeedsPersonVocabulary);
+}
+
+std::string open_reason(const Engine& engine, const Finding& f, const std::map<std::string, std::string>& owners) {
+  if (!f.fix) return needs_person_reason(engine, "no_fix");
+  const nlohmann::ordered_json fix = {{"field", f.fix->field}, {"suggested", f.fix->suggested}};
+  if (record_of(f) == RecordKind::other) return needs_person_reason(engine, "other_record", fix);
   const std::string key = f.invoice + '\x1f' + f.line + '\x1f' + f.fix->field;
-  if (auto owner = owners.find(key); owner != owners.end() && owner->second != f.rule)
-    return "suggests " + f.fix->field + " " + f.fix->suggested + ", but " + owner->second + "'s fix was applied";
-  return "suggests " + f.fix->field + " " + f.fix->suggested + ", which fix could not apply";
+  if (auto owner = owners.find(key); owner != owners.end() && owner->second != f.rule) {
+    nlohmann::ordered_json model = fix;
+    model["owner"] = owner->second;
+    return needs_person_reason(engine, "overruled", model);
+  }
+  return needs_person_reason(engine, "not_applied", fix);
 }
 
 bool is_issued(const Invoice& invoice) { return invoice.status == "issued" || invoice.status == "paid"; }
@@ -206,9 +235,10 @@ std::string reason_code_of(const Finding& f) {
 }
 
 // Every name the credit-note memo's model can have, for the template check.
-constexpr std::string_view kMemoVocabulary[] = {"invoice", "line", "currency", "amount", "tax_on_it", "total",
-                                                "reason_code", "rate", "tax", "hours", "duplicate", "arithmetic",
-                                                "other"};
+constexpr std::string_view kMemoVocabulary[] = {"invoice", "line",      "currency",    "amount",  "tax_on_it",
+                                                "total",   "reason_code", "rate",      "tax",     "hours",
+                                                "duplicate", "arithmetic", "other",     "reissue", "replacement",
+                                                "goodwill", "percent"};
 
 /// The memo the client reads on the credit note: one plain sentence, without
 /// the rules' words, from the `credit-note-memo` template (the firm's, in
@@ -226,12 +256,7 @@ std::string client_memo(const Engine& engine, const Finding& f, const std::strin
   static constexpr std::string_view kWorded[] = {"rate", "tax", "hours", "duplicate", "arithmetic"};
   const bool worded = std::find(std::begin(kWorded), std::end(kWorded), code) != std::end(kWorded);
   model[worded ? code : std::string("other")] = true;
-  std::filesystem::path dir = engine.config().letters.templates;
-  std::error_code ec;
-  if (dir.empty() || !std::filesystem::exists(dir / "credit-note-memo.txt", ec)) dir = detail::bundled_template_dir();
-  std::string memo = detail::render_template(dir, "credit-note-memo", detail::Markup::text, model, kMemoVocabulary);
-  while (!memo.empty() && (memo.back() == '\n' || memo.back() == '\r')) memo.pop_back();
-  return memo;
+  return render_sentence(engine, "credit-note-memo", model, kMemoVocabulary);
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -305,6 +330,126 @@ Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_
   return cap;
 }
 
+/// The invoices a replacement in the book names in its `replaces` column.
+std::set<std::string> replaced_invoices(const BookData& data) {
+  std::set<std::string> out;
+  for (const Invoice& i : data.invoices)
+    if (const std::string* of = i.extra.find("replaces")) out.insert(*of);
+  return out;
+}
+
+Date today_of(const CheckOptions& options) {
+  return options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
+}
+
+/// A new id from one of the remedies.*_id patterns, unused in `taken`.
+std::string new_id(std::string_view pattern, const Invoice& invoice, std::set<std::string>& taken) {
+  std::string id;
+  for (int n = 1; id.empty() || taken.count(id); ++n) id = credit_note_id(pattern, invoice, n);
+  taken.insert(id);
+  return id;
+}
+
+/// fix --reissue: each issued or paid invoice with an overcharge that nothing
+/// remedies yet is credited in full (what is left of it after its credit
+/// notes) and copied into a draft replacement, `replaces` naming it, which the
+/// draft rounds then correct like any draft. The replacement keeps the
+/// invoice's dates (the client's terms run as agreed) and its line numbers;
+/// a line whose whole amount is an overcharge with no single right value (a
+/// line billed twice) is left out of it. An invoice whose right value is to
+/// be void (a copy of another, duplicates.invoice) is not replaced: its
+/// credit note is the whole remedy.
+void write_reissues(const Engine& engine, BookData& data, const CheckOptions& options) {
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  const std::set<std::string> replaced = replaced_invoices(data);
+  std::map<std::string, std::vector<const Finding*>> over;  // by invoice, in report order
+  for (const Finding& f : report.findings)
+    if (wants_credit_note(f, book) && !report.remedy_of(f) && !replaced.count(f.invoice)) over[f.invoice].push_back(&f);
+  std::set<std::string> invoice_ids, note_ids;
+  for (const Invoice& i : data.invoices) invoice_ids.insert(i.id);
+  for (const CreditNote& n : data.credit_notes) note_ids.insert(n.id);
+  const RemediesConfig& config = engine.config().remedies;
+  for (const auto& [id, findings] : over) {
+    const Invoice& was = *book.invoice(id);
+    std::set<std::int64_t> dropped;
+    bool voids = false;
+    for (const Finding* f : findings) {
+      if (f->fix && f->fix->field == "status" && f->fix->suggested == "void") voids = true;
+      if (f->fix || f->line.empty()) continue;
+      for (const InvoiceLine& l : book.lines_of(was))
+        if (std::to_string(l.line_no) == f->line && *f->amount_at_stake >= l.amount) dropped.insert(l.line_no);
+    }
+    Decimal left = was.total;
+    for (const CreditNote* n : book.credit_notes_of_invoice(was.id)) left -= n->amount;
+    if (voids || left <= Decimal{}) continue;
+
+    Invoice r = was;
+    r.id = new_id(config.reissue_id, was, invoice_ids);
+    r.status = "draft";
+    r.source = {};
+    r.extra.values.clear();
+    for (const auto& [key, value] : was.extra.values)
+      if (key != "remedies" && key != "replaces" && key != "supplements") r.extra.values.emplace_back(key, value);
+    r.extra.values.emplace_back("replaces", was.id);
+    for (const InvoiceLine& l : book.lines_of(was)) {
+      if (dropped.count(l.line_no)) continue;
+      InvoiceLine copy = l;
+      copy.invoice_id = r.id;
+      copy.source = {};
+      data.lines.push_back(std::move(copy));
+    }
+    CreditNote note;
+    note.id = new_id(config.credit_note_id, was, note_ids);
+    note.client_id = was.client_id;
+    note.invoice_id = was.id;
+    note.date = today_of(options);
+    note.amount = left;
+    note.reason_code = "reissue";
+    nlohmann::ordered_json memo = {{"invoice", was.id},         {"currency", was.currency},
+                                   {"amount", format_amount(left, was.currency)},
+                                   {"total", format_amount(left, was.currency)},
+                                   {"reason_code", "reissue"}, {"reissue", true},
+                                   {"replacement", r.id}};
+    note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
+    data.credit_notes.push_back(std::move(note));
+    data.invoices.push_back(std::move(r));
+    recompute(data, data.invoices.back(), {}, false);
+  }
+}
+
+/// After the rounds: each replacement's `remedies` names the findings of the
+/// invoice it replaces (as the first check found them) that it no longer has,
+/// compared by rule and line. Payment findings are the ledger's, not the
+/// invoice's, so a replacement never remedies them.
+void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& options, const Report& original) {
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  for (Invoice& r : data.invoices) {
+    // A copy: adding the remedies column below may move the columns.
+    const std::string of = r.extra.find("replaces") ? *r.extra.find("replaces") : std::string();
+    if (of.empty()) continue;
+    std::set<std::pair<std::string, std::string>> still;
+    for (const Finding& f : report.findings)
+      if (f.invoice == r.id) still.emplace(f.rule, f.line);
+    // Names are only ever added, so that a second fix (whose first check no
+    // longer sees what the cancelled invoice's duplicates were) keeps them.
+    std::string* names = nullptr;
+    for (auto& [key, value] : r.extra.values)
+      if (key == "remedies") names = &value;
+    if (!names) names = &r.extra.values.emplace_back("remedies", std::string()).second;
+    std::set<std::string> named;
+    for (CreditNote probe; const std::string& fp : (probe.remedies = *names, remedied_by(probe))) named.insert(fp);
+    for (const Finding& f : original.findings) {
+      if (f.invoice != of || f.category == "payments" || record_of(f) == RecordKind::other) continue;
+      if (still.count({f.rule, f.line}) || named.count(f.fingerprint)) continue;
+      if (const Remedy* remedy = original.remedy_of(f); remedy && remedy->kind != "reissued") continue;
+      *names += (names->empty() ? "" : " ") + f.fingerprint;
+      named.insert(f.fingerprint);
+    }
+  }
+}
+
 /// Appends a credit note for each overcharge on an issued or paid invoice that
 /// no credit note in the book remedies yet (its `remedies` names the finding).
 /// A line is credited at most once for what it overcharges, and an invoice
@@ -318,6 +463,11 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     for (std::string& fp : remedied_by(note)) remedied.insert(std::move(fp));
     ids.insert(note.id);
   }
+  // A replacement invoice corrects these (fix --reissue); the invoice it
+  // replaces is credited in full already.
+  for (const Finding& f : report.findings)
+    if (report.remedy_of(f)) remedied.insert(f.fingerprint);
+  const std::set<std::string> replaced = replaced_invoices(data);
   const Date today =
       options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
   const std::string& pattern = engine.config().remedies.credit_note_id;
@@ -376,7 +526,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   };
 
   for (const Finding& f : report.findings) {
-    if (!wants_credit_note(f, book) || remedied.count(f.fingerprint)) continue;
+    if (!wants_credit_note(f, book) || remedied.count(f.fingerprint) || replaced.count(f.invoice)) continue;
     const Invoice& invoice = *book.invoice(f.invoice);
     const std::optional<LineKey> key =
         f.line.empty() ? std::nullopt : std::optional<LineKey>(LineKey{invoice.id, std::stoll(f.line)});
@@ -418,6 +568,79 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     if (on_line) *on_line -= amount;
     last_on_invoice[invoice.id] = data.credit_notes.size();
     if (key) last_on_line[*key] = data.credit_notes.size();
+    data.credit_notes.push_back(std::move(note));
+  }
+}
+
+/// remedies.goodwill: for each issued or paid invoice on which the client was
+/// overcharged by at least min_overcharge (what fix's credit notes return, or
+/// for a replaced invoice what its replacement no longer bills), in the reason
+/// codes the policy counts, one credit note with reason code `goodwill`: a
+/// percent of the invoice's total (rounded half-even to the currency's minor
+/// units) or a fixed amount, never above `cap` nor above what the client still
+/// owes on the invoice. It goes on the replacement when the invoice was
+/// reissued. Approved by the policy up to approve_above; above it (or with no
+/// approve_above) approved_by is left for a person. An invoice that has a
+/// goodwill note already gets no other.
+void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& options) {
+  const RemediesConfig& config = engine.config().remedies;
+  const Book book{BookData(data)};
+  const Report report = engine.check(book, options);
+  std::set<std::string> note_ids;
+  for (const CreditNote& n : data.credit_notes) note_ids.insert(n.id);
+  std::map<std::string, const Invoice*> replacement_of;
+  for (const Invoice& i : book.invoices())
+    if (const std::string* of = i.extra.find("replaces")) replacement_of[*of] = &i;
+  auto counts = [](const GoodwillPolicy& p, const std::string& code) {
+    return p.reasons.empty() || std::find(p.reasons.begin(), p.reasons.end(), code) != p.reasons.end();
+  };
+  auto has_goodwill = [&](const Invoice& i) {
+    for (const CreditNote* n : book.credit_notes_of_invoice(i.id))
+      if (n->reason_code == "goodwill") return true;
+    return false;
+  };
+  for (const Invoice& inv : book.invoices()) {
+    const GoodwillPolicy& policy = config.goodwill_for(inv.client_id);
+    if (!policy.enabled || !is_issued(inv) || book.invoices_numbered(inv.id).size() != 1) continue;
+    auto r = replacement_of.find(inv.id);
+    const Invoice& target = r == replacement_of.end() ? inv : *r->second;
+    if (has_goodwill(inv) || has_goodwill(target)) continue;
+    const std::string& cur = inv.currency;
+    Decimal over;
+    if (r == replacement_of.end()) {
+      for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+        if (!n->remedies.empty() && counts(policy, n->reason_code)) over += n->amount;
+    } else {
+      for (const Finding& f : report.findings)
+        if (f.invoice == inv.id && is_overcharge(f) && counts(policy, reason_code_of(f)))
+          if (const Remedy* remedy = report.remedy_of(f); remedy && remedy->kind == "reissued") over += *f.amount_at_stake;
+    }
+    if (over <= Decimal{} || over < policy.min_overcharge.in(cur).value_or(Decimal{})) continue;
+    // Half-even to the currency's minor units, as the arithmetic rules round.
+    const std::optional<Decimal> of_total =
+        policy.percent ? std::optional((inv.total * *policy.percent / Decimal(100)).round(minor_units(cur), Rounding::half_even))
+                       : std::nullopt;
+    std::optional<Decimal> amount = of_total ? of_total : policy.amount.in(cur);
+    if (!amount) continue;
+    if (auto cap = policy.cap.in(cur); cap && *cap < *amount) amount = cap;
+    Decimal left = target.total;
+    for (const CreditNote* n : book.credit_notes_of_invoice(target.id)) left -= n->amount;
+    if (left < *amount) amount = left;
+    if (*amount <= Decimal{}) continue;
+    CreditNote note;
+    note.id = new_id(config.credit_note_id, target, note_ids);
+    note.client_id = target.client_id;
+    note.invoice_id = target.id;
+    note.date = today_of(options);
+    note.amount = *amount;
+    note.reason_code = "goodwill";
+    if (auto limit = policy.approve_above.in(cur); limit && *amount <= *limit) note.approved_by = "remedies.goodwill";
+    nlohmann::ordered_json memo = {{"invoice", target.id}, {"currency", cur}, {"amount", format_amount(*amount, cur)},
+                                   {"total", format_amount(*amount, cur)}, {"reason_code", "goodwill"},
+                                   {"goodwill", true}};
+    if (of_total && *of_total == *amount) memo["percent"] = policy.percent->to_string();  // not when capped
+    if (&target != &inv) memo["replacement"] = target.id, memo["invoice"] = inv.id;
+    note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
     data.credit_notes.push_back(std::move(note));
   }
 }
@@ -479,7 +702,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
   }
 }
 
-FixSummary summarize(const Book& before, const Report& original, const Book& after, const Report& recheck,
+FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners) {
   FixSummary summary;
   for (const Invoice& was : before.invoices()) {
@@ -489,6 +712,11 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
     CorrectedInvoice corrected{was.id, was.client_id, now->currency, changes_of(before, was, after, *now), was.total,
                                now->total};
     if (corrected.changes.empty()) continue;
+    // What the correction removed: the draft's findings the re-check no longer has.
+    std::set<std::string> left;
+    for (const Finding& f : recheck.findings) left.insert(f.fingerprint);
+    for (const Finding& f : original.findings)
+      if (f.invoice == was.id && !left.count(f.fingerprint)) corrected.fixed.push_back(f);
     if (was.currency == now->currency && !now->is_void()) {
       const Decimal less = was.total - now->total;
       if (less.is_negative()) summary.added[now->currency] += -less;
@@ -499,6 +727,13 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
   for (const Invoice& inv : after.invoices()) {
     const std::string* of = inv.extra.find("supplements");
     if (of && !before.invoice(inv.id)) summary.supplementary.push_back({inv.id, *of, inv.client_id, inv.currency, inv.total});
+    const std::string* replaces = inv.extra.find("replaces");
+    const Invoice* was = replaces ? after.invoice(*replaces) : nullptr;
+    if (!was || before.invoice(inv.id)) continue;
+    std::string note_id;
+    for (const CreditNote* n : after.credit_notes_of_invoice(was->id))
+      if (n->reason_code == "reissue") note_id = n->id;
+    summary.reissued.push_back({was->id, inv.id, note_id, inv.client_id, inv.currency, was->total, inv.total});
   }
   // Note ids before; invoices with a new note; invoices with a note of fix (one naming a finding).
   std::set<std::string> existing, new_notes_on, credited_by_fix;
@@ -511,8 +746,10 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
       const std::string currency = invoice ? invoice->currency : std::string();
       summary.credit_notes.push_back({note, currency});
       summary.credited[currency] += note.amount;
+      if (note.reason_code == "goodwill") summary.goodwill[currency] += note.amount;
       new_notes_on.insert(note.invoice_id);
     }
+    if (note.reason_code == "reissue" || note.reason_code == "goodwill") credited_by_fix.insert(note.invoice_id);
     if (!note.remedies.empty()) {
       credited_by_fix.insert(note.invoice_id);
       if (const Invoice* invoice = after.invoice(note.invoice_id)) summary.issued_overcharged[invoice->currency] += note.amount;
@@ -535,7 +772,8 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
       auto note = note_of.find(f.fingerprint);
       const Remedy* remedy = recheck.remedy_of(f);
       summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second,
-                                remedy && remedy->kind == "corrected" ? remedy->id : std::string()});
+                                remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
+                                remedy && remedy->kind == "reissued" ? remedy->id : std::string()});
       // Credited findings count at what their notes return (two findings on
       // one line overlap); the rest at their amount at stake.
       if (is_overcharge(f) && note == note_of.end()) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
@@ -544,8 +782,21 @@ FixSummary summarize(const Book& before, const Report& original, const Book& aft
       continue;
     }
     const bool new_note = !f.credit_note.empty() && !existing.count(f.credit_note);
-    summary.needs_person.push_back(
-        {f, new_note ? "a credit note this fix wrote: approve it (approved_by) before it is sent" : open_reason(f, owners)});
+    const CreditNote* goodwill = nullptr;
+    for (const CreditNote& n : after.credit_notes())
+      if (new_note && n.id == f.credit_note && n.reason_code == "goodwill") goodwill = &n;
+    std::string reason;
+    if (goodwill) {
+      const Invoice* on = after.invoice(goodwill->invoice_id);
+      const std::string cur = on ? on->currency : f.currency;
+      nlohmann::ordered_json model = {{"currency", cur}, {"amount", format_amount(goodwill->amount, cur)}};
+      if (auto limit = engine.config().remedies.goodwill_for(goodwill->client_id).approve_above.in(cur))
+        model["approve_above"] = format_amount(*limit, cur);
+      reason = needs_person_reason(engine, "goodwill_approval", model);
+    } else {
+      reason = new_note ? needs_person_reason(engine, "new_note") : open_reason(engine, f, owners);
+    }
+    summary.needs_person.push_back({f, std::move(reason)});
   }
   return summary;
 }
@@ -580,18 +831,26 @@ Json summary_model(const FixSummary& s) {
     Json changes = Json::array();
     for (const FieldChange& ch : c.changes)
       changes.push_back({{"record", ch.record}, {"field", ch.field}, {"from", ch.from}, {"to", ch.to}});
+    Json fixed = Json::array();
+    for (const Finding& f : c.fixed) {
+      Json j = finding_json(f);
+      j["remedy"] = {{"kind", "corrected"}, {"id", c.invoice}};
+      fixed.push_back(std::move(j));
+    }
     corrected.push_back({{"invoice", c.invoice},
                          {"client", c.client},
                          {"currency", c.currency},
                          {"total_before", format_amount(c.total_before, c.currency)},
                          {"total_after", format_amount(c.total_after, c.currency)},
-                         {"changes", std::move(changes)}});
+                         {"changes", std::move(changes)},
+                         {"fixed", std::move(fixed)}});
   }
   Json issued = Json::array();
   for (const IssuedFinding& i : s.issued) {
     Json j = finding_json(i.finding);
     if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
+    else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     issued.push_back(std::move(j));
@@ -600,6 +859,15 @@ Json summary_model(const FixSummary& s) {
   for (const SupplementaryInvoice& x : s.supplementary)
     supplementary.push_back({{"id", x.id}, {"invoice", x.invoice}, {"client", x.client}, {"currency", x.currency},
                              {"total", format_amount(x.total, x.currency)}});
+  Json reissued = Json::array();
+  for (const ReissuedInvoice& x : s.reissued)
+    reissued.push_back({{"invoice", x.invoice},
+                        {"replacement", x.replacement},
+                        {"credit_note", x.credit_note},
+                        {"client", x.client},
+                        {"currency", x.currency},
+                        {"total_before", format_amount(x.total_before, x.currency)},
+                        {"total_after", format_amount(x.total_after, x.currency)}});
   Json refunds = Json::array();
   for (const Finding& f : s.refunds) refunds.push_back(finding_json(f));
   Json notes = Json::array();
@@ -628,6 +896,8 @@ Json summary_model(const FixSummary& s) {
               {"issued_overcharged", money_list(s.issued_overcharged)},
               {"issued_underbilled", money_list(s.issued_underbilled)},
               {"supplementary", std::move(supplementary)},
+              {"reissued", std::move(reissued)},
+              {"goodwill", money_list(s.goodwill)},
               {"has_refunds", !s.refunds.empty()},
               {"refunds", std::move(refunds)},
               {"refunds_due", money_list(s.refunds_due)},
@@ -642,28 +912,30 @@ constexpr std::string_view kFixVocabulary[] = {
     "payment",   "credit_note",     "amount_at_stake",        "issued_overcharged",
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
-    "recovered_by", "supplementary", "total"};
+    "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
+    "reissued_by", "goodwill"};
 
 }  // namespace
 
-FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options) {
+FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // Every copy's Sources point into `data`'s file names; they move, without
   // moving in memory, into the corrected book at the end.
   BookData work(data);
-  // First, so that the draft rounds settle a supplement like any other draft.
-  if (engine.config().remedies.recover_underbilling)
-    write_supplements(engine, work, options,
-                      options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()))));
+  const Book before{BookData(data)};
+  const Report original = engine.check(before, options);
+  // First, so that the draft rounds settle a supplement or a replacement like any other draft.
+  if (engine.config().remedies.recover_underbilling) write_supplements(engine, work, options, today_of(options));
+  if (fix.reissue) write_reissues(engine, work, options);
   std::map<std::string, std::string> owners;
   for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
   }
   write_credit_notes(engine, work, options);
-  const Book before{BookData(data)};
+  if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
+  write_goodwill(engine, work, options);
   work.files = std::move(data.files);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  const Report original = engine.check(before, options);
-  FixSummary summary = summarize(before, original, after, recheck, owners);
+  FixSummary summary = summarize(engine, before, original, after, recheck, owners);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

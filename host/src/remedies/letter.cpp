@@ -19,7 +19,8 @@ constexpr std::string_view kLetterVocabulary[] = {
     "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
-    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it"};
+    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
+    "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -103,6 +104,42 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
     j["credit_note"] = credit_note_json(*note, inv, date_format);
     if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv, date_format));
   }
+  if (remedy && remedy->kind == "reissued") j["reissued_by"] = remedy->id;
+  return j;
+}
+
+Decimal credited_on(const Book& book, const Invoice& inv) {
+  Decimal sum;
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) sum += n->amount;
+  return sum;
+}
+
+Decimal paid_on(const Book& book, const Invoice& inv) {
+  Decimal sum;
+  for (const Payment* p : book.payments_of_invoice(inv.id))
+    if (p->currency == inv.currency) sum += p->amount;
+  return sum;
+}
+
+// What the client owes now on an invoice whose credit notes changed it (or on
+// the replacement of one reissued, with what they paid on the one it
+// replaces counted towards it): left to pay and by when, nothing, or owed back.
+Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces, std::string_view date_format) {
+  Decimal owed = inv.total - credited_on(book, inv) - paid_on(book, inv);
+  if (replaces) {
+    const Decimal carried = paid_on(book, *replaces) - (replaces->total - credited_on(book, *replaces));
+    if (carried > Decimal{}) owed -= carried;
+  }
+  Json j = {{"invoice", inv.id}, {"currency", inv.currency}};
+  if (replaces) j["replaces"] = replaces->id;
+  if (owed > Decimal{}) {
+    j["to_pay"] = format_amount(owed, inv.currency);
+    if (inv.due_date) j["due_date"] = format_date(*inv.due_date, date_format);
+  } else if (owed.is_zero()) {
+    j["settled"] = true;
+  } else {
+    j["owed_back"] = format_amount(-owed, inv.currency);
+  }
   return j;
 }
 
@@ -143,13 +180,40 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   std::set<std::string> noted;
   std::size_t uncredited = 0;
   std::string invoice_list;
+  Json reissues = Json::array(), goodwill = Json::array(), balances = Json::array();
   for (const Invoice* inv : invoices) {
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
+    const std::size_t noted_before = noted.size();
+    std::string replacement;
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
       errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format));
-      if (!errors.back().contains("credit_note")) ++uncredited;
+      if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
+      else if (!errors.back().contains("credit_note")) ++uncredited;
     }
+    // A reissued invoice: the note that cancels it, and the replacement to pay instead.
+    const Invoice* r = replacement.empty() ? nullptr : book.invoice(replacement);
+    if (r) {
+      for (const CreditNote* n : book.credit_notes_of_invoice(inv->id)) {
+        if (n->reason_code != "reissue") continue;
+        Json j = credit_note_json(*n, *inv, letters.date_format);
+        j["replacement"] = r->id;
+        j["total"] = format_amount(r->total, r->currency);
+        reissues.push_back(std::move(j));
+      }
+    }
+    // Goodwill credits on the invoice (or on its replacement), which the letter
+    // mentions only beside the errors they are for.
+    if (errors.empty() || errors.back()["invoice"] != inv->id) continue;
+    for (const Invoice* on : {inv, r}) {
+      if (!on) continue;
+      for (const CreditNote* n : book.credit_notes_of_invoice(on->id))
+        if (n->reason_code == "goodwill" && noted.insert(n->id).second)
+          goodwill.push_back(credit_note_json(*n, *on, letters.date_format));
+    }
+    if (r) balances.push_back(balance_json(book, *r, inv, letters.date_format));
+    else if (noted.size() > noted_before)
+      balances.push_back(balance_json(book, *inv, nullptr, letters.date_format));
   }
 
   const Date today = request.date ? *request.date
@@ -165,8 +229,13 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
   model["error_count"] = errors.size();
   model["one_error"] = errors.size() == 1;
   model["errors"] = std::move(errors);
+  model["has_remedies"] = !notes.empty() || !reissues.empty() || !goodwill.empty();
   model["has_credit_notes"] = !notes.empty();
   model["credit_notes"] = std::move(notes);
+  model["reissues"] = std::move(reissues);
+  model["goodwill"] = std::move(goodwill);
+  model["has_balances"] = !balances.empty();
+  model["balances"] = std::move(balances);
   model["has_uncredited"] = uncredited > 0;
   model["uncredited"] = uncredited;
   model["one_uncredited"] = uncredited == 1;

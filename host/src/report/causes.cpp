@@ -214,7 +214,9 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
   }
 
   const std::filesystem::path dir = templates.empty() ? detail::bundled_template_dir() : templates;
-  std::vector<Cause> causes;
+  // Ties go in the order of their first finding (the report's order), not by
+  // key: a key can hold a row's location, which moves when the rows do.
+  std::vector<std::pair<std::size_t, Cause>> ordered;
   for (auto& [key, g] : groups) {
     if (g.members.size() < std::max<std::size_t>(min_members, 1)) continue;
     Cause c;
@@ -232,10 +234,14 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
         c.overflowed.insert(currency);
     }
     c.action = action_of(c, *g.members.front(), *cause_rule(c.rule), dir);
-    causes.push_back(std::move(c));
+    ordered.emplace_back(static_cast<std::size_t>(g.members.front() - findings.data()), std::move(c));
   }
-  std::stable_sort(causes.begin(), causes.end(),
-                   [](const Cause& a, const Cause& b) { return a.members.size() > b.members.size(); });
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    if (a.second.members.size() != b.second.members.size()) return a.second.members.size() > b.second.members.size();
+    return a.first < b.first;
+  });
+  std::vector<Cause> causes;
+  for (auto& entry : ordered) causes.push_back(std::move(entry.second));
   return causes;
 }
 

@@ -47,6 +47,7 @@ struct Column {
   std::span<const std::string_view> choices;  // the only values allowed (empty: any)
   Setter<T> parse;
   Getter<T> get;
+  bool money = false;  // an amount: the writers give it its currency's decimals
 
   /// Converts `text` (never empty) into the record; on failure returns false and sets `why`.
   bool set(T& record, std::string_view text, std::string& why) const {
@@ -230,7 +231,7 @@ constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
   auto setter = &set<M>;
   if constexpr (std::is_same_v<typename schema::Column<M>::member_type, std::string>)
     if (column.is_currency) setter = &set_currency<M>;
-  return {column.name, column.required, column.choices, setter, &get<M>};
+  return {column.name, column.required, column.choices, setter, &get<M>, column.is_money};
 }
 
 /// The text view of one of the schema's column tuples, as an array.

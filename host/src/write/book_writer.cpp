@@ -25,11 +25,47 @@ namespace fs = std::filesystem;
 /// column table the loaders read with), then its extra columns.
 using Row = std::vector<std::pair<std::string_view, fields::Cell>>;
 
+// The currency a record's amounts are in: its own, its invoice's, or its
+// client's (a rate or a fee cap is in the currency the client is billed in).
+// Empty when the book does not say; the amount is then written as it is.
+std::string_view currency_of(const Book&, const Client& c) { return c.currency; }
+std::string_view currency_of(const Book& book, const Engagement& e) {
+  const Client* c = book.client(e.client_id);
+  return c ? std::string_view(c->currency) : std::string_view();
+}
+std::string_view currency_of(const Book& book, const Rate& r) {
+  const Engagement* e = book.engagement(r.engagement_id);
+  return e ? currency_of(book, *e) : std::string_view();
+}
+std::string_view currency_of(const Book&, const Invoice& i) { return i.currency; }
+std::string_view currency_of(const Book& book, const InvoiceLine& l) {
+  const Invoice* i = book.invoice(l.invoice_id);
+  return i ? std::string_view(i->currency) : std::string_view();
+}
+std::string_view currency_of(const Book&, const Payment& p) { return p.currency; }
+std::string_view currency_of(const Book& book, const CreditNote& n) {
+  if (const Invoice* i = n.invoice_id.empty() ? nullptr : book.invoice(n.invoice_id)) return i->currency;
+  const Client* c = book.client(n.client_id);
+  return c ? std::string_view(c->currency) : std::string_view();
+}
 template <class T>
-Row row_of(const fields::Entity<T>& entity, const T& record) {
+std::string_view currency_of(const Book&, const T&) {
+  return {};
+}
+
+template <class T>
+Row row_of(const Book& book, const fields::Entity<T>& entity, const T& record) {
   Row r;
   r.reserve(entity.columns.size() + record.extra.values.size());
-  for (const auto& column : entity.columns) r.emplace_back(column.name, column.get(record));
+  const std::string_view currency = currency_of(book, record);
+  for (const auto& column : entity.columns) {
+    fields::Cell cell = column.get(record);
+    // Money with its currency's minor units (650.00 USD, 156750 JPY), as an
+    // invoice prints it; never fewer digits than the exact value has.
+    if (column.money && !cell.text.empty() && !currency.empty())
+      if (auto value = Decimal::parse(cell.text)) cell.text = format_amount(*value, currency);
+    r.emplace_back(column.name, std::move(cell));
+  }
   for (const auto& [name, value] : record.extra.values) r.emplace_back(name, fields::Cell{value, true});
   return r;
 }
@@ -96,7 +132,7 @@ void write_book_json(std::ostream& out, const Book& book) {
       out << (first_record ? "\n    {" : ",\n    {");
       first_record = false;
       bool first_value = true;
-      for (const auto& [column, cell] : row_of(entity, record)) {
+      for (const auto& [column, cell] : row_of(book, entity, record)) {
         if (cell.text.empty()) continue;
         out << (first_value ? "" : ", ") << json_string(column) << ": "
             << (cell.is_text ? json_string(cell.text) : cell.text);
@@ -118,7 +154,7 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
     std::vector<Row> rows;
     rows.reserve(records.size());
     for (const auto& record : records) {
-      rows.push_back(row_of(entity, record));
+      rows.push_back(row_of(book, entity, record));
       for (const auto& [column, cell] : rows.back())
         if (std::find(header.begin(), header.end(), column) == header.end()) header.emplace_back(column);
     }

@@ -205,7 +205,9 @@ BILLCHECK_C_API int billcheck_letter(const billcheck_engine *engine, const billc
  * corrected book as JSON (docs/book-format.md), `*summary` what was done and
  * what is left for a person. The book handle is not changed. Options (may be NULL):
  *   "format": the summary as "text" (default) or "json";
- *   "jobs", "today": as billcheck_check ("today" also dates the credit notes). */
+ *   "jobs", "today": as billcheck_check ("today" also dates the credit notes);
+ *   "reissue": true credits such an invoice in full and writes a corrected
+ *   replacement invoice instead (as `billcheck fix --reissue`). */
 BILLCHECK_C_API int billcheck_fix(const billcheck_engine *engine, const billcheck_book *book,
                                   const char *options_json, char **book_json, char **summary);
 
