@@ -164,6 +164,25 @@ TEST(HtmlReport, LargeReportsCapTheTableAndSaySo) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(HtmlReport, EachCauseIsListedOnceWithItsMembersTotalAndAction) {
+  auto dir = test::temp_dir("html");
+  auto r = run_billcheck("check tests/data/causes/book --format html --max-rows 5 -o " +
+                         test::shell_quoted(dir / "report.html"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  const std::string page = test::slurp(dir / "report.html");
+  EXPECT_NE(page.find("<li><a href=\"#causes\">Causes</a></li>"), std::string::npos);
+  EXPECT_EQ(count(page, "rate card row E-201 rates.csv:4"), 1u);
+  EXPECT_NE(page.find("<td>rate card row E-201 rates.csv:4<br><code>rates.contract-rate</code></td><td>apply the "
+                      "2025-03-01 associate rate of 380.00 on engagement E-201 (rates.csv:4)</td><td "
+                      "class=\"num\">14</td><td class=\"num\">EUR 650.00</td>"),
+            std::string::npos);
+  // Members in the table link to their rows; the others are named.
+  EXPECT_NE(page.find("<a href=\"#f-1\">BM-0102 line 1</a>; "), std::string::npos);
+  EXPECT_NE(page.find("; BM-0104 line 6; "), std::string::npos);
+  EXPECT_NE(page.find("<td>engagement E-202<br><code>timing.late-invoice</code></td>"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HtmlReport, MissingTemplateNamesTheFileAndWritesNothing) {
   auto dir = test::temp_dir("html");
   std::filesystem::create_directories(dir / "templates");

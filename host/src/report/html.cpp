@@ -23,8 +23,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// Every name the report's model can hold (docs/usage.md lists them for a
-// firm's copy of report.html); the optional ones are absent when empty.
+// Every name the report's model can hold (report.html shows where each goes; a
+// firm's copy may use any of them); the optional ones are absent when empty.
 constexpr std::string_view kReportVocabulary[] = {
     "title", "book", "style", "script", "style_hash", "script_hash", "glance", "invoices", "lines", "findings",
     "errors", "warnings", "infos", "waived_count", "money", "currency", "overcharged", "undercharged", "exposure",
@@ -37,7 +37,8 @@ constexpr std::string_view kReportVocabulary[] = {
     "timekeeper", "description", "quantity", "rate", "hidden_lines", "invoice_findings", "waived", "reason",
     "approved_by", "expires", "plugins", "packs", "refused", "kind", "name", "version", "path", "has_waived",
     "has_sources", "has_refused", "has_findings", "has_rule_chart", "chart_count", "has_sections", "causes",
-    "has_causes", "members", "action", "has_money", "has_invoice_findings"};
+    "has_causes", "members", "action", "has_money", "has_invoice_findings", "share", "more", "causes_note",
+    "member_count"};
 
 // Geometry of a bar chart, in SVG user units (the viewBox scales it to the page).
 constexpr int kLabelWidth = 230;  // label column, right-aligned against the bars
@@ -48,7 +49,9 @@ constexpr std::size_t kLabelChars = 26;  // longer labels are shortened, whole i
 constexpr std::size_t kTopBars = 10;
 constexpr std::size_t kMonths = 24;
 constexpr std::size_t kRules = 20;
-constexpr std::size_t kLinesPerSection = 200;  // an invoice longer than this shows its flagged lines only
+constexpr std::size_t kLinesPerSection = 200;
+constexpr std::size_t kCauses = 100;         // causes listed; the JSON report has them all
+constexpr std::size_t kCauseMembers = 20;    // members listed per cause, as in the text report  // an invoice longer than this shows its flagged lines only
 
 // Money per group, in raw millionths as the Summary adds them up: a sum of
 // many int64 amounts may pass int64, so it is kept in 128 bits until shown.
@@ -483,6 +486,54 @@ Json sources_json(const Report& report, std::string_view kind) {
   return out;
 }
 
+// Where a finding is, in a few words (the same words as the text report's causes).
+std::string where(const Finding& f) {
+  if (!f.invoice.empty()) return f.line.empty() ? f.invoice : f.invoice + " line " + f.line;
+  if (!f.payment.empty()) return "payment " + f.payment;
+  if (!f.credit_note.empty()) return "credit note " + f.credit_note;
+  if (!f.engagement.empty()) return "engagement " + f.engagement;
+  return f.client.empty() ? f.fingerprint : "client " + f.client;
+}
+
+// Each cause once: what its findings share, the action that fixes them all,
+// its total at stake, and its members, linked to their rows when the table
+// shows them.
+Json causes_json(const Report& report, std::size_t shown) {
+  std::unordered_map<std::string_view, std::size_t> index_of;  // fingerprint -> report position
+  for (std::size_t i = 0; i < report.findings.size(); ++i) index_of.emplace(report.findings[i].fingerprint, i);
+  Json out = Json::array();
+  for (std::size_t c = 0; c < report.causes.size() && c < kCauses; ++c) {
+    const Cause& cause = report.causes[c];
+    Json j;
+    j["severity"] = std::string(to_string(cause.severity));
+    j["rule"] = cause.rule;
+    j["share"] = (cause.kind == "rate_row" ? std::string("rate card row") : cause.kind) + " " + cause.key;
+    j["action"] = cause.action;
+    j["member_count"] = cause.members.size();
+    std::string total;
+    for (const auto& [currency, amount] : cause.at_stake)
+      total += (total.empty() ? "" : ", ") + currency + " " + format_amount(amount, currency);
+    for (const auto& currency : cause.overflowed)
+      total += (total.empty() ? "" : ", ") + currency + " more than " + format_amount(Decimal::from_raw(INT64_MAX), currency);
+    if (!total.empty()) j["total"] = total;
+    Json members = Json::array();
+    for (std::size_t m = 0; m < cause.members.size() && m < kCauseMembers; ++m) {
+      auto it = index_of.find(cause.members[m]);
+      if (it == index_of.end()) {
+        members.push_back({{"label", cause.members[m]}});
+        continue;
+      }
+      Json member = {{"label", where(report.findings[it->second])}};
+      if (it->second < shown) member["anchor"] = "f-" + std::to_string(it->second + 1);
+      members.push_back(std::move(member));
+    }
+    j["members"] = std::move(members);
+    if (cause.members.size() > kCauseMembers) j["more"] = cause.members.size() - kCauseMembers;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 std::string read_asset(const fs::path& dir, std::string_view name) {
   return detail::read_template_file(dir / std::string(name));
 }
@@ -604,6 +655,12 @@ void write_html(std::ostream& out, const Report& report, const Book& book, const
     section_list.push_back(invoice_section(index, *sections[i].first, "inv-" + std::to_string(i + 1), sections[i].second));
   model["has_sections"] = !section_list.empty();
   model["sections"] = std::move(section_list);
+
+  model["has_causes"] = !report.causes.empty();
+  model["causes"] = causes_json(report, shown);
+  if (report.causes.size() > kCauses)
+    model["causes_note"] = "The " + std::to_string(kCauses) + " largest of " + std::to_string(report.causes.size()) +
+                           " causes are listed; the JSON report has them all.";
 
   model["has_waived"] = !report.waived.empty();
   model["waived"] = waived_json(index, report.waived);
