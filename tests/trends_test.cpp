@@ -165,5 +165,32 @@ TEST_F(TrendsTest, TheCommandPrintsTextAndJsonAndSaysWhatIsWrong) {
   EXPECT_FALSE(fs::exists(dir_ / "none.db"));  // a report never creates a store
 }
 
+// The trends as one self-contained page: the runs, the recurring cause, the
+// disputes, every figure as text in tables, no script, nothing loaded.
+TEST_F(TrendsTest, TheHtmlPageIsSelfContainedAndShowsTheRunsAndTheRecurringCause) {
+  record("2026-01-05T09:00:00Z");
+  move_the_new_rate_to_june();
+  record("2026-01-12T09:00:00Z");
+  test::write_file(dir_ / "book" / "rates.csv", original_rates_);
+  record("2026-01-19T09:00:00Z");
+  const fs::path page = dir_ / "trends.html";
+  auto r = test::run_billcheck("report --format html -o " + test::shell_quoted(page) + " --store " +
+                               test::shell_quoted(dir_ / "record.db"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string html = test::slurp(page);
+  EXPECT_THAT(html, HasSubstr("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-"));
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_THAT(html, HasSubstr("<title id=\"chart-runs-t\">Findings per run</title>"));
+  EXPECT_THAT(html, HasSubstr("<th scope=\"row\">1</th><td>2026-01-05T09:00:00Z</td><td class=\"num\">17</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>EUR 660.00</td><td>arithmetic 1 (EUR 10.00); rates 14 (EUR 650.00); timing 2</td>"));
+  EXPECT_THAT(html, HasSubstr("<th scope=\"row\">rate_row E-201 rates.csv:4</th><td><code>rates.contract-rate</code></td>"
+                              "<td class=\"num\">1</td><td class=\"num\">2</td><td class=\"num\">3</td>"));
+  // The same bytes twice: the page depends only on the record.
+  auto again = test::run_billcheck("report --format html --store " + test::shell_quoted(dir_ / "record.db"));
+  EXPECT_EQ(again.out, html);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -95,6 +95,8 @@ int run_report(const ReportArgs& args, const CommonOptions& common) {
   write_to(args.output, [&](std::ostream& out) {
     if (args.format == "json")
       out << nlohmann::ordered_json::parse(to_json(trends)).dump(2) << '\n';
+    else if (args.format == "html")
+      write_trends_html(out, trends);
     else
       write_trends_text(out, trends);
   }, common.force);
@@ -112,7 +114,7 @@ void add_report_command(CLI::App& app, CommonOptions& common, Commands& commands
   cmd->add_option("--from", args->from, "Only runs (and disputes received) on or after this day, YYYY-MM-DD");
   cmd->add_option("--to", args->to, "Only runs (and disputes received) on or before this day, YYYY-MM-DD");
   cmd->add_option("-f,--format", args->format, "Report format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"text", "json", "html"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Write the report to FILE instead of stdout");
   commands.push_back({cmd, [args, &common] { return run_report(*args, common); }});

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <ostream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -321,6 +322,11 @@ std::string to_json(const FindingRecord& finding);
 std::string to_json(const Dispute& dispute);
 std::string to_json(const Event& event);
 std::string to_json(const Overdue& overdue);
+
+/// `billcheck report --format html`: the trends as one self-contained page
+/// (templates/trends.html with report.css; `templates`: a firm's folder, empty
+/// = the bundled one). Throws ConfigError when a template cannot be used.
+void write_trends_html(std::ostream& out, const Trends& trends, const std::filesystem::path& templates = {});
 std::string to_json(const Trends& trends);
 
 /// SHA-256 of bytes, as 64 lower-case hex digits.

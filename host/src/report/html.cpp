@@ -6,6 +6,7 @@
 
 #include "digest/sha256.hpp"
 #include "render/templates.hpp"
+#include "report/html.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -128,14 +129,18 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+}  // namespace
+
 // The Content-Security-Policy source of an inline <style> or <script>: its
 // SHA-256, base64, so the page allows exactly the bytes it carries.
-std::string csp_hash(std::string_view text) {
+std::string detail::csp_hash(std::string_view text) {
   const std::string hex = detail::sha256_hex(text);
   std::string bytes;
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   return "sha256-" + base64(bytes);
 }
+
+namespace {
 
 // What the page needs to know of the book about a finding: its line, that
 // line's timekeeper and its invoice's month.
@@ -549,8 +554,8 @@ void write_html(std::ostream& out, const Report& report, const Book& book, const
   if (!options.title.empty()) model["book"] = options.title;
   model["style"] = read_asset(dir, "report.css");
   model["script"] = read_asset(dir, "report.js");
-  model["style_hash"] = csp_hash(model["style"].get<std::string>());
-  model["script_hash"] = csp_hash(model["script"].get<std::string>());
+  model["style_hash"] = detail::csp_hash(model["style"].get<std::string>());
+  model["script_hash"] = detail::csp_hash(model["script"].get<std::string>());
   model["glance"] = glance(report);
 
   // Charts count every finding, whatever the table shows.
