@@ -213,7 +213,9 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
     if (f.amount_at_stake && !f.currency.empty()) g.totals[f.currency] += f.amount_at_stake->raw();
   }
 
-  const std::filesystem::path dir = templates.empty() ? detail::bundled_template_dir() : templates;
+  // Found only when a cause needs its words: a check of one invoice (the
+  // service's every request) mostly has none, and finding the folder costs a dladdr and stats.
+  std::filesystem::path dir;
   std::vector<Cause> causes;
   std::vector<std::size_t> firsts;  // each cause's first finding, by its place in the report
   for (auto& [key, g] : groups) {
@@ -232,6 +234,7 @@ std::vector<Cause> group_causes(const std::vector<Finding>& findings, std::size_
       else
         c.overflowed.insert(currency);
     }
+    if (dir.empty()) dir = templates.empty() ? detail::bundled_template_dir() : templates;
     c.action = action_of(c, *g.members.front(), *cause_rule(c.rule), dir);
     firsts.push_back(static_cast<std::size_t>(g.members.front() - findings.data()));
     causes.push_back(std::move(c));
