@@ -649,3 +649,23 @@ def test_serve_refuses_to_start_on_a_file_that_is_not_a_store(exe, tmp_path):
                          timeout=30)
     assert out.returncode == 2 and "is not a billcheck store" in out.stderr
     assert not_a_store.read_text() == "my notes\n"
+
+
+def test_service_check_writes_every_report_format_the_cli_writes(serve, exe, firm_json, tmp_path):
+    server = serve("-c", FIRM_CONFIG)
+    book = firm_json.read_bytes()
+    for fmt, media in (("text", "text/plain; charset=utf-8"), ("html", "text/html; charset=utf-8"),
+                       ("csv", "text/csv; charset=utf-8")):
+        status, headers, body = server.check(book, f"/v1/check?name=firm.json&format={fmt}")
+        assert status == 200 and headers["Content-Type"] == media, (fmt, body[:200])
+        out = subprocess.run([exe, "check", "firm.json", "--format", fmt, "-c", FIRM_CONFIG],
+                             capture_output=True, cwd=firm_json.parent, timeout=120, env=dict(os.environ, NO_COLOR="1"))
+        assert out.returncode == 1, out.stderr
+        assert body == out.stdout, fmt
+    status, headers, body = server.check(book, "/v1/check?format=xlsx")
+    assert status == 200 and body[:2] == b"PK"
+    import openpyxl
+    (tmp_path / "r.xlsx").write_bytes(body)
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == ["Findings", "Summary", "Causes"]
+    status, _, body = server.check(book, "/v1/check?format=pdf")
+    assert status == 400 and "format: 'pdf'" in error_of(body)["message"]

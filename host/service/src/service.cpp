@@ -117,12 +117,6 @@ std::vector<std::string> route_paths() {
   return paths;
 }
 
-std::string report_json(const Report& report) {
-  std::ostringstream out;
-  write_json(out, report);
-  return out.str();
-}
-
 }  // namespace
 
 bool is_loopback_address(std::string_view host) {
@@ -338,6 +332,11 @@ struct Service::Impl {
   }
 
   void check(const Request& req, Response& res, const std::string& body) {
+    // The report in the form `billcheck check --format` names (json unless asked).
+    const std::string format = req.has_param("format") ? param(req, "format") : "json";
+    static const std::set<std::string> kFormats = {"json", "text", "html", "csv", "xlsx"};
+    if (!kFormats.contains(format))
+      throw HttpError{400, "bad_request", "format: '" + format + "' is not one of json, text, html, csv, xlsx", {}};
     CheckSlot slot(*this);
     const auto engine = current_engine();
     Book book(read_request_book(req, body));
@@ -346,7 +345,23 @@ struct Service::Impl {
         req.has_param("invoice") ? engine->check_invoice(book, invoice, check_options()) : engine->check(book, check_options());
     metrics.checked(report.summary.by_category);
     if (flag_param(req, "record")) record(req, res, body, book, report, *engine);
-    res.set_content(report_json(report), "application/json");
+    std::ostringstream out;
+    if (format == "json") {
+      write_json(out, report);
+      res.set_content(out.str(), "application/json");
+    } else if (format == "text") {
+      write_text(out, report, book);
+      res.set_content(out.str(), "text/plain; charset=utf-8");
+    } else if (format == "html") {
+      write_html(out, report, book, HtmlOptions{req.has_param("name") ? param(req, "name") : std::string()});
+      res.set_content(out.str(), "text/html; charset=utf-8");
+    } else if (format == "csv") {
+      write_csv(out, report);
+      res.set_content(out.str(), "text/csv; charset=utf-8");
+    } else {
+      write_xlsx(out, report);
+      res.set_content(out.str(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    }
   }
 
   bool flag_param(const Request& req, const char* name) const {
@@ -607,7 +622,7 @@ struct Service::Impl {
         body_route(req, res, reader, allowed, [&](const std::string& body) { (this->*route)(req, res, body); });
       });
     };
-    post("/v1/check", {"invoice", "name", "currency", "record", "by"}, &Impl::check);
+    post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, &Impl::check);
     post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, &Impl::explain_route);
     post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, &Impl::letter_route);
     post("/v1/fix", {"name", "currency", "reissue"}, &Impl::fix_route);
