@@ -226,13 +226,27 @@ Report run_check(const billcheck_engine* engine, const billcheck_book* book, con
                  const char* options_json) {
   const Engine& e = not_null(engine, "engine")->engine;
   const Book& b = not_null(book, "book")->book;
-  const CheckOptions options = CallOptions(options_json, R"("jobs" and "today")").check();
+  const CheckOptions options = CallOptions(options_json, R"("jobs", "today", "format" and "title")").check();
   return invoice_id ? e.check_invoice(b, invoice_id, options) : e.check(b, options);
 }
 
-std::string report_json(const Report& report) {
+/// The report in the form the options' "format" names, as `billcheck check
+/// --format` writes it: json (the default), text, html ("title": what the page
+/// says was checked) or csv. xlsx is bytes, not text: the CLI and Python write it.
+std::string report_text(const Report& report, const billcheck_book* book, const char* options_json) {
+  const CallOptions options(options_json, R"("jobs", "today", "format" and "title")");
+  const std::string format = options.text("format", "json");
   std::ostringstream out;
-  write_json(out, report);
+  if (format == "json")
+    write_json(out, report);
+  else if (format == "text")
+    write_text(out, report, book->book);
+  else if (format == "html")
+    write_html(out, report, book->book, HtmlOptions{options.text("title")});
+  else if (format == "csv")
+    write_csv(out, report);
+  else
+    throw ArgumentError("option 'format' must be json, text, html or csv, not '" + format + "'");
   return std::move(out).str();
 }
 
@@ -326,7 +340,7 @@ int billcheck_check(const billcheck_engine* engine, const billcheck_book* book, 
                     char** report) {
   return guarded([&] {
     char*& out = output(report, "report_json");
-    out = copy_out(report_json(run_check(engine, book, nullptr, options_json)));
+    out = copy_out(report_text(run_check(engine, book, nullptr, options_json), book, options_json));
   });
 }
 
@@ -335,7 +349,7 @@ int billcheck_check_invoice(const billcheck_engine* engine, const billcheck_book
   return guarded([&] {
     char*& out = output(report, "report_json");
     const char* id = not_null(invoice_id, "invoice_id");
-    out = copy_out(report_json(run_check(engine, book, id, options_json)));
+    out = copy_out(report_text(run_check(engine, book, id, options_json), book, options_json));
   });
 }
 

@@ -126,6 +126,13 @@ def test_report_is_the_clis(lib, firm_engine, firm_book, run_cli):
     assert json.loads(report)["findings"]
 
 
+@pytest.mark.parametrize("fmt", ["text", "html", "csv"])
+def test_report_in_each_format_is_the_clis(lib, firm_engine, firm_book, run_cli, fmt):
+    options = {"format": fmt, "title": "examples/firm"} if fmt == "html" else {"format": fmt}
+    report = lib.text("check", firm_engine, firm_book, encode(options))
+    assert report == run_cli("check", "examples/firm", "--format", fmt, "--color", "never").stdout
+
+
 def test_one_invoice_is_the_clis(lib, firm_engine, firm_book, run_cli):
     report = lib.text("check_invoice", firm_engine, firm_book, b"HR-115", encode({"jobs": 1}))
     assert report == run_cli("check", "examples/firm", "--invoice", "HR-115", "--format", "json").stdout
@@ -267,7 +274,8 @@ def test_null_pointers_are_a_status(lib, firm_engine, firm_book):
 @pytest.mark.parametrize("options,message", [
     ("[]", "the options are not a JSON object"),
     ("{not json", "the options are not a JSON object"),
-    ('{"job": 2}', "unknown option 'job' (this call takes \"jobs\" and \"today\")"),
+    ('{"job": 2}', "unknown option 'job' (this call takes \"jobs\", \"today\", \"format\" and \"title\")"),
+    ('{"format": "xlsx"}', "option 'format' must be json, text, html or csv, not 'xlsx'"),
     ('{"jobs": -1}', "option 'jobs' must be a number of threads from 0 to 1024"),
     ('{"jobs": "2"}', "option 'jobs' must be a whole number"),
     ('{"today": "tomorrow"}', "option 'today' must be a date as \"YYYY-MM-DD\""),

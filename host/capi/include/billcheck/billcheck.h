@@ -171,7 +171,10 @@ BILLCHECK_C_API void billcheck_book_free(billcheck_book *book);
  * category "internal", comes from a check that did not run every rule (the
  * CLI exits 2 on it). Options (may be NULL):
  *   "jobs":  threads for this check (0, the default: one per core);
- *   "today": "YYYY-MM-DD", the date waivers expire against (default: today). */
+ *   "today": "YYYY-MM-DD", the date waivers expire against (default: today);
+ *   "format": "json" (the default), "text", "html" or "csv": the report as
+ *            `billcheck check --format` writes it (for "html", "title" names
+ *            what was checked, as the CLI's book path does). */
 BILLCHECK_C_API int billcheck_check(const billcheck_engine *engine, const billcheck_book *book,
                                     const char *options_json, char **report_json);
 /* The check of one invoice with its context (its lines, client, payments and
