@@ -4,6 +4,7 @@
 #include "cli.hpp"
 
 #include <billcheck/decimal.hpp>
+#include <billcheck/report.hpp>
 #include <billcheck/store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,16 +18,9 @@ struct ReportArgs {
   std::string store, from, to, format = "text", output;
 };
 
-std::string money_text(const std::map<std::string, Decimal>& amounts) {
-  std::string out;
-  for (const auto& [currency, amount] : amounts)
-    out += (out.empty() ? "" : ", ") + currency + " " + format_amount(amount, currency);
-  return out;
-}
-
 std::string figure_text(const std::string& name, const TrendFigure& f) {
   std::string out = name + " " + std::to_string(f.findings);
-  if (!f.at_stake.empty()) out += " (" + money_text(f.at_stake) + ")";
+  if (!f.at_stake.empty()) out += " (" + amounts_text(f.at_stake) + ")";
   return out;
 }
 
@@ -51,7 +45,7 @@ void write_trends_text(std::ostream& out, const Trends& t) {
         << ": " << r.run.findings << " findings (" << r.run.errors << " errors, " << r.run.warnings << " warnings, "
         << r.run.infos << " info); " << r.run.new_findings << " new, " << r.run.fixed << " fixed, " << r.run.reopened
         << " reopened\n";
-    if (!r.total.at_stake.empty()) out << "    at stake: " << money_text(r.total.at_stake) << '\n';
+    if (!r.total.at_stake.empty()) out << "    at stake: " << amounts_text(r.total.at_stake) << '\n';
     write_groups(out, "by category", r.by_category);
     write_groups(out, "by client", r.by_client);
   }

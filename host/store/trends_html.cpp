@@ -2,6 +2,7 @@
 // self-contained page (host/templates/trends.html with report.css), under the
 // same hash-based Content-Security-Policy as the check report. No script.
 #include <billcheck/decimal.hpp>
+#include <billcheck/report.hpp>
 #include <billcheck/store.hpp>
 
 #include "render/templates.hpp"
@@ -31,18 +32,11 @@ int scaled(std::int64_t value, std::int64_t max) {
   return static_cast<int>(std::max<std::int64_t>(1, value * kBarWidth / max));
 }
 
-std::string money_text(const std::map<std::string, Decimal>& amounts) {
-  std::string out;
-  for (const auto& [currency, amount] : amounts)
-    out += (out.empty() ? "" : ", ") + currency + " " + format_amount(amount, currency);
-  return out;
-}
-
 std::string groups_text(const std::map<std::string, TrendFigure>& groups) {
   std::string out;
   for (const auto& [name, f] : groups) {
     out += (out.empty() ? "" : "; ") + (name.empty() ? std::string("(none)") : name) + " " + std::to_string(f.findings);
-    if (!f.at_stake.empty()) out += " (" + money_text(f.at_stake) + ")";
+    if (!f.at_stake.empty()) out += " (" + amounts_text(f.at_stake) + ")";
   }
   return out;
 }
@@ -76,7 +70,7 @@ void write_trends_html(std::ostream& out, const Trends& t, const std::filesystem
                     {"new", r.run.new_findings},
                     {"fixed", r.run.fixed},
                     {"reopened", r.run.reopened},
-                    {"at_stake", money_text(r.total.at_stake)},
+                    {"at_stake", amounts_text(r.total.at_stake)},
                     {"categories", groups_text(r.by_category)},
                     {"clients", groups_text(r.by_client)}});
     const int width = scaled(r.run.findings, most);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -18,6 +19,10 @@ struct TextStyle {
 /// Findings grouped by client and invoice, each with its message, expected vs
 /// actual and amount at stake, then a summary.
 void write_text(std::ostream& out, const Report& report, const Book& book, const TextStyle& style = {});
+/// Amounts by currency as people read them: "EUR 10.00, USD 5.00" (each in its
+/// currency's minor units); empty for none.
+std::string amounts_text(const std::map<std::string, Decimal>& amounts);
+
 /// The contract's object: {"schema": 1, "findings": [...], "waived": [...], "summary": {...}}.
 void write_json(std::ostream& out, const Report& report);
 struct HtmlOptions {

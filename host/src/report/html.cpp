@@ -515,9 +515,7 @@ Json causes_json(const Report& report, std::size_t shown) {
     j["share"] = (cause.kind == "rate_row" ? std::string("rate card row") : cause.kind) + " " + cause.key;
     j["action"] = cause.action;
     j["member_count"] = cause.members.size();
-    std::string total;
-    for (const auto& [currency, amount] : cause.at_stake)
-      total += (total.empty() ? "" : ", ") + currency + " " + format_amount(amount, currency);
+    std::string total = amounts_text(cause.at_stake);
     for (const auto& currency : cause.overflowed)
       total += (total.empty() ? "" : ", ") + currency + " more than " + format_amount(Decimal::from_raw(INT64_MAX), currency);
     if (!total.empty()) j["total"] = total;

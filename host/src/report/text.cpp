@@ -188,4 +188,11 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
   if (report.findings.empty()) out << "  No billing errors found.\n";
 }
 
+std::string amounts_text(const std::map<std::string, Decimal>& amounts) {
+  std::string out;
+  for (const auto& [currency, amount] : amounts)
+    out += (out.empty() ? "" : ", ") + currency + " " + format_amount(amount, currency);
+  return out;
+}
+
 }  // namespace billcheck
