@@ -369,7 +369,7 @@ struct Service::Impl {
     const std::string v = param(req, name);
     if (v == "true" || v == "1" || v.empty()) return true;
     if (v == "false" || v == "0") return false;
-    throw HttpError{400, "bad_request", std::string(name) + ": '" + v + "' is not true or false", {}};
+    throw HttpError{400, "bad_request", std::string(name) + " is true or false, not '" + v + "'", {}};
   }
 
   // ---- the record ----
@@ -556,11 +556,7 @@ struct Service::Impl {
     CheckSlot slot(*this);
     const auto engine = current_engine();
     FixOptions fix;
-    if (req.has_param("reissue")) {
-      const std::string value = param(req, "reissue");
-      if (value != "true" && value != "false") throw HttpError{400, "bad_request", "reissue is true or false", {}};
-      fix.reissue = value == "true";
-    }
+    fix.reissue = flag_param(req, "reissue");
     FixResult result = fix_book(*engine, read_request_book(req, body), check_options(), fix);
     std::ostringstream out;
     out << "{\"book\": ";
