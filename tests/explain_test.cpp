@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 namespace billcheck {
 namespace {
 
@@ -163,6 +165,112 @@ TEST(CliExplain, TheDocsExampleIsWhatTheCommandPrints) {
   auto r = test::run_billcheck("explain examples/firm --invoice BM-0070 --line 2");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, shown);
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// After `fix --reissue` with a goodwill policy, explain says what each note is:
+// on the replaced invoice, the credit note that cancels it in full and the
+// replacement; on the replacement, the invoice it replaces and the errors it
+// corrects, and the goodwill note (its reason code, a gesture, who approved
+// it); and, without --reissue, a goodwill note beside the credit notes that
+// correct charges. Golden files, with the temporary folder left out of the sources.
+TEST(CliExplain, AReissueNoteItsReplacementAndAGoodwillNoteAreSaidForWhatTheyAre) {
+  const auto dir = test::temp_dir("explain-remedies");
+  // docs/remedies.md's goodwill.yaml: the example firm's config and this policy.
+  const std::string policy =
+      "remedies:\n  goodwill: {percent: 5, cap: {USD: 200, EUR: 500, JPY: 10000}, min_overcharge: 100, "
+      "approve_above: {EUR: 400}}\n";
+  const std::string doc = test::slurp(test::source_dir() / "docs" / "remedies.md");
+  EXPECT_THAT(doc, HasSubstr("```yaml\n" + policy + "```\n"));
+  test::write_file(dir / "goodwill.yaml", test::slurp(test::source_dir() / "examples/firm/billcheck.yaml") + policy);
+  const std::string config = " -c '" + (dir / "goodwill.yaml").string() + "'";
+  std::map<std::string, std::string> summaries;
+  for (const char* how : {"reissued", "credited"}) {
+    const std::string reissue = std::string(how) == "reissued" ? " --reissue" : "";
+    const auto r = test::run_billcheck("fix examples/firm --out '" + (dir / how).string() + "' --today 2026-01-15" +
+                                       reissue + config);
+    ASSERT_EQ(r.status, 0) << r.err;
+    summaries[how] = r.out;
+  }
+  auto explained = [&](const std::string& book, const std::string& invoice, const char* format = "text") {
+    auto r = test::run_billcheck("explain '" + (dir / book).string() + "' --invoice " + invoice + " --format " +
+                                 format + config);
+    EXPECT_EQ(r.status, 0) << r.err;
+    for (auto at = r.out.find(dir.string() + "/"); at != std::string::npos; at = r.out.find(dir.string() + "/"))
+      r.out.erase(at, dir.string().size() + 1);
+    return r.out;
+  };
+  const std::filesystem::path goldens = test::data_dir() / "remedies" / "firm";
+  auto expect_golden = [&](const std::string& text, const std::string& name) {
+    if (std::getenv("BILLCHECK_UPDATE_GOLDEN")) test::write_file(goldens / name, text);
+    EXPECT_EQ(text, test::slurp(goldens / name)) << name;
+  };
+  const std::string replaced = explained("reissued", "NW-2025-07");
+  EXPECT_THAT(replaced, HasSubstr("\n  Replaced by: invoice NW-2025-07-R1, this invoice corrected; credit note "
+                                  "CN-NW-2025-07-1 cancels this one in full. What is owed is owed on the replacement.\n\n"));
+  EXPECT_THAT(replaced, HasSubstr("\nCredit note CN-NW-2025-07-1 on 2026-01-15: USD 8408.00 (reason code reissue): it "
+                                  "cancels this invoice in full, so that invoice NW-2025-07-R1 replaces it, corrected.\n"));
+  EXPECT_THAT(replaced, HasSubstr(" (remedied by replacement invoice NW-2025-07-R1)\n"));
+  expect_golden(replaced, "explain-reissued-NW-2025-07.txt");
+
+  const std::string replacement = explained("reissued", "NW-2025-07-R1");
+  EXPECT_THAT(replacement, HasSubstr("\n  Replaces: invoice NW-2025-07, issued 2025-08-05, cancelled in full by credit "
+                                     "note CN-NW-2025-07-1. This invoice is that one corrected, without its errors:\n"
+                                     "    - Invoice NW-2025-07's lines come to 8048.00, but its total is 8408.00. "
+                                     "[arithmetic.invoice-total]\n    - Line 2 bills 6.6 h, but time entry TE-0041"));
+  EXPECT_THAT(replacement, HasSubstr("\nGoodwill credit note CN-NW-2025-07-R1-1 on 2026-01-15: USD 200.00 (reason code "
+                                     "goodwill): a goodwill gesture for the errors on this invoice, not the correction "
+                                     "of a charge; not yet approved."));
+  expect_golden(replacement, "explain-replacement-NW-2025-07-R1.txt");
+  EXPECT_THAT(explained("reissued", "NW-2025-07-R1", "md"),
+              HasSubstr("| Replaces | invoice NW-2025-07, issued 2025-08-05, cancelled in full by credit note "
+                        "CN-NW-2025-07-1: this invoice is that one corrected, without its errors: Invoice "
+                        "NW-2025-07's lines come to 8048.00"));
+  EXPECT_THAT(explained("reissued", "NW-2025-07-R1", "html"),
+              HasSubstr("<li><strong>Goodwill</strong> credit note CN-NW-2025-07-R1-1 on 2026-01-15: USD 200.00 "
+                        "(reason code goodwill): a goodwill gesture"));
+
+  const std::string goodwill = explained("credited", "BM-0070");
+  EXPECT_THAT(goodwill, HasSubstr("\nGoodwill credit note CN-BM-0070-2 on 2026-01-15: EUR 386.51 (reason code "
+                                  "goodwill): a goodwill gesture for the errors on this invoice, not the correction of "
+                                  "a charge; approved by remedies.goodwill. The client reads: As a goodwill gesture for "
+                                  "the errors on invoice BM-0070, we credit EUR 386.51 (5% of the invoice).\n"));
+  EXPECT_THAT(goodwill, HasSubstr("\nCredit note CN-BM-0070-1 on 2026-01-15: EUR "));
+  expect_golden(goodwill, "explain-goodwill-BM-0070.txt");
+
+  // docs/remedies.md shows these runs: the lines it quotes of each fix, and
+  // the whole of each explanation after its prompt.
+  const std::string reissue_prompt =
+      "$ billcheck fix examples/firm --out reissued --reissue --today 2026-01-15 -c goodwill.yaml\n...\n";
+  const auto at = doc.find(reissue_prompt);
+  ASSERT_NE(at, std::string::npos);
+  const std::string quoted = doc.substr(at + reissue_prompt.size(), doc.find("\n...\n", at + reissue_prompt.size()) -
+                                                                        at - reissue_prompt.size() + 1);
+  EXPECT_THAT(summaries["reissued"], HasSubstr("\n" + quoted));
+  const std::string row = "NW-2025-07-R1,C-100,E-101,2026-01-15,";
+  const auto row_at = doc.find("\n" + row);
+  ASSERT_NE(row_at, std::string::npos);
+  EXPECT_THAT(test::slurp(dir / "reissued" / "invoices.csv"), HasSubstr(doc.substr(row_at, doc.find('\n', row_at + 1) - row_at + 1)));
+  const std::string summary = summaries["credited"];
+  const auto from = summary.find("Credit notes written");
+  ASSERT_NE(from, std::string::npos);
+  EXPECT_THAT(doc, HasSubstr("$ billcheck fix examples/firm --out credited --today 2026-01-15 -c goodwill.yaml\n...\n" +
+                             summary.substr(from, summary.find("\n\n", from) + 2 - from) + "...\n"));
+  for (const auto& [book, invoice] : {std::pair{"reissued", "NW-2025-07-R1"}, std::pair{"credited", "BM-0070"}}) {
+    const std::string prompt = "$ billcheck explain " + std::string(book) + " --invoice " + invoice + " --line 2\n";
+    const auto start = doc.find(prompt);
+    ASSERT_NE(start, std::string::npos) << prompt;
+    auto r = test::run_billcheck("explain " + std::string(book) + " --invoice " + invoice + " --line 2",
+                                 "cd '" + dir.string() + "' && NO_COLOR=1");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(doc.substr(start + prompt.size(), doc.find("```", start) - start - prompt.size()), r.out) << prompt;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

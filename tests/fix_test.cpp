@@ -286,6 +286,18 @@ TEST(Fix, BadInputIsExit2WithAMessage) {
   fs::remove_all(dir);
 }
 
+// `billcheck fix examples/firm --out fixed`, as the README types it: an OUT
+// that does not exist yet, relative to the current folder, is not taken for
+// a folder inside the book.
+TEST(Fix, ARelativeOutThatDoesNotExistYetIsWritten) {
+  const fs::path dir = test::temp_dir("fix-relative-out");
+  const auto r = test::run_billcheck("fix '" + (test::source_dir() / kDraftBook).string() + "' --out fixed",
+                                     "cd '" + dir.string() + "' && NO_COLOR=1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "fixed" / "invoices.csv"));
+  fs::remove_all(dir);
+}
+
 // docs/remedies.md shows the summary the golden file holds, so the page cannot drift.
 TEST(Fix, DocsShowTheGoldenSummary) {
   const std::string page = test::slurp(test::source_dir() / "docs" / "remedies.md");
@@ -557,7 +569,8 @@ TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
   EXPECT_THAT(r.out, HasSubstr("[services.hours-exceed-entry] (USD 420.00 at stake): corrected on replacement invoice "
                                "NW-2025-07-R1\n"));
   const std::string invoices = test::slurp(dir / "a" / "invoices.csv");
-  EXPECT_THAT(invoices, HasSubstr("\nNW-2025-07-R1,C-100,E-101,2025-08-05,2025-07-01,2025-07-31,2025-09-04,USD,,,,"
+  // Dated the day of the fix, due on the replaced invoice's terms (30 days): never due before it is sent.
+  EXPECT_THAT(invoices, HasSubstr("\nNW-2025-07-R1,C-100,E-101,2026-01-15,2025-07-01,2025-07-31,2026-02-14,USD,,,,"
                                   "7628.00,draft,NW-2025-07,54bc2dcf131c8cd2 293f21e40193f4e8\n"));
   const Book fixed = load_book(dir / "a");
   EXPECT_EQ(line(fixed, "NW-2025-07-R1", 2).quantity, dec("5.6"));  // the hours the time entry records

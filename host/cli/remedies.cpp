@@ -114,7 +114,9 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
   std::error_code ec;
   if (fs::exists(args.out, ec) && fs::equivalent(args.path, args.out, ec))
     throw std::runtime_error(args.out + ": is the book itself; fix never changes its input, give a new OUT");
-  const fs::path book = fs::weakly_canonical(args.path, ec), out = fs::weakly_canonical(args.out, ec);
+  // Absolute first: weakly_canonical leaves a relative path that does not exist yet (OUT) relative.
+  const fs::path book = fs::weakly_canonical(fs::absolute(args.path, ec), ec),
+                 out = fs::weakly_canonical(fs::absolute(args.out, ec), ec);
   if (fs::is_directory(book, ec) && out.lexically_relative(book).native().rfind("..", 0) != 0)
     throw std::runtime_error(args.out + ": is inside the book's folder; fix never changes its input, give an OUT outside it");
   const BookForm form = args.to.empty()   ? book_form_of(args.path)

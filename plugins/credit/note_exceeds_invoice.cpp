@@ -24,7 +24,9 @@ RuleInfo NoteExceedsInvoiceRule::info() {
       "A credit note may credit at most its invoice's total less the credit notes already issued on that invoice "
       "(earlier ones: by date, then credit note id); nothing on a void invoice is left to credit. The amount at stake "
       "is the excess, negative: the client is credited that much too much. The fix suggests the largest amount "
-      "the note could credit. Notes without an invoice, or for an invoice not in the book, are not checked.";
+      "the note could credit. Notes without an invoice, or for an invoice not in the book, are not checked, nor is a "
+      "note with reason_code reissue for exactly its invoice's total (billcheck fix --reissue reverses the whole "
+      "invoice for a corrected replacement; the earlier notes stay the client's credit).";
   return info;
 }
 
@@ -33,6 +35,8 @@ void NoteExceedsInvoiceRule::check(const CreditNote& note, Context& ctx) const {
   const Book& book = ctx.book();
   const Invoice* invoice = book.invoice(note.invoice_id);
   if (!invoice) return;
+  // The reversal of a whole invoice for its replacement: the earlier notes stay the client's credit.
+  if (note.reason_code == "reissue" && note.amount == invoice->total && !invoice->is_void()) return;
   const std::string& currency = invoice->currency;
 
   Decimal earlier;

@@ -50,13 +50,15 @@ RuleInfo OverLimitRule::info() {
       "limit is fine. Every invoice issued while the balance is over the limit is reported, and the message "
       "says whether it pushed the balance over or found it over already. The amount at stake is the balance "
       "less the limit. Clients without a credit limit, and amounts in another currency than the client's, are "
-      "not checked.";
+      "not checked, nor is a replacement invoice (its replaces column, as billcheck fix --reissue writes it) that "
+      "bills no more than the invoice it replaces: it extends no new credit.";
   return info;
 }
 
 void OverLimitRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
   const Book& book = ctx.book();
+  if (replaces_a_larger_bill(book, invoice)) return;
   const Client* client = book.client(invoice.client_id);
   if (!client || !client->credit_limit || invoice.currency != client->currency) return;
   const std::string& currency = client->currency;

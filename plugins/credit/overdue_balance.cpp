@@ -99,7 +99,8 @@ RuleInfo OverdueBalanceRule::info() {
       "payment_terms_days). What is owed on an invoice is its total less the payments applied to it and the "
       "credit notes on it dated on or before the new invoice's issue date. Void and draft invoices owe nothing, "
       "and so does one marked paid with no payment recorded. The amount at stake is the overdue amount in the "
-      "new invoice's currency.";
+      "new invoice's currency. A replacement invoice (its replaces column, as billcheck fix --reissue writes it) "
+      "that bills no more than the invoice it replaces is not new: it is not checked.";
   info.options = {{"overdue_days", OptionType::integer, "60",
                    "How many days past its due date an unpaid invoice must be to count as long overdue."}};
   return info;
@@ -108,6 +109,7 @@ RuleInfo OverdueBalanceRule::info() {
 void OverdueBalanceRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
   const Book& book = ctx.book();
+  if (replaces_a_larger_bill(book, invoice)) return;
   const Client* client = book.client(invoice.client_id);
   const Date as_of = invoice.issue_date;
   const auto& candidates = book.derived<std::unordered_set<const Invoice*>>(

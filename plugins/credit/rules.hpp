@@ -2,6 +2,7 @@
 // its credit limit, its credit hold, its agreed discount and its unpaid invoices.
 #pragma once
 
+#include <billcheck/replaces.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <algorithm>

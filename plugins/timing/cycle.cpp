@@ -9,16 +9,27 @@ bool has_regular_cycle(const Engagement& engagement) {
   return engagement.billing_cycle == "monthly" || engagement.billing_cycle == "quarterly";
 }
 
-/// The engagement's last invoice issued before `invoice` that is not void nor
-/// credited in full (a replaced one is not the previous bill; by issue
-/// date, then invoice number), or nullptr when `invoice` is its first.
+/// The engagement's last invoice billed before `invoice` that is not void nor
+/// credited in full (a replaced one is not the previous bill), or nullptr
+/// when `invoice` is its first. Billed by issue date, then the book's order,
+/// except that a replacement (fix --reissue dates it the day it is written)
+/// takes the place of the invoice it replaces: first_billed.
 const Invoice* previous_invoice(const Invoice& invoice, const Book& book) {
+  const Date when = first_billed(book, invoice);
   const Invoice* previous = nullptr;
+  Date previous_when;
+  bool after = false;  // past `invoice` in the book's order
   for (const Invoice* other : book.invoices_of_engagement(invoice.engagement_id)) {
-    if (other == &invoice) return previous;
-    if (!is_cancelled(book, *other)) previous = other;
+    if (other == &invoice) {
+      after = true;
+      continue;
+    }
+    if (is_cancelled(book, *other)) continue;
+    const Date other_when = first_billed(book, *other);
+    const bool before = other_when < when || (other_when == when && !after);
+    if (before && (!previous || !(other_when < previous_when))) previous = other, previous_when = other_when;
   }
-  return nullptr;
+  return previous;
 }
 
 }  // namespace
@@ -37,7 +48,8 @@ RuleInfo CycleRule::info() {
       "is on the later invoice and names the earlier one; for an overlap or a gap the fix suggests the "
       "period_start that continues the cycle. Milestone engagements, invoices whose periods are not given, and "
       "void invoices (which are also skipped when finding the previous invoice, as are invoices credited in full, "
-      "such as one billcheck fix --reissue replaced) are not checked.";
+      "such as one billcheck fix --reissue replaced) are not checked. A replacement invoice (its replaces column) "
+      "takes the place of the invoice it replaces in the engagement's order.";
   return info;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <billcheck/cancelled.hpp>
+#include <billcheck/replaces.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <cstdint>

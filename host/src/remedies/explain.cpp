@@ -19,7 +19,8 @@ constexpr std::string_view kExplainVocabulary[] = {
     "effective_from", "effective_to", "applies_to", "time_entries", "hours", "billable", "has_findings",
     "findings", "rule", "severity", "message", "fix", "field", "current", "suggested", "invoice_findings",
     "settlement", "payments", "reference", "credit_notes", "reason", "approved_by", "balance", "one_line",
-    "correct", "finding_count"};
+    "correct", "finding_count", "remedy", "remedied_count", "has_open", "all_remedied", "reason_code", "goodwill",
+    "reissue", "correction", "replacement", "replaces", "replaced_by", "credit_note", "corrects", "errors"};
 
 std::string located(const Source& s) { return std::string(s.file) + ":" + std::to_string(s.line); }
 
@@ -45,13 +46,37 @@ Json timekeeper_json(const Book& book, std::string_view id) {
   return j;
 }
 
-Json finding_json(const Finding& f) {
+/// "credit note CN-1", "replacement invoice INV-1-R1": what remedies a finding, as the text report words it.
+std::string remedy_text(const Remedy& remedy) {
+  const std::string what = remedy.kind == "credit_note" ? "credit note "
+                           : remedy.kind == "reissued"  ? "replacement invoice "
+                           : remedy.kind == "corrected" ? "invoice "
+                                                        : remedy.kind + " ";
+  return what + remedy.id;
+}
+
+Json finding_json(const Finding& f, const Report& report) {
   Json j;
   j["rule"] = f.rule;
   j["severity"] = std::string(to_string(f.severity));
   j["message"] = f.message;
   if (f.fix) j["fix"] = {{"field", f.fix->field}, {"current", f.fix->current}, {"suggested", f.fix->suggested}};
+  if (const Remedy* remedy = report.remedy_of(f)) j["remedy"] = remedy_text(*remedy);
   return j;
+}
+
+/// The invoice that names `id` in its `replaces` column (fix --reissue), if any.
+const Invoice* replacement_of(const Book& book, std::string_view id) {
+  for (const Invoice& i : book.invoices())
+    if (const std::string* of = i.extra.find("replaces"); of && *of == id) return &i;
+  return nullptr;
+}
+
+/// The credit note that cancelled an invoice for its replacement (reason code reissue).
+const CreditNote* reissue_note(const Book& book, std::string_view invoice) {
+  for (const CreditNote* n : book.credit_notes_of_invoice(invoice))
+    if (n->reason_code == "reissue") return n;
+  return nullptr;
 }
 
 Json rate_json(const Book& book, const Rate& r, std::string_view currency) {
@@ -83,7 +108,8 @@ std::vector<const TimeEntry*> entries_behind(const Book& book, const Invoice& in
   return out;
 }
 
-Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, const std::vector<const Finding*>& found) {
+Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, const std::vector<const Finding*>& found,
+               const Report& report) {
   Json j;
   j["line_no"] = line.line_no;
   j["type"] = line.type;
@@ -112,7 +138,7 @@ Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, co
   }
   j["time_entries"] = std::move(entries);
   Json fs = Json::array();
-  for (const Finding* f : found) fs.push_back(finding_json(*f));
+  for (const Finding* f : found) fs.push_back(finding_json(*f, report));
   j["has_findings"] = !found.empty();
   j["findings"] = std::move(fs);
   return j;
@@ -132,6 +158,38 @@ Json invoice_json(const Invoice& inv) {
   put_money(j, "tax", inv.tax, inv.currency);
   j["total"] = format_amount(inv.total, inv.currency);
   j["source"] = located(inv.source);
+  return j;
+}
+
+/// For a replacement invoice (fix --reissue): the invoice it replaces, the
+/// credit note that cancelled that one, and why: the errors on it that the
+/// replacement corrects (the findings it remedies, kind reissued).
+Json replaces_json(const Engine& engine, const Book& book, const Invoice& inv, const CheckOptions& options) {
+  const std::string* of = inv.extra.find("replaces");
+  if (!of) return nullptr;
+  Json j;
+  j["id"] = *of;
+  const Invoice* replaced = book.invoice(*of);
+  if (replaced) j["issue_date"] = replaced->issue_date.to_string();
+  if (const CreditNote* n = reissue_note(book, *of)) j["credit_note"] = n->id;
+  Json corrects = Json::array();
+  if (replaced && book.invoices_numbered(*of).size() == 1) {
+    const Report report = engine.check_invoice(book, *of, options);
+    for (const Finding& f : report.findings)
+      if (const Remedy* remedy = report.remedy_of(f); remedy && remedy->kind == "reissued" && remedy->id == inv.id)
+        corrects.push_back({{"rule", f.rule}, {"message", f.message}});
+  }
+  // An object, so that a template says "without its errors:" once, and only when there are some.
+  if (!corrects.empty()) j["corrects"] = {{"errors", std::move(corrects)}};
+  return j;
+}
+
+/// For an invoice fix --reissue replaced: its replacement and the credit note that cancelled it.
+Json replaced_by_json(const Book& book, const Invoice& inv) {
+  const Invoice* r = replacement_of(book, inv.id);
+  if (!r) return nullptr;
+  Json j{{"id", r->id}};
+  if (const CreditNote* n = reissue_note(book, inv.id)) j["credit_note"] = n->id;
   return j;
 }
 
@@ -172,6 +230,14 @@ Json settlement_json(const Book& book, const Invoice& inv) {
     Json nj{{"id", n->id}, {"date", n->date.to_string()}, {"amount", format_amount(n->amount, inv.currency)}};
     put(nj, "reason", n->reason);
     put(nj, "approved_by", n->approved_by);
+    put(nj, "reason_code", n->reason_code);
+    // What kind of note it is, always set (false too), so that a template's
+    // section never finds the key in an enclosing context.
+    const bool goodwill = n->reason_code == "goodwill", reissue = n->reason_code == "reissue";
+    nj["goodwill"] = goodwill;
+    nj["reissue"] = reissue;
+    nj["correction"] = !goodwill && !reissue;
+    if (const Invoice* r = reissue ? replacement_of(book, inv.id) : nullptr) nj["replacement"] = r->id;
     notes.push_back(std::move(nj));
     settled += n->amount;
   }
@@ -203,6 +269,10 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
   const Report report = engine.check_invoice(book, inv->id, request.check);
   Json model;
   model["invoice"] = invoice_json(*inv);
+  if (Json replaces = replaces_json(engine, book, *inv, request.check); !replaces.is_null())
+    model["invoice"]["replaces"] = std::move(replaces);
+  if (Json replaced_by = replaced_by_json(book, *inv); !replaced_by.is_null())
+    model["invoice"]["replaced_by"] = std::move(replaced_by);
   model["terms"] = terms_json(book, *inv);
   Json line_models = Json::array();
   for (const InvoiceLine& line : lines) {
@@ -210,21 +280,25 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
     std::vector<const Finding*> found;
     for (const Finding& f : report.findings)
       if (f.line == std::to_string(line.line_no)) found.push_back(&f);
-    line_models.push_back(line_json(book, *inv, line, found));
+    line_models.push_back(line_json(book, *inv, line, found, report));
   }
   model["lines"] = std::move(line_models);
   Json invoice_findings = Json::array();
-  std::size_t open = 0;
+  std::size_t open = 0, remedied = 0;
   for (const Finding& f : report.findings) {
     // Every finding the explanation shows: its lines' and the invoice's own.
-    if (!request.line || f.line.empty() || f.line == std::to_string(*request.line)) ++open;
-    if (f.line.empty()) invoice_findings.push_back(finding_json(f));
+    if (!request.line || f.line.empty() || f.line == std::to_string(*request.line))
+      ++(report.remedy_of(f) ? remedied : open);
+    if (f.line.empty()) invoice_findings.push_back(finding_json(f, report));
   }
   model["invoice_findings"] = std::move(invoice_findings);
   model["settlement"] = settlement_json(book, *inv);
   model["one_line"] = request.line.has_value();
-  model["correct"] = open == 0;
+  model["correct"] = open == 0 && remedied == 0;
+  model["has_open"] = open > 0;
+  model["all_remedied"] = open == 0 && remedied > 0;
   model["finding_count"] = open;
+  model["remedied_count"] = remedied;
 
   if (format == DocumentFormat::json) return model.dump(2) + "\n";
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html

@@ -352,10 +352,13 @@ std::string new_id(std::string_view pattern, const Invoice& invoice, std::set<st
 }
 
 /// fix --reissue: each issued or paid invoice with an overcharge that nothing
-/// remedies yet is credited in full (what is left of it after its credit
-/// notes) and copied into a draft replacement, `replaces` naming it, which the
-/// draft rounds then correct like any draft. The replacement keeps the
-/// invoice's dates (the client's terms run as agreed) and its line numbers;
+/// remedies yet (and that its credit notes have not credited in full already)
+/// is reversed by a credit note for its whole total and copied into a draft
+/// replacement, `replaces` naming it, which the
+/// draft rounds then correct like any draft. The replacement is dated the day
+/// of the fix and keeps the invoice's payment terms (its days from issue to
+/// due), so that it is never due before it is sent; it keeps the invoice's
+/// period and line numbers;
 /// a line whose whole amount is an overcharge with no single right value (a
 /// line billed twice) is left out of it. An invoice whose right value is to
 /// be void (a copy of another, duplicates.invoice) is not replaced: its
@@ -388,6 +391,8 @@ void write_reissues(const Engine& engine, BookData& data, const CheckOptions& op
     Invoice r = was;
     r.id = new_id(config.reissue_id, was, invoice_ids);
     r.status = "draft";
+    r.issue_date = today_of(options);
+    if (was.due_date) r.due_date = r.issue_date.plus_days(Date::days_between(was.issue_date, *was.due_date));
     r.source = {};
     r.extra.values.clear();
     for (const auto& [key, value] : was.extra.values)
@@ -405,11 +410,13 @@ void write_reissues(const Engine& engine, BookData& data, const CheckOptions& op
     note.client_id = was.client_id;
     note.invoice_id = was.id;
     note.date = today_of(options);
-    note.amount = left;
+    // The whole total, not what its earlier notes left: the replacement
+    // bills the work anew, so those notes stay the client's credit.
+    note.amount = was.total;
     note.reason_code = "reissue";
     nlohmann::ordered_json memo = {{"invoice", was.id},         {"currency", was.currency},
-                                   {"amount", format_amount(left, was.currency)},
-                                   {"total", format_amount(left, was.currency)},
+                                   {"amount", format_amount(was.total, was.currency)},
+                                   {"total", format_amount(was.total, was.currency)},
                                    {"reason_code", "reissue"}, {"reissue", true},
                                    {"replacement", r.id}};
     note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
