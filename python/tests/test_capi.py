@@ -383,6 +383,32 @@ def test_fix_reissue_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path)
     assert lib.last_error_message() == b"option 'reissue' must be true or false"
 
 
+@pytest.mark.parametrize("reissue", [False, True])
+def test_fix_with_goodwill_is_the_clis(lib, firm_book, run_cli, tmp_path, reissue):
+    # docs/remedies.md's goodwill.yaml: the example firm's config and a goodwill policy.
+    config = tmp_path / "goodwill.yaml"
+    config.write_text((ROOT / "examples" / "firm" / "billcheck.yaml").read_text() + "remedies:\n  goodwill: {percent: 5, "
+                      "cap: {USD: 200, EUR: 500, JPY: 10000}, min_overcharge: 100, approve_above: {EUR: 400}}\n")
+    engine = lib.call("engine_new", str(config).encode())
+    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
+    options = json.dumps({"reissue": reissue, "today": "2026-01-15"}).encode()
+    try:
+        assert lib.fix(engine, firm_book, options, ctypes.byref(corrected), ctypes.byref(summary)) == OK
+        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
+        lib.free(corrected)
+        lib.free(summary)
+    finally:
+        lib.engine_free(engine)
+    out = tmp_path / "fixed.json"
+    result = run_cli("fix", "examples/firm", "--out", out, "--to", "json", "--today", "2026-01-15", "-c", config,
+                     *(["--reissue"] if reissue else []))
+    assert result.returncode == 0, result.stderr
+    assert (book_json, summary_text) == (out.read_text(), result.stdout)
+    assert "Of which goodwill: JPY 10000\n" in summary_text
+    on = "NW-2025-07-R1" if reissue else "NW-2025-07"
+    assert any(n["invoice_id"] == on and n.get("reason_code") == "goodwill" for n in json.loads(book_json)["credit_notes"])
+
+
 def test_only_the_c_api_is_exported():
     import subprocess
 

@@ -1,5 +1,6 @@
 """billcheck.fix, billcheck.letter and billcheck.explain: one call each, as the CLI does them."""
 import decimal
+import json
 import pathlib
 
 import pytest
@@ -56,3 +57,29 @@ def test_fix_reissue_replaces_the_invoice_and_names_it():
     notes = {n.id: n for n in book.credit_notes}
     assert notes["CN-NW-2025-07-1"].reason_code == "reissue"
     assert notes["CN-NW-2025-07-1"].amount == decimal.Decimal("8408.00")
+
+
+# docs/remedies.md's goodwill.yaml: the example firm's config and a goodwill policy.
+GOODWILL = ("remedies:\n  goodwill: {percent: 5, cap: {USD: 200, EUR: 500, JPY: 10000}, min_overcharge: 100, "
+            "approve_above: {EUR: 400}}\n")
+
+
+@pytest.mark.parametrize("reissue", [False, True])
+def test_fix_with_goodwill_and_reissue_is_the_clis(tmp_path, run_cli, reissue):
+    config = tmp_path / "goodwill.yaml"
+    config.write_text((FIRM / "billcheck.yaml").read_text() + GOODWILL)
+    book, summary = billcheck.fix(FIRM, config=config, today="2026-01-15", reissue=reissue)
+    out = tmp_path / "fixed"
+    result = run_cli("fix", "examples/firm", "--out", out, "--format", "json", "--today", "2026-01-15", "-c", config,
+                     *(["--reissue"] if reissue else []))
+    assert result.returncode == 0, result.stderr
+    assert summary == json.loads(result.stdout)
+    assert summary["goodwill"] == [{"currency": "EUR", "amount": "386.51"}, {"currency": "GBP", "amount": "305.46"},
+                                   {"currency": "JPY", "amount": "10000"}, {"currency": "USD", "amount": "200.00"}]
+    goodwill = {n.invoice_id: n for n in book.credit_notes if n.reason_code == "goodwill"}
+    # On a reissued invoice the goodwill note goes on its replacement.
+    on = "NW-2025-07-R1" if reissue else "NW-2025-07"
+    assert goodwill[on].amount == decimal.Decimal("200.00") and not goodwill[on].approved_by
+    if reissue:
+        replacement = {i.id: i for i in book.invoices}["NW-2025-07-R1"]
+        assert (str(replacement.issue_date), str(replacement.due_date)) == ("2026-01-15", "2026-02-14")

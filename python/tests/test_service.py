@@ -461,6 +461,27 @@ def test_service_remedies_are_the_cli_remedies(serve, exe, firm_json, tmp_path):
     assert status == 400 and "?client=ID" in error_of(body)["message"]
 
 
+def test_service_fix_with_goodwill_and_reissue_is_the_clis(serve, exe, firm_json, tmp_path):
+    # docs/remedies.md's goodwill.yaml: the example firm's config and a goodwill policy.
+    config = tmp_path / "goodwill.yaml"
+    config.write_text(FIRM_CONFIG.read_text() + "remedies:\n  goodwill: {percent: 5, cap: {USD: 200, EUR: 500, "
+                      "JPY: 10000}, min_overcharge: 100, approve_above: {EUR: 400}}\n")
+    server = serve("-c", config)
+    for reissue in (False, True):
+        status, _, body = server.check(firm_json.read_bytes(), f"/v1/fix?name=firm.json&reissue={str(reissue).lower()}")
+        assert status == 200, body
+        out = tmp_path / f"fixed-{reissue}.json"
+        cli = subprocess.run([exe, "fix", "firm.json", "--out", out, "--format", "json", "-c", config,
+                              *(["--reissue"] if reissue else [])], capture_output=True, cwd=firm_json.parent, timeout=120)
+        assert cli.returncode == 0, cli.stderr
+        served = json.loads(body)
+        assert served["summary"] == json.loads(cli.stdout)
+        assert served["book"] == json.loads(out.read_text())
+        assert {g["currency"] for g in served["summary"]["goodwill"]} == {"EUR", "GBP", "JPY", "USD"}
+        goodwill = {n["invoice_id"] for n in served["book"]["credit_notes"] if n.get("reason_code") == "goodwill"}
+        assert ("NW-2025-07-R1" if reissue else "NW-2025-07") in goodwill
+
+
 def test_openapi_document_lists_exactly_the_routes_served(serve, run_cli, tmp_path):
     import yaml
     spec = yaml.safe_load((ROOT / "docs" / "schema" / "openapi.yaml").read_text())

@@ -278,10 +278,9 @@ bool wants_credit_note(const Finding& f, const Book& book) {
   return is_issued(*book.invoice(f.invoice));
 }
 
-/// The fingerprints a credit note's `remedies` names (separated by spaces).
-std::vector<std::string> remedied_by(const CreditNote& note) {
+/// The fingerprints a `remedies` column names (separated by spaces).
+std::vector<std::string> fingerprints_in(std::string_view all) {
   std::vector<std::string> out;
-  std::string_view all = note.remedies;
   for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
     const std::size_t e = std::min(all.find(' ', b), all.size());
     out.emplace_back(all.substr(b, e - b));
@@ -289,6 +288,8 @@ std::vector<std::string> remedied_by(const CreditNote& note) {
   }
   return out;
 }
+
+std::vector<std::string> remedied_by(const CreditNote& note) { return fingerprints_in(note.remedies); }
 
 /// The id of the n-th credit note on an invoice, from remedies.credit_note_id.
 std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int n) {
@@ -447,7 +448,7 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
       if (key == "remedies") names = &value;
     if (!names) names = &r.extra.values.emplace_back("remedies", std::string()).second;
     std::set<std::string> named;
-    for (CreditNote probe; const std::string& fp : (probe.remedies = *names, remedied_by(probe))) named.insert(fp);
+    for (std::string& fp : fingerprints_in(*names)) named.insert(std::move(fp));
     for (const Finding& f : original.findings) {
       if (f.invoice != of || f.category == "payments" || record_of(f) == RecordKind::other) continue;
       if (still.count({f.rule, f.line}) || named.count(f.fingerprint)) continue;
@@ -582,7 +583,9 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
 
 /// remedies.goodwill: for each issued or paid invoice on which the client was
 /// overcharged by at least min_overcharge (what fix's credit notes return, or
-/// for a replaced invoice what its replacement no longer bills), in the reason
+/// for a replaced invoice the overcharges `original`, the check before the
+/// fix, found on it that its replacement no longer has: once the invoice is
+/// cancelled, the rules that compare invoices no longer see it), in the reason
 /// codes the policy counts, one credit note with reason code `goodwill`: a
 /// percent of the invoice's total (rounded half-even to the currency's minor
 /// units) or a fixed amount, never above `cap` nor above what the client still
@@ -590,10 +593,9 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
 /// reissued. Approved by the policy up to approve_above; above it (or with no
 /// approve_above) approved_by is left for a person. An invoice that has a
 /// goodwill note already gets no other.
-void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& options) {
+void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& options, const Report& original) {
   const RemediesConfig& config = engine.config().remedies;
   const Book book{BookData(data)};
-  const Report report = engine.check(book, options);
   std::set<std::string> note_ids;
   for (const CreditNote& n : data.credit_notes) note_ids.insert(n.id);
   std::map<std::string, const Invoice*> replacement_of;
@@ -619,9 +621,12 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
       for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
         if (!n->remedies.empty() && counts(policy, n->reason_code)) over += n->amount;
     } else {
-      for (const Finding& f : report.findings)
-        if (f.invoice == inv.id && is_overcharge(f) && counts(policy, reason_code_of(f)))
-          if (const Remedy* remedy = report.remedy_of(f); remedy && remedy->kind == "reissued") over += *f.amount_at_stake;
+      std::set<std::string> corrected;  // what the replacement's remedies column names (mark_reissued)
+      if (const std::string* names = target.extra.find("remedies"))
+        for (std::string& fp : fingerprints_in(*names)) corrected.insert(std::move(fp));
+      for (const Finding& f : original.findings)
+        if (f.invoice == inv.id && is_overcharge(f) && counts(policy, reason_code_of(f)) && corrected.count(f.fingerprint))
+          over += *f.amount_at_stake;
     }
     if (over <= Decimal{} || over < policy.min_overcharge.in(cur).value_or(Decimal{})) continue;
     // Half-even to the currency's minor units, as the arithmetic rules round.
@@ -984,7 +989,7 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   }
   write_credit_notes(engine, work, options);
   if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
-  write_goodwill(engine, work, options);
+  write_goodwill(engine, work, options, original);
   work.files = std::move(data.files);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
