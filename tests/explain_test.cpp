@@ -275,3 +275,35 @@ TEST(CliExplain, AReissueNoteItsReplacementAndAGoodwillNoteAreSaidForWhatTheyAre
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// HR-115's line 3 after fix, its credit note approved: the one finding is
+// remedied, so nothing is left to correct (and it is not said to be correct).
+TEST(CliExplain, WhenEveryFindingIsRemediedNothingIsLeftToCorrect) {
+  const auto dir = test::temp_dir("explain-remedied");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "fixed").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string notes = test::slurp(dir / "fixed" / "credit_notes.csv");
+  const std::string unapproved = "(100.00 and 20.00 tax on it).\",,3,arithmetic,";
+  const auto at = notes.find(unapproved);
+  ASSERT_NE(at, std::string::npos) << notes;
+  notes.replace(at, unapproved.size(), "(100.00 and 20.00 tax on it).\",Eleanor Ashford,3,arithmetic,");
+  test::write_file(dir / "fixed" / "credit_notes.csv", notes);
+  r = test::run_billcheck("explain '" + (dir / "fixed").string() + "' --invoice HR-115 --line 3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (remedied by credit note CN-HR-115-1)\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nThe rules find 1 problem(s) here (marked !), each remedied as shown: nothing is left "
+                               "to correct.\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("No rule finds an error here")));
+  const auto model = nlohmann::json::parse(
+      test::run_billcheck("explain '" + (dir / "fixed").string() + "' --invoice HR-115 --line 3 -f json").out);
+  EXPECT_EQ(model["finding_count"], 0);
+  EXPECT_EQ(model["remedied_count"], 1);
+  EXPECT_EQ(model["all_remedied"], true);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck

@@ -209,6 +209,17 @@ TEST(CliLetter, AReissuedInvoiceIsCancelledReplacedAndWhatIsOwedNowIsSaid) {
                                "more than you now owe: we will refund it, or take it off your next invoice if you "
                                "prefer.\n"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("will send you a credit note")));
+  // The replacement is dated the day of the fix on the original's 30 days: due after the letter, not before.
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-300 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("On invoice HR-115-R1, which replaces invoice HR-115, GBP 5989.20 is now left to pay, "
+                               "due by 2026-02-14.\n"));
+  // BM-0070 had a credit note of EUR 300.00 before: it stays the client's, so the EUR 154.70 overcharge
+  // (130.00 and its tax) is owed back, not EUR 145.30 more to pay.
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-200 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("On invoice BM-0070-R1, which replaces invoice BM-0070, you have paid EUR 154.70 more "
+                               "than you now owe"));
   std::filesystem::remove_all(dir);
 }
 
