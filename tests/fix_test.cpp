@@ -566,6 +566,14 @@ TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
                                "cancelled in full and replaced by invoice NW-2025-07-R1, so we credit USD 8408.00.\n"));
   EXPECT_THAT(r.out, HasSubstr("Invoice NW-2025-07 credited in full by CN-NW-2025-07-1 and replaced by draft invoice "
                                "NW-2025-07-R1: USD 8408.00 -> 7628.00\n"));
+  // What was paid on it pays the replacement: only the rest is owed back (and BM-0070's earlier EUR 300.00
+  // credit stays the client's).
+  EXPECT_THAT(r.out, HasSubstr("\n  USD 8408.00 paid on it (or credited before) counts toward NW-2025-07-R1: USD 780.00 "
+                               "is owed back.\n"));
+  EXPECT_THAT(r.out, HasSubstr("\n  EUR 7730.24 paid on it (or credited before) counts toward BM-0070-R1: EUR 154.70 "
+                               "is owed back.\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nOwed back to clients: EUR 218.74\nOwed back to clients: JPY 156750\n"
+                               "Owed back to clients: USD 780.00\n"));
   EXPECT_THAT(r.out, HasSubstr("[services.hours-exceed-entry] (USD 420.00 at stake): corrected on replacement invoice "
                                "NW-2025-07-R1\n"));
   const std::string invoices = test::slurp(dir / "a" / "invoices.csv");

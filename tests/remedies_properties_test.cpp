@@ -304,6 +304,23 @@ TEST_F(Books, ReissueCreditsEachOverchargedInvoiceInFullAndReplacesItWithItsCorr
       }
     EXPECT_EQ(replacements, replaced);
     EXPECT_EQ(fixed.summary.reissued.size(), replaced);
+    // What was paid on a replaced invoice (and the credit it had) pays its
+    // replacement first; the summary's money owed back is only the rest.
+    std::map<std::string, Decimal> owed_back;
+    for (const ReissuedInvoice& x : fixed.summary.reissued) {
+      const Invoice& was = *original.invoice(x.invoice);
+      const Invoice& r = *fixed.book.invoice(x.replacement);
+      Decimal had = credited_before(original, was), owed = r.total;
+      for (const Payment* p : original.payments_of_invoice(was.id)) had += p->amount;
+      for (const CreditNote* n : fixed.book.credit_notes_of_invoice(r.id)) owed -= n->amount;
+      for (const Payment* p : fixed.book.payments_of_invoice(r.id)) owed -= p->amount;
+      owed -= had;
+      EXPECT_EQ(x.owed.to_string(), owed.to_string()) << x.invoice;
+      if (owed.is_negative()) owed_back[x.currency] -= owed;
+    }
+    for (const Finding& f : fixed.summary.refunds)
+      if (!replacement_of(fixed.book, f.invoice)) owed_back[f.currency] += *f.amount_at_stake;
+    EXPECT_EQ(fixed.summary.refunds_due, owed_back);
     if (path.string().find("synthetic") != std::string::npos) {
       EXPECT_GT(replaced, 0u);
     }

@@ -51,10 +51,14 @@ struct CorrectedInvoice {
 };
 
 /// An issued invoice `fix --reissue` credited in full and replaced with a
-/// corrected draft invoice that names it (its `replaces` column).
+/// corrected draft invoice that names it (its `replaces` column). `carried`
+/// is what was paid on the invoice beyond what is left of it after its credit
+/// notes (what was paid and the credit it had before), which counts toward the
+/// replacement; `owed` what the client owes on the replacement after that
+/// (negative: owed back to them).
 struct ReissuedInvoice {
   std::string invoice, replacement, credit_note, client, currency;
-  Decimal total_before, total_after;
+  Decimal total_before, total_after, carried, owed;
 };
 
 /// A finding `fix` leaves open, and why: no single right value, a fix that
@@ -109,7 +113,8 @@ struct FixSummary {
   /// Per currency: what the corrected drafts bill less (returned) and more
   /// (added) than before; what the new credit notes credit; what the client
   /// was overcharged and under-billed on issued invoices (listed, not
-  /// recovered); what is owed back on paid invoices.
+  /// recovered); what is owed back on paid invoices (on a reissued one, what
+  /// is owed back once what was paid on it counts toward its replacement).
   std::map<std::string, Decimal> returned, added, credited, issued_overcharged, issued_underbilled, refunds_due;
   /// Per currency: the goodwill credits written (remedies.goodwill).
   std::map<std::string, Decimal> goodwill;

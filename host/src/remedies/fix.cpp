@@ -3,6 +3,7 @@
 // is never edited (a credit note corrects it), so it is only listed.
 #include <billcheck/remedies.hpp>
 
+#include "remedies/owed.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -788,7 +789,9 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     std::string note_id;
     for (const CreditNote* n : after.credit_notes_of_invoice(was->id))
       if (n->reason_code == "reissue") note_id = n->id;
-    summary.reissued.push_back({was->id, inv.id, note_id, inv.client_id, inv.currency, was->total, inv.total});
+    const Decimal owed = detail::owed_now(after, inv, was);
+    summary.reissued.push_back({was->id, inv.id, note_id, inv.client_id, inv.currency, was->total, inv.total,
+                                detail::carried_from(after, *was), owed});
   }
   // Note ids before; invoices with a new note; invoices with a note of fix (one naming a finding).
   std::set<std::string> existing, new_notes_on, credited_by_fix;
@@ -812,6 +815,9 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
   }
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
+  std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
+  for (const Invoice& i : after.invoices())
+    if (const std::string* of = i.extra.find("replaces")) replacement_of.emplace(*of, &i);
   for (const Finding& f : recheck.findings) {
     // An invoice already paid that a credit note of fix puts in credit (now,
     // or in an earlier run): the client is owed that money back, which is
@@ -819,7 +825,15 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     if (f.category == "payments" && credited_by_fix.count(f.invoice) &&
         (!found_before.count(f.fingerprint) || !new_notes_on.count(f.invoice))) {
       summary.refunds.push_back(f);
-      if (f.amount_at_stake) summary.refunds_due[f.currency] += *f.amount_at_stake;
+      // What was paid on a replaced invoice pays its replacement first: only the rest is owed back.
+      const auto r = replacement_of.find(f.invoice);
+      const Invoice* was = r == replacement_of.end() ? nullptr : after.invoice(f.invoice);
+      if (was) {
+        const Decimal owed = detail::owed_now(after, *r->second, was);
+        if (owed.is_negative()) summary.refunds_due[r->second->currency] -= owed;
+      } else if (f.amount_at_stake) {
+        summary.refunds_due[f.currency] += *f.amount_at_stake;
+      }
       continue;
     }
     const Invoice* invoice = f.invoice.empty() || record_of(f) == RecordKind::other ? nullptr : before.invoice(f.invoice);
@@ -917,14 +931,21 @@ Json summary_model(const FixSummary& s) {
     supplementary.push_back({{"id", x.id}, {"invoice", x.invoice}, {"client", x.client}, {"currency", x.currency},
                              {"total", format_amount(x.total, x.currency)}});
   Json reissued = Json::array();
-  for (const ReissuedInvoice& x : s.reissued)
-    reissued.push_back({{"invoice", x.invoice},
-                        {"replacement", x.replacement},
-                        {"credit_note", x.credit_note},
-                        {"client", x.client},
-                        {"currency", x.currency},
-                        {"total_before", format_amount(x.total_before, x.currency)},
-                        {"total_after", format_amount(x.total_after, x.currency)}});
+  for (const ReissuedInvoice& x : s.reissued) {
+    Json j = {{"invoice", x.invoice},
+              {"replacement", x.replacement},
+              {"credit_note", x.credit_note},
+              {"client", x.client},
+              {"currency", x.currency},
+              {"total_before", format_amount(x.total_before, x.currency)},
+              {"total_after", format_amount(x.total_after, x.currency)}};
+    // Only the keys that apply, so that a template's {{#carried}} means "something was paid".
+    if (x.carried > Decimal{}) j["carried"] = format_amount(x.carried, x.currency);
+    if (x.owed > Decimal{}) j["to_pay"] = format_amount(x.owed, x.currency);
+    else if (x.owed.is_negative()) j["owed_back"] = format_amount(-x.owed, x.currency);
+    else j["settled"] = true;
+    reissued.push_back(std::move(j));
+  }
   Json refunds = Json::array();
   for (const Finding& f : s.refunds) refunds.push_back(finding_json(f));
   Json notes = Json::array();
@@ -971,7 +992,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
-    "reissued_by", "goodwill"};
+    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled"};
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include <billcheck/remedies.hpp>
 
+#include "remedies/owed.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -116,28 +117,12 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   return j;
 }
 
-Decimal credited_on(const Book& book, const Invoice& inv) {
-  Decimal sum;
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) sum += n->amount;
-  return sum;
-}
-
-Decimal paid_on(const Book& book, const Invoice& inv) {
-  Decimal sum;
-  for (const Payment* p : book.payments_of_invoice(inv.id))
-    if (p->currency == inv.currency) sum += p->amount;
-  return sum;
-}
 
 // What the client owes now on an invoice whose credit notes changed it (or on
 // the replacement of one reissued, with what they paid on the one it
 // replaces counted towards it): left to pay and by when, nothing, or owed back.
 Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces, std::string_view date_format) {
-  Decimal owed = inv.total - credited_on(book, inv) - paid_on(book, inv);
-  if (replaces) {
-    const Decimal carried = paid_on(book, *replaces) - (replaces->total - credited_on(book, *replaces));
-    if (carried > Decimal{}) owed -= carried;
-  }
+  const Decimal owed = detail::owed_now(book, inv, replaces);
   Json j = {{"invoice", inv.id}, {"currency", inv.currency}};
   if (replaces) j["replaces"] = replaces->id;
   if (owed > Decimal{}) {
