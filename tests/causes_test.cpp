@@ -14,8 +14,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
-#include <sstream>
 
 namespace billcheck {
 namespace {
@@ -167,52 +165,15 @@ TEST(Causes, AFirmsTemplateWithATypoIsALocatedError) {
 }
 
 
-// ---- docs/patterns.md: every command in it prints what the page shows.
-//
-// As docs/disputes.md's walkthrough (tests/store_test.cpp): the page's
-// ```console blocks run in order in a folder holding a copy of the causes book
-// as book/ (shown as /home/margaret/records); `$ ` starts a command, the lines
-// up to the next are its output (stdout and stderr); `<!-- now: TIME -->` sets
-// BILLCHECK_NOW for the commands after it.
+// ---- docs/patterns.md: every command in it prints what the page shows, run
+// (test::run_walkthrough) in a folder holding a copy of the causes book as
+// book/ (shown as /home/margaret/records).
 TEST(PatternsDocs, ThePagePrintsWhatItShows) {
   namespace fs = std::filesystem;
-  const std::string page = test::slurp(test::source_dir() / "docs" / "patterns.md");
   const fs::path dir = test::temp_dir("patterns-docs") / "records";
   fs::create_directories(dir);
   fs::copy(test::source_dir() / kBook, dir / "book", fs::copy_options::recursive);
-  const std::string shown_dir = "/home/margaret/records";
-  const std::string bin = fs::path(BILLCHECK_EXE).parent_path().string();
-  std::istringstream lines(page);
-  std::string line, now = "2026-01-05T09:00:00Z";
-  int commands = 0;
-  auto run = [&](const std::string& command, const std::string& expected) {
-    const fs::path out = dir.parent_path() / "out";
-    test::run_shell("cd " + test::shell_quoted(dir) + " && PATH=" + test::shell_quoted(bin) +
-                        ":$PATH NO_COLOR=1 USER=margaret BILLCHECK_NOW=" + now + " sh -c " +
-                        test::shell_quoted(std::regex_replace(command, std::regex("'"), "'\\''")),
-                    out);
-    std::string got = test::slurp(out);
-    for (std::size_t at; (at = got.find(dir.string())) != std::string::npos;)
-      got.replace(at, dir.string().size(), shown_dir);
-    EXPECT_EQ(got, expected) << "$ " << command;
-    ++commands;
-  };
-  while (std::getline(lines, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, std::regex(R"(<!-- now: (\S+) -->)"))) now = m[1];
-    if (line != "```console") continue;
-    std::string command, expected;
-    while (std::getline(lines, line) && line != "```") {
-      if (line.rfind("$ ", 0) == 0) {
-        if (!command.empty()) run(command, expected);
-        command = line.substr(2);
-        expected.clear();
-      } else {
-        expected += line + "\n";
-      }
-    }
-    if (!command.empty()) run(command, expected);
-  }
+  const int commands = test::run_walkthrough(test::source_dir() / "docs" / "patterns.md", dir, "/home/margaret/records");
   EXPECT_EQ(commands, 17);
   // The workbook the page writes is one.
   EXPECT_EQ(test::slurp(dir / "findings.xlsx").substr(0, 2), "PK");

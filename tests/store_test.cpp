@@ -15,8 +15,6 @@
 #include <algorithm>
 #include <csignal>
 #include <set>
-#include <regex>
-#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -461,61 +459,15 @@ TEST(StoreReliability, KilledDuringCheckTheRunIsWhollyThereOrAbsent) {
   EXPECT_EQ(run_billcheck("audit verify --store " + shell_quoted(store)).status, 0);
 }
 
-// ---- docs/disputes.md: every command in it prints what the page shows.
-//
-// The page's ```console blocks are run in order in a folder holding a copy of
-// examples/firm (shown as /home/margaret/records): `$ ` starts a command (a
-// trailing backslash continues it), the lines up to the next command are its
-// output (stdout and stderr). `<!-- now: TIME -->` sets BILLCHECK_NOW for the
-// commands after it; a ```text FILE block writes FILE.
+// ---- docs/disputes.md: every command in it prints what the page shows, run
+// (test::run_walkthrough) in a folder holding a copy of examples/firm (shown as
+// /home/margaret/records).
 TEST(StoreDocs, TheDisputeWalkthroughPrintsWhatThePageShows) {
-  const std::string page = slurp(billcheck::test::source_dir() / "docs" / "disputes.md");
   const fs::path dir = billcheck::test::temp_dir("store-docs") / "records";
   fs::create_directories(dir / "examples");
   fs::copy(billcheck::test::source_dir() / "examples" / "firm", dir / "examples" / "firm", fs::copy_options::recursive);
-  const std::string shown_dir = "/home/margaret/records";
-  const std::string bin = fs::path(BILLCHECK_EXE).parent_path().string();
-  std::istringstream lines(page);
-  std::string line, now = "2026-01-05T09:00:00Z";
-  int commands = 0;
-  auto run = [&](const std::string& command, const std::string& expected) {
-    const fs::path out = dir.parent_path() / "out";
-    billcheck::test::run_shell("cd " + shell_quoted(dir) + " && PATH=" + shell_quoted(bin) +
-                                   ":$PATH NO_COLOR=1 USER=margaret BILLCHECK_NOW=" + now + " sh -c " +
-                                   shell_quoted(std::regex_replace(command, std::regex("'"), "'\\''")),
-                               out);
-    std::string got = slurp(out);
-    for (std::size_t at; (at = got.find(dir.string())) != std::string::npos;) got.replace(at, dir.string().size(), shown_dir);
-    EXPECT_EQ(got, expected) << "$ " << command;
-    ++commands;
-  };
-  while (std::getline(lines, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, std::regex(R"(<!-- now: (\S+) -->)"))) now = m[1];
-    if (line.rfind("```text ", 0) == 0) {
-      const std::string file = line.substr(8);
-      std::string text;
-      while (std::getline(lines, line) && line != "```") text += line + "\n";
-      write_file(dir / file, text);
-      continue;
-    }
-    if (line != "```console") continue;
-    std::string command, expected;
-    bool in_command = false;
-    while (std::getline(lines, line) && line != "```") {
-      if (line.rfind("$ ", 0) == 0) {
-        if (!command.empty()) run(command, expected);
-        command = line.substr(2);
-        expected.clear();
-        in_command = command.back() == '\\';
-      } else if (in_command) {
-        command += "\n" + line;
-        in_command = !line.empty() && line.back() == '\\';
-      } else {
-        expected += line + "\n";
-      }
-    }
-    if (!command.empty()) run(command, expected);
-  }
+  const int commands =
+      billcheck::test::run_walkthrough(billcheck::test::source_dir() / "docs" / "disputes.md", dir, "/home/margaret/records");
   EXPECT_GT(commands, 10);
+  fs::remove_all(dir.parent_path());
 }

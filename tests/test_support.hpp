@@ -2,9 +2,13 @@
 // the billcheck executable, writing temporary files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +79,60 @@ inline std::string cache_value(const std::string& name) {
   if (at == std::string::npos) return {};
   const std::size_t begin = cache.find('=', at) + 1;
   return cache.substr(begin, cache.find('\n', begin) - begin);
+}
+
+/// Runs a docs page's walkthrough and checks every command prints what the page
+/// shows; returns how many commands ran. The page's ```console blocks run in
+/// order in `dir` (shown on the page as `shown_dir`), with the build's programs
+/// first on PATH: `$ ` starts a command (a trailing backslash continues it), the
+/// lines up to the next command are its output (stdout and stderr);
+/// `<!-- now: TIME -->` sets BILLCHECK_NOW for the commands after it; a
+/// ```text FILE block writes FILE into `dir`.
+inline int run_walkthrough(const std::filesystem::path& page, const std::filesystem::path& dir,
+                           const std::string& shown_dir) {
+  const std::string bin = std::filesystem::path(BILLCHECK_EXE).parent_path().string();
+  std::istringstream lines(slurp(page));
+  std::string line, now = "2026-01-05T09:00:00Z";
+  int commands = 0;
+  auto run = [&](const std::string& command, const std::string& expected) {
+    const std::filesystem::path out = dir.parent_path() / "out";
+    run_shell("cd " + shell_quoted(dir) + " && PATH=" + shell_quoted(bin) + ":$PATH NO_COLOR=1 USER=margaret BILLCHECK_NOW=" +
+                  now + " sh -c " + shell_quoted(std::regex_replace(command, std::regex("'"), "'\\''")),
+              out);
+    std::string got = slurp(out);
+    for (std::size_t at; (at = got.find(dir.string())) != std::string::npos;) got.replace(at, dir.string().size(), shown_dir);
+    EXPECT_EQ(got, expected) << "$ " << command;
+    ++commands;
+  };
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex(R"(<!-- now: (\S+) -->)"))) now = m[1];
+    if (line.rfind("```text ", 0) == 0) {
+      const std::string file = line.substr(8);
+      std::string text;
+      while (std::getline(lines, line) && line != "```") text += line + "\n";
+      write_file(dir / file, text);
+      continue;
+    }
+    if (line != "```console") continue;
+    std::string command, expected;
+    bool in_command = false;
+    while (std::getline(lines, line) && line != "```") {
+      if (line.rfind("$ ", 0) == 0) {
+        if (!command.empty()) run(command, expected);
+        command = line.substr(2);
+        expected.clear();
+        in_command = command.back() == '\\';
+      } else if (in_command) {
+        command += "\n" + line;
+        in_command = !line.empty() && line.back() == '\\';
+      } else {
+        expected += line + "\n";
+      }
+    }
+    if (!command.empty()) run(command, expected);
+  }
+  return commands;
 }
 
 }  // namespace billcheck::test

@@ -130,8 +130,6 @@ Json state_json(const FindingRecord& f) {
   return j;
 }
 
-bool is_open(const std::string& status) { return status == "open" || status == "acknowledged" || status == "reopened"; }
-
 // Whether a run over `book` (or over one invoice of it) could have found `f`
 // again: only then does its absence mean it was fixed.
 bool in_scope(const FindingRecord& f, const Book& book, const std::string& invoice) {

@@ -19,16 +19,25 @@
 
 namespace billcheck {
 
-std::string detail::csv_cell(std::string_view text) {
+void detail::append_csv_cell(std::string& out, std::string_view text) {
   const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
                      (!text.empty() && (fields::is_space(text.front()) || fields::is_space(text.back())));
-  if (!quote) return std::string(text);
-  std::string out = "\"";
+  if (!quote) {
+    out += text;
+    return;
+  }
+  out += '"';
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + '"';
+  out += '"';
+}
+
+std::string detail::csv_cell(std::string_view text) {
+  std::string out;
+  append_csv_cell(out, text);
+  return out;
 }
 
 namespace {
@@ -68,19 +77,23 @@ std::string_view currency_of(const Book&, const T&) {
   return {};
 }
 
+/// One contract column's value of a record as the writers write it: money with
+/// its currency's minor units (650.00 USD, 156750 JPY), as an invoice prints it;
+/// never fewer digits than the exact value has.
+template <class Column, class T>
+fields::Cell cell_of(const Column& column, const T& record, std::string_view currency) {
+  fields::Cell cell = column.get(record);
+  if (column.money && !cell.text.empty() && !currency.empty())
+    if (auto value = Decimal::parse(cell.text)) cell.text = format_amount(*value, currency);
+  return cell;
+}
+
 template <class T>
 Row row_of(const Book& book, const fields::Entity<T>& entity, const T& record) {
   Row r;
   r.reserve(entity.columns.size() + record.extra.values.size());
   const std::string_view currency = currency_of(book, record);
-  for (const auto& column : entity.columns) {
-    fields::Cell cell = column.get(record);
-    // Money with its currency's minor units (650.00 USD, 156750 JPY), as an
-    // invoice prints it; never fewer digits than the exact value has.
-    if (column.money && !cell.text.empty() && !currency.empty())
-      if (auto value = Decimal::parse(cell.text)) cell.text = format_amount(*value, currency);
-    r.emplace_back(column.name, std::move(cell));
-  }
+  for (const auto& column : entity.columns) r.emplace_back(column.name, cell_of(column, record, currency));
   for (const auto& [name, value] : record.extra.values) r.emplace_back(name, fields::Cell{value, true});
   return r;
 }
@@ -154,23 +167,36 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
     // The contract's columns, then every extra column in the order first seen.
     std::vector<std::string> header;
     for (const auto& column : entity.columns) header.emplace_back(column.name);
-    std::vector<Row> rows;
-    rows.reserve(records.size());
-    for (const auto& record : records) {
-      rows.push_back(row_of(book, entity, record));
-      for (const auto& [column, cell] : rows.back())
-        if (std::find(header.begin(), header.end(), column) == header.end()) header.emplace_back(column);
-    }
+    const std::size_t fixed = header.size();
+    for (const auto& record : records)
+      for (const auto& [name, value] : record.extra.values)
+        if (std::find(header.begin(), header.end(), name) == header.end()) header.emplace_back(name);
+    // Written a record at a time through one buffer: a book's copy for the
+    // isolated rules is written on every check, so this is on a hot path.
     write_output(dir / (std::string(entity.name) + ".csv"), [&](std::ostream& file) {
-      for (std::size_t i = 0; i < header.size(); ++i) file << (i ? "," : "") << csv_cell(header[i]);
-      file << '\n';
-      for (const Row& row : rows) {
-        for (std::size_t i = 0; i < header.size(); ++i) {
-          auto v = std::find_if(row.begin(), row.end(), [&](const auto& x) { return x.first == header[i]; });
-          file << (i ? "," : "") << (v == row.end() ? std::string() : csv_cell(v->second.text));
-        }
-        file << '\n';
+      std::string buffer;
+      for (std::size_t i = 0; i < header.size(); ++i) {
+        if (i) buffer += ',';
+        detail::append_csv_cell(buffer, header[i]);
       }
+      buffer += '\n';
+      for (const auto& record : records) {
+        const std::string_view currency = currency_of(book, record);
+        for (std::size_t i = 0; i < fixed; ++i) {
+          if (i) buffer += ',';
+          detail::append_csv_cell(buffer, cell_of(entity.columns[i], record, currency).text);
+        }
+        for (std::size_t i = fixed; i < header.size(); ++i) {
+          buffer += ',';
+          if (const std::string* value = record.extra.find(header[i])) detail::append_csv_cell(buffer, *value);
+        }
+        buffer += '\n';
+        if (buffer.size() >= (1u << 16)) {
+          file.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+          buffer.clear();
+        }
+      }
+      file.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     });
   });
 }
