@@ -24,10 +24,11 @@ const Invoice* previous_invoice(const Invoice& invoice, const Book& book) {
       after = true;
       continue;
     }
-    if (is_cancelled(book, *other)) continue;
     const Date other_when = first_billed(book, *other);
     const bool before = other_when < when || (other_when == when && !after);
-    if (before && (!previous || !(other_when < previous_when))) previous = other, previous_when = other_when;
+    // is_cancelled looks up credit notes: asked only of an invoice that would be the previous one.
+    if (before && (!previous || !(other_when < previous_when)) && !is_cancelled(book, *other))
+      previous = other, previous_when = other_when;
   }
   return previous;
 }
