@@ -393,6 +393,8 @@ bool is_number(std::string_view t) {
   return k == n;
 }
 
+constexpr std::size_t kCountFrom = std::size_t{1} << 20;  // bytes of JSON
+
 /// Walks the document and fills BookData, collecting every problem. Returns
 /// false when it met something that is not JSON, or reached `cut` (the point
 /// where a broken text stops being JSON, when reading its good part again).
@@ -414,8 +416,8 @@ class Reader {
     od::object top;
     if (doc.get_object().get(top)) return false;
     for (auto member : top) {
-      od::field field;
-      if (std::move(member).get(field)) return false;
+      if (member.error()) return false;
+      od::field& field = member.value_unsafe();  // not moved out: a copy of it stalls on store forwarding
       const char* key_at = field.key().raw() - 1;  // before unescaped_key(), which consumes the key
       std::string_view name;
       if (field.unescaped_key().get(name)) return false;
@@ -493,12 +495,14 @@ class Reader {
     std::vector<T>& out = data_.*entity.records;
     // One allocation of the right size: growing a vector of a million records
     // moves them and touches twice the memory, page by page.
-    if (std::size_t count = 0; !records.count_elements().get(count)) out.reserve(out.size() + count);
+    // Counting is a pass over the array's tokens: worth it for a big book only.
+    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
+      out.reserve(out.size() + count);
     const std::uint32_t required = entity.required_mask();
     const int columns = static_cast<int>(entity.columns.size());
     for (auto element : records) {
-      od::value record;
-      if (std::move(element).get(record)) return false;
+      if (element.error()) return false;
+      od::value& record = element.value_unsafe();
       const std::string_view token = record.raw_json_token();
       if (token.empty() || reached_cut(token.data())) return false;
       if (token[0] != '{') {
@@ -514,8 +518,8 @@ class Reader {
       std::uint32_t seen = 0;
       int next = 0;
       for (auto member : object) {
-        od::field field;
-        if (std::move(member).get(field)) return false;
+        if (member.error()) return false;
+        od::field& field = member.value_unsafe();
         const od::raw_json_string raw_key = field.key();
         int slot = raw_column(raw_key, entity, next);
         std::string_view key;
@@ -569,9 +573,12 @@ class Reader {
   template <class T>
   static int raw_column(const od::raw_json_string& key, const Entity<T>& entity, int next) {
     const int n = static_cast<int>(entity.columns.size());
+    const char* raw = key.raw();
     for (int k = 0; k < n; ++k) {
       const int slot = next + k < n ? next + k : next + k - n;
-      if (key.unsafe_is_equal(entity.columns[static_cast<std::size_t>(slot)].name)) return slot;
+      const std::string_view name = entity.columns[static_cast<std::size_t>(slot)].name;
+      // The closing quote where the name ends (the padding makes the read safe), then the bytes.
+      if (raw[name.size()] == '"' && std::equal(name.begin(), name.end(), raw)) return slot;
     }
     return -1;
   }
@@ -592,7 +599,7 @@ class Reader {
       case '"': {
         if (token.size() < 2 || token.back() != '"') return false;
         text = token.substr(1, token.size() - 2);
-        if (std::memchr(text.data(), '\\', text.size()) && value.get_string().get(text)) return false;
+        if (text.find('\\') != npos && value.get_string().get(text)) return false;
         present = !text.empty();
         return true;
       }
