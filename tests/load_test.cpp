@@ -444,7 +444,7 @@ TEST(LoadJson, ListsTheProblemsBeforeTheTextStopsBeingJson) {
                 "inline:2: column 'tags': expected a string, number or boolean, not an array",
                 "inline:2: JSON syntax error: unexpected end of input; expected ']'"}));
   EXPECT_EQ(load_json_errors("{\"invoices\": [{\"invoice_id\": tru}]}"),
-            (std::vector<std::string>{"inline:1: JSON syntax error: invalid literal; last read: 'tru}'"}));
+            (std::vector<std::string>{"inline:1: JSON syntax error: invalid literal; last read: '\"invoice_id\": tru}'"}));
   EXPECT_EQ(load_json_errors("{\"invoices\": []}\n{}"),
             (std::vector<std::string>{"inline:2: JSON syntax error: unexpected '{'; expected end of input"}));
   EXPECT_EQ(load_json_errors("{\"invoices\": [{\"invoice_id\": \"x\", \"total\": 1.}]}"),

@@ -79,6 +79,7 @@ struct SyntaxProblem {
   std::string reason;           // e.g. "unexpected '{'; expected ']'"; empty when stopped at stop_at
   std::size_t cut = 0;          // where the token holding the problem starts: the text before it is JSON
   std::string closers;          // what closes the arrays and objects open at `cut`, innermost first
+  bool after_key = false;       // `cut` is where an object's ':' should be
 };
 
 constexpr std::string_view kControlNames[] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
@@ -100,6 +101,7 @@ class SyntaxScanner {
     for (;;) {
       skip_space();
       const std::size_t start = i_;
+      after_key_ = want == Want::colon;
       if (start >= stop_at_) return stop(start, "");
       if (start >= s_.size()) {
         if (want == Want::end) return {};  // the whole text is JSON
@@ -139,7 +141,7 @@ class SyntaxScanner {
           [[fallthrough]];
         case Want::key:
           if (c != '"') return unexpected(start, "string literal");
-          if (!string()) return problem_;
+          if (!string()) return with_expected("string literal");
           want = Want::colon;
           continue;
         case Want::first_value:
@@ -195,6 +197,7 @@ class SyntaxScanner {
     p.position = reason.empty() ? stop_at_ : at >= s_.size() ? (s_.empty() ? 0 : s_.size() - 1) : at;
     p.reason = std::move(reason);
     p.cut = std::min(at, s_.size());
+    p.after_key = after_key_;
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) p.closers += *it == '{' ? '}' : ']';
     return p;
   }
@@ -239,18 +242,20 @@ class SyntaxScanner {
       const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
       for (std::size_t k = 0; k < word.size(); ++k) {
         if (start + k >= stop_at_) return lexer_stop(start);
-        if (start + k >= s_.size() || s_[start + k] != word[k]) return lexer_error(start, start + k, "invalid literal");
+        if (start + k >= s_.size() || s_[start + k] != word[k])
+          return lexer_error(start, start + k, "invalid literal", read_from_);
       }
       i_ = start + word.size();
       return true;
     }
     if (c == '-' || (c >= '0' && c <= '9')) return number(start);
-    return lexer_error(start, start, "invalid literal");
+    return lexer_error(start, start, "invalid literal", read_from_);
   }
 
   bool digit(std::size_t k) const { return k < s_.size() && s_[k] >= '0' && s_[k] <= '9'; }
 
   bool number(std::size_t start) {
+    read_from_ = start;
     std::size_t k = start;
     if (s_[k] == '-') {
       ++k;
@@ -282,6 +287,7 @@ class SyntaxScanner {
 
   bool string() {
     const std::size_t start = i_;
+    read_from_ = start;
     std::size_t k = start + 1;
     for (;;) {
       if (k >= stop_at_) return lexer_stop(start);
@@ -300,7 +306,7 @@ class SyntaxScanner {
       if (c == '\\') {
         ++k;
         if (k >= stop_at_) return lexer_stop(start);
-        if (k >= s_.size()) return lexer_error(start, k, "invalid string: missing closing quote");
+        if (k >= s_.size()) return lexer_error(start, k, "invalid string: forbidden character after backslash");
         const char e = s_[k];
         if (e == 'u') {
           for (int h = 1; h <= 4; ++h) {
@@ -325,12 +331,15 @@ class SyntaxScanner {
     return false;
   }
 
-  /// A token from `start` that breaks at `at`: "<why>; last read: '<what was read>'".
-  bool lexer_error(std::size_t start, std::size_t at, const std::string& why) {
+  /// A token from `start` that breaks at `at`: "<why>; last read: '<what was read>'",
+  /// what was read being counted from `from` (for a word, the parser's words
+  /// start at the last string or number, as nlohmann::json's did).
+  bool lexer_error(std::size_t start, std::size_t at, const std::string& why) { return lexer_error(start, at, why, start); }
+  bool lexer_error(std::size_t start, std::size_t at, const std::string& why, std::size_t from) {
     const std::size_t end = std::min(at + 1, s_.size());
     std::string read;
     constexpr std::size_t kMax = 60;  // a missing quote would quote the rest of the file
-    for (std::size_t k = start; k < end && k < start + kMax; ++k) {
+    for (std::size_t k = from; k < end && k < from + kMax; ++k) {
       const auto c = static_cast<unsigned char>(s_[k]);
       if (c < 0x20) {
         char buf[12];
@@ -340,7 +349,7 @@ class SyntaxScanner {
         read += static_cast<char>(c);
       }
     }
-    if (end > start + kMax) read += "...";
+    if (end > from + kMax) read += "...";
     problem_ = stop(start, why + "; last read: '" + read + "'");
     problem_.position = at >= s_.size() ? (s_.empty() ? 0 : s_.size() - 1) : at;
     return false;
@@ -350,6 +359,8 @@ class SyntaxScanner {
   std::size_t stop_at_;
   std::size_t i_ = 0;
   std::string stack_;
+  std::size_t read_from_ = 0;  // where the last string or number started
+  bool after_key_ = false;
   SyntaxProblem problem_;
 };
 
@@ -687,7 +698,9 @@ void report_broken(std::string_view text, std::string_view file, simdjson::error
   errors.clear();
   BookData scratch;
   std::string prefix(text.substr(0, problem.cut));
-  if (!problem.closers.empty()) prefix += " @" + problem.closers;  // '@' stops the reader at the cut
+  // '@' stops the reader at the cut; after a key, as that key's value (a streaming
+  // parser has taken the key when it finds what follows it is not ':').
+  if (!problem.closers.empty()) prefix += (problem.after_key ? ": @" : " @") + problem.closers;
   const Padded padded(prefix);
   Reader reader(std::string_view(padded.buffer.data(), padded.size), file, scratch, errors, problem.cut);
   simdjson::error_code ignored;
