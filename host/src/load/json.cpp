@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <utility>
 
 namespace billcheck {
@@ -753,16 +754,27 @@ BookData read_json_text(std::string_view text, const std::string& name) {
 BookData read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
-  std::string text;
+  // Read straight into a buffer with simdjson's padding after the text: one
+  // copy from the kernel, no zeroing (a book can be hundreds of MB).
   std::error_code ec;
-  if (auto size = std::filesystem::file_size(file, ec); !ec)
-    text.reserve(static_cast<std::size_t>(size) + simdjson::SIMDJSON_PADDING);
-  std::array<char, 1 << 16> chunk;
-  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0)
-    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  std::size_t capacity = 1 << 16;
+  if (auto size = std::filesystem::file_size(file, ec); !ec) capacity = static_cast<std::size_t>(size) + 1;
+  auto buffer = std::make_unique_for_overwrite<char[]>(capacity + simdjson::SIMDJSON_PADDING);
+  std::size_t length = 0;
+  for (;;) {
+    in.read(buffer.get() + length, static_cast<std::streamsize>(capacity - length));
+    length += static_cast<std::size_t>(in.gcount());
+    if (!in) break;  // the end of the file (or an error, told apart below)
+    if (length == capacity) {  // the file grew since it was measured
+      auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity + simdjson::SIMDJSON_PADDING);
+      std::memcpy(bigger.get(), buffer.get(), length);
+      buffer = std::move(bigger);
+      capacity *= 2;
+    }
+  }
   if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
-  if (text.capacity() < text.size() + simdjson::SIMDJSON_PADDING) text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-  return read_padded(simdjson::padded_string_view(text.data(), text.size(), text.capacity()), file.string());
+  return read_padded(simdjson::padded_string_view(buffer.get(), length, capacity + simdjson::SIMDJSON_PADDING),
+                     file.string());
 }
 
 }  // namespace billcheck
