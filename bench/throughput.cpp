@@ -1,11 +1,13 @@
 // Load and check throughput on a synthetic book: every row of the performance
 // table in docs/benchmarks.md (issue #15) that one process can measure.
-//   bench_throughput [LINES (default 1000000)] [DIR (default: a temp dir)]
+//   bench_throughput [LINES (default 1000000)] [DIR (default: a temp dir)] [--load-only [csv|json|ledes]]
 // The CSV book is written to DIR once (bench_gen_book writes the same one);
 // the JSON and LEDES forms of it are written beside it (book.json, book.ledes)
 // the first time. One-thread steps are timed in the thread's CPU time, so a
 // machine busy with other work inflates them less than the wall clock would;
 // the two-thread comparison is wall clock and needs a quiet machine.
+// --load-only times only the loads (best of 3; one form when named), for
+// profiling a loader (`perf record -g bench_throughput N DIR --load-only json`).
 #include "synthetic_book.hpp"
 
 #include <billcheck/convert.hpp>
@@ -73,6 +75,23 @@ double load_rate(const std::filesystem::path& path, int runs, std::size_t& lines
   return static_cast<double>(lines) / best;
 }
 
+/// The load rows alone, best of 3 (the forms already written beside the CSV book, or `only`).
+int load_only(const std::filesystem::path& dir, const std::string& only) {
+  const struct {
+    const char* form;
+    std::filesystem::path path;
+  } forms[] = {{"csv", dir}, {"json", dir / "book.json"}, {"ledes", dir / "book.ledes"}};
+  for (const auto& f : forms) {
+    if (!only.empty() && only != f.form) continue;
+    if (!std::filesystem::exists(f.path)) continue;
+    std::size_t n = 0;
+    const double rate = load_rate(f.path, 3, n);
+    std::printf("%s load, one core (CPU time, best of 3): %.2f M lines/s (%zu lines)\n", f.form, rate / 1e6, n);
+  }
+  std::printf("load average %.1f at end\n", load_average());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,6 +101,7 @@ int main(int argc, char** argv) {
       argc > 2 ? std::filesystem::path(argv[2]) : std::filesystem::temp_directory_path() / "billcheck-bench-book";
   if (!std::filesystem::exists(dir / "invoice_lines.csv")) bench::write_synthetic_book(dir, lines);
   std::printf("billcheck throughput: %s; load average %.1f at start\n", dir.c_str(), load_average());
+  if (argc > 3 && std::string(argv[3]) == "--load-only") return load_only(dir, argc > 4 ? argv[4] : "");
 
   Engine engine;
   std::size_t n = 0;

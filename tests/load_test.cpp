@@ -33,6 +33,17 @@ std::vector<std::string> load_errors(const fs::path& path) {
   return {};
 }
 
+/// The messages read_json_text fails with on `text` (named "inline").
+std::vector<std::string> load_json_errors(const std::string& text) {
+  try {
+    read_json_text(text, "inline");
+  } catch (const BookError& e) {
+    return e.messages();
+  }
+  ADD_FAILURE() << text << " loaded, but a BookError was expected";
+  return {};
+}
+
 Decimal dec(std::string_view text) { return Decimal::parse(text).value(); }
 Date date(std::string_view text) { return Date::parse_iso(text).value(); }
 
@@ -422,6 +433,26 @@ TEST(LoadJson, ListsEveryError) {
                     "time_entries, invoices, invoice_lines, payments, credit_notes)",
                 f + ":13: 'payments' must be an array of objects, one per record",
             }));
+}
+
+// A text that stops being JSON still lists every problem before that point,
+// then says where and how it breaks.
+TEST(LoadJson, ListsTheProblemsBeforeTheTextStopsBeingJson) {
+  EXPECT_EQ(load_json_errors("{\"invoices\": [{\"issue_date\": \"bad\",\n \"tags\": [1, 2"),
+            (std::vector<std::string>{
+                "inline:1: column 'issue_date': 'bad' is not a valid date (expected YYYY-MM-DD)",
+                "inline:2: column 'tags': expected a string, number or boolean, not an array",
+                "inline:2: JSON syntax error: unexpected end of input; expected ']'"}));
+  EXPECT_EQ(load_json_errors("{\"invoices\": [{\"invoice_id\": tru}]}"),
+            (std::vector<std::string>{"inline:1: JSON syntax error: invalid literal; last read: '\"invoice_id\": tru}'"}));
+  EXPECT_EQ(load_json_errors("{\"invoices\": []}\n{}"),
+            (std::vector<std::string>{"inline:2: JSON syntax error: unexpected '{'; expected end of input"}));
+  EXPECT_EQ(load_json_errors("{\"invoices\": [{\"invoice_id\": \"x\", \"total\": 1.}]}"),
+            (std::vector<std::string>{
+                "inline:1: JSON syntax error: invalid number; expected digit after '.'; last read: '1.}'"}));
+  // A number that is not JSON is a syntax error, even where the column takes text.
+  EXPECT_EQ(load_json_errors("{\"invoices\": [{\"invoice_id\": 01}]}"),
+            (std::vector<std::string>{"inline:1: JSON syntax error: unexpected number literal; expected '}'"}));
 }
 
 TEST(LoadJson, TopLevelMustBeAnObject) {

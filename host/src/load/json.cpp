@@ -1,383 +1,780 @@
 // Reading a book from one JSON object of entity arrays.
 //
-// The text goes through nlohmann::json's SAX interface rather than a DOM so that
-// numbers reach the shared field setters as their original text (never through
-// a double) and every record knows the line it starts on.
+// The text goes through simdjson's On-Demand parser: its first stage indexes
+// the structure and checks the UTF-8 of the whole text with SIMD, then this
+// reader walks the records in one pass. Values are taken as their original
+// text (a string's bytes, unescaped only when it holds a backslash; a number's
+// token), so numbers reach the shared field setters exactly as written, never
+// through a double. A record's line is counted from byte offsets, a few bytes
+// ahead of the last one each time, so counting costs one pass over the text.
+//
+// A book that is not JSON is rare and fails anyway, so its error is found by a
+// second, plain scan (first_syntax_problem) that knows where the first problem
+// is and words it; the records before that point are then read again, so that
+// every problem ahead of it is listed as well, as a streaming parser would.
 #include <billcheck/load.hpp>
 
 #include "load/encoding.hpp"
 #include "schema/columns.hpp"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <memory>
+#include <utility>
 
 namespace billcheck {
 namespace {
 
+namespace od = simdjson::ondemand;
 using fields::Entity;
-using json = nlohmann::json;
+constexpr std::size_t npos = std::string_view::npos;
 
-/// A char iterator that counts the line breaks it steps over, so the SAX
-/// handler can tell on which line each event happens.
-class LineCountingIterator {
- public:
-  using iterator_category = std::input_iterator_tag;
-  using value_type = char;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const char*;
-  using reference = const char&;
-
-  LineCountingIterator(const char* p, std::uint32_t* newlines) : p_(p), newlines_(newlines) {}
-  reference operator*() const { return *p_; }
-  LineCountingIterator& operator++() {
-    if (*p_ == '\n') ++*newlines_;
-    ++p_;
-    return *this;
+/// The number of line breaks in [p, p + n).
+std::uint32_t count_newlines(const char* p, std::size_t n) {
+  std::uint32_t count = 0;
+  const char* end = p + n;
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr) {
+    ++count;
+    ++p;
   }
-  LineCountingIterator operator++(int) {
-    LineCountingIterator before = *this;
-    ++*this;
-    return before;
-  }
-  friend bool operator==(const LineCountingIterator& a, const LineCountingIterator& b) { return a.p_ == b.p_; }
-
- private:
-  const char* p_;
-  std::uint32_t* newlines_;
-};
-
-/// One entity's records as the handler fills them, with the entity's type erased.
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  virtual std::string_view name() const = 0;
-  virtual int find(std::string_view column) const = 0;
-  virtual std::string_view column_name(int slot) const = 0;
-  virtual void begin(std::string_view file, std::uint32_t line) = 0;
-  virtual bool set(int slot, std::string_view text, std::string& why) = 0;
-  virtual void extra(const std::string& key, std::string_view text) = 0;
-  virtual void end(std::uint32_t seen, std::string_view file, std::uint32_t line,
-                   std::vector<std::string>& errors) = 0;
-};
-
-template <class T>
-class EntitySink final : public RecordSink {
- public:
-  EntitySink(const Entity<T>& entity, BookData& data)
-      : entity_(entity), records_(data.*entity.records), required_(entity.required_mask()) {}
-
-  std::string_view name() const override { return entity_.name; }
-  int find(std::string_view column) const override { return entity_.find(column); }
-  std::string_view column_name(int slot) const override {
-    return entity_.columns[static_cast<std::size_t>(slot)].name;
-  }
-  void begin(std::string_view file, std::uint32_t line) override {
-    current_ = &records_.emplace_back();
-    current_->source = Source{file, line};
-  }
-  bool set(int slot, std::string_view text, std::string& why) override {
-    return entity_.columns[static_cast<std::size_t>(slot)].set(*current_, text, why);
-  }
-  void extra(const std::string& key, std::string_view text) override {
-    current_->extra.values.emplace_back(key, text);
-  }
-  void end(std::uint32_t seen, std::string_view file, std::uint32_t line,
-           std::vector<std::string>& errors) override {
-    fields::check_required(entity_, required_, seen, file, line, errors);
-  }
-
- private:
-  const Entity<T>& entity_;
-  std::vector<T>& records_;
-  std::uint32_t required_;
-  T* current_ = nullptr;
-};
-
-template <class T>
-std::unique_ptr<RecordSink> make_sink(const Entity<T>& entity, BookData& data) {
-  return std::make_unique<EntitySink<T>>(entity, data);
+  return count;
 }
 
-/// The reason alone, e.g. `unexpected '}'; expected string literal` out of nlohmann's
-/// `[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing object - ...`
-/// (the line is computed by the caller, from the byte position).
-std::string syntax_reason(const std::string& what) {
-  std::string_view s = what;
-  if (s.starts_with("[json.exception.")) {
-    if (auto close = s.find("] "); close != std::string_view::npos) s.remove_prefix(close + 2);
-  }
-  if (s.starts_with("parse error")) {
-    if (auto colon = s.find(": "); colon != std::string_view::npos) s.remove_prefix(colon + 2);
-  }
-  constexpr std::string_view kPrefix = "syntax error while parsing ";
-  if (s.starts_with(kPrefix)) {
-    if (auto dash = s.find(" - "); dash != std::string_view::npos) s.remove_prefix(dash + 3);
-  }
-  return std::string(s);
-}
-
-/// Turns SAX events into records. Every problem is collected; only a syntax
-/// error stops the parse.
-class BookHandler {
+/// The line of byte offsets asked in increasing order (the reader's order):
+/// each call counts only the line breaks since the previous one.
+class LineCounter {
  public:
-  BookHandler(std::string_view text, std::string_view file, BookData& data, std::vector<std::string>& errors,
-              const std::uint32_t& newlines)
-      : text_(text), file_(file), errors_(errors), newlines_(newlines) {
-    fields::for_each_entity([&](const auto& entity) { sinks_.push_back(make_sink(entity, data)); });
-  }
+  explicit LineCounter(std::string_view text) : text_(text) {}
 
-  bool null() { return scalar({}, true); }
-  bool boolean(bool value) { return scalar(value ? "true" : "false", false); }
-  bool number_integer(json::number_integer_t value) { return integer(value); }
-  bool number_unsigned(json::number_unsigned_t value) { return integer(value); }
-  bool number_float(json::number_float_t /*binary value, unused*/, const json::string_t& text) {
-    // The lexer writes the locale's decimal point into the token; put '.' back.
-    number_.assign(text);
-    for (char& c : number_)
-      if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E')) c = '.';
-    return scalar(number_, false);
-  }
-  bool string(json::string_t& value) { return scalar(value, false); }
-  bool binary(json::binary_t& /*value*/) { return true; }
-
-  bool start_object(std::size_t /*elements*/) { return open(true); }
-  bool start_array(std::size_t /*elements*/) { return open(false); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-
-  bool key(json::string_t& name) {
-    if (skip_ > 0) return true;
-    if (state_ == State::top) {
-      sink_ = nullptr;
-      for (const auto& s : sinks_)
-        if (s->name() == name) sink_ = s.get();
-      if (!sink_)
-        errors_.push_back(fields::located(file_, line(), "unknown key '" + name + "' (a book's keys are " +
-                                                             std::string(fields::kEntityNames) + ")"));
-    } else if (state_ == State::record) {
-      slot_ = sink_->find(name);
-      key_.assign(name);
-      key_line_ = line();
-      in_value_ = true;
+  std::uint32_t at(std::size_t offset) {
+    offset = std::min(offset, text_.size());
+    if (offset < offset_) {  // never on the reader's path; kept correct anyway
+      offset_ = 0;
+      line_ = 1;
     }
+    line_ += count_newlines(text_.data() + offset_, offset - offset_);
+    offset_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t offset_ = 0;
+  std::uint32_t line_ = 1;
+};
+
+// ---------------------------------------------------------------------------
+// Where a text that is not JSON breaks, in the words of a JSON parser.
+
+/// The first place `text` is not JSON, or the token that holds `stop_at` (the
+/// first byte that is not UTF-8), whichever comes first.
+struct SyntaxProblem {
+  std::size_t position = npos;  // the byte that broke the grammar (the last byte at the end of input)
+  std::string reason;           // e.g. "unexpected '{'; expected ']'"; empty when stopped at stop_at
+  std::size_t cut = 0;          // where the token holding the problem starts: the text before it is JSON
+  std::string closers;          // what closes the arrays and objects open at `cut`, innermost first
+  bool after_key = false;       // `cut` is where an object's ':' should be
+};
+
+constexpr std::string_view kControlNames[] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
+                                              "BS",  "HT",  "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
+                                              "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                                              "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+
+/// Scans `text` with the JSON grammar, iteratively (no depth limit), and
+/// words the first problem the way nlohmann::json did before this reader, so
+/// that messages stay the same: "unexpected X; expected Y", or a token's own
+/// problem with what was read of it.
+class SyntaxScanner {
+ public:
+  SyntaxScanner(std::string_view text, std::size_t stop_at) : s_(text), stop_at_(stop_at) {}
+
+  SyntaxProblem run() {
+    enum class Want { value, first_value, key, first_key, colon, next, end };
+    Want want = Want::value;
+    for (;;) {
+      skip_space();
+      const std::size_t start = i_;
+      after_key_ = want == Want::colon;
+      if (start >= stop_at_) return stop(start, "");
+      if (start >= s_.size()) {
+        if (want == Want::end) return {};  // the whole text is JSON
+        const std::string_view what =
+            want != Want::next ? want_text(want) : stack_.back() == '{' ? "'}'" : "']'";
+        return stop(start, "unexpected end of input" + expected(what));
+      }
+      const char c = s_[start];
+      switch (want) {
+        case Want::end:
+          return unexpected(start, "end of input");
+        case Want::colon:
+          if (c != ':') return unexpected(start, "':'");
+          ++i_;
+          want = Want::value;
+          continue;
+        case Want::next:
+          if (c == ',') {
+            ++i_;
+            want = stack_.back() == '{' ? Want::key : Want::value;
+            continue;
+          }
+          if (c == (stack_.back() == '{' ? '}' : ']')) {
+            ++i_;
+            stack_.pop_back();
+            want = stack_.empty() ? Want::end : Want::next;
+            continue;
+          }
+          return unexpected(start, stack_.back() == '{' ? "'}'" : "']'");
+        case Want::first_key:
+          if (c == '}') {
+            ++i_;
+            stack_.pop_back();
+            want = stack_.empty() ? Want::end : Want::next;
+            continue;
+          }
+          [[fallthrough]];
+        case Want::key:
+          if (c != '"') return unexpected(start, "string literal");
+          if (!string()) return with_expected("string literal");
+          want = Want::colon;
+          continue;
+        case Want::first_value:
+          if (c == ']') {
+            ++i_;
+            stack_.pop_back();
+            want = stack_.empty() ? Want::end : Want::next;
+            continue;
+          }
+          [[fallthrough]];
+        case Want::value:
+          if (c == '{' || c == '[') {
+            ++i_;
+            stack_.push_back(c);
+            want = c == '{' ? Want::first_key : Want::first_value;
+            continue;
+          }
+          if (c == '}' || c == ']' || c == ':' || c == ',') return unexpected(start, want_text(want));
+          if (!value()) return problem_;
+          want = stack_.empty() ? Want::end : Want::next;
+          continue;
+      }
+    }
+  }
+
+ private:
+  static std::string expected(std::string_view what) { return what.empty() ? "" : "; expected " + std::string(what); }
+  static std::string_view want_text(auto want) {
+    using W = decltype(want);
+    switch (want) {
+      case W::value:
+      case W::first_value:
+        return "'[', '{', or a literal";
+      case W::key:
+      case W::first_key:
+        return "string literal";
+      case W::colon:
+        return "':'";
+      case W::next:
+        return "";  // set by the caller
+      case W::end:
+        return "end of input";
+    }
+    return "";
+  }
+
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+
+  SyntaxProblem stop(std::size_t at, std::string reason) {
+    SyntaxProblem p;
+    p.position = reason.empty() ? stop_at_ : at >= s_.size() ? (s_.empty() ? 0 : s_.size() - 1) : at;
+    p.reason = std::move(reason);
+    p.cut = std::min(at, s_.size());
+    p.after_key = after_key_;
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) p.closers += *it == '{' ? '}' : ']';
+    return p;
+  }
+
+  /// A token where `what` was expected: what it is, in the parser's words.
+  SyntaxProblem unexpected(std::size_t start, std::string_view what) {
+    const char c = s_[start];
+    std::string token;
+    switch (c) {
+      case '{': token = "'{'"; break;
+      case '}': token = "'}'"; break;
+      case '[': token = "'['"; break;
+      case ']': token = "']'"; break;
+      case ':': token = "':'"; break;
+      case ',': token = "','"; break;
+      case '"':
+        if (!string()) return with_expected(what);
+        token = "string literal";
+        break;
+      default:
+        if (!value_token(start)) return with_expected(what);
+        token = c == 't' ? "true literal" : c == 'f' ? "false literal" : c == 'n' ? "null literal" : "number literal";
+        break;
+    }
+    return stop(start, "unexpected " + token + expected(what));
+  }
+
+  /// A token's own problem found while `what` was expected: the parser adds
+  /// what it expected, except where a value was (it names none there).
+  SyntaxProblem with_expected(std::string_view what) {
+    if (what != "'[', '{', or a literal") problem_.reason += expected(what);
+    return problem_;
+  }
+
+  /// A scalar where a value is expected.
+  bool value() { return s_[i_] == '"' ? string() : value_token(i_); }
+
+  /// A number or literal starting at `start`; sets problem_ and returns false when it is not one.
+  bool value_token(std::size_t start) {
+    const char c = s_[start];
+    if (c == 't' || c == 'f' || c == 'n') {
+      const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      for (std::size_t k = 0; k < word.size(); ++k) {
+        if (start + k >= stop_at_) return lexer_stop(start);
+        if (start + k >= s_.size() || s_[start + k] != word[k])
+          return lexer_error(start, start + k, "invalid literal", read_from_);
+      }
+      i_ = start + word.size();
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) return number(start);
+    return lexer_error(start, start, "invalid literal", read_from_);
+  }
+
+  bool digit(std::size_t k) const { return k < s_.size() && s_[k] >= '0' && s_[k] <= '9'; }
+
+  bool number(std::size_t start) {
+    read_from_ = start;
+    std::size_t k = start;
+    if (s_[k] == '-') {
+      ++k;
+      if (!digit(k)) return lexer_error(start, k, "invalid number; expected digit after '-'");
+    }
+    if (s_[k] == '0') {
+      ++k;
+    } else {
+      while (digit(k)) ++k;
+    }
+    if (k < s_.size() && s_[k] == '.') {
+      ++k;
+      if (!digit(k)) return lexer_error(start, k, "invalid number; expected digit after '.'");
+      while (digit(k)) ++k;
+    }
+    if (k < s_.size() && (s_[k] == 'e' || s_[k] == 'E')) {
+      ++k;
+      if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) {
+        ++k;
+        if (!digit(k)) return lexer_error(start, k, "invalid number; expected digit after exponent sign");
+      } else if (!digit(k)) {
+        return lexer_error(start, k, "invalid number; expected '+', '-', or digit after exponent");
+      }
+      while (digit(k)) ++k;
+    }
+    i_ = k;
     return true;
   }
 
-  bool parse_error(std::size_t position, const std::string& /*last_token*/, const nlohmann::detail::exception& ex) {
-    // `position` counts the offending character (and one past the end at the end of input).
-    std::size_t before = std::min(position, text_.size());
-    if (before > 0) --before;
-    // A byte that is not UTF-8 stops the parser where it stands (inside a
-    // string, or as a stray byte); name it rather than echo the parser's
-    // message, which quotes the byte.
-    if (std::size_t at = encoding::invalid_utf8_at(text_); at <= before) {
-      utf8_error(at);
-      return false;
+  bool string() {
+    const std::size_t start = i_;
+    read_from_ = start;
+    std::size_t k = start + 1;
+    for (;;) {
+      if (k >= stop_at_) return lexer_stop(start);
+      if (k >= s_.size()) return lexer_error(start, k, "invalid string: missing closing quote");
+      const auto c = static_cast<unsigned char>(s_[k]);
+      if (c == '"') break;
+      if (c < 0x20) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "%04X", c);
+        std::string why = "invalid string: control character U+" + std::string(hex) + " (" +
+                          std::string(kControlNames[c]) + ") must be escaped to \\u" + hex;
+        if (const char* short_form = std::strchr("\bb\tt\nn\ff\rr", static_cast<char>(c)); short_form && c)
+          why += std::string(" or \\") + short_form[1];
+        return lexer_error(start, k, why);
+      }
+      if (c == '\\') {
+        ++k;
+        if (k >= stop_at_) return lexer_stop(start);
+        if (k >= s_.size()) return lexer_error(start, k, "invalid string: forbidden character after backslash");
+        const char e = s_[k];
+        if (e == 'u') {
+          for (int h = 1; h <= 4; ++h) {
+            if (k + h >= stop_at_) return lexer_stop(start);
+            if (k + h >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[k + h])))
+              return lexer_error(start, k + h, "invalid string: '\\u' must be followed by 4 hex digits");
+          }
+          k += 4;
+        } else if (!std::strchr("\"\\/bfnrt", e) || e == '\0') {
+          return lexer_error(start, k, "invalid string: forbidden character after backslash");
+        }
+      }
+      ++k;
     }
-    errors_.push_back(fields::located(file_, line_at(before), "JSON syntax error: " + syntax_reason(ex.what())));
+    i_ = k + 1;
+    return true;
+  }
+
+  /// The token from `start` runs into the byte that is not UTF-8: stop before the token.
+  bool lexer_stop(std::size_t start) {
+    problem_ = stop(start, "");
     return false;
   }
 
+  /// A token from `start` that breaks at `at`: "<why>; last read: '<what was read>'",
+  /// what was read being counted from `from` (for a word, the parser's words
+  /// start at the last string or number, as nlohmann::json's did).
+  bool lexer_error(std::size_t start, std::size_t at, const std::string& why) { return lexer_error(start, at, why, start); }
+  bool lexer_error(std::size_t start, std::size_t at, const std::string& why, std::size_t from) {
+    const std::size_t end = std::min(at + 1, s_.size());
+    std::string read;
+    constexpr std::size_t kMax = 60;  // a missing quote would quote the rest of the file
+    for (std::size_t k = from; k < end && k < from + kMax; ++k) {
+      const auto c = static_cast<unsigned char>(s_[k]);
+      if (c < 0x20) {
+        char buf[12];
+        std::snprintf(buf, sizeof buf, "<U+%04X>", c);
+        read += buf;
+      } else {
+        read += static_cast<char>(c);
+      }
+    }
+    if (end > from + kMax) read += "...";
+    problem_ = stop(start, why + "; last read: '" + read + "'");
+    problem_.position = at >= s_.size() ? (s_.empty() ? 0 : s_.size() - 1) : at;
+    return false;
+  }
+
+  std::string_view s_;
+  std::size_t stop_at_;
+  std::size_t i_ = 0;
+  std::string stack_;
+  std::size_t read_from_ = 0;  // where the last string or number started
+  bool after_key_ = false;
+  SyntaxProblem problem_;
+};
+
+SyntaxProblem first_syntax_problem(std::string_view text, std::size_t stop_at) {
+  return SyntaxScanner(text, stop_at).run();
+}
+
+// ---------------------------------------------------------------------------
+// The records.
+
+/// The text of a scalar token, without the spaces after it.
+std::string_view trimmed(std::string_view token) {
+  while (!token.empty() && fields::is_space(token.back())) token.remove_suffix(1);
+  return token;
+}
+
+/// Whether `token` is a JSON number: simdjson leaves numbers to the caller,
+/// and a number is passed on as its text.
+bool is_number(std::string_view t) {
+  std::size_t k = 0;
+  const std::size_t n = t.size();
+  auto digit = [&](std::size_t i) { return i < n && t[i] >= '0' && t[i] <= '9'; };
+  if (k < n && t[k] == '-') ++k;
+  if (!digit(k)) return false;
+  if (t[k] == '0') {
+    ++k;
+  } else {
+    while (digit(k)) ++k;
+  }
+  if (k < n && t[k] == '.') {
+    ++k;
+    if (!digit(k)) return false;
+    while (digit(k)) ++k;
+  }
+  if (k < n && (t[k] == 'e' || t[k] == 'E')) {
+    ++k;
+    if (k < n && (t[k] == '+' || t[k] == '-')) ++k;
+    if (!digit(k)) return false;
+    while (digit(k)) ++k;
+  }
+  return k == n;
+}
+
+constexpr std::size_t kCountFrom = std::size_t{1} << 20;  // bytes of JSON
+
+/// Walks the document and fills BookData, collecting every problem. Returns
+/// false when it met something that is not JSON, or reached `cut` (the point
+/// where a broken text stops being JSON, when reading its good part again).
+class Reader {
+ public:
+  Reader(std::string_view text, std::string_view file, BookData& data, std::vector<std::string>& errors,
+         std::size_t cut = npos)
+      : text_(text), file_(file), data_(data), errors_(errors), lines_(text), cut_(cut) {}
+
+  bool read(od::document& doc) {
+    od::json_type type;
+    if (doc.type().get(type)) return false;
+    if (type != od::json_type::object) {
+      const char* at = nullptr;
+      if (doc.current_location().get(at)) return false;
+      not_an_object(at);
+      return true;  // a book with an error: the caller checks the rest of the text is JSON
+    }
+    od::object top;
+    if (doc.get_object().get(top)) return false;
+    for (auto member : top) {
+      if (member.error()) return false;
+      od::field& field = member.value_unsafe();  // not moved out: a copy of it stalls on store forwarding
+      const char* key_at = field.key().raw() - 1;  // before unescaped_key(), which consumes the key
+      std::string_view name;
+      if (field.unescaped_key().get(name)) return false;
+      bool known = false, ok = true;
+      fields::for_each_entity([&](const auto& entity) {
+        if (!known && entity.name == name) {
+          known = true;
+          ok = read_entity(field.value(), entity);
+        }
+      });
+      if (!ok) return false;
+      if (!known) {
+        errors_.push_back(fields::located(file_, line(key_at), "unknown key '" + std::string(name) +
+                                                                   "' (a book's keys are " +
+                                                                   std::string(fields::kEntityNames) + ")"));
+        if (!skip(field.value())) return false;
+      }
+    }
+    // Anything after the book's object is not JSON.
+    const char* after = nullptr;
+    return doc.current_location().get(after) == simdjson::OUT_OF_BOUNDS;
+  }
+
+  /// Whether the walk stopped inside a record, after a key and before its
+  /// value: a problem there is that column's.
+  bool stopped_in_value() const { return in_value_; }
+  const std::string& key() const { return key_; }
+
  private:
-  enum class State { start, top, array, record, done };
-
-  std::uint32_t line() const { return newlines_ + 1; }
-
-  std::uint32_t line_at(std::size_t offset) const {
-    return static_cast<std::uint32_t>(
-        1 + std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  std::uint32_t line(const char* at) { return lines_.at(static_cast<std::size_t>(at - text_.data())); }
+  bool reached_cut(const char* at) const { return static_cast<std::size_t>(at - text_.data()) >= cut_; }
+  bool past_cut(std::string_view span) const {
+    return static_cast<std::size_t>(span.data() + span.size() - text_.data()) > cut_;
   }
 
-  /// Reports the byte at `at`, which is not UTF-8: in a record's value, as that column's error.
-  void utf8_error(std::size_t at) {
-    // The string it is in starts after the last quote before it (a string holds no raw line break).
-    const std::size_t line_start = text_.rfind('\n', at) + 1;  // npos + 1 == 0
-    const std::size_t quote = text_.rfind('"', at);
-    const std::size_t from = quote == std::string_view::npos || quote < line_start ? line_start : quote + 1;
-    std::string what = encoding::utf8_problem(text_.substr(from), at - from);
-    if (state_ == State::record && in_value_ && skip_ == 0)
-      errors_.push_back(fields::column_error(file_, line_at(at), key_, what));
-    else
-      errors_.push_back(fields::located(file_, line_at(at), what));
+  /// Consumes a value the book does not use; false if it is not JSON or runs past the cut.
+  bool skip(od::value& value) {
+    od::json_type type;
+    if (value.type().get(type)) return false;
+    std::string_view span;
+    if (type == od::json_type::array) {
+      od::array a;
+      if (value.get_array().get(a) || a.raw_json().get(span)) return false;
+    } else if (type == od::json_type::object) {
+      od::object o;
+      if (value.get_object().get(o) || o.raw_json().get(span)) return false;
+    } else {
+      std::string_view text;
+      bool present = false;
+      return scalar(value, text, present);
+    }
+    return !past_cut(span);
   }
 
-  bool integer(auto value) {
-    char buffer[24];
-    auto result = std::to_chars(std::begin(buffer), std::end(buffer), value);
-    return scalar(std::string_view(buffer, static_cast<std::size_t>(result.ptr - buffer)), false);
+  template <class T>
+  bool read_entity(od::value& value, const Entity<T>& entity) {
+    const std::string_view token = value.raw_json_token();
+    if (token.empty() || reached_cut(token.data())) return false;
+    if (token[0] == 'n') {  // null stands for no records, as it stands for no value
+      std::string_view text;
+      bool present = false;
+      return scalar(value, text, present);
+    }
+    if (token[0] != '[') {
+      errors_.push_back(fields::located(file_, line(token.data()), not_an_array(entity.name)));
+      return skip(value);
+    }
+    od::array records;
+    if (value.get_array().get(records)) return false;
+    return read_records(records, entity);
   }
 
-  bool scalar(std::string_view text, bool is_null) {
-    if (skip_ > 0) return true;
-    in_value_ = false;
-    switch (state_) {
-      case State::start:
-        not_an_object();
-        break;
-      case State::top:  // null stands for no records, as it stands for no value
-        if (sink_ && !is_null) errors_.push_back(fields::located(file_, line(), not_an_array()));
-        break;
-      case State::array:
-        errors_.push_back(fields::located(file_, line(), element_not_an_object()));
-        break;
-      case State::record:
-        value(text, is_null);
-        break;
-      case State::done:
-        break;
+  template <class T>
+  bool read_records(od::array records, const Entity<T>& entity) {
+    std::vector<T>& out = data_.*entity.records;
+    // One allocation of the right size: growing a vector of a million records
+    // moves them and touches twice the memory, page by page.
+    // Counting is a pass over the array's tokens: worth it for a big book only.
+    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
+      out.reserve(out.size() + count);
+    const std::uint32_t required = entity.required_mask();
+    const int columns = static_cast<int>(entity.columns.size());
+    for (auto element : records) {
+      if (element.error()) return false;
+      od::value& record = element.value_unsafe();
+      const std::string_view token = record.raw_json_token();
+      if (token.empty() || reached_cut(token.data())) return false;
+      if (token[0] != '{') {
+        errors_.push_back(fields::located(file_, line(token.data()), element_not_an_object(entity.name)));
+        if (!skip(record)) return false;
+        continue;
+      }
+      od::object object;
+      if (record.get_object().get(object)) return false;
+      const std::uint32_t record_line = line(token.data());
+      T& r = out.emplace_back();
+      r.source = Source{file_, record_line};
+      std::uint32_t seen = 0;
+      int next = 0;
+      for (auto member : object) {
+        if (member.error()) return false;
+        od::field& field = member.value_unsafe();
+        const od::raw_json_string raw_key = field.key();
+        int slot = raw_column(raw_key, entity, next);
+        std::string_view key;
+        if (slot >= 0) {
+          key = entity.columns[static_cast<std::size_t>(slot)].name;
+        } else {  // an extra column, or a name written with escapes
+          if (field.unescaped_key().get(key)) return false;
+          slot = entity.find(key);
+        }
+        next = slot + 1;
+        in_value_ = true;
+        key_at_ = raw_key.raw() - 1;
+        std::string_view text;
+        bool present = false;
+        od::value& value = field.value();
+        const std::string_view value_token = value.raw_json_token();
+        if (value_token.empty()) return remember(key);
+        if (value_token[0] == '{' || value_token[0] == '[') {
+          errors_.push_back(fields::column_error(
+              file_, line(key_at_), key,
+              std::string("expected a string, number or boolean, not ") +
+                  (value_token[0] == '{' ? "an object" : "an array")));
+          if (slot >= 0) seen |= 1u << slot;  // reported; not also "missing"
+          in_value_ = false;
+          if (!skip(value)) return false;
+          continue;
+        }
+        if (!scalar(value, text, present)) return remember(key);
+        in_value_ = false;
+        if (!present) continue;  // null or "": absent
+        if (slot < 0) {
+          r.extra.values.emplace_back(std::string(key), std::string(text));
+          continue;
+        }
+        const std::uint32_t bit = 1u << slot;
+        if (seen & bit) {
+          errors_.push_back(fields::column_error(file_, line(key_at_), key, "appears twice in the record; keep one"));
+          continue;
+        }
+        seen |= bit;
+        if (!entity.columns[static_cast<std::size_t>(slot)].set(r, text, why_))
+          errors_.push_back(fields::column_error(file_, line(key_at_), key, why_));
+      }
+      fields::check_required(entity, required, seen, file_, record_line, errors_);
     }
     return true;
   }
 
-  void value(std::string_view text, bool is_null) {
-    if (is_null || text.empty()) return;  // absent
-    if (slot_ < 0) {
-      sink_->extra(key_, text);
-      return;
+  /// The column whose name the key is, as written (no escapes), trying `next`
+  /// first: records of one entity usually list their keys in the same order.
+  template <class T>
+  static int raw_column(const od::raw_json_string& key, const Entity<T>& entity, int next) {
+    const int n = static_cast<int>(entity.columns.size());
+    const char* raw = key.raw();
+    for (int k = 0; k < n; ++k) {
+      const int slot = next + k < n ? next + k : next + k - n;
+      const std::string_view name = entity.columns[static_cast<std::size_t>(slot)].name;
+      // The closing quote where the name ends (the padding makes the read safe), then the bytes.
+      if (raw[name.size()] == '"' && std::equal(name.begin(), name.end(), raw)) return slot;
     }
-    std::uint32_t bit = 1u << slot_;
-    if (seen_ & bit) {
-      errors_.push_back(fields::column_error(file_, key_line_, key_, "appears twice in the record; keep one"));
-      return;
-    }
-    seen_ |= bit;
-    if (!sink_->set(slot_, text, why_)) errors_.push_back(fields::column_error(file_, key_line_, key_, why_));
+    return -1;
   }
 
-  bool open(bool object) {
-    in_value_ = false;
-    if (skip_ > 0) {
-      ++skip_;
-      return true;
-    }
-    switch (state_) {
-      case State::start:
-        if (object) {
-          state_ = State::top;
-        } else {
-          not_an_object();
-        }
-        break;
-      case State::top:
-        if (sink_ && !object) {
-          state_ = State::array;
-        } else {
-          if (sink_) errors_.push_back(fields::located(file_, line(), not_an_array()));
-          skip_ = 1;  // an unknown key's value, or a misplaced object
-        }
-        break;
-      case State::array:
-        if (object) {
-          record_line_ = line();
-          seen_ = 0;
-          sink_->begin(file_, record_line_);
-          state_ = State::record;
-        } else {
-          errors_.push_back(fields::located(file_, line(), element_not_an_object()));
-          skip_ = 1;
-        }
-        break;
-      case State::record:
-        errors_.push_back(fields::column_error(
-            file_, key_line_, key_,
-            std::string("expected a string, number or boolean, not ") + (object ? "an object" : "an array")));
-        if (slot_ >= 0) seen_ |= 1u << slot_;  // reported; not also "missing"
-        skip_ = 1;
-        break;
-      case State::done:
-        skip_ = 1;
-        break;
-    }
-    return true;
+  /// Stops inside a record's value, remembering its column for the caller's message.
+  bool remember(std::string_view key) {
+    key_.assign(key);
+    return false;
   }
 
-  bool close() {
-    if (skip_ > 0) {
-      --skip_;
-      return true;
+  /// The text of a scalar: a string's characters (unescaped only when it
+  /// holds a backslash), a number's token, `true` or `false`. `present` is
+  /// false for null and the empty string. Returns false for what is not JSON.
+  bool scalar(od::value& value, std::string_view& text, bool& present) {
+    const std::string_view token = trimmed(value.raw_json_token());
+    if (token.empty() || past_cut(token)) return false;
+    switch (token[0]) {
+      case '"': {
+        if (token.size() < 2 || token.back() != '"') return false;
+        text = token.substr(1, token.size() - 2);
+        if (text.find('\\') != npos && value.get_string().get(text)) return false;
+        present = !text.empty();
+        return true;
+      }
+      case 't':
+      case 'f':
+        if (token != "true" && token != "false") return false;
+        text = token;
+        present = true;
+        return true;
+      case 'n':
+        present = false;
+        return token == "null";
+      default:
+        if (!is_number(token)) return false;
+        text = token;
+        present = true;
+        return true;
     }
-    switch (state_) {
-      case State::record:
-        sink_->end(seen_, file_, record_line_, errors_);
-        state_ = State::array;
-        break;
-      case State::array:
-        state_ = State::top;
-        break;
-      case State::top:
-        state_ = State::done;
-        break;
-      case State::start:
-      case State::done:
-        break;
-    }
-    return true;
   }
 
-  void not_an_object() {
-    errors_.push_back(fields::located(file_, line(),
+  void not_an_object(const char* at) {
+    errors_.push_back(fields::located(file_, line(at),
                                       "the book must be a JSON object with the keys " +
                                           std::string(fields::kEntityNames) + ", each an array of objects"));
-    state_ = State::done;
   }
-  std::string not_an_array() const {
-    return "'" + std::string(sink_->name()) + "' must be an array of objects, one per record";
+  static std::string not_an_array(std::string_view entity) {
+    return "'" + std::string(entity) + "' must be an array of objects, one per record";
   }
-  std::string element_not_an_object() const {
-    return "each element of '" + std::string(sink_->name()) + "' must be an object, one per record";
+  static std::string element_not_an_object(std::string_view entity) {
+    return "each element of '" + std::string(entity) + "' must be an object, one per record";
   }
 
   std::string_view text_;
   std::string_view file_;
+  BookData& data_;
   std::vector<std::string>& errors_;
-  const std::uint32_t& newlines_;
-  std::vector<std::unique_ptr<RecordSink>> sinks_;
-
-  State state_ = State::start;
-  int skip_ = 0;  // depth inside a value being skipped
-  RecordSink* sink_ = nullptr;
-  int slot_ = -1;
+  LineCounter lines_;
+  std::size_t cut_;
+  bool in_value_ = false;
+  const char* key_at_ = nullptr;
   std::string key_;
-  std::uint32_t key_line_ = 0;
-  std::uint32_t record_line_ = 0;
-  std::uint32_t seen_ = 0;
-  bool in_value_ = false;  // a record's key has been read, its value not yet
   std::string why_;
-  std::string number_;
 };
+
+/// `text` with the padding simdjson reads past the end (it never uses those bytes).
+struct Padded {
+  std::string buffer;
+  std::size_t size = 0;
+
+  explicit Padded(std::string_view text) : size(text.size()) {
+    buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    buffer.assign(text);
+  }
+  simdjson::padded_string_view view() const { return simdjson::padded_string_view(buffer.data(), size, buffer.capacity()); }
+};
+
+/// Runs `reader` over `padded`; false when the text is not JSON (`failure`
+/// says why when simdjson refused it) or reading stopped at the cut.
+bool walk(simdjson::padded_string_view padded, Reader& reader, simdjson::error_code& failure) {
+  // Books of a request or two keep one parser per thread (its buffers are
+  // reused); a big file gets its own, so that its index is freed with it.
+  constexpr std::size_t kReuse = std::size_t{1} << 20;
+  static thread_local od::parser shared;
+  od::parser own;
+  od::parser& parser = padded.length() <= kReuse ? shared : own;
+  od::document doc;
+  failure = parser.iterate(padded).get(doc);
+  if (failure) return false;
+  return reader.read(doc);
+}
+
+/// What a text that did not read as a book gets: the problems before the place
+/// it stops being JSON (read again up to there), then the one at that place.
+void report_broken(std::string_view text, std::string_view file, simdjson::error_code failure,
+                   std::vector<std::string>& errors) {
+  const std::size_t bad_byte = encoding::invalid_utf8_at(text);
+  const SyntaxProblem problem = first_syntax_problem(text, bad_byte);
+  if (problem.position == npos) {
+    // The scanner finds the text JSON, yet simdjson did not read it: a limit of simdjson's.
+    if (failure != simdjson::SUCCESS)
+      errors.push_back(fields::located(file, 1, std::string("cannot read this JSON: ") +
+                                                    simdjson::error_message(failure)));
+    return;
+  }
+  errors.clear();
+  BookData scratch;
+  std::string prefix(text.substr(0, problem.cut));
+  // '@' stops the reader at the cut; after a key, as that key's value (a streaming
+  // parser has taken the key when it finds what follows it is not ':').
+  if (!problem.closers.empty()) prefix += (problem.after_key ? ": @" : " @") + problem.closers;
+  const Padded padded(prefix);
+  Reader reader(std::string_view(padded.buffer.data(), padded.size), file, scratch, errors, problem.cut);
+  simdjson::error_code ignored;
+  walk(padded.view(), reader, ignored);
+  LineCounter lines(text);
+  if (bad_byte <= problem.position) {
+    // The string the byte is in starts after the last quote before it (a string holds no raw line break).
+    const std::size_t line_start = text.rfind('\n', bad_byte) + 1;  // npos + 1 == 0
+    const std::size_t quote = text.rfind('"', bad_byte);
+    const std::size_t from = quote == npos || quote < line_start ? line_start : quote + 1;
+    const std::string what = encoding::utf8_problem(text.substr(from), bad_byte - from);
+    if (reader.stopped_in_value())
+      errors.push_back(fields::column_error(file, lines.at(bad_byte), reader.key(), what));
+    else
+      errors.push_back(fields::located(file, lines.at(bad_byte), what));
+  } else {
+    errors.push_back(fields::located(file, lines.at(problem.position), "JSON syntax error: " + problem.reason));
+  }
+}
+
+/// Reads JSON text whose buffer has simdjson's padding after it.
+BookData read_padded(simdjson::padded_string_view padded, const std::string& name) {
+  BookData data;
+  std::vector<std::string> errors;
+  const std::string_view file = data.intern_file(name);
+  std::string_view text(padded.data(), padded.length());
+  std::size_t skipped = 0;
+  if (text.starts_with("\xEF\xBB\xBF")) skipped = 3;  // a byte order mark, as Windows editors write
+  text.remove_prefix(skipped);
+  const simdjson::padded_string_view body(text.data(), text.size(), padded.capacity() - skipped);
+  Reader reader(text, file, data, errors);
+  simdjson::error_code failure = simdjson::SUCCESS;
+  const bool ok = walk(body, reader, failure);
+  if (failure == simdjson::CAPACITY)
+    throw BookError({name + ": is " + std::to_string(text.size()) +
+                     " bytes, more than one JSON book can hold (4 GiB); split the book or write it as CSV"});
+  if (!ok || !errors.empty()) report_broken(text, file, ok ? simdjson::SUCCESS : failure, errors);
+  if (!ok && errors.empty()) errors.push_back(fields::located(file, 1, "cannot read this JSON"));
+  if (!errors.empty()) throw BookError(std::move(errors));
+  return data;
+}
 
 }  // namespace
 
 BookData read_json_text(std::string_view text, const std::string& name) {
-  BookData data;
-  std::vector<std::string> errors;
-  std::string_view file = data.intern_file(name);
-  std::uint32_t newlines = 0;
-  BookHandler handler(text, file, data, errors, newlines);
-  json::sax_parse(LineCountingIterator(text.data(), &newlines),
-                  LineCountingIterator(text.data() + text.size(), &newlines), &handler);
-  if (!errors.empty()) throw BookError(std::move(errors));
-  return data;
+  const Padded padded(text);
+  return read_padded(padded.view(), name);
 }
 
 BookData read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
-  std::string text;
+  // Read straight into a buffer with simdjson's padding after the text: one
+  // copy from the kernel, no zeroing (a book can be hundreds of MB).
   std::error_code ec;
-  if (auto size = std::filesystem::file_size(file, ec); !ec) text.reserve(static_cast<std::size_t>(size));
-  std::array<char, 1 << 16> chunk;
-  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0)
-    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  std::size_t capacity = 1 << 16;
+  if (auto size = std::filesystem::file_size(file, ec); !ec) capacity = static_cast<std::size_t>(size) + 1;
+  auto buffer = std::make_unique_for_overwrite<char[]>(capacity + simdjson::SIMDJSON_PADDING);
+  std::size_t length = 0;
+  for (;;) {
+    in.read(buffer.get() + length, static_cast<std::streamsize>(capacity - length));
+    length += static_cast<std::size_t>(in.gcount());
+    if (!in) break;  // the end of the file (or an error, told apart below)
+    if (length == capacity) {  // the file grew since it was measured
+      auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity + simdjson::SIMDJSON_PADDING);
+      std::memcpy(bigger.get(), buffer.get(), length);
+      buffer = std::move(bigger);
+      capacity *= 2;
+    }
+  }
   if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
-  return read_json_text(text, file.string());
+  return read_padded(simdjson::padded_string_view(buffer.get(), length, capacity + simdjson::SIMDJSON_PADDING),
+                     file.string());
 }
 
 }  // namespace billcheck
