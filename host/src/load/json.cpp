@@ -20,7 +20,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -511,7 +510,6 @@ class Reader {
     if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
       out.reserve(out.size() + count);
     const std::uint32_t required = entity.required_mask();
-    const int columns = static_cast<int>(entity.columns.size());
     for (auto element : records) {
       if (element.error()) return false;
       od::value& record = element.value_unsafe();
