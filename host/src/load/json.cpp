@@ -20,7 +20,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -511,7 +510,6 @@ class Reader {
     if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
       out.reserve(out.size() + count);
     const std::uint32_t required = entity.required_mask();
-    const int columns = static_cast<int>(entity.columns.size());
     for (auto element : records) {
       if (element.error()) return false;
       od::value& record = element.value_unsafe();
@@ -658,14 +656,18 @@ class Reader {
 
 /// `text` with the padding simdjson reads past the end (it never uses those bytes).
 struct Padded {
-  std::string buffer;
+  std::unique_ptr<char[]> buffer;  // its own allocation, so that the padding is ours to read
   std::size_t size = 0;
 
-  explicit Padded(std::string_view text) : size(text.size()) {
-    buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-    buffer.assign(text);
+  explicit Padded(std::string_view text)
+      : buffer(std::make_unique_for_overwrite<char[]>(text.size() + simdjson::SIMDJSON_PADDING)), size(text.size()) {
+    std::memcpy(buffer.get(), text.data(), text.size());
+    std::memset(buffer.get() + size, ' ', simdjson::SIMDJSON_PADDING);
   }
-  simdjson::padded_string_view view() const { return simdjson::padded_string_view(buffer.data(), size, buffer.capacity()); }
+  std::string_view text() const { return {buffer.get(), size}; }
+  simdjson::padded_string_view view() const {
+    return simdjson::padded_string_view(buffer.get(), size, size + simdjson::SIMDJSON_PADDING);
+  }
 };
 
 /// Runs `reader` over `padded`; false when the text is not JSON (`failure`
@@ -703,7 +705,7 @@ void report_broken(std::string_view text, std::string_view file, simdjson::error
   // parser has taken the key when it finds what follows it is not ':').
   if (!problem.closers.empty()) prefix += (problem.after_key ? ": @" : " @") + problem.closers;
   const Padded padded(prefix);
-  Reader reader(std::string_view(padded.buffer.data(), padded.size), file, scratch, errors, problem.cut);
+  Reader reader(padded.text(), file, scratch, errors, problem.cut);
   simdjson::error_code ignored;
   walk(padded.view(), reader, ignored);
   LineCounter lines(text);
@@ -773,6 +775,7 @@ BookData read_json_file(const std::filesystem::path& file) {
     }
   }
   if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
+  std::memset(buffer.get() + length, ' ', simdjson::SIMDJSON_PADDING);  // read past the end, never used
   return read_padded(simdjson::padded_string_view(buffer.get(), length, capacity + simdjson::SIMDJSON_PADDING),
                      file.string());
 }
