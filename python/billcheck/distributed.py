@@ -30,6 +30,7 @@ one ``Engine.check`` uses. See docs/distributed.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -43,6 +44,20 @@ __all__ = ["check", "main"]
 # One engine per worker process and (book, config): building one loads the plugins and packs.
 _engines = {}
 _engines_lock = threading.Lock()
+
+
+# The reference tables, read once per worker process (by their digest): every task copies them.
+_references = {}
+
+
+def _reference(text):
+    key = hashlib.blake2b(text, digest_size=16).digest()
+    with _engines_lock:
+        ref = _references.get(key)
+        if ref is None:
+            _references.clear()  # one book at a time
+            ref = _references[key] = _billcheck._PartsReference(text)
+        return ref
 
 
 def _engine(book, config):
@@ -61,7 +76,7 @@ def _part_task(book, config, reference, root, part, single, buckets):
     firm, its lines by timekeeper bucket. A part that does not load gives its problems."""
     try:
         meta, firm, by_timekeeper = _billcheck._parts_check_part(
-            _engine(book, config), reference, root, part, single, buckets)
+            _engine(book, config), _reference(reference), root, part, single, buckets)
     except BookError as e:
         return {"errors": list(e.messages)}
     return {"meta": meta, "firm": firm, "timekeeper": by_timekeeper}
@@ -82,7 +97,7 @@ def _clients_of(meta):
 
 def _records_task(book, config, reference, slices, root, parts, single, reaches):
     """Rules of `reaches` on the reference tables plus slices (a shuffle's output) and whole parts."""
-    return [_billcheck._parts_check_records(_engine(book, config), reference,
+    return [_billcheck._parts_check_records(_engine(book, config), _reference(reference),
                                             [s for s in slices if s is not None], root, parts, single, reaches)]
 
 
@@ -91,6 +106,7 @@ def _firm_task(book, config, reference, reference_clients, headers, owned):
     clients of the reference tables that no part names (they have no records,
     so the reference tables are all their rules can see)."""
     engine = _engine(book, config)
+    reference = _reference(reference)
     firm = _billcheck._parts_check_records(engine, reference, [h for h in headers if h is not None],
                                            "", [], False, ["firm"])
     named = {c for clients in owned if clients for c in clients}
@@ -149,7 +165,7 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
         error.messages = errors  # as the engine's BookError carries them
         raise error
     found = [text for texts in client.gather(jobs) for text in texts]
-    return _billcheck._parts_assemble(engine, [r["meta"] for r in results], found, reference,
+    return _billcheck._parts_assemble(engine, [r["meta"] for r in results], found, _reference(reference),
                                       [r["firm"] for r in results], today)
 
 

@@ -64,9 +64,20 @@ std::string slice_text(const Book& book, const BookSlice& slice) {
   return out.str();
 }
 
-/// The reference tables (from the text the driver scattered) plus `more`.
-Book book_with_reference(const std::string& reference, BookData more) {
-  BookData data = read_slice(reference);
+/// The reference tables as a worker holds them: read once from the text the
+/// driver scattered, copied into the book of each task.
+struct Reference {
+  BookData data;
+  BookData copy() const {
+    BookData out;
+    append_copies(out, data);
+    return out;
+  }
+};
+
+/// The reference tables plus `more`.
+Book book_with_reference(const Reference& reference, BookData more) {
+  BookData data = reference.copy();
   append_records(data, std::move(more));
   return Book(std::move(data));
 }
@@ -113,7 +124,7 @@ py::tuple reference_text(const fs::path& path) {
 
 // One client group's part: its client-reach findings, and what the other
 // reaches need of it (its headers for the firm, its lines by timekeeper).
-py::tuple check_part(const Engine& engine, const std::string& reference, const fs::path& root, const fs::path& part,
+py::tuple check_part(const Engine& engine, const Reference& reference, const fs::path& root, const fs::path& part,
                      bool single, std::size_t buckets) {
   std::string meta, firm;
   std::vector<std::string> by_timekeeper(buckets);
@@ -163,12 +174,12 @@ py::tuple check_part(const Engine& engine, const std::string& reference, const f
 
 // Rules of `reaches` over the reference tables plus slices (a shuffle's
 // output) and whole parts; findings kept about `clients` when given.
-std::string check_records(const Engine& engine, const std::string& reference, const std::vector<std::string>& slices,
+std::string check_records(const Engine& engine, const Reference& reference, const std::vector<std::string>& slices,
                           const fs::path& root, const std::vector<fs::path>& parts, bool single,
                           const std::vector<std::string>& reaches, std::optional<std::set<std::string>> clients,
                           bool clientless) {
   py::gil_scoped_release nogil;
-  BookData data = read_slice(reference);
+  BookData data = reference.copy();
   for (const auto& s : slices) append_records(data, read_slice(s));
   PartLayout l{root, parts, single};
   for (const auto& p : parts) append_records(data, read_part(l, p));
@@ -181,7 +192,7 @@ std::string check_records(const Engine& engine, const std::string& reference, co
 // `headers`: the reference tables and the firm's headers, which the text
 // report reads client names and invoice totals from.
 py::tuple assemble(const Engine& engine, const std::vector<std::string>& metas,
-                   const std::vector<std::string>& findings, const std::string& reference,
+                   const std::vector<std::string>& findings, const Reference& reference,
                    const std::vector<std::string>& headers, py::object today) {
   PartResults results;
   std::shared_ptr<Book> book;
@@ -199,7 +210,7 @@ py::tuple assemble(const Engine& engine, const std::vector<std::string>& metas,
       merge_remedies(results.remedies, claims);
     }
     for (const auto& text : findings) read_findings(Json::parse(text), results.findings);
-    BookData data = read_slice(reference);
+    BookData data = reference.copy();
     for (const auto& s : headers) append_records(data, read_slice(s));
     book = std::make_shared<Book>(std::move(data));
   }
@@ -215,6 +226,13 @@ std::string report_text(const Report& report, const Book& book) {
 }  // namespace
 
 void bind_parts(py::module_& m) {
+  py::class_<Reference>(m, "_PartsReference",
+                        "The reference tables of a book in parts, read once per process from their text.")
+      .def(py::init([](const std::string& text) {
+             py::gil_scoped_release nogil;
+             return Reference{read_slice(text)};
+           }),
+           py::arg("text"));
   m.def("_parts_layout", &layout, py::arg("path"),
         "(root, parts, single) of a book in parts (billcheck/parts.hpp); BookError when it is none.");
   m.def("_parts_reference", &reference_text, py::arg("path"),

@@ -73,8 +73,9 @@ def split_into_parts(book, out):
 @pytest.fixture(scope="module")
 def local_cluster():
     from distributed import LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      scheduler_port=0, dashboard_address=None, silence_logs=50) as cluster:
+    with tempfile.TemporaryDirectory(prefix="billcheck-dask-") as space, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
+                         dashboard_address=None, silence_logs=50, local_directory=space) as cluster:
         yield cluster.scheduler_address
 
 
@@ -126,7 +127,7 @@ class RealCluster:
     def add_worker(self, name):
         w = start([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(self.file),
                    "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                   "--name", name, "--death-timeout", "60"], self.log)
+                   "--name", name, "--death-timeout", "60", "--local-directory", self.dir.name], self.log)
         self.procs.append(w)
         self.workers.append(w)
         return w

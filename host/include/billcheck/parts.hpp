@@ -49,6 +49,9 @@ BookData read_part(const PartLayout& layout, const std::filesystem::path& part);
 
 /// Moves every record of `from` to the end of `into`, its source kept.
 void append_records(BookData& into, BookData from);
+/// Copies every record of `from` to the end of `into`, its source kept: the
+/// reference tables, read once per process, into each part's book.
+void append_copies(BookData& into, const BookData& from);
 
 /// Records of a Book, chosen to move to another process (a shuffle).
 struct BookSlice {

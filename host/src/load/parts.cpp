@@ -189,6 +189,22 @@ void append_records(BookData& into, BookData from) {
   move_all(from.credit_notes, into.credit_notes, into);
 }
 
+void append_copies(BookData& into, const BookData& from) {
+  auto copy = [&](const auto& records, auto& to) {
+    auto copies = records;  // sources still point into `from`'s file names until move_all re-points them
+    move_all(copies, to, into);
+  };
+  copy(from.clients, into.clients);
+  copy(from.timekeepers, into.timekeepers);
+  copy(from.engagements, into.engagements);
+  copy(from.rates, into.rates);
+  copy(from.time_entries, into.time_entries);
+  copy(from.invoices, into.invoices);
+  copy(from.lines, into.lines);
+  copy(from.payments, into.payments);
+  copy(from.credit_notes, into.credit_notes);
+}
+
 BookData read_slice(std::string_view text) {
   BookData data = read_json_text(text, "<slice>");
   std::vector<std::string> errors;
