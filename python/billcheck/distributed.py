@@ -91,6 +91,10 @@ def _pick(result, kind, index=None):
     return value if index is None else value[index]
 
 
+def _errors_of(result):
+    return result.get("errors", [])
+
+
 def _clients_of(meta):
     return None if meta is None else json.loads(meta)["clients"]
 
@@ -156,17 +160,20 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
         jobs.append(submit(_records_task, book, config, ref, lines, "", [], False, ["timekeeper"], pure=True))
     if whole:
         jobs.append(submit(_records_task, book, config, ref, [], root, parts, single, ["book"], pure=True))
+    problems = [submit(_errors_of, f, pure=True) for f in done]
+    # Only the small picks stay referenced: a part's result (its lines by
+    # timekeeper) is freed once the tasks that take a share of it have run.
+    del done
 
-    results = client.gather(done)
-    errors = [m for r in results for m in r.get("errors", ())]
+    errors = [m for ms in client.gather(problems) for m in ms]
     if errors:
-        client.cancel(jobs)
+        client.cancel(jobs + metas + headers)
         error = BookError("\n".join(errors))
         error.messages = errors  # as the engine's BookError carries them
         raise error
     found = [text for texts in client.gather(jobs) for text in texts]
-    return _billcheck._parts_assemble(engine, [r["meta"] for r in results], found, _reference(reference),
-                                      [r["firm"] for r in results], today)
+    return _billcheck._parts_assemble(engine, client.gather(metas), found, _reference(reference),
+                                      client.gather(headers), today)
 
 
 def check(book, client, config=None, *, timekeeper_buckets=None, today=None):

@@ -160,7 +160,6 @@ py::tuple check_part(const Engine& engine, const Reference& reference, const fs:
         slices[b].lines.push_back(&line);
         invoices[b].insert(&book.invoice_of(line));
       }
-      for (const auto& t : book.time_entries()) slices[bucket_of(t.timekeeper_id, buckets)].time_entries.push_back(&t);
       for (std::size_t b = 0; b < buckets; ++b) {
         slices[b].invoices.assign(invoices[b].begin(), invoices[b].end());
         by_timekeeper[b] = slice_text(book, slices[b]);
