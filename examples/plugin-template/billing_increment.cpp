@@ -21,7 +21,8 @@ class BillingIncrementRule final : public LineRule {
             .description = "A fee line's hours must be a whole number of billing increments. The amount at stake "
                            "is the part beyond the last whole increment times the rate; the fix rounds the hours "
                            "down. Lines of void invoices are not checked.",
-            .options = {{"increment", OptionType::decimal, "0.1", "The billing increment, in hours."}}};
+            .options = {{"increment", OptionType::decimal, "0.1", "The billing increment, in hours."}},
+            .reach = Reach::client};
   }
 
   void check(const InvoiceLine& line, Context& ctx) const override {

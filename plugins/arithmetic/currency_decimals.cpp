@@ -33,6 +33,7 @@ void explain(Finding& finding, const std::string& field, Decimal value, int plac
 RuleInfo CurrencyDecimalsRule::info() {
   RuleInfo info;
   info.id = "arithmetic.currency-decimals";
+  info.reach = Reach::client;
   info.title = "Amount has more decimals than its currency";
   info.category = "arithmetic";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::arithmetic {
 RuleInfo InvoiceTotalRule::info() {
   RuleInfo info;
   info.id = "arithmetic.invoice-total";
+  info.reach = Reach::client;
   info.title = "Invoice total does not add up";
   info.category = "arithmetic";
   info.severity = Severity::error;

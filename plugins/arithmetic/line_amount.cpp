@@ -23,6 +23,7 @@ LineAmountRule::LineAmountRule(const Options& options) : tolerance_(options.non_
 RuleInfo LineAmountRule::info() {
   RuleInfo info;
   info.id = "arithmetic.line-amount";
+  info.reach = Reach::client;
   info.title = "Line amount is not quantity × rate";
   info.category = "arithmetic";
   info.severity = Severity::error;

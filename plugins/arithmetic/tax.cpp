@@ -5,6 +5,7 @@ namespace billcheck::arithmetic {
 RuleInfo TaxRule::info() {
   RuleInfo info;
   info.id = "arithmetic.tax";
+  info.reach = Reach::client;
   info.title = "Tax does not match the tax rate";
   info.category = "arithmetic";
   info.severity = Severity::error;

@@ -15,6 +15,7 @@ bool has_billing_details(const Client& client) {
 RuleInfo BillingAddressRule::info() {
   RuleInfo info;
   info.id = "client-info.billing-address";
+  info.reach = Reach::client;
   info.title = "Client billed without a billing address";
   info.category = "client-info";
   info.severity = Severity::error;

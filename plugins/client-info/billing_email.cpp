@@ -80,6 +80,7 @@ std::string email_problem(std::string_view cell) {
 RuleInfo BillingEmailRule::info() {
   RuleInfo info;
   info.id = "client-info.billing-email";
+  info.reach = Reach::client;
   info.title = "Malformed billing email";
   info.category = "client-info";
   info.severity = Severity::error;

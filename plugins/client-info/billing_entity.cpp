@@ -7,6 +7,7 @@ namespace billcheck::client_info {
 RuleInfo BillingEntityRule::info() {
   RuleInfo info;
   info.id = "client-info.billing-entity";
+  info.reach = Reach::client;
   info.title = "Engagement bills another entity than its client's";
   info.category = "client-info";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::client_info {
 RuleInfo CurrencyRule::info() {
   RuleInfo info;
   info.id = "client-info.currency";
+  info.reach = Reach::client;
   info.title = "Invoice in another currency than its client's";
   info.category = "client-info";
   info.severity = Severity::error;

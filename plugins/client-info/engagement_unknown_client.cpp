@@ -5,6 +5,7 @@ namespace billcheck::client_info {
 RuleInfo EngagementUnknownClientRule::info() {
   RuleInfo info;
   info.id = "client-info.engagement-unknown-client";
+  info.reach = Reach::firm;
   info.title = "Engagement for a client not in the book";
   info.category = "client-info";
   info.severity = Severity::error;

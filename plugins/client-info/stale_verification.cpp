@@ -9,6 +9,7 @@ StaleVerificationRule::StaleVerificationRule(const Options& options)
 RuleInfo StaleVerificationRule::info() {
   RuleInfo info;
   info.id = "client-info.stale-verification";
+  info.reach = Reach::client;
   info.title = "Client details not verified recently";
   info.category = "client-info";
   info.severity = Severity::warning;

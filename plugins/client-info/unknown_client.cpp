@@ -5,6 +5,7 @@ namespace billcheck::client_info {
 RuleInfo UnknownClientRule::info() {
   RuleInfo info;
   info.id = "client-info.unknown-client";
+  info.reach = Reach::client;
   info.title = "Invoice for a client not in the book";
   info.category = "client-info";
   info.severity = Severity::error;

@@ -26,6 +26,7 @@ DiscountAboveAgreedRule::DiscountAboveAgreedRule(const Options& options) : max_d
 RuleInfo DiscountAboveAgreedRule::info() {
   RuleInfo info;
   info.id = "credit.discount-above-agreed";
+  info.reach = Reach::client;
   info.title = "Discount larger than agreed";
   info.category = "credit";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::credit {
 RuleInfo HoldRule::info() {
   RuleInfo info;
   info.id = "credit.hold";
+  info.reach = Reach::client;
   info.title = "Invoice drafted for a client on credit hold";
   info.category = "credit";
   info.severity = Severity::error;

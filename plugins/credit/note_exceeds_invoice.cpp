@@ -17,6 +17,7 @@ bool is_earlier(const CreditNote* a, const CreditNote* b) {
 RuleInfo NoteExceedsInvoiceRule::info() {
   RuleInfo info;
   info.id = "credit.note-exceeds-invoice";
+  info.reach = Reach::firm;
   info.title = "Credit note larger than what its invoice has left";
   info.category = "credit";
   info.severity = Severity::error;

@@ -46,6 +46,7 @@ NoteUnapprovedRule::NoteUnapprovedRule(const Options& options)
 RuleInfo NoteUnapprovedRule::info() {
   RuleInfo info;
   info.id = "credit.note-unapproved";
+  info.reach = Reach::firm;
   info.title = "Credit note without a proper approval";
   info.category = "credit";
   info.severity = Severity::error;

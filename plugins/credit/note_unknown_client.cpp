@@ -5,6 +5,7 @@ namespace billcheck::credit {
 RuleInfo NoteUnknownClientRule::info() {
   RuleInfo info;
   info.id = "credit.note-unknown-client";
+  info.reach = Reach::firm;
   info.title = "Credit note for a client not in the book";
   info.category = "credit";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::credit {
 RuleInfo NoteUnknownInvoiceRule::info() {
   RuleInfo info;
   info.id = "credit.note-unknown-invoice";
+  info.reach = Reach::firm;
   info.title = "Credit note on an invoice not in the book";
   info.category = "credit";
   info.severity = Severity::error;

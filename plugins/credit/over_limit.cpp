@@ -39,6 +39,7 @@ Balance balance_before(const Book& book, const Invoice& invoice, const std::stri
 RuleInfo OverLimitRule::info() {
   RuleInfo info;
   info.id = "credit.over-limit";
+  info.reach = Reach::firm;
   info.title = "Invoice takes the client over its credit limit";
   info.category = "credit";
   info.severity = Severity::error;

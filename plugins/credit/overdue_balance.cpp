@@ -90,6 +90,7 @@ OverdueBalanceRule::OverdueBalanceRule(const Options& options) : overdue_days_(o
 RuleInfo OverdueBalanceRule::info() {
   RuleInfo info;
   info.id = "credit.overdue-balance";
+  info.reach = Reach::firm;
   info.title = "New invoice while older invoices are long overdue";
   info.category = "credit";
   info.severity = Severity::warning;

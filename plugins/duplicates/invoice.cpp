@@ -5,6 +5,7 @@ namespace billcheck::duplicates {
 RuleInfo DuplicateInvoiceRule::info() {
   RuleInfo info;
   info.id = "duplicates.invoice";
+  info.reach = Reach::client;
   info.title = "Invoice sent twice under another number";
   info.category = "duplicates";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::duplicates {
 RuleInfo DuplicateInvoiceNumberRule::info() {
   RuleInfo info;
   info.id = "duplicates.invoice-number";
+  info.reach = Reach::firm;
   info.title = "Invoice number used twice";
   info.category = "duplicates";
   info.severity = Severity::error;

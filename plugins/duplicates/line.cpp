@@ -9,6 +9,7 @@ namespace billcheck::duplicates {
 RuleInfo DuplicateLineRule::info() {
   RuleInfo info;
   info.id = "duplicates.line";
+  info.reach = Reach::client;
   info.title = "Line billed twice in one invoice";
   info.category = "duplicates";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::duplicates {
 RuleInfo DuplicatePaymentIdRule::info() {
   RuleInfo info;
   info.id = "duplicates.payment-id";
+  info.reach = Reach::firm;
   info.title = "Payment id used twice";
   info.category = "duplicates";
   info.severity = Severity::error;

@@ -7,6 +7,7 @@ namespace billcheck::duplicates {
 RuleInfo DuplicateTimeEntryRule::info() {
   RuleInfo info;
   info.id = "duplicates.time-entry";
+  info.reach = Reach::client;
   info.title = "Time entry billed on two lines";
   info.category = "duplicates";
   info.severity = Severity::error;

@@ -40,6 +40,7 @@ std::string timekeeper_text(const Book& book, const std::string& id) {
 RuleInfo DuplicateWorkRule::info() {
   RuleInfo info;
   info.id = "duplicates.work";
+  info.reach = Reach::client;
   info.title = "Same work billed on two invoices";
   info.category = "duplicates";
   info.severity = Severity::error;

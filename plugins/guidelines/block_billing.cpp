@@ -49,6 +49,7 @@ BlockBillingRule::BlockBillingRule(const Options& options)
 RuleInfo BlockBillingRule::info() {
   RuleInfo info;
   info.id = "guidelines.block-billing";
+  info.reach = Reach::client;
   info.title = "Several tasks billed as one entry (block billing)";
   info.category = "guidelines";
   info.severity = Severity::warning;

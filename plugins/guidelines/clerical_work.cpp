@@ -59,6 +59,7 @@ ClericalWorkRule::ClericalWorkRule(const Options& options)
 RuleInfo ClericalWorkRule::info() {
   RuleInfo info;
   info.id = "guidelines.clerical-work";
+  info.reach = Reach::client;
   info.title = "Clerical work billed at a lawyer's rate";
   info.category = "guidelines";
   info.severity = Severity::warning;

@@ -20,6 +20,7 @@ IncrementRule::IncrementRule(const Options& options) : increment_(positive_incre
 RuleInfo IncrementRule::info() {
   RuleInfo info;
   info.id = "guidelines.increment";
+  info.reach = Reach::client;
   info.title = "Hours not in the minimum billing increment";
   info.category = "guidelines";
   info.severity = Severity::warning;

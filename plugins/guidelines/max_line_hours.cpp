@@ -19,6 +19,7 @@ MaxLineHoursRule::MaxLineHoursRule(const Options& options) : max_hours_(positive
 RuleInfo MaxLineHoursRule::info() {
   RuleInfo info;
   info.id = "guidelines.max-line-hours";
+  info.reach = Reach::client;
   info.title = "Too many hours on a single line";
   info.category = "guidelines";
   info.severity = Severity::warning;

@@ -44,6 +44,7 @@ UtbmsCodesRule::UtbmsCodesRule(const Options& options)
 RuleInfo UtbmsCodesRule::info() {
   RuleInfo info;
   info.id = "guidelines.utbms-codes";
+  info.reach = Reach::client;
   info.title = "Missing or unknown UTBMS code";
   info.category = "guidelines";
   info.severity = Severity::error;

@@ -12,6 +12,7 @@ VagueDescriptionRule::VagueDescriptionRule(const Options& options)
 RuleInfo VagueDescriptionRule::info() {
   RuleInfo info;
   info.id = "guidelines.vague-description";
+  info.reach = Reach::client;
   info.title = "Fee narrative too vague to judge the time";
   info.category = "guidelines";
   info.severity = Severity::warning;

@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo CurrencyRule::info() {
   RuleInfo info;
   info.id = "payments.currency";
+  info.reach = Reach::firm;
   info.title = "Payment in another currency than its invoice";
   info.category = "payments";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo MisappliedRule::info() {
   RuleInfo info;
   info.id = "payments.misapplied";
+  info.reach = Reach::firm;
   info.title = "Payment applied to another client's invoice";
   info.category = "payments";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo OverpaymentRule::info() {
   RuleInfo info;
   info.id = "payments.overpayment";
+  info.reach = Reach::firm;
   info.title = "Invoice paid more than it asks";
   info.category = "payments";
   info.severity = Severity::error;

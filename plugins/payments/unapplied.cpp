@@ -22,6 +22,7 @@ bool is_outstanding(const Invoice& invoice) {
 RuleInfo UnappliedRule::info() {
   RuleInfo info;
   info.id = "payments.unapplied";
+  info.reach = Reach::firm;
   info.title = "Unapplied payment while invoices are open";
   info.category = "payments";
   info.severity = Severity::info;

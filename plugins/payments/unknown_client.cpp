@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo UnknownClientRule::info() {
   RuleInfo info;
   info.id = "payments.unknown-client";
+  info.reach = Reach::firm;
   info.title = "Payment from a client not in the book";
   info.category = "payments";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo UnknownInvoiceRule::info() {
   RuleInfo info;
   info.id = "payments.unknown-invoice";
+  info.reach = Reach::firm;
   info.title = "Payment applied to an invoice not in the book";
   info.category = "payments";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::payments {
 RuleInfo VoidInvoiceRule::info() {
   RuleInfo info;
   info.id = "payments.void-invoice";
+  info.reach = Reach::firm;
   info.title = "Payment applied to a void invoice";
   info.category = "payments";
   info.severity = Severity::error;

@@ -18,6 +18,7 @@ ContractRateRule::ContractRateRule(const Options& options) : tolerance_(options.
 RuleInfo ContractRateRule::info() {
   RuleInfo info;
   info.id = "rates.contract-rate";
+  info.reach = Reach::client;
   info.title = "Fee line not billed at the agreed rate";
   info.category = "rates";
   info.severity = Severity::error;

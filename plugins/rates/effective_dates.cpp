@@ -5,6 +5,7 @@ namespace billcheck::rates {
 RuleInfo EffectiveDatesRule::info() {
   RuleInfo info;
   info.id = "rates.effective-dates";
+  info.reach = Reach::firm;
   info.title = "Rate card row ends before it starts";
   info.category = "rates";
   info.severity = Severity::error;

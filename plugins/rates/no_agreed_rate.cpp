@@ -5,6 +5,7 @@ namespace billcheck::rates {
 RuleInfo NoAgreedRateRule::info() {
   RuleInfo info;
   info.id = "rates.no-agreed-rate";
+  info.reach = Reach::client;
   info.title = "No agreed rate for a fee line";
   info.category = "rates";
   info.severity = Severity::warning;

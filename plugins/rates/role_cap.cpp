@@ -21,6 +21,7 @@ RoleCapRule::RoleCapRule(const Options& options) : caps_(non_negative_caps(optio
 RuleInfo RoleCapRule::info() {
   RuleInfo info;
   info.id = "rates.role-cap";
+  info.reach = Reach::client;
   info.title = "Fee line above the maximum rate for its role";
   info.category = "rates";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::rates {
 RuleInfo UnknownTimekeeperRule::info() {
   RuleInfo info;
   info.id = "rates.unknown-timekeeper";
+  info.reach = Reach::client;
   info.title = "Fee line by an unknown timekeeper";
   info.category = "rates";
   info.severity = Severity::error;

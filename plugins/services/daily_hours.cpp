@@ -145,6 +145,7 @@ DailyHoursRule::DailyHoursRule(const Options& options) : warn_hours_(warn_hours_
 RuleInfo DailyHoursRule::info() {
   RuleInfo info;
   info.id = "services.daily-hours";
+  info.reach = Reach::timekeeper;
   info.title = "Timekeeper billed for too many hours in a day";
   info.category = "services";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::services {
 RuleInfo EntryMissingRule::info() {
   RuleInfo info;
   info.id = "services.entry-missing";
+  info.reach = Reach::client;
   info.title = "Line cites a time entry that does not back it";
   info.category = "services";
   info.severity = Severity::error;

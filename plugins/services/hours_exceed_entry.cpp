@@ -37,6 +37,7 @@ Recorded recorded_that_day(const Book& book, const Invoice& invoice, const Invoi
 RuleInfo HoursExceedEntryRule::info() {
   RuleInfo info;
   info.id = "services.hours-exceed-entry";
+  info.reach = Reach::client;
   info.title = "Fee line bills more hours than were recorded";
   info.category = "services";
   info.severity = Severity::error;

@@ -5,6 +5,7 @@ namespace billcheck::services {
 RuleInfo InactiveTimekeeperRule::info() {
   RuleInfo info;
   info.id = "services.inactive-timekeeper";
+  info.reach = Reach::client;
   info.title = "Timekeeper billed outside their active dates";
   info.category = "services";
   info.severity = Severity::error;

@@ -38,6 +38,7 @@ const Invoice* previous_invoice(const Invoice& invoice, const Book& book) {
 RuleInfo CycleRule::info() {
   RuleInfo info;
   info.id = "timing.cycle";
+  info.reach = Reach::firm;
   info.title = "Billing periods overlap or leave a gap";
   info.category = "timing";
   info.severity = Severity::warning;

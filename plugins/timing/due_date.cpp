@@ -5,6 +5,7 @@ namespace billcheck::timing {
 RuleInfo DueDateRule::info() {
   RuleInfo info;
   info.id = "timing.due-date";
+  info.reach = Reach::client;
   info.title = "Due date does not match the payment terms";
   info.category = "timing";
   info.severity = Severity::warning;

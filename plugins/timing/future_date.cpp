@@ -5,6 +5,7 @@ namespace billcheck::timing {
 RuleInfo FutureDateRule::info() {
   RuleInfo info;
   info.id = "timing.future-date";
+  info.reach = Reach::client;
   info.title = "Line dated after the invoice was issued";
   info.category = "timing";
   info.severity = Severity::error;

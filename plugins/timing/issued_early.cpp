@@ -5,6 +5,7 @@ namespace billcheck::timing {
 RuleInfo IssuedEarlyRule::info() {
   RuleInfo info;
   info.id = "timing.issued-early";
+  info.reach = Reach::client;
   info.title = "Invoice issued before its period ended";
   info.category = "timing";
   info.severity = Severity::error;

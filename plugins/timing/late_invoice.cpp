@@ -8,6 +8,7 @@ LateInvoiceRule::LateInvoiceRule(const Options& options)
 RuleInfo LateInvoiceRule::info() {
   RuleInfo info;
   info.id = "timing.late-invoice";
+  info.reach = Reach::client;
   info.title = "Invoice issued late";
   info.category = "timing";
   info.severity = Severity::warning;

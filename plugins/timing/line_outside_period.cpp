@@ -5,6 +5,7 @@ namespace billcheck::timing {
 RuleInfo LineOutsidePeriodRule::info() {
   RuleInfo info;
   info.id = "timing.line-outside-period";
+  info.reach = Reach::client;
   info.title = "Line dated outside the invoice's period";
   info.category = "timing";
   info.severity = Severity::warning;

@@ -8,6 +8,7 @@ StaleTimeRule::StaleTimeRule(const Options& options)
 RuleInfo StaleTimeRule::info() {
   RuleInfo info;
   info.id = "timing.stale-time";
+  info.reach = Reach::client;
   info.title = "Time billed long after the work was done";
   info.category = "timing";
   info.severity = Severity::warning;

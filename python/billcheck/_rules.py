@@ -14,6 +14,7 @@ import re
 __all__ = ["rule", "Rule", "Option"]
 
 SCOPES = ("line", "invoice", "client", "payment", "credit_note", "book")
+REACHES = ("client", "timekeeper", "firm", "book")
 SEVERITIES = ("error", "warning", "info")
 CATEGORIES = ("arithmetic", "rates", "timing", "credit", "duplicates", "client-info",
               "services", "payments", "guidelines", "data")
@@ -111,7 +112,7 @@ def _option_spec(rule_id, name, declared):
     return (name, kind, text, opt.description or "")
 
 
-def _validate(id, category, severity, scope):
+def _validate(id, category, severity, scope, reach):
     if not isinstance(id, str) or not _ID.match(id):
         raise ValueError(f"rule id {id!r}: expected 'prefix.rule-name' in lower case (e.g. 'acme.weekend-work')")
     if category not in CATEGORIES:
@@ -120,6 +121,10 @@ def _validate(id, category, severity, scope):
         raise ValueError(f"rule {id}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
     if scope not in SCOPES:
         raise ValueError(f"rule {id}: scope {scope!r} is not one of {', '.join(SCOPES)}")
+    if reach not in REACHES:
+        raise ValueError(f"rule {id}: reach {reach!r} is not one of {', '.join(REACHES)}")
+    if reach == "timekeeper" and scope not in ("line", "book"):
+        raise ValueError(f"rule {id}: reach 'timekeeper' needs scope 'line' or 'book'")
 
 
 def _collect(obj):
@@ -133,11 +138,11 @@ def _first_line(text):
 
 
 class _Spec:
-    __slots__ = ("id", "title", "category", "severity", "scope", "options", "description")
+    __slots__ = ("id", "title", "category", "severity", "scope", "reach", "options", "description")
 
-    def __init__(self, id, title, category, severity, scope, options, description):
-        _validate(id, category, severity, scope)
-        self.id, self.category, self.severity, self.scope = id, category, severity, scope
+    def __init__(self, id, title, category, severity, scope, options, description, reach="book"):
+        _validate(id, category, severity, scope, reach)
+        self.id, self.category, self.severity, self.scope, self.reach = id, category, severity, scope, reach
         self.options = [_option_spec(id, name, value) for name, value in (options or {}).items()]
         self.title = title or _first_line(description) or id
         self.description = inspect.cleandoc(description or "") or self.title
@@ -146,7 +151,7 @@ class _Spec:
         return f"<billcheck rule {self.id}>"
 
 
-def rule(id, *, category, severity="error", scope="line", options=None, title=None, description=None):
+def rule(id, *, category, severity="error", scope="line", reach="book", options=None, title=None, description=None):
     """Declares a function as a billcheck rule.
 
     ::
@@ -159,6 +164,10 @@ def rule(id, *, category, severity="error", scope="line", options=None, title=No
 
     The function receives the record (a line, invoice, client, payment, credit note, or the
     book, by ``scope``) and the Context, and returns or yields ``ctx.finding(...)``.
+    ``reach`` says which part of the book the rule needs when a book is checked in
+    parts (billcheck.distributed): ``client`` (one client's records), ``timekeeper`` (one
+    timekeeper's lines across clients), ``firm`` (every invoice header, payment and credit
+    note, no lines) or ``book`` (everything: the default, correct but run in one task).
     ``options`` declares the options with their defaults; billcheck.yaml may override them
     (``rules: {acme.weekend-work: {options: {allow_urgent: false}}}``) and the function reads
     them from ``ctx.options``. ``title`` and ``description`` default to the docstring.
@@ -174,7 +183,7 @@ def rule(id, *, category, severity="error", scope="line", options=None, title=No
         if not callable(fn):
             raise TypeError(f"@billcheck.rule decorates a function, not {type(fn).__name__}")
         doc = inspect.getdoc(fn)
-        fn.__billcheck_rule__ = _Spec(id, title, category, severity, scope, options, description or doc)
+        fn.__billcheck_rule__ = _Spec(id, title, category, severity, scope, options, description or doc, reach)
         _collect(fn)
         return fn
 
@@ -213,6 +222,7 @@ class Rule:
     category = None
     severity = "error"
     scope = "line"
+    reach = "book"
     options = {}
     description = None
 
@@ -243,7 +253,7 @@ def _spec_of_class(cls):
         raise TypeError(f"{cls.__name__}: define check(self, record, ctx)")
     own_doc = cls.__dict__.get("__doc__")  # not Rule's own docstring
     return _Spec(cls.id, cls.title, cls.category, cls.severity, cls.scope, cls.options,
-                 cls.description or (inspect.cleandoc(own_doc) if own_doc else None))
+                 cls.description or (inspect.cleandoc(own_doc) if own_doc else None), cls.reach)
 
 
 def _where(fn):
@@ -291,7 +301,7 @@ def describe(obj):
                         "or subclass billcheck.Rule")
     info = {
         "id": spec.id, "title": spec.title, "category": spec.category, "severity": spec.severity,
-        "scope": spec.scope, "description": spec.description, "options": spec.options,
+        "scope": spec.scope, "reach": spec.reach, "description": spec.description, "options": spec.options,
         "origin": f"Python {where}" if where else "Python", "file": file, "where": where,
     }
     return info, make

@@ -208,6 +208,9 @@ void bind_rule_info(py::module_& m) {
                              "The default severity: error, warning or info.")
       .def_property_readonly("scope", [](const RuleInfo& r) { return std::string(to_string(r.scope)); },
                              "What one check looks at: line, invoice, client, payment, credit_note or book.")
+      .def_property_readonly("reach", [](const RuleInfo& r) { return std::string(to_string(r.reach)); },
+                             "The part of the book the rule needs: client, timekeeper, firm or book "
+                             "(docs/distributed.md).")
       .def_readonly("description", &RuleInfo::description)
       .def_readonly("options", &RuleInfo::options, "The declared options (list of OptionSpec).")
       .def_readonly("origin", &RuleInfo::origin, "Where the rule comes from: plugin, pack or Python file.")

@@ -346,9 +346,11 @@ std::pair<RuleInfo, RuleFactory> python_rule(py::handle rule) {
   info.origin = d["origin"].cast<std::string>();
   auto severity = parse_severity(d["severity"].cast<std::string>());
   auto scope = parse_scope(d["scope"].cast<std::string>());
-  if (!severity || !scope) throw py::value_error("rule " + info.id + ": bad severity or scope");
+  auto reach = parse_reach(d["reach"].cast<std::string>());
+  if (!severity || !scope || !reach) throw py::value_error("rule " + info.id + ": bad severity, scope or reach");
   info.severity = *severity;
   info.scope = *scope;
+  info.reach = *reach;
   info.single_threaded = true;
   for (auto o : d["options"]) {
     py::tuple t = py::reinterpret_borrow<py::tuple>(o);

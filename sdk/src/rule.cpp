@@ -24,6 +24,22 @@ std::optional<Scope> parse_scope(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(Reach r) {
+  switch (r) {
+    case Reach::client: return "client";
+    case Reach::timekeeper: return "timekeeper";
+    case Reach::firm: return "firm";
+    case Reach::book: return "book";
+  }
+  return "book";
+}
+
+std::optional<Reach> parse_reach(std::string_view text) {
+  for (Reach r : {Reach::client, Reach::timekeeper, Reach::firm, Reach::book})
+    if (to_string(r) == text) return r;
+  return std::nullopt;
+}
+
 Finding& Context::start(std::string message, const Source& source) {
   Finding& f = out_.emplace_back();
   f.rule = info_.id;

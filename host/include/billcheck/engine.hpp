@@ -172,6 +172,35 @@ struct Report {
   std::optional<Severity> worst() const;
 };
 
+/// A part of a book checked on its own (a book in parts, billcheck/parts.hpp):
+/// which rules run on it, and which of their findings it keeps.
+struct PartCheck {
+  /// The reaches whose enabled rules run.
+  std::vector<Reach> reaches;
+  /// When set: client-scope records are only these clients, and only findings
+  /// about them are kept (the part's own clients; the reference tables every
+  /// part holds are there to look things up, not to report on).
+  std::optional<std::set<std::string>> clients;
+  /// With `clients` set: whether findings about no client are kept too (one
+  /// part of the book keeps them, so that none is reported twice).
+  bool clientless = true;
+};
+
+/// What the parts of a book give for its report: their findings as the rules
+/// returned them, their counts, and the remedies their records claim.
+struct PartResults {
+  std::vector<Finding> findings;
+  std::size_t invoices = 0, lines = 0;
+  /// By fingerprint: the remedy a credit note or invoice of the part names (remedy_claims).
+  std::map<std::string, Remedy> remedies;
+};
+
+/// The remedies the records of `book` name, by fingerprint: a credit note
+/// before an invoice, then the least id (the Book's order), as merge_remedies keeps them.
+std::map<std::string, Remedy> remedy_claims(const Book& book);
+/// Adds `from` to `into`, keeping for each fingerprint the remedy remedy_claims would keep for the whole book.
+void merge_remedies(std::map<std::string, Remedy>& into, const std::map<std::string, Remedy>& from);
+
 /// Log verbosity on standard error: -1 nothing, 0 warnings and errors (the
 /// default), 1 info, 2 debug.
 void set_log_verbosity(int level);
@@ -207,6 +236,18 @@ class Engine {
   /// findings about this invoice. Throws UnknownInvoice when the book has no
   /// invoice `invoice_id`.
   Report check_invoice(const Book& book, std::string_view invoice_id, const CheckOptions& options = {}) const;
+
+  /// For a book checked in parts: the findings of the enabled rules of
+  /// `part.reaches` over `book` (a part of the book), unsorted, as
+  /// assemble() takes them. Rules isolated in workers do not run here.
+  std::vector<Finding> check_part(const Book& book, const PartCheck& part, const CheckOptions& options = {}) const;
+  /// Whether some rules run isolated in worker processes (plugins.isolate,
+  /// Python rule files): check_part does not run them, so a check in parts refuses such a config.
+  bool has_isolated_rules() const;
+  /// The report of a book checked in parts, from all its parts' results: the
+  /// same steps check() takes (order, fingerprints, waivers, summary, causes,
+  /// remedies, sources), so the report is the one check() gives for the whole book.
+  Report assemble(PartResults results, const CheckOptions& options = {}) const;
 
  private:
   struct Impl;

@@ -44,22 +44,34 @@ struct Engine::Impl {
   }
 
   Report run(const Book& book, const detail::Selection& sel, const CheckOptions& options) const {
-    Report report;
+    PartResults results;
     // The isolated rules run in their workers while the others run here.
     std::vector<Finding> isolated;
     std::jthread workers;
     if (std::any_of(registry.isolated().begin(), registry.isolated().end(), [](const auto& s) { return s->loaded(); }))
       workers = std::jthread([&] { isolated = run_isolated(book, sel); });
-    report.findings = detail::run_rules(book, active, sel, options, id,
-                                        options.collect_stats ? &report.stats : nullptr);
+    std::vector<RuleStats> stats;
+    results.findings = detail::run_rules(book, active, sel, options, id, options.collect_stats ? &stats : nullptr);
     if (workers.joinable()) workers.join();
-    std::move(isolated.begin(), isolated.end(), std::back_inserter(report.findings));
+    std::move(isolated.begin(), isolated.end(), std::back_inserter(results.findings));
+    results.invoices = sel.invoices.size();
+    results.lines = sel.lines.size();
+    results.remedies = detail::remedy_claims_of(book);
+    Report report = assemble(std::move(results), options);
+    report.stats = std::move(stats);
+    return report;
+  }
+
+  // The one way findings become a report, for a whole book and for a book checked in parts.
+  Report assemble(PartResults results, const CheckOptions& options) const {
+    Report report;
+    report.findings = std::move(results.findings);
     const Date today = options.today.value_or(
         Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
     detail::finish_report(report, config.waivers, today);
-    detail::find_remedies(report, book);
-    report.summary.invoices = sel.invoices.size();
-    report.summary.lines = sel.lines.size();
+    detail::find_remedies(report, results.remedies);
+    report.summary.invoices = results.invoices;
+    report.summary.lines = results.lines;
     add_sources(report);
     return report;
   }
@@ -147,5 +159,29 @@ Report Engine::check_invoice(const Book& book, std::string_view invoice_id, cons
   if (!inv) throw UnknownInvoice(std::string(invoice_id));
   return impl_->run(book, detail::select_invoice(book, *inv), options);
 }
+
+std::vector<Finding> Engine::check_part(const Book& book, const PartCheck& part, const CheckOptions& options) const {
+  detail::Selection sel = detail::select_book(book);
+  sel.reaches = 0;
+  for (Reach r : part.reaches) sel.reaches |= 1u << static_cast<unsigned>(r);
+  if (part.clients) std::erase_if(sel.clients, [&](const Client* c) { return !part.clients->contains(c->id); });
+  std::vector<Finding> found = detail::run_rules(book, impl_->active, sel, options, impl_->id, nullptr);
+  if (part.clients)
+    std::erase_if(found, [&](const Finding& f) {
+      return f.client.empty() ? !part.clientless : !part.clients->contains(f.client);
+    });
+  return found;
+}
+
+bool Engine::has_isolated_rules() const {
+  const auto& isolated = impl_->registry.isolated();
+  return std::any_of(isolated.begin(), isolated.end(), [](const auto& s) { return s->loaded(); });
+}
+
+Report Engine::assemble(PartResults results, const CheckOptions& options) const {
+  return impl_->assemble(std::move(results), options);
+}
+
+std::map<std::string, Remedy> remedy_claims(const Book& book) { return detail::remedy_claims_of(book); }
 
 }  // namespace billcheck

@@ -146,58 +146,62 @@ void summarize(Report& report) {
 
 namespace {
 
-/// The records that say which findings they remedy, by fingerprint.
-struct RemedyIndex {
-  std::unordered_map<std::string_view, const CreditNote*> by_fingerprint;
-  std::unordered_map<std::string_view, const Invoice*> by_invoice;
-};
-
-RemedyIndex index_remedies(const Book& book) {
-  RemedyIndex index;
-  auto& by_fingerprint = index.by_fingerprint;
-  auto& by_invoice = index.by_invoice;
-  // `remedies` lists fingerprints separated by spaces: one note can return the
-  // overcharge of two findings on the same line (billcheck fix credits a line once).
-  for (const CreditNote& note : book.credit_notes()) {
-    const std::string_view all = note.remedies;
-    for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
-      const std::size_t e = std::min(all.find(' ', b), all.size());
-      by_fingerprint.emplace(all.substr(b, e - b), &note);
-      b = e;
-    }
+/// Calls f(fingerprint) for each fingerprint a `remedies` column lists
+/// (separated by spaces: one note can return the overcharge of two findings on
+/// the same line; billcheck fix credits a line once).
+template <class F>
+void each_named(std::string_view all, F f) {
+  for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
+    const std::size_t e = std::min(all.find(' ', b), all.size());
+    f(all.substr(b, e - b));
+    b = e;
   }
+}
+
+std::map<std::string, Remedy> index_remedies(const Book& book) {
+  std::map<std::string, Remedy> claims;
+  // Credit notes first, then invoices; within each the Book's order (by id): the first claim stands.
+  for (const CreditNote& note : book.credit_notes())
+    each_named(note.remedies, [&](std::string_view fp) { claims.try_emplace(std::string(fp), Remedy{"credit_note", note.id}); });
   // A supplementary invoice billcheck fix wrote for under-billing, or a
   // replacement invoice (fix --reissue), names the findings it corrects in its
   // own `remedies` column (an extra column, so the plugin ABI is unchanged).
   for (const Invoice& inv : book.invoices()) {
     const std::string* names = inv.extra.find("remedies");
     if (!names) continue;
-    const std::string_view all = *names;
-    for (std::size_t b = all.find_first_not_of(' '); b != std::string_view::npos; b = all.find_first_not_of(' ', b)) {
-      const std::size_t e = std::min(all.find(' ', b), all.size());
-      by_invoice.emplace(all.substr(b, e - b), &inv);
-      b = e;
-    }
+    const Remedy remedy{inv.extra.find("replaces") ? "reissued" : "corrected", inv.id};
+    each_named(*names, [&](std::string_view fp) { claims.try_emplace(std::string(fp), remedy); });
   }
-  return index;
+  return claims;
 }
 
 }  // namespace
 
-void find_remedies(Report& report, const Book& book) {
+const std::map<std::string, Remedy>& remedy_claims_of(const Book& book) {
   // Once per book: checking a book's invoices one by one must not scan every
   // invoice and credit note for each of them.
-  const RemedyIndex& index =
-      book.derived<RemedyIndex>("billcheck.engine/remedies", [](const Book& b) { return index_remedies(b); });
-  const auto& by_fingerprint = index.by_fingerprint;
-  const auto& by_invoice = index.by_invoice;
-  if (by_fingerprint.empty() && by_invoice.empty()) return;
-  for (const Finding& f : report.findings) {
-    if (auto it = by_fingerprint.find(f.fingerprint); it != by_fingerprint.end())
-      report.remedies[f.fingerprint] = Remedy{"credit_note", it->second->id};
-    else if (auto inv = by_invoice.find(f.fingerprint); inv != by_invoice.end())
-      report.remedies[f.fingerprint] = Remedy{inv->second->extra.find("replaces") ? "reissued" : "corrected", inv->second->id};
-  }
+  return book.derived<std::map<std::string, Remedy>>("billcheck.engine/remedies",
+                                                     [](const Book& b) { return index_remedies(b); });
+}
+
+void find_remedies(Report& report, const std::map<std::string, Remedy>& claims) {
+  if (claims.empty()) return;
+  for (const Finding& f : report.findings)
+    if (auto it = claims.find(f.fingerprint); it != claims.end()) report.remedies[f.fingerprint] = it->second;
 }
 
 }  // namespace billcheck::detail
+
+namespace billcheck {
+
+void merge_remedies(std::map<std::string, Remedy>& into, const std::map<std::string, Remedy>& from) {
+  for (const auto& [fp, remedy] : from) {
+    auto [it, added] = into.try_emplace(fp, remedy);
+    if (added) continue;
+    // As one book orders its claims: a credit note before an invoice, then the least id.
+    const bool note = remedy.kind == "credit_note", kept_note = it->second.kind == "credit_note";
+    if (note != kept_note ? note : remedy.id < it->second.id) it->second = remedy;
+  }
+}
+
+}  // namespace billcheck

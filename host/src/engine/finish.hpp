@@ -4,6 +4,8 @@
 
 #include <billcheck/engine.hpp>
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace billcheck::detail {
@@ -17,8 +19,11 @@ void finish_report(Report& report, const std::vector<Waiver>& waivers, Date toda
 /// report.waived, after a finding was set apart (a waiver in the store).
 void summarize(Report& report);
 
-/// Fills report.remedies: each finding whose fingerprint a credit note of the
-/// book names under `remedies` (one or more, separated by spaces).
-void find_remedies(Report& report, const Book& book);
+/// The remedies the book's credit notes and invoices name under `remedies`
+/// (one or more fingerprints, separated by spaces), kept on the Book.
+const std::map<std::string, Remedy>& remedy_claims_of(const Book& book);
+
+/// Fills report.remedies: each finding whose fingerprint a claim names.
+void find_remedies(Report& report, const std::map<std::string, Remedy>& claims);
 
 }  // namespace billcheck::detail

@@ -182,6 +182,7 @@ Json rule_info_to_json(const RuleInfo& info) {
   return {{"id", info.id}, {"title", info.title}, {"category", info.category},
           {"severity", std::string(to_string(info.severity))}, {"description", info.description},
           {"options", options}, {"scope", std::string(to_string(info.scope))},
+          {"reach", std::string(to_string(info.reach))},
           {"single_threaded", info.single_threaded}, {"origin", info.origin}};
 }
 
@@ -198,6 +199,8 @@ RuleInfo rule_info_from_json(const Json& j) {
   if (!sev || !scope) throw Error("rule '" + info.id + "': bad severity or scope");
   info.severity = *sev;
   info.scope = *scope;
+  // A worker of this same build always sends it; "book" is what a rule that declares nothing needs.
+  if (auto reach = parse_reach(j.value("reach", std::string("book")))) info.reach = *reach;
   info.description = text(j, "description");
   info.single_threaded = j.value("single_threaded", false);
   info.origin = text(j, "origin", 1000);

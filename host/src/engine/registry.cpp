@@ -31,6 +31,13 @@ void RuleRegistry::add(RuleInfo info, RuleFactory factory, std::vector<std::stri
                      rules_[by_id_.find(info.id)->second].info.origin + "; rule ids must be unique");
     return;
   }
+  // A timekeeper's part of a book holds lines and their invoices' headers:
+  // an invoice, client, payment or credit note there is not whole.
+  if (info.reach == Reach::timekeeper && info.scope != Scope::line && info.scope != Scope::book) {
+    errors.push_back("rule '" + info.id + "' from " + info.origin + " declares reach timekeeper with scope " +
+                     std::string(to_string(info.scope)) + "; reach timekeeper needs scope line or book");
+    return;
+  }
   by_id_.emplace(info.id, rules_.size());
   rules_.push_back({std::move(info), std::move(factory), isolated});
 }

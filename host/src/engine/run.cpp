@@ -93,7 +93,7 @@ class Runner {
       for (std::size_t b = 0; b < n; b += kChunk) tasks.push_back({scope, b, std::min(n, b + kChunk), nullptr});
     }
     for (const auto& a : active_)
-      if (a.runs && (a.info->scope == Scope::book || a.info->single_threaded))
+      if (a.runs && sel_.runs(*a.info) && (a.info->scope == Scope::book || a.info->single_threaded))
         tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
     return tasks;
   }
@@ -149,7 +149,7 @@ class Runner {
                   Call call) const {
     const ActiveRule* serial = task.rule;
     for (const ActiveRule& a : active_) {
-      if (a.info->scope != task.scope || !a.runs) continue;
+      if (a.info->scope != task.scope || !a.runs || !sel_.runs(*a.info)) continue;
       if (serial ? &a != serial : a.info->single_threaded) continue;
       BatchGuard batch(serial);
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};

@@ -22,6 +22,9 @@ struct Selection {
   std::vector<const Payment*> payments;
   std::vector<const CreditNote*> notes;
   std::string only_invoice;  // book-wide findings are kept only for this invoice, when set
+  /// The reaches whose rules run (bit 1 << Reach): all for a whole book, some for a part of one.
+  unsigned reaches = ~0u;
+  bool runs(const RuleInfo& info) const { return (reaches >> static_cast<unsigned>(info.reach)) & 1u; }
 };
 
 /// What one thread of run_rules is checking now: read by billcheck-worker's

@@ -1,6 +1,7 @@
 // Picking the loader for a book path, adding reference records, and building
 // the indexed Book.
 #include <billcheck/load.hpp>
+#include <billcheck/parts.hpp>
 
 #include "schema/ledes.hpp"
 
@@ -233,11 +234,38 @@ BookData complete(BookData data, Form form, const std::string& name, const LoadO
   return data;
 }
 
+/// A book in parts as one (billcheck/parts.hpp): the reference tables, then
+/// every part; every problem of every part is reported at once.
+BookData read_in_parts(const fs::path& path, const LoadOptions& options) {
+  const PartLayout layout = *find_parts(path);
+  std::vector<std::string> problems;
+  auto collect = [&](auto read) {
+    try {
+      read();
+    } catch (const BookError& e) {
+      problems.insert(problems.end(), e.messages().begin(), e.messages().end());
+    }
+  };
+  BookData data;
+  collect([&] {
+    check_inputs(layout.root, options);
+    data = read_reference(layout);
+  });
+  for (const auto& part : layout.parts)
+    collect([&] {
+      check_inputs(part, options);
+      append_records(data, read_part(layout, part));
+    });
+  if (!problems.empty()) throw BookError(std::move(problems));
+  return data;
+}
+
 }  // namespace
 
 BookData read_book(const std::filesystem::path& path, const LoadOptions& options) {
-  check_inputs(path, options);
   Form form = Form::csv;
+  if (path != "-" && is_book_in_parts(path)) return complete(read_in_parts(path, options), form, path.string(), options);
+  check_inputs(path, options);
   BookData data = read_any(path, form);
   return complete(std::move(data), form, path.string(), options);
 }

@@ -200,8 +200,8 @@ class PackReader {
 
   void rule(const YAML::Node& item) {
     yaml_.only_keys(item, "a rule",
-                    {"id", "title", "category", "severity", "scope", "when", "message", "at_stake", "evidence",
-                     "description", "options"});
+                    {"id", "title", "category", "severity", "scope", "reach", "when", "message", "at_stake",
+                     "evidence", "description", "options"});
     const std::size_t errors_before = yaml_.errors().size();
     std::optional<RuleInfo> info = rule_info(item);
     if (!info) return;
@@ -223,6 +223,7 @@ class PackReader {
     amount(item, *rule, env);
     evidence(item, *rule, env);
     unused_options(item, id, *info, rule->program);
+    info->reach = reach(item, rule->program);
     if (yaml_.errors().size() != errors_before) return;
     Scope scope = info->scope;
     out_.pack.rules.push_back({std::move(*info), factory_for(scope, std::move(rule))});
@@ -265,6 +266,33 @@ class PackReader {
     }
     info.scope = *scope;
     return info;
+  }
+
+  // The part of the book the rule needs: as declared, else `client` when its
+  // expressions read nothing that leads to another client's records, else
+  // `book` (correct, only slower when the book is checked in parts).
+  Reach reach(const YAML::Node& item, const expr::Program& program) {
+    const std::string& crossing = program.crosses_clients();
+    const YAML::Node n = item["reach"];
+    if (!n) return crossing.empty() ? Reach::client : Reach::book;
+    auto text = yaml_.text(item, "reach", true);
+    if (!text) return Reach::book;
+    auto r = parse_reach(*text);
+    if (!r) {
+      yaml_.error(n, "reach '" + *text + "' is not one of client, timekeeper, firm, book");
+      return Reach::book;
+    }
+    if (*r == Reach::client && !crossing.empty())
+      yaml_.error(n, "reach 'client', but the rule reads " + crossing +
+                         ", which can be another client's records; declare reach: firm (no lines needed) or book");
+    if (*r == Reach::timekeeper && scope_of(item) != "line")
+      yaml_.error(n, "reach 'timekeeper' needs scope: line (one timekeeper's lines)");
+    return *r;
+  }
+
+  std::string scope_of(const YAML::Node& item) {
+    const YAML::Node s = item["scope"];
+    return s && s.IsScalar() ? s.Scalar() : std::string();
   }
 
   // Every declared option whose type is known, even one with a bad default

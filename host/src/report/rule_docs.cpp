@@ -53,7 +53,8 @@ std::string description_beyond_title(const RuleInfo& info) {
 std::string explain_rule(const RuleInfo& info) {
   std::string out = info.id + ": " + info.title + "\n";
   out += "  category: " + info.category + "   severity: " + std::string(to_string(info.severity)) +
-         "   checks each: " + std::string(to_string(info.scope)) + "   from: " + info.origin + "\n\n";
+         "   checks each: " + std::string(to_string(info.scope)) + "   needs: " + std::string(to_string(info.reach)) +
+         "   from: " + info.origin + "\n\n";
   if (const std::string description = description_beyond_title(info); !description.empty())
     out += wrap(description, 76, "  ") + "\n";
   if (info.options.empty()) {
@@ -75,9 +76,10 @@ std::string explain_rule(const RuleInfo& info) {
 std::string rule_markdown(const RuleInfo& info) {
   std::string out = "# " + info.id + "\n\n";
   out += "**" + info.title + "**\n\n";
-  out += "| category | default severity | checks each | from |\n|---|---|---|---|\n";
+  out += "| category | default severity | checks each | needs ([reach](../distributed.md#reach)) | from |\n"
+         "|---|---|---|---|---|\n";
   out += "| " + info.category + " | " + std::string(to_string(info.severity)) + " | " + std::string(to_string(info.scope)) +
-         " | " + info.origin + " |\n\n";
+         " | " + std::string(to_string(info.reach)) + " | " + info.origin + " |\n\n";
   out += info.description + "\n\n## Options\n\n";
   if (info.options.empty()) {
     out += "None.\n\n";

@@ -2,6 +2,7 @@
 // names and order, and `billcheck convert`, which picks the writer.
 #include <billcheck/convert.hpp>
 #include <billcheck/output.hpp>
+#include <billcheck/parts.hpp>
 
 #include "schema/columns.hpp"
 #include "write/csv.hpp"
@@ -44,6 +45,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::csv_cell;
+
+/// The key under which write_slice keeps a record's source ("line:file").
+constexpr std::string_view kSliceSourceKey = "billcheck.source";
 
 /// One record's values: the contract's columns in its order (from the same
 /// column table the loaders read with), then its extra columns.
@@ -158,6 +162,40 @@ void write_book_json(std::ostream& out, const Book& book) {
     }
     out << (first_record ? "]" : "\n  ]");
   });
+  out << "\n}\n";
+}
+
+void write_slice(std::ostream& out, const Book& book, const BookSlice& slice) {
+  // The JSON book writer's tables and cells; each record's source rides along
+  // as one more key, which the JSON reader keeps as the record's last extra.
+  out << "{";
+  bool first_table = true;
+  auto table = [&](const auto& entity, const auto& records) {
+    if (records.empty() && !always_written(entity.name)) return;
+    out << (first_table ? "\n  " : ",\n  ") << json_string(entity.name) << ": [";
+    first_table = false;
+    bool first_record = true;
+    for (const auto* record : records) {
+      out << (first_record ? "\n    {" : ",\n    {");
+      first_record = false;
+      for (const auto& [column, cell] : row_of(book, entity, *record)) {
+        if (cell.text.empty()) continue;
+        out << json_string(column) << ": " << (cell.is_text ? json_string(cell.text) : cell.text) << ", ";
+      }
+      out << json_string(kSliceSourceKey) << ": "
+          << json_string(std::to_string(record->source.line) + ":" + std::string(record->source.file)) << '}';
+    }
+    out << (first_record ? "]" : "\n  ]");
+  };
+  table(fields::kClients, slice.clients);
+  table(fields::kTimekeepers, slice.timekeepers);
+  table(fields::kEngagements, slice.engagements);
+  table(fields::kRates, slice.rates);
+  table(fields::kTimeEntries, slice.time_entries);
+  table(fields::kInvoices, slice.invoices);
+  table(fields::kLines, slice.lines);
+  table(fields::kPayments, slice.payments);
+  table(fields::kCreditNotes, slice.credit_notes);
   out << "\n}\n";
 }
 

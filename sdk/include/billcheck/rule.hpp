@@ -23,6 +23,24 @@ enum class Scope { line, invoice, client, payment, credit_note, book };
 BILLCHECK_SDK_API std::string_view to_string(Scope s);
 BILLCHECK_SDK_API std::optional<Scope> parse_scope(std::string_view text);
 
+/// Which part of the book a rule needs, so that a book too big for one machine
+/// can be checked in parts (billcheck.distributed, docs/distributed.md). Each
+/// part holds the reference tables (clients, timekeepers, engagements, rates)
+/// whole, and:
+/// - client: one client's records: its invoices with their lines, its payments
+///   and credit notes, the time entries of its engagements. The rule's findings
+///   about a client depend on nothing else.
+/// - timekeeper: one timekeeper's fee lines across every client, with the
+///   invoices they are on (headers only); for line and book scopes.
+/// - firm: every invoice (headers, no lines), payment and credit note of the
+///   firm; no lines, no time entries.
+/// - book: everything at once: the default for a rule that declares nothing;
+///   correct, but a check in parts runs it on the whole book in one task.
+enum class Reach { client, timekeeper, firm, book };
+
+BILLCHECK_SDK_API std::string_view to_string(Reach r);
+BILLCHECK_SDK_API std::optional<Reach> parse_reach(std::string_view text);
+
 /// Everything a rule says about itself; the config, `billcheck rules --explain`
 /// and the docs all read this one table.
 struct RuleInfo {
@@ -37,6 +55,8 @@ struct RuleInfo {
   /// The engine runs the rule on one thread over all its records, between
   /// begin_batch() and end_batch() (for rules that hold a lock such as Python's GIL).
   bool single_threaded = false;
+  /// The part of the book the rule needs (ABI 3.0).
+  Reach reach = Reach::book;
 };
 
 /// Handed to a rule's check function: the book and a way to report findings.

@@ -231,6 +231,16 @@ std::span<const Field> fields_of(Rec r) {
   return {};
 }
 
+bool crosses_clients(Rec r, std::string_view name) {
+  switch (r) {
+    case Rec::invoice: return name == "payments" || name == "credit_notes";
+    case Rec::payment:
+    case Rec::credit_note: return name == "invoice";
+    case Rec::engagement: return name == "invoices";
+    default: return false;
+  }
+}
+
 const Field* find_field(Rec r, std::string_view name) {
   for (const Field& f : fields_of(r))
     if (f.name == name) return &f;

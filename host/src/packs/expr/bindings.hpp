@@ -22,5 +22,9 @@ struct Field {
 /// The fields of records of kind `r` (none for `extra`, whose names are the columns).
 std::span<const Field> fields_of(Rec r);
 const Field* find_field(Rec r, std::string_view name);
+/// Whether field `name` of a record of kind `r` can lead to another client's
+/// records: the payments and credit notes on an invoice (another client may
+/// have paid it), the invoice of a payment or credit note, an engagement's invoices.
+bool crosses_clients(Rec r, std::string_view name);
 
 }  // namespace billcheck::expr

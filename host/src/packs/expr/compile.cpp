@@ -213,6 +213,7 @@ class Compiler {
       fail(at, "unknown field '" + name + "' on " + std::string(to_string(rec.type.rec)) +
                    suggest(name, names, "its fields"));
     }
+    if (crosses_clients(rec.type.rec, name)) p_.note_crossing(std::string(to_string(rec.type.rec)) + "." + name);
     if (rec.node->fn == &op::var) {
       Node& n = node(&op::var_field);
       n.slot = rec.node->slot;

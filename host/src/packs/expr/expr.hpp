@@ -84,12 +84,19 @@ class Program {
   Compiled compile(std::string_view text, const Environment& env);
   /// Which of env.options any expression compiled so far uses.
   bool uses_option(std::string_view name) const;
+  /// The first field read so far that can lead to another client's records
+  /// (invoice.payments, payment.invoice ...), as "record.field"; empty if none.
+  /// It decides whether a pack rule's reach can be `client`.
+  const std::string& crosses_clients() const { return crossing_; }
 
   // For the compiler.
   Node& add_node();
   std::string_view keep(std::string text);
   const re2::RE2* keep_regex(std::unique_ptr<re2::RE2> re);
   void note_option_use(const std::string& name);
+  void note_crossing(std::string field) {
+    if (crossing_.empty()) crossing_ = std::move(field);
+  }
   const Value* keep_values(std::vector<Value> values);
 
  private:
@@ -98,6 +105,7 @@ class Program {
   std::vector<std::unique_ptr<re2::RE2>> regexes_;
   std::deque<std::vector<Value>> lists_;
   std::vector<std::string> used_options_;
+  std::string crossing_;
 };
 
 /// The option values of one rule instance, as expression values. Holds a copy

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""bench/distributed: a synthetic book in parts checked by `billcheck check` in
+one process and by billcheck.distributed on a LocalCluster of local worker
+processes: wall time, per-task overhead, peak memory per worker, the size of
+what the shuffle moves; then a projection on paper to a bigger book and cluster.
+
+    PYTHONPATH=build/python bench/distributed/run.py [--lines 10000000] [--parts 50] [--workers 2]
+        [--memory-limit 2GB] [--exe build/bin/billcheck] [--dir DIR] [--project-lines 1e9 --project-workers 100]
+
+Every figure printed is measured on this machine except the projection, which
+says how it is computed from them.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from parts_book import synthetic_book  # noqa: E402
+
+INVOICES_PER_CLIENT, LINES_PER_INVOICE = 4, 8
+
+
+def one_process(exe, book):
+    """`billcheck check BOOK --format json` in a child: wall, peak RSS, report bytes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    r = subprocess.run([exe, "check", str(book), "--format", "json"], capture_output=True)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if r.returncode not in (0, 1):
+        sys.exit(r.stderr.decode())
+    return wall, max(peak, before) * 1024, r.stdout
+
+
+def _peak_rss():
+    import resource as r
+    return r.getrusage(r.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _noop(x):
+    return x
+
+
+def on_cluster(book, workers, memory_limit):
+    from distributed import Client, LocalCluster
+    import billcheck.distributed as bd
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                      dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
+        # Dask's own cost per task: a thousand no-op tasks, submitted and gathered.
+        t0 = time.perf_counter()
+        client.gather(client.map(_noop, range(1000), pure=False))
+        per_task = (time.perf_counter() - t0) / 1000
+
+        client.get_task_stream()  # start recording
+        from distributed import get_task_stream
+        with get_task_stream(client) as ts:
+            t0 = time.perf_counter()
+            report, _ = bd._check(book, client, warn=lambda m: None)
+            wall = time.perf_counter() - t0
+        tasks = {}
+        for t in ts.data:
+            kind = t["key"].rsplit("-", 1)[0] if isinstance(t["key"], str) else str(t["key"])
+            compute = sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "compute")
+            transfer = sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "transfer")
+            k = tasks.setdefault(kind, {"n": 0, "compute": 0.0, "transfer": 0.0, "max": 0.0})
+            k["n"] += 1
+            k["compute"] += compute
+            k["transfer"] += transfer
+            k["max"] = max(k["max"], compute)
+        peaks = client.run(_peak_rss)
+        # What the shuffle and the firm task move: the projections' sizes.
+        return wall, per_task, tasks, peaks, report.to_json().encode()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=float, default=10_000_000)
+    ap.add_argument("--parts", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory-limit", default="auto")
+    ap.add_argument("--exe", default=str(HERE.parents[1] / "build" / "bin" / "billcheck"))
+    ap.add_argument("--dir", help="write the book here (default: a temporary folder, removed after)")
+    ap.add_argument("--project-lines", type=float, default=1e9)
+    ap.add_argument("--project-workers", type=int, default=100)
+    args = ap.parse_args()
+
+    lines = int(args.lines)
+    clients = max(args.parts, lines // (INVOICES_PER_CLIENT * LINES_PER_INVOICE))
+    tmp = None if args.dir else tempfile.TemporaryDirectory(prefix="billcheck-bench-")
+    book = pathlib.Path(args.dir or tmp.name) / "book"
+    t0 = time.perf_counter()
+    if not book.exists():
+        synthetic_book(book, clients=clients, parts=args.parts, invoices_per_client=INVOICES_PER_CLIENT,
+                       lines_per_invoice=LINES_PER_INVOICE)
+    gen = time.perf_counter() - t0
+    size = sum(f.stat().st_size for f in book.rglob("*.csv"))
+    lines = clients * INVOICES_PER_CLIENT * LINES_PER_INVOICE
+    print(f"book: {lines:,} lines, {clients:,} clients in {args.parts} parts, {size / 2**20:,.0f} MiB of CSV "
+          f"(written in {gen:.1f} s)")
+
+    one_wall, one_peak, one_json = one_process(args.exe, book)
+    print(f"one process (billcheck check): {one_wall:.1f} s wall, peak {one_peak / 2**20:,.0f} MiB")
+
+    wall, per_task, tasks, peaks, many_json = on_cluster(book, args.workers, args.memory_limit)
+    same = many_json == one_json
+    print(f"billcheck.distributed, {args.workers} local workers: {wall:.1f} s wall; report identical: {same}")
+    print(f"Dask's own cost per task (1000 no-op tasks): {per_task * 1000:.2f} ms")
+    print("tasks: kind, count, compute s (sum / max), transfer s (sum)")
+    for kind, k in sorted(tasks.items(), key=lambda kv: -kv[1]["compute"]):
+        print(f"  {kind:<24} {k['n']:>5}  {k['compute']:8.2f} / {k['max']:6.2f}  {k['transfer']:7.2f}")
+    for w, p in sorted(peaks.items()):
+        print(f"peak memory, worker {w}: {p / 2**20:,.0f} MiB")
+
+    # ---- on paper: the same work at --project-lines on --project-workers
+    part = tasks.get("_part_task", {"n": 1, "compute": 0.0})
+    per_line = part["compute"] / lines
+    firm = tasks.get("_firm_task", {"compute": 0.0})
+    tk = tasks.get("_records_task", {"compute": 0.0})
+    N, W = args.project_lines, args.project_workers
+    parts_needed = N / (lines / args.parts)
+    print(f"\nprojection to {N:,.0f} lines on {W} workers (parts of {lines / args.parts:,.0f} lines, as here):")
+    print(f"  part tasks: {parts_needed:,.0f}, {per_line * N / W:,.0f} s of compute per worker "
+          f"({per_line * 1e6:.2f} us/line measured)")
+    print(f"  scheduler: about {parts_needed * (3 + 16):,.0f} tasks (part, picks, buckets) x "
+          f"{per_task * 1000:.2f} ms = {parts_needed * 19 * per_task:,.0f} s of scheduler time, spread over the run")
+    print(f"  timekeeper shuffle: every fee line moves once: {tk['compute'] / lines * N:,.0f} s of compute "
+          f"over the buckets")
+    print(f"  firm task: one task on every header; {firm['compute'] / lines * N:,.0f} s at this rate, "
+          "and its memory grows with the firm's invoices (see docs/benchmarks.md#distributed)")
+    if tmp:
+        tmp.cleanup()
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
