@@ -2,6 +2,7 @@
 // the client agreed to.
 #pragma once
 
+#include <billcheck/replaces.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <string>
@@ -74,9 +75,10 @@ inline std::string role_text(const std::string& role) {
 }
 
 
-/// The date a line's rate is looked up on: its own, else its invoice's issue date.
+/// The date a line's rate is looked up on: its own, else the day its invoice
+/// was first billed (for a replacement, the issue date of the invoice it replaces).
 inline Date rate_date(const InvoiceLine& line, const Book& book) {
-  return line.date.value_or(book.invoice_of(line).issue_date);
+  return line.date.value_or(first_billed(book, book.invoice_of(line)));
 }
 
 /// `rates.csv:4`: where a rate card row was read.

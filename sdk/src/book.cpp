@@ -1,4 +1,5 @@
 #include <billcheck/book.hpp>
+#include <billcheck/replaces.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -371,8 +372,9 @@ const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view t
 const Rate* Book::agreed_rate(const InvoiceLine& line) const {
   const Invoice& inv = invoice_of(line);
   const Timekeeper* tk = timekeeper(line.timekeeper_id);
+  // An undated line is priced when it was first billed: a replacement keeps the rate of the invoice it replaces.
   return agreed_rate(inv.engagement_id, line.timekeeper_id, tk ? std::string_view(tk->role) : std::string_view(),
-                     line.date.value_or(inv.issue_date));
+                     line.date.value_or(first_billed(*this, inv)));
 }
 
 const void* Book::derived_value(std::string_view key,
