@@ -222,8 +222,8 @@ class PackReader {
     }
     amount(item, *rule, env);
     evidence(item, *rule, env);
-    unused_options(item, id, *info, rule->program);
     info->reach = reach(item, rule->program);
+    unused_options(item, id, *info, rule->program);
     if (yaml_.errors().size() != errors_before) return;
     Scope scope = info->scope;
     out_.pack.rules.push_back({std::move(*info), factory_for(scope, std::move(rule))});
@@ -492,9 +492,12 @@ class PackReader {
                       const expr::Program& program) {
     for (const auto& o : info.options) {
       if (program.uses_option(o.name)) continue;
-      YAML::Node at = item;
+      // reset(), not =: assigning one yaml-cpp Node to another overwrites the node
+      // it refers to, which would turn the rule's own node into the option's name.
+      YAML::Node at;
+      at.reset(item);
       for (const auto& kv : item["options"])
-        if (kv.first.IsScalar() && kv.first.Scalar() == o.name) at = kv.first;
+        if (kv.first.IsScalar() && kv.first.Scalar() == o.name) at.reset(kv.first);
       problem(at,
               "option '" + o.name + "' of rule '" + id + "' is declared but no expression uses it (options." + o.name +
                   ")",
