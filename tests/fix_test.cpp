@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <regex>
 #include <set>
 
 namespace billcheck {
@@ -328,7 +329,12 @@ TEST(Fix, ExampleFirmIsListedNotEditedAndDeterministic) {
   auto fixed = files_of(dir / "a"), converted = files_of(dir / "converted");
   EXPECT_EQ(fixed.at("billcheck.yaml"), test::slurp(test::source_dir() / "examples" / "firm" / "billcheck.yaml"));
   fixed.erase("billcheck.yaml");
-  EXPECT_EQ(fixed.at("credit_notes.csv").rfind(converted.at("credit_notes.csv"), 0), 0u);  // appended after CN-002
+  // The notes there were stay as they were (with an empty internal_note, the
+  // column the new notes bring), the new ones come after CN-002.
+  std::string kept = converted.at("credit_notes.csv");
+  kept = std::regex_replace(kept, std::regex("\n"), ",\n");
+  kept.replace(kept.find(",\n"), 2, ",internal_note\n");
+  EXPECT_EQ(fixed.at("credit_notes.csv").rfind(kept, 0), 0u) << fixed.at("credit_notes.csv");
   fixed.erase("credit_notes.csv");
   converted.erase("credit_notes.csv");
   EXPECT_EQ(fixed, converted);
@@ -651,11 +657,12 @@ TEST(Fix, GoodwillIsACreditNoteOfItsOwnCappedAndApprovedByThePolicyUpToItsLimit)
   const std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
   // USD: 5% of 8408.00 is 420.40, capped at 200.00; the memo does not claim 5%.
   EXPECT_THAT(notes, HasSubstr("\nCN-NW-2025-07-3,C-100,NW-2025-07,2026-01-15,200.00,\"As a goodwill gesture for the "
-                               "errors on invoice NW-2025-07, we credit USD 200.00.\",,,goodwill,\n"));
+                               "errors on invoice NW-2025-07, we credit USD 200.00.\",,,goodwill,,goodwill (remedies.goodwill) "
+                               "for 780.00 overcharged on NW-2025-07; above approve_above: needs a person's approval\n"));
   // EUR: 5% of 7730.24 = 386.512, half-even 386.51, under the cap and approved by the policy.
   EXPECT_THAT(notes, HasSubstr("\nCN-BM-0070-2,C-200,BM-0070,2026-01-15,386.51,\"As a goodwill gesture for the errors "
                                "on invoice BM-0070, we credit EUR 386.51 (5% of the invoice).\",remedies.goodwill,,"
-                               "goodwill,\n"));
+                               "goodwill,,goodwill (remedies.goodwill) for 154.70 overcharged on BM-0070\n"));
   // JPY: 5% of 1442100 = 72105, capped at 10000, no decimals.
   EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,10000,"));
   EXPECT_THAT(notes, ::testing::Not(HasSubstr("errors on invoice BM-0058")));  // EUR 64.04 overcharged: under 100

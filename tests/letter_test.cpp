@@ -161,6 +161,13 @@ TEST(CliLetter, WritesTheLetterOfTheFixedBook) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Dear Hollis & Reed Publishing Ltd,"));
   EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-HR-"));
+  // The note's internal_note is the firm's: in the book, never in the letter or the explanation.
+  EXPECT_THAT(test::slurp(dir / "fixed" / "credit_notes.csv"),
+              HasSubstr(",\"arithmetic.line-amount: Line 3 bills 3.5 h × 330.00 = 1155.00, but its amount is 1255.00.\"\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("arithmetic.line-amount")));
+  const auto explained = test::run_billcheck("explain '" + (dir / "fixed").string() + "' --invoice HR-115 -c examples/firm/billcheck.yaml");
+  EXPECT_THAT(explained.out, HasSubstr("CN-HR-115-1"));
+  EXPECT_THAT(explained.out, Not(HasSubstr("arithmetic.line-amount:")));
   r = test::run_billcheck("letter examples/firm --client C-300 --format html -o '" + (dir / "l.html").string() + "'");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(test::slurp(dir / "l.html"), HasSubstr("Hollis &amp; Reed"));

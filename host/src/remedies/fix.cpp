@@ -261,6 +261,19 @@ std::string client_memo(const Engine& engine, const Finding& f, const std::strin
   return render_sentence(engine, "credit-note-memo", model, kMemoVocabulary);
 }
 
+/// The firm's own note on a credit note (its `internal_note` column), kept
+/// apart from the memo the client reads: what the check found, in the rules'
+/// words, so that whoever approves the note sees why it was written. A note
+/// that remedies several findings lists each.
+void add_internal_note(CreditNote& note, const std::string& text) {
+  for (auto& [key, value] : note.extra.values)
+    if (key == "internal_note") {
+      value += "; " + text;
+      return;
+    }
+  note.extra.values.emplace_back("internal_note", text);
+}
+
 /// Whether a finding is money the client was overcharged, which a credit note
 /// returns. Credit findings (a limit, an overdue balance) and payment findings
 /// (an overpayment, which a credit note would only enlarge) are not.
@@ -422,6 +435,8 @@ void write_reissues(const Engine& engine, BookData& data, const CheckOptions& op
                                    {"reason_code", "reissue"}, {"reissue", true},
                                    {"replacement", r.id}};
     note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
+    add_internal_note(note, "reissue: cancels " + was.id + " in full; its replacement " + r.id +
+                                " bills the work again, corrected");
     data.credit_notes.push_back(std::move(note));
     data.invoices.push_back(std::move(r));
     recompute(data, data.invoices.back(), {}, false);
@@ -558,8 +573,9 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
                                             : invoice_note != last_on_invoice.end() ? std::optional(invoice_note->second)
                                                                                     : std::nullopt;
       if (at) {
-        std::string& names = data.credit_notes[*at].remedies;
-        names += (names.empty() ? "" : " ") + f.fingerprint;
+        CreditNote& by = data.credit_notes[*at];
+        by.remedies += (by.remedies.empty() ? "" : " ") + f.fingerprint;
+        add_internal_note(by, f.rule + ": " + f.message);
       }
       continue;
     }
@@ -574,6 +590,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     note.reason = client_memo(engine, f, note.reason_code, amount, tax);
     if (key) note.line_no = key->second;
     note.remedies = f.fingerprint;
+    add_internal_note(note, f.rule + ": " + f.message);
     on_invoice -= note.amount;
     if (on_line) *on_line -= amount;
     last_on_invoice[invoice.id] = data.credit_notes.size();
@@ -655,6 +672,8 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
     if (of_total && *of_total == *amount) memo["percent"] = policy.percent->to_string();  // not when capped
     if (&target != &inv) memo["replacement"] = target.id, memo["invoice"] = inv.id;
     note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
+    add_internal_note(note, "goodwill (remedies.goodwill) for " + format_amount(over, cur) + " overcharged on " + inv.id +
+                                (note.approved_by.empty() ? "; above approve_above: needs a person's approval" : ""));
     data.credit_notes.push_back(std::move(note));
   }
 }
