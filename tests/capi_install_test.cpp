@@ -29,10 +29,13 @@ TEST(InstalledCApi, CheckBookBuildsAgainstTheInstalledHeaderAndLibrary) {
 
   std::string cc = test::cache_value("CMAKE_C_COMPILER");
   if (cc.empty()) cc = "cc";
-  ASSERT_EQ(test::run_shell(shell_quoted(cc) + " -std=c99 -pedantic-errors -Wall -Wextra -Werror -I " +
+  // The build's own C flags and libraries: under ./dev sanitize the library
+  // needs the sanitizers' runtime in the program that links it.
+  ASSERT_EQ(test::run_shell(shell_quoted(cc) + " " + test::cache_value("CMAKE_C_FLAGS") +
+                                " -std=c99 -pedantic-errors -Wall -Wextra -Werror -I " +
                                 shell_quoted(prefix / "include") + " examples/c/check_book.c -L " +
                                 shell_quoted(prefix / lib) + " -lbillcheck -Wl,-rpath," + (prefix / lib).string() +
-                                " -o " + shell_quoted(program),
+                                " " + test::cache_value("CMAKE_C_STANDARD_LIBRARIES") + " -o " + shell_quoted(program),
                             log),
             0)
       << test::slurp(log);

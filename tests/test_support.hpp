@@ -81,6 +81,21 @@ inline std::string cache_value(const std::string& name) {
   return cache.substr(begin, cache.find('\n', begin) - begin);
 }
 
+/// True in a build with AddressSanitizer (./dev sanitize).
+constexpr bool built_with_asan() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 /// Runs a docs page's walkthrough and checks every command prints what the page
 /// shows; returns how many commands ran. The page's ```console blocks run in
 /// order in `dir` (shown on the page as `shown_dir`), with the build's programs
