@@ -82,9 +82,10 @@ def synthetic_book(out, clients=40, parts=8, invoices_per_client=3, lines_per_in
         for p in range(parts):
             for name in ("invoices", "invoice_lines", "payments", "credit_notes", "time_entries"):
                 t.writer(p, name)
-        # About one timekeeper per four clients, each working for a few neighbouring clients.
+        # About one timekeeper per four clients, each working for a few neighbouring clients
+        # (a few more, so that the assignment below never wraps round).
         tks = [(f"TK-{i + 1}", f"Timekeeper {i + 1}", ("partner", "associate", "associate", "paralegal")[i % 4])
-               for i in range(max(4, clients // 4))]
+               for i in range(max(4, clients // 4 + lines_per_invoice + 1))]
         for tk, name, role in tks:
             t.row(None, "timekeepers", [tk, name, role, "2015-01-01", ""])
         part_of = lambda n: (n - 1) % parts  # noqa: E731
@@ -101,9 +102,11 @@ def synthetic_book(out, clients=40, parts=8, invoices_per_client=3, lines_per_in
                 month = i % 9 + 1
                 total = 0
                 for k in range(lines_per_invoice):
-                    tk, _, role = tks[(n // 4 + i + k) % len(tks)]
-                    day = f"2025-{month:02d}-{(k % 20) + 2:02d}"
-                    hours = f"{1 + (n + k) % 5}.{(n * k) % 10}"
+                    # A timekeeper's day holds at most two lines (under 10 h): the
+                    # only long day is the planted one below.
+                    tk, _, role = tks[(n // 4 + k) % len(tks)]
+                    day = f"2025-{month:02d}-{(k + 5 * (n % 4)) % 20 + 2:02d}"
+                    hours = f"{1 + (n + k) % 4}.{(n * k) % 10}"
                     entry = f"TE-{n:04d}-{i + 1}-{k + 1}"
                     desc = f"{TASKS[(n + k) % len(TASKS)]} ({inv} item {k + 1})"
                     if n <= 3 and i == 1 and k == 0:
