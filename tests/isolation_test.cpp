@@ -133,24 +133,74 @@ TEST(IsolationCli, APluginWhoseRegistrationThrowsIsRefusedWithTheReasonAndTheRun
   EXPECT_EQ(prints, baseline_fingerprints());
 }
 
+// The example firm's settings with the well-behaved test plugin, whose marker
+// rule flags each line that names Patel, isolated or in process.
+fs::path marker_config(bool isolate) {
+  std::string text = config_text("plugins:\n  search_paths: ['" + test::test_plugin_dir().string() +
+                                 "']\n  isolate: {good_plugin: " + (isolate ? "true" : "false") + "}\n");
+  text.replace(text.find("rules:\n") + 7, 0, "  testgood.marker: {options: {word: Patel}}\n");
+  fs::path p = test::temp_dir("isolation-marker") / "billcheck.yaml";
+  test::write_file(p, text);
+  return p;
+}
+
 TEST(IsolationCli, AnIsolatedWellBehavedPluginGivesTheSameReportByteForByte) {
-  const std::string good = "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() + "']\n";
-  const std::string rules = "  testgood.marker: {options: {word: Patel}}\n";
-  auto with = [&](const std::string& isolate, const std::string& format = "json") {
-    std::string text = config_text(good + isolate);
-    text.replace(text.find("rules:\n") + 7, 0, rules);
-    fs::path p = test::temp_dir("isolation-same") / "billcheck.yaml";
-    test::write_file(p, text);
+  auto with = [&](bool isolate, const std::string& format = "json") {
     return test::run_billcheck("check --format " + format + " " + test::shell_quoted(boom_book()) + " --config " +
-                               test::shell_quoted(p));
+                               test::shell_quoted(marker_config(isolate)));
   };
-  auto in_process = with("  isolate: {good_plugin: false}\n");
-  auto isolated = with("  isolate: {good_plugin: true}\n");
+  auto in_process = with(false);
+  auto isolated = with(true);
   EXPECT_EQ(in_process.status, isolated.status);
   EXPECT_THAT(isolated.out, HasSubstr("testgood.marker"));
   EXPECT_EQ(in_process.out, isolated.out);
   // The text report too, with its file:line locations.
-  EXPECT_EQ(with("  isolate: {good_plugin: false}\n", "text").out, with("  isolate: {good_plugin: true}\n", "text").out);
+  EXPECT_EQ(with(false, "text").out, with(true, "text").out);
+}
+
+// Told of the book's files before loading them (as `billcheck check` does),
+// the workers load the files themselves; the report is of the book the caller
+// loaded, also when a file changes after that load, and when the book checked
+// is another one.
+TEST(IsolationEngine, WorkersLoadTheBooksOwnFilesOnlyWhileTheyAreTheOnesTheCallerLoaded) {
+  const Engine isolated(load_config(marker_config(true)));
+  const Engine plain(load_config(marker_config(false)));
+  auto findings = [](const Report& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.findings) out.push_back(finding_to_json(f));
+    return out;
+  };
+  const fs::path dir = test::temp_dir("isolation-source") / "book";
+  fs::copy(boom_book(), dir);
+  const BookSource source{dir, {}};
+
+  isolated.prepare(source);
+  const Book book = load_book(dir);
+  CheckOptions options;
+  options.source = source;
+  const Report first = isolated.check(book, options);
+  EXPECT_FALSE(first.has_internal_errors());
+  EXPECT_EQ(findings(first), findings(plain.check(book)));
+  EXPECT_THAT(findings(first), ::testing::Contains(HasSubstr("testgood.marker")));
+
+  // A file changed after the caller's load: the book checked is the one loaded.
+  isolated.prepare(source);
+  const Book before = load_book(dir);
+  std::string lines = test::slurp(dir / "invoice_lines.csv");
+  lines.replace(lines.find("N. Patel"), 8, "N. Pattison");
+  test::write_file(dir / "invoice_lines.csv", lines);
+  const Report changed = isolated.check(before, options);
+  EXPECT_EQ(findings(changed), findings(plain.check(before)));
+  EXPECT_THAT(findings(changed), ::testing::Contains(HasSubstr("testgood.marker")));
+
+  // Prepared for one book, checking another: that other book's findings.
+  isolated.prepare(source);
+  const Book after = load_book(dir);
+  const Report other = isolated.check(load_book(boom_book()));
+  EXPECT_EQ(findings(other), findings(plain.check(load_book(boom_book()))));
+  // And the source, still unchanged, checked again.
+  EXPECT_EQ(findings(isolated.check(after, options)), findings(plain.check(after)));
+  EXPECT_THAT(findings(plain.check(after)), ::testing::Not(::testing::Contains(HasSubstr("testgood.marker"))));
 }
 
 TEST(IsolationConfig, UnknownPluginNamesAndBadLimitsAreLocatedErrors) {

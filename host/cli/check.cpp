@@ -107,9 +107,13 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   const LoadOptions load = load_options(args.load, config);
   Engine engine(std::move(config));
   const bool progress = stderr_is_terminal(common);
+  // Isolated rules' workers load the book's files beside this process's load.
+  const BookSource source{args.path, load};
+  engine.prepare(source);
   Book book = load_with_progress(args, load, progress);
 
   CheckOptions options;
+  options.source = source;
   options.jobs = args.jobs;
   options.collect_stats = args.stats;
   std::atomic<int> last_percent{-1};

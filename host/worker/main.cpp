@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -76,8 +77,33 @@ Loaded load(const Json& setup) {
   return out;
 }
 
-Json check(const Loaded& loaded, const std::string& invoice, const std::string& book_dir) {
-  const Book book(read_csv_directory(book_dir));
+// The book the host asked this worker to load from its own files (a "load"
+// request), kept for the check that follows.
+struct Held {
+  std::string stamp;
+  std::optional<Book> book;
+};
+
+// Loads the book's files, if they are still those the host saw (the same stamp
+// before and after): {"loaded": true}, or false with why (the host then sends a copy).
+Json hold(Held& held, const Json& request) {
+  held = {};
+  const BookSource source = source_from_json(request.at("source"));
+  const std::string stamp = request.at("stamp").get<std::string>();
+  auto refused = [](const std::string& why) { return Json{{"loaded", false}, {"why", why}}; };
+  if (source_stamp(source) != stamp) return refused("the book's files changed");
+  try {
+    Book book = load_book(source.path, source.options);
+    if (source_stamp(source) != stamp) return refused("the book's files changed while it was read");
+    held.book.emplace(std::move(book));
+  } catch (const std::exception& e) {
+    return refused(e.what());
+  }
+  held.stamp = stamp;
+  return {{"loaded", true}};
+}
+
+Json check(const Loaded& loaded, const std::string& invoice, const Book& book) {
   Selection sel;
   if (invoice.empty()) {
     sel = select_book(book);
@@ -234,16 +260,29 @@ int main(int argc, char** argv) {
   Json rules = Json::array();
   for (const auto& r : loaded.rules) rules.push_back(rule_info_to_json(r.info));
   if (!channel.send(Json{{"record", loaded.record}, {"rules", rules}, {"errors", loaded.errors}}.dump())) return 0;
+  Held held;
   for (;;) {
     auto request = channel.receive(kMaxWorkerMessage, std::nullopt, why);
     if (!request) return 0;
     Json reply;
+    bool checked = false;
     try {
       const Json r = Json::parse(*request);
-      reply = check(loaded, r.at("invoice").get<std::string>(), r.at("book").get<std::string>());
+      if (auto load = r.find("load"); load != r.end()) {
+        reply = hold(held, *load);
+      } else if (auto stamp = r.find("held"); stamp != r.end()) {
+        if (!held.book || held.stamp != stamp->get<std::string>()) throw Error("no book was loaded for this check");
+        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book);
+        checked = true;
+      } else {
+        held.book.emplace(read_csv_directory(r.at("book").get<std::string>()));
+        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book);
+        checked = true;
+      }
     } catch (const std::exception& e) {
       reply = {{"failed", e.what()}};
     }
     if (!channel.send(reply.dump(-1, ' ', false, Json::error_handler_t::replace))) return 0;
+    if (checked) held = {};  // one check each; freed once the host has its answer, not before
   }
 }

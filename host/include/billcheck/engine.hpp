@@ -4,6 +4,7 @@
 #pragma once
 
 #include <billcheck/config.hpp>
+#include <billcheck/load.hpp>
 #include <billcheck/rule.hpp>
 
 #include <chrono>
@@ -59,12 +60,20 @@ class UnknownInvoice : public UnknownRecord {
   std::string invoice_;
 };
 
+/// The files a book is loaded from (load_book's arguments). See Engine::prepare.
+struct BookSource {
+  std::filesystem::path path;
+  LoadOptions options;
+};
+
 struct CheckOptions {
   unsigned jobs = 0;          // 0 = one per core
   bool collect_stats = false;
   std::optional<Date> today;  // for waiver expiry; default: the system date
   /// Called from worker threads as work completes (done, total units); must be thread-safe.
   std::function<void(std::size_t, std::size_t)> progress;
+  /// Where the book came from, when Engine::prepare was told before it was loaded.
+  std::optional<BookSource> source;
 };
 
 /// A finding that a waiver in the config covers.
@@ -228,6 +237,15 @@ class Engine {
   /// Every rule known to the engine, enabled or not, sorted by id.
   std::vector<RuleInfo> rules() const;
   const RuleInfo* find_rule(std::string_view id) const;
+
+  /// Before loading a book from files: the isolated rules' workers start
+  /// loading the same files now, beside the caller's own load_book, instead of
+  /// reading a copy of the book that check() would write for them. The next
+  /// check whose CheckOptions::source is this one uses what they loaded if no
+  /// file of the book has changed (size, time, inode) since this call; else
+  /// the copy. Does nothing without isolated rules, or for a path that is not
+  /// a file or folder (standard input, a glob).
+  void prepare(const BookSource& source) const;
 
   /// Runs every enabled rule over the book.
   Report check(const Book& book, const CheckOptions& options = {}) const;

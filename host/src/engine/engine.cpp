@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <iterator>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 namespace billcheck {
@@ -49,7 +51,7 @@ struct Engine::Impl {
     std::vector<Finding> isolated;
     std::jthread workers;
     if (std::any_of(registry.isolated().begin(), registry.isolated().end(), [](const auto& s) { return s->loaded(); }))
-      workers = std::jthread([&] { isolated = run_isolated(book, sel); });
+      workers = std::jthread([&] { isolated = run_isolated(book, sel, options); });
     std::vector<RuleStats> stats;
     results.findings = detail::run_rules(book, active, sel, options, id, options.collect_stats ? &stats : nullptr);
     if (workers.joinable()) workers.join();
@@ -77,26 +79,60 @@ struct Engine::Impl {
   }
 
   // Each isolated source's raw findings, or the internal finding that says how its worker failed.
-  std::vector<Finding> run_isolated(const Book& book, const detail::Selection& sel) const {
-    // The book goes to the workers as a CSV folder in memory (/dev/shm), written
-    // once per check: CSV is the fastest form to write and read back.
+  std::vector<Finding> run_isolated(const Book& book, const detail::Selection& sel, const CheckOptions& options) const {
+    detail::BookFeed feed;
+    if (options.source) feed = prepared_feed(*options.source);
+    // Otherwise the book goes to the workers as a CSV folder in memory
+    // (/dev/shm), written once per check: CSV is the fastest form to write and read back.
+    std::once_flag once;
     std::optional<detail::BookCopy> copy;
-    std::vector<Finding> out;
-    try {
-      copy.emplace(book);
-    } catch (const std::exception& e) {  // no room for the copy: say so, the other rules' findings stand
-      for (const auto& source : registry.isolated()) out.push_back(source->failure(e.what()));
-      return out;
-    }
+    std::string copy_error;
+    feed.copy = [&](std::string& why) -> std::optional<std::filesystem::path> {
+      std::call_once(once, [&] {
+        try {
+          copy.emplace(book);
+        } catch (const std::exception& e) {  // no room for the copy: say so, the other rules' findings stand
+          copy_error = e.what();
+        }
+      });
+      if (!copy) why = copy_error;
+      return copy ? std::optional(copy->dir()) : std::nullopt;
+    };
     // Each worker is its own process: they run side by side.
     std::vector<std::vector<Finding>> found(registry.isolated().size());
     {
       std::vector<std::jthread> threads;
       for (std::size_t i = 0; i < found.size(); ++i)
-        threads.emplace_back([&, i] { found[i] = registry.isolated()[i]->check(book, copy->dir(), sel); });
+        threads.emplace_back([&, i] { found[i] = registry.isolated()[i]->check(book, feed, sel); });
     }
+    std::vector<Finding> out;
     for (auto& f : found) std::move(f.begin(), f.end(), std::back_inserter(out));
     return out;
+  }
+
+  // The source prepare() was told and the stamp of its files then.
+  mutable std::mutex prepared_mutex;
+  mutable std::optional<std::pair<BookSource, std::string>> prepared;
+
+  static BookSource absolute(BookSource source) {
+    std::error_code ec;
+    source.path = std::filesystem::absolute(source.path, ec);
+    if (!source.options.reference.empty()) source.options.reference = std::filesystem::absolute(source.options.reference, ec);
+    return source;
+  }
+
+  // The book's own files for the workers, when prepare() was told of them and
+  // none has changed since: the book the caller loaded is the one they hold.
+  detail::BookFeed prepared_feed(const BookSource& given) const {
+    detail::BookFeed feed;
+    const BookSource source = absolute(given);
+    std::lock_guard lock(prepared_mutex);
+    if (!prepared || detail::source_to_json(prepared->first) != detail::source_to_json(source)) return feed;
+    if (std::string now = detail::source_stamp(source); !now.empty() && now == prepared->second) {
+      feed.source = source;
+      feed.stamp = std::move(now);
+    }
+    return feed;
   }
 
   void add_sources(Report& report) const {
@@ -148,6 +184,18 @@ std::vector<RuleInfo> Engine::rules() const {
 const RuleInfo* Engine::find_rule(std::string_view id) const {
   const detail::RegisteredRule* reg = impl_->registry.find(id);
   return reg ? &reg->info : nullptr;
+}
+
+void Engine::prepare(const BookSource& given) const {
+  if (!has_isolated_rules()) return;
+  const BookSource source = Impl::absolute(given);
+  std::string stamp = detail::source_stamp(source);
+  if (stamp.empty()) return;
+  {
+    std::lock_guard lock(impl_->prepared_mutex);
+    impl_->prepared.emplace(source, stamp);
+  }
+  for (const auto& s : impl_->registry.isolated()) s->preload(source, stamp);
 }
 
 Report Engine::check(const Book& book, const CheckOptions& options) const {

@@ -4,6 +4,7 @@
 
 #include <billcheck/convert.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -515,7 +517,16 @@ BookCopy::~BookCopy() {
   fs::remove_all(dir_, ec);
 }
 
-std::vector<Finding> IsolatedSource::check(const Book& book, const fs::path& book_dir, const Selection& sel) const {
+void IsolatedSource::preload(const BookSource& source, const std::string& stamp) const {
+  std::lock_guard lock(mutex_);
+  if (!loaded_ || rule_ids_.empty() || process_.pid < 0 || !pending_.empty()) return;
+  const Json request = {{"load", {{"source", source_to_json(source)}, {"stamp", stamp}}}};
+  if (process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace),
+                            Clock::now() + std::chrono::seconds(rule_seconds_)))
+    pending_ = stamp;
+}
+
+std::vector<Finding> IsolatedSource::check(const Book& book, const BookFeed& feed, const Selection& sel) const {
   std::lock_guard lock(mutex_);
   if (!loaded_ || rule_ids_.empty()) return {};
   // A failure about a record is placed with it: its client and source.
@@ -532,6 +543,7 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const fs::path& boo
   std::string why;
   if (process_.pid < 0) {
     // Replaced after a failure: the new worker loads the same code again.
+    pending_.clear();
     std::optional<std::string> reply;
     const auto deadline = Clock::now() + std::chrono::seconds(rule_seconds_);
     if (!spawn(why)) return fail("could not be restarted (" + why + ")");
@@ -539,30 +551,76 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const fs::path& boo
       reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
     if (!reply) return fail(describe_end(why == "timeout") + " while loading");
   }
+  // The worker's load of the book and its rules share one deadline, as when it read a copy.
   const auto deadline = Clock::now() + std::chrono::seconds(rule_seconds_) * static_cast<long>(rule_ids_.size());
-  Json request = {{"invoice", sel.only_invoice}, {"book", book_dir.string()}};
-  std::optional<std::string> reply;
-  if (process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace), deadline))
-    reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
-  if (!reply && why == "timeout") {
-    // Ask what it is stuck on (its SIGUSR1 handler answers), then stop it.
-    ::kill(process_.pid, SIGUSR1);
-    std::string ignored;
-    auto word = process_.channel.receive(1 << 16, Clock::now() + std::chrono::seconds(1), ignored);
-    return fail(describe_end(true), last_word(word));
+  std::vector<Finding> failed;
+  auto ask = [&](const Json& request) {
+    return process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace), deadline);
+  };
+  // The worker's next answer; or nothing, with `failed` saying how it ended.
+  auto answer = [&]() -> std::optional<Json> {
+    std::optional<std::string> reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
+    if (!reply && why == "timeout") {
+      // Ask what it is stuck on (its SIGUSR1 handler answers), then stop it.
+      ::kill(process_.pid, SIGUSR1);
+      std::string ignored;
+      auto word = process_.channel.receive(1 << 16, Clock::now() + std::chrono::seconds(1), ignored);
+      failed = fail(describe_end(true), last_word(word));
+      return std::nullopt;
+    }
+    if (!reply && why == "closed") {
+      failed = fail(describe_end(false));
+      return std::nullopt;
+    }
+    if (!reply) {
+      stop();
+      failed = fail("sent " + why);
+      return std::nullopt;
+    }
+    if (Json last = last_word(reply); !last.is_null()) {
+      failed = fail(describe_end(false), last);
+      return std::nullopt;
+    }
+    Json j = Json::parse(*reply, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      stop();
+      failed = fail("sent a reply that is not valid (not a JSON object)");
+      return std::nullopt;
+    }
+    return j;
+  };
+  auto gone = [&] { return fail(describe_end(false)); };
+
+  // The book: the source's own files, which the worker may have begun to load; else the copy.
+  Json request = {{"invoice", sel.only_invoice}};
+  bool held = false;
+  if (!pending_.empty() && (!feed.source || pending_ != feed.stamp)) {
+    if (!answer()) return failed;  // a load this check does not use: its answer is not wanted
+    pending_.clear();
   }
-  if (!reply && why == "closed") return fail(describe_end(false));
-  if (!reply) {
-    stop();
-    return fail("sent " + why);
+  if (feed.source) {
+    if (pending_.empty() && !ask({{"load", {{"source", source_to_json(*feed.source)}, {"stamp", feed.stamp}}}}))
+      return gone();
+    pending_.clear();
+    auto loaded = answer();
+    if (!loaded) return failed;
+    held = loaded->value("loaded", false) == true;
   }
-  if (Json last = last_word(reply); !last.is_null()) return fail(describe_end(false), last);
+  if (held) {
+    request["held"] = feed.stamp;
+  } else {
+    auto dir = feed.copy(why);
+    if (!dir) return {failure(why)};
+    request["book"] = dir->string();
+  }
+  if (!ask(request)) return gone();
+  auto reply = answer();
+  if (!reply) return failed;
   std::vector<Finding> out;
   try {
-    Json j = Json::parse(*reply);
-    if (auto crash = j.find("failed"); crash != j.end())
+    if (auto crash = reply->find("failed"); crash != reply->end())
       throw Error("reported a failure: " + crash->get<std::string>());
-    for (const auto& raw : j.at("findings")) {
+    for (const auto& raw : reply->at("findings")) {
       Finding f = finding_from_wire(raw);
       if (std::find(rule_ids_.begin(), rule_ids_.end(), f.rule) == rule_ids_.end())
         throw Error("sent a finding of rule '" + f.rule + "', which is not one of its rules");
@@ -574,6 +632,59 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const fs::path& boo
     return fail(std::string("sent a reply that is not valid (") + e.what() + ")");
   }
   return out;
+}
+
+// ---- the book's own files ----
+
+std::string source_stamp(const BookSource& source) {
+  std::string out;
+  auto file = [&](const fs::path& p, const struct stat& st) {
+    out += p.string();
+    out += '\0';
+    out += std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+           std::to_string(st.st_mtim.tv_nsec) + ' ' + std::to_string(st.st_ino) + '\n';
+  };
+  auto add = [&](const fs::path& p) {
+    struct stat st {};
+    if (p.empty() || ::stat(p.c_str(), &st) != 0) return false;
+    if (S_ISREG(st.st_mode)) {
+      file(p, st);
+      return true;
+    }
+    if (!S_ISDIR(st.st_mode)) return false;
+    // A CSV folder, or a folder of parts (CSV folders or JSON books) with the reference tables.
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it.depth() >= 1) it.disable_recursion_pending();
+      files.push_back(it->path());
+    }
+    if (ec) return false;
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      if (::stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode)) file(f, st);
+    return true;
+  };
+  if (!add(source.path)) return {};
+  if (!source.options.reference.empty() && !add(source.options.reference)) return {};
+  return out;
+}
+
+Json source_to_json(const BookSource& source) {
+  return {{"path", source.path.string()},
+          {"reference", source.options.reference.string()},
+          {"ledes_currency", source.options.ledes_currency},
+          {"max_file_bytes", source.options.max_file_bytes}};
+}
+
+BookSource source_from_json(const Json& j) {
+  BookSource s;
+  s.path = j.at("path").get<std::string>();
+  s.options.reference = j.at("reference").get<std::string>();
+  s.options.ledes_currency = j.at("ledes_currency").get<std::string>();
+  s.options.max_file_bytes = j.at("max_file_bytes").get<std::uintmax_t>();
+  return s;
 }
 
 }  // namespace billcheck::detail

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -72,6 +73,24 @@ class BookCopy {
   std::filesystem::path dir_;
 };
 
+/// The files of a book's source, each with its size, modification time and
+/// inode (a folder's files two levels down, and the reference folder's): two
+/// equal stamps say no file changed between them. Empty when the path is not
+/// a file or folder (standard input, a glob).
+std::string source_stamp(const BookSource& source);
+Json source_to_json(const BookSource& source);
+BookSource source_from_json(const Json& j);
+
+/// How a check gives a worker the book: the book's own files, which the worker
+/// loads itself (it may have begun, told by IsolatedSource::preload), when
+/// their stamp is still the one the host's load saw; else a copy, written once
+/// for all the workers on the first call of `copy`.
+struct BookFeed {
+  std::optional<BookSource> source;
+  std::string stamp;
+  std::function<std::optional<std::filesystem::path>(std::string& why)> copy;
+};
+
 /// What the host asks a worker to load.
 struct IsolatedSpec {
   std::string kind;  // "plugin" or "python"
@@ -102,10 +121,14 @@ class IsolatedSource {
   std::vector<RegisteredRule> take_rules() { return std::move(rules_); }
   bool loaded() const { return loaded_; }
 
-  /// Runs the source's rules in the worker over `book_dir` (`book` as a CSV
-  /// folder): the raw findings, with each record's source taken from `book`;
-  /// or one internal finding saying how the worker failed.
-  std::vector<Finding> check(const Book& book, const std::filesystem::path& book_dir, const Selection& sel) const;
+  /// Asks the worker to start loading the book at `source` (whose stamp is
+  /// `stamp`) for the next check; returns at once.
+  void preload(const BookSource& source, const std::string& stamp) const;
+
+  /// Runs the source's rules in the worker over `book`, which it gets as
+  /// `feed` says: the raw findings, with each record's source taken from
+  /// `book`; or one internal finding saying how the worker failed.
+  std::vector<Finding> check(const Book& book, const BookFeed& feed, const Selection& sel) const;
 
  private:
   struct Process {
@@ -130,6 +153,7 @@ class IsolatedSource {
   bool loaded_ = false;
   mutable std::mutex mutex_;
   mutable Process process_;
+  mutable std::string pending_;  // the stamp of a load the worker was asked for and has not answered
 };
 
 }  // namespace billcheck::detail
