@@ -337,14 +337,19 @@ def test_explain_and_letter_are_the_clis(lib, firm_engine, firm_book, run_cli):
     assert error.value.status == ERROR_ARGUMENT
 
 
-def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
+def fix_texts(lib, engine, book, options=None):
+    """billcheck_fix's two outputs (the corrected book JSON, the summary), freed with the library's own free."""
     corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
-    assert lib.fix(firm_engine, firm_book, None, ctypes.byref(corrected), ctypes.byref(summary)) == OK
+    assert lib.fix(engine, book, options, ctypes.byref(corrected), ctypes.byref(summary)) == OK
     try:
-        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
+        return tuple(ctypes.string_at(p).decode() for p in (corrected, summary))
     finally:
         lib.free(corrected)
         lib.free(summary)
+
+
+def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
+    book_json, summary_text = fix_texts(lib, firm_engine, firm_book)
     out = tmp_path / "fixed.json"
     result = run_cli("fix", "examples/firm", "--out", out, "--to", "json")
     assert result.returncode == 0, result.stderr
@@ -357,6 +362,7 @@ def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
         lib.book_free(fixed)
     assert any(f.get("remedy", {}).get("kind") == "credit_note" for f in after["findings"])
     # A failure sets neither output.
+    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
     assert lib.fix(firm_engine, firm_book, b'{"format": "html"}', ctypes.byref(corrected),
                    ctypes.byref(summary)) == ERROR_ARGUMENT
     assert corrected.value is None and summary.value is None
@@ -365,19 +371,13 @@ def test_fix_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
 
 
 def test_fix_reissue_is_the_clis(lib, firm_engine, firm_book, run_cli, tmp_path):
-    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
-    options = b'{"reissue": true, "today": "2026-01-15"}'
-    assert lib.fix(firm_engine, firm_book, options, ctypes.byref(corrected), ctypes.byref(summary)) == OK
-    try:
-        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
-    finally:
-        lib.free(corrected)
-        lib.free(summary)
+    book_json, summary_text = fix_texts(lib, firm_engine, firm_book, b'{"reissue": true, "today": "2026-01-15"}')
     out = tmp_path / "fixed.json"
     result = run_cli("fix", "examples/firm", "--out", out, "--to", "json", "--reissue", "--today", "2026-01-15")
     assert result.returncode == 0, result.stderr
     assert (book_json, summary_text) == (out.read_text(), result.stdout)
     assert "replaced by draft invoice NW-2025-07-R1" in summary_text
+    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
     assert lib.fix(firm_engine, firm_book, b'{"reissue": 1}', ctypes.byref(corrected),
                    ctypes.byref(summary)) == ERROR_ARGUMENT
     assert lib.last_error_message() == b"option 'reissue' must be true or false"
@@ -390,13 +390,9 @@ def test_fix_with_goodwill_is_the_clis(lib, firm_book, run_cli, tmp_path, reissu
     config.write_text((ROOT / "examples" / "firm" / "billcheck.yaml").read_text() + "remedies:\n  goodwill: {percent: 5, "
                       "cap: {USD: 200, EUR: 500, JPY: 10000}, min_overcharge: 100, approve_above: {EUR: 400}}\n")
     engine = lib.call("engine_new", str(config).encode())
-    corrected, summary = ctypes.c_void_p(), ctypes.c_void_p()
     options = json.dumps({"reissue": reissue, "today": "2026-01-15"}).encode()
     try:
-        assert lib.fix(engine, firm_book, options, ctypes.byref(corrected), ctypes.byref(summary)) == OK
-        book_json, summary_text = (ctypes.string_at(p).decode() for p in (corrected, summary))
-        lib.free(corrected)
-        lib.free(summary)
+        book_json, summary_text = fix_texts(lib, engine, firm_book, options)
     finally:
         lib.engine_free(engine)
     out = tmp_path / "fixed.json"
