@@ -109,6 +109,38 @@ TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTw
   EXPECT_THAT(internal[0], HasSubstr(m.how));
 }
 
+// The same through the engine API, in this process: it survives, and the same
+// engine then checks a second book with every finding and no internal one.
+TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
+  const Misbehaviour& m = GetParam();
+  if (m.name.starts_with("Python") && test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF")
+    GTEST_SKIP() << "built without the Python module";
+  if (m.name == "PluginHugeAllocation" && test::built_with_asan())
+    GTEST_SKIP() << "built with AddressSanitizer: limits.memory is not applied";
+  const Config config = load_config(write_config(m.name + "-api", m.config));
+  ASSERT_TRUE(config.errors.empty());
+  const Engine engine(config);
+  const Report first = engine.check(load_book(boom_book()));
+  std::set<std::string> prints;
+  std::vector<std::string> internal;
+  for (const auto& f : first.findings) {
+    if (f.category == "internal") internal.push_back(f.message);
+    else prints.insert(f.fingerprint);
+  }
+  EXPECT_EQ(prints, baseline_fingerprints());
+  ASSERT_EQ(internal.size(), 1u);
+  EXPECT_THAT(internal[0], HasSubstr(m.culprit));
+  EXPECT_THAT(internal[0], HasSubstr(m.how));
+
+  const Book clean = load_book(test::source_dir() / "examples" / "firm");
+  const Report second = engine.check(clean);
+  EXPECT_FALSE(second.has_internal_errors());
+  const Report expected = Engine(load_config(write_config("plain", ""))).check(clean);
+  ASSERT_EQ(second.findings.size(), expected.findings.size());
+  for (std::size_t i = 0; i < expected.findings.size(); ++i)
+    EXPECT_EQ(finding_to_json(second.findings[i]), finding_to_json(expected.findings[i]));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Misbehaviours, Isolation,
     ::testing::Values(
