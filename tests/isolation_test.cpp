@@ -83,14 +83,20 @@ struct Misbehaviour {
 
 class Isolation : public ::testing::TestWithParam<Misbehaviour> {};
 
-TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTwo) {
-  const Misbehaviour& m = GetParam();
+// Why this build cannot show a misbehaviour, or "".
+std::string cannot_run(const Misbehaviour& m) {
   if (m.name.starts_with("Python") && test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF")
-    GTEST_SKIP() << "built without the Python module";
+    return "built without the Python module";
   // ASan reserves terabytes of address space for itself: the worker cannot
   // run under limits.memory there (host/worker/main.cpp).
   if (m.name == "PluginHugeAllocation" && test::built_with_asan())
-    GTEST_SKIP() << "built with AddressSanitizer: limits.memory is not applied";
+    return "built with AddressSanitizer: limits.memory is not applied";
+  return {};
+}
+
+TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTwo) {
+  const Misbehaviour& m = GetParam();
+  if (std::string why = cannot_run(m); !why.empty()) GTEST_SKIP() << why;
   const auto t0 = std::chrono::steady_clock::now();
   auto r = test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
                                test::shell_quoted(write_config(m.name, m.config)));
@@ -113,10 +119,7 @@ TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTw
 // engine then checks a second book with every finding and no internal one.
 TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
   const Misbehaviour& m = GetParam();
-  if (m.name.starts_with("Python") && test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF")
-    GTEST_SKIP() << "built without the Python module";
-  if (m.name == "PluginHugeAllocation" && test::built_with_asan())
-    GTEST_SKIP() << "built with AddressSanitizer: limits.memory is not applied";
+  if (std::string why = cannot_run(m); !why.empty()) GTEST_SKIP() << why;
   const Config config = load_config(write_config(m.name + "-api", m.config));
   ASSERT_TRUE(config.errors.empty());
   const Engine engine(config);
