@@ -119,6 +119,13 @@ def main():
         print(f"  {kind:<24} {k['n']:>5}  {k['compute']:8.2f} / {k['max']:6.2f}  {k['transfer']:7.2f}")
     for w, p in sorted(peaks.items()):
         print(f"peak memory, worker {w}: {p / 2**20:,.0f} MiB")
+    if args.memory_limit != "auto":
+        from dask.utils import parse_bytes
+        limit = parse_bytes(args.memory_limit)
+        print(f"memory limit per worker: {limit / 2**20:,.0f} MiB; the one process peaked at "
+              f"{one_peak / 2**20:,.0f} MiB: the book is {'larger' if one_peak > limit else 'not larger'} than a "
+              f"worker's limit ({one_peak / limit:.1f}x), and each worker stayed "
+              f"{'within' if max(peaks.values()) <= limit else 'over'} it")
 
     # ---- on paper: the same work at --project-lines on --project-workers
     part = tasks.get("_part_task", {"n": 1, "compute": 0.0})

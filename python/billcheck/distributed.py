@@ -145,7 +145,8 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
              f"book: {', '.join(whole)} (declare a reach: docs/distributed.md#reach)")
     buckets = 0
     if "timekeeper" in reaches:
-        buckets = timekeeper_buckets or max(1, min(len(parts), 16))
+        # A bucket about the size of a part: no timekeeper task holds more lines than a part task.
+        buckets = timekeeper_buckets or max(1, min(len(parts), 64))
 
     reference, reference_clients = _billcheck._parts_reference(book)
     [ref] = client.scatter([reference], broadcast=True)
