@@ -149,7 +149,9 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
         buckets = timekeeper_buckets or max(1, min(len(parts), 64))
 
     reference, reference_clients = _billcheck._parts_reference(book)
-    [ref] = client.scatter([reference], broadcast=True)
+    # The client ids (a list as long as the clients table) are scattered too, not put in
+    # the firm task's graph; broadcast, like the reference, so that a lost worker loses no copy that counts.
+    ref, reference_clients = client.scatter([reference, reference_clients], broadcast=True)
     submit = client.submit
     done = [submit(_part_task, book, config, ref, root, p, single, buckets, pure=True) for p in parts]
     metas = [submit(_pick, f, "meta", pure=True) for f in done]
