@@ -5,14 +5,13 @@ processes: wall time, per-task overhead, peak memory per worker, the size of
 what the shuffle moves; then a projection on paper to a bigger book and cluster.
 
     PYTHONPATH=build/python bench/distributed/run.py [--lines 10000000] [--parts 50] [--workers 2]
-        [--memory-limit 2GB] [--exe build/bin/billcheck] [--dir DIR] [--project-lines 1e9 --project-workers 100]
+        [--memory-limit 5GiB] [--exe build/bin/billcheck] [--dir DIR] [--project-lines 1e9 --project-workers 100]
 
 Every figure printed is measured on this machine except the projection, which
 says how it is computed from them.
 """
 
 import argparse
-import json
 import os
 import pathlib
 import resource
