@@ -249,7 +249,8 @@ def main(argv=None):
                    help="exit by the findings even when a plugin was refused")
     c.add_argument("--store", help="record the run in this store (the record): once, by this driver, "
                                    "after the report is complete")
-    c.add_argument("--timekeeper-buckets", type=int, help="tasks for the timekeeper-reach rules")
+    c.add_argument("--timekeeper-buckets", type=int,
+                   help="tasks for the timekeeper-reach rules (default: one per part, up to 64)")
     args = parser.parse_args(argv)
 
     from dask.distributed import Client  # only the command needs a cluster at import
