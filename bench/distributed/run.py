@@ -5,14 +5,13 @@ processes: wall time, per-task overhead, peak memory per worker, the size of
 what the shuffle moves; then a projection on paper to a bigger book and cluster.
 
     PYTHONPATH=build/python bench/distributed/run.py [--lines 10000000] [--parts 50] [--workers 2]
-        [--memory-limit 2GB] [--exe build/bin/billcheck] [--dir DIR] [--project-lines 1e9 --project-workers 100]
+        [--memory-limit 5GiB] [--exe build/bin/billcheck] [--dir DIR] [--project-lines 1e9 --project-workers 100]
 
 Every figure printed is measured on this machine except the projection, which
 says how it is computed from them.
 """
 
 import argparse
-import json
 import os
 import pathlib
 import resource
@@ -119,23 +118,51 @@ def main():
         print(f"  {kind:<24} {k['n']:>5}  {k['compute']:8.2f} / {k['max']:6.2f}  {k['transfer']:7.2f}")
     for w, p in sorted(peaks.items()):
         print(f"peak memory, worker {w}: {p / 2**20:,.0f} MiB")
+    if args.memory_limit != "auto":
+        from dask.utils import parse_bytes
+        limit = parse_bytes(args.memory_limit)
+        print(f"memory limit per worker: {limit / 2**20:,.0f} MiB; the one process peaked at "
+              f"{one_peak / 2**20:,.0f} MiB: the book is {'larger' if one_peak > limit else 'not larger'} than a "
+              f"worker's limit ({one_peak / limit:.1f}x), and each worker stayed "
+              f"{'within' if max(peaks.values()) <= limit else 'over'} it")
 
-    # ---- on paper: the same work at --project-lines on --project-workers
-    part = tasks.get("_part_task", {"n": 1, "compute": 0.0})
-    per_line = part["compute"] / lines
-    firm = tasks.get("_firm_task", {"compute": 0.0})
-    tk = tasks.get("_records_task", {"compute": 0.0})
+    # ---- what one part's projections weigh: measured here on the first part
+    from billcheck import _billcheck
+    buckets = tasks.get("_records_task", {"n": 0})["n"]
+    root, parts, single = _billcheck._parts_layout(str(book))
+    engine = _billcheck.Engine.for_book(str(book), None)
+    reference_text, _ = _billcheck._parts_reference(str(book))
+    _, headers, shares = _billcheck._parts_check_part(engine, _billcheck._PartsReference(reference_text),
+                                                      os.fspath(root), os.fspath(parts[0]), single, buckets)
+    part_lines = lines / args.parts
+    share_per_line = sum(len(s) for s in shares) / part_lines
+    headers_per_line = len(headers) / part_lines
+    print(f"what moves: the reference tables {len(reference_text) / 2**20:,.1f} MiB (to each worker, once); "
+          f"a part's timekeeper shares {share_per_line:,.0f} bytes a line, its headers {headers_per_line:,.0f} "
+          f"bytes a line (to the firm task and the driver)")
+
+    # ---- on paper: the same work at --project-lines on --project-workers, parts the size of these
     N, W = args.project_lines, args.project_workers
-    parts_needed = N / (lines / args.parts)
-    print(f"\nprojection to {N:,.0f} lines on {W} workers (parts of {lines / args.parts:,.0f} lines, as here):")
-    print(f"  part tasks: {parts_needed:,.0f}, {per_line * N / W:,.0f} s of compute per worker "
-          f"({per_line * 1e6:.2f} us/line measured)")
-    print(f"  scheduler: about {parts_needed * (3 + 16):,.0f} tasks (part, picks, buckets) x "
-          f"{per_task * 1000:.2f} ms = {parts_needed * 19 * per_task:,.0f} s of scheduler time, spread over the run")
-    print(f"  timekeeper shuffle: every fee line moves once: {tk['compute'] / lines * N:,.0f} s of compute "
-          f"over the buckets")
-    print(f"  firm task: one task on every header; {firm['compute'] / lines * N:,.0f} s at this rate, "
-          "and its memory grows with the firm's invoices (see docs/benchmarks.md#distributed)")
+    P = N / part_lines
+    B = min(P, 64)  # billcheck.distributed's default: a bucket per part, up to 64
+
+    def per_line(kind):
+        return tasks.get(kind, {"compute": 0.0})["compute"] / lines
+
+    print(f"\nprojection to {N:,.0f} lines on {W} workers, {P:,.0f} parts of {part_lines:,.0f} lines "
+          f"({B:,.0f} timekeeper buckets), from the figures above:")
+    print(f"  part tasks: {per_line('_part_task') * 1e6:.1f} us a line -> {per_line('_part_task') * N / W:,.0f} s "
+          f"of compute per worker")
+    print(f"  timekeeper tasks: {per_line('_records_task') * 1e6:.1f} us a line -> "
+          f"{per_line('_records_task') * N / W:,.0f} s per worker; each bucket holds {N / B:,.0f} lines "
+          f"({N / B / part_lines:,.0f} parts' worth)")
+    tasks_n = P * (4 + B) + B + 1  # part, meta/headers/clients/errors picks, a share pick per bucket, buckets, firm
+    print(f"  scheduler: {tasks_n:,.0f} tasks x {per_task * 1000:.2f} ms = {tasks_n * per_task:,.0f} s "
+          f"(the share picks, P x B, are {P * B / tasks_n:.0%} of them)")
+    print(f"  shuffle: {share_per_line * N / 2**30:,.0f} GiB across the cluster, "
+          f"{share_per_line * N / W / 2**30:,.1f} GiB into each worker")
+    print(f"  firm task: one task, {per_line('_firm_task') * N:,.0f} s, on {headers_per_line * N / 2**30:,.0f} GiB "
+          f"of headers: it does not scale (it needs its own shuffle by key)")
     if tmp:
         tmp.cleanup()
     return 0 if same else 1

@@ -145,10 +145,13 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
              f"book: {', '.join(whole)} (declare a reach: docs/distributed.md#reach)")
     buckets = 0
     if "timekeeper" in reaches:
-        buckets = timekeeper_buckets or max(1, min(len(parts), 16))
+        # A bucket about the size of a part: no timekeeper task holds more lines than a part task.
+        buckets = timekeeper_buckets or max(1, min(len(parts), 64))
 
     reference, reference_clients = _billcheck._parts_reference(book)
-    [ref] = client.scatter([reference], broadcast=True)
+    # The client ids (a list as long as the clients table) are scattered too, not put in
+    # the firm task's graph; broadcast, like the reference, so that a lost worker loses no copy that counts.
+    ref, reference_clients = client.scatter([reference, reference_clients], broadcast=True)
     submit = client.submit
     done = [submit(_part_task, book, config, ref, root, p, single, buckets, pure=True) for p in parts]
     metas = [submit(_pick, f, "meta", pure=True) for f in done]
@@ -246,7 +249,8 @@ def main(argv=None):
                    help="exit by the findings even when a plugin was refused")
     c.add_argument("--store", help="record the run in this store (the record): once, by this driver, "
                                    "after the report is complete")
-    c.add_argument("--timekeeper-buckets", type=int, help="tasks for the timekeeper-reach rules")
+    c.add_argument("--timekeeper-buckets", type=int,
+                   help="tasks for the timekeeper-reach rules (default: one per part, up to 64)")
     args = parser.parse_args(argv)
 
     from dask.distributed import Client  # only the command needs a cluster at import

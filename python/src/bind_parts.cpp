@@ -160,6 +160,16 @@ py::tuple check_part(const Engine& engine, const Reference& reference, const fs:
         slices[b].lines.push_back(&line);
         invoices[b].insert(&book.invoice_of(line));
       }
+      // The credit notes of those invoices go with them: a rule asks whether an
+      // invoice was credited in full (is_cancelled). A note on an invoice of
+      // another part goes to every bucket, since this part cannot tell which
+      // buckets hold that invoice's lines.
+      for (const auto& note : book.credit_notes()) {
+        if (note.invoice_id.empty()) continue;
+        const Invoice* invoice = book.invoice(note.invoice_id);
+        for (std::size_t b = 0; b < buckets; ++b)
+          if (!invoice || invoices[b].contains(invoice)) slices[b].credit_notes.push_back(&note);
+      }
       for (std::size_t b = 0; b < buckets; ++b) {
         slices[b].invoices.assign(invoices[b].begin(), invoices[b].end());
         by_timekeeper[b] = slice_text(book, slices[b]);

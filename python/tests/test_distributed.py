@@ -208,6 +208,25 @@ def test_synthetic_book_of_many_clients_gives_the_clis_report(exe, address, book
         assert rule in one.stdout, rule
 
 
+def test_an_invoice_credited_in_full_leaves_the_timekeepers_day_as_on_one_machine(exe, local_cluster, tmp_path):
+    # TK-1's planted 27-hour day is 9 h on each of INV-0001-2, INV-0002-2 and
+    # INV-0003-2. Credited in full, an invoice no longer counts towards the day
+    # (is_cancelled), so the timekeeper task must see the credit notes: one
+    # in the invoice's own part, one held by another client's part.
+    book = synthetic_book(tmp_path / "book")
+    totals = {}
+    for p in ("part-000", "part-002"):
+        header, rows = read_table(book / p / "invoices.csv")
+        totals.update((r[0], r[header.index("total")]) for r in rows)
+    for part, note, client, invoice in (("part-000", "CN-1", "C-0001", "INV-0001-2"),
+                                        ("part-003", "CN-2", "C-0004", "INV-0003-2")):
+        with open(book / part / "credit_notes.csv", "a", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerow([note, client, invoice, "2025-03-20", totals[invoice],
+                                                          "Billed in error", "Partner A"])
+    one = assert_same(exe, local_cluster, book, "--format", "json")
+    assert b'"services.daily-hours"' not in one.stdout  # 9 hours are left of the day
+
+
 def test_a_glob_of_parts_gives_the_clis_report(exe, local_cluster, books):
     assert_same(exe, local_cluster, str(books["synthetic"] / "part-00[0-3]"), "--format", "json")
 

@@ -66,9 +66,10 @@ struct BookSlice {
   std::vector<const CreditNote*> credit_notes;
 };
 
-/// The slice as a JSON book in which each record also says where it was read
-/// (the book's own file and line), so that findings about the records read
-/// back with read_slice are placed where the original book has them.
+/// The slice as text (a CSV table per entity, in sections) in which each
+/// record also says where it was read (the book's own file and line), so that
+/// findings about the records read back with read_slice are placed where the
+/// original book has them. Only read_slice reads it: the form may change.
 void write_slice(std::ostream& out, const Book& book, const BookSlice& slice);
 /// The records write_slice wrote, each with its original source.
 BookData read_slice(std::string_view text);

@@ -6,6 +6,7 @@
 // per file, and the only allocations per cell are the records' own strings.
 #include <billcheck/load.hpp>
 
+#include "load/csv_tables.hpp"
 #include "load/encoding.hpp"
 #include "schema/columns.hpp"
 
@@ -13,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -250,24 +252,13 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
   return h;
 }
 
-/// Reads one entity's file into `data`; every problem goes to `errors`.
+/// Reads one entity's table from [begin, end) (mutable: quoted cells are
+/// unescaped in place) into `data`; every problem goes to `errors`.
 template <class T>
-void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
-                      std::vector<std::string>& errors) {
-  std::string_view file = data.intern_file(path.string());
-  FileBuffer buffer;
+void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::string_view file, BookData& data,
+                        std::vector<std::string>& errors) {
+  const std::string_view bytes(begin, static_cast<std::size_t>(end - begin));
   std::string why;
-  if (!read_whole_file(path, buffer, why)) {
-    errors.push_back(std::string(file) + ": cannot read the file: " + why);
-    return;
-  }
-  char* begin = buffer.data.get();
-  char* end = begin + buffer.size;
-  const std::string_view bytes(begin, buffer.size);
-  if (std::string problem = encoding::line_ending_problem(bytes); !problem.empty()) {
-    errors.push_back(std::string(file) + ": " + problem);
-    return;
-  }
   // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
   const bool check_utf8 = !encoding::is_utf8(bytes);
   CsvReader reader(begin, end, file, errors);
@@ -332,6 +323,26 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
   }
 }
 
+/// Reads one entity's file into `data`; every problem goes to `errors`.
+template <class T>
+void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
+                      std::vector<std::string>& errors) {
+  std::string_view file = data.intern_file(path.string());
+  FileBuffer buffer;
+  std::string why;
+  if (!read_whole_file(path, buffer, why)) {
+    errors.push_back(std::string(file) + ": cannot read the file: " + why);
+    return;
+  }
+  char* begin = buffer.data.get();
+  const std::string_view bytes(begin, buffer.size);
+  if (std::string problem = encoding::line_ending_problem(bytes); !problem.empty()) {
+    errors.push_back(std::string(file) + ": " + problem);
+    return;
+  }
+  read_entity_buffer(entity, begin, begin + buffer.size, file, data, errors);
+}
+
 /// Reads every entity file of `dir`; `need_invoices`: a missing invoices.csv or
 /// invoice_lines.csv is an error.
 BookData read_directory(const fs::path& dir, bool need_invoices) {
@@ -356,5 +367,35 @@ BookData read_directory(const fs::path& dir, bool need_invoices) {
 BookData read_csv_directory(const std::filesystem::path& dir) { return read_directory(dir, true); }
 
 BookData read_csv_reference(const std::filesystem::path& dir) { return read_directory(dir, false); }
+
+BookData detail::read_csv_tables(std::string text, std::string_view name) {
+  BookData data;
+  std::vector<std::string> errors;
+  const std::string_view file = data.intern_file(std::string(name));
+  std::size_t at = 0;
+  while (at < text.size() && errors.empty()) {
+    const std::size_t eol = text.find('\n', at);
+    const std::size_t space = text.rfind(' ', eol);
+    std::size_t bytes = 0;
+    if (eol == std::string::npos || space == std::string::npos || space < at ||
+        std::from_chars(text.data() + space + 1, text.data() + eol, bytes).ec != std::errc() ||
+        bytes > text.size() - eol - 1) {
+      errors.push_back(std::string(name) + ": a section does not start with 'ENTITY BYTES'");
+      break;
+    }
+    const std::string_view entity_name(text.data() + at, space - at);
+    char* begin = text.data() + eol + 1;
+    bool known = false;
+    fields::for_each_entity([&](const auto& entity) {
+      if (entity.name != entity_name) return;
+      known = true;
+      read_entity_buffer(entity, begin, begin + bytes, file, data, errors);
+    });
+    if (!known) errors.push_back(std::string(name) + ": '" + std::string(entity_name) + "' is not a table of a book");
+    at = eol + 1 + bytes;
+  }
+  if (!errors.empty()) throw BookError(std::move(errors));
+  return data;
+}
 
 }  // namespace billcheck

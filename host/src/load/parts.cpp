@@ -5,6 +5,8 @@
 #include <billcheck/load.hpp>
 #include <billcheck/parts.hpp>
 
+#include "load/csv_tables.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -206,7 +208,7 @@ void append_copies(BookData& into, const BookData& from) {
 }
 
 BookData read_slice(std::string_view text) {
-  BookData data = read_json_text(text, "<slice>");
+  BookData data = detail::read_csv_tables(std::string(text), "<slice>");
   std::vector<std::string> errors;
   restore_sources(data.clients, data, errors);
   restore_sources(data.timekeepers, data, errors);

@@ -166,26 +166,46 @@ void write_book_json(std::ostream& out, const Book& book) {
 }
 
 void write_slice(std::ostream& out, const Book& book, const BookSlice& slice) {
-  // The JSON book writer's tables and cells; each record's source rides along
-  // as one more key, which the JSON reader keeps as the record's last extra.
-  out << "{";
-  bool first_table = true;
+  // The CSV book writer's cells, a table per section (detail::read_csv_tables
+  // reads them back with the CSV loader's reader: a shuffle moves every line,
+  // and JSON cost several times more to write and to read). Each record's
+  // source rides along as the last column, which the reader keeps as the
+  // record's last extra value.
+  std::string buffer;
   auto table = [&](const auto& entity, const auto& records) {
-    if (records.empty() && !always_written(entity.name)) return;
-    out << (first_table ? "\n  " : ",\n  ") << json_string(entity.name) << ": [";
-    first_table = false;
-    bool first_record = true;
-    for (const auto* record : records) {
-      out << (first_record ? "\n    {" : ",\n    {");
-      first_record = false;
-      for (const auto& [column, cell] : row_of(book, entity, *record)) {
-        if (cell.text.empty()) continue;
-        out << json_string(column) << ": " << (cell.is_text ? json_string(cell.text) : cell.text) << ", ";
-      }
-      out << json_string(kSliceSourceKey) << ": "
-          << json_string(std::to_string(record->source.line) + ":" + std::string(record->source.file)) << '}';
+    if (records.empty()) return;
+    buffer.clear();
+    std::vector<std::string_view> header;
+    for (const auto& column : entity.columns) header.push_back(column.name);
+    const std::size_t fixed = header.size();
+    for (const auto* record : records)
+      for (const auto& [name, value] : record->extra.values)
+        if (std::find(header.begin() + static_cast<std::ptrdiff_t>(fixed), header.end(), name) == header.end())
+          header.push_back(name);
+    for (const auto& name : header) {
+      detail::append_csv_cell(buffer, name);
+      buffer += ',';
     }
-    out << (first_record ? "]" : "\n  ]");
+    buffer += kSliceSourceKey;
+    buffer += '\n';
+    for (const auto* record : records) {
+      const std::string_view currency = currency_of(book, *record);
+      for (std::size_t i = 0; i < fixed; ++i) {
+        detail::append_csv_cell(buffer, cell_of(entity.columns[i], *record, currency).text);
+        buffer += ',';
+      }
+      for (std::size_t i = fixed; i < header.size(); ++i) {
+        if (const std::string* value = record->extra.find(header[i])) detail::append_csv_cell(buffer, *value);
+        buffer += ',';
+      }
+      std::string source = std::to_string(record->source.line);
+      source += ':';
+      source += record->source.file;
+      detail::append_csv_cell(buffer, source);
+      buffer += '\n';
+    }
+    out << entity.name << ' ' << buffer.size() << '\n';
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   };
   table(fields::kClients, slice.clients);
   table(fields::kTimekeepers, slice.timekeepers);
@@ -196,7 +216,6 @@ void write_slice(std::ostream& out, const Book& book, const BookSlice& slice) {
   table(fields::kLines, slice.lines);
   table(fields::kPayments, slice.payments);
   table(fields::kCreditNotes, slice.credit_notes);
-  out << "\n}\n";
 }
 
 void write_book_csv(const std::filesystem::path& dir, const Book& book) {
