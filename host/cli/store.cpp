@@ -23,11 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 Config checked(Config config) {
   if (!config.errors.empty()) throw ConfigError(config.errors);
   return config;
@@ -64,20 +59,6 @@ Store open_store(const StoreArgs& args, const Config& config, bool read_only = f
 
 // For the commands that take no book: -c, else billcheck.yaml in the current folder.
 Config local_config(const CommonOptions& common) { return checked(find_config(".", common.config)); }
-
-// A book's digest: its file's bytes, or each file of its folder by name.
-std::string book_digest(const std::string& path) {
-  if (path == "-") return "stdin";
-  std::error_code ec;
-  if (!fs::is_directory(path, ec)) return sha256_hex(read_bytes(path));
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(path, ec))
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  std::string all;
-  for (const auto& f : files) all += f.filename().string() + '\0' + sha256_hex(read_bytes(f)) + '\n';
-  return sha256_hex(all);
-}
 
 std::string amount_text(const std::string& amount, const std::string& currency) {
   if (amount.empty()) return "";
@@ -531,13 +512,7 @@ void record_check(const StoreArgs& args, const Config& config, const std::string
     return;
   }
   Store store(path, StoreOptions{args.by, store_clock(), false});
-  RunInfo info;
-  info.book = book_path == "-" ? "-" : fs::absolute(book_path).lexically_normal().string();
-  info.book_digest = book_digest(book_path);
-  info.config = config.file.empty() ? "" : fs::absolute(config.file).lexically_normal().string();
-  info.config_digest = config.file.empty() ? "" : sha256_hex(read_bytes(config.file));
-  info.invoice = invoice;
-  const RunRecord run = store.record_run(report, book, info);
+  const RunRecord run = store.record_run(report, book, run_info(book_path, config.file, invoice));
   if (!quiet(common))
     std::cerr << "billcheck: recorded run " << run.id << " in " << path.string() << ": " << run.new_findings
               << " new, " << run.fixed << " fixed, " << run.reopened << " reopened\n";

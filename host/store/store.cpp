@@ -4,11 +4,13 @@
 
 #include "digest/sha256.hpp"
 
+#include <glob.h>
 #include <openssl/evp.h>
 #include <pwd.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -56,6 +58,54 @@ void use_wal(SQLite::Database& db) {
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) { return detail::sha256_hex(bytes); }
+
+namespace {
+
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error("cannot read " + p.string() + " to record its digest");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A book's digest: its file's bytes, or each file of its folder and of the
+// folders in it (a book in parts) by relative name; for a glob of parts, each
+// part's digest by its path.
+std::string book_digest(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path == "-") return "stdin";
+  std::error_code ec;
+  if (!fs::exists(path, ec) && path.find_first_of("*?[") != std::string::npos) {
+    glob_t found{};
+    std::string all;
+    if (::glob(path.c_str(), 0, nullptr, &found) == 0)
+      for (std::size_t i = 0; i < found.gl_pathc; ++i)
+        all += std::string(found.gl_pathv[i]) + '\0' + book_digest(found.gl_pathv[i]) + '\n';
+    ::globfree(&found);
+    return sha256_hex(all);
+  }
+  if (!fs::is_directory(path, ec)) return sha256_hex(file_bytes(path));
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec)) files.push_back(it->path().lexically_relative(path));
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const auto& f : files) all += f.generic_string() + '\0' + sha256_hex(file_bytes(fs::path(path) / f)) + '\n';
+  return sha256_hex(all);
+}
+
+}  // namespace
+
+RunInfo run_info(const std::string& book_path, const std::filesystem::path& config, const std::string& invoice) {
+  namespace fs = std::filesystem;
+  RunInfo info;
+  info.book = book_path == "-" ? "-" : fs::absolute(book_path).lexically_normal().string();
+  info.book_digest = book_digest(book_path);
+  info.config = config.empty() ? "" : fs::absolute(config).lexically_normal().string();
+  info.config_digest = config.empty() ? "" : sha256_hex(file_bytes(config));
+  info.invoice = invoice;
+  return info;
+}
 
 std::string login_name() {
   if (const char* user = std::getenv("USER"); user && *user) return user;

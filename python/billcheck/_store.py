@@ -61,10 +61,12 @@ class Store:
 
     # ---- runs and findings
 
-    def record(self, report, book, book_path="", invoice=""):
+    def record(self, report, book, book_path="", invoice="", config=""):
         """Records a check (report = Engine.check(book)) and completes the report with
-        its history, the store's waivers and the findings fixed since; returns the run."""
-        return _load(self._store.record(report, book, str(book_path), invoice or ""))
+        its history, the store's waivers and the findings fixed since; returns the run.
+        With book_path (and config, the billcheck.yaml used), the run records their
+        paths and digests, as `billcheck check --store` does."""
+        return _load(self._store.record(report, book, str(book_path), invoice or "", str(config or "")))
 
     def runs(self):
         """The runs recorded, oldest first, as a DataFrame (one row per run, counts flattened)."""

@@ -223,7 +223,7 @@ def _status(report, fail_on, allow_refused):
     return _FINDINGS if worst is not None and order[worst] >= order[fail_on] else _CLEAN
 
 
-def _record(store, report, header_book, book):
+def _record(store, report, header_book, book, config):
     """Records the finished report once, as `billcheck check --store` does: the
     store reads only the invoices and clients of the book, which the headers hold."""
     if report.has_internal_errors or report.refused:
@@ -231,7 +231,7 @@ def _record(store, report, header_book, book):
               "plugin was refused)", file=sys.stderr)
         return
     from ._store import Store
-    Store(store).record(report, header_book, os.path.normpath(os.path.abspath(book)))
+    Store(store).record(report, header_book, book, config=config or "")
 
 
 def main(argv=None):
@@ -268,7 +268,7 @@ def main(argv=None):
         print(f"billcheck: {e}", file=sys.stderr)
         return _BAD_INPUT
     if args.store:
-        _record(args.store, report, header_book, args.book)
+        _record(args.store, report, header_book, args.book, _engine(args.book, args.config).config_file)
     text = report.to_json() if args.format == "json" else _billcheck._report_text(report, header_book)
     sys.stdout.write(text)
     sys.stdout.flush()

@@ -57,9 +57,10 @@ void bind_store(py::module_& m) {
       .def_property_readonly("actor", &Store::actor)
       .def_property_readonly("schema_version", &Store::schema_version)
       .def("record",
-           [](Store& s, Report& report, const Book& book, const std::string& book_path, const std::string& invoice) {
-             RunInfo info;
-             info.book = book_path;
+           [](Store& s, Report& report, const Book& book, const std::string& book_path, const std::string& invoice,
+              const std::string& config) {
+             // With the book's path, the run records its digest and the config's, as check --store does.
+             RunInfo info = book_path.empty() ? RunInfo{} : run_info(book_path, config);
              info.invoice = invoice;
              return to_json(s.record_run(report, book, info));
            })

@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -395,3 +396,15 @@ def test_with_a_store_the_driver_records_the_run_once_after_the_report(exe, loca
     assert len(runs) == 1
     findings = billcheck.Store(tmp_path / "many.sqlite").findings(frame=False)
     assert len(findings) == len(billcheck.Store(tmp_path / "one.sqlite").findings(frame=False)) > 0
+    # The run records what it checked as the CLI does: the book's path and the digest of
+    # every file of every part; the config's (none here: the synthetic book has none).
+    ran, cli_ran = (billcheck.Store(tmp_path / f"{n}.sqlite").runs().iloc[0] for n in ("many", "one"))
+    for column in ("book", "book_digest", "config", "config_digest"):
+        assert ran[column] == cli_ran[column], column
+    assert len(ran["book_digest"]) == 64 and ran["book"] == str(book.resolve())
+    # Another book (one part's file changed) has another digest.
+    other = tmp_path / "other"
+    shutil.copytree(book, other)
+    (other / "part-000" / "invoices.csv").write_text((other / "part-000" / "invoices.csv").read_text() + "\n")
+    on_cluster(local_cluster, other, "--store", tmp_path / "many.sqlite")
+    assert billcheck.Store(tmp_path / "many.sqlite").runs().iloc[1]["book_digest"] != ran["book_digest"]

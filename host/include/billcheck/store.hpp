@@ -331,6 +331,12 @@ std::string to_json(const Trends& trends);
 
 /// SHA-256 of bytes, as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view bytes);
+/// What a run records of what it checked (`check --store`, Python's
+/// Store.record, billcheck.distributed): the book's absolute path and digest
+/// (its file's bytes; for a folder, each file of it and of the folders in it,
+/// by relative name; "stdin" for "-"), the config's path and digest (none when
+/// `config` is empty), and the invoice of a check --invoice.
+RunInfo run_info(const std::string& book_path, const std::filesystem::path& config, const std::string& invoice = "");
 /// The login name of the user running billcheck ("unknown" when there is none).
 std::string login_name();
 /// Now, UTC ISO 8601 to the second.
