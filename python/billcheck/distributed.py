@@ -23,8 +23,9 @@ rule runs where its reach (``RuleInfo.reach``) lets it:
 - ``book`` rules (a rule that declares no reach) in one task on the whole book,
   with a warning: correct, but that task needs the whole book.
 
-The reference tables are read once by the driver and scattered to every
-worker. Tasks are pure: a rerun (a worker lost mid-run) gives the same result.
+The reference tables are read once, by a task, and fetched by each worker
+from the one that read them. Tasks are pure: a rerun (a worker lost mid-run)
+gives the same result.
 The findings are assembled into the report by the engine's own assembly, the
 one ``Engine.check`` uses. See docs/distributed.md.
 """
@@ -80,6 +81,15 @@ def _part_task(book, config, reference, root, part, single, buckets):
     except BookError as e:
         return {"errors": list(e.messages)}
     return {"meta": meta, "firm": firm, "timekeeper": by_timekeeper}
+
+
+def _reference_task(book):
+    """The book's reference tables and the ids of their clients, read on a worker."""
+    return _billcheck._parts_reference(book)
+
+
+def _item(pair, index):
+    return pair[index]
 
 
 def _pick(result, kind, index=None):
@@ -148,11 +158,13 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
         # A bucket about the size of a part: no timekeeper task holds more lines than a part task.
         buckets = timekeeper_buckets or max(1, min(len(parts), 64))
 
-    reference, reference_clients = _billcheck._parts_reference(book)
-    # The client ids (a list as long as the clients table) are scattered too, not put in
-    # the firm task's graph; broadcast, like the reference, so that a lost worker loses no copy that counts.
-    ref, reference_clients = client.scatter([reference, reference_clients], broadcast=True)
+    reference, _ = _billcheck._parts_reference(book)  # the driver's own, for the assembly
+    # The reference tables and their client ids come from a task, not scattered data:
+    # Dask recomputes a task's result when the worker holding it is lost, but not
+    # scattered data (every task needing it would be cancelled).
     submit = client.submit
+    pair = submit(_reference_task, book, pure=True)
+    ref, reference_clients = submit(_item, pair, 0, pure=True), submit(_item, pair, 1, pure=True)
     done = [submit(_part_task, book, config, ref, root, p, single, buckets, pure=True) for p in parts]
     metas = [submit(_pick, f, "meta", pure=True) for f in done]
     headers = [submit(_pick, f, "firm", pure=True) for f in done]
