@@ -5,7 +5,12 @@
 // the figure a busy machine disturbs least), and the resident memory after
 // 100, 20,000 and 40,000 requests.
 //
-//   build/bin/bench_service_load [REQUESTS] [--invoice-only]   (default 20,000 invoice checks)
+// Then the latency at a set load: the 8 clients together offering 2,000 and
+// 3,000 invoice checks a second (open loop, latency counted from when each
+// request was due).
+//
+//   build/bin/bench_service_load [REQUESTS] [--invoice-only] [--max-checks N]
+//   (default 20,000 invoice checks; --max-checks as `billcheck serve`'s, default four per core)
 #include <billcheck/convert.hpp>
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
@@ -85,8 +90,13 @@ struct Run {
   int failures = 0;
 };
 
-/// `total` requests spread over `clients` threads, each on its own keep-alive connection.
-Run load(int port, const std::string& body, int total, int kClients = ::kClients) {
+/// `total` requests spread over `clients` threads, each on its own keep-alive
+/// connection. With `rate` 0 each client sends its next request as soon as the
+/// last is answered (closed loop: the most the service does). With a `rate`
+/// (requests per second, all clients together) each client sends on a fixed
+/// schedule and a request's latency counts from when it was due, so time spent
+/// behind a slow answer is counted, not hidden (open loop, as wrk2 measures).
+Run load(int port, const std::string& body, int total, int kClients = ::kClients, double rate = 0) {
   Run run;
   std::vector<std::vector<double>> per(kClients);
   std::atomic<int> failures{0};
@@ -101,8 +111,17 @@ Run load(int port, const std::string& body, int total, int kClients = ::kClients
       client.set_read_timeout(60, 0);
       const int n = total / kClients + (c < total % kClients);
       per[c].reserve(n);
+      // Client c's i-th request is due at start + (i * clients + c) / rate.
+      const auto due = [&](int i) {
+        return start + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>((i * kClients + c) / rate));
+      };
       for (int i = 0; i < n; ++i) {
-        const auto t0 = Clock::now();
+        auto t0 = Clock::now();
+        if (rate > 0) {
+          t0 = due(i);
+          std::this_thread::sleep_until(t0);
+        }
         auto res = client.Post("/v1/check", body, "application/json");
         per[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (!res || res->status != 200) ++failures;
@@ -122,17 +141,32 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
 }
 
-void print(const char* what, const Run& run) {
+void print(const std::string& what, const Run& run) {
   const double n = static_cast<double>(run.latencies_ms.size());
-  std::printf("%-26s %8zu requests %9.0f checks/s   p50 %7.2f ms   p99 %7.2f ms   CPU %6.0f us/check   failures %d\n",
-              what, run.latencies_ms.size(), n / run.seconds, percentile(run.latencies_ms, 0.50),
+  std::printf("%-28s %8zu requests %9.0f checks/s   p50 %7.2f ms   p99 %7.2f ms   CPU %6.0f us/check   failures %d\n",
+              what.c_str(), run.latencies_ms.size(), n / run.seconds, percentile(run.latencies_ms, 0.50),
               percentile(run.latencies_ms, 0.99), run.cpu_seconds * 1e6 / n, run.failures);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int requests = argc > 1 ? std::max(100, std::atoi(argv[1])) : 20000;
+  int requests = 20000;
+  bool invoice_only = false;
+  unsigned max_checks = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--invoice-only") {
+      invoice_only = true;
+    } else if (arg == "--max-checks" && i + 1 < argc) {
+      max_checks = static_cast<unsigned>(std::atoi(argv[++i]));
+    } else if (std::atoi(arg.c_str()) > 0) {
+      requests = std::max(100, std::atoi(arg.c_str()));
+    } else {
+      std::fprintf(stderr, "usage: bench_service_load [REQUESTS] [--invoice-only] [--max-checks N]\n");
+      return 2;
+    }
+  }
   billcheck::set_log_verbosity(-1);
   const std::string invoice = invoice_book(100);
   const std::string book = synthetic_json(10000);
@@ -140,6 +174,7 @@ int main(int argc, char** argv) {
   billcheck::ServiceOptions options;
   options.port = 0;
   options.access_log = false;
+  options.max_checks = max_checks;
   billcheck::Service service(options);
   const int port = service.bind();
   std::thread server([&] { service.run(); });
@@ -155,7 +190,11 @@ int main(int argc, char** argv) {
   const long rss_again = rss_kib();
   // One client: the time of a request that does not queue behind others.
   print("100-line invoice, 1 client", load(port, invoice, 2000, 1));
-  if (argc <= 2 || std::string(argv[2]) != "--invoice-only") print("10,000-line book", load(port, book, 200));
+  // The target's load: 2,000 checks a second offered by the 8 clients together.
+  for (const double rate : {2000.0, 3000.0})
+    print("100-line invoice at " + std::to_string(static_cast<int>(rate)) + "/s",
+          load(port, invoice, static_cast<int>(rate) * 10, kClients, rate));
+  if (!invoice_only) print("10,000-line book", load(port, book, 200));
   std::printf("resident memory (server and clients): %.1f MiB after 100 requests, %.1f MiB after %d more, "
               "%.1f MiB after %d more again\n",
               static_cast<double>(rss_100) / 1024, static_cast<double>(rss_after) / 1024, requests,

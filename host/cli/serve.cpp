@@ -145,7 +145,7 @@ void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("--threads", a.threads, "Connections served at once (more wait their turn)")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
-  cmd->add_option("--max-checks", a.max_checks, "Checks run at once (default: one per core); more wait")
+  cmd->add_option("--max-checks", a.max_checks, "Checks run at once (default: four per core); more wait")
       ->check(CLI::Range(0u, 4096u));
   cmd->add_option("--queue-wait", a.queue_wait, "Seconds a request waits for its turn before a 503")
       ->capture_default_str();

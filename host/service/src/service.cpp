@@ -146,7 +146,7 @@ struct Service::Impl {
       : options(std::move(o)),
         log(make_logger(options.access_log)),
         server({options.read_timeout, options.write_timeout, options.keep_alive_timeout}),
-        check_slots(options.max_checks ? options.max_checks : std::max(1u, std::thread::hardware_concurrency())) {
+        check_slots(options.max_checks ? options.max_checks : 4 * std::max(1u, std::thread::hardware_concurrency())) {
     if (options.token.empty() && !is_loopback_address(options.host))
       throw ServiceError("refusing to listen on " + options.host +
                          " without a token: other machines could reach the service; give --token-file FILE, or "

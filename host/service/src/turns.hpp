@@ -22,20 +22,17 @@ class Turns {
       return true;
     }
     auto me = waiting_.emplace(waiting_.end());
-    if (cv_.wait_for(lock, wait, [&] { return me->granted; })) {
-      waiting_.erase(me);
-      return true;
-    }
+    const bool granted = me->cv.wait_for(lock, wait, [&] { return me->granted; });
     waiting_.erase(me);
-    return false;
+    return granted;
   }
 
   void release() {
     std::lock_guard lock(mutex_);
     for (auto& w : waiting_)
       if (!w.granted) {
-        w.granted = true;  // the turn passes straight to the longest waiter
-        cv_.notify_all();
+        w.granted = true;  // the turn passes straight to the longest waiter,
+        w.cv.notify_one();  // and only it wakes: waking every waiter cost a context switch each
         return;
       }
     ++free_;
@@ -43,10 +40,10 @@ class Turns {
 
  private:
   struct Waiter {
+    std::condition_variable cv;
     bool granted = false;
   };
   std::mutex mutex_;
-  std::condition_variable cv_;
   std::list<Waiter> waiting_;
   unsigned free_;
 };
