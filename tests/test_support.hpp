@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,12 +37,25 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
 }
 
 /// A fresh empty directory under the system temp dir.
+/// A new empty directory of this test process's own, removed when the process
+/// exits (not by a child it forked: only the process that made it removes it).
 inline std::filesystem::path temp_dir(const std::string& name) {
+  struct Made {
+    ::pid_t owner = ::getpid();
+    std::vector<std::filesystem::path> dirs;
+    ~Made() {
+      if (::getpid() != owner) return;
+      std::error_code ignored;
+      for (const auto& d : dirs) std::filesystem::remove_all(d, ignored);
+    }
+  };
+  static Made made;
   static int counter = 0;
   auto dir = std::filesystem::temp_directory_path() /
              ("billcheck-test-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  made.dirs.push_back(dir);
   return dir;
 }
 
