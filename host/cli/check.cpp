@@ -104,7 +104,8 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
     return kBadInput;
   }
   Config config = config_for(args.path, common);
-  const LoadOptions load = load_options(args.load, config);
+  LoadOptions load = load_options(args.load, config);
+  load.jobs = args.jobs;
   Engine engine(std::move(config));
   const bool progress = stderr_is_terminal(common);
   // Isolated rules' workers load the book's files beside this process's load.

@@ -35,6 +35,9 @@ struct LoadOptions {
   /// than this is refused before it is read. Anything that is not a regular
   /// file (a FIFO, a device such as /dev/zero, a socket) is always refused.
   std::uintmax_t max_file_bytes = std::uintmax_t{4} << 30;
+  /// Threads reading one large CSV file (0: one per core). The records, and
+  /// every error, are the same whatever the number.
+  unsigned jobs = 0;
 };
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options);
@@ -47,7 +50,7 @@ BookData read_book(const std::filesystem::path& path, const LoadOptions& options
 BookData read_book_text(std::string_view text, const std::string& name, const LoadOptions& options = {});
 
 /// The loaders behind load_book, each filling a BookData (file names as given).
-BookData read_csv_directory(const std::filesystem::path& dir);
+BookData read_csv_directory(const std::filesystem::path& dir, unsigned jobs = 0);
 /// A CSV directory read for its reference records: like read_csv_directory,
 /// but invoices.csv and invoice_lines.csv are optional.
 BookData read_csv_reference(const std::filesystem::path& dir);

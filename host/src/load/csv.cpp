@@ -17,7 +17,9 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <memory>
+#include <thread>
 
 namespace billcheck {
 namespace {
@@ -85,6 +87,11 @@ class CsvReader {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
   }
 
+  /// A reader of the rows of [begin, end), a piece of a file whose first row
+  /// starts on line `line` (no byte order mark there).
+  CsvReader(char* begin, char* end, std::uint32_t line, std::string_view file, std::vector<std::string>& errors)
+      : p_(begin), end_(end), file_(file), errors_(errors), next_line_(line) {}
+
   /// Reads the next record into `cells`; false at the end of the file. Blank
   /// lines are skipped. Sets `ok` to false when the record could not be read
   /// cleanly (the error is already reported).
@@ -129,6 +136,44 @@ class CsvReader {
 
   /// The 1-based line where the last record read starts.
   std::uint32_t line() const { return line_; }
+
+  /// Where the next record starts, and its line.
+  char* position() const { return p_; }
+  std::uint32_t next_line() const { return next_line_; }
+
+  /// Moves past the next record exactly as next() would, without reading its
+  /// cells or changing a byte; false at the end of the file, or at a quote
+  /// that is never closed (which only next() reports).
+  bool skip_record() {
+    skip_blank_lines();
+    if (p_ >= end_) return false;
+    for (;;) {
+      if (*p_ == '"') {
+        for (++p_;;) {
+          char* quote = static_cast<char*>(std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_)));
+          if (!quote) return false;
+          next_line_ += static_cast<std::uint32_t>(std::count(p_, quote, '\n'));
+          p_ = quote + 1;
+          if (p_ < end_ && *p_ == '"') {
+            ++p_;
+            continue;
+          }
+          break;
+        }
+        if (p_ < end_ && *p_ != ',' && *p_ != '\n' && !crlf_ahead()) skip_cell();
+      } else {
+        unquoted_cell();
+      }
+      if (p_ >= end_) return true;
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      p_ += *p_ == '\r' ? 2 : 1;
+      ++next_line_;
+      return true;
+    }
+  }
 
  private:
   bool crlf_ahead() const { return *p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n'; }
@@ -252,42 +297,20 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
   return h;
 }
 
-/// Reads one entity's table from [begin, end) (mutable: quoted cells are
-/// unescaped in place) into `data`; every problem goes to `errors`.
+/// Converts the rows `reader` reads into records written from `out` on, at
+/// most `capacity` of them; returns how many. Every problem goes to `errors`.
 template <class T>
-void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::string_view file, BookData& data,
-                        std::vector<std::string>& errors) {
-  const std::string_view bytes(begin, static_cast<std::size_t>(end - begin));
-  std::string why;
-  // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
-  const bool check_utf8 = !encoding::is_utf8(bytes);
-  CsvReader reader(begin, end, file, errors);
-
-  std::vector<std::string_view> cells;
-  bool ok = true;
-  if (!reader.next(cells, ok)) {
-    errors.push_back(fields::located(file, 1, "the file is empty; it needs a header row naming the columns"));
-    return;
-  }
-  if (!ok) return;
-  if (check_utf8) {
-    for (std::string_view name : cells) {
-      if (auto at = encoding::invalid_utf8_at(name); at != std::string_view::npos) {
-        errors.push_back(fields::located(file, reader.line(), "the header: " + encoding::utf8_problem(name, at)));
-        return;  // the columns cannot be named
-      }
-    }
-  }
-  const Header header = read_header(entity, cells, file, reader.line(), errors);
+std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, bool check_utf8,
+                      std::string_view file, T* out, std::size_t capacity, std::vector<std::string>& errors) {
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
-
-  std::vector<T>& records = data.*entity.records;
-  records.reserve(records.size() + static_cast<std::size_t>(std::count(begin, end, '\n')) + 1);
+  std::vector<std::string_view> cells;
   cells.reserve(width);
-
-  while (reader.next(cells, ok)) {
+  std::string why;
+  std::size_t count = 0;
+  bool ok = true;
+  while (count < capacity && reader.next(cells, ok)) {
     if (!ok) continue;
     const std::uint32_t line = reader.line();
     if (cells.size() != width) {
@@ -297,7 +320,7 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
                                            std::to_string(width)));
       continue;
     }
-    T& record = records.emplace_back();
+    T& record = out[count++];
     record.source = Source{file, line};
     std::uint32_t seen = 0;
     for (std::size_t i = 0; i < width; ++i) {
@@ -321,12 +344,103 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
     }
     if ((seen & required) != required) fields::check_required(entity, required, seen, file, line, errors);
   }
+  return count;
+}
+
+/// A file smaller than this is read on one thread: a thread costs more than it saves.
+constexpr std::size_t kBytesPerPiece = std::size_t{4} << 20;
+
+/// Reads one entity's table from [begin, end) (mutable: quoted cells are
+/// unescaped in place) into `data`; every problem goes to `errors`. A large
+/// file is read in up to `jobs` pieces at once (0: one per core), cut where
+/// rows start, so the records and errors are the same as on one thread.
+template <class T>
+void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::string_view file, BookData& data,
+                        std::vector<std::string>& errors, unsigned jobs = 1) {
+  const std::string_view bytes(begin, static_cast<std::size_t>(end - begin));
+  // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
+  const bool check_utf8 = !encoding::is_utf8(bytes);
+  CsvReader reader(begin, end, file, errors);
+
+  std::vector<std::string_view> cells;
+  bool ok = true;
+  if (!reader.next(cells, ok)) {
+    errors.push_back(fields::located(file, 1, "the file is empty; it needs a header row naming the columns"));
+    return;
+  }
+  if (!ok) return;
+  if (check_utf8) {
+    for (std::string_view name : cells) {
+      if (auto at = encoding::invalid_utf8_at(name); at != std::string_view::npos) {
+        errors.push_back(fields::located(file, reader.line(), "the header: " + encoding::utf8_problem(name, at)));
+        return;  // the columns cannot be named
+      }
+    }
+  }
+  const Header header = read_header(entity, cells, file, reader.line(), errors);
+
+  // The pieces: each starts where a row starts. A scan that moves over rows
+  // as the reader does (without converting them) finds those places; a quote
+  // never closed ends the scan, and the rest is read as one piece.
+  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t body = static_cast<std::size_t>(end - reader.position());
+  const std::size_t pieces = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
+  struct Piece {
+    char* begin;
+    std::uint32_t line;
+    std::size_t rows;  // exact for every piece but the last, which is bounded by its line ends
+  };
+  std::vector<Piece> cut{{reader.position(), reader.next_line(), 0}};
+  CsvReader scan = reader;
+  for (std::size_t k = 1; k < pieces; ++k) {
+    char* target = reader.position() + body * k / pieces;
+    std::size_t rows = 0;
+    while (scan.position() < target && scan.skip_record()) ++rows;
+    if (scan.position() >= end || scan.position() < target) break;
+    cut.back().rows = rows;
+    cut.push_back({scan.position(), scan.next_line(), 0});
+  }
+  cut.back().rows = static_cast<std::size_t>(std::count(cut.back().begin, end, '\n')) + 1;
+
+  std::vector<T>& records = data.*entity.records;
+  const std::size_t first = records.size();
+  std::size_t total = 0;
+  for (const Piece& piece : cut) total += piece.rows;
+  records.resize(first + total);
+  std::vector<std::size_t> read(cut.size());
+  std::vector<std::vector<std::string>> piece_errors(cut.size());
+  auto read_piece = [&](std::size_t k, std::size_t at) {
+    char* piece_end = k + 1 < cut.size() ? cut[k + 1].begin : end;
+    CsvReader piece_reader(cut[k].begin, piece_end, cut[k].line, file, piece_errors[k]);
+    read[k] = read_rows(entity, header, piece_reader, check_utf8, file, records.data() + at, cut[k].rows,
+                        piece_errors[k]);
+  };
+  {
+    std::vector<std::jthread> threads;
+    std::size_t at = first;
+    for (std::size_t k = 1; k < cut.size(); ++k) {
+      at += cut[k - 1].rows;
+      threads.emplace_back(read_piece, k, at);
+    }
+    read_piece(0, first);
+  }
+  // A piece with fewer records than rows (a row with too few cells) has failed
+  // the load anyway; close the gaps all the same, so the records are in order.
+  std::size_t kept = first;
+  std::size_t at = first;
+  for (std::size_t k = 0; k < cut.size(); ++k) {
+    for (std::size_t i = 0; i < read[k]; ++i, ++kept)
+      if (kept != at + i) records[kept] = std::move(records[at + i]);
+    at += cut[k].rows;
+  }
+  records.resize(kept);
+  for (auto& e : piece_errors) std::move(e.begin(), e.end(), std::back_inserter(errors));
 }
 
 /// Reads one entity's file into `data`; every problem goes to `errors`.
 template <class T>
 void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
-                      std::vector<std::string>& errors) {
+                      std::vector<std::string>& errors, unsigned jobs) {
   std::string_view file = data.intern_file(path.string());
   FileBuffer buffer;
   std::string why;
@@ -340,12 +454,12 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
     errors.push_back(std::string(file) + ": " + problem);
     return;
   }
-  read_entity_buffer(entity, begin, begin + buffer.size, file, data, errors);
+  read_entity_buffer(entity, begin, begin + buffer.size, file, data, errors, jobs);
 }
 
 /// Reads every entity file of `dir`; `need_invoices`: a missing invoices.csv or
 /// invoice_lines.csv is an error.
-BookData read_directory(const fs::path& dir, bool need_invoices) {
+BookData read_directory(const fs::path& dir, bool need_invoices, unsigned jobs) {
   BookData data;
   std::vector<std::string> errors;
   fields::for_each_entity([&](const auto& entity) {
@@ -356,7 +470,7 @@ BookData read_directory(const fs::path& dir, bool need_invoices) {
         errors.push_back(path.string() + ": file not found; a book needs invoices.csv and invoice_lines.csv");
       return;
     }
-    read_entity_file(entity, path, data, errors);
+    read_entity_file(entity, path, data, errors, jobs);
   });
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
@@ -364,9 +478,9 @@ BookData read_directory(const fs::path& dir, bool need_invoices) {
 
 }  // namespace
 
-BookData read_csv_directory(const std::filesystem::path& dir) { return read_directory(dir, true); }
+BookData read_csv_directory(const std::filesystem::path& dir, unsigned jobs) { return read_directory(dir, true, jobs); }
 
-BookData read_csv_reference(const std::filesystem::path& dir) { return read_directory(dir, false); }
+BookData read_csv_reference(const std::filesystem::path& dir) { return read_directory(dir, false, 0); }
 
 BookData detail::read_csv_tables(std::string text, std::string_view name) {
   BookData data;

@@ -98,14 +98,14 @@ BookData read_text(std::string_view text, const std::string& name, Form& form) {
   return read_json_text(text, name);
 }
 
-BookData read_any(const fs::path& path, Form& form) {
+BookData read_any(const fs::path& path, Form& form, unsigned jobs) {
   if (path == "-") return read_text(std::string(std::istreambuf_iterator<char>(std::cin), {}), "<stdin>", form);
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw BookError({path.string() + ": no such file or directory"});
   if (fs::is_directory(status)) {
     form = Form::csv;
-    return read_csv_directory(path);
+    return read_csv_directory(path, jobs);
   }
   const std::string ext = lower_extension(path);
   if (starts_as_ledes(path) || ext == ".ledes") {
@@ -266,7 +266,7 @@ BookData read_book(const std::filesystem::path& path, const LoadOptions& options
   Form form = Form::csv;
   if (path != "-" && is_book_in_parts(path)) return complete(read_in_parts(path, options), form, path.string(), options);
   check_inputs(path, options);
-  BookData data = read_any(path, form);
+  BookData data = read_any(path, form, options.jobs);
   return complete(std::move(data), form, path.string(), options);
 }
 
