@@ -206,10 +206,20 @@ bool canonical_less(const CreditNote& a, const CreditNote& b) {
          std::tie(b.id, b.client_id, b.invoice_id, b.date, b.amount, b.reason, b.approved_by);
 }
 
+/// Sorts positions, then moves each record once: a stable_sort of the records
+/// themselves moved each (a few hundred bytes) about log2(n) times.
 template <class T>
 void sort_canonically(std::vector<T>& records) {
   auto less = [](const T& a, const T& b) { return canonical_less(a, b); };
-  if (!std::is_sorted(records.begin(), records.end(), less)) std::stable_sort(records.begin(), records.end(), less);
+  if (std::is_sorted(records.begin(), records.end(), less)) return;
+  std::vector<std::uint32_t> order(records.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return less(records[a], records[b]); });
+  std::vector<T> sorted;
+  sorted.reserve(records.size());
+  for (std::uint32_t i : order) sorted.push_back(std::move(records[i]));
+  records = std::move(sorted);
 }
 
 void by_date(std::vector<const Invoice*>& v) {
