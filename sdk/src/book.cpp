@@ -110,6 +110,12 @@ class IdMap {
     for (Slot& slot : slots_)
       if (slot.used) f(slot.value);
   }
+  template <class F>
+  void for_each_key_value(F f) const {
+    for (const Slot& slot : slots_)
+      if (slot.used) f(slot.key, slot.value);
+  }
+  std::size_t size() const { return size_; }
 
  private:
   struct Slot {
@@ -137,14 +143,72 @@ class IdMap {
 
 template <class T>
 using ById = IdMap<const T*>;
+/// Records grouped by an id, each group in record order: one array of every
+/// group's records, and each id's range of it. A vector per group cost an
+/// allocation for each of a hundred thousand invoices, several times over.
 template <class T>
-using Grouped = IdMap<std::vector<const T*>>;
+class Grouped {
+ public:
+  /// Groups `records` by `key(record)`; records whose key is empty are left
+  /// out unless `keep_empty` (then they are the group of "").
+  template <class Records, class KeyOf>
+  void build(const Records& records, KeyOf key, bool keep_empty) {
+    struct Range {
+      std::uint32_t begin = 0, size = 0;
+    };
+    IdMap<Range> ranges;
+    ranges.reserve(records.size());  // no rehash below: the slots stay where they are
+    std::vector<Range*> slot_of;
+    slot_of.reserve(records.size());
+    for (const auto& r : records) {
+      const std::string_view k = key(r);
+      if (k.empty() && !keep_empty) continue;
+      Range& range = ranges[k];
+      ++range.size;
+      slot_of.push_back(&range);
+    }
+    std::uint32_t at = 0;
+    ranges.for_each_value([&](Range& range) {
+      range.begin = at;
+      at += range.size;
+      range.size = 0;
+    });
+    items_.resize(at);
+    std::size_t i = 0;
+    for (const auto& r : records) {
+      if (key(r).empty() && !keep_empty) continue;
+      Range& range = *slot_of[i++];
+      items_[range.begin + range.size++] = &r;
+    }
+    index_.reserve(ranges.size());
+    ranges.for_each_key_value([&](std::string_view k, const Range& range) { index_[k] = {range.begin, range.size}; });
+  }
+
+  bool contains(std::string_view key) const { return index_.contains(key); }
+
+  std::span<const T* const> find(std::string_view key) const {
+    const auto* range = index_.find(key);
+    if (!range) return {};
+    return {items_.data() + range->first, range->second};
+  }
+
+  /// Sorts each group with `less` (stable: equal records keep record order).
+  template <class Less>
+  void sort_each(Less less) {
+    index_.for_each_value([&](std::pair<std::uint32_t, std::uint32_t>& range) {
+      auto begin = items_.begin() + range.first;
+      std::stable_sort(begin, begin + range.second, less);
+    });
+  }
+
+ private:
+  IdMap<std::pair<std::uint32_t, std::uint32_t>> index_;
+  std::vector<const T*> items_;
+};
 
 template <class T>
 std::span<const T* const> group(const Grouped<T>& g, std::string_view key) {
-  const auto* v = g.find(key);
-  if (!v) return {};
-  return *v;
+  return g.find(key);
 }
 
 template <class T>
@@ -222,9 +286,7 @@ void sort_canonically(std::vector<T>& records) {
   records = std::move(sorted);
 }
 
-void by_date(std::vector<const Invoice*>& v) {
-  std::stable_sort(v.begin(), v.end(), [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
-}
+bool by_date(const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; }
 
 }  // namespace
 
@@ -272,31 +334,27 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
   ix.time_entries = index_by_id(d_.time_entries, [](const TimeEntry& r) -> std::string_view { return r.id; });
   ix.payments = index_by_id(d_.payments, [](const Payment& r) -> std::string_view { return r.id; });
 
-  for (const auto& inv : d_.invoices) {
-    ix.invoices_numbered[inv.id].push_back(&inv);
-    ix.invoices_of_client[inv.client_id].push_back(&inv);
-    if (!inv.engagement_id.empty()) ix.invoices_of_engagement[inv.engagement_id].push_back(&inv);
-  }
-  ix.invoices_of_client.for_each_value(by_date);
-  ix.invoices_of_engagement.for_each_value(by_date);
-  for (const auto& r : d_.rates) ix.rates_of_engagement[r.engagement_id].push_back(&r);
+  ix.invoices_numbered.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.id; }, true);
+  ix.invoices_of_client.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.client_id; }, true);
+  ix.invoices_of_engagement.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.engagement_id; }, false);
+  ix.invoices_of_client.sort_each(by_date);
+  ix.invoices_of_engagement.sort_each(by_date);
+  ix.rates_of_engagement.build(d_.rates, [](const Rate& r) -> std::string_view { return r.engagement_id; }, true);
   for (const auto& e : d_.time_entries)
     ix.entries_on[{e.timekeeper_id, e.date.sys_days().time_since_epoch().count()}].push_back(&e);
-  for (const auto& p : d_.payments) {
-    if (!p.invoice_id.empty()) ix.payments_of_invoice[p.invoice_id].push_back(&p);
-    ix.payments_of_client[p.client_id].push_back(&p);
-  }
-  for (const auto& n : d_.credit_notes) {
-    if (!n.invoice_id.empty()) ix.notes_of_invoice[n.invoice_id].push_back(&n);
-    ix.notes_of_client[n.client_id].push_back(&n);
-  }
+  ix.payments_of_invoice.build(d_.payments, [](const Payment& r) -> std::string_view { return r.invoice_id; }, false);
+  ix.payments_of_client.build(d_.payments, [](const Payment& r) -> std::string_view { return r.client_id; }, true);
+  ix.notes_of_invoice.build(d_.credit_notes, [](const CreditNote& r) -> std::string_view { return r.invoice_id; }, false);
+  ix.notes_of_client.build(d_.credit_notes, [](const CreditNote& r) -> std::string_view { return r.client_id; }, true);
 
   // Group lines by invoice, in canonical order (line_no first) within each invoice.
   std::vector<std::string> errors;
   std::vector<std::uint32_t> owner(d_.lines.size());
+  const Invoice* inv = nullptr;
   for (std::size_t i = 0; i < d_.lines.size(); ++i) {
     const InvoiceLine& line = d_.lines[i];
-    const Invoice* inv = lookup(ix.invoices, line.invoice_id);
+    // An invoice's lines are usually together: look its number up once for them.
+    if (!inv || i == 0 || line.invoice_id != d_.lines[i - 1].invoice_id) inv = lookup(ix.invoices, line.invoice_id);
     if (!inv) {
       std::string invoices_file = d_.invoices.empty() ? std::string("the invoices") : std::string(d_.invoices.front().source.file);
       errors.push_back(std::string(line.source.file) + ":" + std::to_string(line.source.line) +
