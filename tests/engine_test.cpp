@@ -69,7 +69,7 @@ TEST(PluginLoading, PluginBuiltForAnotherAbiIsRefusedAndTheRestRun) {
     if (p.path.filename() == "other_abi_plugin.so") bad = &p;
   ASSERT_NE(bad, nullptr);
   EXPECT_FALSE(bad->loaded);
-  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.0, but this host speaks ABI 3.0"));
+  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.1, but this host speaks ABI 3.1"));
   EXPECT_THAT(bad->error, HasSubstr("rebuild the plugin against this SDK"));
   EXPECT_EQ(engine.find_rule("other-abi.marker"), nullptr);
   EXPECT_NE(engine.find_rule("testgood.marker"), nullptr);

@@ -60,7 +60,7 @@ class EffectiveDatesRule : public BookRule {
 /// timekeeper is not in the book.
 inline const Timekeeper* checked_timekeeper(const InvoiceLine& line, const Book& book) {
   if (!line.is_fee() || book.invoice_of(line).is_void()) return nullptr;
-  return book.timekeeper(line.timekeeper_id);
+  return book.timekeeper_of(line);
 }
 
 /// `Dana Reyes (TK-2)`: a timekeeper as the client reads the name, with the id to look up.

@@ -22,7 +22,7 @@ void InactiveTimekeeperRule::check(const InvoiceLine& line, Context& ctx) const 
   const Book& book = ctx.book();
   const Invoice& invoice = book.invoice_of(line);
   if (invoice.is_void()) return;
-  const Timekeeper* tk = book.timekeeper(line.timekeeper_id);
+  const Timekeeper* tk = book.timekeeper_of(line);
   if (!tk) return;
   const Date date = *line.date;
   const bool before = tk->active_from && date < *tk->active_from;

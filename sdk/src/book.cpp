@@ -314,6 +314,7 @@ struct Book::Index {
   std::recursive_mutex derived_mutex;  // recursive: a derived index may build on another
   std::map<std::string, std::shared_ptr<const void>, std::less<>> derived;
   std::vector<std::uint32_t> line_invoice;                          // per line: invoice index
+  std::vector<const Timekeeper*> line_timekeeper;                   // per line: its timekeeper or nullptr
   std::vector<std::pair<std::uint32_t, std::uint32_t>> invoice_lines;  // per invoice: [begin, end)
 };
 
@@ -384,6 +385,14 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
     owner = std::move(sorted_owner);
   }
   ix.line_invoice = std::move(owner);
+  // Rules ask for a line's timekeeper several times each: look it up once here.
+  ix.line_timekeeper.resize(d_.lines.size());
+  for (std::size_t i = 0; i < d_.lines.size(); ++i) {
+    const std::string& id = d_.lines[i].timekeeper_id;
+    if (id.empty()) continue;
+    ix.line_timekeeper[i] = i > 0 && id == d_.lines[i - 1].timekeeper_id ? ix.line_timekeeper[i - 1]
+                                                                          : lookup(ix.timekeepers, id);
+  }
   ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
   for (std::size_t i = 0; i < ix.line_invoice.size();) {
     std::size_t j = i;
@@ -437,9 +446,13 @@ const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view t
   return by_role;
 }
 
+const Timekeeper* Book::timekeeper_of(const InvoiceLine& line) const {
+  return ix_->line_timekeeper[static_cast<std::size_t>(&line - d_.lines.data())];
+}
+
 const Rate* Book::agreed_rate(const InvoiceLine& line) const {
   const Invoice& inv = invoice_of(line);
-  const Timekeeper* tk = timekeeper(line.timekeeper_id);
+  const Timekeeper* tk = timekeeper_of(line);
   // An undated line is priced when it was first billed: a replacement keeps the rate of the invoice it replaces.
   return agreed_rate(inv.engagement_id, line.timekeeper_id, tk ? std::string_view(tk->role) : std::string_view(),
                      line.date.value_or(first_billed(*this, inv)));

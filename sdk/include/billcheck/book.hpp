@@ -96,6 +96,10 @@ class BILLCHECK_SDK_API Book {
   std::span<const InvoiceLine> lines_of(const Invoice& invoice) const;
   /// The invoice a line belongs to (always present in a built Book).
   const Invoice& invoice_of(const InvoiceLine& line) const;
+  /// The timekeeper of a line of this book, as timekeeper(line.timekeeper_id) finds it, without
+  /// a look-up by id: nullptr when the line names none or one not in the book.
+  /// (ABI 3.1)
+  const Timekeeper* timekeeper_of(const InvoiceLine& line) const;
 
   /// The agreed rate row: the engagement's row for this timekeeper effective on
   /// `date`, else its row for the timekeeper's role; nullptr when none applies.
