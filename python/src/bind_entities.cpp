@@ -381,7 +381,7 @@ void bind_invoice_line(py::module_& m) {
       .link("engagement",
             [](const InvoiceLine& l) { const Book& b = book_of(l); return engagement_by_id(b, b.invoice_of(l).engagement_id); },
             "The invoice's Engagement, or None.")
-      .link("timekeeper", [](const InvoiceLine& l) { return timekeeper_by_id(book_of(l), l.timekeeper_id); },
+      .link("timekeeper", [](const InvoiceLine& l) { return book_of(l).timekeeper_of(l); },
             "The Timekeeper, or None.")
       .link("entry", [](const InvoiceLine& l) { return l.entry_id.empty() ? nullptr : book_of(l).time_entry(l.entry_id); },
             "The TimeEntry the line bills, or None.")
