@@ -12,24 +12,55 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace billcheck::guidelines {
 
+/// ASCII character classes of the text helpers, as tables: a word byte is an
+/// ASCII letter or digit or any non-ASCII byte (so UTF-8 letters stay inside
+/// their words), and only ASCII letters have a case.
+struct AsciiTables {
+  bool word[256];
+  char lower[256];
+};
+inline constexpr AsciiTables kAscii = [] {
+  AsciiTables t{};
+  for (int c = 0; c < 256; ++c) {
+    t.word[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    t.lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return t;
+}();
+
+inline bool is_word_byte(char c) { return kAscii.word[static_cast<unsigned char>(c)]; }
+inline char lower_ascii(char c) { return kAscii.lower[static_cast<unsigned char>(c)]; }
+
+/// Whether a word of the text is `lower` (a lower-case word), ignoring ASCII case.
+inline bool same_word(std::string_view word, std::string_view lower) {
+  if (word.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (lower_ascii(word[i]) != lower[i]) return false;
+  return true;
+}
+
 /// A list of phrases compiled for matching whole words, ignoring ASCII case,
-/// without copying the text: phrases are indexed by their first word, so a
-/// word of the text costs one hash look-up, however many phrases there are.
+/// without copying the text: phrases are indexed by their first word in an
+/// open-addressing table, and a table of the (first byte, length) pairs of
+/// first words turns most words of a text away before they are hashed.
 class PhraseMatcher {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   /// `phrases` as phrases_of() returns them (lower case words).
   explicit PhraseMatcher(std::vector<std::vector<std::string>> phrases);
-  PhraseMatcher(const PhraseMatcher&) = delete;  // by_first_ points into phrases_
+  PhraseMatcher(const PhraseMatcher&) = delete;  // slots_ point into phrases_
   PhraseMatcher& operator=(const PhraseMatcher&) = delete;
 
   const std::vector<std::string>& phrase(std::size_t i) const { return phrases_[i]; }
+  /// The most words a phrase has: a match never reads further into a text.
+  std::size_t longest() const { return longest_; }
+  /// Whether some phrase starts with `word` (in any ASCII case).
+  bool starts_some(std::string_view word) const { return !starting_with(word).empty(); }
   /// The first phrase (in list order) that `words` starts with, or npos.
   std::size_t match_start(std::span<const std::string_view> words) const;
   /// The first phrase (in list order) that occurs anywhere in `words` as
@@ -37,8 +68,20 @@ class PhraseMatcher {
   std::size_t find(std::span<const std::string_view> words) const;
 
  private:
+  struct Slot {
+    std::string_view word;         // a first word; empty = a free slot
+    std::uint32_t begin = 0, end = 0;  // its phrases, in ids_
+  };
+  /// The phrases starting with `word`, in list order.
+  std::span<const std::uint32_t> starting_with(std::string_view word) const;
+  static std::uint64_t hash(std::string_view word);  // of the word in lower case
+  static std::size_t length_bit(std::size_t size) { return size < 63 ? size : 63; }
+
   std::vector<std::vector<std::string>> phrases_;
-  std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_;  // lower-case word -> phrases
+  std::uint64_t lengths_by_first_[256] = {};  // bit length_bit(n): a first word of n bytes starts with this byte
+  std::vector<Slot> slots_;                   // a power of two, at most half full
+  std::vector<std::uint32_t> ids_;            // phrase indices grouped by first word
+  std::size_t longest_ = 0;
 };
 
 /// Calls `word(view)` for each word of `text` (as words_of splits it, in its
@@ -48,8 +91,7 @@ void for_each_word(std::string_view text, Word word, Other other) {
   std::size_t start = 0;
   bool in_word = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    const bool w = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u >= 0x80;
+    const bool w = is_word_byte(text[i]);
     if (w && !in_word) start = i;
     if (!w) {
       if (in_word) word(text.substr(start, i - start));
@@ -59,10 +101,6 @@ void for_each_word(std::string_view text, Word word, Other other) {
   }
   if (in_word) word(text.substr(start));
 }
-
-/// Whether a word of the text is `lower` (a lower-case word), ignoring ASCII case.
-bool same_word(std::string_view word, std::string_view lower);
-
 
 /// One fee line describes several distinct tasks (block billing).
 class BlockBillingRule : public LineRule {

@@ -1,23 +1,16 @@
 #include "rules.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace billcheck::guidelines {
-namespace {
-
-bool is_word_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || u >= 0x80;
-}
-
-}  // namespace
 
 std::vector<std::string> words_of(std::string_view text) {
   std::vector<std::string> words;
   std::string word;
   for (char c : text) {
     if (is_word_byte(c)) {
-      word += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      word += lower_ascii(c);
     } else if (!word.empty()) {
       words.push_back(std::move(word));
       word.clear();
@@ -45,35 +38,55 @@ std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>&
   return out;
 }
 
-bool same_word(std::string_view word, std::string_view lower) {
-  if (word.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    const char c = word[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != lower[i]) return false;
+PhraseMatcher::PhraseMatcher(std::vector<std::vector<std::string>> phrases) : phrases_(std::move(phrases)) {
+  // Group the phrase indices by first word (in list order within a word), first words in order of appearance.
+  std::vector<std::string_view> firsts;
+  std::vector<std::vector<std::uint32_t>> groups;
+  std::unordered_map<std::string_view, std::size_t> group_of;
+  for (std::size_t i = 0; i < phrases_.size(); ++i) {
+    const std::string_view first = phrases_[i].front();
+    longest_ = std::max(longest_, phrases_[i].size());
+    const auto [at, added] = group_of.emplace(first, firsts.size());
+    if (added) {
+      firsts.push_back(first);
+      groups.emplace_back();
+    }
+    groups[at->second].push_back(static_cast<std::uint32_t>(i));
   }
-  return true;
+  std::size_t size = 4;
+  while (size < 2 * firsts.size()) size *= 2;
+  slots_.resize(size);
+  for (std::size_t g = 0; g < firsts.size(); ++g) {
+    const std::string_view first = firsts[g];
+    lengths_by_first_[static_cast<unsigned char>(first.front())] |= std::uint64_t{1} << length_bit(first.size());
+    std::size_t s = hash(first) & (size - 1);
+    while (!slots_[s].word.empty()) s = (s + 1) & (size - 1);
+    slots_[s] = {first, static_cast<std::uint32_t>(ids_.size()),
+                 static_cast<std::uint32_t>(ids_.size() + groups[g].size())};
+    ids_.insert(ids_.end(), groups[g].begin(), groups[g].end());
+  }
 }
 
-PhraseMatcher::PhraseMatcher(std::vector<std::vector<std::string>> phrases) : phrases_(std::move(phrases)) {
-  for (std::size_t i = 0; i < phrases_.size(); ++i) by_first_[phrases_[i].front()].push_back(i);
+std::uint64_t PhraseMatcher::hash(std::string_view word) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (char c : word) h = (h ^ static_cast<unsigned char>(lower_ascii(c))) * 0x100000001b3ULL;
+  return h;
+}
+
+std::span<const std::uint32_t> PhraseMatcher::starting_with(std::string_view word) const {
+  // Words are never empty, and most have no phrase: the (first byte, length) table says so without hashing.
+  const std::uint64_t lengths = lengths_by_first_[static_cast<unsigned char>(lower_ascii(word.front()))];
+  if (!(lengths >> length_bit(word.size()) & 1)) return {};
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = hash(word) & mask; !slots_[s].word.empty(); s = (s + 1) & mask)
+    if (same_word(word, slots_[s].word))
+      return std::span<const std::uint32_t>(ids_).subspan(slots_[s].begin, slots_[s].end - slots_[s].begin);
+  return {};
 }
 
 std::size_t PhraseMatcher::match_start(std::span<const std::string_view> words) const {
   if (words.empty()) return npos;
-  const std::string_view first = words.front();
-  // The word in lower case, as the index keys it: on the stack, but for a very long word.
-  char buffer[64];
-  std::string long_word;
-  char* lower = buffer;
-  if (first.size() > sizeof buffer) {
-    long_word.resize(first.size());
-    lower = long_word.data();
-  }
-  for (std::size_t i = 0; i < first.size(); ++i)
-    lower[i] = first[i] >= 'A' && first[i] <= 'Z' ? static_cast<char>(first[i] - 'A' + 'a') : first[i];
-  const auto it = by_first_.find(std::string_view(lower, first.size()));
-  if (it == by_first_.end()) return npos;
-  for (std::size_t i : it->second) {  // in list order
+  for (std::uint32_t i : starting_with(words.front())) {  // in list order
     const auto& phrase = phrases_[i];
     if (phrase.size() > words.size()) continue;
     bool all = true;
