@@ -88,18 +88,16 @@ class PhraseMatcher {
 /// own case) and `other(c)` for each byte between words.
 template <class Word, class Other>
 void for_each_word(std::string_view text, Word word, Other other) {
-  std::size_t start = 0;
-  bool in_word = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool w = is_word_byte(text[i]);
-    if (w && !in_word) start = i;
-    if (!w) {
-      if (in_word) word(text.substr(start, i - start));
-      other(text[i]);
+  for (std::size_t i = 0; i < text.size();) {
+    if (!is_word_byte(text[i])) {
+      other(text[i++]);
+      continue;
     }
-    in_word = w;
+    const std::size_t start = i;
+    while (++i < text.size() && is_word_byte(text[i])) {
+    }
+    word(text.substr(start, i - start));
   }
-  if (in_word) word(text.substr(start));
 }
 
 /// One fee line describes several distinct tasks (block billing).
@@ -218,8 +216,12 @@ class MaxLineHoursRule : public LineRule {
 /// The words of `text` in lower case: runs of ASCII letters and digits, and of
 /// any non-ASCII bytes, so that UTF-8 letters stay inside their words.
 std::vector<std::string> words_of(std::string_view text);
-/// How many words words_of would return, without building them.
-std::size_t count_words(std::string_view text);
+/// How many words words_of would return, without building them; counting
+/// stops at `limit` (a long narrative is not read to its end to learn it is long).
+std::size_t count_words(std::string_view text, std::size_t limit = static_cast<std::size_t>(-1));
+/// count_words(text, limit), in one pass that also puts the first words (as
+/// views, in their own case) in `out`, as many as fit.
+std::size_t words_into(std::string_view text, std::span<std::string_view> out, std::size_t limit);
 /// Each phrase of `phrases` split into words.
 std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>& phrases);
 /// Words joined by single spaces.

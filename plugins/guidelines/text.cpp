@@ -20,13 +20,20 @@ std::vector<std::string> words_of(std::string_view text) {
   return words;
 }
 
-std::size_t count_words(std::string_view text) {
+std::size_t count_words(std::string_view text, std::size_t limit) { return words_into(text, {}, limit); }
+
+std::size_t words_into(std::string_view text, std::span<std::string_view> out, std::size_t limit) {
   std::size_t n = 0;
-  bool in_word = false;
-  for (char c : text) {
-    const bool word = is_word_byte(c);
-    if (word && !in_word) ++n;
-    in_word = word;
+  for (std::size_t i = 0; i < text.size() && n < limit;) {
+    if (!is_word_byte(text[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (++i < text.size() && is_word_byte(text[i])) {
+    }
+    if (n < out.size()) out[n] = text.substr(start, i - start);
+    ++n;
   }
   return n;
 }
