@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace billcheck::guidelines {
@@ -154,7 +155,7 @@ class CodeSets {
   /// Every `*.txt` code set in `dir`, in name order.
   void load_directory(const std::filesystem::path& dir);
   /// A firm's own code, accepted in every field.
-  void add_custom(std::string code) { custom_.push_back(std::move(code)); }
+  void add_custom(std::string code);
 
   bool contains(Kind kind, std::string_view code) const;
   /// The sets of one kind, as a reader names them: `UTBMS Litigation (L110–L530)`.
@@ -167,8 +168,16 @@ class CodeSets {
     Kind kind;
     std::map<std::string, std::string, std::less<>> codes;  // code -> name
   };
+  /// Hashes a code, so that a set of std::string is searched with a string_view.
+  struct CodeHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view code) const { return std::hash<std::string_view>{}(code); }
+  };
+  using CodeIndex = std::unordered_set<std::string, CodeHash, std::equal_to<>>;
+
   std::vector<Set> sets_;
   std::vector<std::string> custom_;
+  CodeIndex known_[3];  // by Kind: every code contains() accepts, one hash look-up a line
 };
 
 /// A fee line without a UTBMS task or activity code, or with one no code set
