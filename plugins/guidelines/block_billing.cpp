@@ -22,6 +22,13 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
+/// Whether `text` has at least `n` `;`s: memchr finds them, and stops at the n-th.
+bool has_separators(std::string_view text, std::int64_t n) {
+  for (std::size_t at = 0; n > 0; --n, ++at)
+    if ((at = text.find(';', at)) == std::string_view::npos) return false;
+  return true;
+}
+
 /// The distinct task phrases of a narrative: its `;`-separated parts that have
 /// words, compared ignoring case and punctuation, in the order written.
 std::vector<std::string> tasks_of(std::string_view description) {
@@ -66,10 +73,10 @@ RuleInfo BlockBillingRule::info() {
 }
 
 void BlockBillingRule::check(const InvoiceLine& line, Context& ctx) const {
-  if (!is_billed_fee(line, ctx.book()) || line.quantity <= min_hours_) return;
-  // Fewer separators than min_tasks − 1 cannot make enough tasks: skip the split.
-  if (static_cast<std::int64_t>(std::count(line.description.begin(), line.description.end(), ';')) < min_tasks_ - 1)
-    return;
+  // Fewer separators than min_tasks − 1 cannot make enough tasks: skip the split. The line's own
+  // fields are read before its invoice's.
+  if (!line.is_fee() || line.quantity <= min_hours_ || !has_separators(line.description, min_tasks_ - 1)) return;
+  if (!is_billed_fee(line, ctx.book())) return;
   const std::vector<std::string> tasks = tasks_of(line.description);
   if (static_cast<std::int64_t>(tasks.size()) < min_tasks_) return;
 

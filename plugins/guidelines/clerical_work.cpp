@@ -24,21 +24,28 @@ std::vector<std::string> lower_all(const std::vector<std::string>& texts) {
 /// motion` is filing, `Post-closing filing instructions to client` is advice
 /// about filing. Tasks are the parts between `;`, `,`, `/`, `&` and the word
 /// `and` (`Draft motion and filing with court` has two); they are matched as
-/// they are read, as views into the text.
+/// they are read, as views into the text, and only as far as the longest
+/// keyword: a task whose first word starts no keyword is not kept at all.
 std::size_t clerical_keyword(std::string_view description, const PhraseMatcher& keywords) {
   boost::container::small_vector<std::string_view, 16> task;
+  bool hopeless = false;  // the task's first word starts no keyword
   std::size_t found = PhraseMatcher::npos;
   auto end_task = [&] {
     if (found == PhraseMatcher::npos && !task.empty()) found = keywords.match_start({task.data(), task.size()});
     task.clear();
+    hopeless = false;
   };
   for_each_word(
       description,
       [&](std::string_view word) {
-        if (same_word(word, "and"))
+        if (same_word(word, "and")) {
           end_task();
-        else
+        } else if (task.empty() && !hopeless) {
+          if (keywords.starts_some(word)) task.push_back(word);
+          else hopeless = true;
+        } else if (!task.empty() && task.size() < keywords.longest()) {
           task.push_back(word);
+        }
       },
       [&](char c) {
         if (c == ';' || c == ',' || c == '/' || c == '&') end_task();
@@ -83,11 +90,12 @@ RuleInfo ClericalWorkRule::info() {
 
 void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!is_billed_fee(line, ctx.book())) return;
+  // The narrative first: most have no clerical task, and then the timekeeper need not be looked up.
+  const std::size_t found = clerical_keyword(line.description, keywords_);
+  if (found == PhraseMatcher::npos) return;
   const Timekeeper* tk = ctx.book().timekeeper(line.timekeeper_id);
   if (!tk) return;
   if (!is_one_of(tk->role, roles_)) return;
-  const std::size_t found = clerical_keyword(line.description, keywords_);
-  if (found == PhraseMatcher::npos) return;
   const std::vector<std::string>* keyword = &keywords_.phrase(found);
   const std::string role = lower(tk->role);
 

@@ -68,6 +68,7 @@ void CodeSets::load(const std::filesystem::path& file, std::uintmax_t max_bytes)
   if (!has_kind)
     throw std::invalid_argument(file.string() + ": a code set says its kind (kind: task, activity or expense)");
   if (set.name.empty()) set.name = file.stem().string();
+  for (const auto& entry : set.codes) known_[static_cast<std::size_t>(set.kind)].insert(entry.first);
   sets_.push_back(std::move(set));
 }
 
@@ -84,10 +85,13 @@ void CodeSets::load_directory(const std::filesystem::path& dir) {
   for (const auto& f : files) load(f);
 }
 
+void CodeSets::add_custom(std::string code) {
+  for (CodeIndex& known : known_) known.insert(code);
+  custom_.push_back(std::move(code));
+}
+
 bool CodeSets::contains(Kind kind, std::string_view code) const {
-  if (std::find(custom_.begin(), custom_.end(), code) != custom_.end()) return true;
-  return std::any_of(sets_.begin(), sets_.end(),
-                     [&](const Set& s) { return s.kind == kind && s.codes.find(code) != s.codes.end(); });
+  return known_[static_cast<std::size_t>(kind)].contains(code);
 }
 
 std::string CodeSets::describe(Kind kind) const {

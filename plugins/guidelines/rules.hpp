@@ -12,24 +12,56 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace billcheck::guidelines {
 
+/// ASCII character classes of the text helpers, as tables: a word byte is an
+/// ASCII letter or digit or any non-ASCII byte (so UTF-8 letters stay inside
+/// their words), and only ASCII letters have a case.
+struct AsciiTables {
+  bool word[256];
+  char lower[256];
+};
+inline constexpr AsciiTables kAscii = [] {
+  AsciiTables t{};
+  for (int c = 0; c < 256; ++c) {
+    t.word[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    t.lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return t;
+}();
+
+inline bool is_word_byte(char c) { return kAscii.word[static_cast<unsigned char>(c)]; }
+inline char lower_ascii(char c) { return kAscii.lower[static_cast<unsigned char>(c)]; }
+
+/// Whether a word of the text is `lower` (a lower-case word), ignoring ASCII case.
+inline bool same_word(std::string_view word, std::string_view lower) {
+  if (word.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (lower_ascii(word[i]) != lower[i]) return false;
+  return true;
+}
+
 /// A list of phrases compiled for matching whole words, ignoring ASCII case,
-/// without copying the text: phrases are indexed by their first word, so a
-/// word of the text costs one hash look-up, however many phrases there are.
+/// without copying the text: phrases are indexed by their first word in an
+/// open-addressing table, and a table of the (first byte, length) pairs of
+/// first words turns most words of a text away before they are hashed.
 class PhraseMatcher {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   /// `phrases` as phrases_of() returns them (lower case words).
   explicit PhraseMatcher(std::vector<std::vector<std::string>> phrases);
-  PhraseMatcher(const PhraseMatcher&) = delete;  // by_first_ points into phrases_
+  PhraseMatcher(const PhraseMatcher&) = delete;  // slots_ point into phrases_
   PhraseMatcher& operator=(const PhraseMatcher&) = delete;
 
   const std::vector<std::string>& phrase(std::size_t i) const { return phrases_[i]; }
+  /// The most words a phrase has: a match never reads further into a text.
+  std::size_t longest() const { return longest_; }
+  /// Whether some phrase starts with `word` (in any ASCII case).
+  bool starts_some(std::string_view word) const { return !starting_with(word).empty(); }
   /// The first phrase (in list order) that `words` starts with, or npos.
   std::size_t match_start(std::span<const std::string_view> words) const;
   /// The first phrase (in list order) that occurs anywhere in `words` as
@@ -37,32 +69,37 @@ class PhraseMatcher {
   std::size_t find(std::span<const std::string_view> words) const;
 
  private:
+  struct Slot {
+    std::string_view word;         // a first word; empty = a free slot
+    std::uint32_t begin = 0, end = 0;  // its phrases, in ids_
+  };
+  /// The phrases starting with `word`, in list order.
+  std::span<const std::uint32_t> starting_with(std::string_view word) const;
+  static std::uint64_t hash(std::string_view word);  // of the word in lower case
+  static std::size_t length_bit(std::size_t size) { return size < 63 ? size : 63; }
+
   std::vector<std::vector<std::string>> phrases_;
-  std::unordered_map<std::string_view, std::vector<std::size_t>> by_first_;  // lower-case word -> phrases
+  std::uint64_t lengths_by_first_[256] = {};  // bit length_bit(n): a first word of n bytes starts with this byte
+  std::vector<Slot> slots_;                   // a power of two, at most half full
+  std::vector<std::uint32_t> ids_;            // phrase indices grouped by first word
+  std::size_t longest_ = 0;
 };
 
 /// Calls `word(view)` for each word of `text` (as words_of splits it, in its
 /// own case) and `other(c)` for each byte between words.
 template <class Word, class Other>
 void for_each_word(std::string_view text, Word word, Other other) {
-  std::size_t start = 0;
-  bool in_word = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    const bool w = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u >= 0x80;
-    if (w && !in_word) start = i;
-    if (!w) {
-      if (in_word) word(text.substr(start, i - start));
-      other(text[i]);
+  for (std::size_t i = 0; i < text.size();) {
+    if (!is_word_byte(text[i])) {
+      other(text[i++]);
+      continue;
     }
-    in_word = w;
+    const std::size_t start = i;
+    while (++i < text.size() && is_word_byte(text[i])) {
+    }
+    word(text.substr(start, i - start));
   }
-  if (in_word) word(text.substr(start));
 }
-
-/// Whether a word of the text is `lower` (a lower-case word), ignoring ASCII case.
-bool same_word(std::string_view word, std::string_view lower);
-
 
 /// One fee line describes several distinct tasks (block billing).
 class BlockBillingRule : public LineRule {
@@ -118,7 +155,7 @@ class CodeSets {
   /// Every `*.txt` code set in `dir`, in name order.
   void load_directory(const std::filesystem::path& dir);
   /// A firm's own code, accepted in every field.
-  void add_custom(std::string code) { custom_.push_back(std::move(code)); }
+  void add_custom(std::string code);
 
   bool contains(Kind kind, std::string_view code) const;
   /// The sets of one kind, as a reader names them: `UTBMS Litigation (L110–L530)`.
@@ -131,8 +168,16 @@ class CodeSets {
     Kind kind;
     std::map<std::string, std::string, std::less<>> codes;  // code -> name
   };
+  /// Hashes a code, so that a set of std::string is searched with a string_view.
+  struct CodeHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view code) const { return std::hash<std::string_view>{}(code); }
+  };
+  using CodeIndex = std::unordered_set<std::string, CodeHash, std::equal_to<>>;
+
   std::vector<Set> sets_;
   std::vector<std::string> custom_;
+  CodeIndex known_[3];  // by Kind: every code contains() accepts, one hash look-up a line
 };
 
 /// A fee line without a UTBMS task or activity code, or with one no code set
@@ -180,8 +225,12 @@ class MaxLineHoursRule : public LineRule {
 /// The words of `text` in lower case: runs of ASCII letters and digits, and of
 /// any non-ASCII bytes, so that UTF-8 letters stay inside their words.
 std::vector<std::string> words_of(std::string_view text);
-/// How many words words_of would return, without building them.
-std::size_t count_words(std::string_view text);
+/// How many words words_of would return, without building them; counting
+/// stops at `limit` (a long narrative is not read to its end to learn it is long).
+std::size_t count_words(std::string_view text, std::size_t limit = static_cast<std::size_t>(-1));
+/// count_words(text, limit), in one pass that also puts the first words (as
+/// views, in their own case) in `out`, as many as fit.
+std::size_t words_into(std::string_view text, std::span<std::string_view> out, std::size_t limit);
 /// Each phrase of `phrases` split into words.
 std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>& phrases);
 /// Words joined by single spaces.

@@ -92,10 +92,10 @@ void UtbmsCodesRule::check(const Invoice& invoice, Context& ctx) const {
 
 void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind, const std::string& code,
                                 bool codes_required) const {
+  if (code.empty() ? !codes_required : codes_.contains(kind, code)) return;
   const CodeField f = field_of(kind);
   const std::string kind_of_line = line.is_fee() ? "a fee" : "an expense";
   if (code.empty()) {
-    if (!codes_required) return;
     ctx.report(line, line_text(line) + " is " + kind_of_line + " line without " + with_article(f.what) +
                          "; the client's e-billing system needs one from " + codes_.describe(kind) + ".")
         .key(f.field)
@@ -104,7 +104,6 @@ void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind
         .evidence_of("actual", "none");
     return;
   }
-  if (codes_.contains(kind, code)) return;
   ctx.report(line, line_text(line) + " has " + f.what + " " + code + ", which is not in " + codes_.describe(kind) +
                        "; the client's e-billing system will reject it.")
       .key(f.field)

@@ -1,8 +1,7 @@
 #include "rules.hpp"
 
-#include <boost/container/small_vector.hpp>
-
 #include <algorithm>
+#include <array>
 
 namespace billcheck::guidelines {
 
@@ -39,14 +38,16 @@ void VagueDescriptionRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
   const auto lines = ctx.book().lines_of(invoice);
   const bool narratives_exported = std::any_of(lines.begin(), lines.end(), [](const InvoiceLine& l) {
-    return l.is_fee() && count_words(l.description) > 0;
+    return l.is_fee() && count_words(l.description, 1) > 0;
   });
   for (const InvoiceLine& line : lines)
     if (line.is_fee()) check_line(line, narratives_exported, ctx);
 }
 
 void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const {
-  const std::size_t word_count = count_words(line.description);
+  // The words as views, on the stack for the usual few; past max_words the count does not matter: stop there.
+  std::array<std::string_view, 16> first_words;
+  const std::size_t word_count = words_into(line.description, first_words, static_cast<std::size_t>(max_words_) + 1);
   if (word_count == 0) {
     if (!narratives_exported) return;
     ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) +
@@ -57,10 +58,14 @@ void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_e
     return;
   }
   if (static_cast<std::int64_t>(word_count) > max_words_) return;
-  // At most max_words words: views into the description, on the stack for the usual few.
-  boost::container::small_vector<std::string_view, 16> words;
-  for_each_word(line.description, [&](std::string_view w) { words.push_back(w); }, [](char) {});
-  const std::size_t found = vague_terms_.find({words.data(), words.size()});
+  std::span<const std::string_view> words(first_words.data(), std::min(word_count, first_words.size()));
+  std::vector<std::string_view> all_words;  // a long narrative that a large max_words lets through
+  if (word_count > first_words.size()) {
+    all_words.resize(word_count);
+    words_into(line.description, all_words, word_count);
+    words = all_words;
+  }
+  const std::size_t found = vague_terms_.find(words);
   if (found == PhraseMatcher::npos) return;
   const std::vector<std::string>* term = &vague_terms_.phrase(found);
   ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + " as \"" + line.description +
