@@ -93,7 +93,7 @@ void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
   // The narrative first: most have no clerical task, and then the timekeeper need not be looked up.
   const std::size_t found = clerical_keyword(line.description, keywords_);
   if (found == PhraseMatcher::npos) return;
-  const Timekeeper* tk = ctx.book().timekeeper(line.timekeeper_id);
+  const Timekeeper* tk = ctx.book().timekeeper_of(line);
   if (!tk) return;
   if (!is_one_of(tk->role, roles_)) return;
   const std::vector<std::string>* keyword = &keywords_.phrase(found);

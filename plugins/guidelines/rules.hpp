@@ -250,10 +250,9 @@ inline std::string with_article(std::string_view word) {
   return (vowel ? "an " : "a ") + std::string(word);
 }
 
-
 /// `Eleanor Ashford`, else the timekeeper's id, else empty.
 inline std::string timekeeper_name(const InvoiceLine& line, const Book& book) {
-  const Timekeeper* tk = book.timekeeper(line.timekeeper_id);
+  const Timekeeper* tk = book.timekeeper_of(line);
   if (tk && !tk->name.empty()) return tk->name;
   return line.timekeeper_id;
 }

@@ -105,17 +105,6 @@ class IdMap {
   }
   bool contains(std::string_view key) const { return find(key) != nullptr; }
 
-  template <class F>
-  void for_each_value(F f) {
-    for (Slot& slot : slots_)
-      if (slot.used) f(slot.value);
-  }
-  template <class F>
-  void for_each_key_value(F f) const {
-    for (const Slot& slot : slots_)
-      if (slot.used) f(slot.key, slot.value);
-  }
-  std::size_t size() const { return size_; }
 
  private:
   struct Slot {
@@ -153,56 +142,59 @@ class Grouped {
   /// out unless `keep_empty` (then they are the group of "").
   template <class Records, class KeyOf>
   void build(const Records& records, KeyOf key, bool keep_empty) {
-    struct Range {
-      std::uint32_t begin = 0, size = 0;
-    };
-    IdMap<Range> ranges;
-    ranges.reserve(records.size());  // no rehash below: the slots stay where they are
-    std::vector<Range*> slot_of;
-    slot_of.reserve(records.size());
+    std::vector<std::uint32_t> group_of;  // per record kept: its group's number
+    group_of.reserve(records.size());
     for (const auto& r : records) {
       const std::string_view k = key(r);
       if (k.empty() && !keep_empty) continue;
-      Range& range = ranges[k];
-      ++range.size;
-      slot_of.push_back(&range);
+      bool added = false;
+      std::uint32_t& group = index_.emplace(k, added);
+      if (added) {
+        group = static_cast<std::uint32_t>(ranges_.size());
+        ranges_.emplace_back();
+      }
+      ++ranges_[group].size;
+      group_of.push_back(group);
     }
     std::uint32_t at = 0;
-    ranges.for_each_value([&](Range& range) {
+    for (Range& range : ranges_) {
       range.begin = at;
       at += range.size;
       range.size = 0;
-    });
+    }
     items_.resize(at);
     std::size_t i = 0;
     for (const auto& r : records) {
       if (key(r).empty() && !keep_empty) continue;
-      Range& range = *slot_of[i++];
+      Range& range = ranges_[group_of[i++]];
       items_[range.begin + range.size++] = &r;
     }
-    index_.reserve(ranges.size());
-    ranges.for_each_key_value([&](std::string_view k, const Range& range) { index_[k] = {range.begin, range.size}; });
   }
 
   bool contains(std::string_view key) const { return index_.contains(key); }
 
   std::span<const T* const> find(std::string_view key) const {
-    const auto* range = index_.find(key);
-    if (!range) return {};
-    return {items_.data() + range->first, range->second};
+    const std::uint32_t* group = index_.find(key);
+    if (!group) return {};
+    const Range& range = ranges_[*group];
+    return {items_.data() + range.begin, range.size};
   }
 
   /// Sorts each group with `less` (stable: equal records keep record order).
   template <class Less>
   void sort_each(Less less) {
-    index_.for_each_value([&](std::pair<std::uint32_t, std::uint32_t>& range) {
-      auto begin = items_.begin() + range.first;
-      std::stable_sort(begin, begin + range.second, less);
-    });
+    for (const Range& range : ranges_) {
+      auto begin = items_.begin() + range.begin;
+      std::stable_sort(begin, begin + range.size, less);
+    }
   }
 
  private:
-  IdMap<std::pair<std::uint32_t, std::uint32_t>> index_;
+  struct Range {
+    std::uint32_t begin = 0, size = 0;  // in items_
+  };
+  IdMap<std::uint32_t> index_;  // id -> its group's number
+  std::vector<Range> ranges_;   // by group number
   std::vector<const T*> items_;
 };
 
