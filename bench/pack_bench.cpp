@@ -45,28 +45,29 @@ Book synthetic_book(std::size_t lines) {
   const char* roles[] = {"partner", "associate", "paralegal"};
   for (int c = 0; c < 200; ++c) {
     Client cl;
-    cl.id = "C" + std::to_string(c);
-    cl.name = "Client " + std::to_string(c);
-    cl.currency = "USD";
+    cl.id = d.add_text("C" + std::to_string(c));
+    cl.name = d.add_text("Client " + std::to_string(c));
+    cl.currency = d.add_text("USD");
     d.clients.push_back(std::move(cl));
   }
-  for (int t = 0; t < 50; ++t) d.timekeepers.push_back({"T" + std::to_string(t), "Keeper", roles[t % 3]});
+  for (int t = 0; t < 50; ++t)
+    d.timekeepers.push_back({d.add_text("T" + std::to_string(t)), d.add_text("Keeper"), d.add_text(roles[t % 3])});
   const Date base = *Date::parse_iso("2026-01-01");
   const Decimal high = *Decimal::parse("650"), mid = *Decimal::parse("420"), low = *Decimal::parse("180");
   std::size_t written = 0;
   for (std::size_t i = 0; written < lines; ++i) {
     Invoice inv;
-    inv.id = "INV-" + std::to_string(100000 + i);
-    inv.client_id = "C" + std::to_string(i % 200);
+    inv.id = d.add_text("INV-" + std::to_string(100000 + i));
+    inv.client_id = d.add_text("C" + std::to_string(i % 200));
     inv.issue_date = base.plus_days(40);
-    inv.currency = "USD";
+    inv.currency = d.add_text("USD");
     for (std::int64_t l = 1; l <= 8 && written < lines; ++l, ++written) {
       InvoiceLine line;
       line.invoice_id = inv.id;
       line.line_no = l;
-      line.type = "fee";
+      line.type = d.add_text("fee");
       line.date = base.plus_days(l);
-      line.timekeeper_id = "T" + std::to_string((i + static_cast<std::size_t>(l)) % 50);
+      line.timekeeper_id = d.add_text("T" + std::to_string((i + static_cast<std::size_t>(l)) % 50));
       line.quantity = Decimal::from_raw(static_cast<std::int64_t>((written % 40) + 1) * 100000);
       line.rate = written % 1000 == 999 ? high : written % 2 ? mid : low;
       line.amount = (line.quantity * line.rate).round(2);

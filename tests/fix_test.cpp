@@ -370,7 +370,7 @@ TEST(Fix, TwoFindingsOnOneLineCreditTheLineOnce) {
 
   // The invoice less its credit notes is what the same invoice as a draft is corrected to.
   BookData as_draft = read_book(same_line_book());
-  as_draft.invoices[0].status = "draft";
+  as_draft.invoices[0].status = test::text("draft");
   const FixResult drafted = fix_book(engine, std::move(as_draft), on_day());
   EXPECT_EQ(invoice(result.book, "HL-201").total - credited_on(result.book, "HL-201"),
             invoice(drafted.book, "HL-201").total);

@@ -48,6 +48,12 @@ Decimal dec(std::string_view text) { return Decimal::parse(text).value(); }
 Date date(std::string_view text) { return Date::parse_iso(text).value(); }
 
 using Extra = std::vector<std::pair<std::string, std::string>>;
+/// A record's extra columns as plain strings, to compare with an expected list.
+Extra strings(const Extras& e) {
+  Extra out;
+  for (const auto& [k, v] : e.values) out.emplace_back(k, v);
+  return out;
+}
 
 /// A scratch directory for books whose exact bytes matter (CRLF, BOM).
 class ScratchDir : public ::testing::Test {
@@ -150,13 +156,13 @@ TEST(LoadCsv, SourcesNameTheFileAsGivenAndTheLineWhereTheRecordStarts) {
 
 TEST(LoadCsv, KeepsExtraColumnsInHeaderOrderAndOnlyWithValues) {
   Book book = load_book(data("good"));
-  EXPECT_EQ(book.client("C1")->extra.values, (Extra{{"account_manager", "Dana"}}));
+  EXPECT_EQ(strings(book.client("C1")->extra), (Extra{{"account_manager", "Dana"}}));
   EXPECT_TRUE(book.client("C2")->extra.values.empty());
   EXPECT_EQ(*book.invoice("INV-1")->extra.find("matter_ref"), "M-77");
   EXPECT_EQ(book.invoice("INV-2")->extra.find("matter_ref"), nullptr);
   auto lines = book.lines();
-  EXPECT_EQ(lines[0].extra.values, (Extra{{"ledes_code", "X1"}}));
-  EXPECT_EQ(lines[1].extra.values, (Extra{{"note", "checked"}}));
+  EXPECT_EQ(strings(lines[0].extra), (Extra{{"ledes_code", "X1"}}));
+  EXPECT_EQ(strings(lines[1].extra), (Extra{{"note", "checked"}}));
   EXPECT_TRUE(lines[2].extra.values.empty());
 }
 
@@ -473,7 +479,7 @@ TEST(LoadJson, TextInMemoryUsesTheGivenName) {
   const Invoice& inv = book.invoices[0];
   EXPECT_EQ(inv.client_id, "17");
   EXPECT_EQ(inv.total, dec("1000"));
-  EXPECT_EQ(inv.extra.values, (Extra{{"priority", "2"}, {"urgent", "true"}}));
+  EXPECT_EQ(strings(inv.extra), (Extra{{"priority", "2"}, {"urgent", "true"}}));
   EXPECT_EQ(inv.source.file, "inline");
   EXPECT_EQ(inv.source.line, 1u);
   EXPECT_TRUE(book.payments.empty());

@@ -55,7 +55,7 @@ TEST(Slices, RecordsComeBackTheSameWithWhereTheyWereRead) {
     EXPECT_EQ(back.lines()[i].source.file, "book.json");
     EXPECT_EQ(back.lines()[i].source.line, book.lines()[i].source.line);
   }
-  EXPECT_EQ(back.invoices()[0].extra.find("matter_ref") ? *back.invoices()[0].extra.find("matter_ref") : "", "M/7");
+  EXPECT_EQ(back.invoices()[0].extra.find("matter_ref") ? back.invoices()[0].extra.find("matter_ref")->view() : "", "M/7");
   EXPECT_EQ(back.invoices()[1].extra.find("matter_ref"), nullptr);
   EXPECT_EQ(back.lines()[0].description, " Draft, \"review\"\nand sign ");
 }

@@ -44,13 +44,13 @@ TEST(PluginBoundary, PluginBuiltWithTheOldStringAbiIsRefusedWithTheReason) {
 TEST(PluginBoundary, PluginOfAnEarlierMajorAbiIsRefusedAndToldToRebuild) {
   // ABI 2.0: the entities' layout changed (credit notes gained line_no,
   // reason_code, remedies), so a 1.x plugin would read records at the wrong offsets;
-  // ABI 3.0: RuleInfo gained `reach`. (3.1 appended Book::timekeeper_of.)
+  // ABI 3.0: RuleInfo gained `reach`; 4.0: records hold Text, not std::string.
   Engine engine(searching({test_plugin_dir() / "abi-1.0"}));
   const PluginRecord* p = plugin_in(engine, test_plugin_dir() / "abi-1.0");
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->loaded);
   EXPECT_EQ(p->abi_major, 1u);
-  EXPECT_THAT(p->error, HasSubstr("was built for billcheck plugin ABI 1.0, but this host speaks ABI 3.1"));
+  EXPECT_THAT(p->error, HasSubstr("was built for billcheck plugin ABI 1.0, but this host speaks ABI 4.0"));
   EXPECT_THAT(p->error, HasSubstr("rebuild the plugin"));
 }
 

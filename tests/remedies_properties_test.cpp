@@ -111,7 +111,7 @@ TEST_F(Books, AnInvoiceLessItsNewCreditNotesIsWhatItIsCorrectedToAsADraft) {
 
     BookData all_drafts = read_book(in_source(path));
     for (Invoice& i : all_drafts.invoices)
-      if (is_issued(i)) i.status = "draft";
+      if (is_issued(i)) i.status = test::text("draft");
     const FixResult drafted = fix_book(engine, std::move(all_drafts), on_day());
 
     // Invoices whose money errors all have a single right value (a duplicate
@@ -199,7 +199,7 @@ Decimal credited_before(const Book& book, const Invoice& invoice) {
 /// The replacement fix --reissue wrote for an invoice, if any.
 const Invoice* replacement_of(const Book& book, const std::string& id) {
   for (const Invoice& i : book.invoices())
-    if (const std::string* of = i.extra.find("replaces"); of && *of == id) return &i;
+    if (const Text* of = i.extra.find("replaces"); of && *of == id) return &i;
   return nullptr;
 }
 
@@ -223,7 +223,7 @@ TEST_F(Books, ReissueCreditsEachOverchargedInvoiceInFullAndReplacesItWithItsCorr
     const FixResult fixed = fix_book(engine, read_book(in_source(path)), on_day(), reissuing());
     BookData all_drafts = read_book(in_source(path));
     for (Invoice& i : all_drafts.invoices)
-      if (is_issued(i)) i.status = "draft";
+      if (is_issued(i)) i.status = test::text("draft");
     const FixResult drafted = fix_book(engine, std::move(all_drafts), on_day());
 
     std::set<std::string> overcharged, voided, without_single_value;
@@ -301,7 +301,7 @@ TEST_F(Books, ReissueCreditsEachOverchargedInvoiceInFullAndReplacesItWithItsCorr
     // Nothing else is replaced, and the summary lists each replacement once.
     std::size_t replacements = 0;
     for (const Invoice& i : fixed.book.invoices())
-      if (const std::string* of = i.extra.find("replaces")) {
+      if (const Text* of = i.extra.find("replaces")) {
         ++replacements;
         EXPECT_TRUE(overcharged.count(*of)) << i.id << " replaces " << *of;
       }
@@ -357,7 +357,7 @@ TEST_F(Books, AfterReissueTheRecheckLeavesOpenNoErrorThatHadAFix) {
       // A replacement has no error the invoice it replaces did not have: being
       // written later than the invoice it replaces makes it neither late nor out
       // of its cycle, nor new credit to a client over its limit or overdue.
-      if (const std::string* of = on->extra.find("replaces")) {
+      if (const Text* of = on->extra.find("replaces")) {
         const bool had = std::any_of(original_report.findings.begin(), original_report.findings.end(),
                                      [&](const Finding& g) { return g.invoice == *of && g.rule == f.rule && g.line == f.line; });
         EXPECT_TRUE(had) << f.rule << " on replacement " << f.invoice << ": " << f.message;

@@ -61,7 +61,7 @@ template <auto M>
 std::string sample(const schema::Column<M>& column) {
   using V = typename schema::Column<M>::value_type;
   if (!column.choices.empty()) return std::string(column.choices.front());
-  if constexpr (std::is_same_v<V, std::string>) {
+  if constexpr (std::is_same_v<V, Text>) {
     const std::string name(column.name);
     if (name == "client_id") return "C1";
     if (name == "engagement_id") return "E1";
@@ -188,7 +188,7 @@ TEST(Schema, EveryColumnIsAnExpressionFieldOfItsType) {
       ASSERT_NE(field, nullptr) << entity.name << "." << column.field();
       EXPECT_EQ(field->doc, column.doc);
       EXPECT_TRUE(field->column) << entity.name << "." << column.field();
-      expr::Kind kind = std::is_same_v<V, std::string> ? expr::Kind::string
+      expr::Kind kind = std::is_same_v<V, Text> ? expr::Kind::string
                         : std::is_same_v<V, Date>      ? expr::Kind::date
                         : std::is_same_v<V, bool>      ? expr::Kind::boolean
                                                        : expr::Kind::decimal;

@@ -2,11 +2,13 @@
 // the billcheck executable, writing temporary files.
 #pragma once
 
+#include <billcheck/text.hpp>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -17,6 +19,15 @@
 namespace billcheck::test {
 
 inline std::filesystem::path source_dir() { return BILLCHECK_SOURCE_DIR; }
+
+/// Text for a record a test builds by hand, held for the whole test process
+/// (a loader keeps its records' text in their BookData instead).
+inline Text text(std::string_view s) {
+  static std::mutex mutex;
+  static TextStore* store = new TextStore;  // never freed: tests' records may outlive any scope
+  std::lock_guard lock(mutex);
+  return store->add(s);
+}
 inline std::filesystem::path data_dir() { return source_dir() / "tests" / "data"; }
 inline std::filesystem::path test_plugin_dir() { return BILLCHECK_TEST_PLUGIN_DIR; }
 

@@ -5,7 +5,7 @@ namespace {
 
 /// Whether the record carries any billing detail besides the address.
 bool has_billing_details(const Client& client) {
-  for (const std::string* field : {&client.billing_entity, &client.billing_email, &client.tax_id, &client.country})
+  for (const Text* field : {&client.billing_entity, &client.billing_email, &client.tax_id, &client.country})
     if (!trimmed(*field).empty()) return true;
   return false;
 }

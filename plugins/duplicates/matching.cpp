@@ -121,7 +121,7 @@ bool same_text(std::string_view a, std::string_view b) {
   return a == b || normalized(a) == normalized(b);
 }
 
-std::uint64_t text_hash(std::string_view text) {
+std::uint64_t normalized_hash(std::string_view text) {
   std::uint64_t h = kFnvOffset;
   for_each_normalized(text, [&](char c) { h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime; });
   return h;
@@ -132,12 +132,12 @@ bool same_line(const InvoiceLine& a, const InvoiceLine& b) {
          a.rate == b.rate && a.amount == b.amount && same_text(a.description, b.description);
 }
 
-std::uint64_t line_hash(const InvoiceLine& line) { return line_hash(line, text_hash(line.description)); }
+std::uint64_t line_hash(const InvoiceLine& line) { return line_hash(line, normalized_hash(line.description)); }
 
 std::uint64_t line_hash(const InvoiceLine& line, std::uint64_t description_hash) {
-  std::uint64_t h = std::hash<std::string_view>{}(line.type);
+  std::uint64_t h = line.type.hash();
   h = mix(h, line.date ? static_cast<std::uint64_t>(line.date->sys_days().time_since_epoch().count()) : ~0ULL);
-  h = mix(h, std::hash<std::string_view>{}(line.timekeeper_id));
+  h = mix(h, line.timekeeper_id.hash());
   // Decimals compare by value: 2.5 and 2.50 have the same raw millionths.
   h = mix(h, static_cast<std::uint64_t>(line.quantity.raw()));
   h = mix(h, static_cast<std::uint64_t>(line.rate.raw()));
@@ -149,7 +149,7 @@ const LineHashes& line_hashes(const Book& book) {
   return book.derived<LineHashes>("duplicates.line-hashes", [](const Book& b) {
     LineHashes hashes;
     hashes.text.reserve(b.lines().size());
-    for (const InvoiceLine& line : b.lines()) hashes.text.push_back(text_hash(line.description));
+    for (const InvoiceLine& line : b.lines()) hashes.text.push_back(normalized_hash(line.description));
     return hashes;
   });
 }

@@ -71,7 +71,7 @@ std::string normalized(std::string_view text);
 bool same_text(std::string_view a, std::string_view b);
 
 /// A hash of normalized(text), computed without building it.
-std::uint64_t text_hash(std::string_view text);
+std::uint64_t normalized_hash(std::string_view text);
 
 /// Whether two lines are the same as the duplicates rules compare them: the
 /// same type, date, timekeeper, quantity, rate and amount, and the same
@@ -81,10 +81,10 @@ bool same_line(const InvoiceLine& a, const InvoiceLine& b);
 /// A hash of what same_line() compares: equal lines have equal hashes.
 std::uint64_t line_hash(const InvoiceLine& line);
 
-/// line_hash() with the description's text_hash() already computed.
+/// line_hash() with the description's normalized_hash() already computed.
 std::uint64_t line_hash(const InvoiceLine& line, std::uint64_t description_hash);
 
-/// text_hash() of every line's description, in the book's line order:
+/// normalized_hash() of every line's description, in the book's line order:
 /// computed once per book and shared by the rules, which otherwise each
 /// normalised every description again (8 bytes a line).
 struct LineHashes {

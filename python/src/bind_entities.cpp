@@ -56,7 +56,7 @@ bool holds(const Book* book, const T& record) {
 }
 
 // Values of record fields.
-py::object value(const std::string& s) { return text_or_none(s); }
+py::object value(Text s) { return text_or_none(s); }
 py::object value(Decimal d) { return to_py(d); }
 py::object value(const std::optional<Decimal>& d) { return to_py(d); }
 py::object value(Date d) { return to_py(d); }

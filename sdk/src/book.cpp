@@ -33,29 +33,10 @@ struct TimekeeperDayHash {
   }
 };
 
-/// A hash of a record id: eight bytes at a time, then mixed (murmur3's
-/// finaliser); ids are short, and std::hash's byte loop showed in profiles.
-std::uint64_t hash_id(std::string_view s) {
-  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
-  std::uint64_t h = s.size() * kMul;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-  }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * kMul;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
-}
+/// The 32 bits of text_hash that every Text carries: a table keyed by record
+/// texts hashes nothing while it is built.
+std::uint32_t hash_id(std::string_view s) { return static_cast<std::uint32_t>(text_hash(s)); }
+std::uint32_t hash_id(Text s) { return s.hash(); }
 
 /// An index from record ids (views into the book's own records) to `V`: one
 /// flat array probed linearly, built once and then only read. Rules look ids
@@ -70,9 +51,10 @@ class IdMap {
   }
 
   /// The value for `key`, default-constructed when new; `added` says which.
-  V& emplace(std::string_view key, bool& added) {
+  template <class K>
+  V& emplace(K key, bool& added) {
     if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
-    const std::uint64_t h = hash_id(key);
+    const std::uint32_t h = hash_id(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
       if (!slot.used) {
@@ -89,26 +71,29 @@ class IdMap {
       }
     }
   }
-  V& operator[](std::string_view key) {
+  template <class K>
+  V& operator[](K key) {
     bool added = false;
     return emplace(key, added);
   }
 
-  const V* find(std::string_view key) const {
+  template <class K>
+  const V* find(K key) const {
     if (slots_.empty()) return nullptr;
-    const std::uint64_t h = hash_id(key);
+    const std::uint32_t h = hash_id(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (!slot.used) return nullptr;
       if (slot.hash == h && slot.key == key) return &slot.value;
     }
   }
-  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  template <class K>
+  bool contains(K key) const { return find(key) != nullptr; }
 
 
  private:
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint32_t hash = 0;
     std::string_view key;
     bool used = false;
     V value{};
@@ -145,7 +130,7 @@ class Grouped {
     std::vector<std::uint32_t> group_of;  // per record kept: its group's number
     group_of.reserve(records.size());
     for (const auto& r : records) {
-      const std::string_view k = key(r);
+      const auto k = key(r);
       if (k.empty() && !keep_empty) continue;
       bool added = false;
       std::uint32_t& group = index_.emplace(k, added);
@@ -171,9 +156,11 @@ class Grouped {
     }
   }
 
-  bool contains(std::string_view key) const { return index_.contains(key); }
+  template <class K>
+  bool contains(K key) const { return index_.find(key) != nullptr; }
 
-  std::span<const T* const> find(std::string_view key) const {
+  template <class K>
+  std::span<const T* const> find(K key) const {
     const std::uint32_t* group = index_.find(key);
     if (!group) return {};
     const Range& range = ranges_[*group];
@@ -198,13 +185,13 @@ class Grouped {
   std::vector<const T*> items_;
 };
 
-template <class T>
-std::span<const T* const> group(const Grouped<T>& g, std::string_view key) {
+template <class T, class K>
+std::span<const T* const> group(const Grouped<T>& g, K key) {
   return g.find(key);
 }
 
-template <class T>
-const T* lookup(const ById<T>& m, std::string_view key) {
+template <class T, class K>
+const T* lookup(const ById<T>& m, K key) {
   const auto* v = m.find(key);
   return v ? *v : nullptr;
 }
@@ -285,10 +272,10 @@ bool by_date(const Invoice* a, const Invoice* b) { return a->issue_date < b->iss
 BookError::BookError(std::vector<std::string> messages)
     : Error(join_lines(messages)), messages_(std::move(messages)) {}
 
-std::string_view BookData::intern_file(std::string name) {
-  for (const auto& f : files)
+Text BookData::intern_file(std::string_view name) {
+  for (Text f : files)
     if (f == name) return f;
-  return files.emplace_back(std::move(name));
+  return files.emplace_back(text.add(name));
 }
 
 struct Book::Index {
@@ -312,6 +299,7 @@ struct Book::Index {
 
 Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) {
   Index& ix = *ix_;
+  d_.text.seal();  // a Book adds no text: its table of stored texts is not needed
   sort_canonically(d_.clients);
   sort_canonically(d_.timekeepers);
   sort_canonically(d_.engagements);
@@ -320,25 +308,25 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
   sort_canonically(d_.invoices);
   sort_canonically(d_.payments);
   sort_canonically(d_.credit_notes);
-  ix.clients = index_by_id(d_.clients, [](const Client& r) -> std::string_view { return r.id; });
-  ix.timekeepers = index_by_id(d_.timekeepers, [](const Timekeeper& r) -> std::string_view { return r.id; });
-  ix.engagements = index_by_id(d_.engagements, [](const Engagement& r) -> std::string_view { return r.id; });
-  ix.invoices = index_by_id(d_.invoices, [](const Invoice& r) -> std::string_view { return r.id; });
-  ix.time_entries = index_by_id(d_.time_entries, [](const TimeEntry& r) -> std::string_view { return r.id; });
-  ix.payments = index_by_id(d_.payments, [](const Payment& r) -> std::string_view { return r.id; });
+  ix.clients = index_by_id(d_.clients, [](const Client& r) -> Text { return r.id; });
+  ix.timekeepers = index_by_id(d_.timekeepers, [](const Timekeeper& r) -> Text { return r.id; });
+  ix.engagements = index_by_id(d_.engagements, [](const Engagement& r) -> Text { return r.id; });
+  ix.invoices = index_by_id(d_.invoices, [](const Invoice& r) -> Text { return r.id; });
+  ix.time_entries = index_by_id(d_.time_entries, [](const TimeEntry& r) -> Text { return r.id; });
+  ix.payments = index_by_id(d_.payments, [](const Payment& r) -> Text { return r.id; });
 
-  ix.invoices_numbered.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.id; }, true);
-  ix.invoices_of_client.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.client_id; }, true);
-  ix.invoices_of_engagement.build(d_.invoices, [](const Invoice& r) -> std::string_view { return r.engagement_id; }, false);
+  ix.invoices_numbered.build(d_.invoices, [](const Invoice& r) -> Text { return r.id; }, true);
+  ix.invoices_of_client.build(d_.invoices, [](const Invoice& r) -> Text { return r.client_id; }, true);
+  ix.invoices_of_engagement.build(d_.invoices, [](const Invoice& r) -> Text { return r.engagement_id; }, false);
   ix.invoices_of_client.sort_each(by_date);
   ix.invoices_of_engagement.sort_each(by_date);
-  ix.rates_of_engagement.build(d_.rates, [](const Rate& r) -> std::string_view { return r.engagement_id; }, true);
+  ix.rates_of_engagement.build(d_.rates, [](const Rate& r) -> Text { return r.engagement_id; }, true);
   for (const auto& e : d_.time_entries)
     ix.entries_on[{e.timekeeper_id, e.date.sys_days().time_since_epoch().count()}].push_back(&e);
-  ix.payments_of_invoice.build(d_.payments, [](const Payment& r) -> std::string_view { return r.invoice_id; }, false);
-  ix.payments_of_client.build(d_.payments, [](const Payment& r) -> std::string_view { return r.client_id; }, true);
-  ix.notes_of_invoice.build(d_.credit_notes, [](const CreditNote& r) -> std::string_view { return r.invoice_id; }, false);
-  ix.notes_of_client.build(d_.credit_notes, [](const CreditNote& r) -> std::string_view { return r.client_id; }, true);
+  ix.payments_of_invoice.build(d_.payments, [](const Payment& r) -> Text { return r.invoice_id; }, false);
+  ix.payments_of_client.build(d_.payments, [](const Payment& r) -> Text { return r.client_id; }, true);
+  ix.notes_of_invoice.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.invoice_id; }, false);
+  ix.notes_of_client.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.client_id; }, true);
 
   // Group lines by invoice, in canonical order (line_no first) within each invoice.
   std::vector<std::string> errors;
@@ -380,7 +368,7 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
   // Rules ask for a line's timekeeper several times each: look it up once here.
   ix.line_timekeeper.resize(d_.lines.size());
   for (std::size_t i = 0; i < d_.lines.size(); ++i) {
-    const std::string& id = d_.lines[i].timekeeper_id;
+    const Text id = d_.lines[i].timekeeper_id;
     if (id.empty()) continue;
     ix.line_timekeeper[i] = i > 0 && id == d_.lines[i - 1].timekeeper_id ? ix.line_timekeeper[i - 1]
                                                                           : lookup(ix.timekeepers, id);
@@ -399,19 +387,34 @@ Book& Book::operator=(Book&&) noexcept = default;
 Book::~Book() = default;
 
 const Client* Book::client(std::string_view id) const { return lookup(ix_->clients, id); }
+const Client* Book::client(Text id) const { return lookup(ix_->clients, id); }
 const Timekeeper* Book::timekeeper(std::string_view id) const { return lookup(ix_->timekeepers, id); }
+const Timekeeper* Book::timekeeper(Text id) const { return lookup(ix_->timekeepers, id); }
 const Engagement* Book::engagement(std::string_view id) const { return lookup(ix_->engagements, id); }
+const Engagement* Book::engagement(Text id) const { return lookup(ix_->engagements, id); }
 const Invoice* Book::invoice(std::string_view id) const { return lookup(ix_->invoices, id); }
+const Invoice* Book::invoice(Text id) const { return lookup(ix_->invoices, id); }
 const TimeEntry* Book::time_entry(std::string_view id) const { return lookup(ix_->time_entries, id); }
+const TimeEntry* Book::time_entry(Text id) const { return lookup(ix_->time_entries, id); }
 const Payment* Book::payment(std::string_view id) const { return lookup(ix_->payments, id); }
+const Payment* Book::payment(Text id) const { return lookup(ix_->payments, id); }
 
 std::span<const Invoice* const> Book::invoices_numbered(std::string_view id) const {
+  return group(ix_->invoices_numbered, id);
+}
+std::span<const Invoice* const> Book::invoices_numbered(Text id) const {
   return group(ix_->invoices_numbered, id);
 }
 std::span<const Invoice* const> Book::invoices_of_client(std::string_view id) const {
   return group(ix_->invoices_of_client, id);
 }
+std::span<const Invoice* const> Book::invoices_of_client(Text id) const {
+  return group(ix_->invoices_of_client, id);
+}
 std::span<const Invoice* const> Book::invoices_of_engagement(std::string_view id) const {
+  return group(ix_->invoices_of_engagement, id);
+}
+std::span<const Invoice* const> Book::invoices_of_engagement(Text id) const {
   return group(ix_->invoices_of_engagement, id);
 }
 
@@ -461,6 +464,9 @@ const void* Book::derived_value(std::string_view key,
 bool Book::has_rate_card(std::string_view engagement_id) const {
   return ix_->rates_of_engagement.contains(engagement_id);
 }
+bool Book::has_rate_card(Text engagement_id) const {
+  return ix_->rates_of_engagement.contains(engagement_id);
+}
 
 std::span<const TimeEntry* const> Book::time_entries_on(std::string_view timekeeper_id, Date date) const {
   auto it = ix_->entries_on.find({timekeeper_id, date.sys_days().time_since_epoch().count()});
@@ -471,13 +477,25 @@ std::span<const TimeEntry* const> Book::time_entries_on(std::string_view timekee
 std::span<const Payment* const> Book::payments_of_invoice(std::string_view id) const {
   return group(ix_->payments_of_invoice, id);
 }
+std::span<const Payment* const> Book::payments_of_invoice(Text id) const {
+  return group(ix_->payments_of_invoice, id);
+}
 std::span<const Payment* const> Book::payments_of_client(std::string_view id) const {
+  return group(ix_->payments_of_client, id);
+}
+std::span<const Payment* const> Book::payments_of_client(Text id) const {
   return group(ix_->payments_of_client, id);
 }
 std::span<const CreditNote* const> Book::credit_notes_of_invoice(std::string_view id) const {
   return group(ix_->notes_of_invoice, id);
 }
+std::span<const CreditNote* const> Book::credit_notes_of_invoice(Text id) const {
+  return group(ix_->notes_of_invoice, id);
+}
 std::span<const CreditNote* const> Book::credit_notes_of_client(std::string_view id) const {
+  return group(ix_->notes_of_client, id);
+}
+std::span<const CreditNote* const> Book::credit_notes_of_client(Text id) const {
   return group(ix_->notes_of_client, id);
 }
 

@@ -51,11 +51,11 @@ std::string Date::to_compact_string() const {
   return buf;
 }
 
-int Date::year() const { return static_cast<int>(ymd(days_).year()); }
-unsigned Date::month() const { return static_cast<unsigned>(ymd(days_).month()); }
-unsigned Date::day() const { return static_cast<unsigned>(ymd(days_).day()); }
+int Date::year() const { return static_cast<int>(ymd(sys_days()).year()); }
+unsigned Date::month() const { return static_cast<unsigned>(ymd(sys_days()).month()); }
+unsigned Date::day() const { return static_cast<unsigned>(ymd(sys_days()).day()); }
 
-unsigned Date::weekday_index() const { return std::chrono::weekday(days_).iso_encoding() - 1; }
+unsigned Date::weekday_index() const { return std::chrono::weekday(sys_days()).iso_encoding() - 1; }
 
 std::string_view Date::weekday_name() const {
   static constexpr std::array<std::string_view, 7> kNames = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};

@@ -162,14 +162,14 @@ std::map<std::string, Remedy> index_remedies(const Book& book) {
   std::map<std::string, Remedy> claims;
   // Credit notes first, then invoices; within each the Book's order (by id): the first claim stands.
   for (const CreditNote& note : book.credit_notes())
-    each_named(note.remedies, [&](std::string_view fp) { claims.try_emplace(std::string(fp), Remedy{"credit_note", note.id}); });
+    each_named(note.remedies, [&](std::string_view fp) { claims.try_emplace(std::string(fp), Remedy{"credit_note", note.id.str()}); });
   // A supplementary invoice billcheck fix wrote for under-billing, or a
   // replacement invoice (fix --reissue), names the findings it corrects in its
   // own `remedies` column (an extra column, so the plugin ABI is unchanged).
   for (const Invoice& inv : book.invoices()) {
-    const std::string* names = inv.extra.find("remedies");
+    const Text* names = inv.extra.find("remedies");
     if (!names) continue;
-    const Remedy remedy{inv.extra.find("replaces") ? "reissued" : "corrected", inv.id};
+    const Remedy remedy{inv.extra.find("replaces") ? "reissued" : "corrected", inv.id.str()};
     each_named(*names, [&](std::string_view fp) { claims.try_emplace(std::string(fp), remedy); });
   }
   return claims;

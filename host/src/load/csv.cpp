@@ -249,6 +249,7 @@ class CsvReader {
 struct Header {
   std::vector<int> slots;
   std::vector<std::string> names;
+  std::vector<Text> name_texts;  // names, for extra columns' records
   std::uint32_t present = 0;
 };
 
@@ -267,7 +268,7 @@ bool same_ignoring_case(std::string_view a, std::string_view b) {
 
 template <class T>
 Header read_header(const Entity<T>& entity, const std::vector<std::string_view>& cells, std::string_view file,
-                   std::uint32_t line, std::vector<std::string>& errors) {
+                   std::uint32_t line, TextStore& store, std::vector<std::string>& errors) {
   Header h;
   h.slots.reserve(cells.size());
   h.names.reserve(cells.size());
@@ -284,6 +285,7 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
     }
     h.slots.push_back(slot);
     h.names.emplace_back(name);
+    h.name_texts.push_back(store.add(name));
   }
   for (std::size_t i = 0; i < entity.columns.size(); ++i) {
     const auto& column = entity.columns[i];
@@ -300,8 +302,8 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
 /// Converts the rows `reader` reads into records written from `out` on, at
 /// most `capacity` of them; returns how many. Every problem goes to `errors`.
 template <class T>
-std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, bool check_utf8,
-                      std::string_view file, T* out, std::size_t capacity, std::vector<std::string>& errors) {
+std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, bool check_utf8, Text file,
+                      T* out, std::size_t capacity, TextStore& store, std::vector<std::string>& errors) {
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
@@ -335,12 +337,12 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
         }
       }
       if (slot < 0) {
-        record.extra.values.emplace_back(header.names[i], value);
+        record.extra.values.emplace_back(header.name_texts[i], store.add(value));
         continue;
       }
       seen |= 1u << slot;
       const auto& column = entity.columns[static_cast<std::size_t>(slot)];
-      if (!column.set(record, value, why)) errors.push_back(fields::column_error(file, line, column.name, why));
+      if (!column.set(record, value, store, why)) errors.push_back(fields::column_error(file, line, column.name, why));
     }
     if ((seen & required) != required) fields::check_required(entity, required, seen, file, line, errors);
   }
@@ -355,7 +357,7 @@ constexpr std::size_t kBytesPerPiece = std::size_t{4} << 20;
 /// file is read in up to `jobs` pieces at once (0: one per core), cut where
 /// rows start, so the records and errors are the same as on one thread.
 template <class T>
-void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::string_view file, BookData& data,
+void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, Text file, BookData& data,
                         std::vector<std::string>& errors, unsigned jobs = 1) {
   const std::string_view bytes(begin, static_cast<std::size_t>(end - begin));
   // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
@@ -377,7 +379,7 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
       }
     }
   }
-  const Header header = read_header(entity, cells, file, reader.line(), errors);
+  const Header header = read_header(entity, cells, file, reader.line(), data.text, errors);
 
   // The pieces: each starts where a row starts. A scan that moves over rows
   // as the reader does (without converting them) finds those places; a quote
@@ -409,11 +411,13 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
   records.resize(first + total);
   std::vector<std::size_t> read(cut.size());
   std::vector<std::vector<std::string>> piece_errors(cut.size());
+  // Each piece keeps its text in a store of its own (a store is written by one thread); the book keeps them all.
+  std::vector<TextStore> piece_text(cut.size());
   auto read_piece = [&](std::size_t k, std::size_t at) {
     char* piece_end = k + 1 < cut.size() ? cut[k + 1].begin : end;
     CsvReader piece_reader(cut[k].begin, piece_end, cut[k].line, file, piece_errors[k]);
     read[k] = read_rows(entity, header, piece_reader, check_utf8, file, records.data() + at, cut[k].rows,
-                        piece_errors[k]);
+                        k == 0 ? data.text : piece_text[k], piece_errors[k]);
   };
   {
     std::vector<std::jthread> threads;
@@ -434,6 +438,7 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
     at += cut[k].rows;
   }
   records.resize(kept);
+  for (std::size_t k = 1; k < cut.size(); ++k) data.text.keep(piece_text[k]);
   for (auto& e : piece_errors) std::move(e.begin(), e.end(), std::back_inserter(errors));
 }
 
@@ -441,7 +446,7 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, std::st
 template <class T>
 void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
                       std::vector<std::string>& errors, unsigned jobs) {
-  std::string_view file = data.intern_file(path.string());
+  const Text file = data.intern_file(path.string());
   FileBuffer buffer;
   std::string why;
   if (!read_whole_file(path, buffer, why)) {
@@ -485,7 +490,7 @@ BookData read_csv_reference(const std::filesystem::path& dir) { return read_dire
 BookData detail::read_csv_tables(std::string text, std::string_view name) {
   BookData data;
   std::vector<std::string> errors;
-  const std::string_view file = data.intern_file(std::string(name));
+  const Text file = data.intern_file(name);
   std::size_t at = 0;
   while (at < text.size() && errors.empty()) {
     const std::size_t eol = text.find('\n', at);

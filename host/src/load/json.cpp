@@ -411,7 +411,7 @@ constexpr std::size_t kCountFrom = std::size_t{1} << 20;  // bytes of JSON
 /// where a broken text stops being JSON, when reading its good part again).
 class Reader {
  public:
-  Reader(std::string_view text, std::string_view file, BookData& data, std::vector<std::string>& errors,
+  Reader(std::string_view text, Text file, BookData& data, std::vector<std::string>& errors,
          std::size_t cut = npos)
       : text_(text), file_(file), data_(data), errors_(errors), lines_(text), cut_(cut) {}
 
@@ -561,7 +561,7 @@ class Reader {
         in_value_ = false;
         if (!present) continue;  // null or "": absent
         if (slot < 0) {
-          r.extra.values.emplace_back(std::string(key), std::string(text));
+          r.extra.values.emplace_back(data_.add_text(key), data_.add_text(text));
           continue;
         }
         const std::uint32_t bit = 1u << slot;
@@ -570,7 +570,7 @@ class Reader {
           continue;
         }
         seen |= bit;
-        if (!entity.columns[static_cast<std::size_t>(slot)].set(r, text, why_))
+        if (!entity.columns[static_cast<std::size_t>(slot)].set(r, text, data_.text, why_))
           errors_.push_back(fields::column_error(file_, line(key_at_), key, why_));
       }
       fields::check_required(entity, required, seen, file_, record_line, errors_);
@@ -643,7 +643,7 @@ class Reader {
   }
 
   std::string_view text_;
-  std::string_view file_;
+  Text file_;
   BookData& data_;
   std::vector<std::string>& errors_;
   LineCounter lines_;
@@ -700,12 +700,13 @@ void report_broken(std::string_view text, std::string_view file, simdjson::error
   }
   errors.clear();
   BookData scratch;
+  const Text file_text = scratch.intern_file(file);
   std::string prefix(text.substr(0, problem.cut));
   // '@' stops the reader at the cut; after a key, as that key's value (a streaming
   // parser has taken the key when it finds what follows it is not ':').
   if (!problem.closers.empty()) prefix += (problem.after_key ? ": @" : " @") + problem.closers;
   const Padded padded(prefix);
-  Reader reader(padded.text(), file, scratch, errors, problem.cut);
+  Reader reader(padded.text(), file_text, scratch, errors, problem.cut);
   simdjson::error_code ignored;
   walk(padded.view(), reader, ignored);
   LineCounter lines(text);
@@ -728,7 +729,7 @@ void report_broken(std::string_view text, std::string_view file, simdjson::error
 BookData read_padded(simdjson::padded_string_view padded, const std::string& name) {
   BookData data;
   std::vector<std::string> errors;
-  const std::string_view file = data.intern_file(name);
+  const Text file = data.intern_file(name);
   std::string_view text(padded.data(), padded.length());
   std::size_t skipped = 0;
   if (text.starts_with("\xEF\xBB\xBF")) skipped = 3;  // a byte order mark, as Windows editors write

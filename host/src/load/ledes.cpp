@@ -118,7 +118,7 @@ constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMat
 class LedesBuilder {
  public:
   /// `check_utf8`: the text has a byte that is not UTF-8, so each field is checked.
-  LedesBuilder(std::string_view file, BookData& data, std::vector<std::string>& errors, bool check_utf8)
+  LedesBuilder(Text file, BookData& data, std::vector<std::string>& errors, bool check_utf8)
       : file_(file), data_(data), errors_(errors), check_utf8_(check_utf8) {}
 
   /// Maps the header's names to the standard fields; false when the header is
@@ -190,12 +190,12 @@ class LedesBuilder {
     const std::string type = upper(required_text(kLineType));
     const bool itemised = type == "F" || type == "E";
     if (itemised) {
-      line.type = type == "F" ? "fee" : "expense";
+      line.type = data_.add_text(type == "F" ? "fee" : "expense");
     } else if (type == "IF" || type == "IE") {
       // Invoice-level adjustments: the arithmetic is the same as any line's, but
       // they bill no hours at a rate, so fee-line rules must not read them as fees.
-      line.type = "adjustment";
-      line.extra.values.emplace_back(kLineTypeExtra, type);
+      line.type = data_.add_text("adjustment");
+      line.extra.values.emplace_back(data_.add_text(kLineTypeExtra), data_.add_text(type));
     } else if (!type.empty()) {
       fail(kLineType, fields::quoted(type) + " is not a line type (use F for a fee, E for an expense, IF or IE for "
                                               "an invoice-level fee or expense adjustment)");
@@ -215,27 +215,27 @@ class LedesBuilder {
     line.description = text(kLineDescription);
     for (std::size_t i = 0; i < width_; ++i)
       if (!extra_names_[i].empty() && !record.cells[i].text.empty())
-        line.extra.values.emplace_back(extra_names_[i], record.cells[i].text);
+        line.extra.values.emplace_back(data_.add_text(extra_names_[i]), data_.add_text(record.cells[i].text));
 
     Timekeeper timekeeper;
     if (!line.timekeeper_id.empty()) {
       const char* hint = " (a line naming a timekeeper gives their name and classification)";
       timekeeper.id = line.timekeeper_id;
       timekeeper.name = required_text(kTimekeeperName, hint);
-      const std::string classification = required_text(kTimekeeperClassification, hint);
-      timekeeper.role = role_of(classification);
-      if (!classification.empty()) timekeeper.extra.values.emplace_back(kClassificationExtra, classification);
+      const Text classification = required_text(kTimekeeperClassification, hint);
+      timekeeper.role = data_.add_text(role_of(classification));
+      if (!classification.empty()) timekeeper.extra.values.emplace_back(data_.add_text(kClassificationExtra), classification);
       timekeeper.source = line.source;
     }
 
     Invoice invoice = read_invoice(record);
     if (!ok_) return;
     if (!same_as_first(invoice.id, record)) return;
-    if (!invoices_.contains(invoice.id)) {
-      invoices_.emplace(invoice.id, FirstLine{record.first_line, record.cells});
+    if (!invoices_.contains(invoice.id.str())) {
+      invoices_.emplace(invoice.id.str(), FirstLine{record.first_line, record.cells});
       data_.invoices.push_back(std::move(invoice));
     }
-    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id).second)
+    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id.str()).second)
       data_.timekeepers.push_back(std::move(timekeeper));
     data_.lines.push_back(std::move(line));
   }
@@ -257,12 +257,12 @@ class LedesBuilder {
     date(kBillingStartDate, invoice.period_start);
     date(kBillingEndDate, invoice.period_end);
     decimal(kInvoiceTotal, invoice.total, true);
-    invoice.currency = "USD";  // LEDES 1998B has no currency; load_book may set the client's
+    invoice.currency = data_.add_text("USD");  // LEDES 1998B has no currency; load_book may set the client's
     const std::pair<Field, std::string_view> extras[] = {{kInvoiceDescription, kInvoiceDescriptionExtra},
                                                          {kLawFirmId, kLawFirmIdExtra},
                                                          {kClientMatterId, kClientMatterIdExtra}};
     for (const auto& [field, name] : extras)
-      if (std::string value = text(field); !value.empty()) invoice.extra.values.emplace_back(name, std::move(value));
+      if (Text value = text(field); !value.empty()) invoice.extra.values.emplace_back(data_.add_text(name), value);
     return invoice;
   }
 
@@ -281,8 +281,8 @@ class LedesBuilder {
 
   /// Whether this record repeats the invoice fields of the invoice's first line
   /// (numbers compare by value: `1250.` is `1250.00`); reports each difference.
-  bool same_as_first(const std::string& invoice_id, const Record& record) {
-    auto it = invoices_.find(invoice_id);
+  bool same_as_first(Text invoice_id, const Record& record) {
+    auto it = invoices_.find(invoice_id.str());
     if (it == invoices_.end()) return true;
     const FirstLine& first = it->second;
     bool same = true;
@@ -311,15 +311,16 @@ class LedesBuilder {
     ok_ = false;
   }
 
-  std::string text(Field f) const { return cell(f).text; }
+  /// The field's text, held by the book.
+  Text text(Field f) const { return data_.add_text(cell(f).text); }
 
-  std::string required_text(Field f, std::string_view hint = "", bool report = true) {
+  Text required_text(Field f, std::string_view hint = "", bool report = true) {
     const std::string& value = cell(f).text;
     if (value.empty()) {
       if (report) fail(f, "required value missing" + std::string(hint));
       ok_ = false;
     }
-    return value;
+    return data_.add_text(value);
   }
 
   template <class V>
@@ -359,7 +360,7 @@ class LedesBuilder {
     fail(f, fields::invalid(value, "is not a date", " (expected YYYYMMDD)"));
   }
 
-  std::string_view file_;
+  Text file_;
   BookData& data_;
   std::vector<std::string>& errors_;
   std::array<int, kFieldCount> slots_{};
@@ -394,7 +395,7 @@ bool ledes::is_ledes_text(std::string_view text) {
 
 BookData read_ledes_text(std::string_view text, const std::string& name) {
   BookData data;
-  std::string_view file = data.intern_file(name);
+  const Text file = data.intern_file(name);
   if (std::string problem = encoding::line_ending_problem(text); !problem.empty())
     throw BookError({std::string(file) + ": " + problem});
   std::size_t rest = 0;

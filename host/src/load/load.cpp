@@ -128,14 +128,14 @@ template <class T, class Keep>
 void move_records(std::vector<T>& from, std::vector<T>& to, BookData& book, Keep keep) {
   for (T& record : from) {
     if (!keep(record)) continue;
-    record.source.file = book.intern_file(std::string(record.source.file));
+    record.source.file = book.intern_file(record.source.file);
     to.push_back(std::move(record));
   }
 }
 
 template <class T>
-std::unordered_set<std::string> ids_of(const std::vector<T>& records) {
-  std::unordered_set<std::string> ids;
+std::unordered_set<Text> ids_of(const std::vector<T>& records) {
+  std::unordered_set<Text> ids;
   for (const T& r : records) ids.insert(r.id);
   return ids;
 }
@@ -147,7 +147,8 @@ std::unordered_set<std::string> ids_of(const std::vector<T>& records) {
 /// matters stay out, so that checking one invoice file does not report on the
 /// rest of the firm.
 void add_reference(BookData& book, BookData ref) {
-  std::unordered_set<std::string> clients, engagements;
+  book.text.keep(ref.text);  // the records moved over keep their text where the reference read it
+  std::unordered_set<Text> clients, engagements;
   for (const Invoice& invoice : book.invoices) {
     clients.insert(invoice.client_id);
     if (!invoice.engagement_id.empty()) engagements.insert(invoice.engagement_id);
@@ -162,7 +163,7 @@ void add_reference(BookData& book, BookData ref) {
                [&](const Client& c) { return clients.contains(c.id) && !has_client.contains(c.id); });
   move_records(ref.engagements, book.engagements, book,
                [&](const Engagement& e) { return engagements.contains(e.id) && !has_engagement.contains(e.id); });
-  std::unordered_set<std::string> timekeepers;
+  std::unordered_set<Text> timekeepers;
   for (const InvoiceLine& line : book.lines) timekeepers.insert(line.timekeeper_id);
   move_records(ref.rates, book.rates, book, [&](const Rate& r) {
     if (!engagements.contains(r.engagement_id) || has_engagement.contains(r.engagement_id)) return false;
@@ -190,11 +191,11 @@ void add_reference(BookData& book, BookData ref) {
 
   // The firm's own timekeeper records (role, active dates) beat the LEDES
   // classification code they replace.
-  std::unordered_map<std::string, std::size_t> at;
+  std::unordered_map<Text, std::size_t> at;
   for (std::size_t i = 0; i < book.timekeepers.size(); ++i) at.emplace(book.timekeepers[i].id, i);
   for (Timekeeper& tk : ref.timekeepers) {
     if (!timekeepers.contains(tk.id)) continue;
-    tk.source.file = book.intern_file(std::string(tk.source.file));
+    tk.source.file = book.intern_file(tk.source.file);
     if (auto it = at.find(tk.id); it != at.end())
       book.timekeepers[it->second] = std::move(tk);
     else
@@ -204,7 +205,7 @@ void add_reference(BookData& book, BookData ref) {
 
 /// A LEDES invoice's currency: its client's where the book knows it, else the default.
 void set_ledes_currencies(BookData& book, const std::string& fallback) {
-  std::unordered_map<std::string_view, std::string_view> currency_of;
+  std::unordered_map<Text, Text> currency_of;
   for (const Client& c : book.clients)
     if (!c.currency.empty()) currency_of.emplace(c.id, c.currency);
   for (Invoice& invoice : book.invoices) {
@@ -212,7 +213,7 @@ void set_ledes_currencies(BookData& book, const std::string& fallback) {
     if (it != currency_of.end())
       invoice.currency = it->second;
     else if (!fallback.empty())
-      invoice.currency = fallback;
+      invoice.currency = book.add_text(fallback);
   }
 }
 

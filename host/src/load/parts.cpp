@@ -43,11 +43,11 @@ bool has_glob(const std::string& text) { return text.find_first_of("*?[") != std
 template <class T>
 void move_all(std::vector<T>& from, std::vector<T>& to, BookData& into) {
   to.reserve(to.size() + from.size());
-  std::string_view last_from, last_to;  // records come file by file: intern each name once
+  Text last_from, last_to;  // records come file by file: intern each name once
   for (T& record : from) {
-    if (record.source.file.data() != last_from.data() || record.source.file.size() != last_from.size()) {
+    if (record.source.file.data() != last_from.data()) {
       last_from = record.source.file;
-      last_to = into.intern_file(std::string(record.source.file));
+      last_to = into.intern_file(record.source.file);
     }
     record.source.file = last_to;
     to.push_back(std::move(record));
@@ -58,6 +58,7 @@ void move_all(std::vector<T>& from, std::vector<T>& to, BookData& into) {
 /// Takes the reference tables out of `data` (they are the layout's, not a part's).
 BookData take_reference(BookData& data) {
   BookData ref;
+  ref.text.keep(data.text);
   move_all(data.clients, ref.clients, ref);
   move_all(data.timekeepers, ref.timekeepers, ref);
   move_all(data.engagements, ref.engagements, ref);
@@ -73,12 +74,12 @@ void restore_sources(std::vector<T>& records, BookData& data, std::vector<std::s
       errors.push_back("a record of the slice has no " + std::string(kSliceSourceKey));
       continue;
     }
-    const std::string& text = values.back().second;
+    const std::string_view text = values.back().second;
     const std::size_t colon = text.find(':');
     std::uint32_t line = 0;
     if (colon == std::string::npos ||
         std::from_chars(text.data(), text.data() + colon, line).ec != std::errc()) {
-      errors.push_back("a record of the slice has a bad source '" + text + "'");
+      errors.push_back("a record of the slice has a bad source '" + std::string(text) + "'");
       continue;
     }
     r.source.file = data.intern_file(text.substr(colon + 1));
@@ -180,6 +181,7 @@ BookData read_part(const PartLayout& layout, const fs::path& part) {
 }
 
 void append_records(BookData& into, BookData from) {
+  into.text.keep(from.text);
   move_all(from.clients, into.clients, into);
   move_all(from.timekeepers, into.timekeepers, into);
   move_all(from.engagements, into.engagements, into);
@@ -192,6 +194,7 @@ void append_records(BookData& into, BookData from) {
 }
 
 void append_copies(BookData& into, const BookData& from) {
+  into.text.keep(from.text);
   auto copy = [&](const auto& records, auto& to) {
     auto copies = records;  // sources still point into `from`'s file names until move_all re-points them
     move_all(copies, to, into);

@@ -68,7 +68,7 @@ Json finding_json(const Finding& f, const Report& report) {
 /// The invoice that names `id` in its `replaces` column (fix --reissue), if any.
 const Invoice* replacement_of(const Book& book, std::string_view id) {
   for (const Invoice& i : book.invoices())
-    if (const std::string* of = i.extra.find("replaces"); of && *of == id) return &i;
+    if (const Text* of = i.extra.find("replaces"); of && *of == id) return &i;
   return nullptr;
 }
 
@@ -165,7 +165,7 @@ Json invoice_json(const Invoice& inv) {
 /// credit note that cancelled that one, and why: the errors on it that the
 /// replacement corrects (the findings it remedies, kind reissued).
 Json replaces_json(const Engine& engine, const Book& book, const Invoice& inv, const CheckOptions& options) {
-  const std::string* of = inv.extra.find("replaces");
+  const Text* of = inv.extra.find("replaces");
   if (!of) return nullptr;
   Json j;
   j["id"] = *of;

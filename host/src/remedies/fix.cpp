@@ -65,7 +65,7 @@ bool apply_to_line(InvoiceLine& line, const Fix& fix) {
   return true;
 }
 
-bool apply_to_invoice(Invoice& invoice, const Fix& fix) {
+bool apply_to_invoice(Invoice& invoice, const Fix& fix, TextStore& store) {
   const std::string& to = fix.suggested;
   if (fix.field == "total" || fix.field == "tax" || fix.field == "discount") {
     const auto value = decimal_of(to);
@@ -81,9 +81,9 @@ bool apply_to_invoice(Invoice& invoice, const Fix& fix) {
     (fix.field == "due_date" ? invoice.due_date : invoice.period_start) = *date;
     return true;
   }
-  if (fix.field == "currency") invoice.currency = to;
-  else if (fix.field == "client_id") invoice.client_id = to;
-  else if (fix.field == "status") invoice.status = to;
+  if (fix.field == "currency") invoice.currency = store.add(to);
+  else if (fix.field == "client_id") invoice.client_id = store.add(to);
+  else if (fix.field == "status") invoice.status = store.add(to);
   else return false;
   return true;
 }
@@ -137,7 +137,7 @@ bool apply_round(const Engine& engine, BookData& data, const CheckOptions& optio
       applied = line && apply_to_line(*line, *f.fix);
       if (applied && f.fix->field != "amount") changed_lines[f.invoice].insert(line->line_no);
     } else {
-      applied = apply_to_invoice(*invoice, *f.fix);
+      applied = apply_to_invoice(*invoice, *f.fix, data.text);
       if (applied && f.fix->field == "currency") recompute_all.insert(f.invoice);
     }
     if (!applied) continue;
@@ -265,13 +265,13 @@ std::string client_memo(const Engine& engine, const Finding& f, const std::strin
 /// apart from the memo the client reads: what the check found, in the rules'
 /// words, so that whoever approves the note sees why it was written. A note
 /// that remedies several findings lists each.
-void add_internal_note(CreditNote& note, const std::string& text) {
+void add_internal_note(CreditNote& note, const std::string& text, TextStore& store) {
   for (auto& [key, value] : note.extra.values)
     if (key == "internal_note") {
-      value += "; " + text;
+      value = store.add(value + "; " + text);
       return;
     }
-  note.extra.values.emplace_back("internal_note", text);
+  note.extra.values.emplace_back(store.add("internal_note"), store.add(text));
 }
 
 /// Whether a finding is money the client was overcharged, which a credit note
@@ -350,7 +350,7 @@ Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_
 std::set<std::string> replaced_invoices(const BookData& data) {
   std::set<std::string> out;
   for (const Invoice& i : data.invoices)
-    if (const std::string* of = i.extra.find("replaces")) out.insert(*of);
+    if (const Text* of = i.extra.find("replaces")) out.insert(*of);
   return out;
 }
 
@@ -404,15 +404,15 @@ void write_reissues(const Engine& engine, BookData& data, const CheckOptions& op
     if (voids || left <= Decimal{}) continue;
 
     Invoice r = was;
-    r.id = new_id(config.reissue_id, was, invoice_ids);
-    r.status = "draft";
+    r.id = data.add_text(new_id(config.reissue_id, was, invoice_ids));
+    r.status = data.add_text("draft");
     r.issue_date = today_of(options);
     if (was.due_date) r.due_date = r.issue_date.plus_days(Date::days_between(was.issue_date, *was.due_date));
     r.source = {};
     r.extra.values.clear();
     for (const auto& [key, value] : was.extra.values)
       if (key != "remedies" && key != "replaces" && key != "supplements") r.extra.values.emplace_back(key, value);
-    r.extra.values.emplace_back("replaces", was.id);
+    r.extra.values.emplace_back(data.add_text("replaces"), was.id);
     for (const InvoiceLine& l : book.lines_of(was)) {
       if (dropped.count(l.line_no)) continue;
       InvoiceLine copy = l;
@@ -421,22 +421,24 @@ void write_reissues(const Engine& engine, BookData& data, const CheckOptions& op
       data.lines.push_back(std::move(copy));
     }
     CreditNote note;
-    note.id = new_id(config.credit_note_id, was, note_ids);
+    note.id = data.add_text(new_id(config.credit_note_id, was, note_ids));
     note.client_id = was.client_id;
     note.invoice_id = was.id;
     note.date = today_of(options);
     // The whole total, not what its earlier notes left: the replacement
     // bills the work anew, so those notes stay the client's credit.
     note.amount = was.total;
-    note.reason_code = "reissue";
+    note.reason_code = data.add_text("reissue");
     nlohmann::ordered_json memo = {{"invoice", was.id},         {"currency", was.currency},
                                    {"amount", format_amount(was.total, was.currency)},
                                    {"total", format_amount(was.total, was.currency)},
                                    {"reason_code", "reissue"}, {"reissue", true},
                                    {"replacement", r.id}};
-    note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
-    add_internal_note(note, "reissue: cancels " + was.id + " in full; its replacement " + r.id +
-                                " bills the work again, corrected");
+    note.reason = data.add_text(render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary));
+    add_internal_note(note,
+                      "reissue: cancels " + was.id + " in full; its replacement " + r.id +
+                          " bills the work again, corrected",
+                      data.text);
     data.credit_notes.push_back(std::move(note));
     data.invoices.push_back(std::move(r));
     recompute(data, data.invoices.back(), {}, false);
@@ -459,17 +461,17 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
       if (f.invoice == r.id) still.emplace(f.rule, f.line);
     // Names are only ever added, so that a second fix (whose first check no
     // longer sees what the cancelled invoice's duplicates were) keeps them.
-    std::string* names = nullptr;
+    Text* names = nullptr;
     for (auto& [key, value] : r.extra.values)
       if (key == "remedies") names = &value;
-    if (!names) names = &r.extra.values.emplace_back("remedies", std::string()).second;
+    if (!names) names = &r.extra.values.emplace_back(data.add_text("remedies"), Text()).second;
     std::set<std::string> named;
     for (std::string& fp : fingerprints_in(*names)) named.insert(std::move(fp));
     for (const Finding& f : original.findings) {
       if (f.invoice != of || f.category == "payments" || record_of(f) == RecordKind::other) continue;
       if (still.count({f.rule, f.line}) || named.count(f.fingerprint)) continue;
       if (const Remedy* remedy = original.remedy_of(f); remedy && remedy->kind != "reissued") continue;
-      *names += (names->empty() ? "" : " ") + f.fingerprint;
+      *names = data.add_text(*names + (names->empty() ? "" : " ") + f.fingerprint);
       named.insert(f.fingerprint);
     }
   }
@@ -574,23 +576,23 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
                                                                                     : std::nullopt;
       if (at) {
         CreditNote& by = data.credit_notes[*at];
-        by.remedies += (by.remedies.empty() ? "" : " ") + f.fingerprint;
-        add_internal_note(by, f.rule + ": " + f.message);
+        by.remedies = data.add_text(by.remedies + (by.remedies.empty() ? "" : " ") + f.fingerprint);
+        add_internal_note(by, f.rule + ": " + f.message, data.text);
       }
       continue;
     }
     CreditNote note;
-    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = credit_note_id(pattern, invoice, n);
+    for (int n = 1; note.id.empty() || ids.count(note.id); ++n) note.id = data.add_text(credit_note_id(pattern, invoice, n));
     ids.insert(note.id);
     note.client_id = invoice.client_id;
     note.invoice_id = invoice.id;
     note.date = today;
     note.amount = amount + tax;
-    note.reason_code = reason_code_of(f);
-    note.reason = client_memo(engine, f, note.reason_code, amount, tax);
+    note.reason_code = data.add_text(reason_code_of(f));
+    note.reason = data.add_text(client_memo(engine, f, note.reason_code, amount, tax));
     if (key) note.line_no = key->second;
-    note.remedies = f.fingerprint;
-    add_internal_note(note, f.rule + ": " + f.message);
+    note.remedies = data.add_text(f.fingerprint);
+    add_internal_note(note, f.rule + ": " + f.message, data.text);
     on_invoice -= note.amount;
     if (on_line) *on_line -= amount;
     last_on_invoice[invoice.id] = data.credit_notes.size();
@@ -618,7 +620,7 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
   for (const CreditNote& n : data.credit_notes) note_ids.insert(n.id);
   std::map<std::string, const Invoice*> replacement_of;
   for (const Invoice& i : book.invoices())
-    if (const std::string* of = i.extra.find("replaces")) replacement_of[*of] = &i;
+    if (const Text* of = i.extra.find("replaces")) replacement_of[*of] = &i;
   auto counts = [](const GoodwillPolicy& p, const std::string& code) {
     return p.reasons.empty() || std::find(p.reasons.begin(), p.reasons.end(), code) != p.reasons.end();
   };
@@ -640,7 +642,7 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
         if (!n->remedies.empty() && counts(policy, n->reason_code)) over += n->amount;
     } else {
       std::set<std::string> corrected;  // what the replacement's remedies column names (mark_reissued)
-      if (const std::string* names = target.extra.find("remedies"))
+      if (const Text* names = target.extra.find("remedies"))
         for (std::string& fp : fingerprints_in(*names)) corrected.insert(std::move(fp));
       for (const Finding& f : original.findings)
         if (f.invoice == inv.id && is_overcharge(f) && counts(policy, reason_code_of(f)) && corrected.count(f.fingerprint))
@@ -659,21 +661,24 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
     if (left < *amount) amount = left;
     if (*amount <= Decimal{}) continue;
     CreditNote note;
-    note.id = new_id(config.credit_note_id, target, note_ids);
+    note.id = data.add_text(new_id(config.credit_note_id, target, note_ids));
     note.client_id = target.client_id;
     note.invoice_id = target.id;
     note.date = today_of(options);
     note.amount = *amount;
-    note.reason_code = "goodwill";
-    if (auto limit = policy.approve_above.in(cur); limit && *amount <= *limit) note.approved_by = "remedies.goodwill";
+    note.reason_code = data.add_text("goodwill");
+    if (auto limit = policy.approve_above.in(cur); limit && *amount <= *limit)
+      note.approved_by = data.add_text("remedies.goodwill");
     nlohmann::ordered_json memo = {{"invoice", target.id}, {"currency", cur}, {"amount", format_amount(*amount, cur)},
                                    {"total", format_amount(*amount, cur)}, {"reason_code", "goodwill"},
                                    {"goodwill", true}};
     if (of_total && *of_total == *amount) memo["percent"] = policy.percent->to_string();  // not when capped
     if (&target != &inv) memo["replacement"] = target.id, memo["invoice"] = inv.id;
-    note.reason = render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary);
-    add_internal_note(note, "goodwill (remedies.goodwill) for " + format_amount(over, cur) + " overcharged on " + inv.id +
-                                (note.approved_by.empty() ? "; above approve_above: needs a person's approval" : ""));
+    note.reason = data.add_text(render_sentence(engine, "credit-note-memo", memo, kMemoVocabulary));
+    add_internal_note(note,
+                      "goodwill (remedies.goodwill) for " + format_amount(over, cur) + " overcharged on " + inv.id +
+                          (note.approved_by.empty() ? "; above approve_above: needs a person's approval" : ""),
+                      data.text);
     data.credit_notes.push_back(std::move(note));
   }
 }
@@ -701,7 +706,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     const Invoice& was = *book.invoice(id);
     Invoice s;
     for (int n = 1; s.id.empty() || ids.count(s.id); ++n)
-      s.id = credit_note_id(engine.config().remedies.supplement_id, was, n);
+      s.id = data.add_text(credit_note_id(engine.config().remedies.supplement_id, was, n));
     ids.insert(s.id);
     s.client_id = was.client_id;
     s.engagement_id = was.engagement_id;
@@ -710,7 +715,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       s.due_date = today.plus_days(*c->payment_terms_days);
     s.currency = was.currency;
     s.tax_rate = was.tax_rate;
-    s.status = "draft";
+    s.status = data.add_text("draft");
     std::string fingerprints;
     Decimal sum;
     std::int64_t line_no = 0;
@@ -718,11 +723,11 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       InvoiceLine line;
       line.invoice_id = s.id;
       line.line_no = ++line_no;
-      line.type = "adjustment";
+      line.type = data.add_text("adjustment");
       nlohmann::ordered_json words = {{"invoice", was.id}};
       if (!f->line.empty()) words["line"] = f->line;
       words[f->category == "credit" ? "discount" : "underbilled"] = true;
-      line.description = render_sentence(engine, "supplement-line", words, kSupplementVocabulary);
+      line.description = data.add_text(render_sentence(engine, "supplement-line", words, kSupplementVocabulary));
       const Decimal amount = (-*f->amount_at_stake).round(minor_units(was.currency));
       line.quantity = Decimal(1);
       line.rate = amount;
@@ -734,8 +739,8 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     if (was.tax_rate && was.tax && !was.tax->is_zero())
       s.tax = (sum * *was.tax_rate / Decimal(100)).round(minor_units(was.currency));
     s.total = sum + s.tax.value_or(Decimal{});
-    s.extra.values.emplace_back("supplements", was.id);
-    s.extra.values.emplace_back("remedies", fingerprints);
+    s.extra.values.emplace_back(data.add_text("supplements"), was.id);
+    s.extra.values.emplace_back(data.add_text("remedies"), data.add_text(fingerprints));
     data.invoices.push_back(std::move(s));
   }
 }
@@ -800,9 +805,9 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     summary.corrected.push_back(std::move(corrected));
   }
   for (const Invoice& inv : after.invoices()) {
-    const std::string* of = inv.extra.find("supplements");
+    const Text* of = inv.extra.find("supplements");
     if (of && !before.invoice(inv.id)) summary.supplementary.push_back({inv.id, *of, inv.client_id, inv.currency, inv.total});
-    const std::string* replaces = inv.extra.find("replaces");
+    const Text* replaces = inv.extra.find("replaces");
     const Invoice* was = replaces ? after.invoice(*replaces) : nullptr;
     if (!was || before.invoice(inv.id)) continue;
     std::string note_id;
@@ -836,7 +841,7 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
   for (const Invoice& i : after.invoices())
-    if (const std::string* of = i.extra.find("replaces")) replacement_of.emplace(*of, &i);
+    if (const Text* of = i.extra.find("replaces")) replacement_of.emplace(*of, &i);
   for (const Finding& f : recheck.findings) {
     // An invoice already paid that a credit note of fix puts in credit (now,
     // or in an earlier run): the client is owed that money back, which is
@@ -1016,8 +1021,8 @@ constexpr std::string_view kFixVocabulary[] = {
 }  // namespace
 
 FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
-  // Every copy's Sources point into `data`'s file names; they move, without
-  // moving in memory, into the corrected book at the end.
+  // A copy of BookData shares the text of its records (a TextStore copy keeps
+  // the blocks it shares alive), so every copy's records stay valid.
   BookData work(data);
   const Book before{BookData(data)};
   const Report original = engine.check(before, options);
@@ -1030,7 +1035,6 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   write_credit_notes(engine, work, options);
   if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
   write_goodwill(engine, work, options, original);
-  work.files = std::move(data.files);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
   FixSummary summary = summarize(engine, before, original, after, recheck, owners);

@@ -23,10 +23,10 @@
 
 namespace billcheck::fields {
 
-/// Converts `text` (never empty) into the record; on failure returns false and
-/// sets `why` to what is wrong and what to do, e.g. `'12,50' is not a decimal number (...)`.
+/// Converts `text` (never empty) into the record, its text kept in `store`; on failure returns
+/// false and sets `why` to what is wrong and what to do, e.g. `'12,50' is not a decimal number (...)`.
 template <class T>
-using Setter = bool (*)(T& record, std::string_view text, std::string& why);
+using Setter = bool (*)(T& record, std::string_view text, TextStore& store, std::string& why);
 
 /// A value written back as text (empty = absent); `is_text` is false for
 /// numbers and booleans, which JSON writes unquoted.
@@ -49,10 +49,11 @@ struct Column {
   Getter<T> get;
   bool money = false;  // an amount: the writers give it its currency's decimals
 
-  /// Converts `text` (never empty) into the record; on failure returns false and sets `why`.
-  bool set(T& record, std::string_view text, std::string& why) const {
+  /// Converts `text` (never empty) into the record, its text kept in `store`; on failure
+  /// returns false and sets `why`.
+  bool set(T& record, std::string_view text, TextStore& store, std::string& why) const {
     if (!choices.empty() && !is_choice(text, why)) return false;
-    return parse(record, text, why);
+    return parse(record, text, store, why);
   }
 
  private:
@@ -155,9 +156,9 @@ template <auto M>
 using record_of = typename schema::member_traits<decltype(M)>::record;
 
 template <class V>
-bool convert(std::string_view text, V& out, std::string& why) {
-  if constexpr (std::is_same_v<V, std::string>) {
-    out.assign(text.data(), text.size());
+bool convert(std::string_view text, V& out, TextStore& store, std::string& why) {
+  if constexpr (std::is_same_v<V, Text>) {
+    out = store.add(text);
     return true;
   } else if constexpr (std::is_same_v<V, Decimal>) {
     return parse_decimal(text, out, why);
@@ -173,16 +174,16 @@ bool convert(std::string_view text, V& out, std::string& why) {
 }
 
 template <class V>
-bool convert(std::string_view text, std::optional<V>& out, std::string& why) {
+bool convert(std::string_view text, std::optional<V>& out, TextStore& store, std::string& why) {
   V value{};
-  if (!convert(text, value, why)) return false;
+  if (!convert(text, value, store, why)) return false;
   out = std::move(value);
   return true;
 }
 
 template <auto M>
-bool set(record_of<M>& record, std::string_view text, std::string& why) {
-  return convert(text, record.*M, why);
+bool set(record_of<M>& record, std::string_view text, TextStore& store, std::string& why) {
+  return convert(text, record.*M, store, why);
 }
 
 template <class T>
@@ -201,14 +202,14 @@ bool Column<T>::is_choice(std::string_view text, std::string& why) const {
 /// A currency column: an ISO 4217 code (the table minor_units() reads), since an
 /// unknown or lower-case code would be taken for a two-decimal currency.
 template <auto M>
-bool set_currency(record_of<M>& record, std::string_view text, std::string& why) {
+bool set_currency(record_of<M>& record, std::string_view text, TextStore& store, std::string& why) {
   why = currency_problem(text);
   if (!why.empty()) return false;
-  (record.*M).assign(text.data(), text.size());
+  record.*M = store.add(text);
   return true;
 }
 
-inline Cell cell(const std::string& v) { return {v, true}; }
+inline Cell cell(Text v) { return {v.str(), true}; }
 inline Cell cell(Decimal v) { return {v.to_string(), false}; }
 inline Cell cell(std::int64_t v) { return {std::to_string(v), false}; }
 inline Cell cell(bool v) { return {v ? "true" : "false", false}; }
@@ -229,7 +230,7 @@ Cell get(const record_of<M>& record) {
 template <auto M>
 constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
   auto setter = &set<M>;
-  if constexpr (std::is_same_v<typename schema::Column<M>::member_type, std::string>)
+  if constexpr (std::is_same_v<typename schema::Column<M>::member_type, Text>)
     if (column.is_currency) setter = &set_currency<M>;
   return {column.name, column.required, column.choices, setter, &get<M>, column.is_money};
 }

@@ -50,7 +50,7 @@ Json value_kinds() {
 template <auto M>
 std::string_view kind_of(const Column<M>& column) {
   using V = typename Column<M>::value_type;
-  if constexpr (std::is_same_v<V, std::string>) return column.is_currency ? "currency" : "text";
+  if constexpr (std::is_same_v<V, Text>) return column.is_currency ? "currency" : "text";
   else if constexpr (std::is_same_v<V, Decimal>) return column.is_money ? "money" : "decimal";
   else if constexpr (std::is_same_v<V, Date>) return "date";
   else if constexpr (std::is_same_v<V, std::int64_t>) return "whole_number";

@@ -16,7 +16,7 @@ std::string type_words(const Column<M>& column) {
     }
     return out;
   }
-  if constexpr (std::is_same_v<V, std::string>) return "text";
+  if constexpr (std::is_same_v<V, Text>) return "text";
   else if constexpr (std::is_same_v<V, Decimal>) return column.is_money ? "money" : "decimal";
   else if constexpr (std::is_same_v<V, Date>) return "date";
   else if constexpr (std::is_same_v<V, std::int64_t>) return "whole number";

@@ -63,7 +63,7 @@ struct Column {
   constexpr std::string_view field() const { return attribute.empty() ? name : attribute; }
   /// Whether a record may lack a value: an optional member, or text that is not required.
   constexpr bool may_be_absent() const {
-    return unwrap_optional<member_type>::optional || (std::is_same_v<member_type, std::string> && !required);
+    return unwrap_optional<member_type>::optional || (std::is_same_v<member_type, Text> && !required);
   }
 
   constexpr Column money() const {

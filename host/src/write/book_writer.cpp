@@ -195,7 +195,7 @@ void write_slice(std::ostream& out, const Book& book, const BookSlice& slice) {
         buffer += ',';
       }
       for (std::size_t i = fixed; i < header.size(); ++i) {
-        if (const std::string* value = record->extra.find(header[i])) detail::append_csv_cell(buffer, *value);
+        if (const Text* value = record->extra.find(header[i])) detail::append_csv_cell(buffer, *value);
         buffer += ',';
       }
       std::string source = std::to_string(record->source.line);
@@ -245,7 +245,7 @@ void write_book_csv(const std::filesystem::path& dir, const Book& book) {
         }
         for (std::size_t i = fixed; i < header.size(); ++i) {
           buffer += ',';
-          if (const std::string* value = record.extra.find(header[i])) detail::append_csv_cell(buffer, *value);
+          if (const Text* value = record.extra.find(header[i])) detail::append_csv_cell(buffer, *value);
         }
         buffer += '\n';
         if (buffer.size() >= (1u << 16)) {

@@ -34,7 +34,7 @@ std::string clean(std::string_view text) {
 }
 
 std::string extra_of(const Extras& extra, std::string_view name) {
-  const std::string* value = extra.find(name);
+  const Text* value = extra.find(name);
   return value ? clean(*value) : std::string();
 }
 
@@ -43,7 +43,7 @@ std::string date_text(const std::optional<Date>& date) { return date ? date->to_
 std::string_view line_type(const InvoiceLine& line) {
   if (line.is_fee()) return "F";
   if (line.is_expense()) return "E";
-  const std::string* ledes_type = line.extra.find(kLineTypeExtra);
+  const Text* ledes_type = line.extra.find(kLineTypeExtra);
   return ledes_type && *ledes_type == "IE" ? "IE" : "IF";
 }
 
@@ -146,7 +146,7 @@ class LedesWriter {
     if (!line.timekeeper_id.empty()) {
       if (const Timekeeper* tk = book_.timekeeper(line.timekeeper_id)) {
         f[kTimekeeperName] = clean(tk->name);
-        const std::string* code = tk->extra.find(kClassificationExtra);
+        const Text* code = tk->extra.find(kClassificationExtra);
         f[kTimekeeperClassification] = code ? clean(*code) : std::string(classification_of(tk->role));
       } else {
         // LEDES requires both for a line with a timekeeper.

@@ -6,7 +6,6 @@
 #include <billcheck/error.hpp>
 #include <billcheck/export.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -40,11 +39,15 @@ struct BILLCHECK_SDK_API BookData {
   std::vector<InvoiceLine> lines;
   std::vector<Payment> payments;
   std::vector<CreditNote> credit_notes;
-  /// Owns the file names that each record's Source points into.
-  std::deque<std::string> files;
+  /// Holds every Text of the records above (and of their Source files).
+  TextStore text;
+  /// The file names records were read from, each stored once.
+  std::vector<Text> files;
 
-  /// Keeps `name` alive for the Book's lifetime; returns a view for Source::file.
-  std::string_view intern_file(std::string name);
+  /// `name` as a Text for Source::file, stored once however many records name it.
+  Text intern_file(std::string_view name);
+  /// `s` as a Text held by this book's store: how a loader (or a test) fills in a record's text.
+  Text add_text(std::string_view s) { return text.add(s); }
 };
 
 /// Read-only after construction; safe to share between threads.
@@ -79,19 +82,29 @@ class BILLCHECK_SDK_API Book {
   std::span<const CreditNote> credit_notes() const { return d_.credit_notes; }
 
   // Look-ups by id: nullptr when absent; the first record (in canonical order) when an id repeats.
+  // Each takes a record's Text too (ABI 4.0): its hash is kept with it, so the look-up hashes nothing.
   const Client* client(std::string_view id) const;
+  const Client* client(Text id) const;
   const Timekeeper* timekeeper(std::string_view id) const;
+  const Timekeeper* timekeeper(Text id) const;
   const Engagement* engagement(std::string_view id) const;
+  const Engagement* engagement(Text id) const;
   const Invoice* invoice(std::string_view id) const;
+  const Invoice* invoice(Text id) const;
   const TimeEntry* time_entry(std::string_view id) const;
+  const TimeEntry* time_entry(Text id) const;
   const Payment* payment(std::string_view id) const;
+  const Payment* payment(Text id) const;
 
   /// Every invoice carrying this number (more than one is a duplicate number).
   std::span<const Invoice* const> invoices_numbered(std::string_view id) const;
+  std::span<const Invoice* const> invoices_numbered(Text id) const;
   /// A client's invoices by issue date, then invoice number.
   std::span<const Invoice* const> invoices_of_client(std::string_view client_id) const;
+  std::span<const Invoice* const> invoices_of_client(Text client_id) const;
   /// An engagement's invoices by issue date, then invoice number.
   std::span<const Invoice* const> invoices_of_engagement(std::string_view engagement_id) const;
+  std::span<const Invoice* const> invoices_of_engagement(Text engagement_id) const;
 
   std::span<const InvoiceLine> lines_of(const Invoice& invoice) const;
   /// The invoice a line belongs to (always present in a built Book).
@@ -110,17 +123,22 @@ class BILLCHECK_SDK_API Book {
   const Rate* agreed_rate(const InvoiceLine& line) const;
   /// Whether the engagement has any rate card row.
   bool has_rate_card(std::string_view engagement_id) const;
+  bool has_rate_card(Text engagement_id) const;
 
   /// Time entries of a timekeeper on a day, by entry id.
   std::span<const TimeEntry* const> time_entries_on(std::string_view timekeeper_id, Date date) const;
 
   std::span<const Payment* const> payments_of_invoice(std::string_view invoice_id) const;
+  std::span<const Payment* const> payments_of_invoice(Text invoice_id) const;
   std::span<const Payment* const> payments_of_client(std::string_view client_id) const;
+  std::span<const Payment* const> payments_of_client(Text client_id) const;
   std::span<const CreditNote* const> credit_notes_of_invoice(std::string_view invoice_id) const;
+  std::span<const CreditNote* const> credit_notes_of_invoice(Text invoice_id) const;
   std::span<const CreditNote* const> credit_notes_of_client(std::string_view client_id) const;
+  std::span<const CreditNote* const> credit_notes_of_client(Text client_id) const;
 
   /// The client id a record belongs to (through its invoice for lines).
-  std::string_view client_id_of(const InvoiceLine& line) const { return invoice_of(line).client_id; }
+  Text client_id_of(const InvoiceLine& line) const { return invoice_of(line).client_id; }
 
   /// An index of a rule's own, computed from the book once and shared: `make(book)`
   /// runs at most once per `key` for this Book, even when rules run on many

@@ -5,17 +5,19 @@
 
 #include <chrono>
 #include <compare>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace billcheck {
 
-/// A calendar day, stored as days since 1970-01-01.
+/// A calendar day, stored as days since 1970-01-01 in 32 bits (records carry several).
 class BILLCHECK_SDK_API Date {
  public:
   constexpr Date() = default;
-  constexpr explicit Date(std::chrono::sys_days days) : days_(days) {}
+  constexpr explicit Date(std::chrono::sys_days days)
+      : days_(static_cast<std::int32_t>(days.time_since_epoch().count())) {}
   static std::optional<Date> from_ymd(int year, unsigned month, unsigned day);
 
   /// `2026-01-31`; nullopt for anything else, including 2026-02-30.
@@ -34,18 +36,18 @@ class BILLCHECK_SDK_API Date {
   /// `Mon` ... `Sun`.
   std::string_view weekday_name() const;
 
-  constexpr std::chrono::sys_days sys_days() const { return days_; }
-  Date plus_days(long long n) const { return Date(days_ + std::chrono::days(n)); }
+  constexpr std::chrono::sys_days sys_days() const { return std::chrono::sys_days(std::chrono::days(days_)); }
+  Date plus_days(long long n) const { return Date(sys_days() + std::chrono::days(n)); }
   /// Days from `from` to `to` (positive when `to` is later).
-  static long long days_between(Date from, Date to) { return (to.days_ - from.days_).count(); }
-
-  friend constexpr bool operator==(Date, Date) = default;
-  friend constexpr std::strong_ordering operator<=>(Date a, Date b) {
-    return a.days_.time_since_epoch().count() <=> b.days_.time_since_epoch().count();
+  static long long days_between(Date from, Date to) {
+    return static_cast<long long>(to.days_) - static_cast<long long>(from.days_);
   }
 
+  friend constexpr bool operator==(Date, Date) = default;
+  friend constexpr std::strong_ordering operator<=>(Date a, Date b) { return a.days_ <=> b.days_; }
+
  private:
-  std::chrono::sys_days days_{};
+  std::int32_t days_ = 0;
 };
 
 }  // namespace billcheck

@@ -1,9 +1,11 @@
 // The records of a billing book, one struct per entity of the book-format
-// contract. Empty strings and empty optionals mean "absent".
+// contract. Empty texts and empty optionals mean "absent". Texts point into the
+// TextStore of the BookData (then the Book) that holds the records.
 #pragma once
 
 #include <billcheck/date.hpp>
 #include <billcheck/decimal.hpp>
+#include <billcheck/text.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -14,18 +16,18 @@
 
 namespace billcheck {
 
-/// Where a record was read: the file (owned by the Book) and its 1-based line.
+/// Where a record was read: the file (its name held by the Book) and its 1-based line.
 struct Source {
-  std::string_view file;
+  Text file;
   std::uint32_t line = 0;
 };
 
 /// Columns the contract does not name, kept in header order as text.
 struct Extras {
-  std::vector<std::pair<std::string, std::string>> values;
+  std::vector<std::pair<Text, Text>> values;
 
   /// The value of column `name`, or nullptr when the record has none.
-  const std::string* find(std::string_view name) const {
+  const Text* find(std::string_view name) const {
     for (const auto& [key, value] : values)
       if (key == name) return &value;
     return nullptr;
@@ -33,7 +35,7 @@ struct Extras {
 };
 
 struct Client {
-  std::string id, name, billing_entity, billing_address, billing_email, tax_id, country, currency;
+  Text id, name, billing_entity, billing_address, billing_email, tax_id, country, currency;
   std::optional<std::int64_t> payment_terms_days;
   std::optional<Decimal> credit_limit;
   std::optional<bool> credit_hold;
@@ -43,15 +45,15 @@ struct Client {
 };
 
 struct Timekeeper {
-  std::string id, name, role;
+  Text id, name, role;
   std::optional<Date> active_from, active_to;
   Extras extra;
   Source source;
 };
 
 struct Engagement {
-  std::string id, client_id, name, billing_entity;
-  std::string billing_cycle;  // monthly, quarterly, milestone, or empty
+  Text id, client_id, name, billing_entity;
+  Text billing_cycle;  // monthly, quarterly, milestone, or empty
   std::optional<std::int64_t> invoice_within_days;
   std::optional<Decimal> discount_pct, fee_cap;
   std::optional<Date> start_date, end_date;
@@ -61,7 +63,7 @@ struct Engagement {
 
 /// A rate card row: for one timekeeper, or for a role when timekeeper_id is empty.
 struct Rate {
-  std::string engagement_id, timekeeper_id, role;
+  Text engagement_id, timekeeper_id, role;
   Decimal rate;
   Date effective_from;
   std::optional<Date> effective_to;
@@ -72,23 +74,23 @@ struct Rate {
 };
 
 struct TimeEntry {
-  std::string id, engagement_id, timekeeper_id;
+  Text id, engagement_id, timekeeper_id;
   Date date;
   Decimal hours;
   bool billable = true;
-  std::string task_code, activity_code, description;
+  Text task_code, activity_code, description;
   Extras extra;
   Source source;
 };
 
 struct Invoice {
-  std::string id, client_id, engagement_id;
+  Text id, client_id, engagement_id;
   Date issue_date;
   std::optional<Date> period_start, period_end, due_date;
-  std::string currency;
+  Text currency;
   std::optional<Decimal> discount, tax_rate, tax;
   Decimal total;
-  std::string status;  // draft, issued, paid, void, or empty
+  Text status;  // draft, issued, paid, void, or empty
   Extras extra;
   Source source;
 
@@ -96,11 +98,11 @@ struct Invoice {
 };
 
 struct InvoiceLine {
-  std::string invoice_id;
+  Text invoice_id;
   std::int64_t line_no = 0;
-  std::string type;  // fee, expense, adjustment
+  Text type;  // fee, expense, adjustment
   std::optional<Date> date;
-  std::string timekeeper_id, entry_id, task_code, activity_code, expense_code, description;
+  Text timekeeper_id, entry_id, task_code, activity_code, expense_code, description;
   Decimal quantity, rate;
   std::optional<Decimal> adjustment;
   Decimal amount;
@@ -112,22 +114,22 @@ struct InvoiceLine {
 };
 
 struct Payment {
-  std::string id, client_id, invoice_id;
+  Text id, client_id, invoice_id;
   Date date;
   Decimal amount;
-  std::string currency, reference;
+  Text currency, reference;
   Extras extra;
   Source source;
 };
 
 struct CreditNote {
-  std::string id, client_id, invoice_id;
+  Text id, client_id, invoice_id;
   Date date;
   Decimal amount;
-  std::string reason, approved_by;
+  Text reason, approved_by;
   std::optional<std::int64_t> line_no;  // the line of the invoice it corrects
-  std::string reason_code;              // arithmetic, rate, duplicate, hours, discount, tax, goodwill, ...
-  std::string remedies;                 // the fingerprint of the finding it remedies
+  Text reason_code;              // arithmetic, rate, duplicate, hours, discount, tax, goodwill, ...
+  Text remedies;                 // the fingerprint of the finding it remedies
   Extras extra;
   Source source;
 };

@@ -9,7 +9,7 @@ namespace billcheck {
 
 /// The invoice this one replaces (its `replaces` column), or nullptr.
 inline const Invoice* replaced_invoice(const Book& book, const Invoice& invoice) {
-  const std::string* of = invoice.extra.find("replaces");
+  const Text* of = invoice.extra.find("replaces");
   const Invoice* replaced = of ? book.invoice(*of) : nullptr;
   return replaced == &invoice ? nullptr : replaced;
 }
@@ -32,7 +32,7 @@ inline Date first_billed(const Book& book, const Invoice& invoice) {
   const Invoice* at = &invoice;
   // Bounded by the number of invoices, so that two invoices naming each other do not loop.
   for (std::size_t n = 0; n < book.invoices().size(); ++n) {
-    const std::string* of = at->extra.find("replaces");
+    const Text* of = at->extra.find("replaces");
     const Invoice* replaced = of ? book.invoice(*of) : nullptr;
     if (!replaced || replaced == at) break;
     at = replaced;

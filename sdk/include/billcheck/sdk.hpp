@@ -10,4 +10,5 @@
 #include <billcheck/options.hpp>
 #include <billcheck/plugin.hpp>
 #include <billcheck/rule.hpp>
+#include <billcheck/text.hpp>
 #include <billcheck/version.hpp>

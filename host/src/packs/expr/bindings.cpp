@@ -9,7 +9,7 @@
 namespace billcheck::expr {
 namespace {
 
-Value to_value(const std::string& v) { return Value::text(v); }
+Value to_value(Text v) { return Value::text(v); }
 Value to_value(Decimal v) { return Value::decimal(v); }
 Value to_value(Date v) { return Value::date(v); }
 Value to_value(std::int64_t v) { return Value::decimal(Decimal::from_int(v)); }
@@ -21,7 +21,7 @@ Value to_value(const std::optional<T>& v) {
 
 template <class V>
 constexpr Type type_of(bool money) {
-  if constexpr (std::is_same_v<V, std::string>)
+  if constexpr (std::is_same_v<V, Text>)
     return Type::string();
   else if constexpr (std::is_same_v<V, Decimal>)
     return Type::decimal(money);

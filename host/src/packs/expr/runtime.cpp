@@ -202,7 +202,7 @@ Value var_field(const Node& n, Frame& f) {
 Value extra(const Node& n, Frame& f) {
   Value r = eval(n.a, f);
   if (!r.present()) return r;
-  const std::string* v = r.as<Extras>().find(n.k.str());
+  const Text* v = r.as<Extras>().find(n.k.str());
   return v ? Value::text(*v) : Value::absent();
 }
 
@@ -211,7 +211,7 @@ Value extra_index(const Node& n, Frame& f) {
   if (!r.present()) return r;
   Value key = eval(n.b, f);
   if (!key.present()) return key;
-  const std::string* v = r.as<Extras>().find(key.str());
+  const Text* v = r.as<Extras>().find(key.str());
   return v ? Value::text(*v) : Value::absent();
 }
 

@@ -1,0 +1,176 @@
+// The text of a record (ids, codes, names, descriptions): eight bytes that point
+// into a TextStore the book owns, so that a million lines do not carry eight
+// std::string each. Reads like a std::string_view; compares by content.
+#pragma once
+
+#include <billcheck/export.hpp>
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace billcheck {
+
+/// The hash every Text carries, and the one Book's tables use: eight bytes at a
+/// time, then mixed (murmur3's finaliser). Ids are short; a byte loop showed in profiles.
+inline std::uint64_t text_hash(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t h = s.size() * kMul;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+namespace detail {
+/// What precedes the bytes of every Text: its hash (low 32 bits) and its size.
+/// The bytes follow, then a NUL.
+struct TextHead {
+  std::uint32_t hash;
+  std::uint32_t size;
+};
+struct EmptyText {
+  TextHead head{0, 0};
+  char bytes[8]{};
+};
+/// The empty text: text_hash("") is 0.
+inline constexpr EmptyText kEmptyText{};
+}  // namespace detail
+
+/// Text held by a TextStore. A default Text is empty ("absent" in a record).
+/// Valid while the store that made it (or a copy of that store) lives: a Book
+/// keeps its records' texts. Copy it freely; it is a pointer.
+class Text {
+ public:
+  constexpr Text() noexcept : p_(detail::kEmptyText.bytes) {}
+
+  std::uint32_t size() const noexcept { return head().size; }
+  std::size_t length() const noexcept { return size(); }
+  bool empty() const noexcept { return size() == 0; }
+  /// NUL-terminated.
+  const char* data() const noexcept { return p_; }
+  const char* c_str() const noexcept { return p_; }
+  const char* begin() const noexcept { return p_; }
+  const char* end() const noexcept { return p_ + size(); }
+  char operator[](std::size_t i) const noexcept { return p_[i]; }
+  char front() const noexcept { return p_[0]; }
+  char back() const noexcept { return p_[size() - 1]; }
+  /// text_hash(view()), kept with the bytes.
+  std::uint32_t hash() const noexcept { return head().hash; }
+
+  std::string_view view() const noexcept { return {p_, size()}; }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT: reads as a view by design
+  std::string str() const { return std::string(p_, size()); }
+  /// A copy, where code keeps text beyond the book (a report, a key of a map of its own).
+  operator std::string() const { return str(); }  // NOLINT: implicit, as a string_view is to a string
+
+  bool starts_with(std::string_view s) const noexcept { return view().starts_with(s); }
+  bool ends_with(std::string_view s) const noexcept { return view().ends_with(s); }
+  std::size_t find(std::string_view s, std::size_t at = 0) const noexcept { return view().find(s, at); }
+  std::size_t find(char c, std::size_t at = 0) const noexcept { return view().find(c, at); }
+  std::size_t rfind(std::string_view s, std::size_t at = std::string_view::npos) const noexcept {
+    return view().rfind(s, at);
+  }
+  std::size_t rfind(char c, std::size_t at = std::string_view::npos) const noexcept { return view().rfind(c, at); }
+  std::string_view substr(std::size_t at, std::size_t n = std::string_view::npos) const {
+    return view().substr(at, n);
+  }
+  int compare(std::string_view s) const noexcept { return view().compare(s); }
+
+  friend bool operator==(Text a, Text b) noexcept {
+    return a.p_ == b.p_ || (a.head().hash == b.head().hash && a.size() == b.size() &&
+                            std::memcmp(a.p_, b.p_, a.size()) == 0);
+  }
+  friend bool operator==(Text a, std::string_view b) noexcept { return a.view() == b; }
+  friend std::strong_ordering operator<=>(Text a, Text b) noexcept {
+    if (a.p_ == b.p_) return std::strong_ordering::equal;
+    return a.view().compare(b.view()) <=> 0;
+  }
+  friend std::strong_ordering operator<=>(Text a, std::string_view b) noexcept { return a.view().compare(b) <=> 0; }
+  friend std::ostream& operator<<(std::ostream& out, Text t) { return out << t.view(); }
+
+ private:
+  friend class TextStore;
+  explicit Text(const char* p) noexcept : p_(p) {}
+  const detail::TextHead& head() const noexcept {
+    return *reinterpret_cast<const detail::TextHead*>(p_ - sizeof(detail::TextHead));
+  }
+  const char* p_;
+};
+
+inline std::string operator+(std::string a, Text b) { return std::move(a.append(b.data(), b.size())); }
+inline std::string operator+(Text a, std::string_view b) {
+  std::string out;
+  out.reserve(a.size() + b.size());
+  out.append(a.data(), a.size()).append(b);
+  return out;
+}
+inline std::string operator+(const char* a, Text b) { return std::string(a) + b; }
+inline std::string operator+(Text a, const char* b) { return a + std::string_view(b); }
+inline std::string operator+(Text a, const std::string& b) { return a + std::string_view(b); }
+inline std::string operator+(Text a, Text b) { return a + b.view(); }
+inline std::string& operator+=(std::string& a, Text b) { return a.append(b.data(), b.size()); }
+
+/// Owns the bytes of Texts. Written by one thread at a time; its texts may be
+/// read from any thread. Equal short texts (ids, codes) are stored once.
+/// A copy shares the bytes already stored (its texts stay valid in both) and
+/// stores new ones apart, so a BookData copied and then changed is safe.
+class BILLCHECK_SDK_API TextStore {
+ public:
+  TextStore() = default;
+  TextStore(const TextStore& other);
+  TextStore& operator=(const TextStore& other);
+  TextStore(TextStore&&) noexcept = default;
+  TextStore& operator=(TextStore&&) noexcept = default;
+  ~TextStore() = default;
+
+  /// A Text holding a copy of `s`.
+  Text add(std::string_view s);
+  /// Keeps `other`'s texts valid for as long as this store (or a copy of it) lives.
+  void keep(const TextStore& other);
+  /// Forgets which texts are stored (a Book adds none), freeing that table.
+  void seal();
+  /// Bytes held, for measurements.
+  std::size_t bytes() const;
+
+ private:
+  char* allocate(std::size_t n);
+  Text store(std::string_view s, std::uint64_t hash);
+  void grow_table();
+
+  std::vector<std::shared_ptr<char[]>> blocks_;
+  std::vector<std::size_t> block_sizes_;
+  char* free_ = nullptr;
+  std::size_t left_ = 0;
+  std::size_t next_block_ = 4096;
+  /// Short texts stored so far, for reuse: open addressing on the hash.
+  std::vector<const char*> table_;
+  std::size_t table_used_ = 0;
+};
+
+}  // namespace billcheck
+
+template <>
+struct std::hash<billcheck::Text> {
+  std::size_t operator()(billcheck::Text t) const noexcept { return t.hash(); }
+};

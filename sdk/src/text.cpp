@@ -1,0 +1,101 @@
+#include <billcheck/text.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace billcheck {
+namespace {
+
+/// Texts up to this size are looked up before being stored: ids and codes
+/// repeat on every line, descriptions rarely do.
+constexpr std::size_t kReuseUpTo = 24;
+constexpr std::size_t kLargestBlock = std::size_t{1} << 20;
+
+std::size_t entry_size(std::size_t size) {
+  // Head, bytes, NUL, rounded up so that the next head is aligned.
+  return (sizeof(detail::TextHead) + size + 1 + alignof(detail::TextHead) - 1) & ~(alignof(detail::TextHead) - 1);
+}
+
+}  // namespace
+
+TextStore::TextStore(const TextStore& other)
+    : blocks_(other.blocks_), block_sizes_(other.block_sizes_), next_block_(other.next_block_) {}
+
+TextStore& TextStore::operator=(const TextStore& other) {
+  if (this != &other) *this = TextStore(other);
+  return *this;
+}
+
+char* TextStore::allocate(std::size_t n) {
+  if (n > left_) {
+    std::size_t size = std::max(n, next_block_);
+    next_block_ = std::min(next_block_ * 2, kLargestBlock);
+    blocks_.emplace_back(new char[size]);
+    block_sizes_.push_back(size);
+    free_ = blocks_.back().get();
+    left_ = size;
+  }
+  char* at = free_;
+  free_ += n;
+  left_ -= n;
+  return at;
+}
+
+Text TextStore::store(std::string_view s, std::uint64_t hash) {
+  char* at = allocate(entry_size(s.size()));
+  const detail::TextHead head{static_cast<std::uint32_t>(hash), static_cast<std::uint32_t>(s.size())};
+  std::memcpy(at, &head, sizeof head);
+  char* bytes = at + sizeof head;
+  if (!s.empty()) std::memcpy(bytes, s.data(), s.size());
+  bytes[s.size()] = '\0';
+  return Text(bytes);
+}
+
+void TextStore::grow_table() {
+  std::vector<const char*> old = std::exchange(table_, std::vector<const char*>(table_.empty() ? 1024 : table_.size() * 2));
+  const std::size_t mask = table_.size() - 1;
+  for (const char* p : old) {
+    if (!p) continue;
+    std::size_t i = Text(p).hash() & mask;
+    while (table_[i]) i = (i + 1) & mask;
+    table_[i] = p;
+  }
+}
+
+Text TextStore::add(std::string_view s) {
+  if (s.empty()) return Text();
+  if (s.size() >= 0xffffffffu) throw std::length_error("a text of 4 GiB or more");
+  const std::uint64_t hash = text_hash(s);
+  if (s.size() > kReuseUpTo) return store(s, hash);
+  if ((table_used_ + 1) * 2 > table_.size()) grow_table();
+  const std::size_t mask = table_.size() - 1;
+  const auto h32 = static_cast<std::uint32_t>(hash);
+  std::size_t i = h32 & mask;
+  for (; table_[i]; i = (i + 1) & mask) {
+    Text t(table_[i]);
+    if (t.hash() == h32 && t.view() == s) return t;
+  }
+  Text t = store(s, hash);
+  table_[i] = t.data();
+  ++table_used_;
+  return t;
+}
+
+void TextStore::keep(const TextStore& other) {
+  if (&other == this) return;
+  blocks_.insert(blocks_.end(), other.blocks_.begin(), other.blocks_.end());
+  block_sizes_.insert(block_sizes_.end(), other.block_sizes_.begin(), other.block_sizes_.end());
+}
+
+void TextStore::seal() {
+  table_ = {};
+  table_used_ = 0;
+}
+
+std::size_t TextStore::bytes() const {
+  std::size_t n = table_.size() * sizeof(const char*);
+  for (std::size_t s : block_sizes_) n += s;
+  return n;
+}
+
+}  // namespace billcheck
