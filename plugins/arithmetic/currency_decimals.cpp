@@ -47,7 +47,7 @@ RuleInfo CurrencyDecimalsRule::info() {
 
 void CurrencyDecimalsRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   const int places = minor_units(currency);
   auto too_precise = [places](Decimal value) { return value.places_used() > places; };
 

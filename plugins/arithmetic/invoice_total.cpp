@@ -19,7 +19,7 @@ RuleInfo InvoiceTotalRule::info() {
 
 void InvoiceTotalRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void()) return;
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   const int places = minor_units(currency);
   const auto lines = ctx.book().lines_of(invoice);
 

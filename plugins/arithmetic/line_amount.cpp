@@ -40,7 +40,7 @@ RuleInfo LineAmountRule::info() {
 void LineAmountRule::check(const InvoiceLine& line, Context& ctx) const {
   const Invoice& invoice = ctx.book().invoice_of(line);
   if (invoice.is_void()) return;
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   const int places = minor_units(currency);
 
   const Decimal exact = line.quantity * line.rate + line.adjustment.value_or(Decimal{});

@@ -19,7 +19,7 @@ RuleInfo TaxRule::info() {
 
 void TaxRule::check(const Invoice& invoice, Context& ctx) const {
   if (invoice.is_void() || !invoice.tax_rate) return;
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   const int places = minor_units(currency);
 
   const Decimal line_sum = sum_of_amounts(ctx.book().lines_of(invoice));

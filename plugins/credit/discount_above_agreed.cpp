@@ -55,7 +55,7 @@ void DiscountAboveAgreedRule::check(const Invoice& invoice, Context& ctx) const 
   else
     allowance = {max_discount_pct_, "the firm's maximum"};
 
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   Decimal lines;
   for (const InvoiceLine& line : ctx.book().lines_of(invoice)) lines += line.amount;
   if (lines <= Decimal{}) return;

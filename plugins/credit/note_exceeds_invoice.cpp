@@ -38,7 +38,7 @@ void NoteExceedsInvoiceRule::check(const CreditNote& note, Context& ctx) const {
   if (!invoice) return;
   // The reversal of a whole invoice for its replacement: the earlier notes stay the client's credit.
   if (note.reason_code == "reissue" && note.amount == invoice->total && !invoice->is_void()) return;
-  const std::string& currency = invoice->currency;
+  const Text currency = invoice->currency;
 
   Decimal earlier;
   for (const CreditNote* other : book.credit_notes_of_invoice(invoice->id))

@@ -62,7 +62,7 @@ void OverLimitRule::check(const Invoice& invoice, Context& ctx) const {
   if (replaces_a_larger_bill(book, invoice)) return;
   const Client* client = book.client(invoice.client_id);
   if (!client || !client->credit_limit || invoice.currency != client->currency) return;
-  const std::string& currency = client->currency;
+  const Text currency = client->currency;
   const Decimal limit = *client->credit_limit;
 
   const Balance before = balance_before(book, invoice, currency);

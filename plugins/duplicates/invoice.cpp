@@ -23,7 +23,7 @@ RuleInfo DuplicateInvoiceRule::info() {
 
 void DuplicateInvoiceRule::check(const Book& book, Context& ctx) const {
   for (const auto& [copy, original] : repeated_invoices(book)) {
-    const std::string& currency = copy->currency;
+    const Text currency = copy->currency;
     const std::size_t lines = book.lines_of(*copy).size();
     const std::string same = copy->engagement_id == original->engagement_id && copy->period_start == original->period_start &&
                                copy->period_end == original->period_end

@@ -56,7 +56,7 @@ void DuplicateLineRule::check(const Invoice& invoice, Context& ctx) const {
   for (const auto& [repeat, first] : repeats) {
     const InvoiceLine& line = lines[repeat];
     const InvoiceLine& original = lines[first];
-    const std::string& currency = invoice.currency;
+    const Text currency = invoice.currency;
     std::string what = line.is_fee() ? format_hours(line.quantity) : line.quantity.to_string();
     what += " × " + format_amount(line.rate, currency) + " = " + format_amount(line.amount, currency);
     if (!line.description.empty()) what = "\"" + line.description + "\", " + what;

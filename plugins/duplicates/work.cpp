@@ -11,7 +11,7 @@ namespace {
 /// The work a fee line bills, as compared across invoices: the client, the
 /// timekeeper, the date, the hours and (by hash) the normalized description.
 struct Work {
-  std::string_view client, timekeeper;
+  Text client, timekeeper;
   Date date;
   std::int64_t hours;
   std::uint64_t description;
@@ -20,12 +20,15 @@ struct Work {
 
 struct WorkHash {
   std::size_t operator()(const Work& w) const {
-    std::size_t h = std::hash<std::string_view>{}(w.client);
-    for (std::size_t x : {std::hash<std::string_view>{}(w.timekeeper),
-                          static_cast<std::size_t>(w.date.sys_days().time_since_epoch().count()),
-                          static_cast<std::size_t>(w.hours), static_cast<std::size_t>(w.description)})
+    std::uint64_t h = w.client.hash();
+    for (std::uint64_t x : {std::uint64_t{w.timekeeper.hash()},
+                            static_cast<std::uint64_t>(w.date.sys_days().time_since_epoch().count()),
+                            static_cast<std::uint64_t>(w.hours), w.description})
       h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    return h;
+    // Mixed, so that the low 32 bits the table keeps depend on every field.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
   }
 };
 
@@ -71,13 +74,17 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     const InvoiceLine& l = all[i];
     return Work{book.invoice_of(l).client_id, l.timekeeper_id, *l.date, l.quantity.raw(), hashes.text[i]};
   };
+  // 8 bytes a slot (32 bits of the hash: a collision costs one more compare),
+  // sized for every line at once: growing it held the old table beside the new.
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint32_t hash = 0;
     std::uint32_t line = 0;  // index + 1; 0: free
   };
-  std::vector<Slot> slots(1024);
+  std::size_t capacity = 1024;
+  while (capacity * 3 < all.size() * 4) capacity *= 2;
+  std::vector<Slot> slots(capacity);
   std::size_t used = 0;
-  auto first_of = [&](std::uint64_t hash, const Work& work, std::uint32_t index) -> std::uint32_t {
+  auto first_of = [&](std::uint32_t hash, const Work& work, std::uint32_t index) -> std::uint32_t {
     if ((used + 1) * 4 > slots.size() * 3) {  // keep probes short: grow at three quarters full
       std::vector<Slot> bigger(slots.size() * 2);
       for (const Slot& s : slots) {
@@ -104,7 +111,7 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
       if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
       const auto index = static_cast<std::uint32_t>(&line - all.data());
       const Work piece = work_of(index);
-      const std::uint32_t first = first_of(WorkHash{}(piece), piece, index);
+      const std::uint32_t first = first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), piece, index);
       if (first == index) continue;  // the first line billing this work
       const InvoiceLine& original = all[first];
       // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.

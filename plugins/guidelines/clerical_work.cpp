@@ -99,7 +99,7 @@ void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
   const std::vector<std::string>* keyword = &keywords_.phrase(found);
   const std::string role = lower(tk->role);
 
-  const std::string& currency = ctx.book().invoice_of(line).currency;
+  const Text currency = ctx.book().invoice_of(line).currency;
   const std::string who = (tk->name.empty() ? tk->id : tk->name) + " (" + tk->role + ")";
   ctx.report(line, line_text(line) + " bills " + who + " for " + format_hours(line.quantity) + " of clerical work (\"" +
                        line.description + "\"): " + join_words(*keyword) +

@@ -190,7 +190,7 @@ class UtbmsCodesRule : public InvoiceRule {
   void check(const Invoice& invoice, Context& ctx) const override;
 
  private:
-  void check_code(const InvoiceLine& line, Context& ctx, CodeSets::Kind kind, const std::string& code,
+  void check_code(const InvoiceLine& line, Context& ctx, CodeSets::Kind kind, Text code,
                   bool codes_required) const;
 
   const CodeSets codes_;

@@ -90,7 +90,7 @@ void UtbmsCodesRule::check(const Invoice& invoice, Context& ctx) const {
   }
 }
 
-void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind, const std::string& code,
+void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind, Text code,
                                 bool codes_required) const {
   if (code.empty() ? !codes_required : codes_.contains(kind, code)) return;
   const CodeField f = field_of(kind);

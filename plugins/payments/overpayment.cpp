@@ -29,7 +29,7 @@ void OverpaymentRule::check(const Invoice& invoice, Context& ctx) const {
   if (received.paid <= owed) return;
   const Decimal excess = received.paid - owed;
 
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   std::string message = "Invoice " + invoice.id + " (" + money(invoice.total, currency) + ") has been paid " +
                         money(received.paid, currency);
   if (!credited.is_zero()) message += " on top of " + money(credited, currency) + " in credit notes";

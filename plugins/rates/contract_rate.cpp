@@ -45,7 +45,7 @@ void ContractRateRule::check(const InvoiceLine& line, Context& ctx) const {
   const Decimal difference = line.rate - agreed->rate;
   if (difference.abs() <= tolerance_) return;
 
-  const std::string& currency = book.invoice_of(line).currency;
+  const Text currency = book.invoice_of(line).currency;
   const Decimal at_stake = (difference * line.quantity).round(minor_units(currency));
   const bool by_timekeeper = !agreed->timekeeper_id.empty();
   const std::string agreed_for = by_timekeeper ? timekeeper_text(*tk) : role_text(agreed->role);

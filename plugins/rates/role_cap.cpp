@@ -45,7 +45,7 @@ void RoleCapRule::check(const InvoiceLine& line, Context& ctx) const {
   const auto cap = caps_.find(tk->role);
   if (cap == caps_.end() || line.rate <= cap->second) return;
 
-  const std::string& currency = book.invoice_of(line).currency;
+  const Text currency = book.invoice_of(line).currency;
   const Decimal at_stake = ((line.rate - cap->second) * line.quantity).round(minor_units(currency));
   ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                        timekeeper_text(*tk) + " at " + format_amount(line.rate, currency) + " an hour, above the " +

@@ -35,68 +35,73 @@ bool counts(const InvoiceLine& line) {
   return line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{};
 }
 
-/// Hours per timekeeper-day in one flat table (open addressing): a hash map
-/// holding a vector of lines per day cost a million small allocations on a
-/// million-line book, and a sort of every line cost more than this one pass.
-class DayTotals {
+/// Which timekeeper a counted line bills, as a number: its Timekeeper's place
+/// in the book, else (an id the book does not know) a number after those, one
+/// per id. Lines with one timekeeper id get one number.
+class TimekeeperNumbers {
  public:
-  struct Slot {
-    std::string_view timekeeper;  // empty: a free slot (a counted line always has a timekeeper)
-    std::int32_t day = 0;         // days since 1970: every civil date fits
-    std::uint32_t day_index = kNone;  // into the reported days, once known
-    Decimal total;
-  };
-  static constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
-
-  Slot& at(std::string_view timekeeper, std::int32_t day) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-    Slot& slot = find(slots_, timekeeper, day);
-    if (slot.timekeeper.empty()) {
-      slot.timekeeper = timekeeper;
-      slot.day = day;
-      ++size_;
-    }
-    return slot;
+  explicit TimekeeperNumbers(const Book& book) : book_(book), known_(book.timekeepers().size()) {}
+  std::uint32_t of(const InvoiceLine& line) {
+    if (const Timekeeper* tk = book_.timekeeper_of(line))
+      return static_cast<std::uint32_t>(tk - book_.timekeepers().data());
+    return unknown_.try_emplace(line.timekeeper_id, known_ + static_cast<std::uint32_t>(unknown_.size())).first->second;
   }
+  std::uint32_t count() const { return known_ + static_cast<std::uint32_t>(unknown_.size()); }
 
  private:
-  static Slot& find(std::vector<Slot>& slots, std::string_view timekeeper, std::int32_t day) {
-    std::uint64_t h = std::hash<std::string_view>{}(timekeeper) ^
-                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) * 0x9e3779b97f4a7c15ULL);
-    h ^= h >> 29;
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots[i];
-      if (slot.timekeeper.empty() || (slot.day == day && slot.timekeeper == timekeeper)) return slot;
-    }
-  }
-
-  void grow() {
-    std::vector<Slot> bigger(slots_.empty() ? 1024 : slots_.size() * 2);
-    for (const Slot& slot : slots_)
-      if (!slot.timekeeper.empty()) find(bigger, slot.timekeeper, slot.day) = slot;
-    slots_ = std::move(bigger);
-  }
-
-  std::vector<Slot> slots_;
-  std::size_t size_ = 0;
+  const Book& book_;
+  std::uint32_t known_;
+  std::unordered_map<Text, std::uint32_t> unknown_;
 };
 
+std::uint64_t day_key(std::uint32_t timekeeper, std::int32_t day) {
+  return (std::uint64_t{timekeeper} << 32) | static_cast<std::uint32_t>(day);
+}
+
 /// Every timekeeper-day of more than `threshold` hours, with its lines. The
-/// hours are summed in any order (they are all positive, so an overflow happens
-/// whatever the order); the lines of the few days over it are then collected in
-/// issue order.
+/// hours are summed per timekeeper, their lines' (day, hours) sorted by day: a
+/// table of every timekeeper-day took 38 MB of a million-line book, and a sort
+/// of every line cost more. The hours are all positive, so an overflow happens
+/// whatever the order. The lines of the few days over it are then collected
+/// in issue order.
 std::vector<Day> days_over(const Book& book, Decimal threshold) {
-  DayTotals totals;
-  bool any = false;
+  TimekeeperNumbers numbers(book);
+  auto counted = [&](const InvoiceLine& line) { return counts(line) && !book.invoice_of(line).is_void(); };
+  // The counted lines' hours by timekeeper (a counting sort: two passes over
+  // the lines, one array), then each timekeeper's by day.
+  std::vector<std::uint32_t> start;
   for (const InvoiceLine& line : book.lines()) {
-    if (!counts(line) || book.invoice_of(line).is_void()) continue;
-    DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
-    slot.total += line.quantity;
-    any = any || slot.total > threshold;
+    if (!counted(line)) continue;
+    const std::uint32_t t = numbers.of(line);
+    if (start.size() < numbers.count() + 1) start.resize(numbers.count() + 1, 0);
+    ++start[t + 1];
+  }
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  struct Hours {
+    std::int64_t hours;  // raw millionths
+    std::int32_t day;
+  };
+  std::vector<Hours> by_timekeeper(start.empty() ? 0 : start.back());
+  {
+    std::vector<std::uint32_t> at(start.begin(), start.empty() ? start.end() : start.end() - 1);
+    for (const InvoiceLine& line : book.lines())
+      if (counted(line)) by_timekeeper[at[numbers.of(line)]++] = {line.quantity.raw(), day_number(*line.date)};
+  }
+  std::unordered_map<std::uint64_t, std::uint32_t> over;  // day_key -> index into days, once known
+  constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
+  for (std::size_t t = 0; t + 1 < start.size(); ++t) {
+    const auto first = by_timekeeper.begin() + start[t], last = by_timekeeper.begin() + start[t + 1];
+    std::sort(first, last, [](const Hours& a, const Hours& b) { return a.day < b.day; });
+    for (auto run = first; run != last;) {
+      Decimal total;
+      auto end = run;
+      for (; end != last && end->day == run->day; ++end) total += Decimal::from_raw(end->hours);
+      if (total > threshold) over.emplace(day_key(static_cast<std::uint32_t>(t), run->day), kNone);
+      run = end;
+    }
   }
   std::vector<Day> days;
-  if (!any) return days;
+  if (over.empty()) return days;
   std::vector<const Invoice*> invoices;
   for (const Invoice& invoice : book.invoices())
     if (!is_cancelled(book, invoice)) invoices.push_back(&invoice);
@@ -105,13 +110,13 @@ std::vector<Day> days_over(const Book& book, Decimal threshold) {
   for (const Invoice* invoice : invoices)
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (!counts(line)) continue;
-      DayTotals::Slot& slot = totals.at(line.timekeeper_id, day_number(*line.date));
-      if (slot.total <= threshold) continue;
-      if (slot.day_index == DayTotals::kNone) {
-        slot.day_index = static_cast<std::uint32_t>(days.size());
+      auto it = over.find(day_key(numbers.of(line), day_number(*line.date)));
+      if (it == over.end()) continue;
+      if (it->second == kNone) {
+        it->second = static_cast<std::uint32_t>(days.size());
         days.push_back({line.timekeeper_id, *line.date, {}});
       }
-      days[slot.day_index].lines.push_back(&line);
+      days[it->second].lines.push_back(&line);
     }
   return days;
 }

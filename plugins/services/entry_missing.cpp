@@ -38,7 +38,7 @@ void EntryMissingRule::check(const InvoiceLine& line, Context& ctx) const {
     return;
   }
 
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   Finding& finding = ctx.report(line, "Line " + std::to_string(line.line_no) + " (" +
                                           format_amount(line.amount, currency) + ") cites time entry " +
                                           line.entry_id + ", " + reason + ", so no recorded work backs it.");

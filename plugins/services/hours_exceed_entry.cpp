@@ -70,7 +70,7 @@ void HoursExceedEntryRule::check(const InvoiceLine& line, Context& ctx) const {
   }
   if (line.quantity <= recorded.hours) return;
 
-  const std::string& currency = invoice.currency;
+  const Text currency = invoice.currency;
   const Decimal excess = line.quantity - recorded.hours;
   const Decimal stake = (excess * line.rate).round(minor_units(currency));
   std::string message = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity);
