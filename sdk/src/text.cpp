@@ -10,6 +10,12 @@ namespace {
 /// repeat on every line, descriptions rarely do.
 constexpr std::size_t kReuseUpTo = 24;
 constexpr std::size_t kLargestBlock = std::size_t{1} << 20;
+constexpr std::size_t kRecent = 256;
+
+std::size_t recent_slot(std::string_view s) {
+  return (s.size() * 7 + static_cast<unsigned char>(s.front()) * 3 + static_cast<unsigned char>(s.back())) &
+         (kRecent - 1);
+}
 
 std::size_t entry_size(std::size_t size) {
   // Head, bytes, NUL, rounded up so that the next head is aligned.
@@ -65,19 +71,29 @@ void TextStore::grow_table() {
 Text TextStore::add(std::string_view s) {
   if (s.empty()) return Text();
   if (s.size() >= 0xffffffffu) throw std::length_error("a text of 4 GiB or more");
+  if (s.size() > kReuseUpTo) return store(s, text_hash(s));
+  if (!recent_) recent_ = std::make_unique<const char*[]>(kRecent);  // zeroed
+  const char*& recent = recent_[recent_slot(s)];
+  if (recent) {
+    const Text t(recent);
+    if (t.size() == s.size() && std::memcmp(t.data(), s.data(), s.size()) == 0) return t;
+  }
   const std::uint64_t hash = text_hash(s);
-  if (s.size() > kReuseUpTo) return store(s, hash);
   if ((table_used_ + 1) * 2 > table_.size()) grow_table();
   const std::size_t mask = table_.size() - 1;
   const auto h32 = static_cast<std::uint32_t>(hash);
   std::size_t i = h32 & mask;
   for (; table_[i]; i = (i + 1) & mask) {
     Text t(table_[i]);
-    if (t.hash() == h32 && t.view() == s) return t;
+    if (t.hash() == h32 && t.view() == s) {
+      recent = t.data();
+      return t;
+    }
   }
   Text t = store(s, hash);
   table_[i] = t.data();
   ++table_used_;
+  recent = t.data();
   return t;
 }
 
@@ -90,6 +106,7 @@ void TextStore::keep(const TextStore& other) {
 void TextStore::seal() {
   table_ = {};
   table_used_ = 0;
+  recent_.reset();
 }
 
 std::size_t TextStore::bytes() const {

@@ -166,6 +166,10 @@ class BILLCHECK_SDK_API TextStore {
   /// Short texts stored so far, for reuse: open addressing on the hash.
   std::vector<const char*> table_;
   std::size_t table_used_ = 0;
+  /// The short texts added last, by size and first and last byte: a loader adds
+  /// the same invoice number, type and codes row after row, and finds them
+  /// here without hashing them or missing the cache in table_.
+  std::unique_ptr<const char*[]> recent_;
 };
 
 }  // namespace billcheck
