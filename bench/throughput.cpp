@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
 
   Engine engine;
   std::size_t n = 0;
-  double check_cpu = 0, check_wall_1 = 0, check_wall_2 = 0, first_call = 0, p50 = 0, p99 = 0, csv_rate = 0;
+  double check_cpu = 0, check_wall_1 = 0, check_wall_2 = 0, first_call = 0, first_call_all = 0, p50 = 0, p99 = 0,
+         csv_rate = 0;
   std::size_t findings = 0, peak_kib = 0, invoice_lines = 0;
   {
     // The CSV book: load, check on one thread, check on two, check_invoice.
@@ -160,6 +161,15 @@ int main(int argc, char** argv) {
     std::sort(times.begin(), times.end());
     p50 = times[times.size() / 2];
     p99 = times[times.size() * 99 / 100];
+    {
+      // The first call again, with the default options (a thread per core), as
+      // a host calls it: the book-wide rules run side by side.
+      Book again = load_book(dir);
+      const Invoice& middle = again.invoices()[again.invoices().size() / 2];
+      t0 = std::chrono::steady_clock::now();
+      (void)engine.check_invoice(again, middle.id, CheckOptions{});
+      first_call_all = seconds_since(t0);
+    }
 
 
     // The same book as JSON and LEDES, written once beside the CSV files.
@@ -191,6 +201,7 @@ int main(int argc, char** argv) {
   std::snprintf(label, sizeof label, "check_invoice (%zu lines): first / p50 / p99", invoice_lines);
   row(label, format("%.3f s / ", first_call) + format("%.0f us / %.0f us", p50 * 1e6, p99 * 1e6),
       "<= 0.3 s / - / <= 100 us");
+  row("check_invoice first call, a thread per core", format("%.3f s (wall clock)", first_call_all), "<= 0.3 s");
   row("2 threads vs 1, whole check (wall clock)",
       format("%.2fx (%.2f s vs ", check_wall_1 / check_wall_2, check_wall_2) + format("%.2f s)", check_wall_1),
       ">= 1.8x");
