@@ -5,7 +5,10 @@
 #include <cstring>
 #include <utility>
 #include <map>
+#include <condition_variable>
 #include <mutex>
+#include <stdexcept>
+#include <thread>
 #include <functional>
 #include <numeric>
 #include <tuple>
@@ -306,8 +309,17 @@ struct Book::Index {
   std::unordered_map<TimekeeperDay, std::vector<const TimeEntry*>, TimekeeperDayHash> entries_on;
   Grouped<Payment> payments_of_invoice, payments_of_client;
   Grouped<CreditNote> notes_of_invoice, notes_of_client;
-  std::recursive_mutex derived_mutex;  // recursive: a derived index may build on another
-  std::map<std::string, std::shared_ptr<const void>, std::less<>> derived;
+  /// One derived index: built once, by the first thread to ask; others asking
+  /// for it wait for that thread, while indexes under other keys build beside it.
+  struct Derived {
+    std::mutex mutex;
+    std::condition_variable built;
+    std::shared_ptr<const void> value;
+    bool building = false;
+    std::thread::id builder;
+  };
+  std::mutex derived_mutex;  // guards the map, never held while an index builds
+  std::map<std::string, std::unique_ptr<Derived>, std::less<>> derived;
   std::vector<std::uint32_t> line_invoice;                          // per line: invoice index
   std::vector<const Timekeeper*> line_timekeeper;                   // per line: its timekeeper or nullptr
   std::vector<std::pair<std::uint32_t, std::uint32_t>> invoice_lines;  // per invoice: [begin, end)
@@ -466,12 +478,43 @@ const Rate* Book::agreed_rate(const InvoiceLine& line) const {
                      line.date.value_or(first_billed(*this, inv)));
 }
 
+// One lock over every index held while one built serialised them: the first
+// check_invoice of a book builds each book-wide rule's result as a derived
+// index, and two threads built them one after the other.
 const void* Book::derived_value(std::string_view key,
                                 const std::function<std::shared_ptr<const void>()>& make) const {
-  std::lock_guard lock(ix_->derived_mutex);
-  auto it = ix_->derived.find(key);
-  if (it == ix_->derived.end()) it = ix_->derived.emplace(std::string(key), make()).first;
-  return it->second.get();
+  Index::Derived* d = nullptr;
+  {
+    std::lock_guard lock(ix_->derived_mutex);
+    auto it = ix_->derived.find(key);
+    if (it == ix_->derived.end()) it = ix_->derived.emplace(std::string(key), std::make_unique<Index::Derived>()).first;
+    d = it->second.get();
+  }
+  std::unique_lock lock(d->mutex);
+  for (;;) {
+    if (d->value) return d->value.get();
+    if (!d->building) break;
+    if (d->builder == std::this_thread::get_id())
+      throw std::logic_error("the derived index '" + std::string(key) + "' is needed to build itself");
+    d->built.wait(lock);
+  }
+  d->building = true;
+  d->builder = std::this_thread::get_id();
+  lock.unlock();
+  std::shared_ptr<const void> value;
+  try {
+    value = make();
+  } catch (...) {
+    lock.lock();
+    d->building = false;  // the next to ask tries again
+    d->built.notify_all();
+    throw;
+  }
+  lock.lock();
+  d->value = std::move(value);
+  d->building = false;
+  d->built.notify_all();
+  return d->value.get();
 }
 
 bool Book::has_rate_card(std::string_view engagement_id) const {
