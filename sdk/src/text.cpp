@@ -25,7 +25,7 @@ std::size_t entry_size(std::size_t size) {
 }  // namespace
 
 TextStore::TextStore(const TextStore& other)
-    : blocks_(other.blocks_), block_sizes_(other.block_sizes_), next_block_(other.next_block_) {}
+    : blocks_(other.blocks_), next_block_(other.next_block_) {}
 
 TextStore& TextStore::operator=(const TextStore& other) {
   if (this != &other) *this = TextStore(other);
@@ -37,7 +37,6 @@ char* TextStore::allocate(std::size_t n) {
     std::size_t size = std::max(n, next_block_);
     next_block_ = std::min(next_block_ * 2, kLargestBlock);
     blocks_.emplace_back(new char[size]);
-    block_sizes_.push_back(size);
     free_ = blocks_.back().get();
     left_ = size;
   }
@@ -100,19 +99,12 @@ Text TextStore::add(std::string_view s) {
 void TextStore::keep(const TextStore& other) {
   if (&other == this) return;
   blocks_.insert(blocks_.end(), other.blocks_.begin(), other.blocks_.end());
-  block_sizes_.insert(block_sizes_.end(), other.block_sizes_.begin(), other.block_sizes_.end());
 }
 
 void TextStore::seal() {
   table_ = {};
   table_used_ = 0;
   recent_.reset();
-}
-
-std::size_t TextStore::bytes() const {
-  std::size_t n = table_.size() * sizeof(const char*);
-  for (std::size_t s : block_sizes_) n += s;
-  return n;
 }
 
 }  // namespace billcheck

@@ -150,8 +150,6 @@ class BILLCHECK_SDK_API TextStore {
   void keep(const TextStore& other);
   /// Forgets which texts are stored (a Book adds none), freeing that table.
   void seal();
-  /// Bytes held, for measurements.
-  std::size_t bytes() const;
 
  private:
   char* allocate(std::size_t n);
@@ -159,7 +157,6 @@ class BILLCHECK_SDK_API TextStore {
   void grow_table();
 
   std::vector<std::shared_ptr<char[]>> blocks_;
-  std::vector<std::size_t> block_sizes_;
   char* free_ = nullptr;
   std::size_t left_ = 0;
   std::size_t next_block_ = 4096;
