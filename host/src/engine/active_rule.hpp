@@ -27,17 +27,23 @@ struct Variant {
   }
 };
 
+/// Looks up a std::string key by string_view, without a copy.
+struct ClientHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 struct ActiveRule {
   const RuleInfo* info = nullptr;
   Variant base;
-  std::unordered_map<std::string, Variant> per_client;
+  std::unordered_map<std::string, Variant, ClientHash, std::equal_to<>> per_client;
   std::vector<std::unique_ptr<Rule>> owned;
   bool runs = true;          // enabled by default or for some client; an off rule costs nothing
   bool base_needed = true;   // the base instance reports for someone (by default or for a client that shares it)
 
   const Variant& for_client(std::string_view client) const {
     if (per_client.empty()) return base;
-    auto it = per_client.find(std::string(client));
+    auto it = per_client.find(client);
     return it == per_client.end() ? base : it->second;
   }
 };

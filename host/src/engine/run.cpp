@@ -156,7 +156,8 @@ class Runner {
       std::size_t before_rule = out.size();
       for (std::size_t i = task.begin; i < task.end; ++i) {
         const auto& record = deref(records[i]);
-        const Variant& v = a.for_client(client_of(book_, records[i]));
+        // The record's client is looked up only when some client has settings of its own.
+        const Variant& v = a.per_client.empty() ? a.base : a.for_client(client_of(book_, records[i]));
         if (!v.enabled || !v.rule) continue;
         if (t_slot) {
           t_slot->record.store(&record, std::memory_order_relaxed);
