@@ -6,6 +6,7 @@
 #include <billcheck/date.hpp>
 #include <billcheck/decimal.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -15,9 +16,11 @@ namespace billcheck::bench {
 
 inline void write_synthetic_book(const std::filesystem::path& dir, std::size_t lines, std::size_t error_every = 1000) {
   std::filesystem::create_directories(dir);
-  // Enough timekeepers that nobody bills more than a working day, and monthly
+  // Enough timekeepers that nobody bills more than a working day (one for each
+  // 500 lines, so each bills as many lines in a book of any size), and monthly
   // periods spread over a year, so that only the planted errors are findings.
-  constexpr std::size_t kLinesPerInvoice = 8, kClients = 200, kTimekeepers = 2000;
+  constexpr std::size_t kLinesPerInvoice = 8, kClients = 200;
+  const std::size_t kTimekeepers = std::max<std::size_t>(2000, lines / 500);
   static const char* kRoles[] = {"partner", "associate", "paralegal"};
   static const char* kRates[] = {"650.00", "420.00", "180.00"};
   static const char* kTasks[] = {"Review and revise draft agreement", "Call with opposing counsel",

@@ -1,6 +1,7 @@
 // Load and check throughput on a synthetic book: every row of the performance
 // table in docs/benchmarks.md (issue #15) that one process can measure.
 //   bench_throughput [LINES (default 1000000)] [DIR (default: a temp dir)] [--load-only [csv|json|ledes]]
+//   bench_throughput [LINES] [DIR] --ten-times [DIR10]
 // The CSV book is written to DIR once (bench_gen_book writes the same one);
 // the JSON and LEDES forms of it are written beside it (book.json, book.ledes)
 // the first time. One-thread steps are timed in the thread's CPU time, so a
@@ -8,14 +9,21 @@
 // the two-thread comparison is wall clock and needs a quiet machine.
 // --load-only times only the loads (best of 3; one form when named), for
 // profiling a loader (`perf record -g bench_throughput N DIR --load-only json`).
+// --ten-times runs `billcheck check` (the binary beside this one) as a child
+// process on the book and on one ten times its size (written to DIR10 once,
+// default a temp dir), and prints the ratio of their wall times and the larger
+// one's peak memory: the 10M-line row at the default size.
 #include "synthetic_book.hpp"
 
 #include <billcheck/convert.hpp>
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -99,6 +107,51 @@ int load_only(const std::filesystem::path& dir, const std::string& only) {
   return 0;
 }
 
+/// Runs `billcheck check DIR --format json` with the report to /dev/null; returns
+/// its wall seconds and sets `peak_kib` to its peak resident memory.
+double whole_check(const std::filesystem::path& billcheck, const std::filesystem::path& dir, std::size_t& peak_kib) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    execl(billcheck.c_str(), billcheck.c_str(), "-q", "check", dir.c_str(), "--format", "json", nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  const double wall = seconds_since(t0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {  // 1: the planted findings
+    std::fprintf(stderr, "bench_throughput: %s check %s failed\n", billcheck.c_str(), dir.c_str());
+    std::exit(2);
+  }
+  peak_kib = static_cast<std::size_t>(usage.ru_maxrss);
+  return wall;
+}
+
+/// The 10x row: the whole process on the book and on one ten times its size.
+int ten_times(const std::filesystem::path& dir, std::size_t lines, const std::filesystem::path& big_dir) {
+  const std::filesystem::path billcheck = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "billcheck";
+  if (!std::filesystem::exists(big_dir / "invoice_lines.csv")) billcheck::bench::write_synthetic_book(big_dir, lines * 10);
+  std::size_t small_kib = 0, big_kib = 0;
+  std::vector<double> runs;  // the median of 3 for the smaller book; the larger is run once
+  for (int i = 0; i < 3; ++i) runs.push_back(whole_check(billcheck, dir, small_kib));
+  std::sort(runs.begin(), runs.end());
+  const double small = runs[1];
+  const double big = whole_check(billcheck, big_dir, big_kib);
+  std::printf("%zu and %zu invoice lines; load average %.1f at end\n\n", lines, lines * 10, load_average());
+  std::printf("| %-46s | %-34s | %-22s |\n|---|---|---|\n", "figure", "measured", "target");
+  char label[96];
+  std::snprintf(label, sizeof label, "%zu lines, whole process: wall vs %zu", lines * 10, lines);
+  row(label, format("%.1fx (%.1f s vs ", big / small, big) + format("%.2f s)", small), "within 12x");
+  std::snprintf(label, sizeof label, "%zu lines, whole process: peak memory", lines * 10);
+  row(label, format("%.2f GB (%.0f B/line)", static_cast<double>(big_kib) * 1024 / 1e9,
+                    static_cast<double>(big_kib) * 1024 / static_cast<double>(lines * 10)),
+      "<= 2.5 GB");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +162,10 @@ int main(int argc, char** argv) {
   if (!std::filesystem::exists(dir / "invoice_lines.csv")) bench::write_synthetic_book(dir, lines);
   std::printf("billcheck throughput: %s; load average %.1f at start\n", dir.c_str(), load_average());
   if (argc > 3 && std::string(argv[3]) == "--load-only") return load_only(dir, argc > 4 ? argv[4] : "");
+  if (argc > 3 && std::string(argv[3]) == "--ten-times")
+    return ten_times(dir, lines,
+                     argc > 4 ? std::filesystem::path(argv[4])
+                              : std::filesystem::temp_directory_path() / ("billcheck-bench-book-" + std::to_string(lines * 10)));
 
   Engine engine;
   std::size_t n = 0;
