@@ -70,7 +70,7 @@ std::string normalized(std::string_view text);
 /// Whether two descriptions are the same once normalized.
 bool same_text(std::string_view a, std::string_view b);
 
-/// A hash of normalized(text), computed without building it.
+/// text_hash(normalized(text)), computed without building it for most texts.
 std::uint64_t normalized_hash(std::string_view text);
 
 /// Whether two lines are the same as the duplicates rules compare them: the

@@ -1,0 +1,86 @@
+// billcheck::Text and TextStore: the hash every text carries, and what the
+// store keeps once.
+#include <billcheck/text.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace billcheck {
+namespace {
+
+/// text_hash as first written: each tail copied into a zeroed word. Hashes are
+/// kept with the texts and decide the order of some groupings, so a faster
+/// form must give the same values.
+std::uint64_t reference_hash(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t h = s.size() * kMul;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+TEST(TextHash, IsTheSameForEverySizeAndByteAndReadsOnlyTheText) {
+  for (std::size_t size = 0; size <= 40; ++size) {
+    for (unsigned seed = 0; seed < 16; ++seed) {
+      // A buffer of exactly `size` bytes: under ASan a read past it fails the test.
+      auto bytes = std::make_unique<char[]>(size);
+      for (std::size_t k = 0; k < size; ++k) bytes[k] = static_cast<char>((k * 131 + seed * 29 + 7) & 0xff);
+      const std::string_view text(bytes.get(), size);
+      EXPECT_EQ(text_hash(text), reference_hash(text)) << "size " << size << ", seed " << seed;
+    }
+  }
+}
+
+TEST(TextStore, KeepsEqualShortTextsOnceAndComparesByContent) {
+  TextStore store;
+  const Text a = store.add("INV-1041");
+  const Text b = store.add(std::string("INV-") + "1041");
+  EXPECT_EQ(a.data(), b.data());  // stored once
+  EXPECT_EQ(a.hash(), static_cast<std::uint32_t>(text_hash("INV-1041")));
+  const std::string long_text(40, 'x');
+  const Text c = store.add(long_text), d = store.add(long_text);
+  EXPECT_EQ(c, d);
+  EXPECT_EQ(c.view(), long_text);
+  EXPECT_EQ(c.data()[c.size()], '\0');
+
+  TextStore other;
+  const Text e = other.add("INV-1041");
+  EXPECT_NE(a.data(), e.data());
+  EXPECT_EQ(a, e);  // another store's text with the same bytes
+  EXPECT_TRUE(Text().empty());
+  EXPECT_EQ(store.add(""), Text());
+}
+
+TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {
+  Text kept;
+  TextStore copy;
+  {
+    TextStore store;
+    kept = store.add("Review carrier contract, and the annexes to it");
+    copy = store;
+  }
+  EXPECT_EQ(kept.view(), "Review carrier contract, and the annexes to it");
+  const Text added = copy.add("T7");
+  EXPECT_EQ(added.view(), "T7");
+}
+
+}  // namespace
+}  // namespace billcheck
