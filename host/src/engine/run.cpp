@@ -152,6 +152,7 @@ class Runner {
       if (a.info->scope != task.scope || !a.runs || !sel_.runs(*a.info)) continue;
       if (serial ? &a != serial : a.info->single_threaded) continue;
       BatchGuard batch(serial);
+      CurrentCheck* const slot = t_slot;  // read once: a thread_local in a shared library costs a call
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       std::size_t before_rule = out.size();
       for (std::size_t i = task.begin; i < task.end; ++i) {
@@ -159,9 +160,9 @@ class Runner {
         // The record's client is looked up only when some client has settings of its own.
         const Variant& v = a.per_client.empty() ? a.base : a.for_client(client_of(book_, records[i]));
         if (!v.enabled || !v.rule) continue;
-        if (t_slot) {
-          t_slot->record.store(&record, std::memory_order_relaxed);
-          t_slot->rule.store(a.info, std::memory_order_relaxed);
+        if (slot) {
+          slot->record.store(&record, std::memory_order_relaxed);
+          slot->rule.store(a.info, std::memory_order_relaxed);
         }
         Context ctx(book_, *a.info, v.severity, out);
         std::size_t before = out.size();
