@@ -71,6 +71,14 @@ TEST(DecimalParse, ReadsTheWholeRangeAndNoMore) {
   EXPECT_FALSE(Decimal::parse("9223372036854.775808"));
   EXPECT_FALSE(Decimal::parse("-9223372036854.775809"));
   EXPECT_FALSE(Decimal::parse("100000000000000000000000"));
+  EXPECT_EQ(dec("-0.000001").raw(), -1);
+  EXPECT_EQ(dec("+9223372036854"), Decimal::from_raw(9223372036854000000));
+  EXPECT_FALSE(Decimal::parse("9223372036855"));
+  // Each text gets its first error, read left to right.
+  Decimal out;
+  EXPECT_EQ(Decimal::parse_error("9223372036855x", out), "not a decimal number");
+  EXPECT_EQ(Decimal::parse_error("9223372036855.1234567", out), "more than 6 decimal places");
+  EXPECT_EQ(Decimal::parse_error("99999999999999999999x", out), "number out of range");
 }
 
 TEST(DecimalToString, WritesTheShortestExactText) {

@@ -37,6 +37,10 @@ Decimal Decimal::from_int(std::int64_t whole) {
 }
 
 std::string Decimal::parse_error(std::string_view text, Decimal& out) {
+  // In unsigned 64 bits, not 128 (a loader parses every amount it reads). The
+  // whole part is checked against the range digit by digit, and the value at
+  // the end, as before, so that each text gets the first error it has.
+  constexpr auto kMaxMagnitude = static_cast<std::uint64_t>(kMax);
   if (text.empty()) return "empty number";
   std::size_t i = 0;
   bool negative = false;
@@ -44,21 +48,22 @@ std::string Decimal::parse_error(std::string_view text, Decimal& out) {
     negative = text[0] == '-';
     i = 1;
   }
-  i128 whole = 0;
+  std::uint64_t whole = 0;
   std::size_t whole_digits = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    whole = whole * 10 + (text[i] - '0');
-    if (whole > kMax) return "number out of range";
+    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (whole > (kMaxMagnitude - digit) / 10) return "number out of range";
+    whole = whole * 10 + digit;
     ++i;
     ++whole_digits;
   }
-  i128 frac = 0;
+  std::uint64_t frac = 0;
   std::size_t frac_digits = 0;
   if (i < text.size() && text[i] == '.') {
     ++i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       if (frac_digits < static_cast<std::size_t>(kPlaces)) {
-        frac = frac * 10 + (text[i] - '0');
+        frac = frac * 10 + static_cast<std::uint64_t>(text[i] - '0');
         ++frac_digits;
       } else if (text[i] != '0') {
         return "more than 6 decimal places";
@@ -67,10 +72,12 @@ std::string Decimal::parse_error(std::string_view text, Decimal& out) {
     }
   }
   if (i != text.size() || (whole_digits == 0 && frac_digits == 0)) return "not a decimal number";
-  i128 raw = whole * kScale + frac * kPow10[kPlaces - frac_digits];
-  if (negative) raw = -raw;
-  if (raw > kMax || raw < kMin) return "number out of range";
-  out = from_raw(static_cast<std::int64_t>(raw));
+  // A whole part past kMax / kScale is out of range either way; |kMin| is kMax + 1.
+  constexpr auto kScaleU = static_cast<std::uint64_t>(kScale);
+  if (whole > kMaxMagnitude / kScaleU) return "number out of range";
+  const std::uint64_t magnitude = whole * kScaleU + frac * static_cast<std::uint64_t>(kPow10[kPlaces - frac_digits]);
+  if (magnitude > (negative ? kMaxMagnitude + 1 : kMaxMagnitude)) return "number out of range";
+  out = from_raw(static_cast<std::int64_t>(negative ? 0 - magnitude : magnitude));
   return {};
 }
 
