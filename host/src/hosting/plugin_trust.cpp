@@ -1,12 +1,12 @@
 #include "hosting/plugin_trust.hpp"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -21,28 +21,61 @@ std::string octal_mode(mode_t mode) {
   return text;
 }
 
-// A plugin is a few megabytes; a bigger file is not read whole to look at it.
+// A bigger file is not taken for a plugin.
 constexpr std::uintmax_t kMaxPluginBytes = std::uintmax_t{1} << 30;
 
-// A view of the file's bytes that refuses any read past its end: the file is
-// not trusted yet, so every offset in it is checked before it is followed.
-class Bytes {
+// The file's bytes, read where they are looked at: a plugin built with debug
+// information is megabytes, its dynamic symbols a few kilobytes. Every read
+// past the end is refused: the file is not trusted yet, so every offset in it
+// is checked before it is followed.
+class FileBytes {
  public:
-  explicit Bytes(std::vector<char> data) : data_(std::move(data)) {}
+  explicit FileBytes(const fs::path& file) : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~FileBytes() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+
+  bool is_open() const { return fd_ >= 0; }
+  std::uint64_t size() const { return size_; }
+
   template <class T>
   std::optional<T> at(std::uint64_t offset) const {
-    if (offset > data_.size() || data_.size() - offset < sizeof(T)) return std::nullopt;
     T value;
-    std::memcpy(&value, data_.data() + offset, sizeof(T));
+    if (!read(offset, &value, sizeof value)) return std::nullopt;
     return value;
   }
-  bool contains(std::uint64_t offset, std::uint64_t size) const {
-    return offset <= data_.size() && data_.size() - offset >= size;
+  std::optional<std::vector<char>> range(std::uint64_t offset, std::uint64_t size) const {
+    if (!contains(offset, size)) return std::nullopt;
+    std::vector<char> out(static_cast<std::size_t>(size));
+    if (!read(offset, out.data(), out.size())) return std::nullopt;
+    return out;
   }
-  const char* data() const { return data_.data(); }
+  bool contains(std::uint64_t offset, std::uint64_t size) const {
+    return offset <= size_ && size_ - offset >= size;
+  }
 
  private:
-  std::vector<char> data_;
+  bool read(std::uint64_t offset, void* into, std::size_t n) const {
+    if (!contains(offset, n)) return false;
+    auto* at = static_cast<char*>(into);
+    while (n > 0) {
+      const ssize_t got = ::pread(fd_, at, n, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      at += got;
+      offset += static_cast<std::uint64_t>(got);
+      n -= static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+  int fd_;
+  std::uint64_t size_ = 0;
 };
 
 }  // namespace
@@ -66,15 +99,9 @@ std::string trust_problem(const fs::path& path) {
 }
 
 std::string missing_export(const fs::path& file, std::string_view symbol) {
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  if (ec) return "cannot be read: " + ec.message();
-  if (size > kMaxPluginBytes) return "is not a billcheck plugin: it is larger than 1 GiB";
-  std::ifstream in(file, std::ios::binary);
-  std::vector<char> data(static_cast<std::size_t>(size));
-  if (!in || !in.read(data.data(), static_cast<std::streamsize>(data.size())))
-    return "cannot be read: " + std::string(std::strerror(errno));
-  const Bytes bytes(std::move(data));
+  const FileBytes bytes(file);
+  if (!bytes.is_open()) return "cannot be read: " + std::string(std::strerror(errno));
+  if (bytes.size() > kMaxPluginBytes) return "is not a billcheck plugin: it is larger than 1 GiB";
 
   const auto header = bytes.at<Elf64_Ehdr>(0);
   const std::string not_library = "cannot be loaded as a shared library: it is not a 64-bit ELF shared object";
@@ -90,14 +117,16 @@ std::string missing_export(const fs::path& file, std::string_view symbol) {
     if (!symbols) return not_library;
     if (symbols->sh_type != SHT_DYNSYM) continue;
     const auto names = section(symbols->sh_link);
-    if (!names || !bytes.contains(symbols->sh_offset, symbols->sh_size) ||
-        !bytes.contains(names->sh_offset, names->sh_size))
-      return not_library;
+    if (!names) return not_library;
+    const auto table = bytes.range(symbols->sh_offset, symbols->sh_size);
+    const auto text = bytes.range(names->sh_offset, names->sh_size);
+    if (!table || !text) return not_library;
     for (std::uint64_t s = 0; s + sizeof(Elf64_Sym) <= symbols->sh_size; s += sizeof(Elf64_Sym)) {
-      const auto sym = bytes.at<Elf64_Sym>(symbols->sh_offset + s);
-      if (!sym || sym->st_shndx == SHN_UNDEF || sym->st_name >= names->sh_size) continue;
-      const char* name = bytes.data() + names->sh_offset + sym->st_name;
-      const std::size_t room = names->sh_size - sym->st_name;
+      Elf64_Sym sym;
+      std::memcpy(&sym, table->data() + s, sizeof sym);
+      if (sym.st_shndx == SHN_UNDEF || sym.st_name >= names->sh_size) continue;
+      const char* name = text->data() + sym.st_name;
+      const std::size_t room = names->sh_size - sym.st_name;
       if (std::string_view(name, strnlen(name, room)) == symbol) return {};
     }
   }
