@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -80,14 +81,22 @@ std::size_t count_line_ends(const char* begin, const char* end) {
   return n;
 }
 
-/// Characters that end an unquoted cell.
-constexpr std::array<bool, 256> kCellEnd = [] {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(',')] = true;
-  t[static_cast<unsigned char>('\n')] = true;
-  t[static_cast<unsigned char>('\r')] = true;
-  return t;
-}();
+/// The first of [p, end) that is a comma, LF or CR (the characters that end an
+/// unquoted cell), or `end`: eight bytes at a time, each tested with the exact
+/// "has a zero byte" trick, where a byte loop took most of the reading.
+const char* cell_end(const char* p, const char* end) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow = 0x7f7f7f7f7f7f7f7fULL;
+  auto zero_bytes = [](std::uint64_t x) { return ~(((x & kLow) + kLow) | x | kLow); };  // 0x80 at each zero byte
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t hits = zero_bytes(w ^ (',' * kOnes)) | zero_bytes(w ^ ('\n' * kOnes)) |
+                               zero_bytes(w ^ ('\r' * kOnes));
+    if (hits) return p + std::countr_zero(hits) / 8;
+  }
+  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
 
 /// An RFC 4180 reader over a mutable buffer: CRLF or LF line ends, quoted cells
 /// with `""` escapes and embedded line breaks, an optional UTF-8 byte order mark.
@@ -207,7 +216,7 @@ class CsvReader {
   std::string_view unquoted_cell() {
     char* start = p_;
     for (;;) {
-      while (p_ < end_ && !kCellEnd[static_cast<unsigned char>(*p_)]) ++p_;
+      p_ = const_cast<char*>(cell_end(p_, end_));
       if (p_ < end_ && *p_ == '\r' && !crlf_ahead()) {
         ++p_;
         continue;
