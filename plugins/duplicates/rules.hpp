@@ -99,6 +99,42 @@ struct LineHashes {
 };
 const LineHashes& line_hashes(const Book& book);
 
+/// The first of the lines added with each key, in one flat table: 8 bytes a
+/// slot (32 bits of the key's hash and the line's index in the book + 1), at
+/// most three quarters full. A node-based map of a million lines cost several
+/// times the memory and the time.
+class FirstLines {
+ public:
+  /// Empties the table and sizes it for `keys` keys at most.
+  void reset(std::size_t keys) {
+    std::size_t capacity = 16;
+    while (capacity * 3 < keys * 4) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+  }
+  /// The first line added with the key of line `index`, or `index` itself
+  /// (then added) when it is the first; `same(a, b)` says whether lines a and b
+  /// have the same key, `hash` is the key's.
+  template <class Same>
+  std::uint32_t first_of(std::uint32_t hash, std::uint32_t index, Same same) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (!s.line) {
+        s = {hash, index + 1};
+        return index;
+      }
+      if (s.hash == hash && same(s.line - 1, index)) return s.line - 1;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t line = 0;  // index + 1; 0: free
+  };
+  std::vector<Slot> slots_;
+};
+
 /// The book's invoices other than void ones, in the order they were issued:
 /// by issue date, then invoice number.
 std::vector<const Invoice*> in_issue_order(const Book& book);

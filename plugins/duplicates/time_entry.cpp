@@ -28,14 +28,21 @@ void DuplicateTimeEntryRule::check(const Book& book, Context& ctx) const {
     if (!repeats) repeats = repeated_invoices(book);
     return repeats->contains(invoice);
   };
-  std::unordered_map<std::string_view, const InvoiceLine*> first;
-  first.reserve(book.lines().size());
+  const auto all = book.lines();
+  std::size_t citing = 0;
+  for (const InvoiceLine& line : all) citing += !line.entry_id.empty();
+  if (citing < 2) return;
+  FirstLines firsts;
+  firsts.reset(citing);
   for (const Invoice* invoice : in_issue_order(book)) {
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (line.entry_id.empty()) continue;
-      auto [it, inserted] = first.emplace(line.entry_id, &line);
-      if (inserted) continue;
-      const InvoiceLine& original = *it->second;
+      const auto index = static_cast<std::uint32_t>(&line - all.data());
+      const std::uint32_t first = firsts.first_of(line.entry_id.hash(), index, [&](std::uint32_t a, std::uint32_t) {
+        return all[a].entry_id == line.entry_id;
+      });
+      if (first == index) continue;  // the first line citing this entry
+      const InvoiceLine& original = all[first];
       const Invoice& original_invoice = book.invoice_of(original);
       if (&original_invoice == invoice && same_line(line, original)) continue;
       if (is_whole_copy(invoice)) continue;

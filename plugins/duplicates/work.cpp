@@ -65,74 +65,59 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     if (!repeats) repeats = repeated_invoices(book);
     return repeats->contains(invoice);
   };
-  // The first line billing each piece of work, in one flat table (open
-  // addressing on the work's hash, each slot a line's index): a node-based map
-  // of a million entries, or a sort of every line, cost several times more.
   const LineHashes& hashes = line_hashes(book);
   const auto all = book.lines();
   auto work_of = [&](std::uint32_t i) {
     const InvoiceLine& l = all[i];
     return Work{book.invoice_of(l).client_id, l.timekeeper_id, *l.date, l.quantity.raw(), hashes.text[i]};
   };
-  // 8 bytes a slot (32 bits of the hash: a collision costs one more compare),
-  // sized for every line at once: growing it held the old table beside the new.
-  struct Slot {
-    std::uint32_t hash = 0;
-    std::uint32_t line = 0;  // index + 1; 0: free
+  auto is_work = [](const InvoiceLine& line) {
+    return line.is_fee() && !line.timekeeper_id.empty() && line.date && line.quantity > Decimal{};
   };
-  std::size_t capacity = 1024;
-  while (capacity * 3 < all.size() * 4) capacity *= 2;
-  std::vector<Slot> slots(capacity);
-  std::size_t used = 0;
-  auto first_of = [&](std::uint32_t hash, const Work& work, std::uint32_t index) -> std::uint32_t {
-    if ((used + 1) * 4 > slots.size() * 3) {  // keep probes short: grow at three quarters full
-      std::vector<Slot> bigger(slots.size() * 2);
-      for (const Slot& s : slots) {
-        if (!s.line) continue;
-        std::size_t i = s.hash & (bigger.size() - 1);
-        while (bigger[i].line) i = (i + 1) & (bigger.size() - 1);
-        bigger[i] = s;
-      }
-      slots = std::move(bigger);
-    }
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      Slot& s = slots[i];
-      if (!s.line) {
-        s = {hash, index + 1};
-        ++used;
-        return index;
-      }
-      if (s.hash == hash && work_of(s.line - 1) == work) return s.line - 1;
-    }
-  };
+  // Work is the same only for the same client, so each client's lines are
+  // looked at on their own, in issue order: the table of the first line
+  // billing each piece of work is one client's (cache-sized), not the book's.
+  std::unordered_map<Text, std::size_t> group_of;  // a client's place in `clients`
+  std::vector<std::vector<const Invoice*>> clients;
   for (const Invoice* invoice : in_issue_order(book)) {
-    for (const InvoiceLine& line : book.lines_of(*invoice)) {
-      if (!line.is_fee() || line.timekeeper_id.empty() || !line.date || line.quantity <= Decimal{}) continue;
-      const auto index = static_cast<std::uint32_t>(&line - all.data());
-      const Work piece = work_of(index);
-      const std::uint32_t first = first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), piece, index);
-      if (first == index) continue;  // the first line billing this work
-      const InvoiceLine& original = all[first];
-      // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
-      if (!same_text(original.description, line.description)) continue;
-      const Invoice& original_invoice = book.invoice_of(original);
-      if (&original_invoice == invoice) continue;
-      if (!line.entry_id.empty() && line.entry_id == original.entry_id) continue;
-      if (is_whole_copy(invoice)) continue;
+    auto [it, added] = group_of.try_emplace(invoice->client_id, clients.size());
+    if (added) clients.emplace_back();
+    clients[it->second].push_back(invoice);
+  }
+  FirstLines firsts;
+  for (const auto& invoices : clients) {
+    std::size_t pieces = 0;
+    for (const Invoice* invoice : invoices) pieces += book.lines_of(*invoice).size();
+    firsts.reset(pieces);
+    for (const Invoice* invoice : invoices) {
+      for (const InvoiceLine& line : book.lines_of(*invoice)) {
+        if (!is_work(line)) continue;
+        const auto index = static_cast<std::uint32_t>(&line - all.data());
+        const Work piece = work_of(index);
+        const std::uint32_t first = firsts.first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), index,
+                                                    [&](std::uint32_t a, std::uint32_t) { return work_of(a) == piece; });
+        if (first == index) continue;  // the first line billing this work
+        const InvoiceLine& original = all[first];
+        // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
+        if (!same_text(original.description, line.description)) continue;
+        const Invoice& original_invoice = book.invoice_of(original);
+        if (&original_invoice == invoice) continue;
+        if (!line.entry_id.empty() && line.entry_id == original.entry_id) continue;
+        if (is_whole_copy(invoice)) continue;
 
-      std::string work = timekeeper_text(book, line.timekeeper_id) + ", " + format_hours(line.quantity) + " on " +
-                         line.date->to_string();
-      if (!line.description.empty()) work += ", \"" + line.description + "\"";
-      ctx.report(line, "Line " + std::to_string(line.line_no) + " bills work already billed on " +
-                           line_text(book, original) + " (issued " + original_invoice.issue_date.to_string() +
-                           "): " + work + ".")
-          .at_stake(line.amount)
-          .evidence_of("expected", "work billed once")
-          .evidence_of("actual", "also on " + line_text(book, original))
-          .evidence_of("duplicate_of_invoice", original_invoice.id)
-          .evidence_of("duplicate_of_line", std::to_string(original.line_no))
-          .evidence_of("amount", line.amount);
+        std::string work = timekeeper_text(book, line.timekeeper_id) + ", " + format_hours(line.quantity) + " on " +
+                           line.date->to_string();
+        if (!line.description.empty()) work += ", \"" + line.description + "\"";
+        ctx.report(line, "Line " + std::to_string(line.line_no) + " bills work already billed on " +
+                             line_text(book, original) + " (issued " + original_invoice.issue_date.to_string() +
+                             "): " + work + ".")
+            .at_stake(line.amount)
+            .evidence_of("expected", "work billed once")
+            .evidence_of("actual", "also on " + line_text(book, original))
+            .evidence_of("duplicate_of_invoice", original_invoice.id)
+            .evidence_of("duplicate_of_line", std::to_string(original.line_no))
+            .evidence_of("amount", line.amount);
+      }
     }
   }
 }
