@@ -182,7 +182,11 @@ def _check(book, client, config=None, *, timekeeper_buckets=None, today=None, wa
 
     errors = [m for ms in client.gather(problems) for m in ms]
     if errors:
-        client.cancel(jobs + metas + headers)
+        # The other tasks are released with their futures as this returns (the
+        # scheduler forgets a task no client wants). Cancelling them explicitly
+        # raced the client's close under load: Dask then printed "Future exception
+        # was never retrieved ... TimeoutError" after the run's own errors.
+        del jobs, metas, headers
         error = BookError("\n".join(errors))
         error.messages = errors  # as the engine's BookError carries them
         raise error
