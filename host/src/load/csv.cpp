@@ -10,6 +10,10 @@
 #include "load/encoding.hpp"
 #include "schema/columns.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -34,37 +38,67 @@ struct FileBuffer {
   std::size_t size = 0;
 };
 
+/// Reads [offset, offset + n) of `fd` into `into`; false on a read error (errno set).
+/// Stops early at the end of the file; `n` becomes what was read.
+bool read_at(int fd, char* into, std::size_t& n, std::size_t offset) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd, into + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return false;
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  n = done;
+  return true;
+}
+
+/// A file this large is read by two threads at once, each into its half: the
+/// copy into fresh memory (and its page faults) is most of the time.
+constexpr std::size_t kBytesReadInHalves = std::size_t{16} << 20;
+
 /// Reads `path` whole; on failure returns false and sets `why` (e.g. from errno).
 bool read_whole_file(const fs::path& path, FileBuffer& out, std::string& why) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     why = std::strerror(errno);
     return false;
   }
-  std::size_t capacity = 0;
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  capacity = ec ? 0 : static_cast<std::size_t>(size);
+  struct stat st {};
+  const std::size_t expected = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
   // One spare byte so an empty file still has a valid pointer; the loop below
-  // also copes with a file that grows while it is read.
-  out.data = std::make_unique_for_overwrite<char[]>(capacity + 1);
+  // also copes with a file that grows (or shrinks) while it is read.
+  std::size_t capacity = expected + 1;
+  out.data = std::make_unique_for_overwrite<char[]>(capacity);
   out.size = 0;
-  for (;;) {
-    if (out.size == capacity + 1) {
-      std::size_t bigger = (capacity + 1) * 2;
-      auto grown = std::make_unique_for_overwrite<char[]>(bigger);
+  bool failed = false;
+  if (expected >= kBytesReadInHalves) {
+    std::size_t half = expected / 2, rest = expected - half;
+    bool second_ok = true;
+    {
+      std::jthread second([&] { second_ok = read_at(fd, out.data.get() + half, rest, half); });
+      failed = !read_at(fd, out.data.get(), half, 0);
+    }
+    failed = failed || !second_ok;
+    // A file that shrank meanwhile is read again from where its first half stopped.
+    out.size = half == expected / 2 ? half + rest : half;
+  }
+  while (!failed) {
+    if (out.size == capacity) {
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity * 2);
       std::memcpy(grown.get(), out.data.get(), out.size);
       out.data = std::move(grown);
-      capacity = bigger - 1;
+      capacity *= 2;
     }
-    std::size_t n = std::fread(out.data.get() + out.size, 1, capacity + 1 - out.size, f);
+    std::size_t n = capacity - out.size;
+    failed = !read_at(fd, out.data.get() + out.size, n, out.size);
     out.size += n;
     if (n == 0) break;
   }
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
+  const int read_errno = errno;
+  ::close(fd);
   if (failed) {
-    why = "read error";
+    why = std::strerror(read_errno);
     return false;
   }
   return true;
@@ -369,8 +403,9 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
   return count;
 }
 
-/// A file smaller than this is read on one thread: a thread costs more than it saves.
-constexpr std::size_t kBytesPerPiece = std::size_t{4} << 20;
+/// A file smaller than this is read on one thread: a thread costs more than it
+/// saves. (A megabyte is about 10,000 rows, some milliseconds of work.)
+constexpr std::size_t kBytesPerPiece = std::size_t{1} << 20;
 
 /// Reads one entity's table from [begin, end) (mutable: quoted cells are
 /// unescaped in place) into `data`; every problem goes to `errors`. A large
@@ -379,11 +414,7 @@ constexpr std::size_t kBytesPerPiece = std::size_t{4} << 20;
 template <class T>
 void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, Text file, BookData& data,
                         std::vector<std::string>& errors, unsigned jobs = 1) {
-  const std::string_view bytes(begin, static_cast<std::size_t>(end - begin));
-  // Cells are checked one by one only in the rare file that has a byte that is not UTF-8.
-  const bool check_utf8 = !encoding::is_utf8(bytes);
   CsvReader reader(begin, end, file, errors);
-
   std::vector<std::string_view> cells;
   bool ok = true;
   if (!reader.next(cells, ok)) {
@@ -391,7 +422,8 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, Text fi
     return;
   }
   if (!ok) return;
-  if (check_utf8) {
+  // Cells are checked one by one only in a piece that has a byte that is not UTF-8 (rare).
+  if (!encoding::is_utf8({begin, static_cast<std::size_t>(reader.position() - begin)})) {
     for (std::string_view name : cells) {
       if (auto at = encoding::invalid_utf8_at(name); at != std::string_view::npos) {
         errors.push_back(fields::located(file, reader.line(), "the header: " + encoding::utf8_problem(name, at)));
@@ -401,62 +433,58 @@ void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, Text fi
   }
   const Header header = read_header(entity, cells, file, reader.line(), data.text, errors);
 
+  // Room for a record on every line of the body (rows never outnumber lines):
+  // made on another thread while this one finds where the pieces start.
+  std::vector<T>& records = data.*entity.records;
+  const std::size_t first = records.size();
+  const std::uint32_t body_line = reader.next_line();
+  const std::size_t lines = count_line_ends(reader.position(), end) + 1;
+  std::jthread make_room([&] { records.resize(first + lines); });
+
   // The pieces: each starts where a row starts. A scan that moves over rows
   // as the reader does (without converting them) finds those places; a quote
-  // never closed ends the scan, and the rest is read as one piece.
+  // never closed ends the scan, and the rest is read as one piece. A piece's
+  // records go from the place of its first line on: any gaps (blank lines,
+  // cells over several lines, rows not read) are closed after.
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t body = static_cast<std::size_t>(end - reader.position());
   const std::size_t pieces = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
   struct Piece {
     char* begin;
     std::uint32_t line;
-    std::size_t rows;  // exact for every piece but the last, which is bounded by its line ends
   };
-  std::vector<Piece> cut{{reader.position(), reader.next_line(), 0}};
+  std::vector<Piece> cut{{reader.position(), body_line}};
   CsvReader scan = reader;
   for (std::size_t k = 1; k < pieces; ++k) {
     char* target = reader.position() + body * k / pieces;
-    std::size_t rows = 0;
-    while (scan.position() < target && scan.skip_record()) ++rows;
+    while (scan.position() < target && scan.skip_record()) {
+    }
     if (scan.position() >= end || scan.position() < target) break;
-    cut.back().rows = rows;
-    cut.push_back({scan.position(), scan.next_line(), 0});
+    cut.push_back({scan.position(), scan.next_line()});
   }
-  cut.back().rows = count_line_ends(cut.back().begin, end) + 1;
+  auto place = [&](std::size_t k) { return first + (k < cut.size() ? cut[k].line - body_line : lines); };
+  make_room.join();
 
-  std::vector<T>& records = data.*entity.records;
-  const std::size_t first = records.size();
-  std::size_t total = 0;
-  for (const Piece& piece : cut) total += piece.rows;
-  records.resize(first + total);
   std::vector<std::size_t> read(cut.size());
   std::vector<std::vector<std::string>> piece_errors(cut.size());
   // Each piece keeps its text in a store of its own (a store is written by one thread); the book keeps them all.
   std::vector<TextStore> piece_text(cut.size());
-  auto read_piece = [&](std::size_t k, std::size_t at) {
+  auto read_piece = [&](std::size_t k) {
     char* piece_end = k + 1 < cut.size() ? cut[k + 1].begin : end;
+    const bool check_utf8 = !encoding::is_utf8({cut[k].begin, static_cast<std::size_t>(piece_end - cut[k].begin)});
     CsvReader piece_reader(cut[k].begin, piece_end, cut[k].line, file, piece_errors[k]);
-    read[k] = read_rows(entity, header, piece_reader, check_utf8, file, records.data() + at, cut[k].rows,
-                        k == 0 ? data.text : piece_text[k], piece_errors[k]);
+    read[k] = read_rows(entity, header, piece_reader, check_utf8, file, records.data() + place(k),
+                        place(k + 1) - place(k), k == 0 ? data.text : piece_text[k], piece_errors[k]);
   };
   {
     std::vector<std::jthread> threads;
-    std::size_t at = first;
-    for (std::size_t k = 1; k < cut.size(); ++k) {
-      at += cut[k - 1].rows;
-      threads.emplace_back(read_piece, k, at);
-    }
-    read_piece(0, first);
+    for (std::size_t k = 1; k < cut.size(); ++k) threads.emplace_back(read_piece, k);
+    read_piece(0);
   }
-  // A piece with fewer records than rows (a row with too few cells) has failed
-  // the load anyway; close the gaps all the same, so the records are in order.
   std::size_t kept = first;
-  std::size_t at = first;
-  for (std::size_t k = 0; k < cut.size(); ++k) {
+  for (std::size_t k = 0; k < cut.size(); ++k)
     for (std::size_t i = 0; i < read[k]; ++i, ++kept)
-      if (kept != at + i) records[kept] = std::move(records[at + i]);
-    at += cut[k].rows;
-  }
+      if (kept != place(k) + i) records[kept] = std::move(records[place(k) + i]);
   records.resize(kept);
   for (std::size_t k = 1; k < cut.size(); ++k) data.text.keep(piece_text[k]);
   for (auto& e : piece_errors) std::move(e.begin(), e.end(), std::back_inserter(errors));
