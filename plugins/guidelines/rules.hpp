@@ -158,6 +158,8 @@ class CodeSets {
   void add_custom(std::string code);
 
   bool contains(Kind kind, std::string_view code) const;
+  /// As above, with the hash the Text carries: a line's codes are looked up as read.
+  bool contains(Kind kind, Text code) const { return known_[static_cast<std::size_t>(kind)].contains(code); }
   /// The sets of one kind, as a reader names them: `UTBMS Litigation (L110–L530)`.
   std::string describe(Kind kind) const;
   bool empty() const { return sets_.empty(); }
@@ -168,10 +170,12 @@ class CodeSets {
     Kind kind;
     std::map<std::string, std::string, std::less<>> codes;  // code -> name
   };
-  /// Hashes a code, so that a set of std::string is searched with a string_view.
+  /// Hashes a code as a Text's hash() does, so that a set of std::string is
+  /// searched with a string_view, or with a Text without hashing it again.
   struct CodeHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view code) const { return std::hash<std::string_view>{}(code); }
+    std::size_t operator()(std::string_view code) const { return static_cast<std::uint32_t>(text_hash(code)); }
+    std::size_t operator()(Text code) const { return code.hash(); }
   };
   using CodeIndex = std::unordered_set<std::string, CodeHash, std::equal_to<>>;
 
