@@ -8,11 +8,8 @@
 
 #include "load/csv_tables.hpp"
 #include "load/encoding.hpp"
+#include "load/file.hpp"
 #include "schema/columns.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -31,78 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using fields::Entity;
-
-/// A whole file in memory; cells are views into (and unescaped inside) it.
-struct FileBuffer {
-  std::unique_ptr<char[]> data;
-  std::size_t size = 0;
-};
-
-/// Reads [offset, offset + n) of `fd` into `into`; false on a read error (errno set).
-/// Stops early at the end of the file; `n` becomes what was read.
-bool read_at(int fd, char* into, std::size_t& n, std::size_t offset) {
-  std::size_t done = 0;
-  while (done < n) {
-    const ssize_t got = ::pread(fd, into + done, n - done, static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return false;
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  n = done;
-  return true;
-}
-
-/// A file this large is read by two threads at once, each into its half: the
-/// copy into fresh memory (and its page faults) is most of the time.
-constexpr std::size_t kBytesReadInHalves = std::size_t{16} << 20;
-
-/// Reads `path` whole; on failure returns false and sets `why` (e.g. from errno).
-bool read_whole_file(const fs::path& path, FileBuffer& out, std::string& why) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  const std::size_t expected = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
-  // One spare byte so an empty file still has a valid pointer; the loop below
-  // also copes with a file that grows (or shrinks) while it is read.
-  std::size_t capacity = expected + 1;
-  out.data = std::make_unique_for_overwrite<char[]>(capacity);
-  out.size = 0;
-  bool failed = false;
-  if (expected >= kBytesReadInHalves) {
-    std::size_t half = expected / 2, rest = expected - half;
-    bool second_ok = true;
-    {
-      std::jthread second([&] { second_ok = read_at(fd, out.data.get() + half, rest, half); });
-      failed = !read_at(fd, out.data.get(), half, 0);
-    }
-    failed = failed || !second_ok;
-    // A file that shrank meanwhile is read again from where its first half stopped.
-    out.size = half == expected / 2 ? half + rest : half;
-  }
-  while (!failed) {
-    if (out.size == capacity) {
-      auto grown = std::make_unique_for_overwrite<char[]>(capacity * 2);
-      std::memcpy(grown.get(), out.data.get(), out.size);
-      out.data = std::move(grown);
-      capacity *= 2;
-    }
-    std::size_t n = capacity - out.size;
-    failed = !read_at(fd, out.data.get() + out.size, n, out.size);
-    out.size += n;
-    if (n == 0) break;
-  }
-  const int read_errno = errno;
-  ::close(fd);
-  if (failed) {
-    why = std::strerror(read_errno);
-    return false;
-  }
-  return true;
-}
 
 /// How many line ends (LF) [begin, end) holds: memchr finds each, many bytes
 /// at a time, where std::count compared byte by byte.
@@ -495,9 +420,9 @@ template <class T>
 void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
                       std::vector<std::string>& errors, unsigned jobs) {
   const Text file = data.intern_file(path.string());
-  FileBuffer buffer;
+  detail::FileBytes buffer;
   std::string why;
-  if (!read_whole_file(path, buffer, why)) {
+  if (!detail::read_whole_file(path, buffer, why)) {
     errors.push_back(std::string(file) + ": cannot read the file: " + why);
     return;
   }

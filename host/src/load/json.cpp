@@ -15,16 +15,15 @@
 #include <billcheck/load.hpp>
 
 #include "load/encoding.hpp"
+#include "load/file.hpp"
 #include "schema/columns.hpp"
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <utility>
 
@@ -755,30 +754,15 @@ BookData read_json_text(std::string_view text, const std::string& name) {
 }
 
 BookData read_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
   // Read straight into a buffer with simdjson's padding after the text: one
   // copy from the kernel, no zeroing (a book can be hundreds of MB).
-  std::error_code ec;
-  std::size_t capacity = 1 << 16;
-  if (auto size = std::filesystem::file_size(file, ec); !ec) capacity = static_cast<std::size_t>(size) + 1;
-  auto buffer = std::make_unique_for_overwrite<char[]>(capacity + simdjson::SIMDJSON_PADDING);
-  std::size_t length = 0;
-  for (;;) {
-    in.read(buffer.get() + length, static_cast<std::streamsize>(capacity - length));
-    length += static_cast<std::size_t>(in.gcount());
-    if (!in) break;  // the end of the file (or an error, told apart below)
-    if (length == capacity) {  // the file grew since it was measured
-      auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity + simdjson::SIMDJSON_PADDING);
-      std::memcpy(bigger.get(), buffer.get(), length);
-      buffer = std::move(bigger);
-      capacity *= 2;
-    }
-  }
-  if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
-  std::memset(buffer.get() + length, ' ', simdjson::SIMDJSON_PADDING);  // read past the end, never used
-  return read_padded(simdjson::padded_string_view(buffer.get(), length, capacity + simdjson::SIMDJSON_PADDING),
-                     file.string());
+  detail::FileBytes bytes;
+  if (std::string why; !detail::read_whole_file(file, bytes, why, simdjson::SIMDJSON_PADDING))
+    throw BookError({file.string() + ": cannot read the file: " + why});
+  std::memset(bytes.data.get() + bytes.size, ' ', simdjson::SIMDJSON_PADDING);  // read past the end, never used
+  return read_padded(
+      simdjson::padded_string_view(bytes.data.get(), bytes.size, bytes.capacity + simdjson::SIMDJSON_PADDING),
+      file.string());
 }
 
 }  // namespace billcheck

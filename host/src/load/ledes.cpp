@@ -8,14 +8,12 @@
 #include <billcheck/load.hpp>
 
 #include "load/encoding.hpp"
+#include "load/file.hpp"
 #include "schema/columns.hpp"
 #include "schema/ledes.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -436,11 +434,10 @@ BookData read_ledes_text(std::string_view text, const std::string& name) {
 }
 
 BookData read_ledes_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw BookError({file.string() + ": cannot read the file: " + std::strerror(errno)});
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  if (in.bad()) throw BookError({file.string() + ": cannot read the file"});
-  return read_ledes_text(text, file.string());
+  detail::FileBytes bytes;
+  if (std::string why; !detail::read_whole_file(file, bytes, why))
+    throw BookError({file.string() + ": cannot read the file: " + why});
+  return read_ledes_text({bytes.data.get(), bytes.size}, file.string());
 }
 
 }  // namespace billcheck
