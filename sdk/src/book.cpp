@@ -452,10 +452,15 @@ const Invoice& Book::invoice_of(const InvoiceLine& line) const {
   return d_.invoices[ix_->line_invoice[static_cast<std::size_t>(&line - d_.lines.data())]];
 }
 
-const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view timekeeper_id, std::string_view role,
-                              Date date) const {
+namespace {
+
+/// The rate of an engagement's card for a timekeeper (or else their role) on
+/// `date`. With Text ids (a line's) the card is found by the hash the id
+/// carries, and equal ids stored once compare by address.
+template <class Id>
+const Rate* find_agreed_rate(const Grouped<Rate>& cards, Id engagement_id, Id timekeeper_id, Id role, Date date) {
   const Rate* by_role = nullptr;
-  for (const Rate* r : group(ix_->rates_of_engagement, engagement_id)) {
+  for (const Rate* r : group(cards, engagement_id)) {
     if (!r->effective_on(date)) continue;
     if (!r->timekeeper_id.empty()) {
       if (r->timekeeper_id == timekeeper_id) return r;
@@ -466,6 +471,13 @@ const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view t
   return by_role;
 }
 
+}  // namespace
+
+const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view timekeeper_id, std::string_view role,
+                              Date date) const {
+  return find_agreed_rate(ix_->rates_of_engagement, engagement_id, timekeeper_id, role, date);
+}
+
 const Timekeeper* Book::timekeeper_of(const InvoiceLine& line) const {
   return ix_->line_timekeeper[static_cast<std::size_t>(&line - d_.lines.data())];
 }
@@ -474,8 +486,8 @@ const Rate* Book::agreed_rate(const InvoiceLine& line) const {
   const Invoice& inv = invoice_of(line);
   const Timekeeper* tk = timekeeper_of(line);
   // An undated line is priced when it was first billed: a replacement keeps the rate of the invoice it replaces.
-  return agreed_rate(inv.engagement_id, line.timekeeper_id, tk ? std::string_view(tk->role) : std::string_view(),
-                     line.date.value_or(first_billed(*this, inv)));
+  return find_agreed_rate(ix_->rates_of_engagement, inv.engagement_id, line.timekeeper_id, tk ? tk->role : Text(),
+                          line.date ? *line.date : first_billed(*this, inv));
 }
 
 // One lock over every index held while one built serialised them: the first
