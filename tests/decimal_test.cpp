@@ -179,6 +179,15 @@ TEST(DecimalArithmetic, RoundsProductsHalfEvenToSixPlaces) {
   EXPECT_EQ(dec("0.123456") * dec("0.123456"), dec("0.015241"));        // 0.015241383936
 }
 
+TEST(DecimalArithmetic, MultipliesAlikeWhetherTheRawProductFits64BitsOrNot) {
+  // A raw product past 64 bits is divided in 128 bits, the others in 64: the same rules in both.
+  EXPECT_EQ(Decimal(1000000) * Decimal(1000000), dec("1000000000000"));
+  EXPECT_EQ(dec("-3000000.5") * dec("3000000"), dec("-9000001500000"));
+  EXPECT_EQ(dec("4000000.000001") * dec("0.5"), dec("2000000"));       // 64 bits: 2000000.0000005, the even digit
+  EXPECT_EQ(dec("4000000.000003") * dec("-0.5"), dec("-2000000.000002"));  // -2000000.0000015
+  EXPECT_THROW(dec("3037000.5") * dec("3037000.5"), DecimalOverflow);
+}
+
 TEST(DecimalArithmetic, RoundsQuotientsHalfEvenToSixPlaces) {
   EXPECT_EQ(Decimal(10) / Decimal(4), dec("2.5"));
   EXPECT_EQ(Decimal(1) / Decimal(3), dec("0.333333"));

@@ -19,12 +19,15 @@ std::int64_t checked(i128 v, const char* what) {
   return static_cast<std::int64_t>(v);
 }
 
-// Divides with rounding to nearest; ties per `mode`. `den` > 0.
-i128 divide_rounded(i128 num, i128 den, Rounding mode) {
-  i128 q = num / den;
-  i128 r = num % den;
+// Divides with rounding to nearest; ties per `mode`. `den` > 0. Used in 64
+// bits where the operands fit (a 128-bit division is a library call, several
+// times slower): there `den` is at most 10^6, so 2|r| < 2 * 10^6 cannot overflow.
+template <class I>
+I divide_rounded(I num, I den, Rounding mode) {
+  I q = num / den;
+  I r = num % den;
   if (r == 0) return q;
-  i128 twice = (r < 0 ? -r : r) * 2;
+  I twice = (r < 0 ? -r : r) * 2;
   bool away = twice > den || (twice == den && (mode == Rounding::half_up || (q % 2 != 0)));
   if (away) q += (num < 0) ? -1 : 1;
   return q;
@@ -114,9 +117,9 @@ std::string Decimal::to_string(int min_places) const {
 
 Decimal Decimal::round(int places, Rounding mode) const {
   places = std::clamp(places, 0, kPlaces);
-  std::int64_t unit = kPow10[kPlaces - places];
-  i128 q = divide_rounded(raw_, unit, mode);
-  return from_raw(checked(q * unit, "round"));
+  const std::int64_t unit = kPow10[kPlaces - places];
+  const std::int64_t q = divide_rounded<std::int64_t>(raw_, unit, mode);
+  return from_raw(checked(static_cast<i128>(q) * unit, "round"));
 }
 
 int Decimal::places_used() const {
@@ -140,8 +143,13 @@ Decimal operator-(Decimal a, Decimal b) {
   return Decimal::from_raw(checked(static_cast<i128>(a.raw_) - b.raw_, "subtraction"));
 }
 Decimal operator*(Decimal a, Decimal b) {
-  i128 product = static_cast<i128>(a.raw_) * b.raw_;
-  return Decimal::from_raw(checked(divide_rounded(product, Decimal::kScale, Rounding::half_even), "multiplication"));
+  // Hours times a rate fits in 64 bits before the scale is divided out: then
+  // the division is by a constant, done with a multiplication.
+  if (std::int64_t product; !__builtin_mul_overflow(a.raw_, b.raw_, &product))
+    return Decimal::from_raw(divide_rounded<std::int64_t>(product, Decimal::kScale, Rounding::half_even));
+  const i128 product = static_cast<i128>(a.raw_) * b.raw_;
+  return Decimal::from_raw(
+      checked(divide_rounded<i128>(product, Decimal::kScale, Rounding::half_even), "multiplication"));
 }
 Decimal operator/(Decimal a, Decimal b) {
   if (b.raw_ == 0) throw std::domain_error("decimal division by zero");
@@ -151,7 +159,7 @@ Decimal operator/(Decimal a, Decimal b) {
     num = -num;
     den = -den;
   }
-  return Decimal::from_raw(checked(divide_rounded(num, den, Rounding::half_even), "division"));
+  return Decimal::from_raw(checked(divide_rounded<i128>(num, den, Rounding::half_even), "division"));
 }
 
 namespace {
