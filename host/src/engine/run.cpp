@@ -87,14 +87,17 @@ class Runner {
       : book_(book), active_(active), sel_(sel), engine_id_(engine_id) {}
 
   std::vector<Task> tasks() const {
+    // The whole-book and single-threaded rules first: they are the longest
+    // tasks, and the chunks after them even out the threads' ends. (Last, one
+    // thread ran the book-wide rules alone while the other had nothing left.)
     std::vector<Task> tasks;
+    for (const auto& a : active_)
+      if (a.runs && sel_.runs(*a.info) && (a.info->scope == Scope::book || a.info->single_threaded))
+        tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
     for (Scope scope : {Scope::line, Scope::invoice, Scope::client, Scope::payment, Scope::credit_note}) {
       const std::size_t n = size_of(scope);
       for (std::size_t b = 0; b < n; b += kChunk) tasks.push_back({scope, b, std::min(n, b + kChunk), nullptr});
     }
-    for (const auto& a : active_)
-      if (a.runs && sel_.runs(*a.info) && (a.info->scope == Scope::book || a.info->single_threaded))
-        tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
     return tasks;
   }
 
