@@ -325,86 +325,112 @@ struct Book::Index {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> invoice_lines;  // per invoice: [begin, end)
 };
 
+namespace {
+/// A book with fewer lines is indexed on one thread: a thread costs more than it saves.
+constexpr std::size_t kLinesForTwoThreads = 65536;
+}  // namespace
+
 Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) {
   Index& ix = *ix_;
   d_.text.seal();  // a Book adds no text: its table of stored texts is not needed
-  sort_canonically(d_.clients);
+  // What the lines need first: their invoices' and timekeepers' ids.
   sort_canonically(d_.timekeepers);
-  sort_canonically(d_.engagements);
-  sort_canonically(d_.rates);
-  sort_canonically(d_.time_entries);
   sort_canonically(d_.invoices);
-  sort_canonically(d_.payments);
-  sort_canonically(d_.credit_notes);
-  ix.clients = index_by_id(d_.clients, [](const Client& r) -> Text { return r.id; });
   ix.timekeepers = index_by_id(d_.timekeepers, [](const Timekeeper& r) -> Text { return r.id; });
-  ix.engagements = index_by_id(d_.engagements, [](const Engagement& r) -> Text { return r.id; });
   ix.invoices = index_by_id(d_.invoices, [](const Invoice& r) -> Text { return r.id; });
-  ix.time_entries = index_by_id(d_.time_entries, [](const TimeEntry& r) -> Text { return r.id; });
-  ix.payments = index_by_id(d_.payments, [](const Payment& r) -> Text { return r.id; });
 
-  ix.invoices_numbered.build(d_.invoices, [](const Invoice& r) -> Text { return r.id; }, true);
-  ix.invoices_of_client.build(d_.invoices, [](const Invoice& r) -> Text { return r.client_id; }, true);
-  ix.invoices_of_engagement.build(d_.invoices, [](const Invoice& r) -> Text { return r.engagement_id; }, false);
-  ix.invoices_of_client.sort_each(by_date);
-  ix.invoices_of_engagement.sort_each(by_date);
-  ix.rates_of_engagement.build(d_.rates, [](const Rate& r) -> Text { return r.engagement_id; }, true);
-  for (const auto& e : d_.time_entries)
-    ix.entries_on[{e.timekeeper_id, e.date.sys_days().time_since_epoch().count()}].push_back(&e);
-  ix.payments_of_invoice.build(d_.payments, [](const Payment& r) -> Text { return r.invoice_id; }, false);
-  ix.payments_of_client.build(d_.payments, [](const Payment& r) -> Text { return r.client_id; }, true);
-  ix.notes_of_invoice.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.invoice_id; }, false);
-  ix.notes_of_client.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.client_id; }, true);
-
-  // Group lines by invoice, in canonical order (line_no first) within each invoice.
+  // The lines, grouped under their invoices, on a thread of their own for a
+  // large book, while this one orders and indexes every other record.
   std::vector<std::string> errors;
-  std::vector<std::uint32_t> owner(d_.lines.size());
-  const Invoice* inv = nullptr;
-  for (std::size_t i = 0; i < d_.lines.size(); ++i) {
-    const InvoiceLine& line = d_.lines[i];
-    // An invoice's lines are usually together: look its number up once for them.
-    if (!inv || i == 0 || line.invoice_id != d_.lines[i - 1].invoice_id) inv = lookup(ix.invoices, line.invoice_id);
-    if (!inv) {
-      std::string invoices_file = d_.invoices.empty() ? std::string("the invoices") : std::string(d_.invoices.front().source.file);
-      errors.push_back(std::string(line.source.file) + ":" + std::to_string(line.source.line) +
-                       ": column 'invoice_id': no invoice '" + line.invoice_id + "' in " + invoices_file +
-                       "; add the invoice or correct the line's invoice_id");
-      continue;
-    }
-    owner[i] = static_cast<std::uint32_t>(inv - d_.invoices.data());
-  }
-  if (!errors.empty()) throw BookError(std::move(errors));
+  std::exception_ptr lines_failed;
+  auto index_lines = [&] {
+    try {
+      // Group lines by invoice, in canonical order (line_no first) within each invoice.
+      std::vector<std::uint32_t> owner(d_.lines.size());
+      const Invoice* inv = nullptr;
+      for (std::size_t i = 0; i < d_.lines.size(); ++i) {
+        const InvoiceLine& line = d_.lines[i];
+        // An invoice's lines are usually together: look its number up once for them.
+        if (!inv || i == 0 || line.invoice_id != d_.lines[i - 1].invoice_id)
+          inv = lookup(ix.invoices, line.invoice_id);
+        if (!inv) {
+          const std::string invoices_file =
+              d_.invoices.empty() ? std::string("the invoices") : std::string(d_.invoices.front().source.file);
+          errors.push_back(std::string(line.source.file) + ":" + std::to_string(line.source.line) +
+                           ": column 'invoice_id': no invoice '" + line.invoice_id + "' in " + invoices_file +
+                           "; add the invoice or correct the line's invoice_id");
+          continue;
+        }
+        owner[i] = static_cast<std::uint32_t>(inv - d_.invoices.data());
+      }
+      if (!errors.empty()) return;
 
-  std::vector<std::uint32_t> order(d_.lines.size());
-  std::iota(order.begin(), order.end(), 0u);
-  auto line_less = [&](std::uint32_t a, std::uint32_t b) {
-    if (owner[a] != owner[b]) return owner[a] < owner[b];
-    return canonical_less(d_.lines[a], d_.lines[b]);
+      std::vector<std::uint32_t> order(d_.lines.size());
+      std::iota(order.begin(), order.end(), 0u);
+      auto line_less = [&](std::uint32_t a, std::uint32_t b) {
+        if (owner[a] != owner[b]) return owner[a] < owner[b];
+        return canonical_less(d_.lines[a], d_.lines[b]);
+      };
+      if (!std::is_sorted(order.begin(), order.end(), line_less)) {
+        std::stable_sort(order.begin(), order.end(), line_less);
+        std::vector<std::uint32_t> sorted_owner;
+        sorted_owner.reserve(owner.size());
+        for (auto i : order) sorted_owner.push_back(owner[i]);
+        owner = std::move(sorted_owner);
+        permute(d_.lines, order);
+      }
+      ix.line_invoice = std::move(owner);
+      // Rules ask for a line's timekeeper several times each: look it up once here.
+      ix.line_timekeeper.resize(d_.lines.size());
+      for (std::size_t i = 0; i < d_.lines.size(); ++i) {
+        const Text id = d_.lines[i].timekeeper_id;
+        if (id.empty()) continue;
+        ix.line_timekeeper[i] = i > 0 && id == d_.lines[i - 1].timekeeper_id ? ix.line_timekeeper[i - 1]
+                                                                              : lookup(ix.timekeepers, id);
+      }
+      ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
+      for (std::size_t i = 0; i < ix.line_invoice.size();) {
+        std::size_t j = i;
+        while (j < ix.line_invoice.size() && ix.line_invoice[j] == ix.line_invoice[i]) ++j;
+        ix.invoice_lines[ix.line_invoice[i]] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j)};
+        i = j;
+      }
+    } catch (...) {
+      lines_failed = std::current_exception();
+    }
   };
-  if (!std::is_sorted(order.begin(), order.end(), line_less)) {
-    std::stable_sort(order.begin(), order.end(), line_less);
-    std::vector<std::uint32_t> sorted_owner;
-    sorted_owner.reserve(owner.size());
-    for (auto i : order) sorted_owner.push_back(owner[i]);
-    owner = std::move(sorted_owner);
-    permute(d_.lines, order);
+  {
+    std::jthread lines_thread;
+    if (d_.lines.size() >= kLinesForTwoThreads)
+      lines_thread = std::jthread(index_lines);
+    else
+      index_lines();
+    sort_canonically(d_.clients);
+    sort_canonically(d_.engagements);
+    sort_canonically(d_.rates);
+    sort_canonically(d_.time_entries);
+    sort_canonically(d_.payments);
+    sort_canonically(d_.credit_notes);
+    ix.clients = index_by_id(d_.clients, [](const Client& r) -> Text { return r.id; });
+    ix.engagements = index_by_id(d_.engagements, [](const Engagement& r) -> Text { return r.id; });
+    ix.time_entries = index_by_id(d_.time_entries, [](const TimeEntry& r) -> Text { return r.id; });
+    ix.payments = index_by_id(d_.payments, [](const Payment& r) -> Text { return r.id; });
+
+    ix.invoices_numbered.build(d_.invoices, [](const Invoice& r) -> Text { return r.id; }, true);
+    ix.invoices_of_client.build(d_.invoices, [](const Invoice& r) -> Text { return r.client_id; }, true);
+    ix.invoices_of_engagement.build(d_.invoices, [](const Invoice& r) -> Text { return r.engagement_id; }, false);
+    ix.invoices_of_client.sort_each(by_date);
+    ix.invoices_of_engagement.sort_each(by_date);
+    ix.rates_of_engagement.build(d_.rates, [](const Rate& r) -> Text { return r.engagement_id; }, true);
+    for (const auto& e : d_.time_entries)
+      ix.entries_on[{e.timekeeper_id, e.date.sys_days().time_since_epoch().count()}].push_back(&e);
+    ix.payments_of_invoice.build(d_.payments, [](const Payment& r) -> Text { return r.invoice_id; }, false);
+    ix.payments_of_client.build(d_.payments, [](const Payment& r) -> Text { return r.client_id; }, true);
+    ix.notes_of_invoice.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.invoice_id; }, false);
+    ix.notes_of_client.build(d_.credit_notes, [](const CreditNote& r) -> Text { return r.client_id; }, true);
   }
-  ix.line_invoice = std::move(owner);
-  // Rules ask for a line's timekeeper several times each: look it up once here.
-  ix.line_timekeeper.resize(d_.lines.size());
-  for (std::size_t i = 0; i < d_.lines.size(); ++i) {
-    const Text id = d_.lines[i].timekeeper_id;
-    if (id.empty()) continue;
-    ix.line_timekeeper[i] = i > 0 && id == d_.lines[i - 1].timekeeper_id ? ix.line_timekeeper[i - 1]
-                                                                          : lookup(ix.timekeepers, id);
-  }
-  ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
-  for (std::size_t i = 0; i < ix.line_invoice.size();) {
-    std::size_t j = i;
-    while (j < ix.line_invoice.size() && ix.line_invoice[j] == ix.line_invoice[i]) ++j;
-    ix.invoice_lines[ix.line_invoice[i]] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j)};
-    i = j;
-  }
+  if (lines_failed) std::rethrow_exception(lines_failed);
+  if (!errors.empty()) throw BookError(std::move(errors));
 }
 
 Book::Book(Book&&) noexcept = default;
