@@ -87,17 +87,28 @@ class Runner {
       : book_(book), active_(active), sel_(sel), engine_id_(engine_id) {}
 
   std::vector<Task> tasks() const {
-    // The whole-book and single-threaded rules first: they are the longest
-    // tasks, and the chunks after them even out the threads' ends. (Last, one
-    // thread ran the book-wide rules alone while the other had nothing left.)
-    std::vector<Task> tasks;
+    std::vector<Task> whole, chunks;
     for (const auto& a : active_)
       if (a.runs && sel_.runs(*a.info) && (a.info->scope == Scope::book || a.info->single_threaded))
-        tasks.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
+        whole.push_back({a.info->scope, 0, size_of(a.info->scope), &a});
     for (Scope scope : {Scope::line, Scope::invoice, Scope::client, Scope::payment, Scope::credit_note}) {
       const std::size_t n = size_of(scope);
-      for (std::size_t b = 0; b < n; b += kChunk) tasks.push_back({scope, b, std::min(n, b + kChunk), nullptr});
+      for (std::size_t b = 0; b < n; b += kChunk) chunks.push_back({scope, b, std::min(n, b + kChunk), nullptr});
     }
+    // The whole-book (and single-threaded) rules are the longest tasks: first
+    // one, then the others spread through the chunks. Last, one thread ran them
+    // alone while the other had nothing left; all first, the second often
+    // waited for an index the first was building (the duplicates rules'
+    // description hashes), where it can read chunks meanwhile.
+    std::vector<Task> tasks;
+    tasks.reserve(whole.size() + chunks.size());
+    const std::size_t step = chunks.size() / (whole.size() + 1);
+    std::size_t next_chunk = 0;
+    for (const Task& w : whole) {
+      tasks.push_back(w);
+      for (std::size_t k = 0; k < step; ++k) tasks.push_back(chunks[next_chunk++]);
+    }
+    tasks.insert(tasks.end(), chunks.begin() + static_cast<std::ptrdiff_t>(next_chunk), chunks.end());
     return tasks;
   }
 
