@@ -112,8 +112,8 @@ class FirstLines {
     slots_.assign(capacity, Slot{});
   }
   /// The first line added with the key of line `index`, or `index` itself
-  /// (then added) when it is the first; `same(a, b)` says whether lines a and b
-  /// have the same key, `hash` is the key's.
+  /// (then added) when it is the first; `hash` is the key's, and `same(a)`
+  /// says whether line a has that key.
   template <class Same>
   std::uint32_t first_of(std::uint32_t hash, std::uint32_t index, Same same) {
     const std::size_t mask = slots_.size() - 1;
@@ -123,7 +123,7 @@ class FirstLines {
         s = {hash, index + 1};
         return index;
       }
-      if (s.hash == hash && same(s.line - 1, index)) return s.line - 1;
+      if (s.hash == hash && same(s.line - 1)) return s.line - 1;
     }
   }
 

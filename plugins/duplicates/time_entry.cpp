@@ -38,9 +38,8 @@ void DuplicateTimeEntryRule::check(const Book& book, Context& ctx) const {
     for (const InvoiceLine& line : book.lines_of(*invoice)) {
       if (line.entry_id.empty()) continue;
       const auto index = static_cast<std::uint32_t>(&line - all.data());
-      const std::uint32_t first = firsts.first_of(line.entry_id.hash(), index, [&](std::uint32_t a, std::uint32_t) {
-        return all[a].entry_id == line.entry_id;
-      });
+      auto cites_it = [&](std::uint32_t a) { return all[a].entry_id == line.entry_id; };
+      const std::uint32_t first = firsts.first_of(line.entry_id.hash(), index, cites_it);
       if (first == index) continue;  // the first line citing this entry
       const InvoiceLine& original = all[first];
       const Invoice& original_invoice = book.invoice_of(original);

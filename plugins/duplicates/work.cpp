@@ -95,7 +95,7 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
         const auto index = static_cast<std::uint32_t>(&line - all.data());
         const Work piece = work_of(index);
         const std::uint32_t first = firsts.first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), index,
-                                                    [&](std::uint32_t a, std::uint32_t) { return work_of(a) == piece; });
+                                                    [&](std::uint32_t a) { return work_of(a) == piece; });
         if (first == index) continue;  // the first line billing this work
         const InvoiceLine& original = all[first];
         // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.

@@ -12,12 +12,9 @@
 #include "schema/columns.hpp"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <memory>
