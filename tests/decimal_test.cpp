@@ -1,10 +1,12 @@
 // Exact decimals for money: parsing, text, rounding, arithmetic and overflow.
+#include <billcheck/date.hpp>
 #include <billcheck/decimal.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -14,7 +16,7 @@ namespace {
 Decimal dec(std::string_view text) { return Decimal::parse(text).value(); }
 
 constexpr Decimal kMax = Decimal::from_raw(std::numeric_limits<std::int64_t>::max());
-constexpr Decimal kMin = Decimal::from_raw(std::numeric_limits<std::int64_t>::min());
+constexpr Decimal kMin = Decimal::from_raw(-std::numeric_limits<std::int64_t>::max());
 constexpr Decimal kMillionth = Decimal::from_raw(1);
 
 TEST(DecimalParse, ReadsPlainDecimalsExactly) {
@@ -67,9 +69,9 @@ TEST(DecimalParse, SaysWhatIsWrong) {
 
 TEST(DecimalParse, ReadsTheWholeRangeAndNoMore) {
   EXPECT_EQ(dec("9223372036854.775807"), kMax);
-  EXPECT_EQ(dec("-9223372036854.775808"), kMin);
+  EXPECT_EQ(dec("-9223372036854.775807"), kMin);
   EXPECT_FALSE(Decimal::parse("9223372036854.775808"));
-  EXPECT_FALSE(Decimal::parse("-9223372036854.775809"));
+  EXPECT_FALSE(Decimal::parse("-9223372036854.775808")) << "the int64 minimum marks an absent Decimal";
   EXPECT_FALSE(Decimal::parse("100000000000000000000000"));
   EXPECT_EQ(dec("-0.000001").raw(), -1);
   EXPECT_EQ(dec("+9223372036854"), Decimal::from_raw(9223372036854000000));
@@ -101,7 +103,7 @@ TEST(DecimalToString, PadsToAtLeastTheGivenPlaces) {
 }
 
 TEST(DecimalToString, WritesTheExtremes) {
-  EXPECT_EQ(kMin.to_string(), "-9223372036854.775808");
+  EXPECT_EQ(kMin.to_string(), "-9223372036854.775807");
   EXPECT_EQ(kMax.to_string(), "9223372036854.775807");
 }
 
@@ -210,7 +212,7 @@ TEST(DecimalOverflowTest, EveryOperationThrowsRatherThanWraps) {
   EXPECT_THROW(kMax * Decimal(2), DecimalOverflow);
   EXPECT_THROW(Decimal::from_int(1'000'000'000'000) * Decimal::from_int(1'000'000'000'000), DecimalOverflow);
   EXPECT_THROW(kMax / dec("0.5"), DecimalOverflow);
-  EXPECT_THROW(-kMin, DecimalOverflow);
+  EXPECT_THROW(kMin * Decimal(2), DecimalOverflow);
   EXPECT_NO_THROW(kMax + Decimal(0));
   EXPECT_NO_THROW(kMin + kMax);
 }
@@ -221,6 +223,46 @@ TEST(DecimalOverflowTest, FromIntChecksTheRange) {
   EXPECT_THROW(Decimal::from_int(9'223'372'036'855), DecimalOverflow);
   EXPECT_THROW(Decimal::from_int(std::numeric_limits<std::int64_t>::max()), DecimalOverflow);
   EXPECT_THROW(Decimal::from_int(std::numeric_limits<std::int64_t>::min()), DecimalOverflow);
+}
+
+TEST(DecimalOverflowTest, NoArithmeticMakesTheValueThatMarksAnAbsentDecimal) {
+  EXPECT_THROW(kMin - kMillionth, DecimalOverflow);
+  EXPECT_THROW(-kMax - kMillionth, DecimalOverflow);
+  EXPECT_THROW(kMin * Decimal(1) - kMillionth, DecimalOverflow);
+  EXPECT_EQ(-kMin, kMax);
+  EXPECT_EQ(kMin.abs(), kMax);
+}
+
+TEST(OptionalDecimal, IsEightBytesAndReadsLikeStdOptional) {
+  static_assert(sizeof(Optional<Decimal>) == 8);
+  static_assert(sizeof(Optional<Date>) == 4);
+  Optional<Decimal> none;
+  EXPECT_FALSE(none.has_value());
+  EXPECT_FALSE(none);
+  EXPECT_EQ(none, std::nullopt);
+  EXPECT_EQ(none.value_or(Decimal(7)), Decimal(7));
+  EXPECT_THROW((void)none.value(), std::bad_optional_access);
+  Optional<Decimal> min = kMin;  // the smallest Decimal is a value, not "absent"
+  ASSERT_TRUE(min.has_value());
+  EXPECT_EQ(*min, kMin);
+  Optional<Decimal> zero = Decimal();
+  EXPECT_TRUE(zero.has_value());
+  EXPECT_EQ(zero, Decimal());
+  EXPECT_NE(zero, none);
+  // Ordered as std::optional: absent first, then by value.
+  EXPECT_LT(none, min);
+  EXPECT_LT(min, zero);
+  EXPECT_EQ(std::optional<Decimal>(zero), std::optional<Decimal>(Decimal()));
+  EXPECT_EQ(std::optional<Decimal>(none), std::nullopt);
+  Optional<Decimal> from_std = std::optional<Decimal>(dec("1.5"));
+  EXPECT_EQ(from_std, dec("1.5"));
+  from_std = std::nullopt;
+  EXPECT_FALSE(from_std);
+  Optional<Date> day = Date::parse_iso("2026-01-31");
+  ASSERT_TRUE(day);
+  EXPECT_EQ(day->to_string(), "2026-01-31");
+  EXPECT_LT(Optional<Date>(), day);
+  EXPECT_FALSE(Optional<Date>(Date::parse_iso("2026-02-30")));
 }
 
 TEST(DecimalCompare, OrdersByValueNotByText) {

@@ -43,7 +43,7 @@ TEST(PluginLoading, GoodPluginIsLoadedAndItsRuleRuns) {
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(p->loaded) << p->error;
   EXPECT_EQ(p->version, "1.2.3");
-  EXPECT_EQ(p->abi_major, 4u);
+  EXPECT_EQ(p->abi_major, 5u);
   EXPECT_THAT(p->rules, ::testing::ElementsAre("testgood.marker"));
   ASSERT_NE(engine.find_rule("testgood.marker"), nullptr);
   Book book = engine_book();
@@ -69,7 +69,7 @@ TEST(PluginLoading, PluginBuiltForAnotherAbiIsRefusedAndTheRestRun) {
     if (p.path.filename() == "other_abi_plugin.so") bad = &p;
   ASSERT_NE(bad, nullptr);
   EXPECT_FALSE(bad->loaded);
-  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.0, but this host speaks ABI 4.0"));
+  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.0, but this host speaks ABI 5.0"));
   EXPECT_THAT(bad->error, HasSubstr("rebuild the plugin against this SDK"));
   EXPECT_EQ(engine.find_rule("other-abi.marker"), nullptr);
   EXPECT_NE(engine.find_rule("testgood.marker"), nullptr);

@@ -11,7 +11,8 @@ namespace {
 using i128 = __int128;
 
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+// The range is symmetric: the int64 minimum is no Decimal, it marks an absent one (Optional<Decimal>).
+constexpr std::int64_t kMin = -kMax;
 constexpr std::array<std::int64_t, 7> kPow10 = {1, 10, 100, 1000, 10000, 100000, 1000000};
 
 std::int64_t checked(i128 v, const char* what) {
@@ -75,11 +76,11 @@ std::string Decimal::parse_error(std::string_view text, Decimal& out) {
     }
   }
   if (i != text.size() || (whole_digits == 0 && frac_digits == 0)) return "not a decimal number";
-  // A whole part past kMax / kScale is out of range either way; |kMin| is kMax + 1.
+  // A whole part past kMax / kScale is out of range either way.
   constexpr auto kScaleU = static_cast<std::uint64_t>(kScale);
   if (whole > kMaxMagnitude / kScaleU) return "number out of range";
   const std::uint64_t magnitude = whole * kScaleU + frac * static_cast<std::uint64_t>(kPow10[kPlaces - frac_digits]);
-  if (magnitude > (negative ? kMaxMagnitude + 1 : kMaxMagnitude)) return "number out of range";
+  if (magnitude > kMaxMagnitude) return "number out of range";
   out = from_raw(static_cast<std::int64_t>(negative ? 0 - magnitude : magnitude));
   return {};
 }

@@ -180,6 +180,13 @@ bool convert(std::string_view text, std::optional<V>& out, TextStore& store, std
   out = std::move(value);
   return true;
 }
+template <class V>
+bool convert(std::string_view text, Optional<V>& out, TextStore& store, std::string& why) {
+  V value{};
+  if (!convert(text, value, store, why)) return false;
+  out = value;
+  return true;
+}
 
 template <auto M>
 bool set(record_of<M>& record, std::string_view text, TextStore& store, std::string& why) {
@@ -216,6 +223,10 @@ inline Cell cell(bool v) { return {v ? "true" : "false", false}; }
 inline Cell cell(Date v) { return {v.to_string(), true}; }
 template <class V>
 Cell cell(const std::optional<V>& v) {
+  return v ? cell(*v) : Cell{};
+}
+template <class V>
+Cell cell(const Optional<V>& v) {
   return v ? cell(*v) : Cell{};
 }
 

@@ -39,6 +39,11 @@ struct unwrap_optional<std::optional<V>> {
   using type = V;
   static constexpr bool optional = true;
 };
+template <class V>
+struct unwrap_optional<Optional<V>> {
+  using type = V;
+  static constexpr bool optional = true;
+};
 
 /// One column of an entity; `Member` is the record's member that holds its value,
 /// and the member's type is the column's type (text, Decimal, Date, whole number, bool).

@@ -167,7 +167,7 @@ class LedesWriter {
     f[kUnitCost].clear();
     f[kAdjustment] = money(amount, invoice);
     f[kLineTotal] = money(amount, invoice);
-    f[kLineDate] = date_text(invoice.period_end ? invoice.period_end : std::optional<Date>(invoice.issue_date));
+    f[kLineDate] = date_text(invoice.period_end.value_or(invoice.issue_date));
     for (Field empty : {kTaskCode, kExpenseCode, kActivityCode, kTimekeeperId, kTimekeeperName, kTimekeeperClassification})
       f[empty].clear();
     f[kLineDescription] = what;

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <billcheck/export.hpp>
+#include <billcheck/optional.hpp>
 
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,15 @@ class BILLCHECK_SDK_API Date {
 
  private:
   std::int32_t days_ = 0;
+};
+
+/// An absent Date is day -2^31 (some five million years BC), which no parse or
+/// calendar arithmetic of a book's dates reaches.
+template <>
+struct OptionalTraits<Date> {
+  static constexpr Date none() noexcept {
+    return Date(std::chrono::sys_days(std::chrono::days(std::numeric_limits<std::int32_t>::min())));
+  }
 };
 
 }  // namespace billcheck

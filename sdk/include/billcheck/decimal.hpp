@@ -2,9 +2,11 @@
 #pragma once
 
 #include <billcheck/export.hpp>
+#include <billcheck/optional.hpp>
 
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,7 +24,9 @@ enum class Rounding { half_even, half_up };
 
 /// A fixed-point decimal: an int64 count of millionths. Arithmetic uses 128-bit
 /// intermediates; a product or quotient with more than 6 decimals is rounded
-/// half-even to 6, which never happens for quantity x rate in practice.
+/// half-even to 6, which never happens for quantity x rate in practice. The
+/// range is symmetric, +-9223372036854.775807: the int64 minimum is no Decimal
+/// (Optional<Decimal> uses it to mean absent).
 class BILLCHECK_SDK_API Decimal {
  public:
   static constexpr int kPlaces = 6;
@@ -75,6 +79,12 @@ class BILLCHECK_SDK_API Decimal {
 
  private:
   std::int64_t raw_ = 0;
+};
+
+/// An absent Decimal is the int64 minimum, which no arithmetic or parse makes.
+template <>
+struct OptionalTraits<Decimal> {
+  static constexpr Decimal none() noexcept { return Decimal::from_raw(std::numeric_limits<std::int64_t>::min()); }
 };
 
 /// ISO 4217 minor units: JPY 0, USD 2, KWD 3; unknown codes 2 (a loaded book

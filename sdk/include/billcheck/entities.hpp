@@ -1,5 +1,6 @@
 // The records of a billing book, one struct per entity of the book-format
-// contract. Empty texts and empty optionals mean "absent". Texts point into the
+// contract. Empty texts and empty optionals mean "absent" (an Optional<T> keeps
+// that in its own bytes, optional.hpp). Texts point into the
 // TextStore of the BookData (then the Book) that holds the records.
 #pragma once
 
@@ -7,7 +8,10 @@
 #include <billcheck/decimal.hpp>
 #include <billcheck/text.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +26,61 @@ struct Source {
   std::uint32_t line = 0;
 };
 
+/// A record's extra columns: eight bytes in every record (most have none), the
+/// pairs (column name, text) on the heap. Reads like a std::vector of them.
+class ExtraValues {
+ public:
+  using value_type = std::pair<Text, Text>;
+  using iterator = value_type*;
+  using const_iterator = const value_type*;
+
+  ExtraValues() = default;
+  ExtraValues(std::initializer_list<value_type> values) { *this = values; }
+  ExtraValues(const ExtraValues& other)
+      : p_(other.empty() ? nullptr : std::make_unique<std::vector<value_type>>(*other.p_)) {}
+  ExtraValues& operator=(const ExtraValues& other) {
+    if (this != &other) p_ = other.empty() ? nullptr : std::make_unique<std::vector<value_type>>(*other.p_);
+    return *this;
+  }
+  ExtraValues(ExtraValues&&) noexcept = default;
+  ExtraValues& operator=(ExtraValues&&) noexcept = default;
+  ExtraValues& operator=(std::initializer_list<value_type> values) {
+    p_ = values.size() == 0 ? nullptr : std::make_unique<std::vector<value_type>>(values);
+    return *this;
+  }
+  ~ExtraValues() = default;
+
+  bool empty() const noexcept { return !p_ || p_->empty(); }
+  std::size_t size() const noexcept { return p_ ? p_->size() : 0; }
+  iterator begin() noexcept { return p_ ? p_->data() : nullptr; }
+  iterator end() noexcept { return p_ ? p_->data() + p_->size() : nullptr; }
+  const_iterator begin() const noexcept { return p_ ? p_->data() : nullptr; }
+  const_iterator end() const noexcept { return p_ ? p_->data() + p_->size() : nullptr; }
+  value_type& operator[](std::size_t i) noexcept { return (*p_)[i]; }
+  const value_type& operator[](std::size_t i) const noexcept { return (*p_)[i]; }
+  value_type& back() noexcept { return p_->back(); }
+  const value_type& back() const noexcept { return p_->back(); }
+
+  template <class... Args>
+  value_type& emplace_back(Args&&... args) {
+    if (!p_) p_ = std::make_unique<std::vector<value_type>>();
+    return p_->emplace_back(std::forward<Args>(args)...);
+  }
+  void push_back(value_type value) { emplace_back(std::move(value)); }
+  void pop_back() noexcept { p_->pop_back(); }
+  void clear() noexcept { p_.reset(); }
+
+  friend bool operator==(const ExtraValues& a, const ExtraValues& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::unique_ptr<std::vector<value_type>> p_;
+};
+
 /// Columns the contract does not name, kept in header order as text.
 struct Extras {
-  std::vector<std::pair<Text, Text>> values;
+  ExtraValues values;
 
   /// The value of column `name`, or nullptr when the record has none.
   const Text* find(std::string_view name) const {
@@ -37,16 +93,16 @@ struct Extras {
 struct Client {
   Text id, name, billing_entity, billing_address, billing_email, tax_id, country, currency;
   std::optional<std::int64_t> payment_terms_days;
-  std::optional<Decimal> credit_limit;
+  Optional<Decimal> credit_limit;
   std::optional<bool> credit_hold;
-  std::optional<Date> last_verified;
+  Optional<Date> last_verified;
   Extras extra;
   Source source;
 };
 
 struct Timekeeper {
   Text id, name, role;
-  std::optional<Date> active_from, active_to;
+  Optional<Date> active_from, active_to;
   Extras extra;
   Source source;
 };
@@ -55,8 +111,8 @@ struct Engagement {
   Text id, client_id, name, billing_entity;
   Text billing_cycle;  // monthly, quarterly, milestone, or empty
   std::optional<std::int64_t> invoice_within_days;
-  std::optional<Decimal> discount_pct, fee_cap;
-  std::optional<Date> start_date, end_date;
+  Optional<Decimal> discount_pct, fee_cap;
+  Optional<Date> start_date, end_date;
   Extras extra;
   Source source;
 };
@@ -66,7 +122,7 @@ struct Rate {
   Text engagement_id, timekeeper_id, role;
   Decimal rate;
   Date effective_from;
-  std::optional<Date> effective_to;
+  Optional<Date> effective_to;
   Extras extra;
   Source source;
 
@@ -86,9 +142,9 @@ struct TimeEntry {
 struct Invoice {
   Text id, client_id, engagement_id;
   Date issue_date;
-  std::optional<Date> period_start, period_end, due_date;
+  Optional<Date> period_start, period_end, due_date;
   Text currency;
-  std::optional<Decimal> discount, tax_rate, tax;
+  Optional<Decimal> discount, tax_rate, tax;
   Decimal total;
   Text status;  // draft, issued, paid, void, or empty
   Extras extra;
@@ -101,10 +157,10 @@ struct InvoiceLine {
   Text invoice_id;
   std::int64_t line_no = 0;
   Text type;  // fee, expense, adjustment
-  std::optional<Date> date;
+  Optional<Date> date;
   Text timekeeper_id, entry_id, task_code, activity_code, expense_code, description;
   Decimal quantity, rate;
-  std::optional<Decimal> adjustment;
+  Optional<Decimal> adjustment;
   Decimal amount;
   Extras extra;
   Source source;

@@ -2,5 +2,5 @@
 #pragma once
 
 #define BILLCHECK_SDK_VERSION "0.1.0"
-#define BILLCHECK_ABI_MAJOR 4
+#define BILLCHECK_ABI_MAJOR 5
 #define BILLCHECK_ABI_MINOR 0

@@ -18,6 +18,10 @@ template <class T>
 Value to_value(const std::optional<T>& v) {
   return v ? to_value(*v) : Value::absent();
 }
+template <class T>
+Value to_value(const Optional<T>& v) {
+  return v ? to_value(*v) : Value::absent();
+}
 
 template <class V>
 constexpr Type type_of(bool money) {
