@@ -119,5 +119,28 @@ TEST(CsvPieces, AQuoteThatOpensMidCellShiftsEveryCutAsItShiftsTheRowsOnOneThread
   EXPECT_EQ(errors(dir, 3), one);
 }
 
+TEST(CsvPieces, ARowLongerThanTheReadersWindowIsReadWhole) {
+  // A file is read 4 MB at a time: rows of 5 and 9 MB, one quoted over many
+  // lines and one a single unquoted cell, must come out whole, on any number of threads.
+  std::string long_quoted, unescaped;  // as written in the file, and as read
+  for (int i = 0; long_quoted.size() < (std::size_t{5} << 20); ++i) {
+    long_quoted += "line " + std::to_string(i) + " of a \"\"long\"\" note\n";
+    unescaped += "line " + std::to_string(i) + " of a \"long\" note\n";
+  }
+  const std::string long_plain(std::size_t{9} << 20, 'x');
+  const fs::path dir = write_book("pieces-long-rows", [&](int i, const std::string& row) -> std::string {
+    if (i == 1000) return "INV-1,1000,fee,\"" + long_quoted + "\",1,100.00,100.00,";
+    if (i == 100000) return "INV-1,100000,fee," + long_plain + ",1,100.00,100.00,";
+    return row;
+  });
+  BookData data = read_csv_directory(dir, 1);
+  ASSERT_EQ(data.lines.size(), static_cast<std::size_t>(kLines));
+  EXPECT_EQ(data.lines[999].description.view(), unescaped);
+  EXPECT_EQ(data.lines[99999].description.view(), long_plain);
+  EXPECT_EQ(data.lines[1000].line_no, 1001);
+  const std::string one = records(dir, 1);
+  for (unsigned jobs : {2u, 3u}) EXPECT_EQ(records(dir, jobs), one) << jobs << " threads";
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -1,9 +1,11 @@
 // Reading a book from a directory of CSV files, one per entity.
 //
-// Speed matters here (the target is a million invoice lines a second), so each
-// file is read whole into one buffer, cells are views into it (quoted cells are
-// unescaped in place), header columns are mapped to the entity's setters once
-// per file, and the only allocations per cell are the records' own strings.
+// Speed and memory matter here (the targets are four million invoice lines a
+// second, and 250 bytes a line at the peak), so each file is read a window of a
+// few megabytes at a time (never whole beside the records it becomes), cells are
+// views into the window (quoted cells are unescaped in place), header columns
+// are mapped to the entity's setters once per file, and the only allocations
+// per cell are the records' own strings.
 #include <billcheck/load.hpp>
 
 #include "load/csv_tables.hpp"
@@ -11,13 +13,19 @@
 #include "load/file.hpp"
 #include "schema/columns.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace billcheck {
@@ -77,11 +85,13 @@ class CsvReader {
     skip_blank_lines();
     if (p_ >= end_) return false;
     line_ = next_line_;
+    char* const row = p_;
     for (;;) {
       std::string_view cell;
       if (p_ < end_ && *p_ == '"') {
         if (!quoted_cell(cell)) {
           ok = false;
+          unterminated_at_ = row;
           p_ = end_;  // an unterminated quote swallows the rest of the file
           return true;
         }
@@ -113,43 +123,20 @@ class CsvReader {
   /// The 1-based line where the last record read starts.
   std::uint32_t line() const { return line_; }
 
+  /// Whether the next record starts at or after `stop` (or there is none),
+  /// moving past blank lines to it as next() would.
+  bool next_starts_at(const char* stop) {
+    skip_blank_lines();
+    return p_ >= end_ || p_ >= stop;
+  }
+
+  /// Where the record whose quote never closed starts (its error is the last
+  /// one reported), or nullptr: in a window of a file, it may close past the window.
+  char* unterminated_at() const { return unterminated_at_; }
+
   /// Where the next record starts, and its line.
   char* position() const { return p_; }
   std::uint32_t next_line() const { return next_line_; }
-
-  /// Moves past the next record exactly as next() would, without reading its
-  /// cells or changing a byte; false at the end of the file, or at a quote
-  /// that is never closed (which only next() reports).
-  bool skip_record() {
-    skip_blank_lines();
-    if (p_ >= end_) return false;
-    for (;;) {
-      if (*p_ == '"') {
-        for (++p_;;) {
-          char* quote = static_cast<char*>(std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_)));
-          if (!quote) return false;
-          next_line_ += static_cast<std::uint32_t>(count_line_ends(p_, quote));
-          p_ = quote + 1;
-          if (p_ < end_ && *p_ == '"') {
-            ++p_;
-            continue;
-          }
-          break;
-        }
-        if (p_ < end_ && *p_ != ',' && *p_ != '\n' && !crlf_ahead()) skip_cell();
-      } else {
-        unquoted_cell();
-      }
-      if (p_ >= end_) return true;
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      p_ += *p_ == '\r' ? 2 : 1;
-      ++next_line_;
-      return true;
-    }
-  }
 
  private:
   bool crlf_ahead() const { return *p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n'; }
@@ -219,6 +206,7 @@ class CsvReader {
   std::vector<std::string>& errors_;
   std::uint32_t line_ = 1;
   std::uint32_t next_line_ = 1;
+  char* unterminated_at_ = nullptr;
 };
 
 /// Maps each header cell to the entity's column index (-1 for an extra column).
@@ -275,11 +263,13 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
   return h;
 }
 
-/// Converts the rows `reader` reads into records written from `out` on, at
-/// most `capacity` of them; returns how many. Every problem goes to `errors`.
+/// Converts the rows `reader` reads that start before `stop` into records
+/// written from `out` on, at most `capacity` of them; returns how many. Every
+/// problem goes to `errors`.
 template <class T>
-std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, bool check_utf8, Text file,
-                      T* out, std::size_t capacity, TextStore& store, std::vector<std::string>& errors) {
+std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, const char* stop,
+                      bool check_utf8, Text file, T* out, std::size_t capacity, TextStore& store,
+                      std::vector<std::string>& errors) {
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
@@ -288,7 +278,7 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
   std::string why;
   std::size_t count = 0;
   bool ok = true;
-  while (count < capacity && reader.next(cells, ok)) {
+  while (count < capacity && !reader.next_starts_at(stop) && reader.next(cells, ok)) {
     if (!ok) continue;
     const std::uint32_t line = reader.line();
     if (cells.size() != width) {
@@ -328,108 +318,303 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
 /// A file smaller than this is read on one thread: a thread costs more than it
 /// saves. (A megabyte is about 10,000 rows, some milliseconds of work.)
 constexpr std::size_t kBytesPerPiece = std::size_t{1} << 20;
+/// How much of a table a reader holds at once. A file is read a window at a
+/// time, never whole: a 1M-line book's 105 MB of lines beside the 136 MB of
+/// records they become was the peak of a load.
+constexpr std::size_t kWindowBytes = std::size_t{4} << 20;
+/// The first window, for the header row (it grows until it holds the row).
+constexpr std::size_t kHeaderWindowBytes = std::size_t{64} << 10;
 
-/// Reads one entity's table from [begin, end) (mutable: quoted cells are
-/// unescaped in place) into `data`; every problem goes to `errors`. A large
-/// file is read in up to `jobs` pieces at once (0: one per core), cut where
-/// rows start, so the records and errors are the same as on one thread.
+/// A table's bytes: a regular file, read where asked (pread, from any thread),
+/// or text in memory.
+class TableBytes {
+ public:
+  TableBytes(const char* text, std::size_t size) : memory_(text), size_(size) {}
+  TableBytes(int fd, std::size_t size) : fd_(fd), size_(size) {}
+
+  std::size_t size() const { return size_; }
+
+  /// Copies [at, at + n) of the table (within size()) into `into`. False, with
+  /// `why`, when the file cannot be read or has become shorter meanwhile.
+  bool read(std::size_t at, std::size_t n, char* into, std::string& why) const {
+    if (memory_) {
+      if (n > 0) std::memcpy(into, memory_ + at, n);
+      return true;
+    }
+    for (std::size_t done = 0; done < n;) {
+      const ssize_t got = ::pread(fd_, into + done, n - done, static_cast<off_t>(at + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        why = std::strerror(errno);
+        return false;
+      }
+      if (got == 0) {
+        why = "the file became shorter while it was read; read it again once nothing is writing it";
+        return false;
+      }
+      done += static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+ private:
+  const char* memory_ = nullptr;
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
+/// [offset, offset + size) of a table, copied into a buffer of the window's own
+/// (the reader unescapes quoted cells in it).
+struct Window {
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
+  std::size_t offset = 0, size = 0;
+  bool whole_rest = false;  // reaches the table's end
+
+  bool load(const TableBytes& bytes, std::size_t at, std::size_t want, std::string& why) {
+    want = std::min(want, bytes.size() - at);
+    if (want > capacity || !buffer) {
+      buffer = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(want, 1));
+      capacity = want;
+    }
+    offset = at;
+    size = want;
+    whole_rest = at + want == bytes.size();
+    return bytes.read(at, want, buffer.get(), why);
+  }
+  char* begin() const { return buffer.get(); }
+  char* end() const { return buffer.get() + size; }
+  std::size_t offset_of(const char* p) const { return offset + static_cast<std::size_t>(p - begin()); }
+  /// Where the rows a reader may read from this window end: after its last line
+  /// end (a row cut by the window is read from the next one), or its end when it
+  /// reaches the table's. nullptr when it holds no line end.
+  char* rows_end() const {
+    if (whole_rest) return end();
+    void* lf = size ? ::memrchr(begin(), '\n', size) : nullptr;
+    return lf ? static_cast<char*>(lf) + 1 : nullptr;
+  }
+};
+
+/// Runs fn(k) for k in [0, n), each k > 0 on a thread of its own.
+template <class Fn>
+void each_piece(std::size_t n, Fn fn) {
+  std::vector<std::jthread> threads;
+  for (std::size_t k = 1; k < n; ++k) threads.emplace_back(fn, k);
+  fn(0);
+}
+
+/// Reads one entity's table into `data`; every problem goes to `errors`. A
+/// large table is read in up to `jobs` pieces at once (0: one per core), each
+/// a window at a time; the records and errors are the same as on one thread.
+///
+/// The pieces are cut after a line end near equal shares of the bytes, then
+/// read twice: once to count their line ends (which places each piece's
+/// records, and numbers its lines), once to convert their rows. A cut inside a
+/// quoted cell that holds line breaks is found after: the piece before it then
+/// ends elsewhere than the next began, and that next piece is read again from
+/// where it really starts.
 template <class T>
-void read_entity_buffer(const Entity<T>& entity, char* begin, char* end, Text file, BookData& data,
-                        std::vector<std::string>& errors, unsigned jobs = 1) {
-  CsvReader reader(begin, end, file, errors);
+void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, BookData& data,
+                std::vector<std::string>& errors, unsigned jobs) {
+  std::string why;
+  const auto cannot_read = [&] { errors.push_back(std::string(file) + ": cannot read the file: " + why); };
+
+  // The header row, in a window that grows until it holds the row whole.
+  Window head;
   std::vector<std::string_view> cells;
+  std::optional<CsvReader> reader;
   bool ok = true;
-  if (!reader.next(cells, ok)) {
-    errors.push_back(fields::located(file, 1, "the file is empty; it needs a header row naming the columns"));
-    return;
+  for (std::size_t want = kHeaderWindowBytes;; want *= 2) {
+    if (!head.load(bytes, 0, want, why)) return cannot_read();
+    if (head.whole_rest) {
+      if (std::string problem = encoding::line_ending_problem({head.begin(), head.size}); !problem.empty()) {
+        errors.push_back(std::string(file) + ": " + problem);
+        return;
+      }
+    }
+    char* rows_end = head.rows_end();
+    if (!rows_end) continue;
+    reader.emplace(head.begin(), rows_end, file, errors);
+    const bool any = reader->next(cells, ok);
+    if (!head.whole_rest && (!any || reader->unterminated_at())) {
+      if (reader->unterminated_at()) errors.pop_back();
+      continue;
+    }
+    if (!any) {
+      errors.push_back(fields::located(file, 1, "the file is empty; it needs a header row naming the columns"));
+      return;
+    }
+    break;
   }
   if (!ok) return;
-  // Cells are checked one by one only in a piece that has a byte that is not UTF-8 (rare).
-  if (!encoding::is_utf8({begin, static_cast<std::size_t>(reader.position() - begin)})) {
+  // Cells are checked one by one only in a window that has a byte that is not UTF-8 (rare).
+  if (!encoding::is_utf8({head.begin(), static_cast<std::size_t>(reader->position() - head.begin())})) {
     for (std::string_view name : cells) {
       if (auto at = encoding::invalid_utf8_at(name); at != std::string_view::npos) {
-        errors.push_back(fields::located(file, reader.line(), "the header: " + encoding::utf8_problem(name, at)));
+        errors.push_back(fields::located(file, reader->line(), "the header: " + encoding::utf8_problem(name, at)));
         return;  // the columns cannot be named
       }
     }
   }
-  const Header header = read_header(entity, cells, file, reader.line(), data.text, errors);
+  const Header header = read_header(entity, cells, file, reader->line(), data.text, errors);
+  const std::size_t body_begin = head.offset_of(reader->position());
+  const std::uint32_t body_line = reader->next_line();
+  const std::size_t body = bytes.size() - body_begin;
+  head = Window();
 
-  // Room for a record on every line of the body (rows never outnumber lines):
-  // made on another thread while this one finds where the pieces start.
+  // The cuts: each just after a line end, at or past an equal share of the body.
+  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t pieces = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
+  std::vector<std::size_t> cut{body_begin};
+  for (std::size_t k = 1; k < pieces; ++k) {
+    std::size_t at = std::max(body_begin + body * k / pieces, cut.back() + 1), lf = bytes.size();
+    Window probe;
+    for (; at < bytes.size() && lf == bytes.size(); at = probe.offset + probe.size) {
+      if (!probe.load(bytes, at, kHeaderWindowBytes, why)) return cannot_read();
+      if (const void* p = std::memchr(probe.begin(), '\n', probe.size))
+        lf = probe.offset_of(static_cast<const char*>(p));
+    }
+    if (lf + 1 >= bytes.size()) break;
+    cut.push_back(lf + 1);
+  }
+  const std::size_t n = cut.size();
+  cut.push_back(bytes.size());
+
+  // First reading: the line ends of each piece.
+  std::vector<std::size_t> line_ends(n);
+  std::vector<std::string> read_errors(n);
+  each_piece(n, [&](std::size_t k) {
+    Window w;
+    for (std::size_t at = cut[k]; at < cut[k + 1]; at += w.size) {
+      if (!w.load(bytes, at, std::min(kWindowBytes, cut[k + 1] - at), read_errors[k])) return;
+      line_ends[k] += count_line_ends(w.begin(), w.end());
+    }
+  });
+  for (const std::string& e : read_errors)
+    if (!e.empty()) {
+      why = e;
+      return cannot_read();
+    }
+
+  // Room for a record on every line of the body (rows never outnumber lines).
+  // Piece k's records go from the place of its first line on: any gaps (blank
+  // lines, cells over several lines, rows not read) are closed after.
   std::vector<T>& records = data.*entity.records;
   const std::size_t first = records.size();
-  const std::uint32_t body_line = reader.next_line();
-  const std::size_t lines = count_line_ends(reader.position(), end) + 1;
-  std::jthread make_room([&] { records.resize(first + lines); });
+  std::vector<std::size_t> place(n + 1, first);
+  for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
+  ++place[n];  // the last line need not end
+  records.resize(place[n]);
+  const auto line_at = [&](std::size_t k) { return static_cast<std::uint32_t>(body_line + (place[k] - first)); };
 
-  // The pieces: each starts where a row starts. A scan that moves over rows
-  // as the reader does (without converting them) finds those places; a quote
-  // never closed ends the scan, and the rest is read as one piece. A piece's
-  // records go from the place of its first line on: any gaps (blank lines,
-  // cells over several lines, rows not read) are closed after.
-  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t body = static_cast<std::size_t>(end - reader.position());
-  const std::size_t pieces = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
-  struct Piece {
-    char* begin;
-    std::uint32_t line;
+  // Second reading: the rows. Each piece reads the rows that start before the
+  // next cut, reading on past it to finish the last one.
+  struct Read {
+    std::size_t count = 0;
+    std::size_t start = 0, end = 0;  // where its first row starts, and where the row after its last does
+    std::uint32_t end_line = 0;
   };
-  std::vector<Piece> cut{{reader.position(), body_line}};
-  CsvReader scan = reader;
-  for (std::size_t k = 1; k < pieces; ++k) {
-    char* target = reader.position() + body * k / pieces;
-    while (scan.position() < target && scan.skip_record()) {
-    }
-    if (scan.position() >= end || scan.position() < target) break;
-    cut.push_back({scan.position(), scan.next_line()});
-  }
-  auto place = [&](std::size_t k) { return first + (k < cut.size() ? cut[k].line - body_line : lines); };
-  make_room.join();
-
-  std::vector<std::size_t> read(cut.size());
-  std::vector<std::vector<std::string>> piece_errors(cut.size());
+  std::vector<Read> read(n);
+  std::vector<std::vector<std::string>> piece_errors(n);
   // Each piece keeps its text in a store of its own (a store is written by one thread); the book keeps them all.
-  std::vector<TextStore> piece_text(cut.size());
-  auto read_piece = [&](std::size_t k) {
-    char* piece_end = k + 1 < cut.size() ? cut[k + 1].begin : end;
-    const bool check_utf8 = !encoding::is_utf8({cut[k].begin, static_cast<std::size_t>(piece_end - cut[k].begin)});
-    CsvReader piece_reader(cut[k].begin, piece_end, cut[k].line, file, piece_errors[k]);
-    read[k] = read_rows(entity, header, piece_reader, check_utf8, file, records.data() + place(k),
-                        place(k + 1) - place(k), k == 0 ? data.text : piece_text[k], piece_errors[k]);
+  std::vector<TextStore> piece_text(n);
+  const auto read_piece = [&](std::size_t k, std::size_t from, std::uint32_t line) {
+    Read& r = read[k];
+    r = Read{0, from, from, line};
+    std::vector<std::string>& errs = piece_errors[k];
+    TextStore& store = k == 0 ? data.text : piece_text[k];
+    const std::size_t capacity = place[k + 1] > place[k] ? place[k + 1] - place[k] : 0;
+    Window w;
+    bool first_window = true;
+    for (std::size_t want = kWindowBytes; r.end < bytes.size() && r.count < capacity;) {
+      if (!w.load(bytes, r.end, want, read_errors[k])) return;
+      char* rows_end = w.rows_end();
+      if (!rows_end) {  // a row longer than the window
+        want *= 2;
+        continue;
+      }
+      CsvReader rows(w.begin(), rows_end, r.end_line, file, errs);
+      if (first_window) {
+        rows.next_starts_at(rows_end);
+        r.start = w.offset_of(rows.position());
+        first_window = false;
+      }
+      const char* stop = cut[k + 1] - w.offset < static_cast<std::size_t>(rows_end - w.begin())
+                             ? w.begin() + (cut[k + 1] - w.offset)
+                             : rows_end;
+      const bool check_utf8 = !encoding::is_utf8({w.begin(), static_cast<std::size_t>(rows_end - w.begin())});
+      r.count += read_rows(entity, header, rows, stop, check_utf8, file, records.data() + place[k] + r.count,
+                           capacity - r.count, store, errs);
+      if (rows.unterminated_at() && !w.whole_rest) {  // its quote may close past the window
+        errs.pop_back();
+        r.end = w.offset_of(rows.unterminated_at());
+        r.end_line = rows.line();
+        want *= 2;
+        continue;
+      }
+      r.end = w.offset_of(rows.position());
+      r.end_line = rows.next_line();
+      if (r.end >= cut[k + 1] || rows.position() < rows_end) break;
+    }
   };
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t k = 1; k < cut.size(); ++k) threads.emplace_back(read_piece, k);
-    read_piece(0);
+  each_piece(n, [&](std::size_t k) { read_piece(k, cut[k], line_at(k)); });
+  for (std::size_t k = 1; k < n; ++k) {
+    if (read[k].start == read[k - 1].end) continue;
+    // Piece k began inside a row of piece k - 1: read it again from where that
+    // row ends, into records as made (a row leaves its empty cells' fields alone).
+    std::fill_n(records.begin() + static_cast<std::ptrdiff_t>(place[k]), read[k].count, T{});
+    piece_errors[k].clear();
+    piece_text[k] = TextStore();
+    const Read& before = read[k - 1];
+    place[k] = first + (before.end_line - body_line);
+    if (before.end >= cut[k + 1] || place[k] >= place[k + 1]) {
+      read[k] = Read{0, before.end, before.end, before.end_line};
+      place[k] = place[k + 1];
+      continue;
+    }
+    read_piece(k, before.end, before.end_line);
   }
+  for (const std::string& e : read_errors) {
+    if (e.empty()) continue;
+    records.resize(first);
+    why = e;
+    return cannot_read();
+  }
+
   std::size_t kept = first;
-  for (std::size_t k = 0; k < cut.size(); ++k)
-    for (std::size_t i = 0; i < read[k]; ++i, ++kept)
-      if (kept != place(k) + i) records[kept] = std::move(records[place(k) + i]);
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < read[k].count; ++i, ++kept)
+      if (kept != place[k] + i) records[kept] = std::move(records[place[k] + i]);
   records.resize(kept);
-  for (std::size_t k = 1; k < cut.size(); ++k) data.text.keep(piece_text[k]);
+  for (std::size_t k = 1; k < n; ++k) data.text.keep(piece_text[k]);
   for (auto& e : piece_errors) std::move(e.begin(), e.end(), std::back_inserter(errors));
 }
 
-/// Reads one entity's file into `data`; every problem goes to `errors`.
+/// Reads one entity's file into `data`; every problem goes to `errors`. A
+/// regular file is read a window at a time; anything else (a pipe) whole.
 template <class T>
 void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
                       std::vector<std::string>& errors, unsigned jobs) {
   const Text file = data.intern_file(path.string());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    errors.push_back(std::string(file) + ": cannot read the file: " + std::strerror(errno));
+    return;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    return read_table(entity, TableBytes(fd, static_cast<std::size_t>(st.st_size)), file, data, errors, jobs);
   detail::FileBytes buffer;
   std::string why;
   if (!detail::read_whole_file(path, buffer, why)) {
     errors.push_back(std::string(file) + ": cannot read the file: " + why);
     return;
   }
-  char* begin = buffer.data.get();
-  const std::string_view bytes(begin, buffer.size);
-  if (std::string problem = encoding::line_ending_problem(bytes); !problem.empty()) {
-    errors.push_back(std::string(file) + ": " + problem);
-    return;
-  }
-  read_entity_buffer(entity, begin, begin + buffer.size, file, data, errors, jobs);
+  read_table(entity, TableBytes(buffer.data.get(), buffer.size), file, data, errors, jobs);
 }
 
 /// Reads every entity file of `dir`; `need_invoices`: a missing invoices.csv or
@@ -478,7 +663,7 @@ BookData detail::read_csv_tables(std::string text, std::string_view name) {
     fields::for_each_entity([&](const auto& entity) {
       if (entity.name != entity_name) return;
       known = true;
-      read_entity_buffer(entity, begin, begin + bytes, file, data, errors);
+      read_table(entity, TableBytes(begin, bytes), file, data, errors, 1);
     });
     if (!known) errors.push_back(std::string(name) + ": '" + std::string(entity_name) + "' is not a table of a book");
     at = eol + 1 + bytes;

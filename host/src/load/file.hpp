@@ -1,4 +1,5 @@
-// Reading a book's file whole into memory: the one way the loaders do it.
+// Reading a book's file whole into memory: how the JSON and LEDES loaders read
+// one, and the CSV loader a file it cannot read where it likes (a pipe).
 #pragma once
 
 #include <cstddef>
