@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace billcheck {
@@ -25,6 +26,74 @@ TEST(BookIndexes, LinesGroupByInvoiceAndKnowTheirInvoice) {
   EXPECT_EQ(&book.invoice_of(lines[1]), inv);
   EXPECT_EQ(book.invoices_of_client("C1").size(), 2u);
   EXPECT_EQ(book.invoice("NOPE"), nullptr);
+}
+
+// Records are found by the invoice they name, whether it is in the book once,
+// twice (a duplicate number) or not at all, and lines by their timekeeper.
+TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
+  BookData d;
+  const auto invoice = [&](const char* id, const char* date) {
+    Invoice i;
+    i.id = test::text(id);
+    i.client_id = test::text("C1");
+    i.issue_date = *Date::parse_iso(date);
+    d.invoices.push_back(i);
+  };
+  invoice("INV-2", "2026-03-01");
+  invoice("INV-1", "2026-01-01");
+  invoice("INV-2", "2026-02-01");
+  const auto payment = [&](const char* id, const char* of) {
+    Payment p;
+    p.id = test::text(id);
+    p.invoice_id = test::text(of);
+    d.payments.push_back(p);
+  };
+  payment("P5", "INV-2");
+  payment("P1", "INV-1");
+  payment("P3", "INV-9");
+  payment("P2", "INV-2");
+  payment("P4", "");
+  const auto note = [&](const char* id, const char* of) {
+    CreditNote n;
+    n.id = test::text(id);
+    n.invoice_id = test::text(of);
+    d.credit_notes.push_back(n);
+  };
+  note("N1", "INV-9");
+  note("N2", "INV-1");
+  d.timekeepers.push_back({test::text("T1"), test::text("Pat Quinlan"), test::text("partner")});
+  for (const char* tk : {"T1", "T9", ""}) {
+    InvoiceLine l;
+    l.invoice_id = test::text("INV-1");
+    l.line_no = static_cast<std::int64_t>(d.lines.size()) + 1;
+    l.timekeeper_id = test::text(tk);
+    d.lines.push_back(l);
+  }
+  const Book book(std::move(d));
+  const auto ids = [](auto records) {
+    std::string out;
+    for (const auto* r : records) out += (out.empty() ? "" : " ") + r->id.str();
+    return out;
+  };
+  auto numbered = book.invoices_numbered("INV-2");
+  ASSERT_EQ(numbered.size(), 2u);
+  EXPECT_EQ(numbered[0]->issue_date.to_string(), "2026-02-01");
+  EXPECT_EQ(numbered[1]->issue_date.to_string(), "2026-03-01");
+  EXPECT_EQ(numbered[0], book.invoice("INV-2"));
+  EXPECT_EQ(book.invoices_numbered("INV-1").size(), 1u);
+  EXPECT_TRUE(book.invoices_numbered("INV-9").empty());
+  EXPECT_EQ(ids(book.payments_of_invoice("INV-2")), "P2 P5");
+  EXPECT_EQ(ids(book.payments_of_invoice(book.invoices()[0].id)), "P1");
+  EXPECT_EQ(ids(book.payments_of_invoice("INV-9")), "P3");
+  EXPECT_EQ(ids(book.payments_of_invoice("")), "");
+  EXPECT_EQ(ids(book.payments_of_invoice("INV-7")), "");
+  EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-1")), "N2");
+  EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-9")), "N1");
+  EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-2")), "");
+  ASSERT_EQ(book.lines().size(), 3u);
+  EXPECT_EQ(book.timekeeper_of(book.lines()[0]), book.timekeeper("T1"));
+  EXPECT_EQ(book.timekeeper_of(book.lines()[1]), nullptr);
+  EXPECT_EQ(book.timekeeper_of(book.lines()[2]), nullptr);
 }
 
 TEST(BookDerived, ComputedOnceAndSharedAcrossThreads) {

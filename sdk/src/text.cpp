@@ -102,7 +102,7 @@ void TextStore::keep(const TextStore& other) {
 }
 
 void TextStore::seal() {
-  table_ = {};
+  std::vector<const char*>().swap(table_);  // (`table_ = {}` would keep its memory: it assigns an empty list)
   table_used_ = 0;
   recent_.reset();
 }
