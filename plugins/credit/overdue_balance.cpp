@@ -62,8 +62,8 @@ std::unordered_set<const Invoice*> may_report(const Book& book, std::int64_t ove
       const auto due = due_date_of(other, client);
       if (!due) continue;
       const long long begins = std::max(day_number(other.issue_date), day_number(*due) + overdue_days + 1);
-      const auto s = settled.find(&other);
-      const long long ends = s == settled.end() ? LLONG_MAX : day_number(s->second);
+      const Optional<Date> s = settled.of(other);
+      const long long ends = s ? day_number(*s) : LLONG_MAX;
       if (begins >= ends) continue;  // settled before it was long overdue
       own[i] = {begins, ends};
       from.push_back(begins);
@@ -127,7 +127,7 @@ void OverdueBalanceRule::check(const Invoice& invoice, Context& ctx) const {
     if (!due) continue;
     const long long late = Date::days_between(*due, as_of);
     if (late <= overdue_days_) continue;
-    if (auto s = settled.find(other); s != settled.end() && s->second <= as_of) continue;  // paid by then
+    if (const Optional<Date> s = settled.of(*other); s && *s <= as_of) continue;  // paid by then
     const Decimal unpaid = unpaid_on(book, *other, as_of);
     if (unpaid > Decimal{}) overdue.push_back({other, unpaid, late});
   }

@@ -77,15 +77,21 @@ std::vector<Day> days_over(const Book& book, Decimal threshold) {
     ++start[t + 1];
   }
   for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  // 8 bytes a line (16 with the hours' whole 64 bits). A line's hours are
+  // capped at 4294.967295: one such line is over any threshold (at most 24)
+  // alone, so the days over are the same.
   struct Hours {
-    std::int64_t hours;  // raw millionths
+    std::uint32_t hours;  // raw millionths, capped
     std::int32_t day;
   };
+  if (threshold > kDayHours) throw std::logic_error("days_over: a threshold above 24 hours");
   std::vector<Hours> by_timekeeper(start.empty() ? 0 : start.back());
   {
     std::vector<std::uint32_t> at(start.begin(), start.empty() ? start.end() : start.end() - 1);
     for (const InvoiceLine& line : book.lines())
-      if (counted(line)) by_timekeeper[at[numbers.of(line)]++] = {line.quantity.raw(), day_number(*line.date)};
+      if (counted(line))
+        by_timekeeper[at[numbers.of(line)]++] = {
+            static_cast<std::uint32_t>(std::min<std::int64_t>(line.quantity.raw(), 0xffffffff)), day_number(*line.date)};
   }
   std::unordered_map<std::uint64_t, std::uint32_t> over;  // day_key -> index into days, once known
   constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
@@ -95,7 +101,7 @@ std::vector<Day> days_over(const Book& book, Decimal threshold) {
     for (auto run = first; run != last;) {
       Decimal total;
       auto end = run;
-      for (; end != last && end->day == run->day; ++end) total += Decimal::from_raw(end->hours);
+      for (; end != last && end->day == run->day; ++end) total += Decimal::from_raw(std::int64_t{end->hours});
       if (total > threshold) over.emplace(day_key(static_cast<std::uint32_t>(t), run->day), kNone);
       run = end;
     }
