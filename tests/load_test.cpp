@@ -328,6 +328,18 @@ TEST_F(LoadCsvProblems, ValuesOutOfRangeOrTooPrecise) {
                 file + ":2: column 'amount': ' 1.00' is not a decimal number (remove the spaces around it)"}));
 }
 
+TEST_F(LoadCsvProblems, ALineNumberPast32BitsIsOutOfRange) {
+  write_invoice();
+  write("invoice_lines.csv",
+        "invoice_id,line_no,type,quantity,rate,amount\n"
+        "INV-1,2147483647,fee,1,1.00,1.00\n"
+        "INV-1,2147483648,fee,1,1.00,1.00\n");
+  EXPECT_EQ(load_errors(dir_),
+            (std::vector<std::string>{path("invoice_lines.csv") +
+                                      ":3: column 'line_no': '2147483648' is out of range (a whole number from "
+                                      "-2147483648 to 2147483647)"}));
+}
+
 // ---------------------------------------------------------------------------
 // JSON
 

@@ -77,7 +77,7 @@ std::string sample(const schema::Column<M>& column) {
     return "12.5";
   } else if constexpr (std::is_same_v<V, Date>) {
     return "2026-01-02";
-  } else if constexpr (std::is_same_v<V, std::int64_t>) {
+  } else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::int32_t>) {
     return "7";
   } else {
     return "false";  // not the default of `billable`, so a lost value shows

@@ -64,6 +64,7 @@ py::object value(const std::optional<Date>& d) { return to_py(d); }
 py::object value(bool b) { return py::bool_(b); }
 py::object value(const std::optional<bool>& b) { return b ? py::object(py::bool_(*b)) : py::none(); }
 py::object value(std::int64_t i) { return py::int_(i); }
+py::object value(std::int32_t i) { return py::int_(i); }
 py::object value(const std::optional<std::int64_t>& i) { return i ? py::object(py::int_(*i)) : py::none(); }
 
 template <class T>
@@ -99,7 +100,7 @@ std::string attribute_doc(const schema::Column<M>& column) {
   }
   if constexpr (std::is_same_v<V, Decimal>) doc += " (Decimal)";
   else if constexpr (std::is_same_v<V, Date>) doc += " (date)";
-  else if constexpr (std::is_same_v<V, std::int64_t>) doc += " (int)";
+  else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::int32_t>) doc += " (int)";
   else if constexpr (std::is_same_v<V, bool>) doc += " (bool)";
   if (column.field() != column.name) doc += " (column " + std::string(column.name) + ")";
   if (column.may_be_absent()) doc += ", or None";

@@ -334,14 +334,16 @@ class LedesBuilder {
     out = d;
   }
 
-  void integer(Field f, std::int64_t& out, bool required) {
+  template <class I>
+  void integer(Field f, I& out, bool required) {
     const std::string& value = cell(f).text;
     if (value.empty()) {
       if (required) fail(f, "required value missing");
       return;
     }
     std::string why;
-    if (!fields::parse_integer(value, out, why)) fail(f, why);
+    TextStore unused;  // a whole number holds no text
+    if (!fields::convert(value, out, unused, why)) fail(f, why);
   }
 
   template <class V>

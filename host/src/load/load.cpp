@@ -3,6 +3,8 @@
 #include <billcheck/load.hpp>
 #include <billcheck/parts.hpp>
 
+#include <malloc.h>
+
 #include "schema/ledes.hpp"
 
 #include <algorithm>
@@ -278,7 +280,11 @@ BookData read_book_text(std::string_view text, const std::string& name, const Lo
 }
 
 Book load_book(const std::filesystem::path& path, const LoadOptions& options) {
-  return Book(read_book(path, options));
+  Book book(read_book(path, options));
+  // The load's scratch (windows, piece tables, sort orders) is freed by now, but
+  // malloc keeps the pages of chunks freed inside its arenas: hand them back.
+  ::malloc_trim(0);
+  return book;
 }
 
 Book load_book(const std::filesystem::path& path) { return load_book(path, LoadOptions{}); }

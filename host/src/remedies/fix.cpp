@@ -718,7 +718,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     s.status = data.add_text("draft");
     std::string fingerprints;
     Decimal sum;
-    std::int64_t line_no = 0;
+    std::int32_t line_no = 0;
     for (const Finding* f : findings) {
       InvoiceLine line;
       line.invoice_id = s.id;

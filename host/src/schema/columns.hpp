@@ -166,6 +166,15 @@ bool convert(std::string_view text, V& out, TextStore& store, std::string& why) 
     return parse_date(text, out, why);
   } else if constexpr (std::is_same_v<V, std::int64_t>) {
     return parse_integer(text, out, why);
+  } else if constexpr (std::is_same_v<V, std::int32_t>) {
+    std::int64_t wide = 0;
+    if (!parse_integer(text, wide, why)) return false;
+    if (wide < INT32_MIN || wide > INT32_MAX) {
+      why = quoted(text) + " is out of range (a whole number from -2147483648 to 2147483647)";
+      return false;
+    }
+    out = static_cast<std::int32_t>(wide);
+    return true;
   } else if constexpr (std::is_same_v<V, bool>) {
     return parse_bool(text, out, why);
   } else {
@@ -219,6 +228,7 @@ bool set_currency(record_of<M>& record, std::string_view text, TextStore& store,
 inline Cell cell(Text v) { return {v.str(), true}; }
 inline Cell cell(Decimal v) { return {v.to_string(), false}; }
 inline Cell cell(std::int64_t v) { return {std::to_string(v), false}; }
+inline Cell cell(std::int32_t v) { return {std::to_string(v), false}; }
 inline Cell cell(bool v) { return {v ? "true" : "false", false}; }
 inline Cell cell(Date v) { return {v.to_string(), true}; }
 template <class V>

@@ -53,7 +53,7 @@ std::string_view kind_of(const Column<M>& column) {
   if constexpr (std::is_same_v<V, Text>) return column.is_currency ? "currency" : "text";
   else if constexpr (std::is_same_v<V, Decimal>) return column.is_money ? "money" : "decimal";
   else if constexpr (std::is_same_v<V, Date>) return "date";
-  else if constexpr (std::is_same_v<V, std::int64_t>) return "whole_number";
+  else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::int32_t>) return "whole_number";
   else if constexpr (std::is_same_v<V, bool>) return "boolean";
   else static_assert(sizeof(V) == 0, "no JSON Schema kind for this member type");
 }

@@ -19,7 +19,7 @@ std::string type_words(const Column<M>& column) {
   if constexpr (std::is_same_v<V, Text>) return "text";
   else if constexpr (std::is_same_v<V, Decimal>) return column.is_money ? "money" : "decimal";
   else if constexpr (std::is_same_v<V, Date>) return "date";
-  else if constexpr (std::is_same_v<V, std::int64_t>) return "whole number";
+  else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::int32_t>) return "whole number";
   else if constexpr (std::is_same_v<V, bool>) return "boolean";
   else static_assert(sizeof(V) == 0, "no words for this member type");
 }

@@ -107,7 +107,7 @@ class LedesWriter {
     f[kLawFirmId] = extra_of(invoice.extra, kLawFirmIdExtra);
     f[kClientMatterId] = extra_of(invoice.extra, kClientMatterIdExtra);
 
-    std::int64_t last_line_no = 0;
+    std::int32_t last_line_no = 0;
     for (const InvoiceLine& line : lines) {
       write_line(f, line, invoice);
       last_line_no = std::max(last_line_no, line.line_no);

@@ -155,9 +155,9 @@ struct Invoice {
 
 struct InvoiceLine {
   Text invoice_id;
-  std::int64_t line_no = 0;
-  Text type;  // fee, expense, adjustment
+  std::int32_t line_no = 0;  // 32 bits (ABI 5.0), beside the date: a line is 8 bytes smaller
   Optional<Date> date;
+  Text type;  // fee, expense, adjustment
   Text timekeeper_id, entry_id, task_code, activity_code, expense_code, description;
   Decimal quantity, rate;
   Optional<Decimal> adjustment;

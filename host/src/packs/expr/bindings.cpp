@@ -13,6 +13,7 @@ Value to_value(Text v) { return Value::text(v); }
 Value to_value(Decimal v) { return Value::decimal(v); }
 Value to_value(Date v) { return Value::date(v); }
 Value to_value(std::int64_t v) { return Value::decimal(Decimal::from_int(v)); }
+Value to_value(std::int32_t v) { return Value::decimal(Decimal::from_int(v)); }
 Value to_value(bool v) { return Value::boolean(v); }
 template <class T>
 Value to_value(const std::optional<T>& v) {
@@ -31,7 +32,7 @@ constexpr Type type_of(bool money) {
     return Type::decimal(money);
   else if constexpr (std::is_same_v<V, Date>)
     return Type::date();
-  else if constexpr (std::is_same_v<V, std::int64_t>)
+  else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::int32_t>)
     return Type::decimal();
   else if constexpr (std::is_same_v<V, bool>)
     return Type::boolean();
