@@ -96,6 +96,33 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
   EXPECT_EQ(book.timekeeper_of(book.lines()[2]), nullptr);
 }
 
+// A line's timekeeper is kept in two bytes: a book with more timekeepers than
+// that holds looks each up by id, with the same answers.
+TEST(BookIndexes, ALinesTimekeeperIsFoundWithMoreTimekeepersThanTwoBytesCount) {
+  for (const int timekeepers : {3, 70000}) {
+    BookData d;
+    Invoice invoice;
+    invoice.id = test::text("INV-1");
+    d.invoices.push_back(invoice);
+    for (int i = 0; i < timekeepers; ++i) d.timekeepers.push_back({d.add_text("T" + std::to_string(i))});
+    for (const std::string& tk : {std::string("T0"), "T" + std::to_string(timekeepers - 1), std::string("T-unknown"),
+                                  std::string()}) {
+      InvoiceLine l;
+      l.invoice_id = invoice.id;
+      l.line_no = static_cast<std::int32_t>(d.lines.size()) + 1;
+      l.timekeeper_id = d.add_text(tk);
+      d.lines.push_back(l);
+    }
+    const Book book(std::move(d));
+    ASSERT_EQ(book.lines().size(), 4u);
+    EXPECT_EQ(book.timekeeper_of(book.lines()[0]), book.timekeeper("T0")) << timekeepers;
+    ASSERT_NE(book.timekeeper_of(book.lines()[1]), nullptr) << timekeepers;
+    EXPECT_EQ(book.timekeeper_of(book.lines()[1])->id, "T" + std::to_string(timekeepers - 1)) << timekeepers;
+    EXPECT_EQ(book.timekeeper_of(book.lines()[2]), nullptr) << timekeepers;
+    EXPECT_EQ(book.timekeeper_of(book.lines()[3]), nullptr) << timekeepers;
+  }
+}
+
 TEST(BookDerived, ComputedOnceAndSharedAcrossThreads) {
   Book book = engine_book();
   std::atomic<int> runs{0};

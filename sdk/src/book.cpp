@@ -354,10 +354,6 @@ Text BookData::intern_file(std::string_view name) {
   return files.emplace_back(text.add(name));
 }
 
-namespace {
-constexpr std::uint32_t kNoTimekeeper = 0xffffffffu;  // a line's timekeeper is not in the book
-}  // namespace
-
 struct Book::Index {
   ById<Client> clients;
   ById<Timekeeper> timekeepers;
@@ -385,8 +381,10 @@ struct Book::Index {
   std::mutex derived_mutex;  // guards the map, never held while an index builds
   std::map<std::string, std::unique_ptr<Derived>, std::less<>> derived;
   std::vector<std::uint32_t> line_invoice;                          // per line: invoice index
-  std::vector<std::uint32_t> line_timekeeper;                       // per line: its timekeeper's place, or kNoTimekeeper
   std::vector<std::pair<std::uint32_t, std::uint32_t>> invoice_lines;  // per invoice: [begin, end)
+  /// Per line: its timekeeper's place + 1, 0 for none known. Two bytes a line: a
+  /// book of 65,535 timekeepers or more has none, and its lines look theirs up.
+  std::vector<std::uint16_t> line_timekeeper;
 };
 
 namespace {
@@ -445,14 +443,16 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
       }
       ix.line_invoice = std::move(owner);
       // Rules ask for a line's timekeeper several times each: look it up once here.
-      ix.line_timekeeper.assign(d_.lines.size(), kNoTimekeeper);
-      for (std::size_t i = 0; i < d_.lines.size(); ++i) {
-        const Text id = d_.lines[i].timekeeper_id;
-        if (id.empty()) continue;
-        if (i > 0 && id == d_.lines[i - 1].timekeeper_id) {
-          ix.line_timekeeper[i] = ix.line_timekeeper[i - 1];
-        } else if (const Timekeeper* tk = lookup(ix.timekeepers, id)) {
-          ix.line_timekeeper[i] = static_cast<std::uint32_t>(tk - d_.timekeepers.data());
+      if (d_.timekeepers.size() < 0xffff) {
+        ix.line_timekeeper.assign(d_.lines.size(), 0);
+        for (std::size_t i = 0; i < d_.lines.size(); ++i) {
+          const Text id = d_.lines[i].timekeeper_id;
+          if (id.empty()) continue;
+          if (i > 0 && id == d_.lines[i - 1].timekeeper_id) {
+            ix.line_timekeeper[i] = ix.line_timekeeper[i - 1];
+          } else if (const Timekeeper* tk = lookup(ix.timekeepers, id)) {
+            ix.line_timekeeper[i] = static_cast<std::uint16_t>(tk - d_.timekeepers.data() + 1);
+          }
         }
       }
       ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
@@ -585,8 +585,9 @@ const Rate* Book::agreed_rate(std::string_view engagement_id, std::string_view t
 }
 
 const Timekeeper* Book::timekeeper_of(const InvoiceLine& line) const {
-  const std::uint32_t place = ix_->line_timekeeper[static_cast<std::size_t>(&line - d_.lines.data())];
-  return place == kNoTimekeeper ? nullptr : &d_.timekeepers[place];
+  if (ix_->line_timekeeper.empty()) return line.timekeeper_id.empty() ? nullptr : lookup(ix_->timekeepers, line.timekeeper_id);
+  const std::uint16_t place = ix_->line_timekeeper[static_cast<std::size_t>(&line - d_.lines.data())];
+  return place == 0 ? nullptr : &d_.timekeepers[place - 1u];
 }
 
 const Rate* Book::agreed_rate(const InvoiceLine& line) const {
