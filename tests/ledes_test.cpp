@@ -624,7 +624,7 @@ TEST(ReadBookText, TellsLedesFromJsonAndGivesLedesInvoicesTheCurrency) {
   BookData ledes_book = read_book_text(ledes({fee_record(1)}), "request", options);
   ASSERT_EQ(ledes_book.invoices.size(), 1u);
   EXPECT_EQ(ledes_book.invoices[0].currency, "EUR");
-  EXPECT_EQ(ledes_book.lines[0].source.file, "request");
+  EXPECT_EQ(ledes_book.file_of(ledes_book.lines[0].source), "request");
 
   BookData json_book = read_book_text(R"({"invoices": [{"invoice_id": "INV-1", "client_id": "C1", "issue_date": "2026-02-05", "currency": "USD", "total": "0"}]})", "request");
   ASSERT_EQ(json_book.invoices.size(), 1u);

@@ -52,7 +52,7 @@ TEST(Slices, RecordsComeBackTheSameWithWhereTheyWereRead) {
   EXPECT_EQ(json_of(back), json_of(book));
   ASSERT_EQ(back.lines().size(), 2u);
   for (std::size_t i = 0; i < book.lines().size(); ++i) {
-    EXPECT_EQ(back.lines()[i].source.file, "book.json");
+    EXPECT_EQ(back.file_of(back.lines()[i].source), "book.json");
     EXPECT_EQ(back.lines()[i].source.line, book.lines()[i].source.line);
   }
   EXPECT_EQ(back.invoices()[0].extra.find("matter_ref") ? back.invoices()[0].extra.find("matter_ref")->view() : "", "M/7");

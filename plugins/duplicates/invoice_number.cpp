@@ -26,15 +26,15 @@ void DuplicateInvoiceNumberRule::check(const Invoice& invoice, Context& ctx) con
   const Invoice& first = *numbered.front();
 
   ctx.report(invoice, "Invoice number " + invoice.id + " is used again by the invoice read at " +
-                          where(invoice.source) + " (issued " + invoice.issue_date.to_string() +
-                          "); the invoice read at " + where(first.source) + " (issued " +
+                          where(ctx.book(), invoice.source) + " (issued " + invoice.issue_date.to_string() +
+                          "); the invoice read at " + where(ctx.book(), first.source) + " (issued " +
                           first.issue_date.to_string() + ", client " + first.client_id +
                           ") already has it. Give each invoice its own number.")
       .key(std::to_string(position + 1))
       .evidence_of("expected", "a number used once")
       .evidence_of("actual", "used by " + std::to_string(numbered.size()) + " invoices")
-      .evidence_of("first_record", where(first.source))
-      .evidence_of("this_record", where(invoice.source));
+      .evidence_of("first_record", where(ctx.book(), first.source))
+      .evidence_of("this_record", where(ctx.book(), invoice.source));
 }
 
 }  // namespace billcheck::duplicates

@@ -26,16 +26,16 @@ void DuplicatePaymentIdRule::check(const Payment& payment, Context& ctx) const {
   const auto payments = book.payments();
   std::size_t count = 0;
   for (const Payment* p = first; p != payments.data() + payments.size() && p->id == payment.id; ++p) ++count;
-  ctx.report(payment, "Payment id " + payment.id + " is used again by the payment read at " + where(payment.source) +
+  ctx.report(payment, "Payment id " + payment.id + " is used again by the payment read at " + where(book, payment.source) +
                           " (" + money(payment.amount, payment.currency) + " from " + payment.client_id + " on " +
-                          payment.date.to_string() + "); the payment read at " + where(first->source) + " (" +
+                          payment.date.to_string() + "); the payment read at " + where(book, first->source) + " (" +
                           money(first->amount, first->currency) + " from " + first->client_id + " on " +
                           first->date.to_string() + ") already has it. Give each payment its own id.")
       .key(std::to_string(position))
       .evidence_of("expected", "an id used once")
       .evidence_of("actual", "used by " + std::to_string(count) + " payments")
-      .evidence_of("first_record", where(first->source))
-      .evidence_of("this_record", where(payment.source));
+      .evidence_of("first_record", where(book, first->source))
+      .evidence_of("this_record", where(book, payment.source));
 }
 
 }  // namespace billcheck::duplicates

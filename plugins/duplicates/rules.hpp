@@ -157,8 +157,8 @@ inline std::string line_text(const Book& book, const InvoiceLine& line) {
 }
 
 /// `invoices.csv:3`: where a record was read, by file name and line.
-inline std::string where(const Source& source) {
-  std::string_view file = source.file;
+inline std::string where(const Book& book, const Source& source) {
+  std::string_view file = book.file_of(source);
   if (auto slash = file.find_last_of("/\\"); slash != std::string_view::npos) file.remove_prefix(slash + 1);
   return std::string(file) + ":" + std::to_string(source.line);
 }

@@ -66,7 +66,7 @@ void ContractRateRule::check(const InvoiceLine& line, Context& ctx) const {
       .evidence_of("quantity", line.quantity.to_string())
       .evidence_of("agreed_for", by_timekeeper ? "timekeeper " + tk->id : "role " + agreed->role)
       .evidence_of("effective", effective_text(*agreed))
-      .evidence_of("rate_row", row_text(*agreed))
+      .evidence_of("rate_row", row_text(ctx.book(), *agreed))
       .suggest("rate", format_amount(line.rate, currency), format_amount(agreed->rate, currency));
 }
 

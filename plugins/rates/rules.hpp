@@ -82,8 +82,8 @@ inline Date rate_date(const InvoiceLine& line, const Book& book) {
 }
 
 /// `rates.csv:4`: where a rate card row was read.
-inline std::string row_text(const Rate& rate) {
-  return std::string(rate.source.file) + ":" + std::to_string(rate.source.line);
+inline std::string row_text(const Book& book, const Rate& rate) {
+  return std::string(book.file_of(rate.source)) + ":" + std::to_string(rate.source.line);
 }
 
 }  // namespace billcheck::rates

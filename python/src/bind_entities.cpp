@@ -172,8 +172,9 @@ class EntityClass {
     cls_.def_property_readonly(
         "location",
         [](const T& r) -> py::object {
-          if (r.source.file.empty()) return py::none();
-          return py::str(std::string(r.source.file) + ":" + std::to_string(r.source.line));
+          const Text file = book_of(r).file_of(r.source);
+          if (file.empty()) return py::none();
+          return py::str(std::string(file) + ":" + std::to_string(r.source.line));
         },
         "Where the record was read, as 'file:line' (None for records not read from a file).");
     cls_.def(

@@ -348,10 +348,11 @@ bool by_date(const Invoice* a, const Invoice* b) { return a->issue_date < b->iss
 BookError::BookError(std::vector<std::string> messages)
     : Error(join_lines(messages)), messages_(std::move(messages)) {}
 
-Text BookData::intern_file(std::string_view name) {
-  for (Text f : files)
-    if (f == name) return f;
-  return files.emplace_back(text.add(name));
+std::uint32_t BookData::file_number(std::string_view name) {
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (files[i] == name) return static_cast<std::uint32_t>(i + 1);
+  files.push_back(text.add(name));
+  return static_cast<std::uint32_t>(files.size());
 }
 
 struct Book::Index {
@@ -417,8 +418,8 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
           inv = lookup(ix.invoices, line.invoice_id);
         if (!inv) {
           const std::string invoices_file =
-              d_.invoices.empty() ? std::string("the invoices") : std::string(d_.invoices.front().source.file);
-          errors.push_back(std::string(line.source.file) + ":" + std::to_string(line.source.line) +
+              d_.invoices.empty() ? std::string("the invoices") : std::string(d_.file_of(d_.invoices.front().source));
+          errors.push_back(std::string(d_.file_of(line.source)) + ":" + std::to_string(line.source.line) +
                            ": column 'invoice_id': no invoice '" + line.invoice_id + "' in " + invoices_file +
                            "; add the invoice or correct the line's invoice_id");
           continue;

@@ -46,7 +46,7 @@ Finding& Context::start(std::string message, const Source& source) {
   f.severity = severity_;
   f.category = info_.category;
   f.message = std::move(message);
-  f.file = source.file;
+  f.file = book_.file_of(source);
   f.source_line = source.line;
   return f;
 }

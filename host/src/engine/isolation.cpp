@@ -467,7 +467,7 @@ void IsolatedSource::fill_source(const Book& book, Finding& f) const {
   f.file.clear();
   f.source_line = 0;
   auto set = [&](const Source& s) {
-    f.file = s.file;
+    f.file = book.file_of(s);
     f.source_line = s.line;
   };
   if (!f.line.empty() && !f.invoice.empty()) {

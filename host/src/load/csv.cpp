@@ -268,8 +268,8 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
 /// problem goes to `errors`.
 template <class T>
 std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, const char* stop,
-                      bool check_utf8, Text file, T* out, std::size_t capacity, TextStore& store,
-                      std::vector<std::string>& errors) {
+                      bool check_utf8, Text file, std::uint32_t file_number, T* out, std::size_t capacity,
+                      TextStore& store, std::vector<std::string>& errors) {
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
@@ -289,7 +289,7 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
       continue;
     }
     T& record = out[count++];
-    record.source = Source{file, line};
+    record.source = Source{file_number, line};
     std::uint32_t seen = 0;
     for (std::size_t i = 0; i < width; ++i) {
       std::string_view value = cells[i];
@@ -457,6 +457,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
     }
   }
   const Header header = read_header(entity, cells, file, reader->line(), data.text, errors);
+  const std::uint32_t file_number = data.file_number(file);
   const std::size_t body_begin = head.offset_of(reader->position());
   const std::uint32_t body_line = reader->next_line();
   const std::size_t body = bytes.size() - body_begin;
@@ -543,8 +544,8 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
                              ? w.begin() + (cut[k + 1] - w.offset)
                              : rows_end;
       const bool check_utf8 = !encoding::is_utf8({w.begin(), static_cast<std::size_t>(rows_end - w.begin())});
-      r.count += read_rows(entity, header, rows, stop, check_utf8, file, records.data() + place[k] + r.count,
-                           capacity - r.count, store, errs);
+      r.count += read_rows(entity, header, rows, stop, check_utf8, file, file_number,
+                           records.data() + place[k] + r.count, capacity - r.count, store, errs);
       if (rows.unterminated_at() && !w.whole_rest) {  // its quote may close past the window
         errs.pop_back();
         r.end = w.offset_of(rows.unterminated_at());

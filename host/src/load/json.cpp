@@ -412,7 +412,8 @@ class Reader {
  public:
   Reader(std::string_view text, Text file, BookData& data, std::vector<std::string>& errors,
          std::size_t cut = npos)
-      : text_(text), file_(file), data_(data), errors_(errors), lines_(text), cut_(cut) {}
+      : text_(text), file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors), lines_(text),
+        cut_(cut) {}
 
   bool read(od::document& doc) {
     od::json_type type;
@@ -523,7 +524,7 @@ class Reader {
       if (record.get_object().get(object)) return false;
       const std::uint32_t record_line = line(token.data());
       T& r = out.emplace_back();
-      r.source = Source{file_, record_line};
+      r.source = Source{file_number_, record_line};
       std::uint32_t seen = 0;
       int next = 0;
       for (auto member : object) {
@@ -643,6 +644,7 @@ class Reader {
 
   std::string_view text_;
   Text file_;
+  std::uint32_t file_number_;  // file_'s, for Source
   BookData& data_;
   std::vector<std::string>& errors_;
   LineCounter lines_;

@@ -117,7 +117,7 @@ class LedesBuilder {
  public:
   /// `check_utf8`: the text has a byte that is not UTF-8, so each field is checked.
   LedesBuilder(Text file, BookData& data, std::vector<std::string>& errors, bool check_utf8)
-      : file_(file), data_(data), errors_(errors), check_utf8_(check_utf8) {}
+      : file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors), check_utf8_(check_utf8) {}
 
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
@@ -182,7 +182,7 @@ class LedesBuilder {
     ok_ = true;
 
     InvoiceLine line;
-    line.source = Source{file_, record.first_line};
+    line.source = Source{file_number_, record.first_line};
     line.invoice_id = required_text(kInvoiceNumber);
     integer(kLineItemNumber, line.line_no, true);
     const std::string type = upper(required_text(kLineType));
@@ -247,7 +247,7 @@ class LedesBuilder {
 
   Invoice read_invoice(const Record& record) {
     Invoice invoice;
-    invoice.source = Source{file_, record.first_line};
+    invoice.source = Source{file_number_, record.first_line};
     invoice.id = required_text(kInvoiceNumber, "", /*report=*/false);  // reported once, for the line
     invoice.client_id = required_text(kClientId);
     invoice.engagement_id = text(kLawFirmMatterId);
@@ -361,6 +361,7 @@ class LedesBuilder {
   }
 
   Text file_;
+  std::uint32_t file_number_;  // file_'s, for Source
   BookData& data_;
   std::vector<std::string>& errors_;
   std::array<int, kFieldCount> slots_{};

@@ -124,13 +124,13 @@ BookData read_any(const fs::path& path, Form& form, unsigned jobs) {
                    "read JSON or LEDES from standard input"});
 }
 
-/// Moves the records of `from` that `keep` accepts to the end of `to`, pointing
-/// their sources at `book`'s copy of their file names.
+/// Moves the records of `from` (read into `ref`) that `keep` accepts to the end
+/// of `to`, pointing their sources at `book`'s copy of their file names.
 template <class T, class Keep>
-void move_records(std::vector<T>& from, std::vector<T>& to, BookData& book, Keep keep) {
+void move_records(const BookData& ref, std::vector<T>& from, std::vector<T>& to, BookData& book, Keep keep) {
   for (T& record : from) {
     if (!keep(record)) continue;
-    record.source.file = book.intern_file(record.source.file);
+    record.source.file = book.file_number(ref, record.source.file);
     to.push_back(std::move(record));
   }
 }
@@ -161,18 +161,18 @@ void add_reference(BookData& book, BookData ref) {
   const auto has_client = ids_of(book.clients);
   const auto has_engagement = ids_of(book.engagements);
   const auto has_entry = ids_of(book.time_entries);
-  move_records(ref.clients, book.clients, book,
+  move_records(ref, ref.clients, book.clients, book,
                [&](const Client& c) { return clients.contains(c.id) && !has_client.contains(c.id); });
-  move_records(ref.engagements, book.engagements, book,
+  move_records(ref, ref.engagements, book.engagements, book,
                [&](const Engagement& e) { return engagements.contains(e.id) && !has_engagement.contains(e.id); });
   std::unordered_set<Text> timekeepers;
   for (const InvoiceLine& line : book.lines) timekeepers.insert(line.timekeeper_id);
-  move_records(ref.rates, book.rates, book, [&](const Rate& r) {
+  move_records(ref, ref.rates, book.rates, book, [&](const Rate& r) {
     if (!engagements.contains(r.engagement_id) || has_engagement.contains(r.engagement_id)) return false;
     timekeepers.insert(r.timekeeper_id);
     return true;
   });
-  move_records(ref.time_entries, book.time_entries, book, [&](const TimeEntry& t) {
+  move_records(ref, ref.time_entries, book.time_entries, book, [&](const TimeEntry& t) {
     if (!engagements.contains(t.engagement_id) || has_entry.contains(t.id)) return false;
     timekeepers.insert(t.timekeeper_id);
     return true;
@@ -186,9 +186,9 @@ void add_reference(BookData& book, BookData ref) {
   };
   const auto has_payment = ids_of(book.payments);
   const auto has_note = ids_of(book.credit_notes);
-  move_records(ref.payments, book.payments, book,
+  move_records(ref, ref.payments, book.payments, book,
                [&](const Payment& p) { return settles(p) && !has_payment.contains(p.id); });
-  move_records(ref.credit_notes, book.credit_notes, book,
+  move_records(ref, ref.credit_notes, book.credit_notes, book,
                [&](const CreditNote& n) { return settles(n) && !has_note.contains(n.id); });
 
   // The firm's own timekeeper records (role, active dates) beat the LEDES
@@ -197,7 +197,7 @@ void add_reference(BookData& book, BookData ref) {
   for (std::size_t i = 0; i < book.timekeepers.size(); ++i) at.emplace(book.timekeepers[i].id, i);
   for (Timekeeper& tk : ref.timekeepers) {
     if (!timekeepers.contains(tk.id)) continue;
-    tk.source.file = book.intern_file(tk.source.file);
+    tk.source.file = book.file_number(ref, tk.source.file);
     if (auto it = at.find(tk.id); it != at.end())
       book.timekeepers[it->second] = std::move(tk);
     else

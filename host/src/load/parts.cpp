@@ -39,15 +39,16 @@ bool is_part(const fs::path& p) {
 
 bool has_glob(const std::string& text) { return text.find_first_of("*?[") != std::string::npos; }
 
-/// Moves every record of `from` to the end of `to`, pointing its source at `into`'s copy of its file name.
+/// Moves every record of `from` (read into `data`) to the end of `to`, pointing
+/// its source at `into`'s copy of its file name.
 template <class T>
-void move_all(std::vector<T>& from, std::vector<T>& to, BookData& into) {
+void move_all(const BookData& data, std::vector<T>& from, std::vector<T>& to, BookData& into) {
   to.reserve(to.size() + from.size());
-  Text last_from, last_to;  // records come file by file: intern each name once
+  std::uint32_t last_from = 0, last_to = 0;  // records come file by file: look each name up once
   for (T& record : from) {
-    if (record.source.file.data() != last_from.data()) {
+    if (record.source.file != last_from) {
       last_from = record.source.file;
-      last_to = into.intern_file(record.source.file);
+      last_to = into.file_number(data, record.source.file);
     }
     record.source.file = last_to;
     to.push_back(std::move(record));
@@ -59,10 +60,10 @@ void move_all(std::vector<T>& from, std::vector<T>& to, BookData& into) {
 BookData take_reference(BookData& data) {
   BookData ref;
   ref.text.keep(data.text);
-  move_all(data.clients, ref.clients, ref);
-  move_all(data.timekeepers, ref.timekeepers, ref);
-  move_all(data.engagements, ref.engagements, ref);
-  move_all(data.rates, ref.rates, ref);
+  move_all(data, data.clients, ref.clients, ref);
+  move_all(data, data.timekeepers, ref.timekeepers, ref);
+  move_all(data, data.engagements, ref.engagements, ref);
+  move_all(data, data.rates, ref.rates, ref);
   return ref;
 }
 
@@ -82,7 +83,7 @@ void restore_sources(std::vector<T>& records, BookData& data, std::vector<std::s
       errors.push_back("a record of the slice has a bad source '" + std::string(text) + "'");
       continue;
     }
-    r.source.file = data.intern_file(text.substr(colon + 1));
+    r.source.file = data.file_number(text.substr(colon + 1));
     r.source.line = line;
     values.pop_back();
   }
@@ -182,22 +183,22 @@ BookData read_part(const PartLayout& layout, const fs::path& part) {
 
 void append_records(BookData& into, BookData from) {
   into.text.keep(from.text);
-  move_all(from.clients, into.clients, into);
-  move_all(from.timekeepers, into.timekeepers, into);
-  move_all(from.engagements, into.engagements, into);
-  move_all(from.rates, into.rates, into);
-  move_all(from.time_entries, into.time_entries, into);
-  move_all(from.invoices, into.invoices, into);
-  move_all(from.lines, into.lines, into);
-  move_all(from.payments, into.payments, into);
-  move_all(from.credit_notes, into.credit_notes, into);
+  move_all(from, from.clients, into.clients, into);
+  move_all(from, from.timekeepers, into.timekeepers, into);
+  move_all(from, from.engagements, into.engagements, into);
+  move_all(from, from.rates, into.rates, into);
+  move_all(from, from.time_entries, into.time_entries, into);
+  move_all(from, from.invoices, into.invoices, into);
+  move_all(from, from.lines, into.lines, into);
+  move_all(from, from.payments, into.payments, into);
+  move_all(from, from.credit_notes, into.credit_notes, into);
 }
 
 void append_copies(BookData& into, const BookData& from) {
   into.text.keep(from.text);
   auto copy = [&](const auto& records, auto& to) {
     auto copies = records;  // sources still point into `from`'s file names until move_all re-points them
-    move_all(copies, to, into);
+    move_all(from, copies, to, into);
   };
   copy(from.clients, into.clients);
   copy(from.timekeepers, into.timekeepers);

@@ -22,7 +22,9 @@ constexpr std::string_view kExplainVocabulary[] = {
     "correct", "finding_count", "remedy", "remedied_count", "has_open", "all_remedied", "reason_code", "goodwill",
     "reissue", "correction", "replacement", "replaces", "replaced_by", "credit_note", "corrects", "errors"};
 
-std::string located(const Source& s) { return std::string(s.file) + ":" + std::to_string(s.line); }
+std::string located(const Book& book, const Source& s) {
+  return std::string(book.file_of(s)) + ":" + std::to_string(s.line);
+}
 
 // Optional values are absent from the model rather than empty, so a template
 // section `{{#due_date}}…{{/due_date}}` shows only what the book has.
@@ -90,7 +92,7 @@ Json rate_json(const Book& book, const Rate& r, std::string_view currency) {
   } else {
     j["applies_to"] = "role " + r.role;
   }
-  j["source"] = located(r.source);
+  j["source"] = located(book, r.source);
   return j;
 }
 
@@ -119,7 +121,7 @@ Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, co
   j["rate"] = format_amount(line.rate, inv.currency);
   put_money(j, "adjustment", line.adjustment, inv.currency);
   j["amount"] = format_amount(line.amount, inv.currency);
-  j["source"] = located(line.source);
+  j["source"] = located(book, line.source);
   if (!line.timekeeper_id.empty()) j["timekeeper"] = timekeeper_json(book, line.timekeeper_id);
   if (line.is_fee()) {
     if (const Rate* r = book.agreed_rate(line)) j["agreed_rate"] = rate_json(book, *r, inv.currency);
@@ -133,7 +135,7 @@ Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, co
     te["billable"] = e->billable;
     te["description"] = e->description;
     te["timekeeper"] = timekeeper_json(book, e->timekeeper_id);
-    te["source"] = located(e->source);
+    te["source"] = located(book, e->source);
     entries.push_back(std::move(te));
   }
   j["time_entries"] = std::move(entries);
@@ -144,7 +146,7 @@ Json line_json(const Book& book, const Invoice& inv, const InvoiceLine& line, co
   return j;
 }
 
-Json invoice_json(const Invoice& inv) {
+Json invoice_json(const Book& book, const Invoice& inv) {
   Json j;
   j["id"] = inv.id;
   j["status"] = inv.status.empty() ? std::string("issued") : inv.status;
@@ -157,7 +159,7 @@ Json invoice_json(const Invoice& inv) {
   if (inv.tax_rate) j["tax_rate"] = inv.tax_rate->to_string();
   put_money(j, "tax", inv.tax, inv.currency);
   j["total"] = format_amount(inv.total, inv.currency);
-  j["source"] = located(inv.source);
+  j["source"] = located(book, inv.source);
   return j;
 }
 
@@ -209,7 +211,7 @@ Json terms_json(const Book& book, const Invoice& inv) {
     if (e->invoice_within_days) eng["invoice_within_days"] = *e->invoice_within_days;
     if (e->discount_pct) eng["discount_pct"] = e->discount_pct->to_string();
     put_money(eng, "fee_cap", e->fee_cap, inv.currency);
-    eng["source"] = located(e->source);
+    eng["source"] = located(book, e->source);
     j["engagement"] = std::move(eng);
   }
   return j;
@@ -268,7 +270,7 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
 
   const Report report = engine.check_invoice(book, inv->id, request.check);
   Json model;
-  model["invoice"] = invoice_json(*inv);
+  model["invoice"] = invoice_json(book, *inv);
   if (Json replaces = replaces_json(engine, book, *inv, request.check); !replaces.is_null())
     model["invoice"]["replaces"] = std::move(replaces);
   if (Json replaced_by = replaced_by_json(book, *inv); !replaced_by.is_null())

@@ -200,7 +200,7 @@ void write_slice(std::ostream& out, const Book& book, const BookSlice& slice) {
       }
       std::string source = std::to_string(record->source.line);
       source += ':';
-      source += record->source.file;
+      source += book.file_of(record->source);
       detail::append_csv_cell(buffer, source);
       buffer += '\n';
     }

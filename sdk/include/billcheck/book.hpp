@@ -41,11 +41,21 @@ struct BILLCHECK_SDK_API BookData {
   std::vector<CreditNote> credit_notes;
   /// Holds every Text of the records above (and of their Source files).
   TextStore text;
-  /// The file names records were read from, each stored once.
+  /// The file names records were read from, each stored once: Source::file k is files[k - 1].
   std::vector<Text> files;
 
-  /// `name` as a Text for Source::file, stored once however many records name it.
-  Text intern_file(std::string_view name);
+  /// `name`'s number for Source::file, stored once however many records name it.
+  std::uint32_t file_number(std::string_view name);
+  /// The number here of file `number` of `other` (0, no file, stays 0): for a record moved over from it.
+  std::uint32_t file_number(const BookData& other, std::uint32_t number) {
+    return number == 0 ? 0 : file_number(other.file_of(Source{number, 0}));
+  }
+  /// `name`, stored once, as a Text (for messages).
+  Text intern_file(std::string_view name) { return files[file_number(name) - 1]; }
+  /// The name of the file a record was read from: empty when it was not.
+  Text file_of(const Source& source) const {
+    return source.file == 0 || source.file > files.size() ? Text() : files[source.file - 1];
+  }
   /// `s` as a Text held by this book's store: how a loader (or a test) fills in a record's text.
   Text add_text(std::string_view s) { return text.add(s); }
 };
@@ -136,6 +146,9 @@ class BILLCHECK_SDK_API Book {
   std::span<const CreditNote* const> credit_notes_of_invoice(Text invoice_id) const;
   std::span<const CreditNote* const> credit_notes_of_client(std::string_view client_id) const;
   std::span<const CreditNote* const> credit_notes_of_client(Text client_id) const;
+
+  /// The name of the file a record was read from (`file_of(line.source)`): empty when it was not.
+  Text file_of(const Source& source) const { return d_.file_of(source); }
 
   /// The client id a record belongs to (through its invoice for lines).
   Text client_id_of(const InvoiceLine& line) const { return invoice_of(line).client_id; }
