@@ -42,25 +42,19 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
   invoice("INV-2", "2026-03-01");
   invoice("INV-1", "2026-01-01");
   invoice("INV-2", "2026-02-01");
-  const auto payment = [&](const char* id, const char* of) {
-    Payment p;
-    p.id = test::text(id);
-    p.invoice_id = test::text(of);
-    d.payments.push_back(p);
+  // A payment or a credit note `id` that names invoice `of`.
+  const auto naming = [](auto& records, const char* id, const char* of) {
+    auto& r = records.emplace_back();
+    r.id = test::text(id);
+    r.invoice_id = test::text(of);
   };
-  payment("P5", "INV-2");
-  payment("P1", "INV-1");
-  payment("P3", "INV-9");
-  payment("P2", "INV-2");
-  payment("P4", "");
-  const auto note = [&](const char* id, const char* of) {
-    CreditNote n;
-    n.id = test::text(id);
-    n.invoice_id = test::text(of);
-    d.credit_notes.push_back(n);
-  };
-  note("N1", "INV-9");
-  note("N2", "INV-1");
+  naming(d.payments, "P5", "INV-2");
+  naming(d.payments, "P1", "INV-1");
+  naming(d.payments, "P3", "INV-9");
+  naming(d.payments, "P2", "INV-2");
+  naming(d.payments, "P4", "");
+  naming(d.credit_notes, "N1", "INV-9");
+  naming(d.credit_notes, "N2", "INV-1");
   d.timekeepers.push_back({test::text("T1"), test::text("Pat Quinlan"), test::text("partner")});
   for (const char* tk : {"T1", "T9", ""}) {
     InvoiceLine l;
