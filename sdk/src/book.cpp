@@ -230,7 +230,8 @@ class ByInvoice {
     std::vector<std::uint32_t> at(starts_.begin(), starts_.end() - 1);
     for (std::size_t i = 0; i < records.size(); ++i)
       if (place[i] != kNone) items_[at[place[i]]++] = &records[i];
-    unknown_.build(records, [&](const T& r) -> Text { return invoices.find(key(r)) ? Text() : key(r); }, false);
+    // The rest (with an id the book has no invoice for) by that id.
+    unknown_.build(records, [&](const T& r) { return place[&r - records.data()] == kNone ? key(r) : Text(); }, false);
   }
 
   template <class K>

@@ -342,8 +342,7 @@ class LedesBuilder {
       return;
     }
     std::string why;
-    TextStore unused;  // a whole number holds no text
-    if (!fields::convert(value, out, unused, why)) fail(f, why);
+    if (!fields::parse_integer(value, out, why)) fail(f, why);
   }
 
   template <class V>

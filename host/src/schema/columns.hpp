@@ -125,6 +125,18 @@ inline bool parse_integer(std::string_view text, std::int64_t& out, std::string&
   return false;
 }
 
+/// A whole number of 32 bits (a line's number).
+inline bool parse_integer(std::string_view text, std::int32_t& out, std::string& why) {
+  std::int64_t wide = 0;
+  if (!parse_integer(text, wide, why)) return false;
+  if (wide < INT32_MIN || wide > INT32_MAX) {
+    why = quoted(text) + " is out of range (a whole number from -2147483648 to 2147483647)";
+    return false;
+  }
+  out = static_cast<std::int32_t>(wide);
+  return true;
+}
+
 inline bool equals_lower(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -167,14 +179,7 @@ bool convert(std::string_view text, V& out, TextStore& store, std::string& why) 
   } else if constexpr (std::is_same_v<V, std::int64_t>) {
     return parse_integer(text, out, why);
   } else if constexpr (std::is_same_v<V, std::int32_t>) {
-    std::int64_t wide = 0;
-    if (!parse_integer(text, wide, why)) return false;
-    if (wide < INT32_MIN || wide > INT32_MAX) {
-      why = quoted(text) + " is out of range (a whole number from -2147483648 to 2147483647)";
-      return false;
-    }
-    out = static_cast<std::int32_t>(wide);
-    return true;
+    return parse_integer(text, out, why);
   } else if constexpr (std::is_same_v<V, bool>) {
     return parse_bool(text, out, why);
   } else {
