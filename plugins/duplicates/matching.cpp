@@ -175,7 +175,8 @@ const LineHashes& line_hashes(const Book& book) {
   return book.derived<LineHashes>("duplicates.line-hashes", [](const Book& b) {
     LineHashes hashes;
     hashes.text.reserve(b.lines().size());
-    for (const InvoiceLine& line : b.lines()) hashes.text.push_back(normalized_hash(line.description));
+    for (const InvoiceLine& line : b.lines())
+      hashes.text.push_back(static_cast<std::uint32_t>(normalized_hash(line.description)));
     return hashes;
   });
 }
@@ -194,17 +195,23 @@ std::vector<const Invoice*> in_issue_order(const Book& book) {
 std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book& book) {
   // Invoices sorted by (group hash, issue order): each group of candidate
   // copies is a run, in issue order, found with one sort of a flat array.
-  struct Candidate {
+  struct Candidate {  // 16 bytes
     std::uint64_t hash;
     std::uint32_t order;
-    const Invoice* invoice;
+    std::uint32_t place;  // the invoice's, in book.invoices()
   };
   std::vector<Candidate> candidates;
-  std::vector<std::uint64_t> scratch;
-  for (const Invoice* invoice : in_issue_order(book)) {
-    const auto lines = book.lines_of(*invoice);
-    if (!lines.empty())
-      candidates.push_back({group_hash(book, *invoice, lines, scratch), static_cast<std::uint32_t>(candidates.size()), invoice});
+  {
+    const std::vector<const Invoice*> in_order = in_issue_order(book);
+    candidates.reserve(in_order.size());
+    std::vector<std::uint64_t> scratch;
+    for (const Invoice* invoice : in_order) {
+      const auto lines = book.lines_of(*invoice);
+      if (!lines.empty())
+        candidates.push_back({group_hash(book, *invoice, lines, scratch),
+                              static_cast<std::uint32_t>(candidates.size()),
+                              static_cast<std::uint32_t>(invoice - book.invoices().data())});
+    }
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.order < b.order;
@@ -213,10 +220,13 @@ std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book&
   for (std::size_t begin = 0; begin < candidates.size();) {
     std::size_t end = begin + 1;
     while (end < candidates.size() && candidates[end].hash == candidates[begin].hash) ++end;
+    const Invoice* invoices = book.invoices().data();
     for (std::size_t i = begin + 1; i < end; ++i) {
       for (std::size_t j = begin; j < i; ++j) {
-        if (is_copy(book, *candidates[j].invoice, *candidates[i].invoice)) {
-          repeats.emplace(candidates[i].invoice, candidates[j].invoice);
+        const Invoice& earlier = invoices[candidates[j].place];
+        const Invoice& later = invoices[candidates[i].place];
+        if (is_copy(book, earlier, later)) {
+          repeats.emplace(&later, &earlier);
           break;
         }
       }

@@ -84,16 +84,18 @@ std::uint64_t line_hash(const InvoiceLine& line);
 /// line_hash() with the description's normalized_hash() already computed.
 std::uint64_t line_hash(const InvoiceLine& line, std::uint64_t description_hash);
 
-/// normalized_hash() of every line's description, in the book's line order:
-/// computed once per book and shared by the rules, which otherwise each
-/// normalised every description again (8 bytes a line).
+/// The low 32 bits of normalized_hash() of every line's description, in the
+/// book's line order: computed once per book and shared by the rules, which
+/// otherwise each normalised every description again. Four bytes a line (eight
+/// held the whole hash): every rule that finds two lines with equal hashes
+/// compares their texts, so a collision costs a comparison, never a finding.
 struct LineHashes {
-  std::vector<std::uint64_t> text;
+  std::vector<std::uint32_t> text;
 
   std::size_t index(const Book& book, const InvoiceLine& l) const {
     return static_cast<std::size_t>(&l - book.lines().data());
   }
-  std::uint64_t text_of(const Book& book, const InvoiceLine& l) const { return text[index(book, l)]; }
+  std::uint32_t text_of(const Book& book, const InvoiceLine& l) const { return text[index(book, l)]; }
   /// line_hash(l), from the cached description hash.
   std::uint64_t of(const Book& book, const InvoiceLine& l) const { return line_hash(l, text_of(book, l)); }
 };

@@ -14,7 +14,7 @@ struct Work {
   Text client, timekeeper;
   Date date;
   std::int64_t hours;
-  std::uint64_t description;
+  std::uint32_t description;  // LineHashes: equal for equal descriptions, and for a few unequal ones
   bool operator==(const Work&) const = default;
 };
 
@@ -23,7 +23,7 @@ struct WorkHash {
     std::uint64_t h = w.client.hash();
     for (std::uint64_t x : {std::uint64_t{w.timekeeper.hash()},
                             static_cast<std::uint64_t>(w.date.sys_days().time_since_epoch().count()),
-                            static_cast<std::uint64_t>(w.hours), w.description})
+                            static_cast<std::uint64_t>(w.hours), std::uint64_t{w.description}})
       h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     // Mixed, so that the low 32 bits the table keeps depend on every field.
     h ^= h >> 33;
@@ -94,12 +94,13 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
         if (!is_work(line)) continue;
         const auto index = static_cast<std::uint32_t>(&line - all.data());
         const Work piece = work_of(index);
-        const std::uint32_t first = firsts.first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), index,
-                                                    [&](std::uint32_t a) { return work_of(a) == piece; });
+        // Equal hashes of unequal descriptions (a collision) are not the same work.
+        const std::uint32_t first =
+            firsts.first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), index, [&](std::uint32_t a) {
+              return work_of(a) == piece && same_text(all[a].description, line.description);
+            });
         if (first == index) continue;  // the first line billing this work
         const InvoiceLine& original = all[first];
-        // Equal hashes of unequal descriptions (a 64-bit collision) are not the same work.
-        if (!same_text(original.description, line.description)) continue;
         const Invoice& original_invoice = book.invoice_of(original);
         if (&original_invoice == invoice) continue;
         if (!line.entry_id.empty() && line.entry_id == original.entry_id) continue;

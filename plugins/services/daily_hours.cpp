@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -59,50 +60,86 @@ std::uint64_t day_key(std::uint32_t timekeeper, std::int32_t day) {
 }
 
 /// Every timekeeper-day of more than `threshold` hours, with its lines. The
-/// hours are summed per timekeeper, their lines' (day, hours) sorted by day: a
-/// table of every timekeeper-day took 38 MB of a million-line book, and a sort
-/// of every line cost more. The hours are all positive, so an overflow happens
-/// whatever the order. The lines of the few days over it are then collected
-/// in issue order.
+/// hours are summed per timekeeper and day, then the lines of the few days over
+/// are collected in issue order. A timekeeper whose lines fall within a span of
+/// days at most twice their number gets a sum for each day of it (4 bytes a
+/// day); one billed on a few days far apart gets its lines' (day, hours) sorted
+/// by day (8 bytes a line). A table of every timekeeper-day took 38 MB of a
+/// million-line book, a sort of every line cost more, and the sorted (day,
+/// hours) of every line 8 MB, where the sums of a firm's days take kilobytes.
 std::vector<Day> days_over(const Book& book, Decimal threshold) {
+  if (threshold > kDayHours) throw std::logic_error("days_over: a threshold above 24 hours");
   TimekeeperNumbers numbers(book);
   auto counted = [&](const InvoiceLine& line) { return counts(line) && !book.invoice_of(line).is_void(); };
-  // The counted lines' hours by timekeeper (a counting sort: two passes over
-  // the lines, one array), then each timekeeper's by day.
-  std::vector<std::uint32_t> start;
+  // A line's hours are capped at 4294.967295 and a day's sum at the same: one
+  // such line or day is over any threshold (at most 24), so the days over are the same.
+  auto capped = [](const InvoiceLine& line) {
+    return static_cast<std::uint32_t>(std::min<std::int64_t>(line.quantity.raw(), 0xffffffff));
+  };
+  struct Days {  // one timekeeper's
+    std::int32_t first = std::numeric_limits<std::int32_t>::max(), last = std::numeric_limits<std::int32_t>::min();
+    std::uint32_t lines = 0;
+    std::size_t at = 0;  // where its sums (a day each) or its sorted lines start
+    bool by_day() const { return static_cast<std::int64_t>(last) - first < 2 * std::int64_t{lines}; }
+  };
+  std::vector<Days> timekeepers;
   for (const InvoiceLine& line : book.lines()) {
     if (!counted(line)) continue;
     const std::uint32_t t = numbers.of(line);
-    if (start.size() < numbers.count() + 1) start.resize(numbers.count() + 1, 0);
-    ++start[t + 1];
+    if (timekeepers.size() <= t) timekeepers.resize(t + 1);
+    Days& tk = timekeepers[t];
+    const std::int32_t day = day_number(*line.date);
+    tk.first = std::min(tk.first, day);
+    tk.last = std::max(tk.last, day);
+    ++tk.lines;
   }
-  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-  // 8 bytes a line (16 with the hours' whole 64 bits). A line's hours are
-  // capped at 4294.967295: one such line is over any threshold (at most 24)
-  // alone, so the days over are the same.
+  std::size_t day_count = 0, line_count = 0;
+  for (Days& tk : timekeepers) {
+    if (!tk.lines) continue;
+    std::size_t& at = tk.by_day() ? day_count : line_count;
+    tk.at = at;
+    at += tk.by_day() ? static_cast<std::size_t>(tk.last - tk.first) + 1 : tk.lines;
+  }
   struct Hours {
     std::uint32_t hours;  // raw millionths, capped
     std::int32_t day;
   };
-  if (threshold > kDayHours) throw std::logic_error("days_over: a threshold above 24 hours");
-  std::vector<Hours> by_timekeeper(start.empty() ? 0 : start.back());
+  std::vector<std::uint32_t> sums(day_count, 0);
+  std::vector<Hours> sorted(line_count);
   {
-    std::vector<std::uint32_t> at(start.begin(), start.empty() ? start.end() : start.end() - 1);
-    for (const InvoiceLine& line : book.lines())
-      if (counted(line))
-        by_timekeeper[at[numbers.of(line)]++] = {
-            static_cast<std::uint32_t>(std::min<std::int64_t>(line.quantity.raw(), 0xffffffff)), day_number(*line.date)};
+    std::vector<std::size_t> next(timekeepers.size());
+    for (const InvoiceLine& line : book.lines()) {
+      if (!counted(line)) continue;
+      const std::uint32_t t = numbers.of(line);
+      const Days& tk = timekeepers[t];
+      const std::int32_t day = day_number(*line.date);
+      if (tk.by_day()) {
+        std::uint32_t& sum = sums[tk.at + static_cast<std::size_t>(day - tk.first)];
+        sum = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{sum} + capped(line), 0xffffffff));
+      } else {
+        sorted[tk.at + next[t]++] = {capped(line), day};
+      }
+    }
   }
   std::unordered_map<std::uint64_t, std::uint32_t> over;  // day_key -> index into days, once known
   constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
-  for (std::size_t t = 0; t + 1 < start.size(); ++t) {
-    const auto first = by_timekeeper.begin() + start[t], last = by_timekeeper.begin() + start[t + 1];
+  for (std::size_t t = 0; t < timekeepers.size(); ++t) {
+    const Days& tk = timekeepers[t];
+    if (!tk.lines) continue;
+    const auto timekeeper = static_cast<std::uint32_t>(t);
+    if (tk.by_day()) {
+      for (std::int32_t day = tk.first; day <= tk.last; ++day)
+        if (Decimal::from_raw(std::int64_t{sums[tk.at + static_cast<std::size_t>(day - tk.first)]}) > threshold)
+          over.emplace(day_key(timekeeper, day), kNone);
+      continue;
+    }
+    const auto first = sorted.begin() + static_cast<std::ptrdiff_t>(tk.at), last = first + tk.lines;
     std::sort(first, last, [](const Hours& a, const Hours& b) { return a.day < b.day; });
     for (auto run = first; run != last;) {
       Decimal total;
       auto end = run;
       for (; end != last && end->day == run->day; ++end) total += Decimal::from_raw(std::int64_t{end->hours});
-      if (total > threshold) over.emplace(day_key(static_cast<std::uint32_t>(t), run->day), kNone);
+      if (total > threshold) over.emplace(day_key(timekeeper, run->day), kNone);
       run = end;
     }
   }

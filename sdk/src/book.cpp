@@ -44,8 +44,10 @@ std::uint32_t hash_id(Text s) { return s.hash(); }
 /// An index from record ids (the book's own records' Texts) to numbers (a
 /// record's place, a group's): one flat array probed linearly, built once and
 /// then only read. Rules look ids up millions of times; a node-based map cost a
-/// cache miss per look-up. A slot is 16 bytes (a string_view key and a pointer
-/// made it 40: 40 MB of a 1M-line book).
+/// cache miss per look-up. A slot is 8 bytes, the id's hash and its number: the
+/// id itself is read from the record the number names, through `key_of(number)`,
+/// only when the hashes agree (a string_view key and a pointer made a slot 40
+/// bytes, 40 MB of a 1M-line book; the key beside the hash, 16).
 class IdMap {
  public:
   void reserve(std::size_t n) {
@@ -54,40 +56,40 @@ class IdMap {
     if (capacity > slots_.size()) rehash(capacity);
   }
 
-  /// The number for `key`, 0 when new; `added` says which.
-  std::uint32_t& emplace(Text key, bool& added) {
+  /// The number for `key`, 0 when new (the caller then sets it); `added` says which.
+  template <class KeyOf>
+  std::uint32_t& emplace(Text key, bool& added, KeyOf key_of) {
     if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
     const std::uint32_t h = hash_id(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
       if (slot.value == kUnused) {
-        slot = {key, h, 0};
+        slot = {h, 0};
         ++size_;
         added = true;
         return slot.value;
       }
-      if (slot.hash == h && slot.key == key) {
+      if (slot.hash == h && key_of(slot.value) == key) {
         added = false;
         return slot.value;
       }
     }
   }
 
-  template <class K>
-  const std::uint32_t* find(K key) const {
+  template <class K, class KeyOf>
+  const std::uint32_t* find(K key, KeyOf key_of) const {
     if (slots_.empty()) return nullptr;
     const std::uint32_t h = hash_id(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.value == kUnused) return nullptr;
-      if (slot.hash == h && slot.key == key) return &slot.value;
+      if (slot.hash == h && key_of(slot.value) == key) return &slot.value;
     }
   }
 
  private:
   static constexpr std::uint32_t kUnused = 0xffffffffu;  // no record or group has this number
   struct Slot {
-    Text key;
     std::uint32_t hash = 0;
     std::uint32_t value = kUnused;
   };
@@ -112,25 +114,30 @@ class IdMap {
 template <class T>
 class ById {
  public:
-  template <class KeyOf>
+  using KeyOf = Text (*)(const T&);
   void build(const std::vector<T>& records, KeyOf key) {
     records_ = records.data();
+    key_ = key;
     places_.reserve(records.size());
     for (std::size_t i = 0; i < records.size(); ++i) {
       bool added = false;
-      std::uint32_t& place = places_.emplace(key(records[i]), added);
+      std::uint32_t& place = places_.emplace(key(records[i]), added, key_of());
       if (added) place = static_cast<std::uint32_t>(i);  // first one wins
     }
   }
   template <class K>
   const T* find(K key) const {
-    const std::uint32_t* place = places_.find(key);
+    const std::uint32_t* place = places_.find(key, key_of());
     return place ? records_ + *place : nullptr;
   }
 
  private:
+  auto key_of() const {
+    return [this](std::uint32_t place) { return key_(records_[place]); };
+  }
   IdMap places_;
   const T* records_ = nullptr;
+  KeyOf key_ = nullptr;
 };
 
 
@@ -150,10 +157,10 @@ class Grouped {
       const auto k = key(r);
       if (k.empty() && !keep_empty) continue;
       bool added = false;
-      std::uint32_t& group = index_.emplace(k, added);
+      std::uint32_t& group = index_.emplace(k, added, key_of());
       if (added) {
         group = static_cast<std::uint32_t>(ranges_.size());
-        ranges_.emplace_back();
+        ranges_.push_back({k, 0, 0});
       }
       ++ranges_[group].size;
       group_of.push_back(group);
@@ -174,11 +181,11 @@ class Grouped {
   }
 
   template <class K>
-  bool contains(K key) const { return index_.find(key) != nullptr; }
+  bool contains(K key) const { return index_.find(key, key_of()) != nullptr; }
 
   template <class K>
   std::span<const T* const> find(K key) const {
-    const std::uint32_t* group = index_.find(key);
+    const std::uint32_t* group = index_.find(key, key_of());
     if (!group) return {};
     const Range& range = ranges_[*group];
     return {items_.data() + range.begin, range.size};
@@ -195,8 +202,12 @@ class Grouped {
 
  private:
   struct Range {
+    Text key;
     std::uint32_t begin = 0, size = 0;  // in items_
   };
+  auto key_of() const {
+    return [this](std::uint32_t group) { return ranges_[group].key; };
+  }
   IdMap index_;                 // id -> its group's number
   std::vector<Range> ranges_;   // by group number
   std::vector<const T*> items_;

@@ -212,7 +212,7 @@ std::vector<Finding> Engine::check_part(const Book& book, const PartCheck& part,
   detail::Selection sel = detail::select_book(book);
   sel.reaches = 0;
   for (Reach r : part.reaches) sel.reaches |= 1u << static_cast<unsigned>(r);
-  if (part.clients) std::erase_if(sel.clients, [&](const Client* c) { return !part.clients->contains(c->id.str()); });
+  if (part.clients) sel.clients.keep_if([&](const Client& c) { return part.clients->contains(c.id.str()); });
   std::vector<Finding> found = detail::run_rules(book, impl_->active, sel, options, impl_->id, nullptr);
   if (part.clients)
     std::erase_if(found, [&](const Finding& f) {

@@ -37,16 +37,10 @@ class BatchGuard {
 };
 
 std::string_view client_of(const Book& book, const InvoiceLine& l) { return book.client_id_of(l); }
-std::string_view client_of(const Book&, const Invoice* i) { return i->client_id; }
-std::string_view client_of(const Book&, const Client* c) { return c->id; }
-std::string_view client_of(const Book&, const Payment* p) { return p->client_id; }
-std::string_view client_of(const Book&, const CreditNote* n) { return n->client_id; }
-
-const InvoiceLine& deref(const InvoiceLine& l) { return l; }
-template <class T>
-const T& deref(const T* p) {
-  return *p;
-}
+std::string_view client_of(const Book&, const Invoice& i) { return i.client_id; }
+std::string_view client_of(const Book&, const Client& c) { return c.id; }
+std::string_view client_of(const Book&, const Payment& p) { return p.client_id; }
+std::string_view client_of(const Book&, const CreditNote& n) { return n.client_id; }
 
 std::string describe(const InvoiceLine& l) { return "line " + std::to_string(l.line_no) + " of invoice " + l.invoice_id; }
 std::string describe(const Invoice& i) { return "invoice " + i.id; }
@@ -170,9 +164,9 @@ class Runner {
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       std::size_t before_rule = out.size();
       for (std::size_t i = task.begin; i < task.end; ++i) {
-        const auto& record = deref(records[i]);
+        const auto& record = records[i];
         // The record's client is looked up only when some client has settings of its own.
-        const Variant& v = a.per_client.empty() ? a.base : a.for_client(client_of(book_, records[i]));
+        const Variant& v = a.per_client.empty() ? a.base : a.for_client(client_of(book_, record));
         if (!v.enabled || !v.rule) continue;
         if (slot) {
           slot->record.store(&record, std::memory_order_relaxed);
@@ -283,10 +277,10 @@ const CurrentCheck* current_check() { return t_slot; }
 Selection select_book(const Book& book) {
   Selection sel;
   sel.lines = book.lines();
-  for (const auto& x : book.invoices()) sel.invoices.push_back(&x);
-  for (const auto& x : book.clients()) sel.clients.push_back(&x);
-  for (const auto& x : book.payments()) sel.payments.push_back(&x);
-  for (const auto& x : book.credit_notes()) sel.notes.push_back(&x);
+  sel.invoices = Picked<Invoice>(book.invoices());
+  sel.clients = Picked<Client>(book.clients());
+  sel.payments = Picked<Payment>(book.payments());
+  sel.notes = Picked<CreditNote>(book.credit_notes());
   return sel;
 }
 

@@ -14,13 +14,47 @@
 
 namespace billcheck::detail {
 
+/// Records of one kind that a check looks at: all of the book's (its own
+/// table, nothing copied: a pointer to each invoice and payment of a 1M-line
+/// book was 2 MB), or some picked ones.
+template <class T>
+class Picked {
+ public:
+  Picked() = default;
+  explicit Picked(std::span<const T> all) : all_(all), whole_(true) {}
+
+  void push_back(const T* record) {
+    pick_all();
+    some_.push_back(record);
+  }
+  /// Keeps the records for which keep(record) holds.
+  template <class Keep>
+  void keep_if(Keep keep) {
+    pick_all();
+    std::erase_if(some_, [&](const T* record) { return !keep(*record); });
+  }
+  std::size_t size() const { return whole_ ? all_.size() : some_.size(); }
+  const T& operator[](std::size_t i) const { return whole_ ? all_[i] : *some_[i]; }
+
+ private:
+  /// From a whole table to a list of its records.
+  void pick_all() {
+    if (!whole_) return;
+    for (const T& record : all_) some_.push_back(&record);
+    whole_ = false;
+  }
+  std::span<const T> all_;
+  std::vector<const T*> some_;
+  bool whole_ = false;
+};
+
 /// The records one check looks at.
 struct Selection {
   std::span<const InvoiceLine> lines;
-  std::vector<const Invoice*> invoices;
-  std::vector<const Client*> clients;
-  std::vector<const Payment*> payments;
-  std::vector<const CreditNote*> notes;
+  Picked<Invoice> invoices;
+  Picked<Client> clients;
+  Picked<Payment> payments;
+  Picked<CreditNote> notes;
   std::string only_invoice;  // book-wide findings are kept only for this invoice, when set
   /// The reaches whose rules run (bit 1 << Reach): all for a whole book, some for a part of one.
   unsigned reaches = ~0u;
