@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace billcheck {
 namespace {
@@ -88,6 +90,60 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
   EXPECT_EQ(book.timekeeper_of(book.lines()[0]), book.timekeeper("T1"));
   EXPECT_EQ(book.timekeeper_of(book.lines()[1]), nullptr);
   EXPECT_EQ(book.timekeeper_of(book.lines()[2]), nullptr);
+}
+
+// Lines are ordered by invoice, then line_no, whether the file lists them so,
+// lists each invoice's lines together in another order of invoices, or mixes
+// them; and each line knows its invoice, across invoices of no lines and
+// invoices longer than the book's blocks of lines.
+TEST(BookIndexes, LinesAreInInvoiceOrderWhateverTheOrderOfTheRows) {
+  // Invoice k (I-10 to I-49, in the book's order) has k % 4 lines, and I-23 has 40.
+  const auto count = [](int k) { return k == 23 ? 40 : k % 4; };
+  const auto layouts = std::vector<std::string>{"sorted", "blocks reversed", "rows reversed"};
+  for (const std::string& layout : layouts) {
+    BookData d;
+    std::vector<InvoiceLine> lines;
+    for (int k = 10; k < 50; ++k) {
+      Invoice i;
+      i.id = d.text.add("I-" + std::to_string(k));
+      i.client_id = d.text.add("C1");
+      d.invoices.push_back(i);
+      for (int n = 1; n <= count(k); ++n) {
+        InvoiceLine l;
+        l.invoice_id = i.id;
+        l.line_no = n;
+        lines.push_back(l);
+      }
+    }
+    if (layout == "blocks reversed") {
+      std::vector<InvoiceLine> blocks;
+      for (std::size_t end = lines.size(); end > 0;) {
+        std::size_t begin = end;
+        while (begin > 0 && lines[begin - 1].invoice_id == lines[end - 1].invoice_id) --begin;
+        blocks.insert(blocks.end(), lines.begin() + static_cast<std::ptrdiff_t>(begin),
+                      lines.begin() + static_cast<std::ptrdiff_t>(end));
+        end = begin;
+      }
+      lines = blocks;
+    } else if (layout == "rows reversed") {
+      std::reverse(lines.begin(), lines.end());
+    }
+    d.lines = lines;
+    const Book book(std::move(d));
+    ASSERT_EQ(book.lines().size(), lines.size()) << layout;
+    std::size_t at = 0;
+    for (const Invoice& invoice : book.invoices()) {
+      const int k = std::stoi(invoice.id.str().substr(2));
+      const auto own = book.lines_of(invoice);
+      ASSERT_EQ(own.size(), static_cast<std::size_t>(count(k))) << layout << " " << invoice.id.str();
+      if (!own.empty()) ASSERT_EQ(own.data(), book.lines().data() + at) << layout;
+      for (std::size_t n = 0; n < own.size(); ++n) {
+        EXPECT_EQ(own[n].line_no, static_cast<std::int32_t>(n + 1)) << layout << " " << invoice.id.str();
+        EXPECT_EQ(&book.invoice_of(own[n]), &invoice) << layout << " " << invoice.id.str();
+      }
+      at += own.size();
+    }
+  }
 }
 
 // A line's timekeeper is kept in two bytes: a book with more timekeepers than

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -44,13 +45,52 @@ std::vector<std::string> csv_records(const std::string& text) {
   return records;
 }
 
-/// Writes every CSV file of `from` into `to` with its data rows (not its header) shuffled.
-void write_shuffled(const fs::path& from, const fs::path& to, unsigned seed) {
+/// Cell `column` of a CSV record (quotes kept; enough to tell invoice ids apart).
+std::string cell(const std::string& record, std::size_t column) {
+  std::size_t at = 0;
+  bool quoted = false;
+  std::string out;
+  for (char c : record) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == ',' || c == '\n' || c == '\r')) {
+      if (at++ == column) return out;
+      continue;
+    }
+    if (at == column) out += c;
+  }
+  return out;
+}
+
+/// The rows of an invoice_lines.csv in invoice blocks, the blocks shuffled and
+/// each block's rows kept in their order: an export that lists each invoice's
+/// lines together, in another order of invoices than the book's.
+void shuffle_invoice_blocks(std::vector<std::string>& records, std::mt19937& random) {
+  const std::string& header = records.front();
+  std::size_t column = 0;
+  while (column < 64 && cell(header, column) != "invoice_id") ++column;
+  std::vector<std::string> ids;  // in first-seen order
+  std::map<std::string, std::vector<std::string>> blocks;
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    const std::string id = cell(records[i], column);
+    if (!blocks.contains(id)) ids.push_back(id);
+    blocks[id].push_back(records[i]);
+  }
+  std::shuffle(ids.begin(), ids.end(), random);
+  records.resize(1);
+  for (const std::string& id : ids) records.insert(records.end(), blocks[id].begin(), blocks[id].end());
+}
+
+/// Writes every CSV file of `from` into `to` with its data rows (not its header)
+/// shuffled; with `by_invoice`, the lines are shuffled by invoice blocks.
+void write_shuffled(const fs::path& from, const fs::path& to, unsigned seed, bool by_invoice = false) {
   std::mt19937 random(seed);
   for (const auto& entry : fs::directory_iterator(from)) {
     if (entry.path().extension() != ".csv") continue;
     auto records = csv_records(test::slurp(entry.path()));
-    if (records.size() > 2) std::shuffle(records.begin() + 1, records.end(), random);
+    if (by_invoice && entry.path().filename() == "invoice_lines.csv" && records.size() > 2)
+      shuffle_invoice_blocks(records, random);
+    else if (records.size() > 2)
+      std::shuffle(records.begin() + 1, records.end(), random);
     std::string text;
     for (const auto& r : records) text += r;
     test::write_file(to / entry.path().filename(), text);
@@ -85,6 +125,13 @@ void expect_order_independent(const fs::path& book_dir, const std::vector<const 
     write_shuffled(book_dir, copy, seed);
     for (std::size_t i = 0; i < engines.size(); ++i)
       EXPECT_EQ(reports(*engines[i], copy), expected[i]) << book_dir << " shuffled with seed " << seed;
+  }
+  // Lines in invoice blocks, the order of the blocks shuffled: the book orders
+  // the blocks, not every line (Book's order_lines).
+  for (unsigned seed : {4u, 5u}) {
+    write_shuffled(book_dir, copy, seed, true);
+    for (std::size_t i = 0; i < engines.size(); ++i)
+      EXPECT_EQ(reports(*engines[i], copy), expected[i]) << book_dir << " shuffled by invoice with seed " << seed;
   }
   fs::remove_all(copy);
 }

@@ -285,7 +285,7 @@ def test_parts_that_do_not_load_fail_the_run_with_every_located_problem(exe, add
     one, many = cli(exe, book), on_cluster(address, book)
     assert one.returncode == many.returncode == 2
     assert many.stdout == one.stdout == b""
-    assert many.stderr == one.stderr
+    assert many.stderr == one.stderr, many.stderr.decode()
     text = one.stderr.decode()
     assert "part-001/invoice_lines.csv:2" in text and "part-003/invoices.csv:2" in text
 

@@ -7,6 +7,7 @@
 // are mapped to the entity's setters once per file, and the only allocations
 // per cell are the records' own strings.
 #include <billcheck/load.hpp>
+#include <billcheck/memory.hpp>
 
 #include "load/csv_tables.hpp"
 #include "load/encoding.hpp"
@@ -505,6 +506,8 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   std::vector<std::size_t> place(n + 1, first);
   for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
   ++place[n];  // the last line need not end
+  records.reserve(place[n]);
+  advise_huge_pages(records.data() + first, (records.capacity() - first) * sizeof(T));
   records.resize(place[n]);
   const auto line_at = [&](std::size_t k) { return static_cast<std::uint32_t>(body_line + (place[k] - first)); };
 

@@ -13,6 +13,7 @@
 // is and words it; the records before that point are then read again, so that
 // every problem ahead of it is listed as well, as a streaming parser would.
 #include <billcheck/load.hpp>
+#include <billcheck/memory.hpp>
 
 #include "load/encoding.hpp"
 #include "load/file.hpp"
@@ -507,8 +508,11 @@ class Reader {
     // One allocation of the right size: growing a vector of a million records
     // moves them and touches twice the memory, page by page.
     // Counting is a pass over the array's tokens: worth it for a big book only.
-    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
-      out.reserve(out.size() + count);
+    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count)) {
+      const std::size_t first = out.size();
+      out.reserve(first + count);
+      advise_huge_pages(out.data() + first, (out.capacity() - first) * sizeof(T));
+    }
     const std::uint32_t required = entity.required_mask();
     for (auto element : records) {
       if (element.error()) return false;
