@@ -4,6 +4,7 @@
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/version.hpp>
 
 #include <atomic>
 
@@ -69,7 +70,8 @@ TEST(PluginLoading, PluginBuiltForAnotherAbiIsRefusedAndTheRestRun) {
     if (p.path.filename() == "other_abi_plugin.so") bad = &p;
   ASSERT_NE(bad, nullptr);
   EXPECT_FALSE(bad->loaded);
-  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99.0, but this host speaks ABI 5.0"));
+  EXPECT_THAT(bad->error, HasSubstr("was built for billcheck plugin ABI 99." + std::to_string(BILLCHECK_ABI_MINOR) +
+                                    ", but this host speaks ABI 5." + std::to_string(BILLCHECK_ABI_MINOR)));
   EXPECT_THAT(bad->error, HasSubstr("rebuild the plugin against this SDK"));
   EXPECT_EQ(engine.find_rule("other-abi.marker"), nullptr);
   EXPECT_NE(engine.find_rule("testgood.marker"), nullptr);

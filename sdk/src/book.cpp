@@ -355,6 +355,71 @@ void sort_canonically(std::vector<T>& records) {
 
 bool by_date(const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; }
 
+/// How many stretches in invoice order the lines may come in to be merged
+/// rather than permuted.
+constexpr std::size_t kMergedStretches = 8;
+
+/// Merges the sorted (by `owner`, each owner's lines together) [lo, mid) and
+/// [mid, hi) of `lines` in place, `owner` alike, with a buffer of `room` lines.
+/// The last lines of the second go to the buffer; the lines of the first that
+/// come after all the second's others are rotated past them, then merged with
+/// the buffer from the end backward. Every line moves a few times, in order:
+/// a permutation of a 10M-line book moved each once but missed the cache on
+/// each (2.7 s of 3.7 s of the Book's time).
+void merge_runs(std::vector<InvoiceLine>& lines, std::vector<std::uint32_t>& owner, std::size_t lo, std::size_t mid,
+                std::size_t hi, std::size_t room) {
+  std::vector<InvoiceLine> buffer;
+  std::vector<std::uint32_t> buffer_owner;
+  while (lo < mid && mid < hi) {
+    const std::size_t c = std::min(room, hi - mid);
+    const std::size_t rest = hi - c;  // the second's lines left in place: [mid, rest)
+    buffer.assign(std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(rest)),
+                  std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(hi)));
+    buffer_owner.assign(owner.begin() + static_cast<std::ptrdiff_t>(rest), owner.begin() + static_cast<std::ptrdiff_t>(hi));
+    // The first's lines after every one left in place: [mid - t, mid).
+    const auto first = owner.begin() + static_cast<std::ptrdiff_t>(lo), middle = owner.begin() + static_cast<std::ptrdiff_t>(mid);
+    const std::size_t t =
+        rest == mid ? mid - lo : static_cast<std::size_t>(middle - std::upper_bound(first, middle, owner[rest - 1]));
+    // [mid - t, mid) past [mid, rest): the first's tail then sits before the free room.
+    const auto at = [](auto& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+    std::rotate(at(lines, mid - t), at(lines, mid), at(lines, rest));
+    std::rotate(at(owner, mid - t), at(owner, mid), at(owner, rest));
+    // Merge the tail [rest - t, rest) with the buffer into [rest - t, hi), from the end.
+    std::size_t out = hi, i = rest, j = c;
+    while (j > 0) {
+      if (i > rest - t && owner[i - 1] > buffer_owner[j - 1]) {
+        --i;
+        lines[--out] = std::move(lines[i]);
+        owner[out] = owner[i];
+      } else {
+        --j;
+        lines[--out] = std::move(buffer[j]);
+        owner[out] = buffer_owner[j];
+      }
+    }
+    // Left: the first's head [lo, mid - t) and the second's rest, now [mid - t, rest - t).
+    hi = rest - t;
+    mid -= t;
+  }
+}
+
+/// Merges the consecutive stretches (each sorted by `owner`) starting at
+/// `starts` (the first at 0), pairwise, until one is left.
+void merge_stretches(std::vector<InvoiceLine>& lines, std::vector<std::uint32_t>& owner, std::vector<std::size_t> starts) {
+  const std::size_t n = lines.size();
+  const std::size_t room = std::max<std::size_t>(4096, n / 32);  // 120 bytes a line: 3.75 bytes a line of the book
+  while (starts.size() > 1) {
+    std::vector<std::size_t> merged;
+    for (std::size_t k = 0; k < starts.size(); k += 2) {
+      merged.push_back(starts[k]);
+      if (k + 1 == starts.size()) break;
+      const std::size_t end = k + 2 < starts.size() ? starts[k + 2] : n;
+      merge_runs(lines, owner, starts[k], starts[k + 1], end, room);
+    }
+    starts = std::move(merged);
+  }
+}
+
 /// Orders `lines` by their invoices (`owner`: each line's invoice place, ordered
 /// with them), then canonically within each invoice, as a stable sort would.
 /// Files usually list an invoice's lines together and in order, if not their
@@ -381,9 +446,21 @@ void order_lines(std::vector<InvoiceLine>& lines, std::vector<std::uint32_t>& ow
     }
   }
   auto by_owner = [](const Run& a, const Run& b) { return a.owner < b.owner; };
-  std::vector<std::uint32_t> order(n);
   if (!runs.empty() || n == 0) {
     if (std::is_sorted(runs.begin(), runs.end(), by_owner)) return;
+    // A few stretches each in invoice order (the numbers grew a digit: INV-999999,
+    // then INV-1000000): merged, moving lines in order, not one at a time at random.
+    std::vector<std::size_t> stretches{0};  // where each starts, in lines
+    for (std::size_t r = 1; r < runs.size() && stretches.size() <= kMergedStretches; ++r)
+      if (runs[r].owner < runs[r - 1].owner) stretches.push_back(runs[r].begin);
+    if (stretches.size() <= kMergedStretches) {
+      std::vector<Run>().swap(runs);
+      merge_stretches(lines, owner, std::move(stretches));
+      return;
+    }
+  }
+  std::vector<std::uint32_t> order(n);
+  if (!runs.empty()) {
     std::sort(runs.begin(), runs.end(), by_owner);  // one run an invoice: no two are equal
     std::size_t at = 0;
     for (const Run& run : runs) {
