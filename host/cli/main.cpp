@@ -11,9 +11,6 @@
 
 #include <algorithm>
 #include <iostream>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <optional>
 #include <string_view>
 
@@ -77,12 +74,6 @@ int run_reporting_errors(const Commands& commands, const CommonOptions& common) 
 }  // namespace
 
 int main(int argc, char** argv) {
-#if defined(__GLIBC__)
-  // Two malloc arenas for the whole process, not up to eight per core: each
-  // thread's arena kept what its loads and rules had freed, 5 MB of a 1M-line
-  // check's peak, and one shared by the rule threads measured no slower.
-  ::mallopt(M_ARENA_MAX, 2);
-#endif
   CLI::App app{"billcheck finds billing errors before an invoice goes out: wrong amounts, rates above the "
                "agreed ones, invoices sent early or late, credit over limit, and more.\n\n"
                "Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad input, bad config, a failed rule, "
