@@ -506,8 +506,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   std::vector<std::size_t> place(n + 1, first);
   for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
   ++place[n];  // the last line need not end
-  records.reserve(place[n]);
-  advise_huge_pages(records.data() + first, (records.capacity() - first) * sizeof(T));
+  reserve_on_huge_pages(records, place[n] - first);
   records.resize(place[n]);
   const auto line_at = [&](std::size_t k) { return static_cast<std::uint32_t>(body_line + (place[k] - first)); };
 

@@ -508,11 +508,8 @@ class Reader {
     // One allocation of the right size: growing a vector of a million records
     // moves them and touches twice the memory, page by page.
     // Counting is a pass over the array's tokens: worth it for a big book only.
-    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count)) {
-      const std::size_t first = out.size();
-      out.reserve(first + count);
-      advise_huge_pages(out.data() + first, (out.capacity() - first) * sizeof(T));
-    }
+    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
+      reserve_on_huge_pages(out, count);
     const std::uint32_t required = entity.required_mask();
     for (auto element : records) {
       if (element.error()) return false;

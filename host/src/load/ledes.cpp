@@ -429,10 +429,7 @@ BookData read_ledes_text(std::string_view text, const std::string& name) {
   // and faulted their pages in twice over.
   {
     const std::string_view body = text.substr(rest);
-    const auto ends = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
-    const std::size_t first = data.lines.size();
-    data.lines.reserve(first + ends + 1);
-    advise_huge_pages(data.lines.data() + first, (data.lines.capacity() - first) * sizeof(InvoiceLine));
+    reserve_on_huge_pages(data.lines, static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) + 1);
   }
   while (reader.next(record, terminated)) {
     if (!terminated) {

@@ -4,6 +4,7 @@
 #include <billcheck/export.hpp>
 
 #include <cstddef>
+#include <vector>
 
 namespace billcheck {
 
@@ -15,5 +16,15 @@ namespace billcheck {
 /// the whole huge pages inside the range are affected; a small range, or a
 /// system without them, is left as it is.
 BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
+
+/// Reserves room in `v` for `more` elements after those it holds, and advises
+/// that room (advise_huge_pages) before anything is written to it: a table
+/// about to be filled, as the loaders fill the book's.
+template <class T>
+void reserve_on_huge_pages(std::vector<T>& v, std::size_t more) {
+  const std::size_t first = v.size();
+  v.reserve(first + more);
+  advise_huge_pages(v.data() + first, (v.capacity() - first) * sizeof(T));
+}
 
 }  // namespace billcheck
