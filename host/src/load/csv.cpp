@@ -367,7 +367,7 @@ class TableBytes {
 /// [offset, offset + size) of a table, copied into a buffer of the window's own
 /// (the reader unescapes quoted cells in it).
 struct Window {
-  std::unique_ptr<char[]> buffer;
+  PageBuffer buffer;
   std::size_t capacity = 0;
   std::size_t offset = 0, size = 0;
   bool whole_rest = false;  // reaches the table's end
@@ -375,7 +375,7 @@ struct Window {
   bool load(const TableBytes& bytes, std::size_t at, std::size_t want, std::string& why) {
     want = std::min(want, bytes.size() - at);
     if (want > capacity || !buffer) {
-      buffer = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(want, 1));
+      buffer = allocate_pages(want);
       capacity = want;
     }
     offset = at;

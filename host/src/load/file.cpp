@@ -44,8 +44,7 @@ bool read_whole_file(const std::filesystem::path& path, FileBytes& out, std::str
   const bool seekable = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   const std::size_t expected = seekable ? static_cast<std::size_t>(st.st_size) : 0;
   out.capacity = expected + 1;
-  out.data = std::make_unique_for_overwrite<char[]>(out.capacity + padding);
-  advise_huge_pages(out.data.get(), out.capacity + padding);  // a book's file: hundreds of MB, read once
+  out.data = allocate_pages(out.capacity + padding);  // a book's file: hundreds of MB, read once
   out.size = 0;
   bool failed = false;
   if (expected >= kBytesReadInHalves) {
@@ -61,8 +60,7 @@ bool read_whole_file(const std::filesystem::path& path, FileBytes& out, std::str
   }
   while (!failed) {
     if (out.size == out.capacity) {
-      auto grown = std::make_unique_for_overwrite<char[]>(out.capacity * 2 + padding);
-      advise_huge_pages(grown.get(), out.capacity * 2 + padding);
+      PageBuffer grown = allocate_pages(out.capacity * 2 + padding);
       std::memcpy(grown.get(), out.data.get(), out.size);
       out.data = std::move(grown);
       out.capacity *= 2;

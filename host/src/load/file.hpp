@@ -2,6 +2,8 @@
 // one, and the CSV loader a file it cannot read where it likes (a pipe).
 #pragma once
 
+#include <billcheck/memory.hpp>
+
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -13,7 +15,7 @@ namespace billcheck::detail {
 /// place), with room for `padding` more bytes after `capacity` (simdjson reads
 /// past the end).
 struct FileBytes {
-  std::unique_ptr<char[]> data;
+  PageBuffer data;
   std::size_t size = 0;
   std::size_t capacity = 0;  // at least size + 1: an empty file still has a valid pointer
 };

@@ -4,6 +4,7 @@
 #include <billcheck/export.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace billcheck {
@@ -16,6 +17,31 @@ namespace billcheck {
 /// the whole huge pages inside the range are affected; a small range, or a
 /// system without them, is left as it is.
 BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
+
+/// Frees a PageBuffer: unmaps its pages, or deletes it where it came from `new`.
+struct BILLCHECK_SDK_API PageRelease {
+  std::size_t mapped = 0;  // the bytes mapped; 0: the buffer came from new[]
+  void operator()(char* p) const noexcept;
+};
+
+/// A buffer from allocate_pages.
+using PageBuffer = std::unique_ptr<char[], PageRelease>;
+
+/// A buffer of `bytes` to be written at once (a text store's block, a loader's
+/// window on a file). One of 1 MiB or more is a mapping of its own, aligned to
+/// huge pages and advised for them (advise_huge_pages), so that it faults in a
+/// page per 2 MiB, not per 4 KiB, and goes back to the system whole when freed;
+/// where a page fault costs microseconds (a virtual machine), the faults of a
+/// million-line book's text and windows were a sixth of its load. Kept apart
+/// from malloc's heap, it leaves no pieces of the heap around it. A smaller
+/// buffer, and any buffer where the system has no such mappings, comes from
+/// `new`. Throws std::bad_alloc when no memory is left.
+BILLCHECK_SDK_API PageBuffer allocate_pages(std::size_t bytes);
+
+/// Hands back to the system the whole small pages of [p, p + bytes), a part of
+/// a mapped PageBuffer that nothing will read: the unused end of a text store's
+/// last block. The pages read as zeros if written after all.
+BILLCHECK_SDK_API void release_pages(void* p, std::size_t bytes) noexcept;
 
 /// Reserves room in `v` for `more` elements after those it holds, and advises
 /// that room (advise_huge_pages) before anything is written to it: a table
