@@ -1,5 +1,6 @@
 // billcheck::Text and TextStore: the hash every text carries, and what the
 // store keeps once.
+#include <billcheck/memory.hpp>
 #include <billcheck/text.hpp>
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace billcheck {
 namespace {
@@ -80,6 +82,37 @@ TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {
   EXPECT_EQ(kept.view(), "Review carrier contract, and the annexes to it");
   const Text added = copy.add("T7");
   EXPECT_EQ(added.view(), "T7");
+}
+
+TEST(TextStore, TextsOfManyMegabytesStayWholeThroughKeepAndSealAndAddsAfterThem) {
+  // Past a few megabytes the store's blocks are huge pages of their own; keep()
+  // and seal() hand back the unused end of the last one.
+  const auto description = [](std::size_t i) { return "Review of file note " + std::to_string(i) + ", and the reply"; };
+  constexpr std::size_t kTexts = 200000;  // about 10 MB
+  TextStore store, piece;
+  std::vector<Text> texts;
+  for (std::size_t i = 0; i < kTexts; ++i) texts.push_back((i % 2 ? piece : store).add(description(i)));
+  store.keep(piece);
+  piece = TextStore();
+  store.seal();
+  const Text after_seal = store.add(description(kTexts));
+  for (std::size_t i = 0; i < kTexts; ++i) ASSERT_EQ(texts[i].view(), description(i)) << i;
+  EXPECT_EQ(after_seal.view(), description(kTexts));
+  EXPECT_EQ(store.add("INV-1041").view(), "INV-1041");
+}
+
+TEST(PageBuffer, IsWritableWholeAndPagesReleasedReadAsZeros) {
+  for (std::size_t bytes : {std::size_t{100}, std::size_t{1} << 20, (std::size_t{5} << 20) + 3}) {
+    PageBuffer buffer = allocate_pages(bytes);
+    ASSERT_NE(buffer.get(), nullptr);
+    std::memset(buffer.get(), 'x', bytes);
+    EXPECT_EQ(buffer[bytes - 1], 'x');
+    if (buffer.get_deleter().mapped == 0) continue;
+    EXPECT_GE(buffer.get_deleter().mapped, bytes);
+    release_pages(buffer.get() + 1, bytes - 1);  // the first page is kept: it holds byte 0
+    EXPECT_EQ(buffer[0], 'x');
+    EXPECT_EQ(buffer[8192], '\0');  // a whole page inside the range
+  }
 }
 
 }  // namespace
