@@ -406,7 +406,9 @@ void each_piece(std::size_t n, Fn fn) {
 
 /// Reads one entity's table into `data`; every problem goes to `errors`. A
 /// large table is read in up to `jobs` pieces at once (0: one per core), each
-/// a window at a time; the records and errors are the same as on one thread.
+/// a window at a time (`windows[k]` for piece k, kept for the next table: a
+/// fresh window is fresh memory, which a virtual machine is slow to give);
+/// the records and errors are the same as on one thread.
 ///
 /// The pieces are cut after a line end near equal shares of the bytes, then
 /// read twice: once to count their line ends (which places each piece's
@@ -416,7 +418,7 @@ void each_piece(std::size_t n, Fn fn) {
 /// where it really starts.
 template <class T>
 void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, BookData& data,
-                std::vector<std::string>& errors, unsigned jobs) {
+                std::vector<std::string>& errors, unsigned jobs, std::vector<Window>& windows) {
   std::string why;
   const auto cannot_read = [&] { errors.push_back(std::string(file) + ": cannot read the file: " + why); };
 
@@ -483,10 +485,11 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   cut.push_back(bytes.size());
 
   // First reading: the line ends of each piece.
+  if (windows.size() < n) windows.resize(n);
   std::vector<std::size_t> line_ends(n);
   std::vector<std::string> read_errors(n);
   each_piece(n, [&](std::size_t k) {
-    Window w;
+    Window& w = windows[k];
     for (std::size_t at = cut[k]; at < cut[k + 1]; at += w.size) {
       if (!w.load(bytes, at, std::min(kWindowBytes, cut[k + 1] - at), read_errors[k])) return;
       line_ends[k] += count_line_ends(w.begin(), w.end());
@@ -507,6 +510,13 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
   ++place[n];  // the last line need not end
   reserve_on_huge_pages(records, place[n] - first);
+  // The room is faulted in by every piece's thread at once, then filled with empty records.
+  if (n > 1) {
+    const std::size_t room = records.capacity() - first;
+    each_piece(n, [&](std::size_t k) {
+      populate_pages(records.data() + first + room * k / n, (room * (k + 1) / n - room * k / n) * sizeof(T));
+    });
+  }
   records.resize(place[n]);
   const auto line_at = [&](std::size_t k) { return static_cast<std::uint32_t>(body_line + (place[k] - first)); };
 
@@ -527,7 +537,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
     std::vector<std::string>& errs = piece_errors[k];
     TextStore& store = k == 0 ? data.text : piece_text[k];
     const std::size_t capacity = place[k + 1] > place[k] ? place[k + 1] - place[k] : 0;
-    Window w;
+    Window& w = windows[k];
     bool first_window = true;
     for (std::size_t want = kWindowBytes; r.end < bytes.size() && r.count < capacity;) {
       if (!w.load(bytes, r.end, want, read_errors[k])) return;
@@ -597,7 +607,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
 /// regular file is read a window at a time; anything else (a pipe) whole.
 template <class T>
 void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& data,
-                      std::vector<std::string>& errors, unsigned jobs) {
+                      std::vector<std::string>& errors, unsigned jobs, std::vector<Window>& windows) {
   const Text file = data.intern_file(path.string());
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -610,14 +620,15 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-    return read_table(entity, TableBytes(fd, static_cast<std::size_t>(st.st_size)), file, data, errors, jobs);
+    return read_table(entity, TableBytes(fd, static_cast<std::size_t>(st.st_size)), file, data, errors, jobs,
+                      windows);
   detail::FileBytes buffer;
   std::string why;
   if (!detail::read_whole_file(path, buffer, why)) {
     errors.push_back(std::string(file) + ": cannot read the file: " + why);
     return;
   }
-  read_table(entity, TableBytes(buffer.data.get(), buffer.size), file, data, errors, jobs);
+  read_table(entity, TableBytes(buffer.data.get(), buffer.size), file, data, errors, jobs, windows);
 }
 
 /// Reads every entity file of `dir`; `need_invoices`: a missing invoices.csv or
@@ -625,6 +636,7 @@ void read_entity_file(const Entity<T>& entity, const fs::path& path, BookData& d
 BookData read_directory(const fs::path& dir, bool need_invoices, unsigned jobs) {
   BookData data;
   std::vector<std::string> errors;
+  std::vector<Window> windows;  // one per piece, for every file
   fields::for_each_entity([&](const auto& entity) {
     fs::path path = dir / (std::string(entity.name) + ".csv");
     std::error_code ec;
@@ -633,7 +645,7 @@ BookData read_directory(const fs::path& dir, bool need_invoices, unsigned jobs) 
         errors.push_back(path.string() + ": file not found; a book needs invoices.csv and invoice_lines.csv");
       return;
     }
-    read_entity_file(entity, path, data, errors, jobs);
+      read_entity_file(entity, path, data, errors, jobs, windows);
   });
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
@@ -648,6 +660,7 @@ BookData read_csv_reference(const std::filesystem::path& dir) { return read_dire
 BookData detail::read_csv_tables(std::string text, std::string_view name) {
   BookData data;
   std::vector<std::string> errors;
+  std::vector<Window> windows;
   const Text file = data.intern_file(name);
   std::size_t at = 0;
   while (at < text.size() && errors.empty()) {
@@ -666,7 +679,7 @@ BookData detail::read_csv_tables(std::string text, std::string_view name) {
     fields::for_each_entity([&](const auto& entity) {
       if (entity.name != entity_name) return;
       known = true;
-      read_table(entity, TableBytes(begin, bytes), file, data, errors, 1);
+      read_table(entity, TableBytes(begin, bytes), file, data, errors, 1, windows);
     });
     if (!known) errors.push_back(std::string(name) + ": '" + std::string(entity_name) + "' is not a table of a book");
     at = eol + 1 + bytes;
