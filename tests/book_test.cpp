@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <numeric>
 #include <stdexcept>
@@ -198,6 +199,21 @@ TEST(BookDerived, ComputedOnceAndSharedAcrossThreads) {
   for (const int* p : seen) EXPECT_EQ(p, seen[0]);
   EXPECT_EQ(*seen[0], 4);
   EXPECT_EQ(book.derived<int>("test.other", [](const Book&) { return 7; }), 7);
+}
+
+// A thread remembers the derived indexes it looked up last: a later Book, even
+// one at the same address, and a key asked for after five others, are found anew.
+TEST(BookDerived, EachBookHasItsOwnAndManyKeysStayApart) {
+  for (int round = 0; round < 3; ++round) {
+    std::optional<Book> book(engine_book());
+    EXPECT_EQ(book->derived<int>("test.round", [&](const Book&) { return round; }), round);
+    EXPECT_EQ(book->derived<int>("test.round", [](const Book&) { return -1; }), round);
+  }
+  Book book = engine_book();
+  for (int k = 0; k < 6; ++k)
+    EXPECT_EQ(book.derived<int>("test.key" + std::to_string(k), [&](const Book&) { return k; }), k);
+  for (int k = 0; k < 6; ++k)
+    EXPECT_EQ(book.derived<int>("test.key" + std::to_string(k), [](const Book&) { return -1; }), k);
 }
 
 // The first check_invoice of a book builds each book-wide rule's result as a

@@ -71,9 +71,8 @@ bool same_lines(std::span<const InvoiceLine> a, std::span<const InvoiceLine> b) 
 
 /// A hash of the client and the multiset of lines, to group candidate copies;
 /// `hashes` is scratch space, kept by the caller so no invoice allocates.
-std::uint64_t group_hash(const Book& book, const Invoice& invoice, std::span<const InvoiceLine> lines,
-                         std::vector<std::uint64_t>& hashes) {
-  const LineHashes& cached = line_hashes(book);
+std::uint64_t group_hash(const Book& book, const LineHashes& cached, const Invoice& invoice,
+                         std::span<const InvoiceLine> lines, std::vector<std::uint64_t>& hashes) {
   hashes.clear();
   for (const InvoiceLine& line : lines) hashes.push_back(cached.of(book, line));
   std::sort(hashes.begin(), hashes.end());
@@ -205,10 +204,11 @@ std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book&
     const std::vector<const Invoice*> in_order = in_issue_order(book);
     candidates.reserve(in_order.size());
     std::vector<std::uint64_t> scratch;
+    const LineHashes& cached = line_hashes(book);  // once: a derived index is looked up by name, under a lock
     for (const Invoice* invoice : in_order) {
       const auto lines = book.lines_of(*invoice);
       if (!lines.empty())
-        candidates.push_back({group_hash(book, *invoice, lines, scratch),
+        candidates.push_back({group_hash(book, cached, *invoice, lines, scratch),
                               static_cast<std::uint32_t>(candidates.size()),
                               static_cast<std::uint32_t>(invoice - book.invoices().data())});
     }

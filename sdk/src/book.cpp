@@ -2,6 +2,8 @@
 #include <billcheck/replaces.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <utility>
 #include <map>
@@ -495,7 +497,15 @@ std::uint32_t BookData::file_number(std::string_view name) {
   return static_cast<std::uint32_t>(files.size());
 }
 
+namespace {
+/// Every Book's Index gets a number never given again, so that a thread's
+/// record of the derived indexes it looked up (RecentDerived) cannot mistake
+/// a later Book at the same address for an earlier one.
+std::atomic<std::uint64_t> next_index_number{1};
+}  // namespace
+
 struct Book::Index {
+  const std::uint64_t number = next_index_number.fetch_add(1, std::memory_order_relaxed);
   ById<Client> clients;
   ById<Timekeeper> timekeepers;
   ById<Engagement> engagements;
@@ -740,8 +750,31 @@ const Rate* Book::agreed_rate(const InvoiceLine& line) const {
 // One lock over every index held while one built serialised them: the first
 // check_invoice of a book builds each book-wide rule's result as a derived
 // index, and two threads built them one after the other.
+namespace {
+/// The derived indexes this thread looked up last, by Book (its Index's
+/// number) and key. A rule that asks for one per invoice (duplicates.line)
+/// then finds it without taking two locks and searching the map by name.
+struct RecentDerived {
+  std::uint64_t book = 0;
+  std::string key;
+  const void* value = nullptr;
+};
+thread_local std::array<RecentDerived, 4> recent_derived;
+thread_local std::size_t recent_derived_next = 0;
+
+const void* remember_derived(std::uint64_t book, std::string_view key, const void* value) {
+  RecentDerived& r = recent_derived[recent_derived_next++ % recent_derived.size()];
+  r.book = book;
+  r.key.assign(key);
+  r.value = value;
+  return value;
+}
+}  // namespace
+
 const void* Book::derived_value(std::string_view key,
                                 const std::function<std::shared_ptr<const void>()>& make) const {
+  for (const RecentDerived& r : recent_derived)
+    if (r.book == ix_->number && r.key == key) return r.value;
   Index::Derived* d = nullptr;
   {
     std::lock_guard lock(ix_->derived_mutex);
@@ -751,7 +784,7 @@ const void* Book::derived_value(std::string_view key,
   }
   std::unique_lock lock(d->mutex);
   for (;;) {
-    if (d->value) return d->value.get();
+    if (d->value) return remember_derived(ix_->number, key, d->value.get());
     if (!d->building) break;
     if (d->builder == std::this_thread::get_id())
       throw std::logic_error("the derived index '" + std::string(key) + "' is needed to build itself");
@@ -773,7 +806,7 @@ const void* Book::derived_value(std::string_view key,
   d->value = std::move(value);
   d->building = false;
   d->built.notify_all();
-  return d->value.get();
+  return remember_derived(ix_->number, key, d->value.get());
 }
 
 bool Book::has_rate_card(std::string_view engagement_id) const {
