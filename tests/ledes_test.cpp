@@ -272,6 +272,21 @@ TEST(LedesErrors, LinesOfOneInvoiceMustRepeatItsFields) {
                           "of invoice 7 repeats the same invoice fields)"));
 }
 
+// The first line's invoice fields are what the others repeat, even where the
+// first line wraps inside one of them (its line break is dropped).
+TEST(LedesErrors, AWrappedInvoiceFieldIsRepeatedWithoutItsLineBreak) {
+  std::string wrapped = fee_record(1);
+  wrapped.replace(wrapped.find("|Advice|"), 8, "|Ad\r\nvice|");
+  std::string other = fee_record(3);
+  other.replace(other.find("|Advice|"), 8, "|Advise|");
+  EXPECT_THAT(ledes_errors(ledes({wrapped, fee_record(2), other})),
+              ElementsAre("bill.ledes:6: field 'INVOICE_DESCRIPTION': 'Advise' differs from 'Advice' on line 3 (every "
+                          "line of invoice 7 repeats the same invoice fields)"));
+  BookData data = read_ledes_text(ledes({wrapped, fee_record(2)}), "bill.ledes");
+  EXPECT_EQ(data.invoices.size(), 1u);
+  EXPECT_EQ(data.lines.size(), 2u);
+}
+
 TEST(LedesErrors, CliListsThemAndExitsTwo) {
   auto dir = test::temp_dir("ledes-cli");
   test::write_file(dir / "bill.txt", ledes({fee_record(1, "1999011"), fee_record(2, "20261301")}));

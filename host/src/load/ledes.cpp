@@ -14,7 +14,9 @@
 #include "schema/ledes.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,9 +26,10 @@ namespace {
 
 using namespace ledes;
 
-/// One `|`-separated field, with the line it starts on.
+/// One `|`-separated field, with the line it starts on: a view of the file's
+/// text, or of the record's `joined` when the field spans a line break.
 struct Cell {
-  std::string text;
+  std::string_view text;
   std::uint32_t line = 0;
 };
 
@@ -35,7 +38,26 @@ struct Record {
   std::vector<Cell> cells;
   std::uint32_t first_line = 0;
   std::uint32_t last_line = 0;
+  /// The fields that span a line break, without their line breaks (rare): a
+  /// deque, so that the views of earlier ones stay valid as more are added.
+  std::deque<std::string> joined;
 };
+
+/// The first of [p, end) that is '|', '[', '\n' or '\r' (what a record reader
+/// stops at), or `end`: eight bytes at a time, as the CSV reader finds its cells' ends.
+const char* field_stop(const char* p, const char* end) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow = 0x7f7f7f7f7f7f7f7fULL;
+  auto zero_bytes = [](std::uint64_t x) { return ~(((x & kLow) + kLow) | x | kLow); };  // 0x80 at each zero byte
+  for (; end - p >= 8; p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t hits = zero_bytes(w ^ ('|' * kOnes)) | zero_bytes(w ^ ('[' * kOnes)) |
+                               zero_bytes(w ^ ('\n' * kOnes)) | zero_bytes(w ^ ('\r' * kOnes));
+    if (hits) return p + std::countr_zero(hits) / 8;
+  }
+  while (p < end && *p != '|' && *p != '[' && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
 
 /// `file:line: field 'NAME': what is wrong`.
 std::string field_error(std::string_view file, std::uint32_t line, std::string_view field, std::string_view what) {
@@ -54,31 +76,62 @@ class RecordReader {
   RecordReader(std::string_view text, std::uint32_t line) : text_(text), line_(line) {}
 
   /// The next record; false at the end of the text. A record that never reaches
-  /// its `[]` comes back with `terminated` false.
+  /// its `[]` comes back with `terminated` false. Its cells are valid until the next call.
   bool next(Record& record, bool& terminated) {
     skip_space();
     if (pos_ >= text_.size()) return false;
     record.cells.clear();
+    record.joined.clear();
     record.first_line = line_;
-    Cell cell{{}, line_};
     terminated = false;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_++];
-      if (c == '[' && pos_ < text_.size() && text_[pos_] == ']') {
-        ++pos_;
-        terminated = true;
+    const char* const begin = text_.data();
+    const char* const end = begin + text_.size();
+    const char* p = begin + pos_;
+    // The current field: [start, p) of the text, unless it spans a line break
+    // (then `joined`, the record's last string, holds it so far).
+    const char* start = p;
+    std::uint32_t cell_line = line_;
+    bool spans = false;
+    const auto finish_cell = [&](const char* stop) {
+      if (!spans) {
+        record.cells.push_back({std::string_view(start, static_cast<std::size_t>(stop - start)), cell_line});
+      } else {
+        record.joined.back().append(start, stop);
+        record.cells.push_back({record.joined.back(), cell_line});
+        spans = false;
+      }
+    };
+    for (;;) {
+      p = field_stop(p, end);
+      if (p == end) {
+        finish_cell(p);
         break;
       }
-      if (c == '|') {
-        record.cells.push_back(std::move(cell));
-        cell = Cell{{}, line_};
-      } else if (c == '\n') {
-        ++line_;
-      } else if (c != '\r') {
-        cell.text += c;
+      const char c = *p;
+      if (c == '[') {
+        if (p + 1 < end && p[1] == ']') {
+          finish_cell(p);
+          p += 2;
+          terminated = true;
+          break;
+        }
+        ++p;  // a '[' of the text
+        continue;
       }
+      if (c == '|') {
+        finish_cell(p);
+        start = ++p;
+        cell_line = line_;
+        continue;
+      }
+      // A line break inside the record is dropped: the field so far goes to `joined`.
+      if (!spans) record.joined.emplace_back();
+      spans = true;
+      record.joined.back().append(start, p);
+      if (c == '\n') ++line_;
+      start = ++p;
     }
-    record.cells.push_back(std::move(cell));
+    pos_ = static_cast<std::size_t>(p - begin);
     record.last_line = line_;
     return true;
   }
@@ -117,8 +170,10 @@ constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMat
 class LedesBuilder {
  public:
   /// `check_utf8`: the text has a byte that is not UTF-8, so each field is checked.
-  LedesBuilder(Text file, BookData& data, std::vector<std::string>& errors, bool check_utf8)
-      : file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors), check_utf8_(check_utf8) {}
+  /// `text`: the file's, which the records' cells are views of.
+  LedesBuilder(Text file, std::string_view text, BookData& data, std::vector<std::string>& errors, bool check_utf8)
+      : file_(file), file_number_(data.file_number(file)), text_(text), data_(data), errors_(errors),
+        check_utf8_(check_utf8) {}
 
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
@@ -222,29 +277,63 @@ class LedesBuilder {
       timekeeper.id = line.timekeeper_id;
       timekeeper.name = required_text(kTimekeeperName, hint);
       const Text classification = required_text(kTimekeeperClassification, hint);
-      timekeeper.role = data_.add_text(role_of(classification));
-      if (!classification.empty()) timekeeper.extra.values.emplace_back(data_.add_text(kClassificationExtra), classification);
+      if (!timekeepers_.contains(timekeeper.id)) {  // the first line naming them makes the Timekeeper
+        timekeeper.role = data_.add_text(role_of(classification));
+        if (!classification.empty())
+          timekeeper.extra.values.emplace_back(data_.add_text(kClassificationExtra), classification);
+      }
       timekeeper.source = line.source;
     }
 
-    Invoice invoice = read_invoice(record);
-    if (!ok_) return;
-    if (!same_as_first(invoice.id, record)) return;
-    if (!invoices_.contains(invoice.id.str())) {
-      invoices_.emplace(invoice.id.str(), FirstLine{record.first_line, record.cells});
-      data_.invoices.push_back(std::move(invoice));
+    // An invoice is made from its first line. A later line that repeats its
+    // fields as written (as they nearly always do) is not read again: it
+    // would make the same Invoice, with no error.
+    // An invoice's lines are usually together: the last line's invoice is tried first.
+    const FirstLine* first = last_invoice_ && last_invoice_->first == line.invoice_id ? &last_invoice_->second : nullptr;
+    if (!first)
+      if (const auto it = invoices_.find(line.invoice_id); it != invoices_.end()) {
+        last_invoice_ = &*it;
+        first = &it->second;
+      }
+    if (!first || !repeats(*first, record)) {
+      Invoice invoice = read_invoice(record);
+      if (!ok_) return;
+      if (!same_as_first(invoice.id, record)) return;
+      if (!first) {
+        last_invoice_ = &*invoices_.emplace(invoice.id, first_line_of(record)).first;
+        data_.invoices.push_back(std::move(invoice));
+      }
     }
-    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id.str()).second)
+    if (!ok_) return;
+    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id).second)
       data_.timekeepers.push_back(std::move(timekeeper));
     data_.lines.push_back(std::move(line));
   }
 
  private:
-  /// The first line read of an invoice, which the others must repeat.
+  /// The first line read of an invoice, which the others must repeat: its
+  /// invoice fields (kInvoiceFields), views of the file's text or of `kept_`.
   struct FirstLine {
     std::uint32_t line;
-    std::vector<Cell> cells;
+    std::array<std::string_view, std::size(kInvoiceFields)> fields;
   };
+
+  FirstLine first_line_of(const Record& record) {
+    FirstLine first{record.first_line, {}};
+    for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
+      std::string_view value = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
+      const bool in_text = value.data() >= text_.data() && value.data() <= text_.data() + text_.size();
+      first.fields[j] = in_text || value.empty() ? value : std::string_view(kept_.emplace_back(value));
+    }
+    return first;
+  }
+
+  /// Whether `record` repeats the invoice fields of `first` as written.
+  bool repeats(const FirstLine& first, const Record& record) const {
+    for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j)
+      if (record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text != first.fields[j]) return false;
+    return true;
+  }
 
   Invoice read_invoice(const Record& record) {
     Invoice invoice;
@@ -281,13 +370,14 @@ class LedesBuilder {
   /// Whether this record repeats the invoice fields of the invoice's first line
   /// (numbers compare by value: `1250.` is `1250.00`); reports each difference.
   bool same_as_first(Text invoice_id, const Record& record) {
-    auto it = invoices_.find(invoice_id.str());
+    auto it = invoices_.find(invoice_id);
     if (it == invoices_.end()) return true;
     const FirstLine& first = it->second;
     bool same = true;
-    for (Field f : kInvoiceFields) {
+    for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
+      const Field f = kInvoiceFields[j];
       const auto slot = static_cast<std::size_t>(slots_[f]);
-      const std::string& was = first.cells[slot].text;
+      const std::string_view was = first.fields[j];
       const Cell& now = record.cells[slot];
       if (now.text == was) continue;
       if (f == kInvoiceTotal) {
@@ -314,7 +404,7 @@ class LedesBuilder {
   Text text(Field f) const { return data_.add_text(cell(f).text); }
 
   Text required_text(Field f, std::string_view hint = "", bool report = true) {
-    const std::string& value = cell(f).text;
+    const std::string_view value = cell(f).text;
     if (value.empty()) {
       if (report) fail(f, "required value missing" + std::string(hint));
       ok_ = false;
@@ -324,7 +414,7 @@ class LedesBuilder {
 
   template <class V>
   void decimal(Field f, V& out, bool required = false, std::string_view hint = "") {
-    const std::string& value = cell(f).text;
+    const std::string_view value = cell(f).text;
     if (value.empty()) {
       if (required) fail(f, "required value missing" + std::string(hint));
       return;
@@ -337,7 +427,7 @@ class LedesBuilder {
 
   template <class I>
   void integer(Field f, I& out, bool required) {
-    const std::string& value = cell(f).text;
+    const std::string_view value = cell(f).text;
     if (value.empty()) {
       if (required) fail(f, "required value missing");
       return;
@@ -348,7 +438,7 @@ class LedesBuilder {
 
   template <class V>
   void date(Field f, V& out, bool required = false) {
-    const std::string& value = cell(f).text;
+    const std::string_view value = cell(f).text;
     if (value.empty()) {
       if (required) fail(f, "required value missing");
       return;
@@ -362,6 +452,7 @@ class LedesBuilder {
 
   Text file_;
   std::uint32_t file_number_;  // file_'s, for Source
+  std::string_view text_;
   BookData& data_;
   std::vector<std::string>& errors_;
   std::array<int, kFieldCount> slots_{};
@@ -369,8 +460,10 @@ class LedesBuilder {
   std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
   std::vector<std::string> names_;        // per header position: the field's name
   std::size_t width_ = 0;
-  std::unordered_map<std::string, FirstLine> invoices_;
-  std::unordered_set<std::string> timekeepers_;
+  std::unordered_map<Text, FirstLine> invoices_;
+  const std::pair<const Text, FirstLine>* last_invoice_ = nullptr;  // of invoices_ (its nodes never move)
+  std::deque<std::string> kept_;  // first lines' invoice fields that spanned a line break
+  std::unordered_set<Text> timekeepers_;
   const std::vector<Cell>* cells_ = nullptr;
   bool ok_ = true;
 };
@@ -410,7 +503,7 @@ BookData read_ledes_text(std::string_view text, const std::string& name) {
   }
 
   std::vector<std::string> errors;
-  LedesBuilder builder(file, data, errors, !encoding::is_utf8(text));
+  LedesBuilder builder(file, text, data, errors, !encoding::is_utf8(text));
   RecordReader reader(text.substr(rest), 2);
   Record record;
   bool terminated = true;
