@@ -12,6 +12,7 @@
 #include "load/csv_tables.hpp"
 #include "load/encoding.hpp"
 #include "load/file.hpp"
+#include "load/scan.hpp"
 #include "schema/columns.hpp"
 
 #include <fcntl.h>
@@ -20,7 +21,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -47,21 +47,8 @@ std::size_t count_line_ends(const char* begin, const char* end) {
 }
 
 /// The first of [p, end) that is a comma, LF or CR (the characters that end an
-/// unquoted cell), or `end`: eight bytes at a time, each tested with the exact
-/// "has a zero byte" trick, where a byte loop took most of the reading.
-const char* cell_end(const char* p, const char* end) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow = 0x7f7f7f7f7f7f7f7fULL;
-  auto zero_bytes = [](std::uint64_t x) { return ~(((x & kLow) + kLow) | x | kLow); };  // 0x80 at each zero byte
-  for (; end - p >= 8; p += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    const std::uint64_t hits = zero_bytes(w ^ (',' * kOnes)) | zero_bytes(w ^ ('\n' * kOnes)) |
-                               zero_bytes(w ^ ('\r' * kOnes));
-    if (hits) return p + std::countr_zero(hits) / 8;
-  }
-  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
-  return p;
-}
+/// unquoted cell), or `end`.
+const char* cell_end(const char* p, const char* end) { return scan::first_of<',', '\n', '\r'>(p, end); }
 
 /// An RFC 4180 reader over a mutable buffer: CRLF or LF line ends, quoted cells
 /// with `""` escapes and embedded line breaks, an optional UTF-8 byte order mark.

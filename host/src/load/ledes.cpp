@@ -10,11 +10,11 @@
 
 #include "load/encoding.hpp"
 #include "load/file.hpp"
+#include "load/scan.hpp"
 #include "schema/columns.hpp"
 #include "schema/ledes.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -44,20 +44,8 @@ struct Record {
 };
 
 /// The first of [p, end) that is '|', '[', '\n' or '\r' (what a record reader
-/// stops at), or `end`: eight bytes at a time, as the CSV reader finds its cells' ends.
-const char* field_stop(const char* p, const char* end) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow = 0x7f7f7f7f7f7f7f7fULL;
-  auto zero_bytes = [](std::uint64_t x) { return ~(((x & kLow) + kLow) | x | kLow); };  // 0x80 at each zero byte
-  for (; end - p >= 8; p += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    const std::uint64_t hits = zero_bytes(w ^ ('|' * kOnes)) | zero_bytes(w ^ ('[' * kOnes)) |
-                               zero_bytes(w ^ ('\n' * kOnes)) | zero_bytes(w ^ ('\r' * kOnes));
-    if (hits) return p + std::countr_zero(hits) / 8;
-  }
-  while (p < end && *p != '|' && *p != '[' && *p != '\n' && *p != '\r') ++p;
-  return p;
-}
+/// stops at), or `end`.
+const char* field_stop(const char* p, const char* end) { return scan::first_of<'|', '[', '\n', '\r'>(p, end); }
 
 /// `file:line: field 'NAME': what is wrong`.
 std::string field_error(std::string_view file, std::uint32_t line, std::string_view field, std::string_view what) {
