@@ -16,6 +16,18 @@ constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
 /// a huge page would waste more than its faults cost.
 constexpr std::size_t kMapFrom = std::size_t{1} << 20;
 
+#if defined(__linux__)
+std::uintptr_t small_page() noexcept { return static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE)); }
+
+/// Gives `advice` for the whole pages of `unit` bytes (a power of two) inside
+/// [p, p + bytes); a range that holds none is left alone.
+void advise_inside(void* p, std::size_t bytes, std::uintptr_t unit, int advice) noexcept {
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + unit - 1) & ~(unit - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(unit - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
+}
+#endif
+
 }  // namespace
 
 void PageRelease::operator()(char* p) const noexcept {
@@ -49,10 +61,7 @@ PageBuffer allocate_pages(std::size_t bytes) {
 
 void release_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__)
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
-  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  advise_inside(p, bytes, small_page(), MADV_DONTNEED);
 #else
   (void)p;
   (void)bytes;
@@ -61,11 +70,8 @@ void release_pages(void* p, std::size_t bytes) noexcept {
 
 void populate_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) & ~(page - 1);
   // Only a head start: where it is refused (an older kernel), the first writes fault the pages in.
-  if (bytes > 0) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+  advise_inside(p, bytes, small_page(), MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)bytes;
@@ -74,10 +80,8 @@ void populate_pages(void* p, std::size_t bytes) noexcept {
 
 void advise_huge_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
   // Advice only: where it is refused (no transparent huge pages), the pages stay small.
-  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  advise_inside(p, bytes, kHuge, MADV_HUGEPAGE);
 #else
   (void)p;
   (void)bytes;

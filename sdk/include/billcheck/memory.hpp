@@ -18,9 +18,9 @@ namespace billcheck {
 /// system without them, is left as it is.
 BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 
-/// Has the system back [p, p + bytes), not yet written, with memory now
-/// rather than at each first write (Linux's MADV_POPULATE_WRITE; elsewhere it
-/// does nothing). Faulting in a fresh table takes the system a while (136 MB
+/// Has the system back the whole pages of [p, p + bytes), not yet written,
+/// with memory now rather than at each first write (Linux's
+/// MADV_POPULATE_WRITE; elsewhere it does nothing). Faulting in a fresh table takes the system a while (136 MB
 /// of a 1M-line book's lines: 20 ms, or 200 ms on a virtual machine whose host
 /// must first find the memory); threads that each populate a part of it do
 /// so side by side, where the first writes would do it on one.
