@@ -292,6 +292,33 @@ TEST_F(LoadCsvProblems, TextAfterAClosingQuote) {
                                       "end; write \"\" for a quote inside quotes)"}));
 }
 
+
+// A row is converted after the rows behind it have been read (their ids are
+// prefetched); the problems still come in the order of the rows, whether
+// reading or converting a row found them.
+TEST_F(LoadCsvProblems, ProblemsOfReadingAndOfConvertingComeInTheOrderOfTheRows) {
+  write_invoice();
+  write("invoice_lines.csv",
+        "invoice_id,line_no,type,description,quantity,rate,amount\n"
+        "INV-1,one,fee,Review,1,100,100\n"
+        "INV-1,2,fee,\"quoted\" then text,1,100,100\n"
+        "INV-1,3,fees,Review,1,100,100\n"
+        "INV-1,4,fee,\"x\"y,1,100,100\n"
+        "INV-1,5,fee,Review,1,$100,100\n");
+  const std::string lines = path("invoice_lines.csv");
+  const std::string after_quote =
+      ": text after a closing quote (a quoted cell must end at a comma or the line end; write \"\" for a quote inside "
+      "quotes)";
+  EXPECT_EQ(load_errors(dir_),
+            (std::vector<std::string>{
+                lines + ":2: column 'line_no': 'one' is not a whole number (use digits only, e.g. 30)",
+                lines + ":3" + after_quote,
+                lines + ":4: column 'type': 'fees' is not a valid value (use fee, expense or adjustment)",
+                lines + ":5" + after_quote,
+                lines + ":6: column 'rate': '$100' is not a decimal number (use '.' as the separator, no thousands "
+                        "separators or currency symbols)",
+            }));
+}
 TEST_F(LoadCsvProblems, HeaderProblems) {
   write_invoice();
   write("invoice_lines.csv",

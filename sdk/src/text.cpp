@@ -119,6 +119,22 @@ Text TextStore::add(std::string_view s) {
   return t;
 }
 
+void TextStore::prefetch(std::string_view s, int step) const noexcept {
+  if (s.empty() || s.size() > kReuseUpTo || table_.empty()) return;
+  if (recent_) {
+    if (const char* recent = recent_[recent_slot(s)]; recent) {
+      const Text t(recent);
+      if (t.size() == s.size() && std::memcmp(t.data(), s.data(), s.size()) == 0) return;
+    }
+  }
+  const char* const& slot = table_[static_cast<std::uint32_t>(text_hash(s)) & (table_.size() - 1)];
+  if (step == 0) {
+    __builtin_prefetch(&slot);
+  } else if (slot) {
+    __builtin_prefetch(slot - sizeof(detail::TextHead));
+  }
+}
+
 void TextStore::keep(const TextStore& other) {
   if (&other == this) return;
   blocks_.insert(blocks_.end(), other.blocks_.begin(), other.blocks_.end());

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cctype>
 #include <charconv>
@@ -253,7 +254,12 @@ Header read_header(const Entity<T>& entity, const std::vector<std::string_view>&
 
 /// Converts the rows `reader` reads that start before `stop` into records
 /// written from `out` on, at most `capacity` of them; returns how many. Every
-/// problem goes to `errors`.
+/// problem goes to `errors`, in the order of the rows.
+///
+/// A row is converted once the next one has been read, and that next row's ids
+/// are prefetched first (TextStore::prefetch): in a large book the store's
+/// table is larger than the cache, and the lookups of a row would otherwise
+/// each wait on memory.
 template <class T>
 std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& reader, const char* stop,
                       bool check_utf8, Text file, std::uint32_t file_number, T* out, std::size_t capacity,
@@ -261,26 +267,26 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
   const std::size_t width = header.slots.size();
   // Missing required columns were reported once, at the header.
   const std::uint32_t required = entity.required_mask() & header.present;
-  std::vector<std::string_view> cells;
-  cells.reserve(width);
+  // The cells whose text is looked up in the store.
+  std::vector<std::size_t> interned;
+  for (std::size_t i = 0; i < width; ++i)
+    if (header.slots[i] >= 0 && entity.columns[static_cast<std::size_t>(header.slots[i])].interned)
+      interned.push_back(i);
   std::string why;
   std::size_t count = 0;
-  bool ok = true;
-  while (count < capacity && !reader.next_starts_at(stop) && reader.next(cells, ok)) {
-    if (!ok) continue;
-    const std::uint32_t line = reader.line();
-    if (cells.size() != width) {
+  const auto convert = [&](const std::vector<std::string_view>& row, std::uint32_t line) {
+    if (row.size() != width) {
       errors.push_back(fields::located(file, line,
-                                       "row has " + std::to_string(cells.size()) +
-                                           (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
+                                       "row has " + std::to_string(row.size()) +
+                                           (row.size() == 1 ? " cell" : " cells") + ", the header has " +
                                            std::to_string(width)));
-      continue;
+      return;
     }
     T& record = out[count++];
     record.source = Source{file_number, line};
     std::uint32_t seen = 0;
     for (std::size_t i = 0; i < width; ++i) {
-      std::string_view value = cells[i];
+      std::string_view value = row[i];
       if (value.empty()) continue;  // absent
       int slot = header.slots[i];
       if (check_utf8) {
@@ -299,7 +305,46 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
       if (!column.set(record, value, store, why)) errors.push_back(fields::column_error(file, line, column.name, why));
     }
     if ((seen & required) != required) fields::check_required(entity, required, seen, file, line, errors);
+  };
+  // Rows read and not yet converted, oldest first: a row's ids are prefetched
+  // when it is read (their place in the store's table) and again a row later
+  // (the texts found there), and it is converted a row after that.
+  constexpr std::size_t kDepth = 3;
+  std::array<std::vector<std::string_view>, kDepth> rows;
+  std::array<std::uint32_t, kDepth> lines{};
+  for (auto& r : rows) r.reserve(width);
+  std::size_t oldest = 0, pending = 0;
+  const auto convert_oldest = [&] {
+    convert(rows[oldest], lines[oldest]);
+    oldest = (oldest + 1) % kDepth;
+    --pending;
+  };
+  const auto prefetch = [&](const std::vector<std::string_view>& row, int step) {
+    if (row.size() == width)
+      for (std::size_t i : interned) store.prefetch(row[i], step);
+  };
+  std::vector<std::string> later;  // what reading a row reported, while the rows before it are converted
+  bool ok = true;
+  while (count + pending < capacity && !reader.next_starts_at(stop)) {
+    const std::size_t reported = errors.size();
+    std::vector<std::string_view>& row = rows[(oldest + pending) % kDepth];
+    if (!reader.next(row, ok)) break;
+    if (errors.size() > reported) {  // (rare) the rows before come first, and their problems
+      later.assign(std::make_move_iterator(errors.begin() + static_cast<std::ptrdiff_t>(reported)),
+                   std::make_move_iterator(errors.end()));
+      errors.resize(reported);
+      while (pending > 0) convert_oldest();
+      std::move(later.begin(), later.end(), std::back_inserter(errors));
+      later.clear();
+    }
+    if (ok) prefetch(row, 0);
+    if (pending == kDepth - 1) convert_oldest();
+    if (pending > 0) prefetch(rows[oldest], 1);
+    if (!ok) continue;
+    lines[(oldest + pending) % kDepth] = reader.line();
+    ++pending;
   }
+  while (pending > 0) convert_oldest();
   return count;
 }
 

@@ -48,6 +48,7 @@ struct Column {
   Setter<T> parse;
   Getter<T> get;
   bool money = false;  // an amount: the writers give it its currency's decimals
+  bool interned = false;  // free text kept in the store (not a choice): a loader may prefetch() it
 
   /// Converts `text` (never empty) into the record, its text kept in `store`; on failure
   /// returns false and sets `why`.
@@ -256,9 +257,11 @@ Cell get(const record_of<M>& record) {
 template <auto M>
 constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
   auto setter = &set<M>;
-  if constexpr (std::is_same_v<typename schema::Column<M>::member_type, Text>)
+  constexpr bool is_text = std::is_same_v<typename schema::Column<M>::member_type, Text>;
+  if constexpr (is_text)
     if (column.is_currency) setter = &set_currency<M>;
-  return {column.name, column.required, column.choices, setter, &get<M>, column.is_money};
+  return {column.name, column.required, column.choices, setter, &get<M>, column.is_money,
+          is_text && column.choices.empty()};
 }
 
 /// The text view of one of the schema's column tuples, as an array.

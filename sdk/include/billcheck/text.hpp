@@ -165,6 +165,12 @@ class BILLCHECK_SDK_API TextStore {
 
   /// A Text holding a copy of `s`.
   Text add(std::string_view s);
+  /// Readies a later add(s) of a short text, in two steps some work apart:
+  /// step 0 starts fetching into the cache the place where `s` is looked up,
+  /// step 1 (once that has arrived) the text found there. A loader calls them
+  /// for the rows ahead of the one it converts, so that a large book's lookups
+  /// do not each wait on memory. (Since ABI 5.3.)
+  void prefetch(std::string_view s, int step) const noexcept;
   /// Keeps `other`'s texts valid for as long as this store (or a copy of it) lives.
   void keep(const TextStore& other);
   /// Forgets which texts are stored (a Book adds none), freeing that table.
