@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <random>
 #include <chrono>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace billcheck {
@@ -151,6 +153,59 @@ TEST(BookIndexes, LinesAreInInvoiceOrderWhateverTheOrderOfTheRows) {
         ASSERT_EQ(&book.invoice_of(own[n]), &invoice) << layout << " " << invoice.id.str();
       }
       at += own.size();
+    }
+  }
+}
+
+// Records are in canonical order (by id, then their other fields; records equal
+// in all of them in file order), whether the file lists them so, in a few
+// stretches each in order (which are merged), or in many (which are sorted).
+TEST(BookIndexes, RecordsAreInCanonicalOrderWhateverTheOrderOfTheRows) {
+  // Payment k of 3,000 has number P-k, some twice: as the same payment twice
+  // (told apart by its line in the file only) or for another amount.
+  std::vector<Payment> payments;
+  for (int k = 0; k < 3000; ++k) {
+    Payment p;
+    p.id = test::text("P-" + std::to_string(k));
+    p.amount = Decimal::from_int(100 + k % 7);
+    p.source = Source{1, static_cast<std::uint32_t>(payments.size() + 2)};
+    payments.push_back(p);
+    if (k % 97 == 0) {
+      p.source.line += 5000;
+      payments.push_back(p);
+    }
+    if (k % 89 == 0) {
+      p.amount = Decimal::from_int(50);
+      p.source.line += 7000;
+      payments.push_back(p);
+    }
+  }
+  const auto canonical = [](std::vector<Payment> v) {
+    std::stable_sort(v.begin(), v.end(), [](const Payment& a, const Payment& b) {
+      return std::tie(a.id, a.amount) < std::tie(b.id, b.amount);
+    });
+    return v;
+  };
+  const auto layouts = std::vector<std::string>{"as numbered (stretches by digits)", "sorted", "reversed",
+                                                "shuffled", "two stretches"};
+  for (const std::string& layout : layouts) {
+    std::vector<Payment> rows = payments;
+    if (layout == "sorted") rows = canonical(payments);
+    if (layout == "reversed") std::reverse(rows.begin(), rows.end());
+    if (layout == "shuffled") std::shuffle(rows.begin(), rows.end(), std::mt19937(7));
+    if (layout == "two stretches") {
+      rows = canonical(payments);
+      std::rotate(rows.begin(), rows.begin() + 1234, rows.end());
+    }
+    const std::vector<Payment> expected = canonical(rows);
+    BookData d;
+    d.payments = rows;
+    const Book book(std::move(d));
+    ASSERT_EQ(book.payments().size(), expected.size()) << layout;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(book.payments()[i].id, expected[i].id) << layout << " at " << i;
+      ASSERT_EQ(book.payments()[i].amount, expected[i].amount) << layout << " at " << i;
+      ASSERT_EQ(book.payments()[i].source.line, expected[i].source.line) << layout << " at " << i;  // equal: row order
     }
   }
 }

@@ -345,16 +345,45 @@ void permute(std::vector<T>& records, std::vector<std::uint32_t>& order) {
   }
 }
 
+/// At most this many stretches already in order are merged, not sorted.
+constexpr std::size_t kMergedRuns = 256;
+
 /// Sorts positions, then moves each record once: a stable_sort of the records
-/// themselves moved each about log2(n) times.
+/// themselves moved each about log2(n) times. Records that come in a few
+/// stretches each in order (numbers that grew a digit: INV-999999, then
+/// INV-1000000; P-99, then P-100) have their stretches merged: sorting the
+/// positions of a 10M-line book's 1.25M invoices compared them 20 times each,
+/// at random places, where merging two stretches compares them once, in order.
 template <class T>
 void sort_canonically(std::vector<T>& records) {
   auto less = [](const T& a, const T& b) { return canonical_less(a, b); };
-  if (std::is_sorted(records.begin(), records.end(), less)) return;
-  std::vector<std::uint32_t> order(records.size());
+  const std::size_t n = records.size();
+  std::vector<std::size_t> starts{0};  // of the stretches in order
+  for (std::size_t i = 1; i < n && starts.size() <= kMergedRuns; ++i)
+    if (less(records[i], records[i - 1])) starts.push_back(i);
+  if (starts.size() == 1) return;
+  std::vector<std::uint32_t> order(n);
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return less(records[a], records[b]); });
+  const auto by_record = [&](std::uint32_t a, std::uint32_t b) { return less(records[a], records[b]); };
+  if (starts.size() > kMergedRuns) {
+    std::stable_sort(order.begin(), order.end(), by_record);
+  } else {
+    // Pairwise, until one is left; std::merge takes the first stretch's record of two equal ones.
+    std::vector<std::uint32_t> merged_order(n);
+    const auto at = [](std::vector<std::uint32_t>& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+    while (starts.size() > 1) {
+      std::vector<std::size_t> merged;
+      for (std::size_t k = 0; k < starts.size(); k += 2) {
+        merged.push_back(starts[k]);
+        const std::size_t mid = k + 1 < starts.size() ? starts[k + 1] : n;
+        const std::size_t end = k + 2 < starts.size() ? starts[k + 2] : n;
+        std::merge(at(order, starts[k]), at(order, mid), at(order, mid), at(order, end), at(merged_order, starts[k]),
+                   by_record);
+      }
+      order.swap(merged_order);
+      starts = std::move(merged);
+    }
+  }
   permute(records, order);
 }
 
