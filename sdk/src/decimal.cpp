@@ -56,7 +56,8 @@ std::string Decimal::parse_error(std::string_view text, Decimal& out) {
   std::size_t whole_digits = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
     const auto digit = static_cast<std::uint64_t>(text[i] - '0');
-    if (whole > (kMaxMagnitude - digit) / 10) return "number out of range";
+    // 18 digits are below 10^18 < kMax: only a longer whole part needs the (dividing) check.
+    if (whole_digits >= 18 && whole > (kMaxMagnitude - digit) / 10) return "number out of range";
     whole = whole * 10 + digit;
     ++i;
     ++whole_digits;
