@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cctype>
 #include <charconv>
@@ -355,6 +356,10 @@ constexpr std::size_t kBytesPerPiece = std::size_t{1} << 20;
 /// time, never whole: a 1M-line book's 105 MB of lines beside the 136 MB of
 /// records they become was the peak of a load.
 constexpr std::size_t kWindowBytes = std::size_t{4} << 20;
+/// A large table is read in pieces of this size to twice it (one window at
+/// most), each thread taking the next when it has read one: 50 for a 1M-line
+/// book's lines.
+constexpr std::size_t kPieceBytes = std::size_t{2} << 20;
 /// The first window, for the header row (it grows until it holds the row).
 constexpr std::size_t kHeaderWindowBytes = std::size_t{64} << 10;
 
@@ -428,19 +433,27 @@ struct Window {
   }
 };
 
-/// Runs fn(k) for k in [0, n), each k > 0 on a thread of its own.
+/// Runs fn(k, w) for every k in [0, n) on `workers` threads (w: which one,
+/// 0 being this thread), each taking the next k when it has done one.
 template <class Fn>
-void each_piece(std::size_t n, Fn fn) {
+void each_piece(std::size_t n, std::size_t workers, Fn fn) {
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](std::size_t w) {
+    for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(k, w);
+  };
   std::vector<std::jthread> threads;
-  for (std::size_t k = 1; k < n; ++k) threads.emplace_back(fn, k);
-  fn(0);
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
 }
 
 /// Reads one entity's table into `data`; every problem goes to `errors`. A
-/// large table is read in up to `jobs` pieces at once (0: one per core), each
-/// a window at a time (`windows[k]` for piece k, kept for the next table: a
-/// fresh window is fresh memory, which a virtual machine is slow to give);
-/// the records and errors are the same as on one thread.
+/// large table is read in pieces of about kPieceBytes, by up to `jobs`
+/// threads at once (0: one per core), each taking the next piece when it has
+/// read one (pieces read as fast as each other need not be: the first piece's
+/// thread was up to a third slower than the other's, which then waited). Each
+/// thread reads a window at a time (`windows[w]` for thread w, kept for the
+/// next table: a fresh window is fresh memory, which a virtual machine is slow
+/// to give). The records and errors are the same as on one thread.
 ///
 /// The pieces are cut after a line end near equal shares of the bytes, then
 /// read twice: once to count their line ends (which places each piece's
@@ -500,7 +513,8 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
 
   // The cuts: each just after a line end, at or past an equal share of the body.
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t pieces = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
+  const std::size_t workers = std::min<std::size_t>(jobs, std::max<std::size_t>(1, body / kBytesPerPiece));
+  const std::size_t pieces = workers == 1 ? 1 : std::max(workers, body / kPieceBytes);
   std::vector<std::size_t> cut{body_begin};
   for (std::size_t k = 1; k < pieces; ++k) {
     std::size_t at = std::max(body_begin + body * k / pieces, cut.back() + 1), lf = bytes.size();
@@ -517,11 +531,11 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   cut.push_back(bytes.size());
 
   // First reading: the line ends of each piece.
-  if (windows.size() < n) windows.resize(n);
+  if (windows.size() < workers) windows.resize(workers);
   std::vector<std::size_t> line_ends(n);
   std::vector<std::string> read_errors(n);
-  each_piece(n, [&](std::size_t k) {
-    Window& w = windows[k];
+  each_piece(n, workers, [&](std::size_t k, std::size_t worker) {
+    Window& w = windows[worker];
     for (std::size_t at = cut[k]; at < cut[k + 1]; at += w.size) {
       if (!w.load(bytes, at, std::min(kWindowBytes, cut[k + 1] - at), read_errors[k])) return;
       line_ends[k] += count_line_ends(w.begin(), w.end());
@@ -542,11 +556,11 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
   ++place[n];  // the last line need not end
   reserve_on_huge_pages(records, place[n] - first);
-  // The room is faulted in by every piece's thread at once, then filled with empty records.
-  if (n > 1) {
-    const std::size_t room = records.capacity() - first;
-    each_piece(n, [&](std::size_t k) {
-      populate_pages(records.data() + first + room * k / n, (room * (k + 1) / n - room * k / n) * sizeof(T));
+  // The room is faulted in by every thread at once, then filled with empty records.
+  if (workers > 1) {
+    const std::size_t room = records.capacity() - first, m = workers;
+    each_piece(m, m, [&](std::size_t k, std::size_t) {
+      populate_pages(records.data() + first + room * k / m, (room * (k + 1) / m - room * k / m) * sizeof(T));
     });
   }
   records.resize(place[n]);
@@ -561,18 +575,21 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   };
   std::vector<Read> read(n);
   std::vector<std::vector<std::string>> piece_errors(n);
-  // Each piece keeps its text in a store of its own (a store is written by one thread); the book keeps them all.
-  std::vector<TextStore> piece_text(n);
-  const auto read_piece = [&](std::size_t k, std::size_t from, std::uint32_t line) {
+  // Each thread keeps its text in a store of its own (a store is written by one
+  // thread; the first thread's is the book's); the book keeps them all.
+  std::vector<TextStore> worker_text(workers);
+  const auto read_piece = [&](std::size_t k, std::size_t worker, std::size_t from, std::uint32_t line) {
     Read& r = read[k];
     r = Read{0, from, from, line};
     std::vector<std::string>& errs = piece_errors[k];
-    TextStore& store = k == 0 ? data.text : piece_text[k];
+    TextStore& store = worker == 0 ? data.text : worker_text[worker];
     const std::size_t capacity = place[k + 1] > place[k] ? place[k + 1] - place[k] : 0;
-    Window& w = windows[k];
+    Window& w = windows[worker];
     bool first_window = true;
     for (std::size_t want = kWindowBytes; r.end < bytes.size() && r.count < capacity;) {
-      if (!w.load(bytes, r.end, want, read_errors[k])) return;
+      // Up to the next cut (a line end) at first; further when a row goes on past it.
+      const std::size_t size = want == kWindowBytes && r.end < cut[k + 1] ? std::min(want, cut[k + 1] - r.end) : want;
+      if (!w.load(bytes, r.end, size, read_errors[k])) return;
       char* rows_end = w.rows_end();
       if (!rows_end) {  // a row longer than the window
         want *= 2;
@@ -602,14 +619,14 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
       if (r.end >= cut[k + 1] || rows.position() < rows_end) break;
     }
   };
-  each_piece(n, [&](std::size_t k) { read_piece(k, cut[k], line_at(k)); });
+  each_piece(n, workers, [&](std::size_t k, std::size_t worker) { read_piece(k, worker, cut[k], line_at(k)); });
   for (std::size_t k = 1; k < n; ++k) {
     if (read[k].start == read[k - 1].end) continue;
     // Piece k began inside a row of piece k - 1: read it again from where that
     // row ends, into records as made (a row leaves its empty cells' fields alone).
+    // (The texts of its first reading stay in their store, unused.)
     std::fill_n(records.begin() + static_cast<std::ptrdiff_t>(place[k]), read[k].count, T{});
     piece_errors[k].clear();
-    piece_text[k] = TextStore();
     const Read& before = read[k - 1];
     place[k] = first + (before.end_line - body_line);
     if (before.end >= cut[k + 1] || place[k] >= place[k + 1]) {
@@ -617,7 +634,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
       place[k] = place[k + 1];
       continue;
     }
-    read_piece(k, before.end, before.end_line);
+    read_piece(k, 0, before.end, before.end_line);
   }
   for (const std::string& e : read_errors) {
     if (e.empty()) continue;
@@ -631,7 +648,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
     for (std::size_t i = 0; i < read[k].count; ++i, ++kept)
       if (kept != place[k] + i) records[kept] = std::move(records[place[k] + i]);
   records.resize(kept);
-  for (std::size_t k = 1; k < n; ++k) data.text.keep(piece_text[k]);
+  for (std::size_t w = 1; w < workers; ++w) data.text.keep(worker_text[w]);
   for (auto& e : piece_errors) std::move(e.begin(), e.end(), std::back_inserter(errors));
 }
 
