@@ -71,6 +71,29 @@ TEST(TextStore, KeepsEqualShortTextsOnceAndComparesByContent) {
   EXPECT_EQ(store.add(""), Text());
 }
 
+// Lookups readied (prefetch) change no answer: texts added before are found
+// again, each short text is stored once.
+TEST(TextStore, PrefetchChangesNoTextAddFinds) {
+  TextStore store;
+  std::vector<Text> before;
+  for (int i = 0; i < 3000; ++i) before.push_back(store.add("C-" + std::to_string(i)));
+  store.prefetch("C-7", 0);
+  store.prefetch("C-7", 1);
+  store.prefetch("not there", 0);
+  store.prefetch("not there", 1);
+  store.prefetch(std::string(40, 'x'), 0);  // a long text: not looked up
+  for (int i = 0; i < 3000; ++i) EXPECT_EQ(store.add("C-" + std::to_string(i)).data(), before[i].data()) << i;
+  std::vector<Text> after;
+  for (int i = 0; i < 100000; ++i) after.push_back(store.add("P-" + std::to_string(i)));
+  for (int i = 0; i < 100000; i += 997) {
+    EXPECT_EQ(store.add("P-" + std::to_string(i)).data(), after[i].data()) << i;
+    EXPECT_EQ(after[i].view(), "P-" + std::to_string(i));
+  }
+  TextStore empty;
+  empty.prefetch("C-1", 0);
+  EXPECT_EQ(empty.add("C-1").view(), "C-1");
+}
+
 TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {
   Text kept;
   TextStore copy;
