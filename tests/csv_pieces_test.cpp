@@ -82,6 +82,14 @@ TEST(CsvPieces, ALargeFileReadOnSeveralThreadsGivesTheRecordsOfOneThread) {
   for (unsigned jobs : {2u, 3u}) EXPECT_EQ(records(good_book(), jobs), one) << jobs << " threads";
 }
 
+TEST(CsvPieces, ABlankLineWhereAPieceIsCutIsSkippedAsOnOneThread) {
+  // Every row followed by a blank line: most cuts fall where a blank line starts.
+  const fs::path dir = write_book("pieces-double-spaced", [](int, const std::string& row) { return row + "\n"; });
+  const std::string one = records(dir, 1);
+  ASSERT_NE(one.find(std::to_string(kLines) + "@"), std::string::npos);
+  for (unsigned jobs : {2u, 3u}) EXPECT_EQ(records(dir, jobs), one) << jobs << " threads";
+}
+
 TEST(CsvPieces, EveryErrorOfALargeFileIsReportedAsOnOneThreadInFileOrder) {
   const fs::path dir = write_book("pieces-broken", [](int i, const std::string& row) -> std::string {
     if (i == 10 || i == 64000 || i == 129990) return "INV-1," + std::to_string(i) + ",fee,x,1,1O0.00,100.00,";

@@ -621,7 +621,9 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   };
   each_piece(n, workers, [&](std::size_t k, std::size_t worker) { read_piece(k, worker, cut[k], line_at(k)); });
   for (std::size_t k = 1; k < n; ++k) {
-    if (read[k].start == read[k - 1].end) continue;
+    // Piece k - 1 ended where piece k's first row starts, or at the cut itself
+    // (its window ends there: blank lines at the cut are piece k's to skip).
+    if (read[k].start == read[k - 1].end || read[k - 1].end == cut[k]) continue;
     // Piece k began inside a row of piece k - 1: read it again from where that
     // row ends, into records as made (a row leaves its empty cells' fields alone).
     // (The texts of its first reading stay in their store, unused.)
