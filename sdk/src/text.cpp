@@ -33,6 +33,14 @@ std::size_t recent_slot(std::string_view s) {
          (kRecent - 1);
 }
 
+/// Whether `recent` (a stored text, or null) holds the bytes of `s`.
+bool holds(const char* recent, std::string_view s) {
+  if (!recent) return false;
+  detail::TextHead head;
+  std::memcpy(&head, recent - sizeof head, sizeof head);
+  return head.size == s.size() && std::memcmp(recent, s.data(), s.size()) == 0;
+}
+
 std::size_t entry_size(std::size_t size) {
   // Head, bytes, NUL, rounded up so that the next head is aligned.
   return (sizeof(detail::TextHead) + size + 1 + alignof(detail::TextHead) - 1) & ~(alignof(detail::TextHead) - 1);
@@ -96,10 +104,7 @@ Text TextStore::add(std::string_view s) {
   if (s.size() > kReuseUpTo) return store(s, text_hash(s));
   if (!recent_) recent_ = std::make_unique<const char*[]>(kRecent);  // zeroed
   const char*& recent = recent_[recent_slot(s)];
-  if (recent) {
-    const Text t(recent);
-    if (t.size() == s.size() && std::memcmp(t.data(), s.data(), s.size()) == 0) return t;
-  }
+  if (holds(recent, s)) return Text(recent);
   const std::uint64_t hash = text_hash(s);
   if ((table_used_ + 1) * 2 > table_.size()) grow_table();
   const std::size_t mask = table_.size() - 1;
@@ -121,12 +126,7 @@ Text TextStore::add(std::string_view s) {
 
 void TextStore::prefetch(std::string_view s, int step) const noexcept {
   if (s.empty() || s.size() > kReuseUpTo || table_.empty()) return;
-  if (recent_) {
-    if (const char* recent = recent_[recent_slot(s)]; recent) {
-      const Text t(recent);
-      if (t.size() == s.size() && std::memcmp(t.data(), s.data(), s.size()) == 0) return;
-    }
-  }
+  if (recent_ && holds(recent_[recent_slot(s)], s)) return;
   const char* const& slot = table_[static_cast<std::uint32_t>(text_hash(s)) & (table_.size() - 1)];
   if (step == 0) {
     __builtin_prefetch(&slot);
