@@ -35,6 +35,8 @@ namespace billcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::TableBytes;
+using detail::Window;
 using fields::Entity;
 
 /// How many line ends (LF) [begin, end) holds: memchr finds each, many bytes
@@ -362,76 +364,6 @@ constexpr std::size_t kWindowBytes = std::size_t{4} << 20;
 constexpr std::size_t kPieceBytes = std::size_t{2} << 20;
 /// The first window, for the header row (it grows until it holds the row).
 constexpr std::size_t kHeaderWindowBytes = std::size_t{64} << 10;
-
-/// A table's bytes: a regular file, read where asked (pread, from any thread),
-/// or text in memory.
-class TableBytes {
- public:
-  TableBytes(const char* text, std::size_t size) : memory_(text), size_(size) {}
-  TableBytes(int fd, std::size_t size) : fd_(fd), size_(size) {}
-
-  std::size_t size() const { return size_; }
-
-  /// Copies [at, at + n) of the table (within size()) into `into`. False, with
-  /// `why`, when the file cannot be read or has become shorter meanwhile.
-  bool read(std::size_t at, std::size_t n, char* into, std::string& why) const {
-    if (memory_) {
-      if (n > 0) std::memcpy(into, memory_ + at, n);
-      return true;
-    }
-    for (std::size_t done = 0; done < n;) {
-      const ssize_t got = ::pread(fd_, into + done, n - done, static_cast<off_t>(at + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) {
-        why = std::strerror(errno);
-        return false;
-      }
-      if (got == 0) {
-        why = "the file became shorter while it was read; read it again once nothing is writing it";
-        return false;
-      }
-      done += static_cast<std::size_t>(got);
-    }
-    return true;
-  }
-
- private:
-  const char* memory_ = nullptr;
-  int fd_ = -1;
-  std::size_t size_ = 0;
-};
-
-/// [offset, offset + size) of a table, copied into a buffer of the window's own
-/// (the reader unescapes quoted cells in it).
-struct Window {
-  PageBuffer buffer;
-  std::size_t capacity = 0;
-  std::size_t offset = 0, size = 0;
-  bool whole_rest = false;  // reaches the table's end
-
-  bool load(const TableBytes& bytes, std::size_t at, std::size_t want, std::string& why) {
-    want = std::min(want, bytes.size() - at);
-    if (want > capacity || !buffer) {
-      buffer = allocate_pages(want);
-      capacity = want;
-    }
-    offset = at;
-    size = want;
-    whole_rest = at + want == bytes.size();
-    return bytes.read(at, want, buffer.get(), why);
-  }
-  char* begin() const { return buffer.get(); }
-  char* end() const { return buffer.get() + size; }
-  std::size_t offset_of(const char* p) const { return offset + static_cast<std::size_t>(p - begin()); }
-  /// Where the rows a reader may read from this window end: after its last line
-  /// end (a row cut by the window is read from the next one), or its end when it
-  /// reaches the table's. nullptr when it holds no line end.
-  char* rows_end() const {
-    if (whole_rest) return end();
-    void* lf = size ? ::memrchr(begin(), '\n', size) : nullptr;
-    return lf ? static_cast<char*>(lf) + 1 : nullptr;
-  }
-};
 
 /// Runs fn(k, w) for every k in [0, n) on `workers` threads (w: which one,
 /// 0 being this thread), each taking the next k when it has done one.

@@ -1,10 +1,18 @@
-// Reading a book's file whole into memory: how the JSON and LEDES loaders read
-// one, and the CSV loader a file it cannot read where it likes (a pipe).
+// Reading a book's file: whole into memory (how the LEDES loader reads one,
+// the JSON loader a small one, and the CSV loader a file it cannot read where
+// it likes, a pipe), or a window at a time (the CSV loader, and the JSON loader
+// a large file).
 #pragma once
 
 #include <billcheck/memory.hpp>
 
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,5 +34,77 @@ struct FileBytes {
 /// time). A file that grows or shrinks while it is read is read to its end.
 /// On failure returns false and sets `why` (from errno).
 bool read_whole_file(const std::filesystem::path& path, FileBytes& out, std::string& why, std::size_t padding = 0);
+
+/// A file's bytes: a regular file, read where asked (pread, from any thread),
+/// or text in memory.
+class TableBytes {
+ public:
+  TableBytes(const char* text, std::size_t size) : memory_(text), size_(size) {}
+  TableBytes(int fd, std::size_t size) : fd_(fd), size_(size) {}
+
+  std::size_t size() const { return size_; }
+
+  /// Copies [at, at + n) of the table (within size()) into `into`. False, with
+  /// `why`, when the file cannot be read or has become shorter meanwhile.
+  bool read(std::size_t at, std::size_t n, char* into, std::string& why) const {
+    if (memory_) {
+      if (n > 0) std::memcpy(into, memory_ + at, n);
+      return true;
+    }
+    for (std::size_t done = 0; done < n;) {
+      const ssize_t got = ::pread(fd_, into + done, n - done, static_cast<off_t>(at + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        why = std::strerror(errno);
+        return false;
+      }
+      if (got == 0) {
+        why = "the file became shorter while it was read; read it again once nothing is writing it";
+        return false;
+      }
+      done += static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+ private:
+  const char* memory_ = nullptr;
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
+/// [offset, offset + size) of a file, copied into a buffer of the window's own
+/// (a reader may write in it: the CSV reader unescapes quoted cells), with
+/// `padding` bytes of room after it (simdjson reads past the end).
+struct Window {
+  PageBuffer buffer;
+  std::size_t capacity = 0;
+  std::size_t padding = 0;
+  std::size_t offset = 0, size = 0;
+  bool whole_rest = false;  // reaches the file's end
+
+  bool load(const TableBytes& bytes, std::size_t at, std::size_t want, std::string& why) {
+    want = std::min(want, bytes.size() - at);
+    if (want > capacity || !buffer) {
+      buffer = allocate_pages(want + padding);
+      capacity = want;
+    }
+    offset = at;
+    size = want;
+    whole_rest = at + want == bytes.size();
+    return bytes.read(at, want, buffer.get(), why);
+  }
+  char* begin() const { return buffer.get(); }
+  char* end() const { return buffer.get() + size; }
+  std::size_t offset_of(const char* p) const { return offset + static_cast<std::size_t>(p - begin()); }
+  /// Where the rows a reader may read from this window end: after its last line
+  /// end (a row cut by the window is read from the next one), or its end when it
+  /// reaches the table's. nullptr when it holds no line end.
+  char* rows_end() const {
+    if (whole_rest) return end();
+    void* lf = size ? ::memrchr(begin(), '\n', size) : nullptr;
+    return lf ? static_cast<char*>(lf) + 1 : nullptr;
+  }
+};
 
 }  // namespace billcheck::detail

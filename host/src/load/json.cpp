@@ -8,6 +8,11 @@
 // through a double. A record's line is counted from byte offsets, a few bytes
 // ahead of the last one each time, so counting costs one pass over the text.
 //
+// A file larger than two windows (kJsonWindowBytes) is read a window at a time
+// (WindowedReader), each window's whole records parsed as an array, so that
+// neither the file nor simdjson's index of it is held whole; a book that does
+// not read that way (one with a problem) is read whole, as below.
+//
 // A book that is not JSON is rare and fails anyway, so its error is found by a
 // second, plain scan (first_syntax_problem) that knows where the first problem
 // is and words it; the records before that point are then read again, so that
@@ -17,15 +22,21 @@
 
 #include "load/encoding.hpp"
 #include "load/file.hpp"
+#include "load/json.hpp"
 #include "schema/columns.hpp"
 
 #include <simdjson.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace billcheck {
@@ -50,13 +61,14 @@ std::uint32_t count_newlines(const char* p, std::size_t n) {
 /// each call counts only the line breaks since the previous one.
 class LineCounter {
  public:
-  explicit LineCounter(std::string_view text) : text_(text) {}
+  /// `line`: the line `text` starts on.
+  explicit LineCounter(std::string_view text, std::uint32_t line = 1) : text_(text), first_(line), line_(line) {}
 
   std::uint32_t at(std::size_t offset) {
     offset = std::min(offset, text_.size());
     if (offset < offset_) {  // never on the reader's path; kept correct anyway
       offset_ = 0;
-      line_ = 1;
+      line_ = first_;
     }
     line_ += count_newlines(text_.data() + offset_, offset - offset_);
     offset_ = offset;
@@ -65,8 +77,9 @@ class LineCounter {
 
  private:
   std::string_view text_;
+  std::uint32_t first_;
   std::size_t offset_ = 0;
-  std::uint32_t line_ = 1;
+  std::uint32_t line_;
 };
 
 // ---------------------------------------------------------------------------
@@ -415,6 +428,14 @@ class Reader {
          std::size_t cut = npos)
       : text_(text), file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors), lines_(text),
         cut_(cut) {}
+  /// A window of a larger file (WindowedReader), starting on a line of it.
+  struct Window {
+    std::uint32_t first_line;
+  };
+  /// For a window: its records' vector is sized by the caller.
+  Reader(std::string_view text, Text file, BookData& data, std::vector<std::string>& errors, Window window)
+      : text_(text), file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors),
+        lines_(text, window.first_line), cut_(npos), reserve_(false) {}
 
   bool read(od::document& doc) {
     od::json_type type;
@@ -452,6 +473,22 @@ class Reader {
     const char* after = nullptr;
     return doc.current_location().get(after) == simdjson::OUT_OF_BOUNDS;
   }
+
+  /// Reads a document that starts with an array of `entity`'s records (a
+  /// window of a larger file); false when it is not JSON. `rest`: where the
+  /// text after the array starts, nullptr when the array is all of it.
+  template <class T>
+  bool read_window(od::document& doc, const Entity<T>& entity, const char*& rest) {
+    od::array records;
+    if (doc.get_array().get(records) || !read_records(records, entity)) return false;
+    rest = nullptr;
+    const simdjson::error_code at_end = doc.current_location().get(rest);
+    if (at_end == simdjson::OUT_OF_BOUNDS) rest = nullptr;
+    return at_end == simdjson::SUCCESS || at_end == simdjson::OUT_OF_BOUNDS;
+  }
+
+  /// The line of `at`, at or after the last place read (counted on from there).
+  std::uint32_t line_of(const char* at) { return line(at); }
 
   /// Whether the walk stopped inside a record, after a key and before its
   /// value: a problem there is that column's.
@@ -508,7 +545,7 @@ class Reader {
     // One allocation of the right size: growing a vector of a million records
     // moves them and touches twice the memory, page by page.
     // Counting is a pass over the array's tokens: worth it for a big book only.
-    if (std::size_t count = 0; text_.size() > kCountFrom && !records.count_elements().get(count))
+    if (std::size_t count = 0; reserve_ && text_.size() > kCountFrom && !records.count_elements().get(count))
       reserve_on_huge_pages(out, count);
     const std::uint32_t required = entity.required_mask();
     for (auto element : records) {
@@ -650,6 +687,7 @@ class Reader {
   std::vector<std::string>& errors_;
   LineCounter lines_;
   std::size_t cut_;
+  bool reserve_ = true;  // size the records' vector from a count of the array
   bool in_value_ = false;
   const char* key_at_ = nullptr;
   std::string key_;
@@ -749,6 +787,197 @@ BookData read_padded(simdjson::padded_string_view padded, const std::string& nam
   return data;
 }
 
+/// A large book file read a window of a few MB at a time, so that neither the
+/// file nor simdjson's index of it (four bytes per structural character) is
+/// ever held whole: at 300 MB they were most of a load's fresh memory, and
+/// faulting that in most of its time. The book's object and its keys are read
+/// here; each window holds the whole records that fit in it, and is parsed as
+/// an array of them: the byte before its first record becomes '[' and the ','
+/// after its last one ']'. A window's cut is taken at the last ',' or ']' that
+/// follows a '}': one that falls inside a string leaves an unterminated string,
+/// which simdjson refuses, so a window that parses is cut between records; one
+/// past the end of the entity's array leaves that array's own ']' to end it,
+/// and the text after it is not read from this window.
+///
+/// Anything else (a problem in the book, a key it does not know, an escaped
+/// key, null for an entity, a record larger than the window can grow to)
+/// gives up: read() returns nothing and the file is read whole instead, by the
+/// reader whose messages the tests pin, so a broken book is reported as it
+/// always was.
+class WindowedReader {
+ public:
+  WindowedReader(int fd, std::size_t size, std::size_t window, const std::string& name)
+      : bytes_(fd, size), window_(window), size_(size) {
+    file_ = data_.intern_file(name);
+    w_.padding = simdjson::SIMDJSON_PADDING;
+  }
+
+  std::optional<BookData> read() {
+    if (!book()) return std::nullopt;
+    return std::move(data_);
+  }
+
+ private:
+  static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+  /// Makes at_ readable in the window (loading the window from at_ when it is
+  /// not); false at the end of the file or when it cannot be read.
+  bool load_at(std::size_t at) {
+    if (at >= size_) return false;
+    if (w_.buffer && at >= w_.offset && at < w_.offset + w_.size) return true;
+    return w_.load(bytes_, at, window_, why_);
+  }
+  char* in_window(std::size_t at) const { return w_.begin() + (at - w_.offset); }
+
+  /// The next byte that is not JSON white space, at at_ (lines counted); 0 at the end.
+  char peek() {
+    for (; load_at(at_); ++at_) {
+      const char c = *in_window(at_);
+      if (!is_space(c)) return c;
+      if (c == '\n') ++line_;
+    }
+    return 0;
+  }
+
+  bool take(char c) {
+    if (peek() != c) return false;
+    ++at_;
+    return true;
+  }
+
+  /// A key without escapes, at at_.
+  bool key(std::string& name) {
+    if (!take('"')) return false;
+    name.clear();
+    for (; load_at(at_); ++at_) {
+      const char c = *in_window(at_);
+      if (c == '"') {
+        ++at_;
+        return true;
+      }
+      if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || name.size() > 64) return false;
+      name += c;
+    }
+    return false;
+  }
+
+  bool book() {
+    if (!load_at(0)) return false;
+    if (size_ >= 3 && std::memcmp(in_window(0), "\xEF\xBB\xBF", 3) == 0) at_ = 3;  // a byte order mark
+    if (!take('{')) return false;
+    if (take('}')) return peek() == 0 && at_ == size_;
+    std::string name;
+    for (;;) {
+      if (!key(name) || !take(':') || !take('[')) return false;
+      bool known = false, ok = false;
+      fields::for_each_entity([&](const auto& entity) {
+        if (!known && entity.name == name) {
+          known = true;
+          ok = records(entity);
+        }
+      });
+      if (!ok) return false;
+      if (take(',')) continue;
+      if (!take('}')) return false;
+      return peek() == 0 && at_ == size_;  // nothing after the book but white space
+    }
+  }
+
+  /// The records of an entity's array, from after its '[' to after its ']'.
+  template <class T>
+  bool records(const Entity<T>& entity) {
+    if (take(']')) return true;
+    std::vector<T>& out = data_.*entity.records;
+    const std::size_t before = out.size();
+    const std::size_t array_at = at_;
+    bool sized = false;
+    std::size_t window = window_;
+    for (;;) {
+      if (peek() != '{') return false;
+      // The window starts a byte early: that byte becomes the array's '['.
+      if (!w_.load(bytes_, at_ - 1, window, why_)) return false;
+      char* const first = in_window(at_);
+      char* const end = w_.end();
+      // The last ',' or ']' after a '}' before `limit`, and that '}'.
+      const auto find_cut = [&](char* limit, char*& close) -> char* {
+        for (close = limit; (close = static_cast<char*>(::memrchr(first, '}', static_cast<std::size_t>(close - first))));) {
+          char* after = close + 1;
+          while (after < end && is_space(*after)) ++after;
+          if (after < end && (*after == ',' || *after == ']')) return after;
+        }
+        return nullptr;
+      };
+      char* close = end;
+      char* cut = find_cut(end, close);
+      if (!cut) {  // no whole record in the window: a larger one, up to a limit
+        if (w_.whole_rest || window >= kLargestWindow) return false;
+        window *= 2;
+        continue;
+      }
+      const std::size_t count = out.size();
+      const char* rest = nullptr;
+      std::uint32_t next_line = 0;
+      // A cut inside a string (a description holding "},") fails: the one before it is tried.
+      for (int tries = 0;; ++tries) {
+        if (parse_window(entity, first, cut, rest, next_line)) break;
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(count), out.end());
+        if (tries == kCutsTried || !(cut = find_cut(close, close))) return false;
+      }
+      // Past the records read: the cut, or the text after the array when it ended before the cut.
+      const char* next = rest ? rest : cut + 1;
+      line_ = next_line;
+      at_ += static_cast<std::size_t>(next - first);
+      if (rest || *cut == ']') return true;
+      if (!sized) {
+        // The records of the rest of the file at this window's density: the
+        // vector is sized once (an estimate past the array's end costs address
+        // space only, never touched).
+        sized = true;
+        const std::size_t read = out.size() - before;
+        const std::size_t rest = (size_ - at_) / std::max<std::size_t>(1, (at_ - array_at) / std::max<std::size_t>(1, read));
+        reserve_on_huge_pages(out, rest + rest / 50 + 16);
+      }
+    }
+  }
+
+  /// Reads the records in [first, cut) of the window as an array; `rest` as
+  /// Reader::read_window has it. False, with the window unchanged, when they do
+  /// not read as an array of good records.
+  template <class T>
+  bool parse_window(const Entity<T>& entity, char* first, char* cut, const char*& rest, std::uint32_t& next_line) {
+    const char before_first = first[-1], at_cut = *cut;
+    first[-1] = '[';
+    *cut = ']';
+    const std::string_view text(first - 1, static_cast<std::size_t>(cut + 1 - (first - 1)));
+    std::vector<std::string> errors;
+    Reader reader(text, file_, data_, errors, Reader::Window{line_});
+    od::document doc;
+    const simdjson::padded_string_view padded(
+        text.data(), text.size(), static_cast<std::size_t>(w_.begin() + w_.capacity + w_.padding - text.data()));
+    const bool ok = !parser_.iterate(padded).get(doc) && reader.read_window(doc, entity, rest) && errors.empty();
+    first[-1] = before_first;  // the window as the file has it again
+    *cut = at_cut;
+    if (ok) next_line = reader.line_of(rest ? rest : cut + 1);  // (the bytes changed were no line breaks)
+    return ok;
+  }
+
+  /// A record larger than this gives up (the whole-file reader reports it).
+  static constexpr std::size_t kLargestWindow = std::size_t{256} << 20;
+  /// How many cuts of a window are tried before giving up.
+  static constexpr int kCutsTried = 3;
+
+  detail::TableBytes bytes_;
+  detail::Window w_;
+  std::size_t window_;
+  std::size_t size_;
+  std::size_t at_ = 0;       // the next byte to read, in the file
+  std::uint32_t line_ = 1;  // at_'s line
+  BookData data_;
+  Text file_;
+  od::parser parser_;  // its buffers kept from window to window
+  std::string why_;
+};
+
 }  // namespace
 
 BookData read_json_text(std::string_view text, const std::string& name) {
@@ -756,9 +985,24 @@ BookData read_json_text(std::string_view text, const std::string& name) {
   return read_padded(padded.view(), name);
 }
 
+std::optional<BookData> detail::read_json_in_windows(const std::filesystem::path& file, std::size_t window) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<BookData> data;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    data = WindowedReader(fd, static_cast<std::size_t>(st.st_size), window, file.string()).read();
+  ::close(fd);
+  return data;
+}
+
 BookData read_json_file(const std::filesystem::path& file) {
+  // A large file a window at a time, when it reads as a good book that way.
+  if (std::error_code ec; std::filesystem::is_regular_file(file, ec) &&
+                          std::filesystem::file_size(file, ec) > 2 * kJsonWindowBytes && !ec)
+    if (std::optional<BookData> data = detail::read_json_in_windows(file, kJsonWindowBytes)) return std::move(*data);
   // Read straight into a buffer with simdjson's padding after the text: one
-  // copy from the kernel, no zeroing (a book can be hundreds of MB).
+  // copy from the kernel, no zeroing.
   detail::FileBytes bytes;
   if (std::string why; !detail::read_whole_file(file, bytes, why, simdjson::SIMDJSON_PADDING))
     throw BookError({file.string() + ": cannot read the file: " + why});
