@@ -39,17 +39,6 @@ using detail::TableBytes;
 using detail::Window;
 using fields::Entity;
 
-/// How many line ends (LF) [begin, end) holds: memchr finds each, many bytes
-/// at a time, where std::count compared byte by byte.
-std::size_t count_line_ends(const char* begin, const char* end) {
-  std::size_t n = 0;
-  for (const char* p = begin; p < end; ++n, ++p) {
-    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    if (!p) break;
-  }
-  return n;
-}
-
 /// The first of [p, end) that is a comma, LF or CR (the characters that end an
 /// unquoted cell), or `end`.
 const char* cell_end(const char* p, const char* end) { return scan::first_of<',', '\n', '\r'>(p, end); }
@@ -173,7 +162,7 @@ class CsvReader {
     for (;;) {
       char* quote = static_cast<char*>(std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_)));
       char* stop = quote ? quote : end_;
-      next_line_ += static_cast<std::uint32_t>(count_line_ends(p_, stop));
+      next_line_ += static_cast<std::uint32_t>(scan::count_line_ends(p_, stop));
       if (out != p_) std::memmove(out, p_, static_cast<std::size_t>(stop - p_));
       out += stop - p_;
       p_ = stop;
@@ -470,7 +459,7 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
     Window& w = windows[worker];
     for (std::size_t at = cut[k]; at < cut[k + 1]; at += w.size) {
       if (!w.load(bytes, at, std::min(kWindowBytes, cut[k + 1] - at), read_errors[k])) return;
-      line_ends[k] += count_line_ends(w.begin(), w.end());
+      line_ends[k] += scan::count_line_ends(w.begin(), w.end());
     }
   });
   for (const std::string& e : read_errors)

@@ -23,6 +23,7 @@
 #include "load/encoding.hpp"
 #include "load/file.hpp"
 #include "load/json.hpp"
+#include "load/scan.hpp"
 #include "schema/columns.hpp"
 
 #include <simdjson.h>
@@ -48,13 +49,7 @@ constexpr std::size_t npos = std::string_view::npos;
 
 /// The number of line breaks in [p, p + n).
 std::uint32_t count_newlines(const char* p, std::size_t n) {
-  std::uint32_t count = 0;
-  const char* end = p + n;
-  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr) {
-    ++count;
-    ++p;
-  }
-  return count;
+  return static_cast<std::uint32_t>(scan::count_line_ends(p, p + n));
 }
 
 /// The line of byte offsets asked in increasing order (the reader's order):

@@ -6,6 +6,7 @@
 // Records end at `[]`, not at a line break: some producers wrap long records,
 // so a line break inside a record is dropped (the format allows none there).
 #include <billcheck/load.hpp>
+#include <billcheck/id_map.hpp>
 #include <billcheck/memory.hpp>
 
 #include "load/encoding.hpp"
@@ -18,8 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
-#include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
 
 namespace billcheck {
 namespace {
@@ -82,10 +82,11 @@ class RecordReader {
     bool spans = false;
     const auto finish_cell = [&](const char* stop) {
       if (!spans) {
-        record.cells.push_back({std::string_view(start, static_cast<std::size_t>(stop - start)), cell_line});
+        // Built in place: a Cell built apart and copied in stalls on store forwarding.
+        record.cells.emplace_back(std::string_view(start, static_cast<std::size_t>(stop - start)), cell_line);
       } else {
         record.joined.back().append(start, stop);
-        record.cells.push_back({record.joined.back(), cell_line});
+        record.cells.emplace_back(record.joined.back(), cell_line);
         spans = false;
       }
     };
@@ -260,12 +261,14 @@ class LedesBuilder {
         line.extra.values.emplace_back(data_.add_text(extra_names_[i]), data_.add_text(record.cells[i].text));
 
     Timekeeper timekeeper;
+    bool new_timekeeper = false;  // the first line naming them makes the Timekeeper
     if (!line.timekeeper_id.empty()) {
       const char* hint = " (a line naming a timekeeper gives their name and classification)";
       timekeeper.id = line.timekeeper_id;
       timekeeper.name = required_text(kTimekeeperName, hint);
       const Text classification = required_text(kTimekeeperClassification, hint);
-      if (!timekeepers_.contains(timekeeper.id)) {  // the first line naming them makes the Timekeeper
+      new_timekeeper = !timekeeper_places_.find(timekeeper.id, timekeeper_id());
+      if (new_timekeeper) {
         timekeeper.role = data_.add_text(role_of(classification));
         if (!classification.empty())
           timekeeper.extra.values.emplace_back(data_.add_text(kClassificationExtra), classification);
@@ -277,24 +280,31 @@ class LedesBuilder {
     // fields as written (as they nearly always do) is not read again: it
     // would make the same Invoice, with no error.
     // An invoice's lines are usually together: the last line's invoice is tried first.
-    const FirstLine* first = last_invoice_ && last_invoice_->first == line.invoice_id ? &last_invoice_->second : nullptr;
+    const FirstLine* first =
+        last_invoice_ < firsts_.size() && firsts_[last_invoice_].id == line.invoice_id ? &firsts_[last_invoice_] : nullptr;
     if (!first)
-      if (const auto it = invoices_.find(line.invoice_id); it != invoices_.end()) {
-        last_invoice_ = &*it;
-        first = &it->second;
+      if (const std::uint32_t* place = invoice_places_.find(line.invoice_id, first_id())) {
+        last_invoice_ = *place;
+        first = &firsts_[*place];
       }
     if (!first || !repeats(*first, record)) {
       Invoice invoice = read_invoice(record);
       if (!ok_) return;
-      if (!same_as_first(invoice.id, record)) return;
+      if (first && !same_as_first(*first, invoice.id, record)) return;
       if (!first) {
-        last_invoice_ = &*invoices_.emplace(invoice.id, first_line_of(record)).first;
+        bool added = false;
+        last_invoice_ = invoice_places_.emplace(invoice.id, added, first_id()) = static_cast<std::uint32_t>(firsts_.size());
+        firsts_.push_back(first_line_of(invoice.id, record));
         data_.invoices.push_back(std::move(invoice));
       }
     }
     if (!ok_) return;
-    if (!timekeeper.id.empty() && timekeepers_.insert(timekeeper.id).second)
+    if (new_timekeeper) {
+      bool added = false;
+      timekeeper_places_.emplace(timekeeper.id, added, timekeeper_id()) = static_cast<std::uint32_t>(timekeeper_ids_.size());
+      timekeeper_ids_.push_back(timekeeper.id);
       data_.timekeepers.push_back(std::move(timekeeper));
+    }
     data_.lines.push_back(std::move(line));
   }
 
@@ -302,12 +312,13 @@ class LedesBuilder {
   /// The first line read of an invoice, which the others must repeat: its
   /// invoice fields (kInvoiceFields), views of the file's text or of `kept_`.
   struct FirstLine {
+    Text id;
     std::uint32_t line;
     std::array<std::string_view, std::size(kInvoiceFields)> fields;
   };
 
-  FirstLine first_line_of(const Record& record) {
-    FirstLine first{record.first_line, {}};
+  FirstLine first_line_of(Text id, const Record& record) {
+    FirstLine first{id, record.first_line, {}};
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
       std::string_view value = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
       const bool in_text = value.data() >= text_.data() && value.data() <= text_.data() + text_.size();
@@ -357,10 +368,7 @@ class LedesBuilder {
 
   /// Whether this record repeats the invoice fields of the invoice's first line
   /// (numbers compare by value: `1250.` is `1250.00`); reports each difference.
-  bool same_as_first(Text invoice_id, const Record& record) {
-    auto it = invoices_.find(invoice_id);
-    if (it == invoices_.end()) return true;
-    const FirstLine& first = it->second;
+  bool same_as_first(const FirstLine& first, Text invoice_id, const Record& record) {
     bool same = true;
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
       const Field f = kInvoiceFields[j];
@@ -438,6 +446,18 @@ class LedesBuilder {
     fail(f, fields::invalid(value, "is not a date", " (expected YYYYMMDD)"));
   }
 
+  // IdMap's key_of: the id a number stands for.
+  struct FirstId {
+    const LedesBuilder* b;
+    Text operator()(std::uint32_t k) const { return b->firsts_[k].id; }
+  };
+  struct TimekeeperId {
+    const LedesBuilder* b;
+    Text operator()(std::uint32_t k) const { return b->timekeeper_ids_[k]; }
+  };
+  FirstId first_id() const { return {this}; }
+  TimekeeperId timekeeper_id() const { return {this}; }
+
   Text file_;
   std::uint32_t file_number_;  // file_'s, for Source
   std::string_view text_;
@@ -448,10 +468,15 @@ class LedesBuilder {
   std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
   std::vector<std::string> names_;        // per header position: the field's name
   std::size_t width_ = 0;
-  std::unordered_map<Text, FirstLine> invoices_;
-  const std::pair<const Text, FirstLine>* last_invoice_ = nullptr;  // of invoices_ (its nodes never move)
+  // Each invoice's first line, and where it is by the invoice's id (flat, with
+  // each id's hash: node-based maps, rehashed as they grew, were a tenth of a load).
+  std::vector<FirstLine> firsts_;
+  IdMap invoice_places_;
+  std::size_t last_invoice_ = SIZE_MAX;  // the last line's, in firsts_
   std::deque<std::string> kept_;  // first lines' invoice fields that spanned a line break
-  std::unordered_set<Text> timekeepers_;
+  std::vector<Text> timekeeper_ids_;  // each one's first line made a Timekeeper
+  IdMap timekeeper_places_;
+
   const std::vector<Cell>* cells_ = nullptr;
   bool ok_ = true;
 };
@@ -510,7 +535,7 @@ BookData read_ledes_text(std::string_view text, const std::string& name) {
   // and faulted their pages in twice over.
   {
     const std::string_view body = text.substr(rest);
-    reserve_on_huge_pages(data.lines, static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n')) + 1);
+    reserve_on_huge_pages(data.lines, scan::count_line_ends(body.data(), body.data() + body.size()) + 1);
   }
   while (reader.next(record, terminated)) {
     if (!terminated) {
