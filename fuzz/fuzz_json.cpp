@@ -4,37 +4,14 @@
 // reads, it must give what reading the text whole gives, record for record.
 #include "scratch.hpp"
 
-#include <billcheck/convert.hpp>
 #include <billcheck/load.hpp>
 
 #include "load/json.hpp"
-#include "schema/columns.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <string_view>
-
-namespace {
-
-/// What a reader of the book sees: every record's source line, and the book
-/// as JSON (or why the records do not make a book).
-std::string seen(billcheck::BookData data) {
-  std::ostringstream out;
-  billcheck::fields::for_each_entity([&](const auto& entity) {
-    for (const auto& record : data.*entity.records) out << record.source.line << ' ';
-    out << '\n';
-  });
-  try {
-    billcheck::write_book_json(out, billcheck::Book(std::move(data)));
-  } catch (const billcheck::BookError& e) {
-    for (const auto& message : e.messages()) out << message << '\n';
-  }
-  return out.str();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -44,14 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     billcheck::BookData book = billcheck::read_json_text(text, file.string());
     read = true;
-    whole = seen(std::move(book));
+    whole = billcheck::fuzz::seen(std::move(book));
   } catch (const billcheck::BookError&) {
     // A located error is the right answer to a bad book.
   }
   billcheck::fuzz::write_scratch(file, text);
   for (std::size_t window : {16, 64, 1024}) {
     std::optional<billcheck::BookData> windows = billcheck::detail::read_json_in_windows(file, window);
-    if (windows && (!read || seen(std::move(*windows)) != whole)) __builtin_trap();
+    if (windows && (!read || billcheck::fuzz::seen(std::move(*windows)) != whole)) __builtin_trap();
   }
   return 0;
 }

@@ -11,9 +11,14 @@
 
 #include "load/encoding.hpp"
 #include "load/file.hpp"
+#include "load/ledes_file.hpp"
 #include "load/scan.hpp"
 #include "schema/columns.hpp"
 #include "schema/ledes.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -25,6 +30,8 @@ namespace billcheck {
 namespace {
 
 using namespace ledes;
+using detail::TableBytes;
+using detail::Window;
 
 /// One `|`-separated field, with the line it starts on: a view of the file's
 /// text, or of the record's `joined` when the field spans a line break.
@@ -125,6 +132,10 @@ class RecordReader {
     return true;
   }
 
+  /// The line the reader is on, and how many bytes it has read.
+  std::uint32_t line() const { return line_; }
+  std::size_t read() const { return pos_; }
+
  private:
   void skip_space() {
     while (pos_ < text_.size() && fields::is_space(text_[pos_])) {
@@ -158,11 +169,17 @@ constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMat
 /// Turns records into invoices, lines and timekeepers, collecting every error.
 class LedesBuilder {
  public:
-  /// `check_utf8`: the text has a byte that is not UTF-8, so each field is checked.
-  /// `text`: the file's, which the records' cells are views of.
-  LedesBuilder(Text file, std::string_view text, BookData& data, std::vector<std::string>& errors, bool check_utf8)
-      : file_(file), file_number_(data.file_number(file)), text_(text), data_(data), errors_(errors),
-        check_utf8_(check_utf8) {}
+  LedesBuilder(Text file, BookData& data, std::vector<std::string>& errors)
+      : file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors) {}
+
+  /// The text the next records' cells are views of: the whole file, or a window
+  /// of it (`lasting` false: it is read over, so first lines are copied). Where
+  /// it holds a byte that is not UTF-8, each field is checked.
+  void reading(std::string_view text, bool lasting) {
+    text_ = text;
+    lasting_ = lasting;
+    check_utf8_ = !encoding::is_utf8(text);
+  }
 
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
@@ -319,10 +336,20 @@ class LedesBuilder {
 
   FirstLine first_line_of(Text id, const Record& record) {
     FirstLine first{id, record.first_line, {}};
+    bool in_text = lasting_;
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
-      std::string_view value = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
-      const bool in_text = value.data() >= text_.data() && value.data() <= text_.data() + text_.size();
-      first.fields[j] = in_text || value.empty() ? value : std::string_view(kept_.emplace_back(value));
+      const std::string_view value = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
+      in_text = in_text && value.data() >= text_.data() && value.data() + value.size() <= text_.data() + text_.size();
+      first.fields[j] = value;
+    }
+    if (!in_text) {  // views of a window, or of a record's joined fields: kept together, in one string
+      std::string& kept = kept_.emplace_back();
+      for (const std::string_view value : first.fields) kept += value;
+      std::size_t at = 0;
+      for (std::string_view& value : first.fields) {
+        value = std::string_view(kept).substr(at, value.size());
+        at += value.size();
+      }
     }
     return first;
   }
@@ -464,7 +491,8 @@ class LedesBuilder {
   BookData& data_;
   std::vector<std::string>& errors_;
   std::array<int, kFieldCount> slots_{};
-  bool check_utf8_;
+  bool lasting_ = false;  // text_ stays while the book is read
+  bool check_utf8_ = false;
   std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
   std::vector<std::string> names_;        // per header position: the field's name
   std::size_t width_ = 0;
@@ -473,7 +501,7 @@ class LedesBuilder {
   std::vector<FirstLine> firsts_;
   IdMap invoice_places_;
   std::size_t last_invoice_ = SIZE_MAX;  // the last line's, in firsts_
-  std::deque<std::string> kept_;  // first lines' invoice fields that spanned a line break
+  std::deque<std::string> kept_;  // first lines' invoice fields not in a lasting text
   std::vector<Text> timekeeper_ids_;  // each one's first line made a Timekeeper
   IdMap timekeeper_places_;
 
@@ -500,56 +528,154 @@ bool ledes::is_ledes_text(std::string_view text) {
   return text.starts_with(kFirstLine) && text.substr(kFirstLine.size()).starts_with('\r');
 }
 
-BookData read_ledes_text(std::string_view text, const std::string& name) {
-  BookData data;
-  const Text file = data.intern_file(name);
-  if (std::string problem = encoding::line_ending_problem(text); !problem.empty())
-    throw BookError({std::string(file) + ": " + problem});
-  std::size_t rest = 0;
-  std::string_view first = first_line(text, rest);
-  if (first != kFirstLine) {
-    // At most 40 bytes, cut before a split character or a byte that is not UTF-8.
-    std::string_view shown = first.substr(0, 40);
-    shown = shown.substr(0, std::min(shown.size(), encoding::invalid_utf8_at(shown)));
-    throw BookError({fields::located(file, 1, "not a LEDES 1998B file: the first line must be 'LEDES1998B[]' (it is " +
-                                                  fields::quoted(shown) + ")")});
-  }
+namespace {
 
-  std::vector<std::string> errors;
-  LedesBuilder builder(file, text, data, errors, !encoding::is_utf8(text));
-  RecordReader reader(text.substr(rest), 2);
-  Record record;
-  bool terminated = true;
-  if (!reader.next(record, terminated)) {
-    errors.push_back(fields::located(file, 2, "the header is missing: the line after 'LEDES1998B[]' must name the fields, " +
-                                                  header_text()));
-    throw BookError(std::move(errors));
-  }
-  bool header_ok = terminated && builder.header(record);
-  if (!terminated)
-    errors.push_back(fields::located(file, record.first_line, "the header does not end with '[]'"));
-  if (!header_ok) throw BookError(std::move(errors));
+/// Reading a LEDES file: its first line and header, then its records, from
+/// the whole text or a window at a time.
+class LedesReader {
+ public:
+  explicit LedesReader(const std::string& name) : file_(data_.intern_file(name)), builder_(file_, data_, errors_) {}
 
-  // Room for a line on each line of the file (LEDES files hold a record a
-  // line), on huge pages: a vector grown line by line moved a million lines
-  // and faulted their pages in twice over.
-  {
-    const std::string_view body = text.substr(rest);
-    reserve_on_huge_pages(data.lines, scan::count_line_ends(body.data(), body.data() + body.size()) + 1);
-  }
-  while (reader.next(record, terminated)) {
-    if (!terminated) {
-      errors.push_back(fields::located(file, record.first_line,
-                                       "the record does not end with '[]' (every LEDES 1998B record ends with '[]')"));
-      break;
+  /// Reads the first line and the header from `text`, the start of the file;
+  /// returns where the records start, and sets `line` to the line they start
+  /// on. Throws BookError when the text is not LEDES 1998B with a header.
+  std::size_t header(std::string_view text, std::uint32_t& line) {
+    if (std::string problem = encoding::line_ending_problem(text); !problem.empty())
+      throw BookError({std::string(file_) + ": " + problem});
+    std::size_t rest = 0;
+    std::string_view first = first_line(text, rest);
+    if (first != kFirstLine) {
+      // At most 40 bytes, cut before a split character or a byte that is not UTF-8.
+      std::string_view shown = first.substr(0, 40);
+      shown = shown.substr(0, std::min(shown.size(), encoding::invalid_utf8_at(shown)));
+      throw BookError({fields::located(file_, 1, "not a LEDES 1998B file: the first line must be 'LEDES1998B[]' (it is " +
+                                                     fields::quoted(shown) + ")")});
     }
-    builder.record(record);
+    RecordReader reader(text.substr(rest), 2);
+    bool terminated = true;
+    builder_.reading(text, false);
+    if (!reader.next(record_, terminated)) {
+      errors_.push_back(fields::located(
+          file_, 2, "the header is missing: the line after 'LEDES1998B[]' must name the fields, " + header_text()));
+      throw BookError(std::move(errors_));
+    }
+    const bool header_ok = terminated && builder_.header(record_);
+    if (!terminated)
+      errors_.push_back(fields::located(file_, record_.first_line, "the header does not end with '[]'"));
+    if (!header_ok) throw BookError(std::move(errors_));
+    line = reader.line();
+    return rest + reader.read();
   }
-  if (!errors.empty()) throw BookError(std::move(errors));
-  return data;
+
+  /// Room for `lines` lines, on huge pages: a vector grown line by line moved
+  /// a million lines and faulted their pages in twice over.
+  void reserve(std::size_t lines) { reserve_on_huge_pages(data_.lines, lines); }
+
+  /// Reads the records of `text` from `line` (set to where they end):
+  /// records that end in it, or the file's last. `lasting`: the text stays
+  /// (the whole file). False after a record that does not end: the file ends there.
+  bool records(std::string_view text, std::uint32_t& line, bool lasting) {
+    builder_.reading(text, lasting);
+    RecordReader reader(text, line);
+    bool terminated = true;
+    while (reader.next(record_, terminated)) {
+      if (!terminated) {
+        errors_.push_back(fields::located(file_, record_.first_line,
+                                          "the record does not end with '[]' (every LEDES 1998B record ends with '[]')"));
+        return false;
+      }
+      builder_.record(record_);
+    }
+    line = reader.line();
+    return true;
+  }
+
+  BookData finish() {
+    if (!errors_.empty()) throw BookError(std::move(errors_));
+    return std::move(data_);
+  }
+
+ private:
+  BookData data_;
+  Text file_;
+  std::vector<std::string> errors_;
+  LedesBuilder builder_;
+  Record record_;
+};
+
+/// How much of a large LEDES file is read at once.
+constexpr std::size_t kLedesWindowBytes = std::size_t{8} << 20;
+
+/// Where the records that end in [begin, end) end: after the last "[]" (a
+/// record ends at its first "[]", whatever it holds), or nullptr.
+const char* after_last_record(const char* begin, const char* end) {
+  for (const char* p = end; p - begin >= 2;) {
+    p = static_cast<const char*>(::memrchr(begin + 1, ']', static_cast<std::size_t>(p - begin - 1)));
+    if (!p) return nullptr;
+    if (p[-1] == '[') return p + 1;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+BookData read_ledes_text(std::string_view text, const std::string& name) {
+  LedesReader reader(name);
+  std::uint32_t line = 1;
+  const std::string_view body = text.substr(reader.header(text, line));
+  // A line for each line of the file (LEDES files hold a record a line).
+  reader.reserve(scan::count_line_ends(body.data(), body.data() + body.size()) + 1);
+  reader.records(body, line, true);
+  return reader.finish();
 }
 
 BookData read_ledes_file(const std::filesystem::path& file) {
+  return detail::read_ledes_file(file, kLedesWindowBytes);
+}
+
+BookData detail::read_ledes_file(const std::filesystem::path& file, std::size_t window) {
+  // A file larger than two windows is read a window at a time (the records
+  // that end in each), so that it is never held whole: at 171 MB for a 1M-line
+  // book it was beside the 120 MB of lines it becomes.
+  if (const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    struct stat st {};
+    const auto size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+    TableBytes bytes(fd, size);
+    Window w;
+    std::string why;
+    // The first window must hold the first line and the header whole (else the
+    // whole file is read, and says what is wrong with it).
+    const auto holds_header = [&] {
+      const char* line_end = static_cast<const char*>(std::memchr(w.begin(), '\n', w.size));
+      return line_end && after_last_record(line_end + 1, w.end()) != nullptr;
+    };
+    if (size > 2 * window && w.load(bytes, 0, window, why) && holds_header()) {
+      struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+      } closing{fd};
+      LedesReader reader(file.string());
+      std::uint32_t line = 1;
+      std::size_t at = reader.header({w.begin(), w.size}, line);
+      // A line for each line of the file, at the first window's density.
+      const std::size_t lines = scan::count_line_ends(w.begin(), w.end());
+      reader.reserve((lines * size + w.size - 1) / w.size + lines / 20 + 16);
+      for (std::size_t want = window; at < size;) {
+        if (!w.load(bytes, at, want, why)) throw BookError({file.string() + ": cannot read the file: " + why});
+        const char* end = w.whole_rest ? w.end() : after_last_record(w.begin(), w.end());
+        if (!end) {  // no record ends in the window: a larger one
+          want *= 2;
+          continue;
+        }
+        const std::size_t n = static_cast<std::size_t>(end - w.begin());
+        if (!reader.records({w.begin(), n}, line, false)) break;
+        at += n;
+        want = window;
+      }
+      return reader.finish();
+    }
+    ::close(fd);
+  }
   detail::FileBytes bytes;
   if (std::string why; !detail::read_whole_file(file, bytes, why))
     throw BookError({file.string() + ": cannot read the file: " + why});
