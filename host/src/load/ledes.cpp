@@ -36,6 +36,7 @@ using detail::Window;
 /// One `|`-separated field, with the line it starts on: a view of the file's
 /// text, or of the record's `joined` when the field spans a line break.
 struct Cell {
+  Cell(std::string_view t, std::uint32_t l) : text(t), line(l) {}  // for emplace_back (clang 14 has no aggregate one)
   std::string_view text;
   std::uint32_t line = 0;
 };
