@@ -580,6 +580,11 @@ TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
                                "is owed back.\n"));
   EXPECT_THAT(r.out, HasSubstr("\nOwed back to clients: EUR 218.74\nOwed back to clients: JPY 156750\n"
                                "Owed back to clients: USD 780.00\n"));
+  // The paid invoices put in credit say the same: what is owed back once the payment counts toward the
+  // replacement, not the whole payment (which the overpayment finding on the replaced invoice states).
+  EXPECT_THAT(r.out, HasSubstr("\n  NW-2025-07: USD 8408.00 paid on it (or credited before) counts toward its "
+                               "replacement NW-2025-07-R1: USD 780.00 is owed back.\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("USD 8408.00 more than the client owed")));
   EXPECT_THAT(r.out, HasSubstr("[services.hours-exceed-entry] (USD 420.00 at stake): corrected on replacement invoice "
                                "NW-2025-07-R1\n"));
   const std::string invoices = test::slurp(dir / "a" / "invoices.csv");

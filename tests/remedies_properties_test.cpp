@@ -321,8 +321,21 @@ TEST_F(Books, ReissueCreditsEachOverchargedInvoiceInFullAndReplacesItWithItsCorr
       EXPECT_EQ(x.owed.to_string(), owed.to_string()) << x.invoice;
       if (owed.is_negative()) owed_back[x.currency] -= owed;
     }
-    for (const Finding& f : fixed.summary.refunds)
-      if (!replacement_of(fixed.book, f.invoice)) owed_back[f.currency] += *f.amount_at_stake;
+    // A replaced invoice is listed as a refund with what is owed back once its
+    // payment counts toward the replacement, and only when something is.
+    std::map<std::string, Decimal> owed_on_replacement;
+    for (const ReissuedInvoice& x : fixed.summary.reissued) owed_on_replacement[x.invoice] = x.owed;
+    for (const Refund& r : fixed.summary.refunds) {
+      if (r.replacement.empty()) {
+        EXPECT_FALSE(replacement_of(fixed.book, r.finding.invoice)) << r.finding.invoice;
+        owed_back[r.finding.currency] += *r.finding.amount_at_stake;
+        continue;
+      }
+      EXPECT_EQ(r.replacement, replacement_of(fixed.book, r.finding.invoice)->id);
+      EXPECT_GT(r.owed_back, Decimal{}) << r.finding.invoice;
+      if (owed_on_replacement.count(r.finding.invoice))
+        EXPECT_EQ((-r.owed_back).to_string(), owed_on_replacement[r.finding.invoice].to_string()) << r.finding.invoice;
+    }
     EXPECT_EQ(fixed.summary.refunds_due, owed_back);
     if (path.string().find("synthetic") != std::string::npos) {
       EXPECT_GT(replaced, 0u);

@@ -61,6 +61,19 @@ struct ReissuedInvoice {
   Decimal total_before, total_after, carried, owed;
 };
 
+/// A paid invoice the new credit notes put in credit: the payment rules'
+/// overpayment finding, which the summary lists apart (not an error left open).
+struct Refund {
+  Finding finding;
+  /// Where `fix --reissue` replaced the invoice: its replacement, what was paid
+  /// on it (and the credit it had) that counts toward the replacement, and what
+  /// is owed back once it has (the finding's amount at stake is the whole
+  /// overpayment, before the replacement counted). A replaced invoice whose
+  /// payment the replacement takes whole is not a refund. Otherwise empty.
+  std::string replacement;
+  Decimal carried, owed_back;
+};
+
 /// A finding `fix` leaves open, and why: no single right value, a fix that
 /// conflicts with another rule's, or a record `fix` does not correct yet.
 struct OpenFinding {
@@ -109,7 +122,7 @@ struct FixSummary {
   /// Invoices already paid that the new credit notes put in credit (the
   /// payment rules' overpayment): the client is owed the money back, as a
   /// refund or against their next invoice. Not errors of the book.
-  std::vector<Finding> refunds;
+  std::vector<Refund> refunds;
   /// Per currency: what the corrected drafts bill less (returned) and more
   /// (added) than before; what the new credit notes credit; what the client
   /// was overcharged and under-billed on issued invoices (listed, not

@@ -848,15 +848,18 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     // what the note is for, not an error of the book.
     if (f.category == "payments" && credited_by_fix.count(f.invoice) &&
         (!found_before.count(f.fingerprint) || !new_notes_on.count(f.invoice))) {
-      summary.refunds.push_back(f);
       // What was paid on a replaced invoice pays its replacement first: only the rest is owed back.
       const auto r = replacement_of.find(f.invoice);
       const Invoice* was = r == replacement_of.end() ? nullptr : after.invoice(f.invoice);
       if (was) {
         const Decimal owed = detail::owed_now(after, *r->second, was);
-        if (owed.is_negative()) summary.refunds_due[r->second->currency] -= owed;
-      } else if (f.amount_at_stake) {
-        summary.refunds_due[f.currency] += *f.amount_at_stake;
+        if (owed.is_negative()) {
+          summary.refunds_due[r->second->currency] -= owed;
+          summary.refunds.push_back({f, r->second->id, detail::carried_from(after, *was), -owed});
+        }
+      } else {
+        if (f.amount_at_stake) summary.refunds_due[f.currency] += *f.amount_at_stake;
+        summary.refunds.push_back({f, {}, {}, {}});
       }
       continue;
     }
@@ -971,7 +974,15 @@ Json summary_model(const FixSummary& s) {
     reissued.push_back(std::move(j));
   }
   Json refunds = Json::array();
-  for (const Finding& f : s.refunds) refunds.push_back(finding_json(f));
+  for (const Refund& r : s.refunds) {
+    Json j = finding_json(r.finding);
+    if (!r.replacement.empty()) {  // only then, so that a template's {{#replacement}} means "replaced"
+      j["replacement"] = r.replacement;
+      j["carried"] = format_amount(r.carried, r.finding.currency);
+      j["owed_back"] = format_amount(r.owed_back, r.finding.currency);
+    }
+    refunds.push_back(std::move(j));
+  }
   Json notes = Json::array();
   for (const auto& [n, currency] : s.credit_notes) {
     Json j = {{"id", n.id}, {"invoice", n.invoice_id}};
