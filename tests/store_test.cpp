@@ -272,7 +272,7 @@ TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
   ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
   auto ok = run_billcheck("audit verify" + s);
   EXPECT_EQ(ok.status, 0);
-  EXPECT_EQ(ok.out, "audit trail intact: 16 events, each chained to the one before\n");
+  EXPECT_EQ(ok.out.substr(0, ok.out.find('\n') + 1), "audit trail intact: 16 events, each chained to the one before\n");
   // The triggers refuse a change through SQLite itself.
   const std::string refused = sql(store, "UPDATE events SET actor = 'mallory' WHERE id = 3");
   EXPECT_NE(refused.find("append-only"), std::string::npos) << refused;
@@ -284,6 +284,37 @@ TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
   EXPECT_EQ(broken.out,
             "audit trail broken at event 3: it was changed after it was recorded (its hash does not match its "
             "contents)\n");
+}
+
+// A chain cannot show that its newest events were deleted; the head verify
+// prints, kept elsewhere and given back as --anchor, does.
+TEST(StoreAudit, TheNewestEventsDeletedAreFoundFromAnAnchorKeptElsewhere) {
+  const fs::path dir = billcheck::test::temp_dir("store-anchor");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  auto ok = run_billcheck("audit verify" + s);
+  ASSERT_EQ(ok.status, 0);
+  const std::string prefix = "audit trail intact: 16 events, each chained to the one before\nhead: ";
+  ASSERT_EQ(ok.out.substr(0, prefix.size()), prefix) << ok.out;
+  const std::string head = ok.out.substr(prefix.size(), ok.out.find(' ', prefix.size()) - prefix.size());
+  ASSERT_EQ(head.size(), 3 + 64u) << head;  // 16:<sha256>
+  EXPECT_EQ(ok.out, prefix + head + " (keep it elsewhere; --anchor " + head + " finds the newest events deleted)\n");
+  EXPECT_EQ(run_billcheck("audit verify --anchor " + head + s).status, 0);
+  // More events since the anchor: still intact.
+  ASSERT_EQ(run_billcheck("finding ack 868a9cd9eb829df9" + s, kAt).status, 0);
+  EXPECT_EQ(run_billcheck("audit verify --anchor " + head + s).status, 0);
+  // Someone drops the trigger and deletes the newest two: the chain alone still holds, the anchor does not.
+  sql(store, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= 16");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+  auto gone = run_billcheck("audit verify --anchor " + head + s);
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_EQ(gone.out, "audit trail broken at event 16: it is gone, and the anchor names it: the newest events were "
+                      "deleted (the trail now ends at event 15)\n");
+  // An anchor that is not one is bad input.
+  auto bad = run_billcheck("audit verify --anchor 16" + s);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("the anchor '16' is not ID:HASH"), std::string::npos) << bad.err;
 }
 
 TEST(StoreAudit, LogExportsTextJsonAndCsv) {

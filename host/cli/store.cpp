@@ -481,11 +481,18 @@ int run_audit_log(const AuditArgs& args, const CommonOptions& common) {
   return kClean;
 }
 
-int run_audit_verify(const StoreArgs& args, const CommonOptions& common) {
-  Store store = open_store(args, local_config(common), true);
-  const AuditResult r = store.verify();
+struct VerifyArgs {
+  StoreArgs store;
+  std::string anchor;
+};
+
+int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
+  Store store = open_store(args.store, local_config(common), true);
+  const AuditResult r = store.verify(args.anchor);
   if (r.intact) {
     std::cout << "audit trail intact: " << r.events << (r.events == 1 ? " event" : " events") << ", each chained to the one before\n";
+    // What shows, later, that no event was deleted from the end: kept outside the store.
+    if (!r.head.empty()) std::cout << "head: " << r.head << " (keep it elsewhere; --anchor " << r.head << " finds the newest events deleted)\n";
     return kClean;
   }
   std::cout << "audit trail broken at event " << r.broken << ": it " << r.problem << '\n';
@@ -644,9 +651,12 @@ void add_store_commands(CLI::App& app, CommonOptions& common, Commands& commands
   {
     auto* group = app.add_subcommand("audit", "The audit trail: verify its hash chain, or export it");
     group->require_subcommand(1);
-    auto verify = std::make_shared<StoreArgs>();
+    auto verify = std::make_shared<VerifyArgs>();
     auto* v = group->add_subcommand("verify", "Check that no event was changed or removed behind billcheck's back (exit 1 at the first broken event)");
-    add_store_options(v, *verify);
+    add_store_options(v, verify->store);
+    v->add_option("--anchor", verify->anchor,
+                  "The head an earlier verify printed (ID:HASH), kept outside the store: exit 1 when that event is gone "
+                  "(the newest events deleted) or different");
     v->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml in this folder)");
     commands.push_back({v, [verify, &common] { return run_audit_verify(*verify, common); }});
     auto log = std::make_shared<AuditArgs>();

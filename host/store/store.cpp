@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -338,9 +339,25 @@ std::vector<Event> Store::events(const EventFilter& filter) const {
   });
 }
 
-AuditResult Store::verify() const {
+AuditResult Store::verify() const { return verify(std::string_view()); }
+
+AuditResult Store::verify(std::string_view anchor) const {
+  // The anchor: the id and hash of an event that must still be there.
+  std::int64_t anchor_id = 0;
+  std::string anchor_hash;
+  if (!anchor.empty()) {
+    const std::size_t colon = anchor.find(':');
+    const std::string_view id = anchor.substr(0, colon == std::string_view::npos ? 0 : colon);
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), anchor_id);
+    anchor_hash = colon == std::string_view::npos ? "" : std::string(anchor.substr(colon + 1));
+    if (id.empty() || ec != std::errc() || end != id.data() + id.size() || anchor_id < 1 || anchor_hash.size() != 64 ||
+        anchor_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+      throw StoreError("the anchor '" + std::string(anchor) +
+                       "' is not ID:HASH, an event's number and its 64 hex digits as `audit verify` prints its head");
+  }
   return impl_->guarded([&] {
     AuditResult r;
+    std::string at_anchor;  // the hash of the anchor's event, once read
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY id");
     std::string prev;
     std::int64_t expected_id = 1;
@@ -362,6 +379,18 @@ AuditResult Store::verify() const {
       }
       prev = e.hash;
       expected_id = e.id + 1;
+      if (e.id == anchor_id) at_anchor = e.hash;
+    }
+    if (r.events > 0) r.head = std::to_string(expected_id - 1) + ":" + prev;
+    if (anchor_id > 0 && at_anchor.empty()) {
+      r.intact = false;
+      r.broken = anchor_id;
+      r.problem = "is gone, and the anchor names it: the newest events were deleted (the trail now ends at " +
+                  (r.events > 0 ? "event " + std::to_string(expected_id - 1) : std::string("no event")) + ")";
+    } else if (anchor_id > 0 && at_anchor != anchor_hash) {
+      r.intact = false;
+      r.broken = anchor_id;
+      r.problem = "is not the event the anchor names (another hash): the trail was rewritten up to it";
     }
     return r;
   });

@@ -164,6 +164,9 @@ class Store:
         rows = _load(self._store.events(dispute or 0, invoice or ""))
         return _frame(rows) if frame else rows
 
-    def verify(self):
-        """{"intact": bool, "events": n, "broken": first broken event id or None, "problem": text}."""
-        return self._store.verify()
+    def verify(self, anchor=""):
+        """{"intact": bool, "events": n, "broken": first broken event id or None, "problem": text,
+        "head": the newest event as "ID:HASH", or None}. Keep the head outside the store and pass it
+        back as `anchor`: the trail is then not intact when that event is gone (the newest events
+        deleted) or differs."""
+        return self._store.verify(anchor or "")

@@ -114,15 +114,19 @@ void bind_store(py::module_& m) {
            [](const Store& s, std::int64_t dispute, const std::string& invoice) {
              return json_list(s.events({dispute, invoice}));
            })
-      .def("verify", [](const Store& s) {
-        const AuditResult r = s.verify();
-        py::dict d;
-        d["intact"] = r.intact;
-        d["events"] = r.events;
-        d["broken"] = r.broken ? py::cast(r.broken) : py::none();
-        d["problem"] = r.problem;
-        return d;
-      });
+      .def(
+          "verify",
+          [](const Store& s, const std::string& anchor) {
+            const AuditResult r = s.verify(anchor);
+            py::dict d;
+            d["intact"] = r.intact;
+            d["events"] = r.events;
+            d["broken"] = r.broken ? py::cast(r.broken) : py::none();
+            d["problem"] = r.problem;
+            d["head"] = r.head.empty() ? py::none() : py::cast(r.head);
+            return d;
+          },
+          py::arg("anchor") = "");
 }
 
 }  // namespace billcheck::python

@@ -649,6 +649,13 @@ def test_record_routes_keep_the_same_record_as_the_cli(serve, run_cli, firm_json
     assert json.loads(body)["status"] == "resolved"
     status, _, body = server.request("GET", "/v1/audit")
     assert status == 200 and json.loads(body)["intact"] is True
+    head = json.loads(body)["head"]
+    status, _, body = server.request("GET", "/v1/audit?anchor=" + head)
+    assert status == 200 and json.loads(body)["intact"] is True
+    status, _, body = server.request("GET", "/v1/audit?anchor=" + head.split(":")[0] + ":" + "0" * 64)
+    assert status == 200 and json.loads(body)["intact"] is False and "another hash" in json.loads(body)["problem"]
+    status, _, body = server.request("GET", "/v1/audit?anchor=x")
+    assert status == 400 and error_of(body)["code"] == "bad_request"
     assert run_cli("audit", "verify", "--store", store, "-c", FIRM_CONFIG).returncode == 0
     status, _, body = server.request("GET", "/v1/overdue?today=2026-02-01")
     assert status == 200 and json.loads(body) == {"disputes": [], "instalments": []}

@@ -66,7 +66,11 @@ def test_dispute_events_and_verify(recorded, tmp_path):
     assert store.disputes().loc[0, "state"] == "closed"
     events = store.events(dispute=d["id"])
     assert list(events["action"])[-1] == "dispute.closed"
-    assert store.verify() == {"intact": True, "events": len(store.events()), "broken": None, "problem": ""}
+    verified = store.verify()
+    head = verified.pop("head")
+    assert verified == {"intact": True, "events": len(store.events()), "broken": None, "problem": ""}
+    assert head.startswith(f"{len(store.events())}:") and len(head.split(":")[1]) == 64
+    assert store.verify(anchor=head)["intact"] is True
 
 
 def test_the_cli_reads_what_python_wrote(recorded):

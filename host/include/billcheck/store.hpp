@@ -204,6 +204,10 @@ struct AuditResult {
   std::int64_t events = 0;
   std::int64_t broken = 0;
   std::string problem;
+  /// The newest event as an anchor, "ID:HASH" (empty without events). A chain
+  /// cannot show that its newest events were deleted: kept outside the store
+  /// and given back to verify(anchor), the anchor does.
+  std::string head;
 };
 
 /// `billcheck report`: the record over time (docs/patterns.md). Amounts are
@@ -303,6 +307,11 @@ class Store {
 
   std::vector<Event> events(const EventFilter& filter = {}) const;
   AuditResult verify() const;
+  /// verify(), and that the event an anchor names (a head verify() gave
+  /// earlier) is still there with the same hash: not so when the newest events
+  /// were deleted, or the trail rewritten. Throws StoreError for an anchor that
+  /// is not "ID:HASH".
+  AuditResult verify(std::string_view anchor) const;
 
   // ---- trends
 

@@ -111,7 +111,9 @@ std::string disputes_json(const std::vector<Dispute>& disputes) { return list_js
 std::string pretty(const std::string& json) { return Json::parse(json).dump(2) + "\n"; }
 
 std::string audit_json(const AuditResult& r) {
-  return Json{{"intact", r.intact}, {"events", r.events}, {"broken", r.broken}, {"problem", r.problem}}.dump(2) + "\n";
+  return Json{{"intact", r.intact}, {"events", r.events}, {"broken", r.broken}, {"problem", r.problem}, {"head", r.head}}
+             .dump(2) +
+         "\n";
 }
 
 }  // namespace billcheck::service
