@@ -11,9 +11,7 @@
 #include "load/json.hpp"
 #include "test_support.hpp"
 
-#include <functional>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -89,34 +87,18 @@ fs::path write_book(const std::string& name, const std::string& text) {
   return file;
 }
 
-/// What a reader of the records sees: each invoice's and line's source line, and the book as JSON.
-std::string records(BookData data) {
-  std::ostringstream out;
-  for (const auto& invoice : data.invoices) out << invoice.id << '@' << invoice.source.line << ' ';
-  for (const auto& line : data.lines) out << line.line_no << '@' << line.source.line << ' ';
-  write_book_json(out, Book(std::move(data)));
-  return out.str();
-}
-
-std::vector<std::string> errors(const std::function<void()>& read) {
-  try {
-    read();
-  } catch (const BookError& e) {
-    return e.messages();
-  }
-  ADD_FAILURE() << "the book loaded, but a BookError was expected";
-  return {};
-}
+using test::book_errors;
+using test::records_seen;
 
 TEST(JsonWindows, ABookReadAWindowAtATimeIsTheBookReadWhole) {
   const fs::path file = write_book("json-windows-good", good_text());
-  const std::string whole = records(read_json_text(good_text(), file.string()));
+  const std::string whole = records_seen(read_json_text(good_text(), file.string()));
   ASSERT_NE(whole.find(std::to_string(kLines / 10) + "@"), std::string::npos);
   ASSERT_NE(whole.find("Braces }, and ]} in {a}, b}]6"), std::string::npos);
   for (std::size_t window : kWindows) {
     std::optional<BookData> data = detail::read_json_in_windows(file, window);
     ASSERT_TRUE(data) << window;
-    EXPECT_EQ(records(std::move(*data)), whole) << window;
+    EXPECT_EQ(records_seen(std::move(*data)), whole) << window;
   }
 }
 
@@ -125,7 +107,7 @@ TEST(JsonWindows, AnEmptyBookAndEmptyArraysReadAsWhole) {
     const fs::path file = write_book("json-windows-empty", text);
     std::optional<BookData> data = detail::read_json_in_windows(file, 4096);
     ASSERT_TRUE(data) << text;
-    EXPECT_EQ(records(std::move(*data)), records(read_json_text(text, file.string()))) << text;
+    EXPECT_EQ(records_seen(std::move(*data)), records_seen(read_json_text(text, file.string()))) << text;
   }
 }
 
@@ -139,11 +121,11 @@ TEST(JsonWindows, ABrokenBookIsReportedAsWhenReadWhole) {
   });
   const fs::path file = write_book("json-windows-broken", text);
   EXPECT_FALSE(detail::read_json_in_windows(file, 4096));
-  const auto whole = errors([&] { read_json_text(text, file.string()); });
+  const auto whole = book_errors([&] { read_json_text(text, file.string()); });
   // Each broken line: its amount, and the quantity and rate it lacks.
   ASSERT_EQ(whole.size(), 9u);
   EXPECT_NE(whole[8].find(":4680: column 'rate': required value missing"), std::string::npos) << whole[8];
-  EXPECT_EQ(errors([&] { read_json_file(file); }), whole);
+  EXPECT_EQ(book_errors([&] { read_json_file(file); }), whole);
 }
 
 TEST(JsonWindows, WhatTheWindowsDoNotReadIsReadWhole) {

@@ -11,8 +11,6 @@
 #include "load/ledes_file.hpp"
 #include "test_support.hpp"
 
-#include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -62,31 +60,15 @@ fs::path write_file(const std::string& name, const std::string& text) {
   return file;
 }
 
-/// What a reader of the records sees: each line's source line, and the book as JSON.
-std::string records(BookData data) {
-  std::ostringstream out;
-  for (const auto& invoice : data.invoices) out << invoice.id << '@' << invoice.source.line << ' ';
-  for (const auto& line : data.lines) out << line.line_no << '@' << line.source.line << ' ';
-  write_book_json(out, Book(std::move(data)));
-  return out.str();
-}
-
-std::vector<std::string> errors(const std::function<void()>& read) {
-  try {
-    read();
-  } catch (const BookError& e) {
-    return e.messages();
-  }
-  ADD_FAILURE() << "the file was read, but a BookError was expected";
-  return {};
-}
+using test::book_errors;
+using test::records_seen;
 
 TEST(LedesWindows, AFileReadAWindowAtATimeIsTheFileReadWhole) {
   const fs::path file = write_file("ledes-windows-good", good_text());
-  const std::string whole = records(read_ledes_text(good_text(), file.string()));
+  const std::string whole = records_seen(read_ledes_text(good_text(), file.string()));
   ASSERT_NE(whole.find(std::to_string(kLines) + "@"), std::string::npos);
   ASSERT_NE(whole.find("Review [draft 1] of the agreement"), std::string::npos);
-  for (std::size_t window : kWindows) EXPECT_EQ(records(detail::read_ledes_file(file, window)), whole) << window;
+  for (std::size_t window : kWindows) EXPECT_EQ(records_seen(detail::read_ledes_file(file, window)), whole) << window;
 }
 
 TEST(LedesWindows, EveryProblemIsReportedAsWhenReadWhole) {
@@ -100,21 +82,21 @@ TEST(LedesWindows, EveryProblemIsReportedAsWhenReadWhole) {
     return record;
   });
   const fs::path file = write_file("ledes-windows-broken", text);
-  const auto whole = errors([&] { read_ledes_text(text, file.string()); });
+  const auto whole = book_errors([&] { read_ledes_text(text, file.string()); });
   // Two amounts, two fields of invoice INV-90 that its line 900 does not repeat, a
   // short record, the last one unended.
   ASSERT_EQ(whole.size(), 6u);
   EXPECT_NE(whole[2].find("'Advice' differs from 'Advicefor March'"), std::string::npos) << whole[2];
   EXPECT_NE(whole.back().find("the record does not end with '[]'"), std::string::npos) << whole.back();
   for (std::size_t window : kWindows)
-    EXPECT_EQ(errors([&] { detail::read_ledes_file(file, window); }), whole) << window;
+    EXPECT_EQ(book_errors([&] { detail::read_ledes_file(file, window); }), whole) << window;
 }
 
 TEST(LedesWindows, AFileThatIsNotLedesSaysSoAsWhenReadWhole) {
   const std::string text = "LEDES1998C[]\n" + std::string(20000, 'x') + "\n";
   const fs::path file = write_file("ledes-windows-not", text);
-  EXPECT_EQ(errors([&] { detail::read_ledes_file(file, 1024); }),
-            errors([&] { read_ledes_text(text, file.string()); }));
+  EXPECT_EQ(book_errors([&] { detail::read_ledes_file(file, 1024); }),
+            book_errors([&] { read_ledes_text(text, file.string()); }));
 }
 
 }  // namespace

@@ -2,12 +2,15 @@
 // the billcheck executable, writing temporary files.
 #pragma once
 
+#include <billcheck/convert.hpp>
+#include <billcheck/load.hpp>
 #include <billcheck/text.hpp>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -173,6 +176,27 @@ inline int run_walkthrough(const std::filesystem::path& page, const std::filesys
     if (!command.empty()) run(command, expected);
   }
   return commands;
+}
+
+/// What a reader of loaded records sees, to compare two ways of reading one
+/// file: each invoice's and line's source line, and the book as JSON.
+inline std::string records_seen(BookData data) {
+  std::ostringstream out;
+  for (const auto& invoice : data.invoices) out << invoice.id << '@' << invoice.source.line << ' ';
+  for (const auto& line : data.lines) out << line.line_no << '@' << line.source.line << ' ';
+  write_book_json(out, Book(std::move(data)));
+  return out.str();
+}
+
+/// The messages `read` fails with (a test failure when it does not throw BookError).
+inline std::vector<std::string> book_errors(const std::function<void()>& read) {
+  try {
+    read();
+  } catch (const BookError& e) {
+    return e.messages();
+  }
+  ADD_FAILURE() << "the book was read, but a BookError was expected";
+  return {};
 }
 
 }  // namespace billcheck::test
