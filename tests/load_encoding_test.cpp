@@ -22,16 +22,8 @@ using ::testing::Not;
 
 const std::string kHint = " (save the file as UTF-8; text in Latin-1 or Windows-1252 must be converted)";
 
-template <class Load>
-std::vector<std::string> errors_of(Load load) {
-  try {
-    load();
-  } catch (const BookError& e) {
-    return e.messages();
-  }
-  ADD_FAILURE() << "the book loaded, but a BookError was expected";
-  return {};
-}
+/// The messages a load fails with (test_support.hpp's).
+const auto errors_of = test::book_errors;
 
 /// A CSV book whose invoice_lines.csv is `lines`.
 fs::path csv_book(const std::string& lines) {
