@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace billcheck::scan {
 
 inline constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
@@ -19,11 +23,22 @@ constexpr std::uint64_t zero_bytes(std::uint64_t x) {
   return ~(((x & kLow) + kLow) | x | kLow);
 }
 
-/// The first of [p, end) that is one of `Stops`, or `end`: eight bytes at a
-/// time, each tested with the exact "has a zero byte" trick, where a byte loop
-/// took most of the reading.
+/// The first of [p, end) that is one of `Stops`, or `end`: sixteen bytes at a
+/// time with SSE2 (every x86-64 has it), where eight at a time with the exact
+/// "has a zero byte" trick took a fifth of a LEDES load's instructions (a
+/// field is a few bytes: the work per call counts, and this is a third of it),
+/// and a byte loop most of the reading before that. Eight at a time near the
+/// end, and where there is no SSE2.
 template <char... Stops>
 const char* first_of(const char* p, const char* end) {
+#if defined(__SSE2__)
+  for (; end - p >= 16; p += 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i hits = _mm_setzero_si128();
+    ((hits = _mm_or_si128(hits, _mm_cmpeq_epi8(w, _mm_set1_epi8(Stops)))), ...);
+    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits))) return p + std::countr_zero(mask);
+  }
+#endif
   for (; end - p >= 8; p += 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
