@@ -113,6 +113,9 @@ class FirstLines {
     while (capacity * 3 < keys * 4) capacity *= 2;
     slots_.assign(capacity, Slot{});
   }
+  /// Starts fetching into the cache where first_of(hash, ...) looks first: a
+  /// large client's table is larger than the cache.
+  void prefetch(std::uint32_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
   /// The first line added with the key of line `index`, or `index` itself
   /// (then added) when it is the first; `hash` is the key's, and `same(a)`
   /// says whether line a has that key.

@@ -85,20 +85,42 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     clients[it->second].push_back(invoice);
   }
   FirstLines firsts;
+  // An invoice's pieces of work, hashed (and their places in the table asked
+  // for) before any is looked up: a large client's table, and its invoices'
+  // lines, spread over the book, are not in the cache, and the look-ups of an
+  // invoice's lines then wait on memory together, not one after another.
+  struct Piece {
+    std::uint32_t index, hash;
+    Work work;
+  };
+  std::vector<Piece> pieces;
+  const auto fetch_lines = [](std::span<const InvoiceLine> lines) {
+    const auto* begin = reinterpret_cast<const char*>(lines.data());
+    for (std::size_t at = 0; at < lines.size_bytes(); at += 64) __builtin_prefetch(begin + at);
+  };
   for (const auto& invoices : clients) {
-    std::size_t pieces = 0;
-    for (const Invoice* invoice : invoices) pieces += book.lines_of(*invoice).size();
-    firsts.reset(pieces);
-    for (const Invoice* invoice : invoices) {
+    std::size_t count = 0;
+    for (const Invoice* invoice : invoices) count += book.lines_of(*invoice).size();
+    firsts.reset(count);
+    for (std::size_t k = 0; k < invoices.size(); ++k) {
+      const Invoice* invoice = invoices[k];
+      if (k + 2 < invoices.size()) fetch_lines(book.lines_of(*invoices[k + 2]));
+      pieces.clear();
       for (const InvoiceLine& line : book.lines_of(*invoice)) {
         if (!is_work(line)) continue;
         const auto index = static_cast<std::uint32_t>(&line - all.data());
-        const Work piece = work_of(index);
+        const Work work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), hashes.text[index]};
+        const auto hash = static_cast<std::uint32_t>(WorkHash{}(work));
+        firsts.prefetch(hash);
+        pieces.push_back({index, hash, work});
+      }
+      for (const Piece& p : pieces) {
+        const std::uint32_t index = p.index;
+        const InvoiceLine& line = all[index];
         // Equal hashes of unequal descriptions (a collision) are not the same work.
-        const std::uint32_t first =
-            firsts.first_of(static_cast<std::uint32_t>(WorkHash{}(piece)), index, [&](std::uint32_t a) {
-              return work_of(a) == piece && same_text(all[a].description, line.description);
-            });
+        const std::uint32_t first = firsts.first_of(p.hash, index, [&](std::uint32_t a) {
+          return work_of(a) == p.work && same_text(all[a].description, line.description);
+        });
         if (first == index) continue;  // the first line billing this work
         const InvoiceLine& original = all[first];
         const Invoice& original_invoice = book.invoice_of(original);
