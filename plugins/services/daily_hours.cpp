@@ -108,7 +108,27 @@ std::vector<Day> days_over(const Book& book, Decimal threshold) {
   std::vector<Hours> sorted(line_count);
   {
     std::vector<std::size_t> next(timekeepers.size());
-    for (const InvoiceLine& line : book.lines()) {
+    // A line's timekeeper is not the line before's: its day's sum is a miss of
+    // the cache in a large book (a 10M-line book's sums are 29 MB, a 1M-line
+    // book's 2.9), fetched some lines ahead. Only a known timekeeper's (numbers.of() would number
+    // an unknown id of a line not counted).
+    constexpr std::size_t kAhead = 16, kCachedBytes = std::size_t{4} << 20;
+    const auto lines = book.lines();
+    const auto fetch = [&](const InvoiceLine& line) {
+      const Timekeeper* known = line.date ? book.timekeeper_of(line) : nullptr;
+      if (!known) return;
+      const auto t = static_cast<std::size_t>(known - book.timekeepers().data());
+      if (t >= timekeepers.size()) return;
+      const Days& tk = timekeepers[t];
+      const std::int32_t day = day_number(*line.date);
+      if (tk.lines && tk.by_day() && day >= tk.first && day <= tk.last)
+        __builtin_prefetch(&sums[tk.at + static_cast<std::size_t>(day - tk.first)]);
+    };
+    // (Where the sums fit in the cache, fetching them ahead costs more than it saves.)
+    const bool ahead = day_count * sizeof(std::uint32_t) > kCachedBytes;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (ahead && i + kAhead < lines.size()) fetch(lines[i + kAhead]);
+      const InvoiceLine& line = lines[i];
       if (!counted(line)) continue;
       const std::uint32_t t = numbers.of(line);
       const Days& tk = timekeepers[t];
