@@ -101,12 +101,12 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
 // stretches each in order, which are merged, or in many), or mixes them; and
 // each line knows its invoice, across invoices of no lines and invoices longer
 // than the book's blocks of lines. 18,000 lines: the merges take several rounds
-// of their buffer (4,096 lines).
+// of their buffer (4,096 lines), or one when what is left to merge fits in it.
 TEST(BookIndexes, LinesAreInInvoiceOrderWhateverTheOrderOfTheRows) {
   // Invoice k (I-1000 to I-4999, in the book's order) has k % 9 lines, and I-2323 has 40.
   const auto count = [](int k) { return k == 2323 ? 40 : k % 9; };
-  const auto layouts = std::vector<std::string>{"sorted", "blocks reversed", "rows reversed", "even then odd",
-                                                "by k % 3", "last fifth first"};
+  const auto layouts = std::vector<std::string>{"sorted",   "blocks reversed", "rows reversed",   "even then odd",
+                                                "by k % 3", "last fifth first", "a few odd ones last"};
   for (const std::string& layout : layouts) {
     BookData d;
     std::vector<std::vector<InvoiceLine>> blocks;  // by invoice, in the book's order
@@ -133,6 +133,9 @@ TEST(BookIndexes, LinesAreInInvoiceOrderWhateverTheOrderOfTheRows) {
     if (layout == "even then odd") group_by([](std::size_t k) { return k % 2; });
     if (layout == "by k % 3") group_by([](std::size_t k) { return k % 3; });
     if (layout == "last fifth first") group_by([&](std::size_t k) { return k < blocks.size() * 4 / 5; });
+    // As when the numbers grow a digit: a second stretch that goes among the
+    // first's first invoices only (the rest of the first goes after it).
+    if (layout == "a few odd ones last") group_by([](std::size_t k) { return k < 600 && k % 2 == 1; });
     std::vector<InvoiceLine> lines;
     for (std::size_t k : places) lines.insert(lines.end(), blocks[k].begin(), blocks[k].end());
     if (layout == "rows reversed") std::reverse(lines.begin(), lines.end());

@@ -322,29 +322,73 @@ constexpr std::size_t kMergedStretches = 8;
 
 /// Merges the sorted (by `owner`, each owner's lines together) [lo, mid) and
 /// [mid, hi) of `lines` in place, `owner` alike, with a buffer of `room` lines.
-/// The last lines of the second go to the buffer; the lines of the first that
-/// come after all the second's others are rotated past them, then merged with
-/// the buffer from the end backward. Every line moves a few times, in order:
-/// a permutation of a 10M-line book moved each once but missed the cache on
-/// each (2.7 s of 3.7 s of the Book's time).
+/// The lines of the first that come after all of the second, and those of the
+/// second that come before all of the first, are rotated into place at once.
+/// When what is left of the first then fits in the buffer, it is merged with
+/// the second's from the front, in one pass (a 10M-line book whose invoice
+/// numbers grow a digit, INV-999999 then INV-1000000, has two stretches: the
+/// second's 2.8M lines go among the first's first 280k, and the first's other
+/// 6.9M after them all; 0.59 -> 0.41 s). Else the last lines of the second go
+/// to the buffer, the lines of the first that come after all the second's
+/// others are rotated past them, and the two are merged from the end backward,
+/// a buffer at a time. Every line moves a few times, in order: a permutation of
+/// a 10M-line book moved each once but missed the cache on each (2.7 s of 3.7 s
+/// of the Book's time).
 void merge_runs(std::vector<InvoiceLine>& lines, std::vector<std::uint32_t>& owner, std::size_t lo, std::size_t mid,
                 std::size_t hi, std::size_t room) {
+  const auto at = [](auto& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+  const auto rotate = [&](std::size_t first, std::size_t middle, std::size_t last) {
+    std::rotate(at(lines, first), at(lines, middle), at(lines, last));
+    std::rotate(at(owner, first), at(owner, middle), at(owner, last));
+  };
+  if (lo < mid && mid < hi) {  // the first's lines after the second's last: to the end
+    const std::size_t tail =
+        static_cast<std::size_t>(std::upper_bound(at(owner, lo), at(owner, mid), owner[hi - 1]) - owner.begin());
+    if (tail < mid) {
+      rotate(tail, mid, hi);
+      hi = tail + (hi - mid);
+      mid = tail;
+    }
+  }
+  if (lo < mid && mid < hi) {  // the second's lines before the first's first: to the front
+    const std::size_t head =
+        static_cast<std::size_t>(std::lower_bound(at(owner, mid), at(owner, hi), owner[lo]) - owner.begin());
+    if (head > mid) {
+      rotate(lo, mid, head);
+      lo += head - mid;
+      mid = head;
+    }
+  }
   std::vector<InvoiceLine> buffer;
   std::vector<std::uint32_t> buffer_owner;
+  if (lo < mid && mid < hi && mid - lo <= room) {
+    buffer.assign(std::make_move_iterator(at(lines, lo)), std::make_move_iterator(at(lines, mid)));
+    buffer_owner.assign(at(owner, lo), at(owner, mid));
+    // Into [lo, hi) from the front: the place written is before the second's
+    // next line until the buffer is spent (no line is moved onto itself).
+    std::size_t out = lo, i = 0, j = mid;
+    while (i < buffer.size()) {
+      if (j < hi && owner[j] < buffer_owner[i]) {
+        lines[out] = std::move(lines[j]);
+        owner[out++] = owner[j++];
+      } else {
+        lines[out] = std::move(buffer[i]);
+        owner[out++] = buffer_owner[i++];
+      }
+    }
+    return;
+  }
   while (lo < mid && mid < hi) {
     const std::size_t c = std::min(room, hi - mid);
     const std::size_t rest = hi - c;  // the second's lines left in place: [mid, rest)
-    buffer.assign(std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(rest)),
-                  std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(hi)));
-    buffer_owner.assign(owner.begin() + static_cast<std::ptrdiff_t>(rest), owner.begin() + static_cast<std::ptrdiff_t>(hi));
+    buffer.assign(std::make_move_iterator(at(lines, rest)), std::make_move_iterator(at(lines, hi)));
+    buffer_owner.assign(at(owner, rest), at(owner, hi));
     // The first's lines after every one left in place: [mid - t, mid).
-    const auto first = owner.begin() + static_cast<std::ptrdiff_t>(lo), middle = owner.begin() + static_cast<std::ptrdiff_t>(mid);
+    const auto first = at(owner, lo), middle = at(owner, mid);
     const std::size_t t =
         rest == mid ? mid - lo : static_cast<std::size_t>(middle - std::upper_bound(first, middle, owner[rest - 1]));
     // [mid - t, mid) past [mid, rest): the first's tail then sits before the free room.
-    const auto at = [](auto& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
-    std::rotate(at(lines, mid - t), at(lines, mid), at(lines, rest));
-    std::rotate(at(owner, mid - t), at(owner, mid), at(owner, rest));
+    rotate(mid - t, mid, rest);
     // Merge the tail [rest - t, rest) with the buffer into [rest - t, hi), from the end.
     std::size_t out = hi, i = rest, j = c;
     while (j > 0) {
