@@ -90,6 +90,17 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
   EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-1")), "N2");
   EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-9")), "N1");
   EXPECT_EQ(ids(book.credit_notes_of_invoice("INV-2")), "");
+  // By the invoice itself: the same answers, for each of two invoices of one
+  // number too; an invoice that is not the book's is found by its number.
+  for (const Invoice& invoice : book.invoices()) {
+    EXPECT_EQ(ids(book.payments_of(invoice)), ids(book.payments_of_invoice(invoice.id))) << invoice.id;
+    EXPECT_EQ(ids(book.credit_notes_of(invoice)), ids(book.credit_notes_of_invoice(invoice.id))) << invoice.id;
+  }
+  EXPECT_EQ(ids(book.payments_of(*numbered[1])), "P2 P5");
+  Invoice elsewhere;
+  elsewhere.id = test::text("INV-1");
+  EXPECT_EQ(ids(book.payments_of(elsewhere)), "P1");
+  EXPECT_EQ(ids(book.credit_notes_of(elsewhere)), "N2");
   ASSERT_EQ(book.lines().size(), 3u);
   EXPECT_EQ(book.timekeeper_of(book.lines()[0]), book.timekeeper("T1"));
   EXPECT_EQ(book.timekeeper_of(book.lines()[1]), nullptr);

@@ -41,7 +41,7 @@ void NoteExceedsInvoiceRule::check(const CreditNote& note, Context& ctx) const {
   const Text currency = invoice->currency;
 
   Decimal earlier;
-  for (const CreditNote* other : book.credit_notes_of_invoice(invoice->id))
+  for (const CreditNote* other : book.credit_notes_of(*invoice))
     if (other != &note && is_earlier(other, &note)) earlier += other->amount;
   const Decimal left = invoice->is_void() ? Decimal{} : std::max(invoice->total - earlier, Decimal{});
   if (note.amount <= left) return;

@@ -27,7 +27,7 @@ std::optional<Date> due_date_of(const Invoice& invoice, const Client* client) {
 bool may_be_owed(const Book& book, const Invoice& invoice) {
   if (invoice.is_void() || invoice.status == "draft") return false;
   if (invoice.status == "paid")
-    return !book.payments_of_invoice(invoice.id).empty() || !book.credit_notes_of_invoice(invoice.id).empty();
+    return !book.payments_of(invoice).empty() || !book.credit_notes_of(invoice).empty();
   return true;
 }
 

@@ -119,8 +119,8 @@ class SettledOn {
     for (std::size_t i = 0; i < days_.size(); ++i) {
       const Invoice& invoice = book.invoices()[i];
       movements.clear();
-      for (const Payment* p : book.payments_of_invoice(invoice.id)) movements.emplace_back(p->date, p->amount);
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id)) movements.emplace_back(n->date, n->amount);
+      for (const Payment* p : book.payments_of(invoice)) movements.emplace_back(p->date, p->amount);
+      for (const CreditNote* n : book.credit_notes_of(invoice)) movements.emplace_back(n->date, n->amount);
       std::sort(movements.begin(), movements.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
       Decimal unpaid = invoice.total;
       for (const auto& [date, amount] : movements) {
@@ -148,9 +148,9 @@ inline const SettledOn& settled_on(const Book& book) {
 /// payments applied to it and the credit notes on it dated on or before `date`.
 inline Decimal unpaid_on(const Book& book, const Invoice& invoice, Date date) {
   Decimal unpaid = invoice.total;
-  for (const Payment* p : book.payments_of_invoice(invoice.id))
+  for (const Payment* p : book.payments_of(invoice))
     if (p->date <= date) unpaid -= p->amount;
-  for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
+  for (const CreditNote* n : book.credit_notes_of(invoice))
     if (n->date <= date) unpaid -= n->amount;
   return unpaid;
 }

@@ -101,9 +101,9 @@ struct Received {
 
 inline Received received_on(const Book& book, const Invoice& invoice) {
   Received r;
-  for (const Payment* p : book.payments_of_invoice(invoice.id))
+  for (const Payment* p : book.payments_of(invoice))
     if (settles(*p, invoice)) r.paid += p->amount;
-  for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id)) r.credited += n->amount;
+  for (const CreditNote* n : book.credit_notes_of(invoice)) r.credited += n->amount;
   return r;
 }
 

@@ -366,10 +366,10 @@ void bind_invoice(py::module_& m) {
             "The Engagement, or None.")
       .link("lines", [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.lines_of(i)); },
             "The invoice's lines, by line_no.")
-      .link("payments", [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.payments_of_invoice(i.id)); },
+      .link("payments", [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.payments_of(i)); },
             "Payments applied to this invoice.")
       .link("credit_notes",
-            [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.credit_notes_of_invoice(i.id)); },
+            [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.credit_notes_of(i)); },
             "Credit notes against this invoice.")
       .finish([](const Invoice& i) { return "<Invoice " + i.id + " " + i.currency + " " + i.total.to_string() + ">"; });
 }

@@ -184,6 +184,17 @@ class ByInvoice {
     return {items_.data() + starts_[k], starts_[k + 1] - starts_[k]};
   }
 
+  /// find(invoice.id) for `invoice` at its place among the book's invoices
+  /// (found by its number when it is not one of them).
+  std::span<const T* const> of(const Invoice& invoice) const {
+    if (none_) return {};
+    const std::less<const Invoice*> before;
+    if (before(&invoice, first_) || !before(&invoice, first_ + (starts_.size() - 1))) return find(invoice.id);
+    auto k = static_cast<std::size_t>(&invoice - first_);
+    while (k > 0 && first_[k - 1].id == invoice.id) --k;  // the first invoice of a number stands for all
+    return {items_.data() + starts_[k], starts_[k + 1] - starts_[k]};
+  }
+
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
   bool none_ = true;  // no record names an invoice
@@ -842,6 +853,12 @@ std::span<const CreditNote* const> Book::credit_notes_of_invoice(std::string_vie
 }
 std::span<const CreditNote* const> Book::credit_notes_of_invoice(Text id) const {
   return ix_->notes_of_invoice.find(id);
+}
+std::span<const Payment* const> Book::payments_of(const Invoice& invoice) const {
+  return ix_->payments_of_invoice.of(invoice);
+}
+std::span<const CreditNote* const> Book::credit_notes_of(const Invoice& invoice) const {
+  return ix_->notes_of_invoice.of(invoice);
 }
 std::span<const CreditNote* const> Book::credit_notes_of_client(std::string_view id) const {
   return group(ix_->notes_of_client, id);

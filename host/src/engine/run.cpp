@@ -290,8 +290,8 @@ Selection select_invoice(const Book& book, const Invoice& inv) {
   sel.lines = book.lines_of(inv);
   sel.invoices.push_back(&inv);
   if (const Client* c = book.client(inv.client_id)) sel.clients.push_back(c);
-  for (const Payment* p : book.payments_of_invoice(inv.id)) sel.payments.push_back(p);
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) sel.notes.push_back(n);
+  for (const Payment* p : book.payments_of(inv)) sel.payments.push_back(p);
+  for (const CreditNote* n : book.credit_notes_of(inv)) sel.notes.push_back(n);
   return sel;
 }
 

@@ -8,13 +8,13 @@ namespace billcheck::detail {
 
 inline Decimal credited_on(const Book& book, const Invoice& inv) {
   Decimal sum;
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) sum += n->amount;
+  for (const CreditNote* n : book.credit_notes_of(inv)) sum += n->amount;
   return sum;
 }
 
 inline Decimal paid_on(const Book& book, const Invoice& inv) {
   Decimal sum;
-  for (const Payment* p : book.payments_of_invoice(inv.id))
+  for (const Payment* p : book.payments_of(inv))
     if (p->currency == inv.currency) sum += p->amount;
   return sum;
 }

@@ -146,6 +146,12 @@ class BILLCHECK_SDK_API Book {
   std::span<const CreditNote* const> credit_notes_of_invoice(Text invoice_id) const;
   std::span<const CreditNote* const> credit_notes_of_client(std::string_view client_id) const;
   std::span<const CreditNote* const> credit_notes_of_client(Text client_id) const;
+  /// payments_of_invoice(invoice.id) and credit_notes_of_invoice(invoice.id)
+  /// for one of this book's invoices, found by its place in invoices() rather
+  /// than by its number: a rule over every invoice of a large book otherwise
+  /// looks each number up in a table larger than the cache. (Since ABI 5.4.)
+  std::span<const Payment* const> payments_of(const Invoice& invoice) const;
+  std::span<const CreditNote* const> credit_notes_of(const Invoice& invoice) const;
 
   /// The name of the file a record was read from (`file_of(line.source)`): empty when it was not.
   Text file_of(const Source& source) const { return d_.file_of(source); }

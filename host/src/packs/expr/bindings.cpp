@@ -142,11 +142,11 @@ constexpr auto kInvoice = record_fields<Invoice>("the invoice's extra columns", 
      },
      "the invoice's lines"},
     {"payments", Type::list_of(Type::record(Rec::payment)),
-     [](const void* p, const Book& b) { return records(Rec::payment, b.payments_of_invoice(rec<Invoice>(p).id)); },
+     [](const void* p, const Book& b) { return records(Rec::payment, b.payments_of(rec<Invoice>(p))); },
      "the payments applied to it"},
     {"credit_notes", Type::list_of(Type::record(Rec::credit_note)),
      [](const void* p, const Book& b) {
-       return records(Rec::credit_note, b.credit_notes_of_invoice(rec<Invoice>(p).id));
+       return records(Rec::credit_note, b.credit_notes_of(rec<Invoice>(p)));
      },
      "the credit notes against it"},
 }));
