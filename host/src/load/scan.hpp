@@ -49,6 +49,34 @@ const char* first_of(const char* p, const char* end) {
   return p;
 }
 
+/// Whether the `n` bytes at `a` and `b` are equal: eight bytes at a time, the
+/// last eight overlapping, never reading outside either. For the short names
+/// a reader matches (a JSON record's keys), where a call to memcmp for each
+/// took 4% of a JSON load.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  const auto word = [](const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (word(a + i) != word(b + i)) return false;
+    return word(a + n - 8) == word(b + n - 8);
+  }
+  if (n >= 4) {
+    std::uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 /// How many line ends (LF) [begin, end) holds: memchr finds each, many bytes
 /// at a time, where std::count compared byte by byte (a tenth of a LEDES load)
 /// and eight bytes at a time with a popcount was slower for lines of a few
