@@ -107,6 +107,34 @@ TEST(BookIndexes, RecordsOfAnInvoiceWhetherItsNumberIsUniqueRepeatedOrUnknown) {
   EXPECT_EQ(book.timekeeper_of(book.lines()[2]), nullptr);
 }
 
+// A line belongs to the first invoice of its number (the one book.invoice()
+// gives), whichever invoice's lines come before it: the Book tries the invoice
+// after the last line's first, and that one must not win when it is the
+// second of a number.
+TEST(BookIndexes, ALineBelongsToTheFirstInvoiceOfItsNumberWhateverLinesComeBefore) {
+  BookData d;
+  for (const char* id : {"INV-1", "INV-2", "INV-2", "INV-3", "INV-4"}) {
+    Invoice i;
+    i.id = test::text(id);
+    i.client_id = test::text("C1");
+    i.total = Decimal::parse("1").value() + Decimal::from_raw(static_cast<std::int64_t>(d.invoices.size()));
+    d.invoices.push_back(i);
+  }
+  for (const char* id : {"INV-1", "INV-2", "INV-2", "INV-3", "INV-2", "INV-4", "INV-1", "INV-3", "INV-4"}) {
+    InvoiceLine l;
+    l.invoice_id = test::text(id);
+    l.line_no = static_cast<std::int32_t>(d.lines.size()) + 1;
+    d.lines.push_back(l);
+  }
+  const Book book(std::move(d));
+  ASSERT_EQ(book.lines().size(), 9u);
+  for (const InvoiceLine& line : book.lines()) {
+    EXPECT_EQ(&book.invoice_of(line), book.invoice(line.invoice_id)) << line.invoice_id << " line " << line.line_no;
+  }
+  EXPECT_EQ(book.lines_of(*book.invoice("INV-2")).size(), 3u);
+  EXPECT_EQ(book.lines_of(*book.invoices_numbered("INV-2")[1]).size(), 0u);
+}
+
 // Lines are ordered by invoice, then line_no, whether the file lists them so,
 // lists each invoice's lines together in another order of invoices (in a few
 // stretches each in order, which are merged, or in many), or mixes them; and

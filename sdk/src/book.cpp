@@ -581,11 +581,17 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
       // Group lines by invoice, in canonical order (line_no first) within each invoice.
       std::vector<std::uint32_t> owner(d_.lines.size());
       const Invoice* inv = nullptr;
+      const Invoice* const invoices_end = d_.invoices.data() + d_.invoices.size();
       for (std::size_t i = 0; i < d_.lines.size(); ++i) {
         const InvoiceLine& line = d_.lines[i];
-        // An invoice's lines are usually together: look its number up once for them.
-        if (!inv || i == 0 || line.invoice_id != d_.lines[i - 1].invoice_id)
-          inv = lookup(ix.invoices, line.invoice_id);
+        // An invoice's lines are usually together, and the invoices in the order
+        // of their numbers: the invoice after the last one is tried before the
+        // index (a lookup at a random place of it, which waits on memory in a
+        // large book). It is the one the index gives: the first of its number.
+        if (!inv || i == 0 || line.invoice_id != d_.lines[i - 1].invoice_id) {
+          const Invoice* next = inv && inv + 1 < invoices_end ? inv + 1 : nullptr;
+          inv = next && next->id == line.invoice_id ? next : lookup(ix.invoices, line.invoice_id);
+        }
         if (!inv) {
           const std::string invoices_file =
               d_.invoices.empty() ? std::string("the invoices") : std::string(d_.file_of(d_.invoices.front().source));
