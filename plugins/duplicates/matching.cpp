@@ -180,15 +180,28 @@ const LineHashes& line_hashes(const Book& book) {
   });
 }
 
-std::vector<const Invoice*> in_issue_order(const Book& book) {
-  std::vector<const Invoice*> order;
-  order.reserve(book.invoices().size());
-  for (const Invoice& invoice : book.invoices())
-    if (!is_cancelled(book, invoice)) order.push_back(&invoice);
-  // The Book keeps invoices by number, so a stable sort by date orders a day's by number.
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Invoice* a, const Invoice* b) { return a->issue_date < b->issue_date; });
-  return order;
+const std::vector<const Invoice*>& in_issue_order(const Book& book) {
+  return book.derived<std::vector<const Invoice*>>("duplicates.issue-order", [](const Book& b) {
+    // The Book keeps invoices by number, so ordering (day, place) orders a
+    // day's invoices by number. One sort of eight-byte keys, made once for
+    // the rules that ask: a stable sort of pointers by date read two invoices
+    // at random places for each comparison (a 10M-line book's 1.25M invoices,
+    // three times: 1.5% of its check).
+    const std::span<const Invoice> invoices = b.invoices();
+    std::vector<std::uint64_t> keys;
+    keys.reserve(invoices.size());
+    for (std::size_t i = 0; i < invoices.size(); ++i) {
+      if (is_cancelled(b, invoices[i])) continue;
+      const auto day = static_cast<std::uint32_t>(invoices[i].issue_date.sys_days().time_since_epoch().count()) ^
+                       0x80000000u;  // ordered as the signed day number is
+      keys.push_back((std::uint64_t{day} << 32) | i);
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<const Invoice*> order;
+    order.reserve(keys.size());
+    for (std::uint64_t key : keys) order.push_back(&invoices[static_cast<std::uint32_t>(key)]);
+    return order;
+  });
 }
 
 std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book& book) {
@@ -201,7 +214,7 @@ std::unordered_map<const Invoice*, const Invoice*> repeated_invoices(const Book&
   };
   std::vector<Candidate> candidates;
   {
-    const std::vector<const Invoice*> in_order = in_issue_order(book);
+    const std::vector<const Invoice*>& in_order = in_issue_order(book);
     candidates.reserve(in_order.size());
     std::vector<std::uint64_t> scratch;
     const LineHashes& cached = line_hashes(book);  // once: a derived index is looked up by name, under a lock

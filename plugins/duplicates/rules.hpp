@@ -141,8 +141,8 @@ class FirstLines {
 };
 
 /// The book's invoices other than void ones, in the order they were issued:
-/// by issue date, then invoice number.
-std::vector<const Invoice*> in_issue_order(const Book& book);
+/// by issue date, then invoice number. Made once for a book (Book::derived).
+const std::vector<const Invoice*>& in_issue_order(const Book& book);
 
 /// For each invoice (not void) that repeats a whole earlier invoice, the
 /// earliest invoice it repeats. See DuplicateInvoiceRule::info() for what
