@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <optional>
 #include <string_view>
 
 namespace billcheck {
@@ -35,6 +38,31 @@ TEST(DateParseIso, RejectsOtherShapes) {
   for (std::string_view text : {"", "2026-1-31", "2026-01-1", "2026-01-031", "26-01-31", "20260131", "2026/01/31",
                                 "2026-01-3a", " 2026-01-31", "2026-01-31 ", "31.01.2026", "2026-01-31T00:00"})
     EXPECT_FALSE(Date::parse_iso(text)) << "'" << text << "'";
+}
+
+TEST(DateParseIso, AgreesWithStdChronoOnEveryMonthAndDayNumberOfManyYears) {
+  // Every text YYYY-MM-DD with month and day 00 to 39, in four centuries'
+  // edges, the first and last years and leap-year edges: a date exactly when
+  // std::chrono says the day exists, and the same day.
+  int days = 0;
+  for (int year : {0, 1, 4, 100, 1600, 1899, 1900, 1970, 1999, 2000, 2024, 2025, 2026, 2100, 2400, 9996, 9999})
+    for (unsigned month = 0; month < 40; ++month)
+      for (unsigned day = 0; day < 40; ++day) {
+        char text[16], compact[16];
+        std::snprintf(text, sizeof text, "%04d-%02u-%02u", year, month, day);
+        std::snprintf(compact, sizeof compact, "%04d%02u%02u", year, month, day);
+        const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
+                                              std::chrono::day(day)};
+        const std::optional<Date> parsed = Date::parse_iso(text);
+        ASSERT_EQ(parsed.has_value(), ymd.ok()) << text;
+        ASSERT_EQ(Date::parse_compact(compact), parsed) << compact;
+        ASSERT_EQ(Date::from_ymd(year, month, day), parsed) << text;
+        if (!parsed) continue;
+        ASSERT_EQ(*parsed, Date(std::chrono::sys_days(ymd))) << text;
+        ASSERT_EQ(parsed->to_string(), text);
+        ++days;
+      }
+  EXPECT_EQ(days, 17 * 365 + 7);  // seven of the years are leap years: 0, 4, 1600, 2000, 2024, 2400, 9996
 }
 
 TEST(DateParseCompact, ReadsLedesDates) {

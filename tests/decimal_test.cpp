@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <random>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace billcheck {
@@ -81,6 +84,57 @@ TEST(DecimalParse, ReadsTheWholeRangeAndNoMore) {
   EXPECT_EQ(Decimal::parse_error("9223372036855x", out), "not a decimal number");
   EXPECT_EQ(Decimal::parse_error("9223372036855.1234567", out), "more than 6 decimal places");
   EXPECT_EQ(Decimal::parse_error("99999999999999999999x", out), "number out of range");
+}
+
+/// The value of `text` read the slow, plain way (sign, digits, a point,
+/// digits; in 128 bits), or nullopt: what Decimal::parse must agree with.
+std::optional<std::int64_t> reference_raw(std::string_view text) {
+  std::size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) i = 1;
+  __int128 whole = 0, frac = 0;
+  int whole_digits = 0, places = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.' && !point) {
+      point = true;
+    } else if (c >= '0' && c <= '9' && !point) {
+      whole = std::min<__int128>(whole * 10 + (c - '0'), __int128{1} << 100);  // out of range from there on
+      ++whole_digits;
+    } else if (c >= '0' && c <= '9') {
+      if (places == 6 && c != '0') return std::nullopt;  // more than six places
+      if (places < 6) frac = frac * 10 + (c - '0'), ++places;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (whole_digits + places == 0) return std::nullopt;
+  for (int k = places; k < 6; ++k) frac *= 10;
+  const __int128 magnitude = whole * 1'000'000 + frac;
+  if (magnitude > std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+  return static_cast<std::int64_t>(negative ? -magnitude : magnitude);
+}
+
+TEST(DecimalParse, AgreesWithAPlainReadingOfManyTexts) {
+  // Texts of digits, points, signs and a stray letter, of 0 to 22 characters:
+  // around the lengths where the parse takes its short way or its long one.
+  std::mt19937_64 random(20261201);
+  constexpr std::string_view kAlphabet = "0123456789012345678901234567890123456789..-+x";
+  int numbers = 0;
+  for (int n = 0; n < 300'000; ++n) {
+    std::string text(random() % 23, ' ');
+    for (char& c : text) c = kAlphabet[random() % kAlphabet.size()];
+    if (n % 3 == 0) std::erase_if(text, [](char c) { return c == '-' || c == '+' || c == 'x'; });
+    if (n % 5 == 0) text.insert(0, 1, '-');
+    const std::optional<Decimal> got = Decimal::parse(text);
+    const std::optional<std::int64_t> want = reference_raw(text);
+    ASSERT_EQ(got.has_value(), want.has_value()) << "'" << text << "'";
+    if (!got) continue;
+    ASSERT_EQ(got->raw(), *want) << "'" << text << "'";
+    ++numbers;
+  }
+  EXPECT_GT(numbers, 30'000);  // enough of them are numbers
 }
 
 TEST(DecimalToString, WritesTheShortestExactText) {
