@@ -51,10 +51,6 @@ struct Record {
   std::deque<std::string> joined;
 };
 
-/// The first of [p, end) that is '|', '[', '\n' or '\r' (what a record reader
-/// stops at), or `end`.
-const char* field_stop(const char* p, const char* end) { return scan::first_of<'|', '[', '\n', '\r'>(p, end); }
-
 /// `file:line: field 'NAME': what is wrong`.
 std::string field_error(std::string_view file, std::uint32_t line, std::string_view field, std::string_view what) {
   return fields::located(file, line, "field '" + std::string(field) + "': " + std::string(what));
@@ -69,7 +65,8 @@ std::string header_text() {
 /// Splits the text after the first line into records.
 class RecordReader {
  public:
-  RecordReader(std::string_view text, std::uint32_t line) : text_(text), line_(line) {}
+  RecordReader(std::string_view text, std::uint32_t line)
+      : text_(text), line_(line), stops_(text.data(), text.data() + text.size()) {}
 
   /// The next record; false at the end of the text. A record that never reaches
   /// its `[]` comes back with `terminated` false. Its cells are valid until the next call.
@@ -99,7 +96,7 @@ class RecordReader {
       }
     };
     for (;;) {
-      p = field_stop(p, end);
+      p = stops_.next(p);
       if (p == end) {
         finish_cell(p);
         break;
@@ -148,6 +145,8 @@ class RecordReader {
   std::string_view text_;
   std::size_t pos_ = 0;
   std::uint32_t line_;
+  /// Where the characters that end a field or a record are: '|', '[', LF, CR.
+  scan::StopFinder<'|', '[', '\n', '\r'> stops_;
 };
 
 std::string_view trim(std::string_view s) {
