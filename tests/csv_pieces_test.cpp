@@ -150,5 +150,22 @@ TEST(CsvPieces, ARowLongerThanTheReadersWindowIsReadWhole) {
   for (unsigned jobs : {2u, 3u}) EXPECT_EQ(records(dir, jobs), one) << jobs << " threads";
 }
 
+TEST(CsvPieces, RowsFarShorterAfterTheFirstWindowAreAllRead) {
+  // One thread sizes the records at the first window's density: here far too
+  // few (its rows are 20 KB, the rest 30 bytes), so the room grows as the rows come.
+  const std::string note(20000, 'n');
+  const fs::path dir = write_book("pieces-shortening", [&](int i, const std::string&) -> std::string {
+    if (i <= 60) return "INV-1," + std::to_string(i) + ",fee,Long row " + std::to_string(i) + ",1,100.00,100.00," + note;
+    return "INV-1," + std::to_string(i) + ",fee,x,1,100.00,100.00,";
+  });
+  BookData data = read_csv_directory(dir, 1);
+  ASSERT_EQ(data.lines.size(), static_cast<std::size_t>(kLines));
+  EXPECT_EQ(data.lines[59].description.view(), "Long row 60");
+  EXPECT_EQ(data.lines.back().line_no, kLines);
+  EXPECT_EQ(data.lines.back().source.line, static_cast<std::uint32_t>(kLines + 1));
+  const std::string one = records(dir, 1);
+  for (unsigned jobs : {2u, 3u}) EXPECT_EQ(records(dir, jobs), one) << jobs << " threads";
+}
+
 }  // namespace
 }  // namespace billcheck
