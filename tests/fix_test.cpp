@@ -124,7 +124,9 @@ TEST(Fix, RecheckHasNoOpenFindingThatHadAFixOnADraft) {
   }
   EXPECT_EQ(fixed, 4u);  // a rate, a line amount, a quantity and a due date
   for (const Finding& f : result.recheck.findings) {
-    if (f.fix) EXPECT_EQ(invoice(result.book, f.invoice).status, "issued") << f.rule << " on " << f.invoice;
+    if (f.fix) {
+      EXPECT_EQ(invoice(result.book, f.invoice).status, "issued") << f.rule << " on " << f.invoice;
+    }
   }
 }
 
@@ -378,7 +380,9 @@ TEST(Fix, TwoFindingsOnOneLineCreditTheLineOnce) {
 
   // Both findings are remedied, and a second run writes nothing.
   for (const Finding& f : result.recheck.findings)
-    if (f.fix) EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+    if (f.fix) {
+      EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+    }
   BookData again;  // the corrected book's records; their Sources point into result.book, which outlives them
   again.clients.assign(result.book.clients().begin(), result.book.clients().end());
   again.timekeepers.assign(result.book.timekeepers().begin(), result.book.timekeepers().end());
@@ -426,7 +430,9 @@ TEST(Fix, AFindingOnALineAlreadyCreditedInFullIsNamedByItsNote) {
   EXPECT_EQ(on_line_2->amount, dec("260.00"));
   EXPECT_THAT(on_line_2->remedies, HasSubstr(" "));  // two fingerprints
   for (const Finding& f : result.recheck.findings)
-    if (f.rule.rfind("host.", 0) == 0) EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+    if (f.rule.rfind("host.", 0) == 0) {
+      EXPECT_NE(result.recheck.remedy_of(f), nullptr) << f.rule;
+    }
 }
 
 // The example firm's paid invoices that its new credit notes put in credit are
@@ -525,8 +531,9 @@ TEST(Fix, UnderBillingIsRecoveredOnASupplementaryDraftWhenTheConfigSaysSo) {
   const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
   for (const auto& f : report["findings"]) {
     EXPECT_NE(f.value("invoice", ""), "NW-2025-08-S1") << f.dump();  // the supplement is clean
-    if (f["rule"] == "credit.discount-above-agreed")
+    if (f["rule"] == "credit.discount-above-agreed") {
       EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "corrected"}, {"id", "NW-2025-08-S1"}}));
+    }
   }
   // Not twice.
   r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
@@ -604,8 +611,9 @@ TEST(Fix, ReissueCreditsTheInvoiceInFullAndWritesACorrectedReplacement) {
       EXPECT_NE(f["severity"], "error") << f.dump();
       EXPECT_NE(f["category"], "duplicates") << f.dump();
     }
-    if (on == "NW-2025-07" && f["category"] != "payments" && f["category"] != "credit")
+    if (on == "NW-2025-07" && f["category"] != "payments" && f["category"] != "credit") {
       EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "reissued"}, {"id", "NW-2025-07-R1"}})) << f.dump();
+    }
   }
   EXPECT_THAT(test::run_billcheck("check '" + (dir / "a").string() + "'").out,
               HasSubstr("remedied by replacement invoice NW-2025-07-R1\n"));

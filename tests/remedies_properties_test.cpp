@@ -333,8 +333,9 @@ TEST_F(Books, ReissueCreditsEachOverchargedInvoiceInFullAndReplacesItWithItsCorr
       }
       EXPECT_EQ(r.replacement, replacement_of(fixed.book, r.finding.invoice)->id);
       EXPECT_GT(r.owed_back, Decimal{}) << r.finding.invoice;
-      if (owed_on_replacement.count(r.finding.invoice))
+      if (owed_on_replacement.count(r.finding.invoice)) {
         EXPECT_EQ((-r.owed_back).to_string(), owed_on_replacement[r.finding.invoice].to_string()) << r.finding.invoice;
+      }
     }
     EXPECT_EQ(fixed.summary.refunds_due, owed_back);
     if (path.string().find("synthetic") != std::string::npos) {

@@ -63,7 +63,6 @@ py::object value(Date d) { return to_py(d); }
 py::object value(const std::optional<Date>& d) { return to_py(d); }
 py::object value(bool b) { return py::bool_(b); }
 py::object value(const std::optional<bool>& b) { return b ? py::object(py::bool_(*b)) : py::none(); }
-py::object value(std::int64_t i) { return py::int_(i); }
 py::object value(std::int32_t i) { return py::int_(i); }
 py::object value(const std::optional<std::int64_t>& i) { return i ? py::object(py::int_(*i)) : py::none(); }
 
