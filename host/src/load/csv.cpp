@@ -387,8 +387,9 @@ void each_piece(std::size_t n, std::size_t workers, Fn fn) {
 /// where it really starts. A table read whole by one thread is read once: room
 /// is made for each window's rows as it is read (its line ends, counted where
 /// the window is in the cache), in a vector reserved at the first window's
-/// density (the LEDES reader's estimate). Its first reading, a copy of the
-/// file from the kernel and a count, was 6% of a one-job load.
+/// density (detail::lines_at_density, as the LEDES reader reserves). Its first
+/// reading, a copy of the file from the kernel and a count, was 6% of a
+/// one-job load.
 template <class T>
 void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, BookData& data,
                 std::vector<std::string>& errors, unsigned jobs, std::vector<Window>& windows) {
@@ -539,11 +540,9 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
       if (one_piece) {  // room for a record on each line of the window
         const auto span = static_cast<std::size_t>(rows_end - w.begin());
         room = scan::count_line_ends(w.begin(), rows_end) + 1;
-        if (!reserved) {  // for the table at the first window's density, and a twentieth more
+        if (!reserved) {  // for the table at the first window's density
           reserved = true;
-          const auto lines =
-              static_cast<std::size_t>(static_cast<unsigned __int128>(room) * body / std::max<std::size_t>(1, span));
-          reserve_on_huge_pages(records, lines + lines / 20 + 16);
+          reserve_on_huge_pages(records, detail::lines_at_density(room, span, body));
         }
         records.resize(place[k] + r.count + room);
       }

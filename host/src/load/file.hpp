@@ -73,6 +73,17 @@ class TableBytes {
   std::size_t size_ = 0;
 };
 
+/// Room for the records of a file of `total` bytes whose first `span` bytes
+/// hold `lines` lines (a record a line at most): the file's lines at that
+/// density, and a twentieth more. Only address space where it is too much (the
+/// loaders reserve it, and touch what they fill); the vector grows where a file's
+/// later lines are shorter.
+inline std::size_t lines_at_density(std::size_t lines, std::size_t span, std::size_t total) {
+  const auto at_density =
+      static_cast<std::size_t>(static_cast<unsigned __int128>(lines) * total / std::max<std::size_t>(1, span));
+  return at_density + at_density / 20 + 16;
+}
+
 /// [offset, offset + size) of a file, copied into a buffer of the window's own
 /// (a reader may write in it: the CSV reader unescapes quoted cells), with
 /// `padding` bytes of room after it (simdjson reads past the end).

@@ -659,8 +659,7 @@ BookData detail::read_ledes_file(const std::filesystem::path& file, std::size_t 
       std::uint32_t line = 1;
       std::size_t at = reader.header({w.begin(), w.size}, line);
       // A line for each line of the file, at the first window's density.
-      const std::size_t lines = scan::count_line_ends(w.begin(), w.end());
-      reader.reserve((lines * size + w.size - 1) / w.size + lines / 20 + 16);
+      reader.reserve(detail::lines_at_density(scan::count_line_ends(w.begin(), w.end()), w.size, size));
       for (std::size_t want = window; at < size;) {
         if (!w.load(bytes, at, want, why)) throw BookError({file.string() + ": cannot read the file: " + why});
         const char* end = w.whole_rest ? w.end() : after_last_record(w.begin(), w.end());
