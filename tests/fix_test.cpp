@@ -254,20 +254,54 @@ TEST(Fix, JsonSummaryListsEachChange) {
 
 TEST(Fix, AnOutThatIsNotEmptyIsRefusedUnlessForced) {
   const fs::path out = test::temp_dir("fix-busy");
-  test::write_file(out / "keep.txt", "mine\n");
+  test::write_file(out / "invoices.csv", "an earlier fix's\n");
+  test::write_file(out / "billcheck.yaml", "rules: {}\n");
   const auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + out.string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr(out.string() + ": exists and is not an empty folder; give a new OUT, or --force"));
-  EXPECT_EQ(test::slurp(out / "keep.txt"), "mine\n");
+  EXPECT_EQ(test::slurp(out / "invoices.csv"), "an earlier fix's\n");
 
   const auto forced = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + out.string() + "' --force");
   ASSERT_EQ(forced.status, 0) << forced.err;
-  EXPECT_FALSE(fs::exists(out / "keep.txt"));
-  EXPECT_TRUE(fs::exists(out / "invoices.csv"));
+  EXPECT_THAT(test::slurp(out / "invoices.csv"), HasSubstr("invoice_id,"));
   // Nothing of the temporary folders is left beside OUT.
   for (const auto& entry : fs::directory_iterator(out.parent_path()))
     EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr("." + out.filename().string() + ".")));
   fs::remove_all(out);
+}
+
+// --force replaces a folder of a book's files, never one that holds anything
+// else, and never one that holds what fix reads: a user's notes, or the book.
+TEST(Fix, ForceNeverReplacesAFolderThatHoldsOtherFilesOrTheBook) {
+  const fs::path dir = test::temp_dir("fix-force-guard");
+  test::write_file(dir / "notes" / "keep.txt", "mine\n");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "notes").string() + "' --force");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr((dir / "notes").string() +
+                               ": holds keep.txt, not a CSV book's files; --force replaces only a folder of a "
+                               "book's .csv files and its billcheck.yaml: give a new OUT"));
+  EXPECT_EQ(test::slurp(dir / "notes" / "keep.txt"), "mine\n");
+
+  // The book inside OUT: a CSV folder, and a JSON file converted to CSV.
+  const fs::path holder = dir / "holder";
+  fs::create_directories(holder);
+  fs::copy(test::source_dir() / kDraftBook, holder / "book", fs::copy_options::recursive);
+  const std::string before = test::slurp(holder / "book" / "invoices.csv");
+  r = test::run_billcheck("fix '" + (holder / "book").string() + "' --out '" + holder.string() + "' --force");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr(holder.string() + ": holds " + (holder / "book").string() +
+                               ", which fix reads; fix never changes its input, give an OUT that holds none of them"));
+  EXPECT_EQ(test::slurp(holder / "book" / "invoices.csv"), before);
+  ASSERT_EQ(test::run_billcheck("-q convert " + kDraftBook.string() + " '" + (dir / "j" / "book.json").string() + "'",
+                                "mkdir -p '" + (dir / "j").string() + "' && NO_COLOR=1")
+                .status,
+            0);
+  r = test::run_billcheck("fix '" + (dir / "j" / "book.json").string() + "' --out '" + (dir / "j").string() +
+                          "' --to csv --force");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("which fix reads"));
+  EXPECT_TRUE(fs::exists(dir / "j" / "book.json"));
+  fs::remove_all(dir);
 }
 
 TEST(Fix, BadInputIsExit2WithAMessage) {

@@ -147,5 +147,48 @@ TEST(CliOutput, AReportFileIsNotTruncatedByARunThatFails) {
   fs::remove_all(dir);
 }
 
+// An output (-o) that is what the command reads is refused before anything is
+// read or written: the book, a .csv of its folder, the config, the store.
+TEST(CliOutput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
+  const fs::path dir = test::temp_dir("output-over-input");
+  fs::copy(test::source_dir() / "examples" / "firm", dir / "book", fs::copy_options::recursive);
+  const std::string book = (dir / "book").string();
+  const std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  const std::string config = test::slurp(dir / "book" / "billcheck.yaml");
+
+  auto r = test::run_billcheck("check '" + book + "' -o '" + book + "/invoices.csv'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: " + book +
+                       "/invoices.csv: is a .csv file in the book's folder, where every .csv file is read as a "
+                       "table; write it outside that folder\n");
+  EXPECT_EQ(test::slurp(dir / "book" / "invoices.csv"), invoices);
+  r = test::run_billcheck("check '" + book + "' -o '" + book + "/billcheck.yaml'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("billcheck.yaml: is the config this command reads; write the output to another file"));
+  EXPECT_EQ(test::slurp(dir / "book" / "billcheck.yaml"), config);
+  // A store the run would create is the output's path too.
+  r = test::run_billcheck("check '" + book + "' --store '" + (dir / "record.db").string() + "' -o '" +
+                          (dir / "." / "record.db").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("record.db: is the store this command records in; write the output to another file"));
+  EXPECT_FALSE(fs::exists(dir / "record.db"));
+
+  ASSERT_EQ(test::run_billcheck("-q convert '" + book + "' '" + (dir / "book.json").string() + "'").status, 0);
+  const std::string json = test::slurp(dir / "book.json");
+  for (const std::string command : {"check", "letter --client C-100", "explain --invoice NW-2025-07"}) {
+    r = test::run_billcheck(command.substr(0, command.find(' ')) + " '" + (dir / "book.json").string() + "'" +
+                            (command.find(' ') == std::string::npos ? "" : command.substr(command.find(' '))) +
+                            " -o '" + (dir / "book.json").string() + "'");
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_THAT(r.err, HasSubstr("book.json: is the book itself; write the output to another file")) << command;
+    EXPECT_EQ(test::slurp(dir / "book.json"), json) << command;
+  }
+  // A report beside the tables that is not a .csv is written.
+  r = test::run_billcheck("check '" + book + "' --format json -o '" + book + "/report.json'");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "book" / "report.json"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

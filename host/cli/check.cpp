@@ -117,6 +117,8 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   Config config = config_for(args.path, common);
   LoadOptions load = load_options(args.load, config);
   load.jobs = args.jobs;
+  refuse_output_over_inputs(args.output, args.path, load, config,
+                            {args.store.store.empty() ? config.store : std::filesystem::path(args.store.store)});
   Engine engine(std::move(config));
   const bool progress = stderr_is_terminal(common);
   // Isolated rules' workers load the book's files beside this process's load.

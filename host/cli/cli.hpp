@@ -47,6 +47,12 @@ bool stderr_is_terminal(const CommonOptions& common);
 // Standard output unless `path` is given; either way every write is checked.
 void write_to(const std::string& path, const std::function<void(std::ostream&)>& write, bool force);
 
+// Refuses, before any work, an output (-o) that would replace what the command
+// reads: the book (a JSON or LEDES file), a .csv in the book's folder or the
+// --with folder (each is read as a table), the config, or `also` (the store).
+void refuse_output_over_inputs(const std::string& output, const std::string& book, const LoadOptions& load,
+                               const Config& config, const std::vector<std::filesystem::path>& also = {});
+
 // A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
 extern const CLI::Validator kIsoCurrency;
 

@@ -36,6 +36,7 @@ struct ExplainArgs {
 int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   Config config = config_for(args.path, common);
   const LoadOptions load = load_options(args.load, config);
+  refuse_output_over_inputs(args.output, args.path, load, config);
   Engine engine(std::move(config));
   Book book = load_book(args.path, load);
   ExplainRequest request;
@@ -57,6 +58,7 @@ struct LetterArgs {
 int run_letter(const LetterArgs& args, const CommonOptions& common) {
   Config config = config_for(args.path, common);
   const LoadOptions load = load_options(args.load, config);
+  refuse_output_over_inputs(args.output, args.path, load, config);
   Engine engine(std::move(config));
   Book book = load_book(args.path, load);
   LetterRequest request;
@@ -119,13 +121,21 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
                  out = fs::weakly_canonical(fs::absolute(args.out, ec), ec);
   if (fs::is_directory(book, ec) && out.lexically_relative(book).native().rfind("..", 0) != 0)
     throw std::runtime_error(args.out + ": is inside the book's folder; fix never changes its input, give an OUT outside it");
+  // Replacing OUT (--force) must not take an input with it.
+  const Config config = config_for(args.path, common);
+  for (const fs::path& input : {fs::path(args.path), fs::path(args.load.reference), config.file}) {
+    if (input.empty()) continue;
+    const fs::path in = fs::weakly_canonical(fs::absolute(input, ec), ec);
+    if (in.lexically_relative(out).native().rfind("..", 0) != 0)
+      throw std::runtime_error(args.out + ": holds " + input.string() +
+                               ", which fix reads; fix never changes its input, give an OUT that holds none of them");
+  }
   const BookForm form = args.to.empty()   ? book_form_of(args.path)
                         : args.to == "csv"  ? BookForm::csv
                         : args.to == "json" ? BookForm::json
                                             : BookForm::ledes;
   CheckOptions options;
   options.today = today_of(args.today);
-  const Config config = config_for(args.path, common);
   std::vector<std::string> notes;
   const auto also = config_to_copy(config, form, args.out, notes);
   Engine engine(config);
@@ -182,7 +192,7 @@ void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->required();
   cmd->add_option("--to", fx.to, "Write it as csv (a folder), json or ledes (default: the input's form)")
       ->check(CLI::IsMember({"csv", "json", "ledes"}));
-  cmd->add_flag("--force", fx.force, "Replace OUT if it exists");
+  cmd->add_flag("--force", fx.force, "Replace OUT if it exists (a folder only when it holds nothing but a book's .csv files and billcheck.yaml)");
   cmd->add_flag("--reissue", fx.fix.reissue,
                 "Credit an issued invoice with an overcharge in full and write a corrected replacement invoice "
                 "(remedies.reissue_id) instead of a credit note per error");

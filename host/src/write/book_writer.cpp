@@ -273,6 +273,24 @@ std::vector<std::string> write_book(const Book& book, const std::filesystem::pat
   const bool empty_folder = exists && fs::is_directory(out, ec) && fs::is_empty(out, ec);
   if (exists && !empty_folder && !replace)
     throw std::runtime_error(out.string() + ": exists and is not an empty folder; give a new OUT, or --force to replace it");
+  if (form == BookForm::csv && exists && !empty_folder && fs::is_directory(out, ec)) {
+    // --force replaces a CSV book's folder (one an earlier run wrote), never one that holds anything else.
+    std::vector<std::string> others;
+    for (const auto& entry : fs::directory_iterator(out, ec)) {
+      const std::string name = entry.path().filename().string();
+      std::string ext = entry.path().extension().string();
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (entry.is_symlink(ec) || !entry.is_regular_file(ec) || (ext != ".csv" && name != "billcheck.yaml"))
+        others.push_back(name);
+    }
+    if (!others.empty()) {
+      std::sort(others.begin(), others.end());
+      throw std::runtime_error(out.string() + ": holds " + others.front() +
+                               (others.size() > 1 ? " and " + std::to_string(others.size() - 1) + " more" : "") +
+                               ", not a CSV book's files; --force replaces only a folder of a book's .csv files and "
+                               "its billcheck.yaml: give a new OUT");
+    }
+  }
   std::vector<std::string> notes;
   if (form != BookForm::csv) {
     if (exists && fs::is_directory(out, ec)) {
