@@ -28,6 +28,29 @@ std::vector<std::string> engine_errors(Config c) {
 }
 
 // ---------------------------------------------------------------------------
+// A config that is not a file is refused before a byte is read: a folder read
+// as an empty config (the defaults, silently), /dev/zero read without end.
+TEST(ConfigFile, AFolderOrADeviceIsRefusedAndNothingIsRead) {
+  const auto load_errors = [](const std::filesystem::path& file) {
+    try {
+      return load_config(file).errors;
+    } catch (const ConfigError& e) {
+      return e.messages();
+    }
+  };
+  const auto dir = test::temp_dir("config-not-a-file");
+  EXPECT_THAT(load_errors(dir),
+              ElementsAre(dir.string() + ": is a folder, not a YAML file; give the file itself"));
+  EXPECT_THAT(load_errors("/dev/zero"),
+              ElementsAre("/dev/zero: is a character device, not a YAML file; give the file itself"));
+  const auto r = test::run_billcheck("check examples/firm -c /dev/zero");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("/dev/zero: is a character device, not a YAML file"));
+  EXPECT_THAT(load_errors(dir / "missing.yaml"),
+              ElementsAre((dir / "missing.yaml").string() + ": cannot read it (does the config file exist?)"));
+}
+
+// ---------------------------------------------------------------------------
 // Booleans are true or false.
 
 TEST(ConfigBooleans, AMisspelledFalseIsALocatedErrorNotARuleTurnedOn) {

@@ -1,6 +1,7 @@
 #include "config/yaml_reader.hpp"
 
 #include "config/suggest.hpp"
+#include "load/file.hpp"
 
 #include <billcheck/options.hpp>
 
@@ -17,6 +18,7 @@ namespace {
 // anything walks it (aliases can multiply a small file: "billion laughs").
 constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxValues = 200000;
+constexpr std::uintmax_t kMaxBytes = std::uintmax_t{64} << 20;
 
 // yaml-cpp's messages name the parser's state; these say what the writer did.
 std::string syntax_error(const std::string& msg) {
@@ -61,14 +63,24 @@ YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file))
 }
 
 YamlReader YamlReader::from_file(const fs::path& file, std::string_view hint) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  const auto refused = [&](const std::string& why) {
     YamlReader r(file, "");
-    r.errors_.push_back(file.string() + ": cannot read it (" + std::string(hint) + ")");
+    r.errors_.push_back(file.string() + ": " + why);
     r.usable_ = false;
     r.root_ = YAML::Node();
     return r;
+  };
+  // Checked before a byte is read: a folder reads as nothing, /dev/zero never ends.
+  std::error_code ec;
+  const fs::file_status st = fs::status(file, ec);
+  if (fs::exists(st)) {
+    if (const char* kind = special_file_kind(st)) return refused(std::string("is ") + kind + ", not a YAML file; give the file itself");
+    if (const std::uintmax_t size = fs::file_size(file, ec); !ec && size > kMaxBytes)
+      return refused("is " + std::to_string(size) + " bytes, over the " + std::to_string(kMaxBytes >> 20) +
+                     " MiB a YAML file of billcheck's may hold; give the file itself");
   }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return refused("cannot read it (" + std::string(hint) + ")");
   std::ostringstream text;
   text << in.rdbuf();
   return YamlReader(file, text.str());

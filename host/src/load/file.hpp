@@ -19,6 +19,20 @@
 
 namespace billcheck::detail {
 
+/// What a path of status `st` is when it is not a file to read ("a folder", "a
+/// FIFO (named pipe)", "a character device", ...), or nullptr for a regular
+/// file: reading a FIFO or /dev/zero would block or never end.
+inline const char* special_file_kind(const std::filesystem::file_status& st) {
+  namespace fs = std::filesystem;
+  return fs::is_regular_file(st)      ? nullptr
+         : fs::is_directory(st)       ? "a folder"
+         : fs::is_fifo(st)            ? "a FIFO (named pipe)"
+         : fs::is_character_file(st)  ? "a character device"
+         : fs::is_block_file(st)      ? "a block device"
+         : fs::is_socket(st)          ? "a socket"
+                                      : "not a regular file";
+}
+
 /// A whole file in memory, writable (the CSV reader unescapes quoted cells in
 /// place), with room for `padding` more bytes after `capacity` (simdjson reads
 /// past the end).

@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include "load/file.hpp"
 #include "schema/ledes.hpp"
 
 #include <algorithm>
@@ -51,12 +52,7 @@ std::string unreadable_input(const fs::path& file, std::uintmax_t limit) {
   std::error_code ec;
   const fs::file_status st = fs::status(file, ec);
   if (ec || !fs::exists(st)) return {};  // the reader says it is missing, in its own words
-  const char* kind = fs::is_fifo(st)              ? "a FIFO (named pipe)"
-                     : fs::is_character_file(st)  ? "a character device"
-                     : fs::is_block_file(st)      ? "a block device"
-                     : fs::is_socket(st)          ? "a socket"
-                     : fs::is_regular_file(st)    ? nullptr
-                                                  : "not a regular file";
+  const char* kind = detail::special_file_kind(st);
   if (kind)
     return file.string() + ": is " + kind + ", not a file billcheck reads; give a book file or folder (or - for "
                            "standard input)";
