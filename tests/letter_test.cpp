@@ -72,6 +72,11 @@ TEST_F(Letter, OnlyTheInvoicesNamed) {
     EXPECT_EQ(one.substr(at, 17), "On invoice HR-115");
 }
 
+// An invoice named twice is one invoice: the letter lists it and counts its errors once.
+TEST_F(Letter, AnInvoiceNamedTwiceIsWrittenOfOnce) {
+  EXPECT_EQ(run("C-300", {"HR-115", "HR-115"}), run("C-300", {"HR-115"}));
+}
+
 TEST_F(Letter, AClientWithNoErrorsGetsAShortLetterSayingSo) {
   // HR-104 has nothing the client was overcharged for (and so it is exit 0, not an error).
   const std::string clean = run("C-300", {"HR-104"});

@@ -158,7 +158,8 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
     if (!inv) throw UnknownInvoice(id);
     if (inv->client_id != client->id)
       throw UnknownRecord("invoice " + id + " is not client " + client->id + "'s (it is " + inv->client_id + "'s)");
-    invoices.push_back(inv);
+    // An invoice named twice is written of once: its errors are counted once.
+    if (std::find(invoices.begin(), invoices.end(), inv) == invoices.end()) invoices.push_back(inv);
   }
   if (request.invoices.empty()) {
     for (const Invoice* inv : book.invoices_of_client(client->id))
