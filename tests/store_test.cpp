@@ -390,6 +390,20 @@ TEST(StoreDisputes, FromTheClientsWordToClosed) {
   EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
 }
 
+// A dispute is recorded for good: a line the invoice does not have is refused, and nothing is recorded.
+TEST(StoreDisputes, ALineTheInvoiceDoesNotHaveIsRefused) {
+  const fs::path dir = billcheck::test::temp_dir("store-dispute-line");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  for (const std::string line : {"99", "abc", "2x"}) {
+    auto open = run_billcheck("dispute open" + s + " --invoice NW-2025-07 --line " + line + " --reason rate --says x", kAt);
+    EXPECT_EQ(open.status, 2) << line;
+    EXPECT_EQ(open.err, "billcheck: invoice NW-2025-07 has no line '" + line +
+                            "' (its lines are 1, 2, 3, 4, 5, 6); name one of them, or none for the whole invoice\n");
+  }
+  EXPECT_EQ(run_billcheck("disputes" + s, kAt).out, "0 disputes\n");
+}
+
 TEST(StoreDisputes, ReasonCodesAndExplainedDisputes) {
   const fs::path firm = firm_copy("store-reasons");
   write_file(firm / "billcheck.yaml",

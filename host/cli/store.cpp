@@ -249,6 +249,7 @@ int run_dispute_open(const DisputeArgs& args, const CommonOptions& common) {
   Book book = load_book(book_path);
   const Invoice* invoice = book.invoice(args.invoice);
   if (!invoice) throw UnknownInvoice(args.invoice);
+  check_disputed_line(book, args.invoice, args.line);
   Report report = engine.check_invoice(book, args.invoice);
   const auto found = confirming_findings(report, args.invoice, args.line, args.reason);
   DisputeRequest request{args.invoice, args.line, invoice->client_id, args.reason, args.says, args.received,

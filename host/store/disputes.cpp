@@ -5,6 +5,7 @@
 #include <billcheck/report.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 
@@ -120,6 +121,23 @@ std::vector<Finding> confirming_findings(const Report& report, const std::string
     out.push_back(f);
   }
   return out;
+}
+
+void check_disputed_line(const Book& book, const std::string& invoice, const std::string& line) {
+  if (line.empty()) return;
+  const Invoice* inv = book.invoice(invoice);
+  if (!inv) throw UnknownInvoice(invoice);
+  const auto lines = book.lines_of(*inv);
+  std::int64_t number = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), number);
+  const bool is_number = ec == std::errc() && end == line.data() + line.size();
+  if (is_number && std::any_of(lines.begin(), lines.end(), [&](const InvoiceLine& l) { return l.line_no == number; }))
+    return;
+  std::string numbers;
+  for (const InvoiceLine& l : lines) numbers += (numbers.empty() ? "" : ", ") + std::to_string(l.line_no);
+  throw UnknownRecord("invoice " + invoice + " has no line '" + line + "' (" +
+                      (numbers.empty() ? std::string("it has no lines") : "its lines are " + numbers) +
+                      "); name one of them, or none for the whole invoice");
 }
 
 Dispute Store::dispute(std::int64_t id) const {
@@ -324,6 +342,16 @@ DisputeNote Store::add_note(std::int64_t id, const NoteRequest& request) {
   DisputeNote note;
   std::string bytes;
   if (!request.attach.empty()) {
+    // Checked before a byte is read: a folder fails to read, a FIFO blocks, /dev/zero never ends.
+    constexpr std::uintmax_t kMaxAttachment = std::uintmax_t{256} << 20;
+    std::error_code ec;
+    const auto status = std::filesystem::status(request.attach, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+      throw StoreError("the attachment '" + request.attach.string() +
+                       "' is not a file (a folder, a device or a pipe); attach the file itself");
+    if (const auto size = std::filesystem::file_size(request.attach, ec); !ec && size > kMaxAttachment)
+      throw StoreError("the attachment '" + request.attach.string() + "' is " + std::to_string(size) +
+                       " bytes, over the 256 MiB a note may attach");
     std::ifstream in(request.attach, std::ios::binary);
     if (!in) throw StoreError("cannot read the attachment '" + request.attach.string() + "'");
     bytes.assign(std::istreambuf_iterator<char>(in), {});
@@ -379,6 +407,7 @@ Dispute Store::pay_instalment(std::int64_t id, int number, const std::string& da
 }
 
 Overdue Store::overdue(const std::string& today) const {
+  if (!Date::parse_iso(today)) throw StoreError("'" + today + "' is not a date (YYYY-MM-DD)");
   return impl_->guarded([&] {
     Overdue o;
     // Nobody answered: still open (not acknowledged) and no note went out.

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 from ._billcheck import _Store
+from ._rules import _decimal_text
 
 _AMOUNT_KEYS = ("amount", "amount_at_stake")
 
@@ -36,8 +37,15 @@ def _frame(rows, columns=None):
     return frame.astype(object) if len(frame.columns) else frame
 
 
+def _amount(value, what):
+    """An amount as its exact text: a Decimal, an int or a string; never a binary float."""
+    if value is None or (isinstance(value, str) and not value):
+        return ""
+    return _decimal_text(value, what)
+
+
 def _instalments(plan):
-    return [(str(amount), str(due)) for amount, due in (plan or [])]
+    return [(_amount(amount, "instalments"), str(due)) for amount, due in (plan or [])]
 
 
 class Store:
@@ -93,7 +101,7 @@ class Store:
     def resolve(self, fingerprint, remedy, remedy_id="", amount="", note="", instalments=None):
         """remedy: corrected, credit-note, discount, write-off, payment-plan (with
         instalments: [(amount, "YYYY-MM-DD"), ...]) or explained."""
-        return _load(self._store.move_finding(fingerprint, "resolve", note, remedy, remedy_id, str(amount or ""),
+        return _load(self._store.move_finding(fingerprint, "resolve", note, remedy, remedy_id, _amount(amount, "amount"),
                                               _instalments(instalments), "", "", ""))
 
     def waive(self, fingerprint, reason, approved_by="", expires="", note=""):
@@ -124,7 +132,7 @@ class Store:
         return _load(self._store.move_dispute(id, "investigate", "", "", None, "", "", []))
 
     def uphold(self, id, remedy, remedy_id="", amount="", instalments=None):
-        return _load(self._store.move_dispute(id, "uphold", "", "", remedy, remedy_id, str(amount or ""),
+        return _load(self._store.move_dispute(id, "uphold", "", "", remedy, remedy_id, _amount(amount, "amount"),
                                               _instalments(instalments)))
 
     def explain(self, id, explanation):

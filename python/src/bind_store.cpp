@@ -83,6 +83,7 @@ void bind_store(py::module_& m) {
               const std::string& reason, const std::string& says, const std::string& received) {
              const Invoice* inv = book.invoice(invoice);
              if (!inv) throw UnknownInvoice(invoice);
+             check_disputed_line(book, invoice, line);
              Report report = engine.check_invoice(book, invoice);
              const auto confirming = confirming_findings(report, invoice, line, reason);
              const auto& d = engine.config().disputes;

@@ -621,6 +621,8 @@ def test_record_routes_keep_the_same_record_as_the_cli(serve, run_cli, firm_json
     assert status == 404 and error_of(body)["code"] == "not_found"
     status, _, body = server.check(book, "/v1/disputes?invoice=HR-115&reason=rate")
     assert status == 400 and "says" in error_of(body)["message"]
+    status, _, body = server.check(book, "/v1/disputes?invoice=HR-115&line=99&reason=rate&says=x")
+    assert status == 404 and "invoice HR-115 has no line '99'" in error_of(body)["message"]
 
     status, _, body = post_json(server, "/v1/disputes/1/notes",
                                 {"channel": "email", "direction": "out", "text": "We are looking into it."})

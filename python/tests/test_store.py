@@ -51,6 +51,37 @@ def test_moves_and_an_invalid_one(recorded):
         store.finding("nope")
 
 
+def test_money_is_never_a_binary_float(recorded):
+    store = recorded[0]
+    fp = store.findings(rule="rates.contract-rate", frame=False)[0]["fingerprint"]
+    with pytest.raises(TypeError, match="amount: 154.7 is a float, and a binary float is not exact"):
+        store.resolve(fp, "credit-note", remedy_id="CN-9", amount=154.7)
+    with pytest.raises(TypeError, match="instalments: 33.3 is a float"):
+        store.resolve(fp, "payment-plan", remedy_id="PP-9", amount="100",
+                      instalments=[(33.3, "2026-02-01"), ("66.70", "2026-03-01")])
+    assert store.finding(fp)["status"] == "open"
+
+
+def test_dispute_line_and_overdue_date_are_checked(recorded):
+    store, engine, book = recorded[0], recorded[1], recorded[2]
+    with pytest.raises(LookupError, match="invoice BM-0070 has no line '99'"):
+        store.open_dispute(engine, book, "BM-0070", "rate", "x", line=99)
+    for bad in ("x", "9999", "2026-02-30"):
+        with pytest.raises(billcheck.StoreError, match=f"'{bad}' is not a date"):
+            store.overdue(bad)
+    assert len(store.disputes(frame=False)) == 0
+
+
+def test_an_attachment_that_is_not_a_file_is_refused(recorded, tmp_path):
+    store, engine, book = recorded[0], recorded[1], recorded[2]
+    d = store.open_dispute(engine, book, "BM-0070", "rate", "x", line=2)
+    for path in ("/dev/zero", str(tmp_path)):
+        for keep in (False, True):
+            with pytest.raises(billcheck.StoreError, match="is not a file .a folder, a device or a pipe."):
+                store.note(d["id"], "email", "in", text="t", attach=path, keep_bytes=keep)
+    assert store.dispute(d["id"])["notes"] == []
+
+
 def test_dispute_events_and_verify(recorded, tmp_path):
     store, engine, book, report, run = recorded
     d = store.open_dispute(engine, book, "BM-0070", "rate", "Okafor is billed at 400", line=2, received="2026-01-05")

@@ -172,6 +172,11 @@ struct NoteRequest {
 std::vector<Finding> confirming_findings(const Report& report, const std::string& invoice, const std::string& line,
                                          const std::string& reason);
 
+/// Refuses (UnknownRecord) a disputed `line` that is not a line_no of the
+/// book's `invoice`: a dispute is recorded for good, so it names a line there
+/// is. An empty `line` is the whole invoice.
+void check_disputed_line(const Book& book, const std::string& invoice, const std::string& line);
+
 /// What is overdue on `today`: disputes nobody answered by their respond-by
 /// date, and payment-plan instalments past due and unpaid.
 struct Overdue {

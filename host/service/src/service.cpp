@@ -462,6 +462,7 @@ struct Service::Impl {
       book.emplace(read_request_book(req, body));
       report = engine->check_invoice(*book, invoice_id, check_options());  // UnknownInvoice: 404
     }
+    check_disputed_line(*book, invoice_id, line);  // UnknownRecord: 404
     const Invoice* invoice = book->invoice(invoice_id);
     const auto found = confirming_findings(report, invoice_id, line, reason);
     const auto& disputes = engine->config().disputes;
