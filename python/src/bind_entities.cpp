@@ -12,6 +12,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -24,7 +25,11 @@ namespace {
 
 std::mutex g_books_mutex;
 std::vector<const Book*> g_books;
+/// Bumped when a book goes: a thread's cached `t_live` is trusted only within one generation.
+std::atomic<std::uint64_t> g_generation{0};
 thread_local const Book* t_checking = nullptr;
+thread_local const Book* t_live = nullptr;
+thread_local std::uint64_t t_live_generation = ~std::uint64_t{0};
 
 template <class T>
 std::span<const T> records_of(const Book& b);
@@ -120,6 +125,7 @@ PyObject* get_attribute(PyObject* self, void* closure) noexcept {
   try {
     auto* inst = reinterpret_cast<py::detail::instance*>(self);
     const T& record = *static_cast<const T*>(inst->get_value_and_holder().value_ptr());
+    (void)book_of(record);  // a record whose book is gone is an error, never a read of freed memory
     return static_cast<const Getter<T>*>(closure)->get(record, self).release().ptr();
   } catch (py::error_already_set& e) {
     e.restore();
@@ -163,6 +169,7 @@ class EntityClass {
     cls_.def_property_readonly(
         "extra",
         [](const T& r) {
+          (void)book_of(r);
           py::dict d;
           for (const auto& [k, v] : r.extra.values) d[py::str(k)] = py::str(v);
           return d;
@@ -184,7 +191,10 @@ class EntityClass {
           return d;
         },
         "The record's contract fields as a dict (for DataFrames: pandas.DataFrame(r.to_dict() for r in ...)).");
-    cls_.def("__repr__", repr);
+    cls_.def("__repr__", [repr](const T& r) {
+      (void)book_of(r);
+      return repr(r);
+    });
     // Two wrappers of the same record are equal, whichever way they were reached.
     cls_.def(
         "__eq__", [](const T& a, const T& b) { return &a == &b; }, py::is_operator());
@@ -256,9 +266,15 @@ std::string_view currency_of_note(const CreditNote& n) {
 template <class Record>
 const Book& book_of(const Record& record) {
   if (holds(t_checking, record)) return *t_checking;
+  // The book of the last record read on this thread, while no book has gone since.
+  if (t_live_generation == g_generation.load(std::memory_order_acquire) && holds(t_live, record)) return *t_live;
   std::lock_guard lock(g_books_mutex);
-  for (const Book* b : g_books)
-    if (holds(b, record)) return *b;
+  for (const Book* b : g_books) {
+    if (!holds(b, record)) continue;
+    t_live = b;
+    t_live_generation = g_generation.load(std::memory_order_relaxed);
+    return *b;
+  }
   throw std::runtime_error(
       "this record's book is no longer loaded (a record handed to a rule is valid only during that check)");
 }
@@ -272,6 +288,13 @@ template const Book& book_of(const InvoiceLine&);
 template const Book& book_of(const Payment&);
 template const Book& book_of(const CreditNote&);
 
+const Book& live(const Book& book) {
+  if (&book == t_checking) return book;
+  std::lock_guard lock(g_books_mutex);
+  if (std::find(g_books.begin(), g_books.end(), &book) != g_books.end()) return book;
+  throw std::runtime_error("this book is no longer loaded (a book handed to a rule is valid only during that check)");
+}
+
 void register_book(const Book* book) {
   std::lock_guard lock(g_books_mutex);
   g_books.push_back(book);
@@ -279,6 +302,7 @@ void register_book(const Book* book) {
 void unregister_book(const Book* book) {
   std::lock_guard lock(g_books_mutex);
   std::erase(g_books, book);
+  g_generation.fetch_add(1, std::memory_order_acq_rel);
 }
 void set_checking_book(const Book* book) { t_checking = book; }
 const Book* checking_book() { return t_checking; }
@@ -420,31 +444,32 @@ void bind_book(py::module_& m) {
       m, "Book",
       "A billing book: every record of one export, read-only. Load one with billcheck.load_book(path).\n\n"
       "Records are views into the book and keep it alive.")
-      .def_property_readonly("clients", [](const Book& b) { return pointers(b.clients()); }, "Every Client, by id.")
-      .def_property_readonly("timekeepers", [](const Book& b) { return pointers(b.timekeepers()); }, "Every Timekeeper.")
-      .def_property_readonly("engagements", [](const Book& b) { return pointers(b.engagements()); }, "Every Engagement.")
-      .def_property_readonly("rates", [](const Book& b) { return pointers(b.rates()); }, "Every rate card Rate row.")
-      .def_property_readonly("time_entries", [](const Book& b) { return pointers(b.time_entries()); }, "Every TimeEntry.")
-      .def_property_readonly("invoices", [](const Book& b) { return pointers(b.invoices()); }, "Every Invoice, by invoice number.")
-      .def_property_readonly("lines", [](const Book& b) { return pointers(b.lines()); },
+      .def_property_readonly("clients", [](const Book& b) { return pointers(live(b).clients()); }, "Every Client, by id.")
+      .def_property_readonly("timekeepers", [](const Book& b) { return pointers(live(b).timekeepers()); }, "Every Timekeeper.")
+      .def_property_readonly("engagements", [](const Book& b) { return pointers(live(b).engagements()); }, "Every Engagement.")
+      .def_property_readonly("rates", [](const Book& b) { return pointers(live(b).rates()); }, "Every rate card Rate row.")
+      .def_property_readonly("time_entries", [](const Book& b) { return pointers(live(b).time_entries()); }, "Every TimeEntry.")
+      .def_property_readonly("invoices", [](const Book& b) { return pointers(live(b).invoices()); }, "Every Invoice, by invoice number.")
+      .def_property_readonly("lines", [](const Book& b) { return pointers(live(b).lines()); },
                              "Every InvoiceLine, grouped by invoice (in invoice order), by line_no within one.")
-      .def_property_readonly("payments", [](const Book& b) { return pointers(b.payments()); }, "Every Payment.")
-      .def_property_readonly("credit_notes", [](const Book& b) { return pointers(b.credit_notes()); }, "Every CreditNote.")
-      .def("invoice", [](const Book& b, std::string_view id) { return b.invoice(id); }, py::arg("id"), ref,
+      .def_property_readonly("payments", [](const Book& b) { return pointers(live(b).payments()); }, "Every Payment.")
+      .def_property_readonly("credit_notes", [](const Book& b) { return pointers(live(b).credit_notes()); }, "Every CreditNote.")
+      .def("invoice", [](const Book& b, std::string_view id) { return live(b).invoice(id); }, py::arg("id"), ref,
            "The Invoice with this number, or None (the first one when the number repeats).")
-      .def("invoices_numbered", [](const Book& b, std::string_view id) { return pointers(b.invoices_numbered(id)); },
+      .def("invoices_numbered", [](const Book& b, std::string_view id) { return pointers(live(b).invoices_numbered(id)); },
            py::arg("id"), ref, "Every Invoice with this number (more than one is a duplicate number).")
-      .def("client", [](const Book& b, std::string_view id) { return b.client(id); }, py::arg("id"), ref,
+      .def("client", [](const Book& b, std::string_view id) { return live(b).client(id); }, py::arg("id"), ref,
            "The Client with this id, or None.")
-      .def("timekeeper", [](const Book& b, std::string_view id) { return b.timekeeper(id); }, py::arg("id"), ref,
+      .def("timekeeper", [](const Book& b, std::string_view id) { return live(b).timekeeper(id); }, py::arg("id"), ref,
            "The Timekeeper with this id, or None.")
-      .def("engagement", [](const Book& b, std::string_view id) { return b.engagement(id); }, py::arg("id"), ref,
+      .def("engagement", [](const Book& b, std::string_view id) { return live(b).engagement(id); }, py::arg("id"), ref,
            "The Engagement with this id, or None.")
-      .def("time_entry", [](const Book& b, std::string_view id) { return b.time_entry(id); }, py::arg("id"), ref,
+      .def("time_entry", [](const Book& b, std::string_view id) { return live(b).time_entry(id); }, py::arg("id"), ref,
            "The TimeEntry with this id, or None.")
-      .def("payment", [](const Book& b, std::string_view id) { return b.payment(id); }, py::arg("id"), ref,
+      .def("payment", [](const Book& b, std::string_view id) { return live(b).payment(id); }, py::arg("id"), ref,
            "The Payment with this id, or None.")
       .def("__repr__", [](const Book& b) {
+        (void)live(b);
         return "<Book: " + std::to_string(b.clients().size()) + " clients, " + std::to_string(b.invoices().size()) +
                " invoices, " + std::to_string(b.lines().size()) + " lines>";
       });

@@ -2,6 +2,7 @@
 // checked task by task. Every value a task returns is text (JSON) or bytes, so
 // that Dask moves and pickles it like any other.
 #include "bind_parts.hpp"
+#include "bind_sdk.hpp"
 
 #include <billcheck/engine.hpp>
 #include <billcheck/parts.hpp>
@@ -221,7 +222,7 @@ py::tuple assemble(const Engine& engine, const std::vector<std::string>& metas,
     for (const auto& text : findings) read_findings(Json::parse(text), results.findings);
     BookData data = reference.copy();
     for (const auto& s : headers) append_records(data, read_slice(s));
-    book = std::make_shared<Book>(std::move(data));
+    book = owned_book(Book(std::move(data)));  // registered: its records are readable from Python
   }
   return py::make_tuple(engine.assemble(std::move(results), options), book);
 }

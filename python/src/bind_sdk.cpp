@@ -309,6 +309,7 @@ void bind_report(py::module_& m) {
           "to_html",
           [](const Report& r, const Book& book, const std::string& title, std::size_t max_rows,
              std::optional<std::filesystem::path> templates) {
+            (void)live(book);
             HtmlOptions options;
             options.title = title;
             options.max_rows = max_rows;
@@ -404,6 +405,7 @@ void bind_engine(py::module_& m) {
           "check",
           [](const Engine& e, const Book& book, std::optional<unsigned> jobs, std::optional<std::string> invoice,
              bool stats, py::object today) {
+            (void)live(book);
             CheckOptions o;
             o.jobs = jobs.value_or(0);
             o.collect_stats = stats;
@@ -422,6 +424,7 @@ void bind_engine(py::module_& m) {
           "explain",
           [](const Engine& e, const Book& book, std::string invoice, std::optional<std::int64_t> line,
              const std::string& format, std::optional<std::filesystem::path> templates, py::object today) {
+            (void)live(book);
             auto f = parse_document_format(format);
             if (!f) throw py::value_error("format must be 'text', 'md', 'html' or 'json', not '" + format + "'");
             ExplainRequest r;
@@ -443,6 +446,7 @@ void bind_engine(py::module_& m) {
           "letter",
           [](const Engine& e, const Book& book, std::string client, std::optional<std::vector<std::string>> invoices,
              const std::string& format, std::optional<std::filesystem::path> templates, py::object today) {
+            (void)live(book);
             auto f = parse_document_format(format);
             if (!f || *f == DocumentFormat::json)
               throw py::value_error("format must be 'text', 'md' or 'html', not '" + format + "'");

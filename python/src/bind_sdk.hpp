@@ -28,6 +28,9 @@ const Book& book_of(const Record& record);
 /// A Book handed to Python (loaded, or corrected by fix): registered while Python holds it.
 std::shared_ptr<Book> owned_book(Book book);
 /// Books loaded from Python register for their lifetime.
+/// `book`, when it is still loaded (the book of the check running on this
+/// thread, or one a Python object owns); a RuntimeError otherwise.
+const Book& live(const Book& book);
 void register_book(const Book* book);
 void unregister_book(const Book* book);
 /// The book the Python rule running on this thread checks (nullptr after).

@@ -2,6 +2,7 @@
 // JSON the CLI prints; python/billcheck/_store.py turns that into dicts with
 // decimal.Decimal amounts and pandas DataFrames.
 #include "bind_store.hpp"
+#include "bind_sdk.hpp"
 
 #include <billcheck/remedies.hpp>
 #include <billcheck/store.hpp>
@@ -59,6 +60,7 @@ void bind_store(py::module_& m) {
       .def("record",
            [](Store& s, Report& report, const Book& book, const std::string& book_path, const std::string& invoice,
               const std::string& config) {
+             (void)live(book);
              // With the book's path, the run records its digest and the config's, as check --store does.
              RunInfo info = book_path.empty() ? RunInfo{} : run_info(book_path, config);
              info.invoice = invoice;
@@ -81,10 +83,15 @@ void bind_store(py::module_& m) {
       .def("open_dispute",
            [](Store& s, const Engine& engine, const Book& book, const std::string& invoice, const std::string& line,
               const std::string& reason, const std::string& says, const std::string& received) {
-             const Invoice* inv = book.invoice(invoice);
+             const Invoice* inv = live(book).invoice(invoice);
              if (!inv) throw UnknownInvoice(invoice);
              check_disputed_line(book, invoice, line);
-             Report report = engine.check_invoice(book, invoice);
+             // As Engine.check: native rules run without the GIL, Python rules take it per batch
+             // (held here, a Python rule's batch waited for it for ever).
+             Report report = [&] {
+               py::gil_scoped_release nogil;
+               return engine.check_invoice(book, invoice);
+             }();
              const auto confirming = confirming_findings(report, invoice, line, reason);
              const auto& d = engine.config().disputes;
              return to_json(s.open_dispute(

@@ -185,7 +185,11 @@ void emit(const Callable& c, py::handle result, const Record& record, Context& c
 // the length of the check (py::cast(&record, reference), minus the type
 // look-up). When the rule kept no reference to the view of the previous record
 // (the usual case), that view is re-pointed instead of freed and made again:
-// allocation is most of what a call costs beyond Python itself.
+// allocation is most of what a call costs beyond Python itself. The spare is
+// unregistered while it waits: pybind11 hands out the registered object of a
+// record, and `book.lines` after the check must not get one that does not keep
+// its book alive. A view the rule kept keeps the book alive, when a Python
+// object owns the book (otherwise reading it after the check is an error).
 template <class Record>
 class RecordViews {
  public:
@@ -205,22 +209,27 @@ class RecordViews {
     void* value = const_cast<Record*>(&record);
     if (PyObject* spare = std::exchange(spare_, nullptr)) {
       auto* inst = reinterpret_cast<py::detail::instance*>(spare);
-      if (Py_REFCNT(spare) == 1 && inst->simple_layout && !inst->weakrefs && !inst->has_patients) {
-        py::detail::deregister_instance(inst, inst->simple_value_holder[0], type);
-        inst->simple_value_holder[0] = value;
-        py::detail::register_instance(inst, value, type);
-        return py::reinterpret_steal<py::object>(spare);
-      }
-      Py_DECREF(spare);
+      inst->simple_value_holder[0] = value;
+      py::detail::register_instance(inst, value, type);
+      return py::reinterpret_steal<py::object>(spare);
     }
     return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
         value, py::return_value_policy::reference, py::handle(), type, nullptr, nullptr, nullptr));
   }
 
-  /// Keeps `view` for the next record; the GIL must be held.
-  void recycle(py::object view) {
-    if (spare_) Py_DECREF(spare_);
-    spare_ = view.release().ptr();
+  /// Keeps `view` for the next record, unregistered, when nothing else holds it;
+  /// otherwise ties it to `book`'s Python object. The GIL must be held.
+  void recycle(py::object view, const Book& book) {
+    static const py::detail::type_info* type = py::detail::get_type_info(typeid(Record), /*throw_if_missing=*/true);
+    auto* inst = reinterpret_cast<py::detail::instance*>(view.ptr());
+    if (!spare_ && Py_REFCNT(view.ptr()) == 1 && inst->simple_layout && !inst->weakrefs && !inst->has_patients) {
+      py::detail::deregister_instance(inst, inst->simple_value_holder[0], type);
+      inst->simple_value_holder[0] = nullptr;
+      spare_ = view.release().ptr();
+      return;
+    }
+    static const py::detail::type_info* book_type = py::detail::get_type_info(typeid(Book), true);
+    if (py::handle owner = py::detail::get_object_handle(&book, book_type)) py::detail::keep_alive_impl(view, owner);
   }
 
  private:
@@ -232,7 +241,7 @@ template <>
 class RecordViews<Book> {
  public:
   py::object view(const Book& book) { return py::cast(&book, py::return_value_policy::reference); }
-  void recycle(py::object) {}
+  void recycle(py::object, const Book&) {}
 };
 
 // The engine walks the book's records in order, and a Python call is long
@@ -262,7 +271,7 @@ void run(const Callable& c, RecordViews<Record>& views, const Record& record, Co
     if (!result) throw py::error_already_set();
     if (!result.is_none()) emit(c, result, record, ctx);
     result = py::object();  // a generator holds the record until it is gone
-    views.recycle(std::move(rec));
+    views.recycle(std::move(rec), ctx.book());
   } catch (py::error_already_set& e) {
     throw std::runtime_error(describe_exception(e, c.file, c.where));
   } catch (const py::builtin_exception& e) {

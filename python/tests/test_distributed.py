@@ -391,7 +391,7 @@ def test_with_a_store_the_driver_records_the_run_once_after_the_report(exe, loca
     book = books["synthetic"]
     one = cli(exe, book, "--store", tmp_path / "one.sqlite")
     many = on_cluster(local_cluster, book, "--store", tmp_path / "many.sqlite")
-    assert many.stdout == one.stdout and many.returncode == one.returncode
+    assert many.stdout == one.stdout and many.returncode == one.returncode, many.stderr.decode()
     runs = billcheck.Store(tmp_path / "many.sqlite").runs()
     assert len(runs) == 1
     findings = billcheck.Store(tmp_path / "many.sqlite").findings(frame=False)
