@@ -15,6 +15,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <atomic>
 #include <sstream>
 
 namespace billcheck::python {
@@ -352,6 +353,33 @@ void bind_report(py::module_& m) {
       });
 }
 
+// A check a rule starts (a Python rule that calls Engine.check, explain, letter
+// or fix) counts here while it runs: one that starts another without end ran
+// out of C stack long before Python's recursion limit, and took the process down.
+class NestedCheck {
+ public:
+  static constexpr int kMax = 16;
+  NestedCheck() : inside_rule_(checking_book() != nullptr) {
+    if (!inside_rule_) return;
+    if (depth_.fetch_add(1) >= kMax) {
+      depth_.fetch_sub(1);
+      PyErr_SetString(PyExc_RecursionError, ("a rule's check starts checks more than " + std::to_string(kMax) +
+                                             " deep; a rule must not check the book it is checking without end")
+                                                .c_str());
+      throw py::error_already_set();
+    }
+  }
+  ~NestedCheck() {
+    if (inside_rule_) depth_.fetch_sub(1);
+  }
+  NestedCheck(const NestedCheck&) = delete;
+  NestedCheck& operator=(const NestedCheck&) = delete;
+
+ private:
+  static inline std::atomic<int> depth_{0};
+  bool inside_rule_;
+};
+
 Config config_from(const std::optional<std::filesystem::path>& file) { return file ? load_config(*file) : Config{}; }
 
 void bind_engine(py::module_& m) {
@@ -411,6 +439,7 @@ void bind_engine(py::module_& m) {
             o.collect_stats = stats;
             if (!today.is_none()) o.today = date_from_py(today, "today");
             // Native rules run in parallel without the GIL; Python rules take it per batch.
+            const NestedCheck nested;
             py::gil_scoped_release nogil;
             return invoice ? e.check_invoice(book, *invoice, o) : e.check(book, o);
           },
@@ -432,6 +461,7 @@ void bind_engine(py::module_& m) {
             r.line = line;
             if (templates) r.templates = *templates;
             if (!today.is_none()) r.check.today = date_from_py(today, "today");
+            const NestedCheck nested;
             py::gil_scoped_release nogil;
             return explain(e, book, r, *f);
           },
@@ -455,6 +485,7 @@ void bind_engine(py::module_& m) {
             if (invoices) r.invoices = std::move(*invoices);
             if (templates) r.templates = *templates;
             if (!today.is_none()) r.check.today = date_from_py(today, "today");
+            const NestedCheck nested;
             py::gil_scoped_release nogil;
             return letter(e, book, r, *f);
           },
@@ -473,7 +504,8 @@ void bind_engine(py::module_& m) {
             fix.reissue = reissue;
             std::optional<FixResult> result;
             {
-              py::gil_scoped_release nogil;
+              const NestedCheck nested;
+            py::gil_scoped_release nogil;
               result.emplace(fix_book(e, read_book(path), o, fix));
             }
             py::object summary =

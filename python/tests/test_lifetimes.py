@@ -89,3 +89,20 @@ def test_opening_a_dispute_with_a_python_rule_in_the_engine_completes(firm, tmp_
         print(store.open_dispute(engine, book, invoice, "rate", "we agreed less")["state"])
     """, timeout=30)
     assert out == "open\n"
+
+
+def test_a_rule_that_checks_again_without_end_is_stopped_not_a_crash(firm):
+    # In plain Python such a bug ends in RecursionError; through the engine it
+    # ran out of C stack first. The innermost check reports the rule as failed.
+    out = run(firm, """
+        holder = {"messages": []}
+        @billcheck.rule(id="acme.recheck", category="data", scope="line")
+        def recheck(line, ctx):
+            if line.line_no == 1:
+                inner = holder["engine"].check(ctx.book, invoice=line.invoice_id, jobs=1)
+                holder["messages"] += [f.message for f in inner.findings if f.category == "internal"]
+        engine = holder["engine"] = billcheck.Engine(rules=[recheck])
+        engine.check(billcheck.load_book(FIRM), jobs=1)
+        print(any("RecursionError: a rule's check starts checks more than 16 deep" in m for m in holder["messages"]))
+    """)
+    assert out == "True\n"
