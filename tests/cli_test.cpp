@@ -205,6 +205,26 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// Figures too large to multiply or add exactly are the book's to correct, not a
+// rule's bug: the message names the record and what to check.
+TEST(CliErrors, FiguresTooLargeToWorkOutNameTheRecordNotTheRulesAuthor) {
+  const auto dir = test::temp_dir("cli-overflow");
+  std::filesystem::copy(test::source_dir() / "examples" / "firm", dir / "book",
+                        std::filesystem::copy_options::recursive);
+  std::string lines = test::slurp(dir / "book" / "invoice_lines.csv");
+  const std::size_t row = lines.find(",2.5,650.00,,1625.00\n");
+  ASSERT_NE(row, std::string::npos);
+  lines.replace(row, 20, ",9999999999,9999999999,,1625.00");
+  test::write_file(dir / "book" / "invoice_lines.csv", lines);
+  const auto r = run_billcheck("check '" + (dir / "book").string() + "' --format json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.out, HasSubstr("Rule arithmetic.line-amount could not check line 1 of invoice NW-2025-05: its figures "
+                               "are too large to work out exactly (decimal overflow in multiplication; the largest "
+                               "amount is 9223372036854.775807). Check the quantities, rates and amounts of line 1 "
+                               "of invoice NW-2025-05."));
+  EXPECT_THAT(r.out, Not(HasSubstr("Report this to the rule's author")));
+}
+
 TEST(CliUsage, AnUnknownInvoiceExitsTwoAndSaysSo) {
   auto r = test::run_billcheck("check tests/data/engine/book --invoice NOPE-1");
   EXPECT_EQ(r.status, 2);

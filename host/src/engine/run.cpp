@@ -48,16 +48,27 @@ std::string describe(const Client& c) { return "client " + c.id; }
 std::string describe(const Payment& p) { return "payment " + p.id; }
 std::string describe(const CreditNote& n) { return "credit note " + n.id; }
 
+/// The error of a rule that threw; `overflow` when it was a Decimal's overflow:
+/// the book's figures, not the rule, are what to look at.
+struct RuleError {
+  std::string what;
+  bool overflow = false;
+};
+
 // The one wording of "this rule threw": `what` is the record or "the book".
-std::string failure_message(const RuleInfo& info, const std::string& what, const std::string& error) {
+std::string failure_message(const RuleInfo& info, const std::string& what, const RuleError& error) {
+  if (error.overflow)
+    return "Rule " + info.id + " could not check " + what + ": its figures are too large to work out exactly (" +
+           error.what + "; the largest amount is 9223372036854.775807). Check the quantities, rates and amounts " +
+           (what == "the book" ? "of the book's largest records" : "of " + what) + ".";
   return "Rule " + info.id + " failed on " + what + " and was skipped" + (what == "the book" ? "" : " for it") +
-         ": " + error + ". Report this to the rule's author (" + info.origin + ").";
+         ": " + error.what + ". Report this to the rule's author (" + info.origin + ").";
 }
 
 // What one book rule instance found on a book, or why it failed.
 struct BookRuleResult {
   std::vector<Finding> findings;
-  std::optional<std::string> error;
+  std::optional<RuleError> error;
 };
 
 BookRuleResult evaluate(const Book& book, const ActiveRule& a, const Variant& v) {
@@ -65,12 +76,15 @@ BookRuleResult evaluate(const Book& book, const ActiveRule& a, const Variant& v)
   Context ctx(book, *a.info, v.severity, result.findings);
   try {
     static_cast<const BookRule*>(v.rule)->check(book, ctx);
+  } catch (const DecimalOverflow& e) {
+    result.findings.clear();
+    result.error = RuleError{e.what(), true};
   } catch (const std::exception& e) {
     result.findings.clear();
-    result.error = e.what();
+    result.error = RuleError{e.what()};
   } catch (...) {
     result.findings.clear();
-    result.error = "unknown exception";
+    result.error = RuleError{"unknown exception"};
   }
   return result;
 }
@@ -174,14 +188,16 @@ class Runner {
         }
         Context ctx(book_, *a.info, v.severity, out);
         std::size_t before = out.size();
-        std::optional<std::string> error;
+        std::optional<RuleError> error;
         try {
           call(*v.rule, record, ctx);
           v.apply_severity(out, before);
+        } catch (const DecimalOverflow& e) {
+          error = RuleError{e.what(), true};
         } catch (const std::exception& e) {
-          error = e.what();
+          error = RuleError{e.what()};
         } catch (...) {
-          error = "unknown exception";
+          error = RuleError{"unknown exception"};
         }
         if (error) {
           out.resize(before);
@@ -222,7 +238,7 @@ class Runner {
     auto run = [&](const Variant& v, auto keep) {
       if (!v.rule) return;
       std::vector<Finding> local;
-      std::optional<std::string> error;
+      std::optional<RuleError> error;
       if (remember) {
         const std::string key = "billcheck.engine/" + std::to_string(engine_id_) + "/" +
                                 std::to_string(reinterpret_cast<std::uintptr_t>(v.rule));
