@@ -155,6 +155,10 @@ TEST(StoreCli, FindingMovesAndTheirRefusals) {
   auto unknown = run_billcheck("finding ack 0000000000000000" + s, kAt);
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("no finding '0000000000000000' in store"), std::string::npos) << unknown.err;
+  auto short_prefix = run_billcheck("finding ack " + fp.substr(0, 5) + s, kAt);
+  EXPECT_EQ(short_prefix.status, 2);
+  EXPECT_NE(short_prefix.err.find("(a fingerprint's first 6 characters or more name a finding)"), std::string::npos)
+      << short_prefix.err;
   auto amount = run_billcheck("finding reopen " + fp + s, kAt);
   EXPECT_EQ(amount.status, 0) << amount.err;
   auto not_amount = run_billcheck("finding resolve " + fp + s + " --remedy discount --amount 1,5", kAt);
