@@ -292,6 +292,21 @@ TEST_F(LoadCsvProblems, TextAfterAClosingQuote) {
                                       "end; write \"\" for a quote inside quotes)"}));
 }
 
+// A stray quote opens a cell that runs on over the next lines to the next quote:
+// the error is where the quote opened, not where the run-on cell ends.
+TEST_F(LoadCsvProblems, AStrayQuoteIsNamedWhereItOpens) {
+  write_invoice();
+  write("invoice_lines.csv",
+        "invoice_id,line_no,type,description,quantity,rate,amount\n"
+        "INV-1,1,fee,\"Strategy call,1,100,100\n"
+        "INV-1,2,fee,Review,1,100,100\n"
+        "INV-1,3,fee,\"Draft, revise\",1,100,100\n");
+  EXPECT_EQ(load_errors(dir_),
+            (std::vector<std::string>{path("invoice_lines.csv") +
+                                      ":2: a quote opens a cell here that runs to line 4 and has text after its "
+                                      "closing quote there; if this quote is a stray, remove it (write \"\" for a "
+                                      "quote inside quotes)"}));
+}
 
 // A row is converted after the rows behind it have been read (their ids are
 // prefetched); the problems still come in the order of the rows, whether

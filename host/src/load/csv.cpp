@@ -71,6 +71,7 @@ class CsvReader {
     for (;;) {
       std::string_view cell;
       if (p_ < end_ && *p_ == '"') {
+        const std::uint32_t opened = next_line_;
         if (!quoted_cell(cell)) {
           ok = false;
           unterminated_at_ = row;
@@ -78,10 +79,16 @@ class CsvReader {
           return true;
         }
         if (p_ < end_ && *p_ != ',' && *p_ != '\n' && !crlf_ahead()) {
-          errors_.push_back(fields::located(
-              file_, next_line_,
-              "text after a closing quote (a quoted cell must end at a comma or the line end; write \"\" for a "
-              "quote inside quotes)"));
+          // A cell that ran over lines to its "closing" quote most likely opened with a stray one.
+          errors_.push_back(
+              opened != next_line_
+                  ? fields::located(file_, opened,
+                                    "a quote opens a cell here that runs to line " + std::to_string(next_line_) +
+                                        " and has text after its closing quote there; if this quote is a stray, "
+                                        "remove it (write \"\" for a quote inside quotes)")
+                  : fields::located(file_, next_line_,
+                                    "text after a closing quote (a quoted cell must end at a comma or the line end; "
+                                    "write \"\" for a quote inside quotes)"));
           ok = false;
           skip_cell();
         }
