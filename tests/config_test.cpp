@@ -50,6 +50,17 @@ TEST(ConfigFile, AFolderOrADeviceIsRefusedAndNothingIsRead) {
               ElementsAre((dir / "missing.yaml").string() + ": cannot read it (does the config file exist?)"));
 }
 
+// Nesting past yaml-cpp's own limit gets the same words as nesting past ours.
+TEST(ConfigFile, NestingFarPastTheLimitSaysSo) {
+  const std::string yaml = "a: " + std::string(600, '[') + std::string(600, ']') + "\n";
+  try {
+    (void)config(yaml);
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ElementsAre("billcheck.yaml:1:1204: billcheck.yaml nests deeper than 32 levels"));
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Booleans are true or false.
 

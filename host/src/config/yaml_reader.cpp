@@ -5,6 +5,8 @@
 
 #include <billcheck/options.hpp>
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -49,6 +51,11 @@ std::size_t columns(std::string_view s) {
 YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {
   try {
     root_ = YAML::Load(text_);
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own limit, far past ours
+    errors_.push_back(file_.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": " + file_.filename().string() + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    root_ = YAML::Node();
+    return;
   } catch (const YAML::Exception& e) {
     std::string at = e.mark.is_null() ? ""
                                       : ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
