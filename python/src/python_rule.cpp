@@ -42,8 +42,21 @@ PyTypeObject* g_draft_type = nullptr;  // billcheck.FindingDraft, set by bind_ru
 std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; }
 
 // ---- from Python values to report text --------------------------------------------
+
+/// A str as UTF-8; a ValueError naming `what` for one that has none (a lone surrogate such as '\udcff').
+std::string utf8_of(py::handle s, const std::string& what) {
+  Py_ssize_t size = 0;
+  const char* bytes = PyUnicode_AsUTF8AndSize(s.ptr(), &size);
+  if (!bytes) {
+    PyErr_Clear();
+    throw py::value_error(what + ": the text holds a character UTF-8 cannot write (a lone surrogate); "
+                                 "decode its bytes with errors='replace'");
+  }
+  return std::string(bytes, static_cast<std::size_t>(size));
+}
+
 ReportValue report_value(py::handle v, const std::string& what) {
-  if (PyUnicode_Check(v.ptr())) return v.cast<std::string>();
+  if (PyUnicode_Check(v.ptr())) return utf8_of(v, what);
   if (v.is_none()) return std::string();
   if (PyBool_Check(v.ptr())) return std::string(v.ptr() == Py_True ? "true" : "false");
   if (PyLong_Check(v.ptr())) return py::str(v).cast<std::string>();
@@ -72,7 +85,7 @@ FindingDraft make_draft(std::string message, py::handle at_stake, py::handle evi
     if (!PyDict_Check(evidence.ptr())) throw py::type_error("evidence: expected a dict {name: value}, not " + type_name(evidence));
     for (auto [k, v] : evidence.cast<py::dict>()) {
       if (!PyUnicode_Check(k.ptr())) throw py::type_error("evidence: names must be str, not " + type_name(k));
-      std::string name = k.cast<std::string>();
+      std::string name = utf8_of(k, "evidence");
       d.evidence.emplace_back(name, report_value(v, "evidence['" + name + "']"));
     }
   }
@@ -93,15 +106,18 @@ FindingDraft make_draft(std::string message, py::handle at_stake, py::handle evi
       throw py::type_error("fix: expected (field, current, suggested), not " + type_name(fix));
     }
     if (!PyUnicode_Check(field.ptr())) throw py::type_error("fix: the field name must be a str, not " + type_name(field));
-    d.fix.emplace(field.cast<std::string>(),
+    d.fix.emplace(utf8_of(field, "fix"),
                   std::pair{report_value(current, "fix current"), report_value(suggested, "fix suggested")});
   }
   if (!severity.is_none()) {
-    auto s = parse_severity(severity.cast<std::string>());
-    if (!s) throw py::value_error("severity: expected 'error', 'warning' or 'info', not '" + severity.cast<std::string>() + "'");
+    if (!PyUnicode_Check(severity.ptr()))
+      throw py::type_error("severity: expected 'error', 'warning' or 'info', not " + type_name(severity));
+    const std::string text = utf8_of(severity, "severity");
+    auto s = parse_severity(text);
+    if (!s) throw py::value_error("severity: expected 'error', 'warning' or 'info', not '" + text + "'");
     d.severity = s;
   }
-  if (!key.is_none()) d.key = py::str(key).cast<std::string>();
+  if (!key.is_none()) d.key = utf8_of(py::str(key), "key");
   d.about = py::reinterpret_borrow<py::object>(about);
   return d;
 }

@@ -188,6 +188,21 @@ def test_a_float_inside_a_rule_is_an_internal_finding(small_book):
     assert messages and all("TypeError" in m and "Decimal" in m for m in messages)
 
 
+@pytest.mark.parametrize("kwargs, words", [
+    ({"severity": 3}, "TypeError: severity: expected 'error', 'warning' or 'info', not int"),
+    ({"key": "\udcff"}, "ValueError: key: the text holds a character UTF-8 cannot write (a lone surrogate)"),
+    ({"evidence": {"k": "\udcff"}}, "ValueError: evidence['k']: the text holds a character UTF-8 cannot write"),
+])
+def test_a_bad_finding_argument_is_named_in_the_error(small_book, kwargs, words):
+    @billcheck.rule(id="acme.bad-arg", category="data", scope="invoice")
+    def bad(invoice, ctx):
+        yield ctx.finding("x", **kwargs)
+
+    report = billcheck.Engine(rules=[bad]).check(small_book)
+    messages = [f.message for f in report.findings if f.rule == "acme.bad-arg"]
+    assert messages and all(words in m for m in messages), messages[:1]
+
+
 def test_decimal_amounts_round_trip_exactly(small_book):
     @billcheck.rule(id="acme.exact", category="data", scope="invoice")
     def exact(invoice, ctx):
