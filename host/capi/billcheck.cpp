@@ -53,8 +53,9 @@ thread_local LastError t_error;
 int keep(int code, std::string_view json_code, std::string_view message,
          const std::vector<std::string>& problems = {}) {
   t_error.code = code;
-  t_error.message.assign(message);
   t_error.json = error_json(json_code, message, problems);
+  // The message as the JSON has it: UTF-8 always (bytes that are not, e.g. an id echoed back, replaced).
+  t_error.message = Json::parse(t_error.json).at("error").at("message").get<std::string>();
   return code;
 }
 
@@ -158,6 +159,9 @@ class CallOptions {
     const Json* v = find(key);
     if (!v) return std::nullopt;
     if (!v->is_number_integer()) throw ArgumentError(std::string("option '") + key + "' must be a whole number");
+    // JSON reads a number past int64 as unsigned: it must not wrap round to a negative one.
+    if (v->is_number_unsigned() && v->get<std::uint64_t>() > std::uint64_t{INT64_MAX})
+      throw ArgumentError(std::string("option '") + key + "' is out of range (at most 9223372036854775807)");
     return v->get<std::int64_t>();
   }
 

@@ -243,6 +243,10 @@ def test_unknown_invoice_is_a_status(lib, firm_engine, firm_book):
     assert error.value.message == "no invoice 'NOPE-1' in the book"
     assert error.value.error == {"code": "unknown_record", "message": "no invoice 'NOPE-1' in the book",
                                  "problems": []}
+    # The message is UTF-8 even when the id echoed back is not, as the JSON says it.
+    with pytest.raises(BillcheckError) as error:
+        lib.call("check_invoice", firm_engine, firm_book, b"INV-\xff", None)
+    assert error.value.message == "no invoice 'INV-\ufffd' in the book"
 
 
 def test_null_pointers_are_a_status(lib, firm_engine, firm_book):
@@ -279,6 +283,7 @@ def test_null_pointers_are_a_status(lib, firm_engine, firm_book):
     ('{"jobs": -1}', "option 'jobs' must be a number of threads from 0 to 1024"),
     ('{"jobs": "2"}', "option 'jobs' must be a whole number"),
     ('{"today": "tomorrow"}', "option 'today' must be a date as \"YYYY-MM-DD\""),
+    ('{"jobs": 18446744073709551615}', "option 'jobs' is out of range (at most 9223372036854775807)"),
 ])
 def test_bad_options_are_a_status(lib, firm_engine, firm_book, options, message):
     with pytest.raises(BillcheckError) as error:
