@@ -123,6 +123,25 @@ TEST_F(Letter, AnUnknownClientOrAnotherClientsInvoiceIsNamed) {
   EXPECT_THROW(run("C-300", {"NOPE-1"}), UnknownInvoice);
 }
 
+// A broken section or tag is located at its line and column, with what closes it.
+TEST_F(Letter, ATemplateWithABrokenSectionOrTagIsALocatedError) {
+  const auto dir = test::temp_dir("letter-broken-templates");
+  const auto error_of = [&](const std::string& text) {
+    test::write_file(dir / "letter.txt", text);
+    try {
+      run("C-300", {}, DocumentFormat::text, dir);
+    } catch (const ConfigError& e) {
+      return e.messages().at(0);
+    }
+    return std::string("no error");
+  };
+  const std::string file = (dir / "letter.txt").string();
+  EXPECT_EQ(error_of("Dear {{client.name}},\n\nline three\n{{#errors}}x{{/credit_notes}}\n"),
+            file + ":4:1: Unclosed section \"errors\" (a section {{#name}} or {{^name}} ends with {{/name}}, the "
+                   "same name)");
+  EXPECT_EQ(error_of("Dear {{client.name\n"), file + ":1:6: Unclosed tag (each {{ needs its }})");
+}
+
 TEST_F(Letter, ATemplateWithAnUnknownPlaceholderIsALocatedError) {
   const auto dir = test::temp_dir("letter-templates");
   test::write_file(dir / "letter.txt", "Dear {{client.name}},\n{{client.nmae}}\n");

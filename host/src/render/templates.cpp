@@ -6,6 +6,8 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -116,6 +118,29 @@ std::string read_template_file(const fs::path& file) {
   return ss.str();
 }
 
+/// kainjow's message ("Unclosed section \"errors\" at 34", a byte offset) as
+/// file:line:column and what to do.
+std::string template_error(const fs::path& file, std::string_view text, const std::string& message) {
+  std::string where = file.string(), what = message;
+  if (const std::size_t at = message.rfind(" at "); at != std::string::npos) {
+    std::size_t offset = 0;
+    const char* digits = message.data() + at + 4;
+    const char* end = message.data() + message.size();
+    if (auto [p, ec] = std::from_chars(digits, end, offset); ec == std::errc() && p == end && offset <= text.size()) {
+      const std::string_view before = text.substr(0, offset);
+      const std::size_t line_start = before.rfind('\n');
+      where += ":" + std::to_string(std::count(before.begin(), before.end(), '\n') + 1) + ":" +
+               std::to_string(offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
+      what = message.substr(0, at);
+    }
+  }
+  if (what.starts_with("Unclosed section") || what.starts_with("Unopened section"))
+    what += " (a section {{#name}} or {{^name}} ends with {{/name}}, the same name)";
+  else if (what.starts_with("Unclosed tag"))
+    what += " (each {{ needs its }})";
+  return where + ": " + what;
+}
+
 std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
                             std::span<const std::string_view> vocabulary) {
   const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
@@ -126,10 +151,10 @@ std::string render_template(const fs::path& dir, std::string_view name, Markup m
   if (auto problems = unknown_placeholders(text, keys, file); !problems.empty()) throw ConfigError(std::move(problems));
 
   kainjow::mustache::mustache tmpl(text);
-  if (!tmpl.is_valid()) throw ConfigError({file.string() + ": " + tmpl.error_message()});
+  if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
   if (markup != Markup::html) tmpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tmpl.render(to_data(model));
-  if (!tmpl.is_valid()) throw ConfigError({file.string() + ": " + tmpl.error_message()});
+  if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
   return out;
 }
 
