@@ -225,6 +225,12 @@ TEST(CliErrors, FiguresTooLargeToWorkOutNameTheRecordNotTheRulesAuthor) {
   EXPECT_THAT(r.out, Not(HasSubstr("Report this to the rule's author")));
 }
 
+TEST(CliUsage, ANegativeMaxRowsIsRefused) {
+  const auto r = run_billcheck("check examples/firm --format html --max-rows -1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("--max-rows: '-1' is not a number of rows: give 0 (all) or more"));
+}
+
 TEST(CliUsage, AnUnknownInvoiceExitsTwoAndSaysSo) {
   auto r = test::run_billcheck("check tests/data/engine/book --invoice NOPE-1");
   EXPECT_EQ(r.status, 2);

@@ -406,6 +406,16 @@ TEST(StoreDisputes, ALineTheInvoiceDoesNotHaveIsRefused) {
                             "' (its lines are 1, 2, 3, 4, 5, 6); name one of them, or none for the whole invoice\n");
   }
   EXPECT_EQ(run_billcheck("disputes" + s, kAt).out, "0 disputes\n");
+  // The client's word cannot arrive after today; a report's range runs forward.
+  auto later = run_billcheck("dispute open" + s + " --invoice NW-2025-07 --reason rate --says x --received 2999-01-01",
+                             kAt);
+  EXPECT_EQ(later.status, 2);
+  EXPECT_NE(later.err.find("received 2999-01-01 is after today (2026-01-05); give the day the client's word arrived"),
+            std::string::npos)
+      << later.err;
+  auto backwards = run_billcheck("report" + s + " --from 2026-01-01 --to 2025-01-01", kAt);
+  EXPECT_EQ(backwards.status, 2);
+  EXPECT_EQ(backwards.err, "billcheck: --from 2026-01-01 is after --to 2025-01-01: give the earlier day first\n");
 }
 
 TEST(StoreDisputes, ReasonCodesAndExplainedDisputes) {

@@ -186,6 +186,13 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
       ->capture_default_str();
   cmd->add_option("--max-rows", check.max_rows,
                   "HTML: at most N findings in the table, the rest counted in the totals and charts (0 = all)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (!text.empty() && text.size() <= 9 && text.find_first_not_of("0123456789") == std::string::npos)
+              return {};
+            return "'" + text + "' is not a number of rows: give 0 (all) or more";
+          },
+          "ROWS"))
       ->capture_default_str();
   cmd->add_option("--templates", check.templates,
                   "HTML: a folder with your own report.html, report.css and report.js (a copy of "

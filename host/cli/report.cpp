@@ -82,6 +82,8 @@ int run_report(const ReportArgs& args, const CommonOptions& common) {
     if (!config.errors.empty()) throw ConfigError(config.errors);
     path = config.store;
   }
+  if (!args.from.empty() && !args.to.empty() && args.to < args.from)
+    throw Error("--from " + args.from + " is after --to " + args.to + ": give the earlier day first");
   if (path.empty()) throw Error("no store: give --store FILE, or set `store:` in billcheck.yaml");
   if (!std::filesystem::exists(path)) throw Error("no store at " + path.string() + ": record a run first (check --store)");
   refuse_output_over_inputs(args.output, "-", LoadOptions{}, Config{}, {path});

@@ -180,6 +180,9 @@ Dispute Store::open_dispute(const DisputeRequest& request, const std::vector<Fin
     const std::string received = request.received.empty() ? date_of(now) : request.received;
     const auto day = Date::parse_iso(received);
     if (!day) throw StoreError("received '" + received + "' is not a date (YYYY-MM-DD)");
+    if (received > date_of(now))
+      throw StoreError("received " + received + " is after today (" + date_of(now) +
+                       "); give the day the client's word arrived");
     const std::string respond_by = day->plus_days(request.respond_within_days).to_string();
     SQLite::Statement ins(*s.db,
                           "INSERT INTO disputes (invoice, line, client, reason, says, received, respond_by, opened_at, "
