@@ -16,7 +16,11 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace billcheck::python {
 namespace {
@@ -380,6 +384,61 @@ class NestedCheck {
   bool inside_rule_;
 };
 
+// Runs `work` (a check of `book`) with the GIL released. Called from Python's
+// main thread outside any rule, it runs on a thread of its own while this one
+// looks for signals every tenth of a second: Ctrl-C then stops the check's
+// Python rules (the rest of the check is native and quick) and raises
+// KeyboardInterrupt, where it was swallowed (jobs=1: a rule's "failure") or
+// waited for until the check ended (the rules on worker threads).
+template <class F>
+auto interruptible(const Book& book, F work) -> decltype(work()) {
+  static const unsigned long main_thread =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  if (checking_book() != nullptr || PyThread_get_thread_ident() != main_thread) {
+    py::gil_scoped_release nogil;
+    return work();
+  }
+  std::optional<decltype(work())> result;
+  std::exception_ptr error;
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false, interrupted = false;
+  {
+    py::gil_scoped_release nogil;
+    std::thread worker([&] {
+      try {
+        result.emplace(work());
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard lock(mutex);
+      done = true;
+      finished.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    while (!finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
+      if (interrupted) continue;
+      lock.unlock();
+      {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) {  // the KeyboardInterrupt (or a handler's error) is now set
+          interrupted = true;
+          interrupt_python_rules(&book, true);
+        }
+      }
+      lock.lock();
+    }
+    lock.unlock();
+    worker.join();
+  }
+  if (interrupted) {
+    interrupt_python_rules(&book, false);
+    throw py::error_already_set();
+  }
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
+}
+
 Config config_from(const std::optional<std::filesystem::path>& file) { return file ? load_config(*file) : Config{}; }
 
 void bind_engine(py::module_& m) {
@@ -440,8 +499,7 @@ void bind_engine(py::module_& m) {
             if (!today.is_none()) o.today = date_from_py(today, "today");
             // Native rules run in parallel without the GIL; Python rules take it per batch.
             const NestedCheck nested;
-            py::gil_scoped_release nogil;
-            return invoice ? e.check_invoice(book, *invoice, o) : e.check(book, o);
+            return interruptible(book, [&] { return invoice ? e.check_invoice(book, *invoice, o) : e.check(book, o); });
           },
           py::arg("book"), py::kw_only(), py::arg("jobs") = py::none(), py::arg("invoice") = py::none(),
           py::arg("stats") = false, py::arg("today") = py::none(),

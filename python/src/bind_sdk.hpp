@@ -34,6 +34,8 @@ const Book& live(const Book& book);
 void register_book(const Book* book);
 void unregister_book(const Book* book);
 /// The book the Python rule running on this thread checks (nullptr after).
+/// Marks the check of `book` interrupted (Ctrl-C): its Python rules are no longer called. `on` false clears it.
+void interrupt_python_rules(const Book* book, bool on);
 void set_checking_book(const Book* book);
 const Book* checking_book();
 

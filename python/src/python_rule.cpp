@@ -4,8 +4,12 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace billcheck::python {
 namespace {
@@ -274,8 +278,19 @@ void prefetch_next(const Record& record) {
 
 // One call of the Python function; a Python error becomes the exception the
 // engine turns into an `internal` finding: "Type: message (file.py:LINE)".
+std::atomic<int> g_interrupted_count{0};
+std::mutex g_interrupted_mutex;
+std::vector<const Book*> g_interrupted;
+
+bool interrupted(const Book* book) {
+  if (g_interrupted_count.load(std::memory_order_relaxed) == 0) return false;
+  std::lock_guard lock(g_interrupted_mutex);
+  return std::find(g_interrupted.begin(), g_interrupted.end(), book) != g_interrupted.end();
+}
+
 template <class Record>
 void run(const Callable& c, RecordViews<Record>& views, const Record& record, Context& ctx) {
+  if (interrupted(&ctx.book())) return;  // Ctrl-C: the caller raises KeyboardInterrupt when the check returns
   std::optional<Gil> gil;
   if (!PyGILState_Check()) gil.emplace();  // called outside a batch: take the GIL for this call
   prefetch_next(record);
@@ -507,6 +522,17 @@ void bind_rule_support(py::module_& m) {
           "about: another record the finding is about (default: the record checked).\n"
           "severity: 'error', 'warning' or 'info', overriding the rule's for this finding.\n"
           "key: tells apart several findings of this rule about one record (keeps fingerprints stable).");
+}
+
+void interrupt_python_rules(const Book* book, bool on) {
+  std::lock_guard lock(g_interrupted_mutex);
+  if (on) {
+    g_interrupted.push_back(book);
+    g_interrupted_count.fetch_add(1);
+  } else if (auto it = std::find(g_interrupted.begin(), g_interrupted.end(), book); it != g_interrupted.end()) {
+    g_interrupted.erase(it);
+    g_interrupted_count.fetch_sub(1);
+  }
 }
 
 }  // namespace billcheck::python

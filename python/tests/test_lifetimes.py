@@ -7,9 +7,11 @@ its exit status) instead of taking pytest down.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 PRELUDE = """
 import gc
@@ -106,3 +108,32 @@ def test_a_rule_that_checks_again_without_end_is_stopped_not_a_crash(firm):
         print(any("RecursionError: a rule's check starts checks more than 16 deep" in m for m in holder["messages"]))
     """)
     assert out == "True\n"
+
+
+def test_ctrl_c_stops_a_check_of_python_rules_and_raises_keyboard_interrupt(firm):
+    # A rule slow enough that the check would run for minutes; SIGINT after a second.
+    code = PRELUDE + f"FIRM = {str(firm)!r}\n" + textwrap.dedent("""
+        import sys, time
+        @billcheck.rule(id="acme.slow", category="data", scope="line")
+        def slow(line, ctx):
+            time.sleep(2)
+        print("ready", flush=True)
+        for jobs in (int(sys.argv[1]),):
+            try:
+                billcheck.Engine(rules=[slow]).check(billcheck.load_book(FIRM), jobs=jobs)
+                print("returned")
+            except KeyboardInterrupt:
+                print("KeyboardInterrupt")
+    """)
+    for jobs in ("1", "2"):
+        started = time.monotonic()
+        child = subprocess.Popen([sys.executable, "-c", code, jobs], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline() == "ready\n"
+            time.sleep(1)
+            child.send_signal(signal.SIGINT)
+            out, _ = child.communicate(timeout=30)
+        finally:
+            child.kill()
+        assert out == "KeyboardInterrupt\n", jobs
+        assert time.monotonic() - started < 25
