@@ -1,6 +1,7 @@
 #include "config/yaml_reader.hpp"
 
 #include "config/suggest.hpp"
+#include "load/encoding.hpp"
 #include "load/file.hpp"
 
 #include <billcheck/options.hpp>
@@ -8,6 +9,8 @@
 #include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
+#include <vector>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -49,8 +52,34 @@ std::size_t columns(std::string_view s) {
 }  // namespace
 
 YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {
+  // Text that is not UTF-8 would reach a report's JSON, which cannot hold it.
+  if (const std::size_t bad = encoding::invalid_utf8_at(text_); bad != std::string::npos) {
+    const std::string_view before = std::string_view(text_).substr(0, bad);
+    const std::size_t line_start = before.rfind('\n');
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text_[bad]));
+    errors_.push_back(file_.string() + ":" + std::to_string(std::count(before.begin(), before.end(), '\n') + 1) + ":" +
+                      std::to_string(bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1) +
+                      ": byte " + byte + " is not UTF-8; save the file as UTF-8");
+    usable_ = false;
+    return;
+  }
   try {
-    root_ = YAML::Load(text_);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text_);
+    if (documents.size() > 1) {
+      // One document a file: a second one (after `---`) would be ignored without a word.
+      const YAML::Mark mark = documents[1].Mark();
+      std::size_t line = mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1;
+      if (line == 0) {
+        const std::size_t at = text_.find("\n---");
+        line = at == std::string::npos ? 1 : static_cast<std::size_t>(std::count(text_.begin(), text_.begin() + at, '\n')) + 2;
+      }
+      errors_.push_back(file_.string() + ":" + std::to_string(line) + ": a second YAML document (after '---'); " +
+                        file_.filename().string() + " is one document: merge them or remove the '---'");
+      usable_ = false;
+      return;
+    }
+    root_ = documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own limit, far past ours
     errors_.push_back(file_.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                       ": " + file_.filename().string() + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
