@@ -790,6 +790,29 @@ TEST_F(Packs, ExpectYamlIsReadByTheSameReader) {
                                ":3:5: unknown key 'not_flaged' in a fixture (did you mean 'not_flagged'?)"));
 }
 
+// A fixture passes only on what the rule found: a rule that failed on the book
+// (an `internal` finding carries its keys) fails it, and so does an entry
+// naming a rule there is not (a typo made not_flagged pass whatever happened).
+TEST(PackFixtures, ARuleThatFailedOrARuleThereIsNotFailsTheFixture) {
+  const auto dir = test::temp_dir("pack-fixture-honest");
+  const auto example = test::source_dir() / "rules" / "firm-policy-example";
+  std::filesystem::create_directories(dir / "fx");
+  std::filesystem::copy(example / "fixtures", dir / "fx" / "fixtures", std::filesystem::copy_options::recursive);
+  test::write_file(dir / "fx" / "pack.yaml",
+                   "pack: ovf\nrules:\n  - id: big\n    title: T\n    category: rates\n    scope: line\n"
+                   "    when: line.rate * 100000000000 > 0\n    message: m\n");
+  test::write_file(dir / "fx" / "expect.yaml",
+                   "fixtures:\n  - book: fixtures/policy\n    expect:\n      - {rule: ovf.big, invoice: INV-1, line: 2}\n"
+                   "    not_flagged:\n      - {rule: ovf.bigg, invoice: INV-1, line: 1}\n");
+  const auto r = test::run_billcheck("test '" + (dir / "fx").string() + "'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr(": a rule failed during the check: Rule ovf.big could not check line 1 of invoice "
+                               "INV-1: its figures are too large to work out exactly"));
+  EXPECT_THAT(r.out, HasSubstr("should be flagged: rule=ovf.big invoice=INV-1 line=2"));
+  EXPECT_THAT(r.out, HasSubstr("expect.yaml:6: no rule 'ovf.bigg' (`billcheck rules` lists them; a typo?)"));
+  EXPECT_THAT(r.out, HasSubstr("0 passed,"));
+}
+
 // ---------------------------------------------------------------------------
 // Bundled packs (defect 1: the example pack ran on every book).
 
