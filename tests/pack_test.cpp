@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <billcheck/engine.hpp>
 #include <billcheck/packs.hpp>
 #include <cstdlib>
@@ -811,6 +812,24 @@ TEST(PackFixtures, ARuleThatFailedOrARuleThereIsNotFailsTheFixture) {
   EXPECT_THAT(r.out, HasSubstr("should be flagged: rule=ovf.big invoice=INV-1 line=2"));
   EXPECT_THAT(r.out, HasSubstr("expect.yaml:6: no rule 'ovf.bigg' (`billcheck rules` lists them; a typo?)"));
   EXPECT_THAT(r.out, HasSubstr("0 passed,"));
+}
+
+// Quantifiers nested 15 deep (within the limits) walk lines^15 elements: each
+// record stops at kMaxSteps with the rule's failure, and the check ends.
+TEST(PackLimits, NestedQuantifiersStopAtTheStepLimitNotHangTheHost) {
+  const auto dir = test::temp_dir("pack-steps");
+  std::string when = "v0.amount < 0";
+  for (int k = 0; k < 15; ++k) when = "invoice.lines.exists(v" + std::to_string(k) + ", " + when + ")";
+  test::write_file(dir / "slow" / "pack.yaml", "pack: slow\nrules:\n  - id: q\n    title: Nested\n    category: data\n"
+                                               "    scope: invoice\n    when: \"" + when + "\"\n    message: m\n");
+  test::write_file(dir / "billcheck.yaml", "packs: ['" + (dir / "slow").string() + "']\n");
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = test::run_billcheck("check examples/firm --format json -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.out, HasSubstr("Rule slow.q failed on invoice NW-2025-05 and was skipped for it: its expression walked "
+                               "more than 4000000 elements for one record (exists, all, filter or map nested over "
+                               "large lists); narrow the lists it walks."));
 }
 
 // ---------------------------------------------------------------------------

@@ -139,11 +139,16 @@ struct Scratch;
 
 /// The state of one evaluation: the book, the variables, and the thread's
 /// scratch space (reused between evaluations; released when this ends).
+/// The elements one evaluation may walk (exists, all, filter, map, count_if,
+/// sum): nested quantifiers multiply, and a pack must not hang the host.
+inline constexpr std::uint64_t kMaxSteps = 4'000'000;
+
 struct Frame {
   const Book* book = nullptr;
   const Value* options = nullptr;
   Scratch* scratch = nullptr;  // fetched on first use, with where to release it to
   std::size_t values_mark = 0, block_mark = 0, used_mark = 0;
+  std::uint64_t steps = 0;  // elements walked so far, up to kMaxSteps
   Value vars[kMaxVars];
 };
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "packs/expr/bindings.hpp"
 
@@ -164,6 +166,15 @@ Value map_chars(const Node& n, Frame& f, F fn) {
   return v;
 }
 
+/// Counts `n` more elements walked; past kMaxSteps the rule stops for this record.
+void step(Frame& f, std::size_t n) {
+  f.steps += n;
+  if (f.steps > kMaxSteps)
+    throw std::runtime_error("its expression walked more than " + std::to_string(kMaxSteps) +
+                             " elements for one record (exists, all, filter or map nested over large lists); "
+                             "narrow the lists it walks");
+}
+
 // Runs `body` for each element of the list in n.a with the element bound to
 // vars[n.slot]; `each(value)` returns false to stop. Scratch used by the body
 // is released after each element.
@@ -171,6 +182,7 @@ template <class Each>
 void for_each(const Node& n, Frame& f, Each each) {
   Value list = eval(n.a, f);
   if (!list.present()) return;
+  step(f, list.n);
   for (std::size_t i = 0; i < list.n; ++i) {
     f.vars[n.slot] = element(list, i, f);
     const bool had_scratch = f.scratch != nullptr;
@@ -442,6 +454,7 @@ Value filter(const Node& n, Frame& f) {
   Scratch& s = scratch_of(f);
   Value list = eval(n.a, f);
   if (!list.present()) return list;
+  step(f, list.n);
   std::size_t start = s.values.size();
   for (std::size_t i = 0; i < list.n; ++i) {
     Value e = element(list, i, f);
@@ -460,6 +473,7 @@ Value map(const Node& n, Frame& f) {
   Scratch& s = scratch_of(f);
   Value list = eval(n.a, f);
   if (!list.present()) return list;
+  step(f, list.n);
   std::size_t start = s.values.size();
   for (std::size_t i = 0; i < list.n; ++i) {
     f.vars[n.slot] = element(list, i, f);
