@@ -247,6 +247,21 @@ def test_service_errors_are_json_with_the_right_status(serve):
     assert reply.startswith(b"HTTP/1.1 400") and b'"code":"bad_request"' in reply
 
 
+def test_an_unreadable_request_closes_the_connection_and_nothing_after_it_runs(serve):
+    # A request line httplib cannot read: what follows it (here a second request in its
+    # "body") must not be read as the next request on the connection.
+    server = serve()
+    inner = b"GET /v1/nonexistent HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"BREW /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(inner) + inner)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    assert reply.count(b"HTTP/1.1 ") == 1 and reply.startswith(b"HTTP/1.1 400")
+    assert b"Connection: close" in reply
+
+
 def test_service_survives_a_body_cut_short(serve):
     server = serve()
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:

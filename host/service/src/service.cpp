@@ -584,6 +584,12 @@ struct Service::Impl {
       // Statuses httplib answers itself (a malformed request, a URI too long) get the same JSON shape.
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
       set_error(res, res.status, service::error_code_of(res.status), "the request could not be read as HTTP");
+      // Where a request could not be read, the bytes after it are no request: close rather than read
+      // them as the next one (a header line each a 400, then a body smuggled in as a request).
+      if (res.status == 400 || res.status == 414 || res.status == 431) {
+        if (auto* conn = service::current_connection()) conn->keep_alive = false;
+        res.set_header("Connection", "close");
+      }
       return httplib::Server::HandlerResponse::Handled;
     }));
     server.set_exception_handler([this](const Request& req, Response& res, std::exception_ptr ep) {
