@@ -275,6 +275,7 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
   std::string why;
   std::size_t count = 0;
   const auto convert = [&](const std::vector<std::string_view>& row, std::uint32_t line) {
+    if (errors.size() >= fields::kMaxProblems) return;  // enough listed: the book is not loaded anyway
     if (row.size() != width) {
       errors.push_back(fields::located(file, line,
                                        "row has " + std::to_string(row.size()) +
@@ -646,6 +647,7 @@ BookData read_directory(const fs::path& dir, bool need_invoices, unsigned jobs) 
     }
       read_entity_file(entity, path, data, errors, jobs, windows);
   });
+  fields::note_problems_stopped(errors, dir.string());
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
 }
@@ -683,6 +685,7 @@ BookData detail::read_csv_tables(std::string text, std::string_view name) {
     if (!known) errors.push_back(std::string(name) + ": '" + std::string(entity_name) + "' is not a table of a book");
     at = eol + 1 + bytes;
   }
+  fields::note_problems_stopped(errors, name);
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
 }

@@ -563,6 +563,10 @@ class Reader {
     for (auto element : records) {
       if (element.error()) return false;
       od::value& record = element.value_unsafe();
+      if (errors_.size() >= fields::kMaxProblems) {  // enough listed: the rest is walked, not converted
+        if (!skip(record)) return false;
+        continue;
+      }
       const std::string_view token = record.raw_json_token();
       if (token.empty() || reached_cut(token.data())) return false;
       if (token[0] != '{') {
@@ -795,6 +799,7 @@ BookData read_padded(simdjson::padded_string_view padded, const std::string& nam
                      " bytes, more than one JSON book can hold (4 GiB); split the book or write it as CSV"});
   if (!ok || !errors.empty()) report_broken(text, file, ok ? simdjson::SUCCESS : failure, errors);
   if (!ok && errors.empty()) errors.push_back(fields::located(file, 1, "cannot read this JSON"));
+  fields::note_problems_stopped(errors, file);
   if (!errors.empty()) throw BookError(std::move(errors));
   return data;
 }

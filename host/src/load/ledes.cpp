@@ -584,6 +584,7 @@ class LedesReader {
                                           "the record does not end with '[]' (every LEDES 1998B record ends with '[]')"));
         return false;
       }
+      if (errors_.size() >= fields::kMaxProblems) continue;  // enough listed: the book is not loaded anyway
       builder_.record(record_);
     }
     line = reader.line();
@@ -591,6 +592,7 @@ class LedesReader {
   }
 
   BookData finish() {
+    fields::note_problems_stopped(errors_, file_);
     if (!errors_.empty()) throw BookError(std::move(errors_));
     return std::move(data_);
   }

@@ -362,6 +362,17 @@ inline std::string located(std::string_view file, std::uint32_t line, std::strin
   return out;
 }
 
+/// The problems a reader lists before it stops converting records: a book
+/// of a million broken records must not take gigabytes to say so.
+inline constexpr std::size_t kMaxProblems = 10000;
+
+/// Ends a list of problems that reached kMaxProblems with what to do.
+inline void note_problems_stopped(std::vector<std::string>& errors, std::string_view file) {
+  if (errors.size() < kMaxProblems) return;
+  errors.push_back(std::string(file) + ": … stopped listing problems after " + std::to_string(kMaxProblems) +
+                   "; fix these and load the book again");
+}
+
 inline std::string column_error(std::string_view file, std::uint32_t line, std::string_view column,
                                 std::string_view what) {
   std::string out;
