@@ -304,6 +304,24 @@ TEST(Fix, ForceNeverReplacesAFolderThatHoldsOtherFilesOrTheBook) {
   fs::remove_all(dir);
 }
 
+// Figures too large to work out (a tax rate at the largest decimal) are the
+// book's problem: exit 2 saying what to check, not an internal failure.
+TEST(Fix, FiguresTooLargeToWorkOutAreTheBooksProblem) {
+  const fs::path dir = test::temp_dir("fix-overflow");
+  test::write_file(dir / "book.json",
+                   R"({"clients":[{"client_id":"C1","name":"X","currency":"USD"}],)"
+                   R"("invoices":[{"invoice_id":"I1","client_id":"C1","issue_date":"2025-01-01","currency":"USD",)"
+                   R"("tax_rate":"9223372036854.775807","total":"110.00","status":"draft"}],)"
+                   R"("invoice_lines":[{"invoice_id":"I1","line_no":1,"type":"fee","quantity":"1","rate":"100.00",)"
+                   R"("amount":"110.00"}]})");
+  const auto r = test::run_billcheck("fix '" + (dir / "book.json").string() + "' --out '" + (dir / "o.json").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("the book's figures are too large to work out exactly (decimal overflow in "
+                               "multiplication; the largest amount is 9223372036854.775807): check its largest "
+                               "quantities, rates and amounts"));
+  EXPECT_FALSE(fs::exists(dir / "o.json"));
+}
+
 TEST(Fix, BadInputIsExit2WithAMessage) {
   const fs::path dir = test::temp_dir("fix-bad");
   auto r = test::run_billcheck("fix no/such/book --out '" + (dir / "o").string() + "'");

@@ -1,5 +1,6 @@
 #include <billcheck/remedies.hpp>
 
+#include "remedies/figures.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -259,7 +260,9 @@ std::optional<DocumentFormat> parse_document_format(std::string_view name) {
   return std::nullopt;
 }
 
-std::string explain(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format) {
+namespace {
+
+std::string explain_figures(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format) {
   const Invoice* inv = book.invoice(request.invoice);
   if (!inv) throw UnknownInvoice(request.invoice);
   const auto lines = book.lines_of(*inv);
@@ -311,6 +314,12 @@ std::string explain(const Engine& engine, const Book& book, const ExplainRequest
                    : !firm_templates.empty()  ? firm_templates
                                               : detail::bundled_template_dir();
   return detail::render_template(dir, "explain", markup, model, kExplainVocabulary);
+}
+
+}  // namespace
+
+std::string explain(const Engine& engine, const Book& book, const ExplainRequest& request, DocumentFormat format) {
+  return detail::with_book_figures([&] { return explain_figures(engine, book, request, format); });
 }
 
 }  // namespace billcheck

@@ -4,6 +4,7 @@
 #include <billcheck/remedies.hpp>
 
 #include "remedies/owed.hpp"
+#include "remedies/figures.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -1029,9 +1030,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
     "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled"};
 
-}  // namespace
-
-FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
+FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps
   // the blocks it shares alive), so every copy's records stay valid.
   BookData work(data);
@@ -1050,6 +1049,12 @@ FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& opti
   Report recheck = engine.check(after, options);
   FixSummary summary = summarize(engine, before, original, after, recheck, owners);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
+}
+
+}  // namespace
+
+FixResult fix_book(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
+  return detail::with_book_figures([&] { return fix_book_figures(engine, std::move(data), options, fix); });
 }
 
 std::string fix_summary(const FixSummary& summary, DocumentFormat format) {

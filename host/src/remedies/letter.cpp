@@ -1,6 +1,7 @@
 #include <billcheck/remedies.hpp>
 
 #include "remedies/owed.hpp"
+#include "remedies/figures.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -147,9 +148,7 @@ Json firm_json(const FirmInfo& firm) {
   return j;
 }
 
-}  // namespace
-
-std::string letter(const Engine& engine, const Book& book, const LetterRequest& request, DocumentFormat format) {
+std::string letter_figures(const Engine& engine, const Book& book, const LetterRequest& request, DocumentFormat format) {
   const Client* client = book.client(request.client);
   if (!client) throw UnknownRecord("no client '" + request.client + "' in the book (give a client_id the book has)");
   std::vector<const Invoice*> invoices;
@@ -242,6 +241,12 @@ std::string letter(const Engine& engine, const Book& book, const LetterRequest& 
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
   return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
+}
+
+}  // namespace
+
+std::string letter(const Engine& engine, const Book& book, const LetterRequest& request, DocumentFormat format) {
+  return detail::with_book_figures([&] { return letter_figures(engine, book, request, format); });
 }
 
 }  // namespace billcheck
