@@ -80,12 +80,6 @@ Json state_json(const Dispute& d) {
   return j;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
-
 }  // namespace
 
 namespace {
@@ -154,6 +148,9 @@ Dispute Store::dispute(std::int64_t id) const {
 }
 
 std::vector<Dispute> Store::disputes(const std::string& state) const {
+  static const std::vector<std::string> states = {"open", "acknowledged", "investigating", "upheld", "explained", "closed"};
+  if (!state.empty() && std::find(states.begin(), states.end(), state) == states.end())
+    throw StoreError("state '" + state + "' is not one of " + join(states));
   return impl_->guarded([&] {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kDisputeColumns + " FROM disputes" +
                                         (state.empty() ? "" : " WHERE state = ?") + " ORDER BY id");

@@ -390,6 +390,10 @@ void load_instalments(SQLite::Database& db, const std::string& fingerprint, Reme
 }  // namespace
 
 std::vector<FindingRecord> Store::findings(const FindingFilter& filter) const {
+  static const std::vector<std::string> statuses = {"open", "acknowledged", "resolved", "waived", "reopened"};
+  for (const std::string& status : filter.status)
+    if (std::find(statuses.begin(), statuses.end(), status) == statuses.end())
+      throw StoreError("status '" + status + "' is not one of " + join(statuses));
   return impl_->guarded([&] {
     std::string sql = std::string("SELECT ") + kFindingColumns + " FROM findings WHERE 1";
     if (!filter.status.empty()) {

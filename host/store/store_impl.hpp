@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace billcheck::store_detail {
 
@@ -29,6 +30,13 @@ struct EventDraft {
 
 /// The date part (YYYY-MM-DD) of an ISO 8601 time.
 inline std::string date_of(const std::string& time) { return time.substr(0, 10); }
+
+/// "a, b, c": the values a message lists.
+inline std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
 
 Json json_of(const RunRecord& run);
 Json json_of(const FindingRecord& finding);

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+import billcheck
+
 from conftest import ROOT, SMALL_BOOK
 
 FIRM_CONFIG = ROOT / "examples" / "firm" / "billcheck.yaml"
@@ -574,6 +576,26 @@ def test_service_answers_503_when_no_turn_comes_within_the_queue_wait(serve):
 
 def post_json(server, path, document):
     return server.request("POST", path, json.dumps(document), {"Content-Type": "application/json"})
+
+
+def test_what_reaches_the_record_is_checked_as_the_cli_checks_it(serve, firm_json, tmp_path):
+    store = tmp_path / "record.db"
+    server = serve("-c", FIRM_CONFIG, "--store", store)
+    book = firm_json.read_bytes()
+    bad = [
+        ("/v1/check?record=true&by=%ffxx", "query parameter 'by' is not UTF-8 text"),
+        ("/v1/check?record=true&by=%0Axx", "by: give who acts, 1 to 200 characters of UTF-8 text, no control"),
+        ("/v1/check?record=true&by=" + "x" * 201, "by: give who acts, 1 to 200 characters"),
+        ("/v1/disputes?invoice=BM-0070&reason=rate&says=caf%E9", "query parameter 'says' is not UTF-8 text"),
+    ]
+    for path, words in bad:
+        status, _, body = server.check(book, path)
+        assert status == 400 and words in error_of(body)["message"], path
+    for path, words in [("/v1/findings?status=bogus", "status 'bogus' is not one of open, acknowledged"),
+                        ("/v1/disputes?state=bogus", "state 'bogus' is not one of open, acknowledged")]:
+        status, _, body = server.request("GET", path)
+        assert status == 400 and words in error_of(body)["message"], path
+    assert not store.exists() or billcheck.Store(store).runs().empty
 
 
 def test_record_routes_keep_the_same_record_as_the_cli(serve, run_cli, firm_json, tmp_path):

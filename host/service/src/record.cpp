@@ -96,12 +96,29 @@ NoteRequest note_from_json(std::string_view body) {
   return note;
 }
 
+bool is_text(std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) return false;
+  try {
+    (void)Json(value).dump();  // throws on bytes that are not UTF-8
+  } catch (const Json::type_error&) {
+    return false;
+  }
+  return true;
+}
+
+std::string checked_actor(const std::string& by) {
+  // The record and its audit trail keep the name as given: text a person reads, nothing else.
+  if (by.empty() || by.size() > 200 || !is_text(by) ||
+      std::any_of(by.begin(), by.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    throw bad("by: give who acts, 1 to 200 characters of UTF-8 text, no control characters");
+  return by;
+}
+
 std::string actor_from_json(std::string_view body, const std::string& fallback) {
   const Json j = Json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("by") || j["by"].is_null()) return fallback;
-  if (!j["by"].is_string() || j["by"].get<std::string>().empty() || j["by"].get<std::string>().size() > 200)
-    throw bad("by: give who acts, 1 to 200 characters");
-  return j["by"].get<std::string>();
+  if (!j["by"].is_string()) throw bad("by: give who acts, 1 to 200 characters of UTF-8 text, no control characters");
+  return checked_actor(j["by"].get<std::string>());
 }
 
 std::string runs_json(const std::vector<RunRecord>& runs) { return list_json("runs", runs); }

@@ -17,6 +17,10 @@ FindingMove finding_move_from_json(std::string_view body);
 DisputeMove dispute_move_from_json(std::string_view body);
 NoteRequest note_from_json(std::string_view body);
 /// Who acts, from the body's "by" (default: the service's actor).
+/// Whether `value` is UTF-8 text without NULs (what a query value must be to reach the record).
+bool is_text(std::string_view value);
+/// `by` when it names who acts (1 to 200 characters of UTF-8, no control characters); a 400 otherwise.
+std::string checked_actor(const std::string& by);
 std::string actor_from_json(std::string_view body, const std::string& fallback);
 
 std::string runs_json(const std::vector<RunRecord>& runs);

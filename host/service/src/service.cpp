@@ -194,6 +194,14 @@ struct Service::Impl {
         return HR::Handled;
       }
     }
+    // Query values reach the record and its audit trail as text: UTF-8 without NULs, or refused here.
+    for (const auto& [name, value] : req.params) {
+      if (!service::is_text(value)) {
+        set_error(res, 400, "bad_request", "query parameter '" + name + "' is not UTF-8 text (or holds a NUL)");
+        leave_body_unread(req, res);
+        return HR::Handled;
+      }
+    }
     bool path_known = false;
     if (find_route(req.path, req.method, path_known)) return HR::Unhandled;
     if (path_known) {
@@ -398,7 +406,7 @@ struct Service::Impl {
     if (report.has_internal_errors() || !report.refused.empty())
       throw HttpError{500, "incomplete",
                       "the check was incomplete (a rule failed or a plugin was refused), so it was not recorded", {}};
-    Store store = open_store(param(req, "by"), false);
+    Store store = open_store(req.has_param("by") ? service::checked_actor(param(req, "by")) : std::string(), false);
     RunInfo info;
     info.book = req.has_param("name") ? param(req, "name") : "<body>";
     info.book_digest = sha256_hex(body);
@@ -468,7 +476,7 @@ struct Service::Impl {
     const auto& disputes = engine->config().disputes;
     DisputeRequest request{invoice_id, line, invoice ? invoice->client_id : std::string(), reason, param(req, "says"),
                            param(req, "received"), disputes.respond_within_days, disputes.reason_codes};
-    Store store = open_store(req.has_param("by") ? param(req, "by") : options.actor, false);
+    Store store = open_store(req.has_param("by") ? service::checked_actor(param(req, "by")) : options.actor, false);
     res.status = 201;
     res.set_content(service::pretty(to_json(store.open_dispute(request, found))), "application/json");
   }
