@@ -413,6 +413,21 @@ TEST(StoreDisputes, ALineTheInvoiceDoesNotHaveIsRefused) {
   EXPECT_NE(later.err.find("received 2999-01-01 is after today (2026-01-05); give the day the client's word arrived"),
             std::string::npos)
       << later.err;
+  // A check that did not run whole cannot say nothing backs the client.
+  write_file(dir / "overflow.json",
+             R"({"clients":[{"client_id":"C1","name":"X","currency":"USD"}],"invoices":[{"invoice_id":"I1",)"
+             R"("client_id":"C1","issue_date":"2025-01-01","currency":"USD","total":"9223372036854.775807"}],)"
+             R"("invoice_lines":[{"invoice_id":"I1","line_no":1,"type":"fee","quantity":"9223372036854.775807",)"
+             R"("rate":"9223372036854.775807","amount":"9223372036854.775807"}]})");
+  auto incomplete = run_billcheck("dispute open" + s + " --book " + shell_quoted(dir / "overflow.json") +
+                                      " --invoice I1 --reason other --says x",
+                                  kAt);
+  EXPECT_EQ(incomplete.status, 2);
+  EXPECT_NE(incomplete.err.find("the check of invoice I1 was incomplete (a rule failed on it: see its 'internal' "
+                                "findings), so the dispute was not recorded"),
+            std::string::npos)
+      << incomplete.err;
+  EXPECT_EQ(run_billcheck("disputes" + s, kAt).out, "0 disputes\n");
   auto backwards = run_billcheck("report" + s + " --from 2026-01-01 --to 2025-01-01", kAt);
   EXPECT_EQ(backwards.status, 2);
   EXPECT_EQ(backwards.err, "billcheck: --from 2026-01-01 is after --to 2025-01-01: give the earlier day first\n");

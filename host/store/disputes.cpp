@@ -104,6 +104,11 @@ const std::map<std::string, std::vector<std::string>>& reason_categories() {
 // firm's own codes: any kind).
 std::vector<Finding> confirming_findings(const Report& report, const std::string& invoice, const std::string& line,
                                 const std::string& reason) {
+  // "Nothing backs the client" must not be said of a check that did not run whole.
+  if (report.has_internal_errors())
+    throw StoreError("the check of invoice " + invoice +
+                     " was incomplete (a rule failed on it: see its 'internal' findings), so the dispute was not "
+                     "recorded; correct the book or the rule, then open it");
   std::vector<Finding> out;
   const auto& kinds = reason_categories();
   const auto cats = kinds.find(reason);

@@ -262,6 +262,15 @@ def test_an_unreadable_request_closes_the_connection_and_nothing_after_it_runs(s
             reply += chunk
     assert reply.count(b"HTTP/1.1 ") == 1 and reply.startswith(b"HTTP/1.1 400")
     assert b"Connection: close" in reply
+    # Two lengths, or one that is no number: the body's end is anybody's guess.
+    for lengths in (b"Content-Length: 2\r\nContent-Length: 50\r\n", b"Content-Length: -5\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + lengths +
+                      b"\r\n{}")
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 400") and b"Content-Length is not one whole number" in reply, lengths
 
 
 def test_service_survives_a_body_cut_short(serve):

@@ -194,6 +194,19 @@ struct Service::Impl {
         return HR::Handled;
       }
     }
+    // A length that is not one run of digits, or two lengths: which one the body has is anybody's guess.
+    if (req.has_header("Content-Length")) {
+      const std::size_t count = req.get_header_value_count("Content-Length");
+      const std::string first = req.get_header_value("Content-Length");
+      bool clear = !first.empty() && first.size() <= 19 && first.find_first_not_of("0123456789") == std::string::npos;
+      for (std::size_t i = 1; i < count; ++i) clear = clear && req.get_header_value("Content-Length", i) == first;
+      if (!clear) {
+        set_error(res, 400, "bad_request", "the request's Content-Length is not one whole number of bytes");
+        if (auto* conn = service::current_connection()) conn->keep_alive = false;
+        res.set_header("Connection", "close");
+        return HR::Handled;
+      }
+    }
     // Query values reach the record and its audit trail as text: UTF-8 without NULs, or refused here.
     for (const auto& [name, value] : req.params) {
       if (!service::is_text(value)) {
