@@ -67,6 +67,11 @@ class LedesWriter {
     std::copy(kFieldNames.begin(), kFieldNames.end(), header.begin());
     write_record(out_, header);
     for (const Invoice& invoice : book_.invoices()) write_invoice(invoice);
+    if (!dropped_.empty()) {
+      std::string list;
+      for (const auto& c : dropped_) list += (list.empty() ? "" : ", ") + c;
+      notes_.push_back("LEDES 1998B has no field for " + list + ", so they were left out");
+    }
     if (!currencies_.empty()) {
       std::string list;
       for (const auto& c : currencies_) list += (list.empty() ? "" : ", ") + c;
@@ -106,6 +111,9 @@ class LedesWriter {
     f[kInvoiceDescription] = extra_of(invoice.extra, kInvoiceDescriptionExtra);
     f[kLawFirmId] = extra_of(invoice.extra, kLawFirmIdExtra);
     f[kClientMatterId] = extra_of(invoice.extra, kClientMatterIdExtra);
+    for (const auto& [name, value] : invoice.extra.values)
+      if (name != kInvoiceDescriptionExtra && name != kLawFirmIdExtra && name != kClientMatterIdExtra)
+        dropped_.insert("invoices' " + std::string(name));
 
     std::int32_t last_line_no = 0;
     for (const InvoiceLine& line : lines) {
@@ -127,6 +135,8 @@ class LedesWriter {
   }
 
   void write_line(Fields& f, const InvoiceLine& line, const Invoice& invoice) {
+    if (!line.entry_id.empty()) dropped_.insert("lines' entry_id");
+    for (const auto& [name, value] : line.extra.values) dropped_.insert("lines' " + std::string(name));
     f[kLineItemNumber] = std::to_string(line.line_no);
     f[kLineType] = line_type(line);
     // An invoice-level adjustment has no unit cost (nor, often, units); LEDES leaves them empty.
@@ -167,7 +177,8 @@ class LedesWriter {
     f[kUnitCost].clear();
     f[kAdjustment] = money(amount, invoice);
     f[kLineTotal] = money(amount, invoice);
-    f[kLineDate] = date_text(invoice.period_end.value_or(invoice.issue_date));
+    // Within the period billed, and not after the invoice's date (a line dated later is a finding of its own).
+    f[kLineDate] = date_text(std::min(invoice.period_end.value_or(invoice.issue_date), invoice.issue_date));
     for (Field empty : {kTaskCode, kExpenseCode, kActivityCode, kTimekeeperId, kTimekeeperName, kTimekeeperClassification})
       f[empty].clear();
     f[kLineDescription] = what;
@@ -182,6 +193,7 @@ class LedesWriter {
   std::vector<std::string> notes_;
   std::set<std::string> currencies_;
   std::set<std::string> unknown_timekeepers_;
+  std::set<std::string> dropped_;  // columns LEDES cannot carry that the book has, e.g. "lines' entry_id"
   std::set<std::string> written_;
 };
 
