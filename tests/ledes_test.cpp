@@ -445,8 +445,9 @@ TEST(LedesConvert, TheLinesATaxOrDiscountBecomesAddNoFinding) {
   const auto csv = test::run_billcheck("check examples/firm --format json");
   const auto back = test::run_billcheck("check '" + ledes + "' --with examples/firm -c examples/firm/billcheck.yaml --format json");
   const auto future_dated = [](const std::string& report) {
+    const nlohmann::json parsed = nlohmann::json::parse(report);  // (a loop over a temporary's member would dangle)
     std::size_t n = 0;
-    for (const auto& f : nlohmann::json::parse(report)["findings"]) n += f["rule"] == "timing.future-date";
+    for (const auto& f : parsed["findings"]) n += f["rule"] == "timing.future-date";
     return n;
   };
   EXPECT_EQ(future_dated(back.out), future_dated(csv.out)) << back.err;
