@@ -61,9 +61,8 @@ TEST(ConfigFile, NestingFarPastTheLimitSaysSo) {
   }
 }
 
-// Text that is not UTF-8, and a second YAML document, are located errors: the
-// first would break the JSON report, the second was ignored without a word.
-TEST(ConfigFile, TextThatIsNotUtf8AndASecondDocumentAreLocated) {
+// Text that is not UTF-8 is a located error: it would break the JSON report.
+TEST(ConfigFile, TextThatIsNotUtf8IsLocated) {
   const auto errors_of = [](const std::string& yaml) {
     try {
       return config(yaml).errors;
@@ -73,9 +72,6 @@ TEST(ConfigFile, TextThatIsNotUtf8AndASecondDocumentAreLocated) {
   };
   EXPECT_THAT(errors_of("rules:\n  arithmetic.tax: {message: \"caf\xc3\"}\n"),
               ElementsAre("billcheck.yaml:2:33: byte 0xC3 is not UTF-8; save the file as UTF-8"));
-  EXPECT_THAT(errors_of("rules: {}\n---\nrules: {}\n"),
-              ElementsAre("billcheck.yaml:3: a second YAML document (after '---'); billcheck.yaml is one document: "
-                          "merge them or remove the '---'"));
 }
 
 // ---------------------------------------------------------------------------

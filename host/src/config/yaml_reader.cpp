@@ -65,21 +65,7 @@ YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file))
     return;
   }
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text_);
-    if (documents.size() > 1) {
-      // One document a file: a second one (after `---`) would be ignored without a word.
-      const YAML::Mark mark = documents[1].Mark();
-      std::size_t line = mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1;
-      if (line == 0) {
-        const std::size_t at = text_.find("\n---");
-        line = at == std::string::npos ? 1 : static_cast<std::size_t>(std::count(text_.begin(), text_.begin() + at, '\n')) + 2;
-      }
-      errors_.push_back(file_.string() + ":" + std::to_string(line) + ": a second YAML document (after '---'); " +
-                        file_.filename().string() + " is one document: merge them or remove the '---'");
-      usable_ = false;
-      return;
-    }
-    root_ = documents.empty() ? YAML::Node() : documents.front();
+    root_ = YAML::Load(text_);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own limit, far past ours
     errors_.push_back(file_.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                       ": " + file_.filename().string() + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
