@@ -2,6 +2,8 @@
 
 #include "responses.hpp"
 
+#include "load/encoding.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <initializer_list>
@@ -97,13 +99,7 @@ NoteRequest note_from_json(std::string_view body) {
 }
 
 bool is_text(std::string_view value) {
-  if (value.find('\0') != std::string_view::npos) return false;
-  try {
-    (void)Json(value).dump();  // throws on bytes that are not UTF-8
-  } catch (const Json::type_error&) {
-    return false;
-  }
-  return true;
+  return value.find('\0') == std::string_view::npos && encoding::is_utf8(value);
 }
 
 std::string checked_actor(const std::string& by) {

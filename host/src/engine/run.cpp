@@ -1,5 +1,7 @@
 #include "engine/run.hpp"
 
+#include "engine/too_large.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -58,8 +60,8 @@ struct RuleError {
 // The one wording of "this rule threw": `what` is the record or "the book".
 std::string failure_message(const RuleInfo& info, const std::string& what, const RuleError& error) {
   if (error.overflow)
-    return "Rule " + info.id + " could not check " + what + ": its figures are too large to work out exactly (" +
-           error.what + "; the largest amount is 9223372036854.775807). Check the quantities, rates and amounts " +
+    return "Rule " + info.id + " could not check " + what + ": its figures are " + too_large_to_work_out(error.what) +
+           ". Check the quantities, rates and amounts " +
            (what == "the book" ? "of the book's largest records" : "of " + what) + ".";
   return "Rule " + info.id + " failed on " + what + " and was skipped" + (what == "the book" ? "" : " for it") +
          ": " + error.what + ". Report this to the rule's author (" + info.origin + ").";

@@ -6,6 +6,8 @@
 #include <billcheck/book.hpp>
 #include <billcheck/decimal.hpp>
 
+#include "engine/too_large.hpp"
+
 #include <string>
 
 namespace billcheck::detail {
@@ -16,9 +18,8 @@ auto with_book_figures(F work) -> decltype(work()) {
   try {
     return work();
   } catch (const DecimalOverflow& e) {
-    throw BookError({std::string("the book's figures are too large to work out exactly (") + e.what() +
-                     "; the largest amount is 9223372036854.775807): check its largest quantities, rates and "
-                     "amounts"});
+    throw BookError({"the book's figures are " + too_large_to_work_out(e.what()) +
+                     ": check its largest quantities, rates and amounts"});
   }
 }
 
