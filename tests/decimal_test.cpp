@@ -121,7 +121,7 @@ TEST(DecimalParse, AgreesWithAPlainReadingOfManyTexts) {
   // around the lengths where the parse takes its short way or its long one.
   std::mt19937_64 random(20261201);
   constexpr std::string_view kAlphabet = "0123456789012345678901234567890123456789..-+x";
-  int numbers = 0;
+  int numbers = 0, common_numbers = 0;
   for (int n = 0; n < 300'000; ++n) {
     std::string text(random() % 23, ' ');
     for (char& c : text) c = kAlphabet[random() % kAlphabet.size()];
@@ -130,11 +130,18 @@ TEST(DecimalParse, AgreesWithAPlainReadingOfManyTexts) {
     const std::optional<Decimal> got = Decimal::parse(text);
     const std::optional<std::int64_t> want = reference_raw(text);
     ASSERT_EQ(got.has_value(), want.has_value()) << "'" << text << "'";
+    // The loaders' short way takes only numbers, and reads them as parse does.
+    if (Decimal common{}; Decimal::parse_common(text, common)) {
+      ASSERT_TRUE(want.has_value()) << "'" << text << "'";
+      ASSERT_EQ(common.raw(), *want) << "'" << text << "'";
+      ++common_numbers;
+    }
     if (!got) continue;
     ASSERT_EQ(got->raw(), *want) << "'" << text << "'";
     ++numbers;
   }
   EXPECT_GT(numbers, 30'000);  // enough of them are numbers
+  EXPECT_GT(common_numbers, 20'000);
 }
 
 TEST(DecimalToString, WritesTheShortestExactText) {

@@ -40,46 +40,8 @@ Decimal Decimal::from_int(std::int64_t whole) {
   return from_raw(checked(static_cast<i128>(whole) * kScale, "from_int"));
 }
 
-namespace {
-
-/// The common amount, quantity or rate (`650.00`, `-0.5`: a sign, at most 12
-/// whole digits and 6 places, no more than 19 characters) read in one pass,
-/// with no range check per digit (it cannot overflow). False for anything
-/// else, which the full reading below then reads, or finds the first error of.
-bool parse_plain(std::string_view text, Decimal& out) {
-  if (text.empty() || text.size() > 19) return false;
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  const bool negative = *p == '-';
-  if (negative || *p == '+') ++p;
-  const char* const digits = p;
-  const char* point = nullptr;
-  std::uint64_t value = 0;
-  for (; p < end; ++p) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
-    if (d < 10) {
-      value = value * 10 + d;
-    } else if (*p == '.' && !point) {
-      point = p;
-    } else {
-      return false;
-    }
-  }
-  const auto whole_digits = static_cast<std::size_t>((point ? point : end) - digits);
-  const std::size_t places = point ? static_cast<std::size_t>(end - point - 1) : 0;
-  if (whole_digits > 12 || places > static_cast<std::size_t>(Decimal::kPlaces) || whole_digits + places == 0)
-    return false;
-  // At most 12 + 6 digits: below 10^18 < kMax.
-  const auto magnitude =
-      static_cast<std::int64_t>(value) * kPow10[static_cast<std::size_t>(Decimal::kPlaces) - places];
-  out = Decimal::from_raw(negative ? -magnitude : magnitude);
-  return true;
-}
-
-}  // namespace
-
 std::string Decimal::parse_error(std::string_view text, Decimal& out) {
-  if (parse_plain(text, out)) return {};
+  if (parse_common(text, out)) return {};
   // In unsigned 64 bits, not 128 (a loader parses every amount it reads). The
   // whole part is checked against the range digit by digit, and the value at
   // the end, as before, so that each text gets the first error it has.

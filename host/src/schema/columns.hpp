@@ -90,6 +90,7 @@ inline std::string invalid(std::string_view text, std::string_view what, std::st
 }
 
 inline bool parse_decimal(std::string_view text, Decimal& out, std::string& why) {
+  if (Decimal::parse_common(text, out)) return true;
   std::string reason = Decimal::parse_error(text, out);
   if (reason.empty()) return true;
   if (reason == "more than 6 decimal places")

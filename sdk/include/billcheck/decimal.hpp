@@ -47,6 +47,37 @@ class BILLCHECK_SDK_API Decimal {
   static std::optional<Decimal> parse(std::string_view text);
   /// Like parse, but says what is wrong: empty string when `out` was set.
   static std::string parse_error(std::string_view text, Decimal& out);
+  /// The common amount, quantity or rate (`650.00`, `-0.5`, `7`: a sign, at
+  /// most 12 whole digits and 6 places, at most 19 characters) read in one
+  /// pass with no range check per digit (it cannot overflow); false for any
+  /// other text, valid or not, which parse_error() then reads or refuses.
+  /// Inline (no symbol of the library), for loaders that read every amount of a book.
+  static bool parse_common(std::string_view text, Decimal& out) noexcept {
+    if (text.empty() || text.size() > 19) return false;
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    const bool negative = *p == '-';
+    if (negative || *p == '+') ++p;
+    const char* const digits = p;
+    std::uint64_t value = 0;
+    const auto digit = [](char c) { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0'; };
+    for (unsigned d; p < end && (d = digit(*p)) < 10; ++p) value = value * 10 + d;
+    const auto whole_digits = static_cast<std::size_t>(p - digits);
+    std::size_t places = 0;
+    if (p < end) {
+      if (*p != '.') return false;
+      const char* const point = ++p;
+      for (unsigned d; p < end && (d = digit(*p)) < 10; ++p) value = value * 10 + d;
+      if (p != end) return false;
+      places = static_cast<std::size_t>(end - point);
+    }
+    if (whole_digits > 12 || places > static_cast<std::size_t>(kPlaces) || whole_digits + places == 0) return false;
+    // At most 12 + 6 digits: below 10^18, within the range.
+    static constexpr std::int64_t kUnit[] = {1'000'000, 100'000, 10'000, 1'000, 100, 10, 1};
+    const auto magnitude = static_cast<std::int64_t>(value) * kUnit[places];
+    out.raw_ = negative ? -magnitude : magnitude;
+    return true;
+  }
 
   constexpr std::int64_t raw() const { return raw_; }
   constexpr bool is_zero() const { return raw_ == 0; }
