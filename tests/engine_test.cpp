@@ -4,9 +4,11 @@
 
 #include <billcheck/engine.hpp>
 #include <billcheck/load.hpp>
+#include <billcheck/report.hpp>
 #include <billcheck/version.hpp>
 
 #include <atomic>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -242,6 +244,51 @@ TEST(EngineApi, AddRuleFromTheEmbeddingProgram) {
   Report r = engine.check(book);
   EXPECT_THAT(rules_of(r), ::testing::Contains("host.big@INV-1"));
   EXPECT_EQ(r.summary.at_stake.at("USD"), Decimal::parse("300").value());
+}
+
+TEST(EngineApi, ARulesTextThatIsNotUtf8IsRepairedAndTheReportIsStillWritten) {
+  // A plugin's bug: bytes that are not UTF-8 in its message and evidence. The
+  // JSON report could not be written at all; now each bad sequence is U+FFFD,
+  // as the isolated worker's reply makes it, and the other findings stay.
+  struct BadBytes final : InvoiceRule {
+    void check(const Invoice& inv, Context& ctx) const override {
+      ctx.report(inv, "bad \xff\xfe bytes \xc3\x28 here").evidence_of("note", std::string("\xe2\x82"));
+    }
+  };
+  Engine engine(config_with({test_plugin_dir()}));
+  RuleInfo info{.id = "host.bytes", .title = "Bytes", .category = "credit", .severity = Severity::info,
+                .description = "d"};
+  info.scope = Scope::invoice;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<BadBytes>(); });
+  Book book = engine_book();
+  Report r = engine.check(book);
+  std::ostringstream json;
+  ASSERT_NO_THROW(write_json(json, r));
+  const Finding* bad = nullptr;
+  for (const auto& f : r.findings)
+    if (f.rule == "host.bytes") bad = &f;
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->message, "bad \uFFFD\uFFFD bytes \uFFFD( here");
+  ASSERT_EQ(bad->evidence.size(), 1u);
+  EXPECT_EQ(bad->evidence[0].second, "\uFFFD");
+  EXPECT_THAT(rules_of(r), ::testing::Contains("testgood.marker@INV-3#1"));
+}
+
+TEST(EngineApi, ARuleWithASeverityOutsideTheThreeIsRefused) {
+  struct Any final : InvoiceRule {
+    void check(const Invoice&, Context&) const override {}
+  };
+  Engine engine;
+  RuleInfo info{.id = "host.sev", .title = "Sev", .category = "credit", .severity = static_cast<Severity>(77),
+                .description = "d"};
+  info.scope = Scope::invoice;
+  try {
+    engine.add_rule(info, [](const Options&) { return std::make_unique<Any>(); });
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.messages(), ::testing::ElementsAre("rule 'host.sev': its severity (77) is not one of "
+                                                     "Severity::info, warning or error"));
+  }
 }
 
 }  // namespace

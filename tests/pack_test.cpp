@@ -747,7 +747,7 @@ TEST_F(Packs, ABadOptionDefaultIsOneErrorNotThreeAndTheRestIsStillChecked) {
                       "    at_stake: line.rat\n");
   PackLint lint = lint_pack(p);
   EXPECT_THAT(lint.errors,
-              ElementsAre(file("default") + ":8:37: the default of option 'cap' is not a decimal: expected a decimal "
+              ElementsAre(file("default") + ":8:37: the default of option 'cap' is not of type decimal: expected a decimal "
                                             "number, got 'lots' (not a decimal number)",
                           HasSubstr(file("default") + ":11:20: unknown field 'rat' on line")));
 }

@@ -8,7 +8,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <map>
 
 #include <cstdlib>
 
@@ -83,6 +86,39 @@ TEST(PluginTrust, ASymlinkIsJudgedByItsTarget) {
   EXPECT_THAT(p->error, HasSubstr("its target " + (real / "good_plugin.so").string() + " is world-writable"));
   fs::remove_all(dir);
   fs::remove_all(real);
+}
+
+TEST(PluginTrust, AFifoOrALinkThatLoopsIsRefusedByNameAndTheRestLoad) {
+  // A FIFO named *.so hung the host for good (its open waited for a writer);
+  // a link to itself threw out of the folder's listing and stopped the run.
+  const fs::path dir = copy_of_good_plugin("odd-plugin-files");
+  ASSERT_EQ(::mkfifo((dir / "fifo.so").c_str(), 0644), 0);
+  fs::create_symlink("loop.so", dir / "loop.so");
+  Engine engine(searching(dir));
+  std::map<std::string, std::string> refused;
+  for (const auto& p : engine.plugins())
+    if (p.path.parent_path() == dir && !p.loaded) refused[p.path.filename().string()] = p.error;
+  EXPECT_EQ(refused["fifo.so"], "is refused: it is a FIFO (named pipe), not a shared library file");
+  EXPECT_THAT(refused["loop.so"], HasSubstr("cannot be resolved: Too many levels of symbolic links"));
+  EXPECT_EQ(refused.size(), 2u);
+  EXPECT_NE(engine.find_rule("testgood.marker"), nullptr) << "the good plugin beside them loads";
+  fs::remove_all(dir);
+}
+
+TEST(PluginTrust, APythonRuleFileThatIsAFifoIsRefused) {
+  const fs::path dir = test::temp_dir("python-fifo");
+  ASSERT_EQ(::mkfifo((dir / "rules.py").c_str(), 0644), 0);
+  for (const char* isolate : {"true", "false"}) {
+    try {
+      Engine engine(parse_config("python: ['" + (dir / "rules.py").string() + "']\npython_isolate: " + isolate + "\n",
+                                 dir / "billcheck.yaml"));
+      ADD_FAILURE() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.messages(), ::testing::Contains("python: " + (dir / "rules.py").string() +
+                                                    " is a FIFO (named pipe), not a Python file"));
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST(PluginTrust, APluginOwnedBySomeoneElseIsRefused) {

@@ -166,6 +166,9 @@ void Engine::add_rule(RuleInfo info, RuleFactory factory) {
   std::vector<std::string> errors;
   if (!is_category(info.category))
     errors.push_back("rule '" + info.id + "': category '" + info.category + "' is not one of the contract's categories");
+  if (info.severity != Severity::info && info.severity != Severity::warning && info.severity != Severity::error)
+    errors.push_back("rule '" + info.id + "': its severity (" + std::to_string(static_cast<int>(info.severity)) +
+                     ") is not one of Severity::info, warning or error");
   if (info.origin.empty()) info.origin = "the embedding program";
   if (errors.empty()) impl_->registry.add(std::move(info), std::move(factory), errors);
   if (errors.empty()) impl_->activate(impl_->registry.rules().back(), errors);

@@ -1,6 +1,11 @@
 #include "engine/finish.hpp"
 
+#include "engine/log.hpp"
+#include "load/encoding.hpp"
+
 #include <billcheck/report.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -25,6 +30,42 @@ std::string fingerprint_of(const Finding& f) {
     h = (h ^ 0xff) * 1099511628211ULL;
   }
   return hex64(h);
+}
+
+/// Repairs a rule's text that is not UTF-8 (a plugin's bug) as an isolated
+/// rule's worker repairs it when it sends its findings (each invalid sequence
+/// becomes U+FFFD, nlohmann's `replace`): the report can then be written, and
+/// reads the same whether the rule ran in process or isolated. True when the
+/// text was repaired.
+bool repair_text(std::string& text) {
+  if (encoding::is_utf8(text)) return false;
+  using Json = nlohmann::json;
+  text = Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace)).get<std::string>();
+  return true;
+}
+
+/// Every text of the findings made UTF-8 (see repair_text), and a severity
+/// outside the three an error (a plugin cast a number to it); each rule that
+/// did either is named once in the log.
+void repair_findings(std::vector<Finding>& findings) {
+  std::string last_rule;
+  for (Finding& f : findings) {
+    bool repaired = false;
+    for (std::string* text : {&f.rule, &f.category, &f.message, &f.client, &f.engagement, &f.invoice, &f.line,
+                              &f.payment, &f.credit_note, &f.time_entry, &f.currency, &f.discriminator, &f.file})
+      repaired |= repair_text(*text);
+    for (auto& [name, value] : f.evidence) {
+      repaired |= repair_text(name);
+      repaired |= repair_text(value);
+    }
+    if (f.fix) repaired |= repair_text(f.fix->field) | repair_text(f.fix->current) | repair_text(f.fix->suggested);
+    if (repaired && f.rule != last_rule)
+      logger().warn("rule {} reported text that is not UTF-8; each invalid byte sequence is shown as U+FFFD "
+                    "(report this to the rule's author)",
+                    f.rule);
+    if (f.severity != Severity::info && f.severity != Severity::warning) f.severity = Severity::error;
+    if (repaired) last_rule = f.rule;
+  }
 }
 
 // Line keys compare as numbers: "2" before "10".
@@ -124,6 +165,7 @@ void add_up(Summary& s, const Report& report) {
 }  // namespace
 
 void finish_report(Report& report, const std::vector<Waiver>& waivers, Date today) {
+  repair_findings(report.findings);
   std::stable_sort(report.findings.begin(), report.findings.end(), finding_less);
   fingerprint(report.findings);
   set_waived_apart(report, waivers, today);

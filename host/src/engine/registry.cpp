@@ -4,6 +4,7 @@
 #include "engine/log.hpp"
 #include "hosting/plugin_trust.hpp"
 #include "hosting/python_rules.hpp"
+#include "load/file.hpp"
 #include "packs/pack_loader.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -94,7 +95,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       } else if (std::any_of(plugins_.begin(), plugins_.end(),
                              [&](const PluginRecord& r) { return r.loaded && r.name == p.record.name; })) {
         p.record.loaded = false;
-        p.record.error = "a plugin named '" + p.record.name + "' is already loaded; this copy was skipped";
+        p.record.error = "is refused: a plugin named '" + p.record.name + "' is already loaded; this copy was skipped";
         logger().warn("plugin {} {}", file.string(), p.record.error);
       } else {
         for (auto& r : p.rules) {
@@ -246,6 +247,13 @@ void RuleRegistry::check_names(const std::vector<ConfigName>& given, const std::
 void RuleRegistry::load_python(const Config& config, std::vector<std::string>& errors) {
   std::vector<fs::path> in_process;
   for (const auto& file : config.python) {
+    // Nothing is read from a FIFO or a device (Python would wait for ever, or read without end).
+    std::error_code ec;
+    if (const fs::file_status st = fs::status(file, ec); fs::exists(st))
+      if (const char* kind = special_file_kind(st)) {
+        errors.push_back("python: " + file.string() + " is " + kind + ", not a Python file");
+        continue;
+      }
     if (!config.python_isolate) {
       in_process.push_back(file);
       continue;
@@ -253,7 +261,7 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
     auto source = std::make_unique<IsolatedSource>(IsolatedSpec{"python", file, std::nullopt}, config);
     source->start(errors);
     if (!source->loaded()) {
-      errors.push_back("python: " + file.string() + " " + source->record().error);
+      if (!source->record().error.empty()) errors.push_back("python: " + file.string() + " " + source->record().error);
       continue;
     }
     for (auto& r : source->take_rules()) add(std::move(r.info), std::move(r.factory), errors, true);

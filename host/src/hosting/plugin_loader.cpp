@@ -41,10 +41,13 @@ class CollectingRegistry final : public Registry {
       problem = "its id does not start with the plugin name '" + plugin_ + ".'";
     else if (!is_category(info.category))
       problem = "its category '" + info.category + "' is not one of the contract's categories";
+    else if (info.severity != Severity::info && info.severity != Severity::warning && info.severity != Severity::error)
+      problem = "its severity (" + std::to_string(static_cast<int>(info.severity)) +
+                ") is not one of Severity::info, warning or error";
     else if (!factory)
       problem = "it has no factory";
     for (const auto& r : rules_)
-      if (r.info.id == info.id) problem = "its id is registered twice";
+      if (r.info.id == info.id) problem = "its id is registered twice (the first registration is kept)";
     if (!problem.empty()) {
       log_.error("plugin '" + plugin_ + "': rule '" + info.id + "' skipped: " + problem);
       return;
@@ -91,8 +94,10 @@ std::string why_not_loadable(const fs::path& path) {
 std::vector<fs::path> plugin_files(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
+  // (A symbolic link that cannot be followed is listed: trust_problem() refuses it by name.)
   for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.path().extension() == ".so" && !entry.is_directory()) out.push_back(entry.path());
+    if (std::error_code kind; entry.path().extension() == ".so" && !entry.is_directory(kind))
+      out.push_back(entry.path());
   std::sort(out.begin(), out.end());
   return out;
 }

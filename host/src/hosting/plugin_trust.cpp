@@ -1,5 +1,7 @@
 #include "hosting/plugin_trust.hpp"
 
+#include "load/file.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,17 +30,17 @@ constexpr std::uintmax_t kMaxPluginBytes = std::uintmax_t{1} << 30;
 // information is megabytes, its dynamic symbols a few kilobytes. Every read
 // past the end is refused: the file is not trusted yet, so every offset in it
 // is checked before it is followed.
-class FileBytes {
+class PluginBytes {
  public:
-  explicit FileBytes(const fs::path& file) : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
+  explicit PluginBytes(const fs::path& file) : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
     struct stat st {};
     if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
   }
-  ~FileBytes() {
+  ~PluginBytes() {
     if (fd_ >= 0) ::close(fd_);
   }
-  FileBytes(const FileBytes&) = delete;
-  FileBytes& operator=(const FileBytes&) = delete;
+  PluginBytes(const PluginBytes&) = delete;
+  PluginBytes& operator=(const PluginBytes&) = delete;
 
   bool is_open() const { return fd_ >= 0; }
   std::uint64_t size() const { return size_; }
@@ -86,6 +88,9 @@ std::string trust_problem(const fs::path& path) {
   if (ec) return "cannot be resolved: " + ec.message();
   struct stat st {};
   if (::stat(target.c_str(), &st) != 0) return "cannot be examined: " + std::string(std::strerror(errno));
+  // Nothing is read from a FIFO or a device (a read would wait for ever, or without end).
+  if (const char* kind = detail::special_file_kind(fs::status(target, ec)))
+    return std::string("is refused: it is ") + kind + ", not a shared library file";
   const std::string shown = target == fs::absolute(path).lexically_normal() ? std::string("it")
                                                                              : "its target " + target.string();
   if (st.st_mode & S_IWOTH)
@@ -99,7 +104,7 @@ std::string trust_problem(const fs::path& path) {
 }
 
 std::string missing_export(const fs::path& file, std::string_view symbol) {
-  const FileBytes bytes(file);
+  const PluginBytes bytes(file);
   if (!bytes.is_open()) return "cannot be read: " + std::string(std::strerror(errno));
   if (bytes.size() > kMaxPluginBytes) return "is not a billcheck plugin: it is larger than 1 GiB";
 

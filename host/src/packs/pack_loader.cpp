@@ -331,7 +331,7 @@ class PackReader {
         spec.default_text = default_text(def);
         std::string why;
         if (!parse_option(spec.type, spec.default_text, why))
-          yaml_.error(def, "the default of option '" + name + "' is not a " + std::string(to_string(spec.type)) +
+          yaml_.error(def, "the default of option '" + name + "' is not of type " + std::string(to_string(spec.type)) +
                                ": " + why);
       } else {
         yaml_.error(d, "option '" + name + "' needs a default");
