@@ -338,6 +338,35 @@ def test_service_cuts_off_a_client_sending_a_byte_a_second(serve):
     assert server.check(SMALL_BOOK)[0] == 200
 
 
+def test_idle_connections_do_not_hold_up_other_requests(serve):
+    # As many idle connections as threads (and more): some never sent a byte, some
+    # sent one request and stay open (keep-alive). Each held a thread for its whole
+    # timeout (10 s, 5 s), so every other request waited that long.
+    server = serve("--threads", "16")
+    sockets = []
+    try:
+        for _ in range(16):
+            kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            kept.request("GET", "/health")
+            assert kept.getresponse().read() == b'{"status": "ok"}\n'
+            sockets.append(kept)
+        for _ in range(20):
+            sockets.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        time.sleep(0.5)
+        for path, body in (("/health", None), ("/v1/check", json.dumps(SMALL_BOOK))):
+            started = time.monotonic()
+            if body is None:
+                status, _, answer = server.request("GET", path, timeout=10)
+            else:
+                status, _, answer = server.check(body)
+            elapsed = time.monotonic() - started
+            assert status == 200, answer
+            assert elapsed < 2, f"{path} took {elapsed:.1f} s behind idle connections"
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def small_book_numbered(n):
     """SMALL_BOOK with ids and amounts of its own: invoice INV-n-1 has a line whose
     amount is off by a dollar and n cents, so each response's findings can be told apart."""

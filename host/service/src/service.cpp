@@ -145,7 +145,7 @@ struct Service::Impl {
   explicit Impl(ServiceOptions o)
       : options(std::move(o)),
         log(make_logger(options.access_log)),
-        server({options.read_timeout, options.write_timeout, options.keep_alive_timeout}),
+        server({options.read_timeout, options.write_timeout, options.keep_alive_timeout, options.threads}),
         check_slots(options.max_checks ? options.max_checks : 4 * std::max(1u, std::thread::hardware_concurrency())) {
     if (options.token.empty() && !is_loopback_address(options.host))
       throw ServiceError("refusing to listen on " + options.host +
@@ -594,7 +594,6 @@ struct Service::Impl {
   // ---- wiring ----
 
   void setup() {
-    server.new_task_queue = [n = std::max(1u, options.threads)] { return new httplib::ThreadPool(n); };
     server.set_payload_max_length(options.max_body);
     server.set_tcp_nodelay(true);
     // What httplib announces in Keep-Alive headers; the connection loop keeps to the same limits.
