@@ -774,3 +774,42 @@ def test_service_check_writes_every_report_format_the_cli_writes(serve, exe, fir
     assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == ["Findings", "Summary", "Causes"]
     status, _, body = server.check(book, "/v1/check?format=pdf")
     assert status == 400 and "format: 'pdf'" in error_of(body)["message"]
+
+
+def recorded_server(serve, firm_json, tmp_path):
+    """A server with a record: the example firm checked into it, and a dispute opened on HR-115.
+    Returns the server, a finding's fingerprint and the dispute's number."""
+    server = serve("-c", FIRM_CONFIG, "--store", tmp_path / "record.db")
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/check?name=firm.json&record=true")
+    assert status == 200, body
+    status, _, body = server.request("GET", "/v1/findings?invoice=HR-115")
+    fingerprint = json.loads(body)["findings"][0]["fingerprint"]
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/disputes?invoice=HR-115&line=3&reason=arithmetic"
+                                                           "&says=Line%203%20does%20not%20add%20up")
+    assert status == 201, body
+    return server, fingerprint, json.loads(body)["id"]
+
+
+def test_move_errors_name_the_json_keys_not_the_cli_flags(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    cases = [
+        (f"/v1/findings/{fingerprint}", {"action": "waive"},
+         "reason: waiving a finding needs the reason it is accepted"),
+        (f"/v1/findings/{fingerprint}", {"action": "resolve"},
+         'remedy: resolving a finding needs its remedy, {"kind", "id", "amount"}'),
+        (f"/v1/findings/{fingerprint}", {"action": "resolve", "remedy": {"kind": "payment-plan", "amount": "100.00"}},
+         'remedy.instalments: a payment plan needs its instalments, [{"amount": "100.00", "due": "YYYY-MM-DD"}, ...]'),
+        (f"/v1/disputes/{dispute}", {"action": "uphold"},
+         'remedy: upholding a dispute needs its remedy, {"kind", "id", "amount"}'),
+        (f"/v1/disputes/{dispute}", {"action": "explain", "explanation": ""},
+         "explanation: explaining a dispute needs the explanation given to the client"),
+    ]
+    for path, move, message in cases:
+        status, _, body = post_json(server, path, move)
+        assert status == 400, (move, body)
+        assert error_of(body) == {"code": "bad_request", "message": message, "problems": []}, move
+    # Nothing was moved by the refused requests.
+    status, _, body = server.request("GET", f"/v1/findings/{fingerprint}")
+    assert json.loads(body)["status"] == "open"
+    status, _, body = server.request("GET", f"/v1/disputes/{dispute}")
+    assert json.loads(body)["state"] == "open"
