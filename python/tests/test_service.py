@@ -813,3 +813,24 @@ def test_move_errors_name_the_json_keys_not_the_cli_flags(serve, firm_json, tmp_
     assert json.loads(body)["status"] == "open"
     status, _, body = server.request("GET", f"/v1/disputes/{dispute}")
     assert json.loads(body)["state"] == "open"
+
+
+def test_an_empty_or_mistyped_body_says_what_the_route_expects(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    expects = {
+        "/v1/check": "the book as application/json, or a LEDES 1998B file as text/plain",
+        f"/v1/findings/{fingerprint}":
+            'the move as application/json: {"action": "ack", "resolve", "waive" or "reopen", ...}',
+        f"/v1/disputes/{dispute}":
+            'the move as application/json: {"action": "ack", "investigate", "uphold", "explain" or "close", ...}',
+        f"/v1/disputes/{dispute}/notes": 'the note as application/json: {"channel", "direction", "text"}',
+    }
+    for path, what in expects.items():
+        status, _, body = server.request("POST", path, b"", {"Content-Type": "application/json"})
+        assert status == 400, path
+        assert error_of(body) == {"code": "bad_request", "message": "the request has no body: send " + what,
+                                  "problems": []}, path
+        status, _, body = server.request("POST", path, b"action=ack", {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 415, path
+        assert error_of(body) == {"code": "unsupported_media_type", "problems": [],
+                                  "message": f"send {what} (Content-Type was 'application/x-www-form-urlencoded')"}, path

@@ -46,6 +46,15 @@ using service::set_error;
 
 constexpr std::string_view kGet = "GET", kPost = "POST";
 
+// What each POST route's body is, for the answer to a body that is missing or of another type.
+constexpr std::string_view kBookBody = "the book as application/json, or a LEDES 1998B file as text/plain";
+constexpr std::string_view kFindingMoveBody =
+    "the move as application/json: {\"action\": \"ack\", \"resolve\", \"waive\" or \"reopen\", ...}";
+constexpr std::string_view kDisputeMoveBody =
+    "the move as application/json: {\"action\": \"ack\", \"investigate\", \"uphold\", \"explain\" or \"close\", ...}";
+constexpr std::string_view kNoteBody =
+    "the note as application/json: {\"channel\", \"direction\", \"text\"}";
+
 const std::vector<ServiceRoute> kRoutes = {
     {kGet, "/health", "200 when the service is ready"},
     {kGet, "/metrics", "Prometheus counters: requests, latency, books checked, findings"},
@@ -231,18 +240,19 @@ struct Service::Impl {
   }
 
   /// Reads the body within the size limit; throws HttpError when it cannot.
-  std::string read_body(const Request& req, Response& res, const httplib::ContentReader& reader) {
+  /// `expects`: what the route's body is (kBookBody, ...), for the answer to one missing or of another type.
+  std::string read_body(const Request& req, Response& res, const httplib::ContentReader& reader,
+                        std::string_view expects) {
     const std::string type = media_type(req);
     if (type != "application/json" && type != "text/plain") {
       leave_body_unread(req, res);
       throw HttpError{415, "unsupported_media_type",
-                      "send the book as application/json, or a LEDES 1998B file as text/plain (Content-Type was '" +
-                          req.get_header_value("Content-Type") + "')",
+                      "send " + std::string(expects) + " (Content-Type was '" + req.get_header_value("Content-Type") + "')",
                       {}};
     }
     if (!has_body(req)) {
       // Without a length or chunks, httplib would read until the client closes.
-      throw HttpError{400, "bad_request", "the request has no body: send the book in it", {}};
+      throw HttpError{400, "bad_request", "the request has no body: send " + std::string(expects), {}};
     }
     if (req.has_header("Content-Length") && req.get_header_value<std::uint64_t>("Content-Length") > options.max_body) {
       leave_body_unread(req, res);
@@ -313,8 +323,8 @@ struct Service::Impl {
   /// `guarded`, with the body read within the size limit.
   template <class Route>
   void body_route(const Request& req, Response& res, const httplib::ContentReader& reader,
-                  const std::vector<std::string_view>& params, Route route) {
-    guarded(req, res, params, [&] { route(read_body(req, res, reader)); });
+                  const std::vector<std::string_view>& params, std::string_view expects, Route route) {
+    guarded(req, res, params, [&] { route(read_body(req, res, reader, expects)); });
   }
 
   // ---- the routes: parse, call the engine or a remedy, write ----
@@ -642,17 +652,17 @@ struct Service::Impl {
     server.Get("/v1/plugins", [this](const Request&, Response& res) {
       res.set_content(service::plugins_json(current_engine()->plugins()), "application/json");
     });
-    auto post = [this](const char* path, std::initializer_list<std::string_view> params,
+    auto post = [this](const char* path, std::initializer_list<std::string_view> params, std::string_view expects,
                        void (Impl::*route)(const Request&, Response&, const std::string&)) {
       std::vector<std::string_view> allowed(params);
-      server.Post(service::path_regex(path), [this, allowed, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
-        body_route(req, res, reader, allowed, [&](const std::string& body) { (this->*route)(req, res, body); });
+      server.Post(service::path_regex(path), [this, allowed, expects, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
+        body_route(req, res, reader, allowed, expects, [&](const std::string& body) { (this->*route)(req, res, body); });
       });
     };
-    post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, &Impl::check);
-    post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, &Impl::explain_route);
-    post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, &Impl::letter_route);
-    post("/v1/fix", {"name", "currency", "reissue"}, &Impl::fix_route);
+    post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, kBookBody, &Impl::check);
+    post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, kBookBody, &Impl::explain_route);
+    post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, kBookBody, &Impl::letter_route);
+    post("/v1/fix", {"name", "currency", "reissue"}, kBookBody, &Impl::fix_route);
 
     auto get = [this](const char* path, std::initializer_list<std::string_view> params,
                       void (Impl::*route)(const Request&, Response&)) {
@@ -664,13 +674,13 @@ struct Service::Impl {
     get("/v1/runs", {}, &Impl::runs_route);
     get("/v1/findings", {"status", "client", "invoice", "rule"}, &Impl::findings_route);
     get("/v1/findings/{fingerprint}", {}, &Impl::finding_route);
-    post("/v1/findings/{fingerprint}", {}, &Impl::move_finding_route);
+    post("/v1/findings/{fingerprint}", {}, kFindingMoveBody, &Impl::move_finding_route);
     get("/v1/disputes", {"state"}, &Impl::disputes_route);
-    post("/v1/disputes", {"invoice", "line", "reason", "says", "received", "by", "name", "currency"},
+    post("/v1/disputes", {"invoice", "line", "reason", "says", "received", "by", "name", "currency"}, kBookBody,
          &Impl::open_dispute_route);
     get("/v1/disputes/{id}", {}, &Impl::dispute_route);
-    post("/v1/disputes/{id}", {}, &Impl::move_dispute_route);
-    post("/v1/disputes/{id}/notes", {}, &Impl::note_route);
+    post("/v1/disputes/{id}", {}, kDisputeMoveBody, &Impl::move_dispute_route);
+    post("/v1/disputes/{id}/notes", {}, kNoteBody, &Impl::note_route);
     get("/v1/overdue", {"today"}, &Impl::overdue_route);
     get("/v1/audit", {"anchor"}, &Impl::audit_route);
   }
