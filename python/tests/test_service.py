@@ -834,3 +834,27 @@ def test_an_empty_or_mistyped_body_says_what_the_route_expects(serve, firm_json,
         assert status == 415, path
         assert error_of(body) == {"code": "unsupported_media_type", "problems": [],
                                   "message": f"send {what} (Content-Type was 'application/x-www-form-urlencoded')"}, path
+
+
+def test_not_found_in_the_record_says_what_without_the_servers_files(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    listed = "; GET /v1/findings lists them with their fingerprints"
+    cases = [
+        ("GET", "/v1/findings/ffffffffffffffff", None, "no finding 'ffffffffffffffff' in the record" + listed),
+        ("POST", "/v1/findings/ffffffffffffffff", {"action": "ack"},
+         "no finding 'ffffffffffffffff' in the record" + listed),
+        ("GET", "/v1/findings/abc", None,
+         "no finding 'abc' in the record (a fingerprint's first 6 characters or more name a finding)" + listed),
+        ("GET", "/v1/disputes/99", None, "no dispute 99 in the record; GET /v1/disputes lists them"),
+        ("POST", "/v1/disputes/99", {"action": "ack"}, "no dispute 99 in the record; GET /v1/disputes lists them"),
+        ("POST", "/v1/disputes/99/notes", {"channel": "email", "direction": "in", "text": "hello"},
+         "no dispute 99 in the record; GET /v1/disputes lists them"),
+    ]
+    for method, path, move, message in cases:
+        if move is None:
+            status, _, body = server.request(method, path)
+        else:
+            status, _, body = post_json(server, path, move)
+        assert status == 404, (path, body)
+        assert error_of(body) == {"code": "not_found", "message": message, "problems": []}, path
+        assert str(tmp_path) not in body.decode() and "record.db" not in body.decode(), path

@@ -309,7 +309,7 @@ struct Service::Impl {
     } catch (const UnknownRecord& e) {
       set_error(res, 404, "not_found", e.what());
     } catch (const NotInStore& e) {
-      set_error(res, 404, "not_found", e.what());
+      set_error(res, 404, "not_found", not_in_record(e));
     } catch (const InvalidMove& e) {
       set_error(res, 409, "conflict", e.what());  // the message lists the moves allowed now
     } catch (const StoreError& e) {
@@ -318,6 +318,15 @@ struct Service::Impl {
       log->error("{} {}: {}", req.method, req.path, e.what());
       set_error(res, 500, "internal", std::string("the service failed: ") + e.what());
     }
+  }
+
+  /// What the record does not have, without the store's file (what() names it for
+  /// the CLI's user; a client of the service has no business with the server's files).
+  static std::string not_in_record(const NotInStore& e) {
+    if (e.kind() == "dispute") return "no dispute " + e.key() + " in the record; GET /v1/disputes lists them";
+    return "no finding '" + e.key() + "' in the record" +
+           (e.key().size() < 6 ? " (a fingerprint's first 6 characters or more name a finding)" : "") +
+           "; GET /v1/findings lists them with their fingerprints";
   }
 
   /// `guarded`, with the body read within the size limit.
