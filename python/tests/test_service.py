@@ -858,3 +858,26 @@ def test_not_found_in_the_record_says_what_without_the_servers_files(serve, firm
         assert status == 404, (path, body)
         assert error_of(body) == {"code": "not_found", "message": message, "problems": []}, path
         assert str(tmp_path) not in body.decode() and "record.db" not in body.decode(), path
+
+
+def test_a_path_segment_with_a_nul_or_control_bytes_is_shown_whole_and_escaped(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    listed = "; GET /v1/findings lists them with their fingerprints"
+    cases = [
+        ("GET", "/v1/findings/ab%00cdefgh", 404, "no finding 'ab\\x00cdefgh' in the record" + listed),
+        ("POST", f"/v1/findings/{fingerprint}%00tail", 404,
+         f"no finding '{fingerprint}\\x00tail' in the record" + listed),
+        ("GET", "/v1/findings/caf%C3%A9%0A%1B%5B31m%FF%5C", 404,
+         "no finding 'caf\u00e9\\x0A\\x1B[31m\\xFF\\\\' in the record" + listed),
+        ("GET", "/v1/disputes/1%002", 404, "'1\\x002' is not a dispute number"),
+        ("GET", "/v1/nowhere%00else", 404,
+         "no route /v1/nowhere\\x00else (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)"),
+        ("GET", "/v1/runs?x%00y=1", 400, "unknown parameter 'x\\x00y' (/v1/runs takes no parameters)"),
+    ]
+    for method, path, status_wanted, message in cases:
+        body = json.dumps({"action": "ack"}) if method == "POST" else None
+        status, _, answer = server.request(method, path, body, {"Content-Type": "application/json"})
+        assert status == status_wanted, (path, answer)
+        error = error_of(answer)
+        assert error["message"] == message, path
+        assert "\x00" not in error["message"]

@@ -219,7 +219,7 @@ struct Service::Impl {
     // Query values reach the record and its audit trail as text: UTF-8 without NULs, or refused here.
     for (const auto& [name, value] : req.params) {
       if (!service::is_text(value)) {
-        set_error(res, 400, "bad_request", "query parameter '" + name + "' is not UTF-8 text (or holds a NUL)");
+        set_error(res, 400, "bad_request", "query parameter '" + service::shown(name) + "' is not UTF-8 text (or holds a NUL)");
         leave_body_unread(req, res);
         return HR::Handled;
       }
@@ -230,10 +230,10 @@ struct Service::Impl {
       std::string allow;
       for (const auto& r : kRoutes)
         if (service::path_matches(r.path, req.path)) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
-      set_error(res, 405, "method_not_allowed", req.method + " is not served at " + req.path + "; use " + allow);
+      set_error(res, 405, "method_not_allowed", req.method + " is not served at " + service::shown(req.path) + "; use " + allow);
       res.set_header("Allow", allow);
     } else {
-      set_error(res, 404, "not_found", "no route " + req.path + " (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)");
+      set_error(res, 404, "not_found", "no route " + service::shown(req.path) + " (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)");
     }
     leave_body_unread(req, res);
     return HR::Handled;
@@ -297,7 +297,8 @@ struct Service::Impl {
           for (auto p : params) known += (known.empty() ? "" : ", ") + std::string(p);
           if (known.empty()) known = "no parameters";
           leave_body_unread(req, res);
-          throw HttpError{400, "bad_request", "unknown parameter '" + name + "' (" + req.path + " takes " + known + ")", {}};
+          throw HttpError{400, "bad_request",
+                          "unknown parameter '" + service::shown(name) + "' (" + service::shown(req.path) + " takes " + known + ")", {}};
         }
       route();
     } catch (const HttpError& e) {
@@ -324,7 +325,7 @@ struct Service::Impl {
   /// the CLI's user; a client of the service has no business with the server's files).
   static std::string not_in_record(const NotInStore& e) {
     if (e.kind() == "dispute") return "no dispute " + e.key() + " in the record; GET /v1/disputes lists them";
-    return "no finding '" + e.key() + "' in the record" +
+    return "no finding '" + service::shown(e.key()) + "' in the record" +
            (e.key().size() < 6 ? " (a fingerprint's first 6 characters or more name a finding)" : "") +
            "; GET /v1/findings lists them with their fingerprints";
   }
@@ -455,7 +456,7 @@ struct Service::Impl {
   static std::int64_t dispute_id(const Request& req) {
     const std::string id = req.matches[1];
     if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
-      throw HttpError{404, "not_found", "'" + id + "' is not a dispute number", {}};
+      throw HttpError{404, "not_found", "'" + service::shown(id) + "' is not a dispute number", {}};
     return std::stoll(id);
   }
 
