@@ -881,3 +881,17 @@ def test_a_path_segment_with_a_nul_or_control_bytes_is_shown_whole_and_escaped(s
         error = error_of(answer)
         assert error["message"] == message, path
         assert "\x00" not in error["message"]
+
+
+def test_a_request_line_too_long_is_414_uri_too_long(serve):
+    server = serve()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GET /v1/rules?x=" + b"y" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while chunk := s.recv(65536):  # the connection is closed after the answer
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414") and b"Connection: close" in head
+    assert error_of(body) == {"code": "uri_too_long", "problems": [],
+                              "message": "the request line (method, path and query) is over 8192 bytes; shorten it"}
+    assert server.request("GET", "/health")[0] == 200

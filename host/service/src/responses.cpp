@@ -64,6 +64,7 @@ std::string_view error_code_of(int status) {
     case 408: return "timeout";
     case 409: return "conflict";
     case 413: return "too_large";
+    case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
     case 503: return "busy";
     default: return status >= 500 ? "internal" : "bad_request";

@@ -623,7 +623,10 @@ struct Service::Impl {
     server.set_error_handler(httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
       // Statuses httplib answers itself (a malformed request, a URI too long) get the same JSON shape.
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      set_error(res, res.status, service::error_code_of(res.status), "the request could not be read as HTTP");
+      set_error(res, res.status, service::error_code_of(res.status),
+                res.status == 414 ? "the request line (method, path and query) is over " +
+                                        std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) + " bytes; shorten it"
+                                  : std::string("the request could not be read as HTTP"));
       // Where a request could not be read, the bytes after it are no request: close rather than read
       // them as the next one (a header line each a 400, then a body smuggled in as a request).
       if (res.status == 400 || res.status == 414 || res.status == 431) {
