@@ -895,3 +895,19 @@ def test_a_request_line_too_long_is_414_uri_too_long(serve):
     assert error_of(body) == {"code": "uri_too_long", "problems": [],
                               "message": "the request line (method, path and query) is over 8192 bytes; shorten it"}
     assert server.request("GET", "/health")[0] == 200
+
+
+def test_a_move_that_is_not_json_says_where_without_the_librarys_tag(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    for path in (f"/v1/findings/{fingerprint}", f"/v1/disputes/{dispute}", f"/v1/disputes/{dispute}/notes"):
+        status, _, body = server.request("POST", path, b'{"action": "ack",\n "note": }',
+                                         {"Content-Type": "application/json"})
+        assert status == 400, path
+        assert error_of(body) == {"code": "bad_request", "problems": [], "message":
+                                  "the body is not JSON at line 2, column 10: syntax error while parsing value - "
+                                  "unexpected '}'; expected '[', '{', or a literal"}, path
+    status, _, body = server.request("POST", f"/v1/findings/{fingerprint}", b'{"action": "ack"',
+                                     {"Content-Type": "application/json"})
+    assert status == 400
+    message = error_of(body)["message"]
+    assert message.startswith("the body is not JSON at line 1, column 17: ") and "json.exception" not in message

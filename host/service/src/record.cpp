@@ -14,13 +14,25 @@ using Json = nlohmann::ordered_json;
 
 HttpError bad(std::string message) { return HttpError{400, "bad_request", std::move(message), {}}; }
 
+/// What nlohmann::json says is wrong, without its tag: "[json.exception.parse_error.101]
+/// parse error at line 2, column 10: syntax error ..." is "at line 2, column 10: syntax error ...".
+std::string json_problem(const Json::exception& e) {
+  std::string_view text = e.what();
+  if (text.starts_with("[json.exception.")) {
+    if (const auto end = text.find("] "); end != std::string_view::npos) text.remove_prefix(end + 2);
+  }
+  if (text.starts_with("parse error ")) text.remove_prefix(std::string_view("parse error ").size());
+  return std::string(text);
+}
+
 /// The body as a JSON object whose keys are all among `known`.
 Json object_of(std::string_view body, std::initializer_list<const char*> known) {
   Json j;
   try {
     j = Json::parse(body);
   } catch (const Json::exception& e) {
-    throw bad(std::string("the body is not JSON: ") + e.what());
+    const std::string problem = json_problem(e);
+    throw bad("the body is not JSON" + std::string(problem.starts_with("at ") ? " " : ": ") + problem);
   }
   if (!j.is_object()) throw bad("the body must be a JSON object");
   std::set<std::string> allowed(known.begin(), known.end());
