@@ -145,7 +145,8 @@ Dispute Store::dispute(std::int64_t id) const {
     q.bind(1, id);
     if (!q.executeStep())
       throw NotInStore("no dispute " + std::to_string(id) + " in store '" + impl_->path.string() +
-                       "'; `billcheck dispute list --store " + impl_->path.string() + "` lists them");
+                       "'; `billcheck dispute list --store " + impl_->path.string() + "` lists them",
+                       "dispute", std::to_string(id));
     Dispute d = dispute_from(q);
     complete(*impl_->db, d);
     return d;

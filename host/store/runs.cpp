@@ -430,7 +430,8 @@ FindingRecord Store::finding(const std::string& fingerprint) const {
     if (found.empty())
       throw NotInStore("no finding '" + fingerprint + "' in store '" + impl_->path.string() + "'" +
                        (fingerprint.size() < 6 ? " (a fingerprint's first 6 characters or more name a finding)" : "") +
-                       "; `billcheck findings --store " + impl_->path.string() + "` lists them with their fingerprints");
+                       "; `billcheck findings --store " + impl_->path.string() + "` lists them with their fingerprints",
+                       "finding", fingerprint);
     if (found.size() > 1 && found[0].fingerprint != fingerprint)
       throw StoreError("'" + fingerprint + "' begins more than one finding's fingerprint; give more of it");
     if (found[0].remedy && found[0].remedy->kind == "payment-plan")

@@ -338,6 +338,35 @@ def test_service_cuts_off_a_client_sending_a_byte_a_second(serve):
     assert server.check(SMALL_BOOK)[0] == 200
 
 
+def test_idle_connections_do_not_hold_up_other_requests(serve):
+    # As many idle connections as threads (and more): some never sent a byte, some
+    # sent one request and stay open (keep-alive). Each held a thread for its whole
+    # timeout (10 s, 5 s), so every other request waited that long.
+    server = serve("--threads", "16")
+    sockets = []
+    try:
+        for _ in range(16):
+            kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            kept.request("GET", "/health")
+            assert kept.getresponse().read() == b'{"status": "ok"}\n'
+            sockets.append(kept)
+        for _ in range(20):
+            sockets.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        time.sleep(0.5)
+        for path, body in (("/health", None), ("/v1/check", json.dumps(SMALL_BOOK))):
+            started = time.monotonic()
+            if body is None:
+                status, _, answer = server.request("GET", path, timeout=10)
+            else:
+                status, _, answer = server.check(body)
+            elapsed = time.monotonic() - started
+            assert status == 200, answer
+            assert elapsed < 2, f"{path} took {elapsed:.1f} s behind idle connections"
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def small_book_numbered(n):
     """SMALL_BOOK with ids and amounts of its own: invoice INV-n-1 has a line whose
     amount is off by a dollar and n cents, so each response's findings can be told apart."""
@@ -745,3 +774,140 @@ def test_service_check_writes_every_report_format_the_cli_writes(serve, exe, fir
     assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == ["Findings", "Summary", "Causes"]
     status, _, body = server.check(book, "/v1/check?format=pdf")
     assert status == 400 and "format: 'pdf'" in error_of(body)["message"]
+
+
+def recorded_server(serve, firm_json, tmp_path):
+    """A server with a record: the example firm checked into it, and a dispute opened on HR-115.
+    Returns the server, a finding's fingerprint and the dispute's number."""
+    server = serve("-c", FIRM_CONFIG, "--store", tmp_path / "record.db")
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/check?name=firm.json&record=true")
+    assert status == 200, body
+    status, _, body = server.request("GET", "/v1/findings?invoice=HR-115")
+    fingerprint = json.loads(body)["findings"][0]["fingerprint"]
+    status, _, body = server.check(firm_json.read_bytes(), "/v1/disputes?invoice=HR-115&line=3&reason=arithmetic"
+                                                           "&says=Line%203%20does%20not%20add%20up")
+    assert status == 201, body
+    return server, fingerprint, json.loads(body)["id"]
+
+
+def test_move_errors_name_the_json_keys_not_the_cli_flags(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    cases = [
+        (f"/v1/findings/{fingerprint}", {"action": "waive"},
+         "reason: waiving a finding needs the reason it is accepted"),
+        (f"/v1/findings/{fingerprint}", {"action": "resolve"},
+         'remedy: resolving a finding needs its remedy, {"kind", "id", "amount"}'),
+        (f"/v1/findings/{fingerprint}", {"action": "resolve", "remedy": {"kind": "payment-plan", "amount": "100.00"}},
+         'remedy.instalments: a payment plan needs its instalments, [{"amount": "100.00", "due": "YYYY-MM-DD"}, ...]'),
+        (f"/v1/disputes/{dispute}", {"action": "uphold"},
+         'remedy: upholding a dispute needs its remedy, {"kind", "id", "amount"}'),
+        (f"/v1/disputes/{dispute}", {"action": "explain", "explanation": ""},
+         "explanation: explaining a dispute needs the explanation given to the client"),
+    ]
+    for path, move, message in cases:
+        status, _, body = post_json(server, path, move)
+        assert status == 400, (move, body)
+        assert error_of(body) == {"code": "bad_request", "message": message, "problems": []}, move
+    # Nothing was moved by the refused requests.
+    status, _, body = server.request("GET", f"/v1/findings/{fingerprint}")
+    assert json.loads(body)["status"] == "open"
+    status, _, body = server.request("GET", f"/v1/disputes/{dispute}")
+    assert json.loads(body)["state"] == "open"
+
+
+def test_an_empty_or_mistyped_body_says_what_the_route_expects(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    expects = {
+        "/v1/check": "the book as application/json, or a LEDES 1998B file as text/plain",
+        f"/v1/findings/{fingerprint}":
+            'the move as application/json: {"action": "ack", "resolve", "waive" or "reopen", ...}',
+        f"/v1/disputes/{dispute}":
+            'the move as application/json: {"action": "ack", "investigate", "uphold", "explain" or "close", ...}',
+        f"/v1/disputes/{dispute}/notes": 'the note as application/json: {"channel", "direction", "text"}',
+    }
+    for path, what in expects.items():
+        status, _, body = server.request("POST", path, b"", {"Content-Type": "application/json"})
+        assert status == 400, path
+        assert error_of(body) == {"code": "bad_request", "message": "the request has no body: send " + what,
+                                  "problems": []}, path
+        status, _, body = server.request("POST", path, b"action=ack", {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 415, path
+        assert error_of(body) == {"code": "unsupported_media_type", "problems": [],
+                                  "message": f"send {what} (Content-Type was 'application/x-www-form-urlencoded')"}, path
+
+
+def test_not_found_in_the_record_says_what_without_the_servers_files(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    listed = "; GET /v1/findings lists them with their fingerprints"
+    cases = [
+        ("GET", "/v1/findings/ffffffffffffffff", None, "no finding 'ffffffffffffffff' in the record" + listed),
+        ("POST", "/v1/findings/ffffffffffffffff", {"action": "ack"},
+         "no finding 'ffffffffffffffff' in the record" + listed),
+        ("GET", "/v1/findings/abc", None,
+         "no finding 'abc' in the record (a fingerprint's first 6 characters or more name a finding)" + listed),
+        ("GET", "/v1/disputes/99", None, "no dispute 99 in the record; GET /v1/disputes lists them"),
+        ("POST", "/v1/disputes/99", {"action": "ack"}, "no dispute 99 in the record; GET /v1/disputes lists them"),
+        ("POST", "/v1/disputes/99/notes", {"channel": "email", "direction": "in", "text": "hello"},
+         "no dispute 99 in the record; GET /v1/disputes lists them"),
+    ]
+    for method, path, move, message in cases:
+        if move is None:
+            status, _, body = server.request(method, path)
+        else:
+            status, _, body = post_json(server, path, move)
+        assert status == 404, (path, body)
+        assert error_of(body) == {"code": "not_found", "message": message, "problems": []}, path
+        assert str(tmp_path) not in body.decode() and "record.db" not in body.decode(), path
+
+
+def test_a_path_segment_with_a_nul_or_control_bytes_is_shown_whole_and_escaped(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    listed = "; GET /v1/findings lists them with their fingerprints"
+    cases = [
+        ("GET", "/v1/findings/ab%00cdefgh", 404, "no finding 'ab\\x00cdefgh' in the record" + listed),
+        ("POST", f"/v1/findings/{fingerprint}%00tail", 404,
+         f"no finding '{fingerprint}\\x00tail' in the record" + listed),
+        ("GET", "/v1/findings/caf%C3%A9%0A%1B%5B31m%FF%5C", 404,
+         "no finding 'caf\u00e9\\x0A\\x1B[31m\\xFF\\\\' in the record" + listed),
+        ("GET", "/v1/disputes/1%002", 404, "'1\\x002' is not a dispute number"),
+        ("GET", "/v1/nowhere%00else", 404,
+         "no route /v1/nowhere\\x00else (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)"),
+        ("GET", "/v1/runs?x%00y=1", 400, "unknown parameter 'x\\x00y' (/v1/runs takes no parameters)"),
+    ]
+    for method, path, status_wanted, message in cases:
+        body = json.dumps({"action": "ack"}) if method == "POST" else None
+        status, _, answer = server.request(method, path, body, {"Content-Type": "application/json"})
+        assert status == status_wanted, (path, answer)
+        error = error_of(answer)
+        assert error["message"] == message, path
+        assert "\x00" not in error["message"]
+
+
+def test_a_request_line_too_long_is_414_uri_too_long(serve):
+    server = serve()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GET /v1/rules?x=" + b"y" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while chunk := s.recv(65536):  # the connection is closed after the answer
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414") and b"Connection: close" in head
+    assert error_of(body) == {"code": "uri_too_long", "problems": [],
+                              "message": "the request line (method, path and query) is over 8192 bytes; shorten it"}
+    assert server.request("GET", "/health")[0] == 200
+
+
+def test_a_move_that_is_not_json_says_where_without_the_librarys_tag(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    for path in (f"/v1/findings/{fingerprint}", f"/v1/disputes/{dispute}", f"/v1/disputes/{dispute}/notes"):
+        status, _, body = server.request("POST", path, b'{"action": "ack",\n "note": }',
+                                         {"Content-Type": "application/json"})
+        assert status == 400, path
+        assert error_of(body) == {"code": "bad_request", "problems": [], "message":
+                                  "the body is not JSON at line 2, column 10: syntax error while parsing value - "
+                                  "unexpected '}'; expected '[', '{', or a literal"}, path
+    status, _, body = server.request("POST", f"/v1/findings/{fingerprint}", b'{"action": "ack"',
+                                     {"Content-Type": "application/json"})
+    assert status == 400
+    message = error_of(body)["message"]
+    assert message.startswith("the body is not JSON at line 1, column 17: ") and "json.exception" not in message

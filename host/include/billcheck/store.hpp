@@ -32,10 +32,19 @@ class StoreError : public Error {
   using Error::Error;
 };
 
-/// A fingerprint or a dispute number the store does not have.
+/// A fingerprint or a dispute number the store does not have. what() names the
+/// store's file, for the CLI; `kind` ("finding" or "dispute") and `key` (the
+/// fingerprint or number asked for) let a front end that must not show the
+/// file (the service) say what was not found in its own words.
 class NotInStore : public StoreError {
  public:
-  using StoreError::StoreError;
+  NotInStore(const std::string& message, std::string kind, std::string key)
+      : StoreError(message), kind_(std::move(kind)), key_(std::move(key)) {}
+  const std::string& kind() const { return kind_; }
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string kind_, key_;
 };
 
 /// A move the object's state does not allow; `allowed` lists the moves it does.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 namespace billcheck::service {
 namespace {
@@ -134,9 +135,53 @@ void linger_and_close(int fd) {
   ::close(fd);
 }
 
+/// httplib's thread pool, telling `waiting` when a connection is queued for a
+/// thread and when it gets one. httplib serves a connection on one thread from
+/// its first byte to its close; its maintainers leave queueing policy to a
+/// TaskQueue of one's own (cpp-httplib issues #997, #1718).
+class CountingPool final : public httplib::TaskQueue {
+ public:
+  CountingPool(unsigned threads, WaitingConnections& waiting) : pool_(threads), waiting_(waiting) {}
+
+  void enqueue(std::function<void()> fn) override {
+    waiting_.accepted();
+    pool_.enqueue([this, fn = std::move(fn)] {
+      waiting_.started();
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  WaitingConnections& waiting_;
+};
+
 }  // namespace
 
 Connection* current_connection() { return t_connection; }
+
+void WaitingConnections::accepted() {
+  std::lock_guard lock(mutex_);
+  ++waiting_;
+}
+
+void WaitingConnections::started() {
+  std::lock_guard lock(mutex_);
+  --waiting_;
+  if (made_way_ > 0) --made_way_;
+}
+
+bool WaitingConnections::give_way() {
+  std::lock_guard lock(mutex_);
+  if (waiting_ <= made_way_) return false;
+  ++made_way_;
+  return true;
+}
+
+HttpServer::HttpServer(ConnectionLimits limits) : limits_(limits) {
+  new_task_queue = [this] { return new CountingPool(std::max(1u, limits_.threads), waiting_); };
+}
 
 void HttpServer::stop_serving() {
   stopping_ = true;
@@ -161,11 +206,17 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   for (std::size_t served = 0; served < limits_.requests_per_connection; ++served) {
     // The first request was what the connection came for: it is answered even
     // when stopping. Between requests, a stopping server closes an idle connection.
+    // A connection with nothing to read (between requests, or before its first)
+    // holds a thread for nothing: it is closed after a tick when another
+    // connection waits for a thread, or 16 idle ones would hold every other
+    // request for their whole timeout.
     const auto wait = served == 0 ? limits_.read_timeout : limits_.keep_alive_timeout;
     const auto until = Clock::now() + wait;
     bool ready = stream.has_buffered();
-    while (!ready && Clock::now() < until && !(served > 0 && stopping_))
+    while (!ready && Clock::now() < until && !(served > 0 && stopping_)) {
       ready = wait_for(sock, POLLIN, std::min(100, milliseconds_until(until)));
+      if (!ready && waiting_.give_way()) break;
+    }
     if (!ready) break;
     conn.request_started = Clock::now();
     conn.read_deadline = conn.request_started + limits_.read_timeout;

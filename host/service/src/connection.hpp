@@ -2,13 +2,15 @@
 // routes, this layer owns the socket, so that a request has a deadline as a
 // whole (a client trickling a byte a second is cut off, where httplib only
 // bounds each read), a body left unread closes the connection instead of being
-// read as the next request, and stopping lets requests in flight finish.
+// read as the next request, an idle connection gives its thread up to one
+// waiting for a thread, and stopping lets requests in flight finish.
 #pragma once
 
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 
 namespace billcheck::service {
 
@@ -28,13 +30,30 @@ Connection* current_connection();
 
 struct ConnectionLimits {
   std::chrono::milliseconds read_timeout, write_timeout, keep_alive_timeout;
+  unsigned threads = 16;  // connections served at once
   std::size_t requests_per_connection = 100;
 };
 
-/// An httplib::Server whose connections are served by the loop above.
+/// The connections accepted and waiting for a thread, and how many of them an
+/// idle connection has already closed to make way for.
+class WaitingConnections {
+ public:
+  void accepted();
+  void started();
+  /// Whether an idle connection should close so that a waiting one gets its
+  /// thread: one idle connection per waiting one, not every idle connection.
+  bool give_way();
+
+ private:
+  std::mutex mutex_;
+  int waiting_ = 0, made_way_ = 0;
+};
+
+/// An httplib::Server whose connections are served by the loop above, on
+/// `limits.threads` threads.
 class HttpServer : public httplib::Server {
  public:
-  explicit HttpServer(ConnectionLimits limits) : limits_(limits) {}
+  explicit HttpServer(ConnectionLimits limits);
   /// Stops accepting; connections finish the request they are on, then close.
   void stop_serving();
   bool stopping() const { return stopping_; }
@@ -46,6 +65,7 @@ class HttpServer : public httplib::Server {
 
   ConnectionLimits limits_;
   std::atomic<bool> stopping_{false};
+  WaitingConnections waiting_;
 };
 
 }  // namespace billcheck::service

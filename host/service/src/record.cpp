@@ -16,13 +16,25 @@ using Json = nlohmann::ordered_json;
 
 HttpError bad(std::string message) { return HttpError{400, "bad_request", std::move(message), {}}; }
 
+/// What nlohmann::json says is wrong, without its tag: "[json.exception.parse_error.101]
+/// parse error at line 2, column 10: syntax error ..." is "at line 2, column 10: syntax error ...".
+std::string json_problem(const Json::exception& e) {
+  std::string_view text = e.what();
+  if (text.starts_with("[json.exception.")) {
+    if (const auto end = text.find("] "); end != std::string_view::npos) text.remove_prefix(end + 2);
+  }
+  if (text.starts_with("parse error ")) text.remove_prefix(std::string_view("parse error ").size());
+  return std::string(text);
+}
+
 /// The body as a JSON object whose keys are all among `known`.
 Json object_of(std::string_view body, std::initializer_list<const char*> known) {
   Json j;
   try {
     j = Json::parse(body);
   } catch (const Json::exception& e) {
-    throw bad(std::string("the body is not JSON: ") + e.what());
+    const std::string problem = json_problem(e);
+    throw bad("the body is not JSON" + std::string(problem.starts_with("at ") ? " " : ": ") + problem);
   }
   if (!j.is_object()) throw bad("the body must be a JSON object");
   std::set<std::string> allowed(known.begin(), known.end());
@@ -53,6 +65,8 @@ std::optional<RemedyRecord> remedy_of(const Json& j) {
   if (r.contains("amount") && r["amount"].is_number())
     throw bad("remedy.amount: give the amount as a string (\"120.00\"), so that it stays exact");
   RemedyRecord out{text_of(r, "kind", "remedy"), text_of(r, "id", "remedy"), text_of(r, "amount", "remedy"), "", {}};
+  if (out.kind == "payment-plan" && (!r.contains("instalments") || r["instalments"].empty()))
+    throw bad("remedy.instalments: a payment plan needs its instalments, [{\"amount\": \"100.00\", \"due\": \"YYYY-MM-DD\"}, ...]");
   if (r.contains("instalments")) {
     if (!r["instalments"].is_array()) throw bad("remedy.instalments: give a list of {\"amount\", \"due\"}");
     for (const auto& i : r["instalments"]) {
@@ -76,15 +90,28 @@ std::string list_json(const char* key, const std::vector<T>& items) {
 
 }  // namespace
 
+// What a move needs besides its action is checked here as well as by the store,
+// whose messages name the CLI's flags (--reason TEXT): a request names its keys.
+
 FindingMove finding_move_from_json(std::string_view body) {
   const Json j = object_of(body, {"action", "note", "remedy", "reason", "approved_by", "expires", "by"});
-  return {text_of(j, "action"), text_of(j, "note"),        remedy_of(j),
-          text_of(j, "reason"), text_of(j, "approved_by"), text_of(j, "expires")};
+  FindingMove move{text_of(j, "action"), text_of(j, "note"),        remedy_of(j),
+                   text_of(j, "reason"), text_of(j, "approved_by"), text_of(j, "expires")};
+  if (move.action == "resolve" && !move.remedy)
+    throw bad("remedy: resolving a finding needs its remedy, {\"kind\", \"id\", \"amount\"}");
+  if (move.action == "waive" && move.waiver_reason.empty())
+    throw bad("reason: waiving a finding needs the reason it is accepted");
+  return move;
 }
 
 DisputeMove dispute_move_from_json(std::string_view body) {
   const Json j = object_of(body, {"action", "note", "explanation", "remedy", "by"});
-  return {text_of(j, "action"), text_of(j, "note"), text_of(j, "explanation"), remedy_of(j)};
+  DisputeMove move{text_of(j, "action"), text_of(j, "note"), text_of(j, "explanation"), remedy_of(j)};
+  if (move.action == "uphold" && !move.remedy)
+    throw bad("remedy: upholding a dispute needs its remedy, {\"kind\", \"id\", \"amount\"}");
+  if (move.action == "explain" && move.explanation.empty())
+    throw bad("explanation: explaining a dispute needs the explanation given to the client");
+  return move;
 }
 
 NoteRequest note_from_json(std::string_view body) {

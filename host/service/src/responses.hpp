@@ -24,6 +24,12 @@ struct HttpError {
 /// loader's or config's messages, each located where it can be.
 void set_error(httplib::Response& res, int status, std::string_view code, std::string_view message,
                const std::vector<std::string>& problems = {});
+/// Text from a request (a path, a path segment, a parameter's name) as a message
+/// quotes it: whole, with control characters, backslashes and bytes that are not
+/// UTF-8 written as `\xNN` (`\\` for a backslash), so that a NUL neither cuts the
+/// message short nor a control character acts on the terminal or log showing it.
+std::string shown(std::string_view text);
+
 /// The error code of a status httplib answers by itself (a malformed request line, a URI too long).
 std::string_view error_code_of(int status);
 

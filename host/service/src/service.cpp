@@ -46,6 +46,15 @@ using service::set_error;
 
 constexpr std::string_view kGet = "GET", kPost = "POST";
 
+// What each POST route's body is, for the answer to a body that is missing or of another type.
+constexpr std::string_view kBookBody = "the book as application/json, or a LEDES 1998B file as text/plain";
+constexpr std::string_view kFindingMoveBody =
+    "the move as application/json: {\"action\": \"ack\", \"resolve\", \"waive\" or \"reopen\", ...}";
+constexpr std::string_view kDisputeMoveBody =
+    "the move as application/json: {\"action\": \"ack\", \"investigate\", \"uphold\", \"explain\" or \"close\", ...}";
+constexpr std::string_view kNoteBody =
+    "the note as application/json: {\"channel\", \"direction\", \"text\"}";
+
 const std::vector<ServiceRoute> kRoutes = {
     {kGet, "/health", "200 when the service is ready"},
     {kGet, "/metrics", "Prometheus counters: requests, latency, books checked, findings"},
@@ -145,7 +154,7 @@ struct Service::Impl {
   explicit Impl(ServiceOptions o)
       : options(std::move(o)),
         log(make_logger(options.access_log)),
-        server({options.read_timeout, options.write_timeout, options.keep_alive_timeout}),
+        server({options.read_timeout, options.write_timeout, options.keep_alive_timeout, options.threads}),
         check_slots(options.max_checks ? options.max_checks : 4 * std::max(1u, std::thread::hardware_concurrency())) {
     if (options.token.empty() && !is_loopback_address(options.host))
       throw ServiceError("refusing to listen on " + options.host +
@@ -210,7 +219,7 @@ struct Service::Impl {
     // Query values reach the record and its audit trail as text: UTF-8 without NULs, or refused here.
     for (const auto& [name, value] : req.params) {
       if (!service::is_text(value)) {
-        set_error(res, 400, "bad_request", "query parameter '" + name + "' is not UTF-8 text (or holds a NUL)");
+        set_error(res, 400, "bad_request", "query parameter '" + service::shown(name) + "' is not UTF-8 text (or holds a NUL)");
         leave_body_unread(req, res);
         return HR::Handled;
       }
@@ -221,28 +230,29 @@ struct Service::Impl {
       std::string allow;
       for (const auto& r : kRoutes)
         if (service::path_matches(r.path, req.path)) allow += (allow.empty() ? "" : ", ") + std::string(r.method);
-      set_error(res, 405, "method_not_allowed", req.method + " is not served at " + req.path + "; use " + allow);
+      set_error(res, 405, "method_not_allowed", req.method + " is not served at " + service::shown(req.path) + "; use " + allow);
       res.set_header("Allow", allow);
     } else {
-      set_error(res, 404, "not_found", "no route " + req.path + " (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)");
+      set_error(res, 404, "not_found", "no route " + service::shown(req.path) + " (GET /v1/rules, POST /v1/check, ...: see docs/schema/openapi.yaml)");
     }
     leave_body_unread(req, res);
     return HR::Handled;
   }
 
   /// Reads the body within the size limit; throws HttpError when it cannot.
-  std::string read_body(const Request& req, Response& res, const httplib::ContentReader& reader) {
+  /// `expects`: what the route's body is (kBookBody, ...), for the answer to one missing or of another type.
+  std::string read_body(const Request& req, Response& res, const httplib::ContentReader& reader,
+                        std::string_view expects) {
     const std::string type = media_type(req);
     if (type != "application/json" && type != "text/plain") {
       leave_body_unread(req, res);
       throw HttpError{415, "unsupported_media_type",
-                      "send the book as application/json, or a LEDES 1998B file as text/plain (Content-Type was '" +
-                          req.get_header_value("Content-Type") + "')",
+                      "send " + std::string(expects) + " (Content-Type was '" + req.get_header_value("Content-Type") + "')",
                       {}};
     }
     if (!has_body(req)) {
       // Without a length or chunks, httplib would read until the client closes.
-      throw HttpError{400, "bad_request", "the request has no body: send the book in it", {}};
+      throw HttpError{400, "bad_request", "the request has no body: send " + std::string(expects), {}};
     }
     if (req.has_header("Content-Length") && req.get_header_value<std::uint64_t>("Content-Length") > options.max_body) {
       leave_body_unread(req, res);
@@ -287,7 +297,8 @@ struct Service::Impl {
           for (auto p : params) known += (known.empty() ? "" : ", ") + std::string(p);
           if (known.empty()) known = "no parameters";
           leave_body_unread(req, res);
-          throw HttpError{400, "bad_request", "unknown parameter '" + name + "' (" + req.path + " takes " + known + ")", {}};
+          throw HttpError{400, "bad_request",
+                          "unknown parameter '" + service::shown(name) + "' (" + service::shown(req.path) + " takes " + known + ")", {}};
         }
       route();
     } catch (const HttpError& e) {
@@ -299,7 +310,7 @@ struct Service::Impl {
     } catch (const UnknownRecord& e) {
       set_error(res, 404, "not_found", e.what());
     } catch (const NotInStore& e) {
-      set_error(res, 404, "not_found", e.what());
+      set_error(res, 404, "not_found", not_in_record(e));
     } catch (const InvalidMove& e) {
       set_error(res, 409, "conflict", e.what());  // the message lists the moves allowed now
     } catch (const StoreError& e) {
@@ -310,11 +321,20 @@ struct Service::Impl {
     }
   }
 
+  /// What the record does not have, without the store's file (what() names it for
+  /// the CLI's user; a client of the service has no business with the server's files).
+  static std::string not_in_record(const NotInStore& e) {
+    if (e.kind() == "dispute") return "no dispute " + e.key() + " in the record; GET /v1/disputes lists them";
+    return "no finding '" + service::shown(e.key()) + "' in the record" +
+           (e.key().size() < 6 ? " (a fingerprint's first 6 characters or more name a finding)" : "") +
+           "; GET /v1/findings lists them with their fingerprints";
+  }
+
   /// `guarded`, with the body read within the size limit.
   template <class Route>
   void body_route(const Request& req, Response& res, const httplib::ContentReader& reader,
-                  const std::vector<std::string_view>& params, Route route) {
-    guarded(req, res, params, [&] { route(read_body(req, res, reader)); });
+                  const std::vector<std::string_view>& params, std::string_view expects, Route route) {
+    guarded(req, res, params, [&] { route(read_body(req, res, reader, expects)); });
   }
 
   // ---- the routes: parse, call the engine or a remedy, write ----
@@ -436,7 +456,7 @@ struct Service::Impl {
   static std::int64_t dispute_id(const Request& req) {
     const std::string id = req.matches[1];
     if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
-      throw HttpError{404, "not_found", "'" + id + "' is not a dispute number", {}};
+      throw HttpError{404, "not_found", "'" + service::shown(id) + "' is not a dispute number", {}};
     return std::stoll(id);
   }
 
@@ -594,7 +614,6 @@ struct Service::Impl {
   // ---- wiring ----
 
   void setup() {
-    server.new_task_queue = [n = std::max(1u, options.threads)] { return new httplib::ThreadPool(n); };
     server.set_payload_max_length(options.max_body);
     server.set_tcp_nodelay(true);
     // What httplib announces in Keep-Alive headers; the connection loop keeps to the same limits.
@@ -604,7 +623,10 @@ struct Service::Impl {
     server.set_error_handler(httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
       // Statuses httplib answers itself (a malformed request, a URI too long) get the same JSON shape.
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      set_error(res, res.status, service::error_code_of(res.status), "the request could not be read as HTTP");
+      set_error(res, res.status, service::error_code_of(res.status),
+                res.status == 414 ? "the request line (method, path and query) is over " +
+                                        std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) + " bytes; shorten it"
+                                  : std::string("the request could not be read as HTTP"));
       // Where a request could not be read, the bytes after it are no request: close rather than read
       // them as the next one (a header line each a 400, then a body smuggled in as a request).
       if (res.status == 400 || res.status == 414 || res.status == 431) {
@@ -643,17 +665,17 @@ struct Service::Impl {
     server.Get("/v1/plugins", [this](const Request&, Response& res) {
       res.set_content(service::plugins_json(current_engine()->plugins()), "application/json");
     });
-    auto post = [this](const char* path, std::initializer_list<std::string_view> params,
+    auto post = [this](const char* path, std::initializer_list<std::string_view> params, std::string_view expects,
                        void (Impl::*route)(const Request&, Response&, const std::string&)) {
       std::vector<std::string_view> allowed(params);
-      server.Post(service::path_regex(path), [this, allowed, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
-        body_route(req, res, reader, allowed, [&](const std::string& body) { (this->*route)(req, res, body); });
+      server.Post(service::path_regex(path), [this, allowed, expects, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
+        body_route(req, res, reader, allowed, expects, [&](const std::string& body) { (this->*route)(req, res, body); });
       });
     };
-    post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, &Impl::check);
-    post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, &Impl::explain_route);
-    post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, &Impl::letter_route);
-    post("/v1/fix", {"name", "currency", "reissue"}, &Impl::fix_route);
+    post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, kBookBody, &Impl::check);
+    post("/v1/explain", {"invoice", "line", "format", "name", "currency"}, kBookBody, &Impl::explain_route);
+    post("/v1/letter", {"client", "invoice", "format", "name", "currency"}, kBookBody, &Impl::letter_route);
+    post("/v1/fix", {"name", "currency", "reissue"}, kBookBody, &Impl::fix_route);
 
     auto get = [this](const char* path, std::initializer_list<std::string_view> params,
                       void (Impl::*route)(const Request&, Response&)) {
@@ -665,13 +687,13 @@ struct Service::Impl {
     get("/v1/runs", {}, &Impl::runs_route);
     get("/v1/findings", {"status", "client", "invoice", "rule"}, &Impl::findings_route);
     get("/v1/findings/{fingerprint}", {}, &Impl::finding_route);
-    post("/v1/findings/{fingerprint}", {}, &Impl::move_finding_route);
+    post("/v1/findings/{fingerprint}", {}, kFindingMoveBody, &Impl::move_finding_route);
     get("/v1/disputes", {"state"}, &Impl::disputes_route);
-    post("/v1/disputes", {"invoice", "line", "reason", "says", "received", "by", "name", "currency"},
+    post("/v1/disputes", {"invoice", "line", "reason", "says", "received", "by", "name", "currency"}, kBookBody,
          &Impl::open_dispute_route);
     get("/v1/disputes/{id}", {}, &Impl::dispute_route);
-    post("/v1/disputes/{id}", {}, &Impl::move_dispute_route);
-    post("/v1/disputes/{id}/notes", {}, &Impl::note_route);
+    post("/v1/disputes/{id}", {}, kDisputeMoveBody, &Impl::move_dispute_route);
+    post("/v1/disputes/{id}/notes", {}, kNoteBody, &Impl::note_route);
     get("/v1/overdue", {"today"}, &Impl::overdue_route);
     get("/v1/audit", {"anchor"}, &Impl::audit_route);
   }
