@@ -47,6 +47,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 Date day(const char* iso) { return *Date::parse_iso(iso); }
@@ -536,6 +538,40 @@ TEST_F(Packs, LintFindsDuplicatesMissingMessagesUnknownCategoriesAndUnusedOption
   auto clean = write_pack("clean", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n");
   EXPECT_TRUE(lint_pack(clean).problems.empty());
   EXPECT_TRUE(lint_pack(clean).errors.empty());
+}
+
+// A pack rule with the id of a plugin's rule (a pack named after the plugin)
+// stops the check and fails lint, at its `id:`, saying what to rename: the
+// check refused it without a location, and lint passed it.
+TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
+  auto p = write_pack("clash",
+                      "pack: arithmetic\n"
+                      "rules:\n"
+                      "  - id: line-amount\n"
+                      "    title: Mine\n"
+                      "    category: arithmetic\n"
+                      "    scope: line\n"
+                      "    when: line.rate > 1\n"
+                      "    message: m\n");
+  const std::string error = file("clash") +
+                            ":3:9: rule 'arithmetic.line-amount' from pack arithmetic is already defined by plugin "
+                            "arithmetic; rename this rule (its id: here) or its pack (a pack's rule ids start with its "
+                            "name), as rule ids must be unique";
+  test::write_file(dir / "billcheck.yaml", "packs: [clash]\n");
+  auto r = test::run_billcheck("check examples/firm -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, StartsWith(error + "\n"));
+
+  EXPECT_THAT(lint_pack(p, find_plugins()).errors, ElementsAre(error));
+  EXPECT_THAT(lint_pack(p).errors, IsEmpty());  // no plugins to compare with
+  r = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, error + "\n");
+  EXPECT_EQ(r.out, "1 pack, 0 problems, 1 not loaded\n");
+  // A config that disables the plugin lets the pack's rule be.
+  test::write_file(dir / "no-arithmetic.yaml", "plugins: {disable: [arithmetic]}\n");
+  r = test::run_billcheck("lint '" + p.string() + "' -c '" + (dir / "no-arithmetic.yaml").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(Packs, LintExitStatus) {

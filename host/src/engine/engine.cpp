@@ -167,7 +167,7 @@ void Engine::add_rule(RuleInfo info, RuleFactory factory) {
   if (!is_category(info.category))
     errors.push_back("rule '" + info.id + "': category '" + info.category + "' is not one of the contract's categories");
   if (info.origin.empty()) info.origin = "the embedding program";
-  if (errors.empty()) impl_->registry.add(std::move(info), std::move(factory), errors);
+  if (errors.empty()) impl_->registry.add({std::move(info), std::move(factory)}, errors);
   if (errors.empty()) impl_->activate(impl_->registry.rules().back(), errors);
   if (!errors.empty()) throw ConfigError(std::move(errors));
 }
