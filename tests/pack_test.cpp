@@ -441,6 +441,36 @@ TEST_F(Packs, AnErrorInsideAFoldedBlockPointsAtItsLine) {
                                 std::string(4 + 22, ' ') + "^~~~~~~~");
 }
 
+// An escape in a quoted expression takes more or fewer bytes in the file than
+// it writes: the error after one is still where it was written (after a
+// `\u00e9` an error on line 7 was put at 9:1, the end of the file).
+TEST_F(Packs, AnErrorAfterAnEscapeIsWhereItWasWritten) {
+  for (const std::string escape : {"\\u00e9", "\\x41", "\\xE9", "\\e", "\\U0001F600", "\\N", "\\_", "\\L", "\\P",
+                                   "\\t", "\\\"", "\\/", "\\\\\\\\", "\\ "}) {
+    const std::string when = "    when: \"line.description == '" + escape + "' && line.rat > 1\"\n";
+    auto p = write_pack("escape", std::string(kRuleHead) + when);
+    EXPECT_THAT(load_errors(p), StartsWith(file("escape") + ":7:" + std::to_string(when.find("rat") + 1) +
+                                           ": unknown field 'rat' on line"))
+        << escape;
+  }
+  // The caret is under the value as YAML wrote it.
+  auto p = write_pack("e", std::string(kRuleHead) + "    when: \"line.description == '\\u00e9' && line.rat > 1\"\n");
+  EXPECT_EQ(load_errors(p), file("e") +
+                                ":7:49: unknown field 'rat' on line (did you mean 'rate'?)\n"
+                                "    line.description == '\xC3\xA9' && line.rat > 1\n" +
+                                std::string(4 + 32, ' ') + "^~~");
+  // An escaped line break writes nothing, nor does the next line's indentation.
+  const std::string next_line = "      \\x41' && line.rat > 1\"\n";
+  p = write_pack("break", std::string(kRuleHead) + "    when: \"line.description == '\\u00e9\\\n" + next_line);
+  EXPECT_THAT(load_errors(p), StartsWith(file("break") + ":8:" + std::to_string(next_line.find("rat") + 1) +
+                                         ": unknown field 'rat' on line"));
+  // '' in a single-quoted value writes one quote (here an empty string, '').
+  const std::string single = "    when: 'line.description == '''' && line.rat > 1'\n";
+  p = write_pack("single", std::string(kRuleHead) + single);
+  EXPECT_THAT(load_errors(p), StartsWith(file("single") + ":7:" + std::to_string(single.find("rat") + 1) +
+                                         ": unknown field 'rat' on line"));
+}
+
 TEST_F(Packs, AnErrorInAMessageInterpolation) {
   auto p = write_pack("d", std::string(kRuleHead) +
                                "    when: line.rate > 1\n"
