@@ -534,6 +534,19 @@ TEST_F(Packs, HostileYamlGetsAnErrorNotACrash) {
   EXPECT_THAT(load_errors(p), HasSubstr("YAML syntax error"));
 }
 
+// A second document in pack.yaml was ignored, its rules with it.
+TEST_F(Packs, ASecondDocumentIsAnErrorWhereItStarts) {
+  auto p = write_pack("two", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n---\n" + kRuleHead +
+                                 "    when: line.rate > 2\n");
+  const std::string error = file("two") +
+                            ":9:1: a second YAML document starts here; pack.yaml is one document, so merge the two (a "
+                            "'---' line starts a new one)";
+  EXPECT_EQ(load_errors(p), error);
+  const auto r = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, error + "\n");
+}
+
 TEST_F(Packs, LintFindsDuplicatesMissingMessagesUnknownCategoriesAndUnusedOptions) {
   auto p = write_pack("lint",
                       "pack: t\n"

@@ -7,6 +7,8 @@
 #include <billcheck/options.hpp>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -121,6 +123,41 @@ std::optional<Escape> escape_at(std::string_view text, std::size_t src, char quo
   return std::nullopt;
 }
 
+// Where a second YAML document starts in `text`, if one does. The parser's
+// events are ignored as they come: no node is built and no alias expanded, so
+// the pass takes time and memory in proportion to the text (YAML::LoadAll
+// built a tree per document, and took the config fuzzer past 2 GB). A syntax
+// error in the first document is thrown, as YAML::Load throws it.
+std::optional<YAML::Mark> second_document_at(const std::string& text) {
+  class DocumentStarts final : public YAML::EventHandler {
+   public:
+    int count = 0;
+    YAML::Mark second;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+      if (++count == 2) second = mark;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  try {
+    while (starts.count < 2 && parser.HandleNextDocument(starts)) {
+    }
+  } catch (const YAML::Exception&) {
+    if (starts.count < 2) throw;  // in the first document; an error in the second one changes nothing
+  }
+  if (starts.count < 2) return std::nullopt;
+  return starts.second;
+}
+
 }  // namespace
 
 YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {
@@ -137,6 +174,13 @@ YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file))
     return;
   }
   try {
+    // One document a file: a second one (after `---`) would be ignored without a word.
+    if (const auto second = second_document_at(text_)) {
+      errors_.push_back(file_.string() + ":" + std::to_string(second->line + 1) + ":" +
+                        std::to_string(second->column + 1) + ": a second YAML document starts here; " +
+                        file_.filename().string() + " is one document, so merge the two (a '---' line starts a new one)");
+      return;
+    }
     root_ = YAML::Load(text_);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own limit, far past ours
     errors_.push_back(file_.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
