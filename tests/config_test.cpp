@@ -8,14 +8,27 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+
 namespace billcheck {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 Config config(const std::string& yaml) { return parse_config(yaml, "billcheck.yaml"); }
+
+// The problems of a billcheck.yaml with this text, thrown or kept.
+std::vector<std::string> errors_of(const std::string& yaml) {
+  try {
+    return config(yaml).errors;
+  } catch (const ConfigError& e) {
+    return e.messages();
+  }
+}
 
 // Every message the Engine refuses `c` with, or "accepted".
 std::vector<std::string> engine_errors(Config c) {
@@ -63,15 +76,55 @@ TEST(ConfigFile, NestingFarPastTheLimitSaysSo) {
 
 // Text that is not UTF-8 is a located error: it would break the JSON report.
 TEST(ConfigFile, TextThatIsNotUtf8IsLocated) {
-  const auto errors_of = [](const std::string& yaml) {
-    try {
-      return config(yaml).errors;
-    } catch (const ConfigError& e) {
-      return e.messages();
-    }
-  };
   EXPECT_THAT(errors_of("rules:\n  arithmetic.tax: {message: \"caf\xc3\"}\n"),
               ElementsAre("billcheck.yaml:2:33: byte 0xC3 is not UTF-8; save the file as UTF-8"));
+}
+
+// A second YAML document (after `---`) is an error where it starts: it was
+// ignored without a word.
+const std::string kSecondDocument =
+    ": a second YAML document starts here; billcheck.yaml is one document, so merge the two (a '---' line starts a "
+    "new one)";
+
+TEST(ConfigFile, ASecondDocumentIsAnErrorWhereItStarts) {
+  EXPECT_THAT(errors_of("rules: {}\n---\nrules: {}\n"), ElementsAre("billcheck.yaml:2:1" + kSecondDocument));
+  EXPECT_THAT(errors_of("rules: {}\n---\n"), ElementsAre("billcheck.yaml:2:1" + kSecondDocument));
+  EXPECT_THAT(errors_of("rules: {}\n...\nrules: {}\n"), ElementsAre("billcheck.yaml:3:1" + kSecondDocument));
+  // What is wrong inside the second one does not matter.
+  EXPECT_THAT(errors_of("rules: {}\n---\nrules: [\n"), ElementsAre("billcheck.yaml:2:1" + kSecondDocument));
+  // One document, its start and end marked, is fine.
+  EXPECT_THAT(errors_of("---\nrules: {}\n...\n"), IsEmpty());
+  // A syntax error in the first is said as before.
+  EXPECT_THAT(errors_of("rules: [\n---\n"), ElementsAre(HasSubstr("YAML syntax error")));
+
+  const auto dir = test::temp_dir("config-two-documents");
+  test::write_file(dir / "billcheck.yaml", "rules: {}\n---\nrules: {}\n");
+  const auto r = test::run_billcheck("check examples/firm -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, StartsWith((dir / "billcheck.yaml").string() + ":2:1" + kSecondDocument + "\n"));
+  std::filesystem::remove_all(dir);
+}
+
+// Documents are counted from the parser's events, which build no node and
+// expand no alias: aliases that multiply, and documents by the hundred
+// thousand, cost what their text does (YAML::LoadAll took the config fuzzer
+// past 2 GB and was withdrawn).
+TEST(ConfigFile, CountingDocumentsTakesTimeInProportionToTheText) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";  // 10^10 values, counting aliases
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + char(c - 1);
+    bomb += "]\n";
+  }
+  std::string many = "rules: {}\n";
+  for (int i = 0; i < 200000; ++i) many += "---\nrules: {a: &x [1], b: *x}\n";
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THAT(errors_of(bomb), ElementsAre(HasSubstr("billcheck.yaml is too large (more than 200000 values")));
+  EXPECT_THAT(errors_of(bomb + "---\n" + bomb), ElementsAre("billcheck.yaml:11:1" + kSecondDocument));
+  EXPECT_THAT(errors_of("rules: {}\n---\n" + bomb), ElementsAre("billcheck.yaml:2:1" + kSecondDocument));
+  EXPECT_THAT(errors_of(many), ElementsAre("billcheck.yaml:2:1" + kSecondDocument));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // well under 1 s in a release build
 }
 
 // ---------------------------------------------------------------------------

@@ -47,6 +47,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 Date day(const char* iso) { return *Date::parse_iso(iso); }
@@ -439,6 +441,36 @@ TEST_F(Packs, AnErrorInsideAFoldedBlockPointsAtItsLine) {
                                 std::string(4 + 22, ' ') + "^~~~~~~~");
 }
 
+// An escape in a quoted expression takes more or fewer bytes in the file than
+// it writes: the error after one is still where it was written (after a
+// `\u00e9` an error on line 7 was put at 9:1, the end of the file).
+TEST_F(Packs, AnErrorAfterAnEscapeIsWhereItWasWritten) {
+  for (const std::string escape : {"\\u00e9", "\\x41", "\\xE9", "\\e", "\\U0001F600", "\\N", "\\_", "\\L", "\\P",
+                                   "\\t", "\\\"", "\\/", "\\\\\\\\", "\\ "}) {
+    const std::string when = "    when: \"line.description == '" + escape + "' && line.rat > 1\"\n";
+    auto p = write_pack("escape", std::string(kRuleHead) + when);
+    EXPECT_THAT(load_errors(p), StartsWith(file("escape") + ":7:" + std::to_string(when.find("rat") + 1) +
+                                           ": unknown field 'rat' on line"))
+        << escape;
+  }
+  // The caret is under the value as YAML wrote it.
+  auto p = write_pack("e", std::string(kRuleHead) + "    when: \"line.description == '\\u00e9' && line.rat > 1\"\n");
+  EXPECT_EQ(load_errors(p), file("e") +
+                                ":7:49: unknown field 'rat' on line (did you mean 'rate'?)\n"
+                                "    line.description == '\xC3\xA9' && line.rat > 1\n" +
+                                std::string(4 + 32, ' ') + "^~~");
+  // An escaped line break writes nothing, nor does the next line's indentation.
+  const std::string next_line = "      \\x41' && line.rat > 1\"\n";
+  p = write_pack("break", std::string(kRuleHead) + "    when: \"line.description == '\\u00e9\\\n" + next_line);
+  EXPECT_THAT(load_errors(p), StartsWith(file("break") + ":8:" + std::to_string(next_line.find("rat") + 1) +
+                                         ": unknown field 'rat' on line"));
+  // '' in a single-quoted value writes one quote (here an empty string, '').
+  const std::string single = "    when: 'line.description == '''' && line.rat > 1'\n";
+  p = write_pack("single", std::string(kRuleHead) + single);
+  EXPECT_THAT(load_errors(p), StartsWith(file("single") + ":7:" + std::to_string(single.find("rat") + 1) +
+                                         ": unknown field 'rat' on line"));
+}
+
 TEST_F(Packs, AnErrorInAMessageInterpolation) {
   auto p = write_pack("d", std::string(kRuleHead) +
                                "    when: line.rate > 1\n"
@@ -502,6 +534,19 @@ TEST_F(Packs, HostileYamlGetsAnErrorNotACrash) {
   EXPECT_THAT(load_errors(p), HasSubstr("YAML syntax error"));
 }
 
+// A second document in pack.yaml was ignored, its rules with it.
+TEST_F(Packs, ASecondDocumentIsAnErrorWhereItStarts) {
+  auto p = write_pack("two", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n---\n" + kRuleHead +
+                                 "    when: line.rate > 2\n");
+  const std::string error = file("two") +
+                            ":9:1: a second YAML document starts here; pack.yaml is one document, so merge the two (a "
+                            "'---' line starts a new one)";
+  EXPECT_EQ(load_errors(p), error);
+  const auto r = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, error + "\n");
+}
+
 TEST_F(Packs, LintFindsDuplicatesMissingMessagesUnknownCategoriesAndUnusedOptions) {
   auto p = write_pack("lint",
                       "pack: t\n"
@@ -536,6 +581,40 @@ TEST_F(Packs, LintFindsDuplicatesMissingMessagesUnknownCategoriesAndUnusedOption
   auto clean = write_pack("clean", std::string(kRuleHead) + "    when: line.rate > 1\n    message: m\n");
   EXPECT_TRUE(lint_pack(clean).problems.empty());
   EXPECT_TRUE(lint_pack(clean).errors.empty());
+}
+
+// A pack rule with the id of a plugin's rule (a pack named after the plugin)
+// stops the check and fails lint, at its `id:`, saying what to rename: the
+// check refused it without a location, and lint passed it.
+TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
+  auto p = write_pack("clash",
+                      "pack: arithmetic\n"
+                      "rules:\n"
+                      "  - id: line-amount\n"
+                      "    title: Mine\n"
+                      "    category: arithmetic\n"
+                      "    scope: line\n"
+                      "    when: line.rate > 1\n"
+                      "    message: m\n");
+  const std::string error = file("clash") +
+                            ":3:9: rule 'arithmetic.line-amount' from pack arithmetic is already defined by plugin "
+                            "arithmetic; rename this rule (its id: here) or its pack (a pack's rule ids start with its "
+                            "name), as rule ids must be unique";
+  test::write_file(dir / "billcheck.yaml", "packs: [clash]\n");
+  auto r = test::run_billcheck("check examples/firm -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, StartsWith(error + "\n"));
+
+  EXPECT_THAT(lint_pack(p, find_plugins()).errors, ElementsAre(error));
+  EXPECT_THAT(lint_pack(p).errors, IsEmpty());  // no plugins to compare with
+  r = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, error + "\n");
+  EXPECT_EQ(r.out, "1 pack, 0 problems, 1 not loaded\n");
+  // A config that disables the plugin lets the pack's rule be.
+  test::write_file(dir / "no-arithmetic.yaml", "plugins: {disable: [arithmetic]}\n");
+  r = test::run_billcheck("lint '" + p.string() + "' -c '" + (dir / "no-arithmetic.yaml").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(Packs, LintExitStatus) {

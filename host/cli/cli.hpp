@@ -37,6 +37,8 @@ using Commands = std::vector<Command>;
 
 // The config for a book: -c, or billcheck.yaml beside the book.
 Config config_for(const std::string& book_path, const CommonOptions& common);
+// The config -c names, else the defaults (commands that read no book).
+Config config_or_default(const CommonOptions& common);
 
 // The load options of a command, with the config's limits (limits.max_file_size).
 LoadOptions load_options(LoadOptions given, const Config& config);

@@ -14,6 +14,10 @@ Config config_for(const std::string& book_path, const CommonOptions& common) {
   return find_config(book_path, common.config);
 }
 
+Config config_or_default(const CommonOptions& common) {
+  return common.config.empty() ? Config{} : load_config(common.config);
+}
+
 LoadOptions load_options(LoadOptions given, const Config& config) {
   given.max_file_bytes = config.limits.max_file_size;
   return given;

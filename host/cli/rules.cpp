@@ -51,10 +51,6 @@ void write_rule_pages(const fs::path& dir, const std::vector<RuleInfo>& rules, c
   }, output);
 }
 
-Config config_or_default(const CommonOptions& common) {
-  return common.config.empty() ? Config{} : load_config(common.config);
-}
-
 int run_rules(const std::string& explain, const std::string& markdown_dir, const CommonOptions& common) {
   Engine engine(config_or_default(common));
   if (!explain.empty()) {

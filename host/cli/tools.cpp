@@ -32,8 +32,10 @@ int run_convert(const std::string& in, const std::string& out, const LoadOptions
 }
 
 // Lints every pack at or below each DIR: 2 when one does not load, 1 when
-// lint finds problems, 0 when every pack is clean.
-int run_lint(const std::vector<std::string>& dirs) {
+// lint finds problems, 0 when every pack is clean. A pack rule with a
+// plugin rule's id does not load: the plugins are those `check` loads.
+int run_lint(const std::vector<std::string>& dirs, const CommonOptions& common) {
+  const std::vector<PluginRecord> plugins = find_plugins(config_or_default(common));
   std::size_t packs = 0, problems = 0, broken = 0;
   write_standard_output([&](std::ostream& out) {
     for (const auto& d : dirs) {
@@ -43,7 +45,7 @@ int run_lint(const std::vector<std::string>& dirs) {
         ++broken;
       }
       for (const auto& dir : found) {
-        PackLint lint = lint_pack(dir);
+        PackLint lint = lint_pack(dir, plugins);
         ++packs;
         for (const auto& e : lint.errors) std::cerr << e << '\n';
         for (const auto& p : lint.problems) out << p << '\n';
@@ -86,9 +88,10 @@ void add_tool_commands(CLI::App& app, CommonOptions& common, Commands& commands)
       ->capture_default_str();
   commands.push_back({cmd, [args, &common] { return run_convert(args->convert_in, args->convert_out, args->convert_load, common.force); }});
 
-  cmd = app.add_subcommand("lint", "Check rule packs: duplicate ids, missing messages, unknown categories, unused options");
+  cmd = app.add_subcommand("lint", "Check rule packs: duplicate ids (a plugin rule's too), missing messages, unknown categories, unused options");
   cmd->add_option("dirs", args->lint_dirs, "Pack folders (or folders holding packs)")->required();
-  commands.push_back({cmd, [args] { return run_lint(args->lint_dirs); }});
+  cmd->add_option("-c,--config", common.config, "Config file (its plugins.search_paths are searched too)");
+  commands.push_back({cmd, [args, &common] { return run_lint(args->lint_dirs, common); }});
 }
 
 }  // namespace billcheck::cli

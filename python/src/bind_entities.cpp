@@ -124,7 +124,9 @@ template <class T>
 PyObject* get_attribute(PyObject* self, void* closure) noexcept {
   try {
     auto* inst = reinterpret_cast<py::detail::instance*>(self);
-    const T& record = *static_cast<const T*>(inst->get_value_and_holder().value_ptr());
+    const auto* value = static_cast<const T*>(inst->get_value_and_holder().value_ptr());
+    if (!value) throw py::type_error(unconstructed_message(py::type::handle_of(py::handle(self))));
+    const T& record = *value;
     (void)book_of(record);  // a record whose book is gone is an error, never a read of freed memory
     return static_cast<const Getter<T>*>(closure)->get(record, self).release().ptr();
   } catch (py::error_already_set& e) {

@@ -15,12 +15,15 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace billcheck::python {
 namespace {
@@ -348,9 +351,9 @@ void bind_report(py::module_& m) {
           "The findings as a pandas DataFrame, one row per finding, one column per contract field.\n"
           "amount_at_stake holds decimal.Decimal objects (never floats). Needs pandas.")
       .def("__len__", [](const Report& r) { return r.findings.size(); })
-      .def(
-          "__iter__", [](const Report& r) { return py::make_iterator(r.findings.begin(), r.findings.end()); },
-          py::keep_alive<0, 1>())
+      // The findings list's own iterator: a py::make_iterator class would be one
+      // more class that refuse_unconstructed, run when the module loads, never saw.
+      .def("__iter__", [](py::handle self) { return py::iter(self.attr("findings")); })
       .def("__repr__", [](const Report& r) {
         return "<Report: " + std::to_string(r.findings.size()) + " findings, " + std::to_string(r.waived.size()) +
                " waived>";
@@ -585,7 +588,53 @@ void bind_engine(py::module_& m) {
       "Every available rule (bundled plugins and packs, plus what a billcheck.yaml adds), as RuleInfo.");
 }
 
+// pybind11 2.10 gives a method an instance whose C++ value was never
+// constructed (Cls.__new__(Cls) skips __init__) by allocating raw memory for
+// it through the class's type_info::operator_new (load_value in
+// type_caster_base.h), and the method then ran on that memory: a crash. Each
+// class gets an operator_new that raises instead. It is a plain function
+// pointer, which carries no data, so there is one function per class, each
+// reading its own class's message.
+constexpr std::size_t kMaxClasses = 64;
+std::array<std::string, kMaxClasses> g_unconstructed_messages;
+
+template <std::size_t I>
+void* refuse_value(std::size_t) {
+  throw py::type_error(g_unconstructed_messages[I]);
+}
+
+template <std::size_t... I>
+constexpr std::array<void* (*)(std::size_t), sizeof...(I)> value_refusers(std::index_sequence<I...>) {
+  return {&refuse_value<I>...};
+}
+
 }  // namespace
+
+std::string unconstructed_message(py::handle cls) {
+  const std::string name = py::str(cls.attr("__name__"));
+  // pybind11 binds a constructor as an instance method; a class without one
+  // has CPython's slot wrapper of pybind11's own __init__, which refuses.
+  const py::dict members = cls.attr("__dict__");
+  const bool constructible = members.contains("__init__") && PyInstanceMethod_Check(members["__init__"].ptr());
+  return "this " + name + " was never initialised: it was made by " + name + ".__new__(" + name +
+         "), which does not run " + name + ".__init__; " +
+         (constructible ? "create one with " + name + "(...)"
+                        : "use one billcheck gives you (" + name + " has no constructor)");
+}
+
+void refuse_unconstructed(py::module_& m) {
+  static constexpr auto refusers = value_refusers(std::make_index_sequence<kMaxClasses>());
+  const auto* metaclass = reinterpret_cast<PyObject*>(py::detail::get_internals().default_metaclass);
+  std::size_t next = 0;
+  for (auto [name, value] : py::dict(m.attr("__dict__"))) {
+    if (reinterpret_cast<PyObject*>(Py_TYPE(value.ptr())) != metaclass) continue;  // not a class pybind11 bound
+    py::detail::type_info* info = py::detail::get_type_info(reinterpret_cast<PyTypeObject*>(value.ptr()));
+    if (!info) continue;
+    if (next == kMaxClasses) throw std::logic_error("refuse_unconstructed: more than kMaxClasses classes; raise it");
+    g_unconstructed_messages[next] = unconstructed_message(value);
+    info->operator_new = refusers[next++];
+  }
+}
 
 void bind_sdk(py::module_& m) {
   m.doc() = "billcheck's C++ core; import the `billcheck` package instead.";

@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <string>
 
 namespace billcheck::python {
 namespace py = pybind11;
@@ -38,5 +39,13 @@ void unregister_book(const Book* book);
 void interrupt_python_rules(const Book* book, bool on);
 void set_checking_book(const Book* book);
 const Book* checking_book();
+
+/// Makes every class bound in `m` refuse an instance whose C++ value was never
+/// constructed (made by `Cls.__new__(Cls)`, which skips `__init__`) with a
+/// TypeError, where a method called on it ran on raw memory. Called once, after
+/// every class is bound.
+void refuse_unconstructed(py::module_& m);
+/// The TypeError's text for such an instance of pybind11 class `cls`.
+std::string unconstructed_message(py::handle cls);
 
 }  // namespace billcheck::python

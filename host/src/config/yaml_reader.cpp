@@ -7,13 +7,17 @@
 #include <billcheck/options.hpp>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
-#include <vector>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 namespace billcheck::detail {
 namespace fs = std::filesystem;
@@ -49,6 +53,111 @@ std::size_t columns(std::string_view s) {
   return n;
 }
 
+std::string utf8(std::uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    s += static_cast<char>(0xC0 | (cp >> 6));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    s += static_cast<char>(0xE0 | (cp >> 12));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    s += static_cast<char>(0xF0 | (cp >> 18));
+    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return s;
+}
+
+// An escape in a quoted scalar's text: the bytes it takes in the file, and
+// the bytes of the value it wrote.
+struct Escape {
+  std::size_t source, value;
+};
+
+// The escape at `text[src]` of a scalar quoted with `quote`, when it wrote
+// `value` from byte `at` on (yaml-cpp 0.7 writes \N and \_ as one byte, not
+// UTF-8: what the value holds decides). Nothing when no escape starts there.
+std::optional<Escape> escape_at(std::string_view text, std::size_t src, char quote, std::string_view value,
+                                std::size_t at) {
+  const auto wrote = [&](std::string_view bytes) { return value.substr(std::min(at, value.size()), bytes.size()) == bytes; };
+  if (quote == '\'') {
+    if (text.substr(src, 2) == "''" && wrote("'")) return Escape{2, 1};
+    return std::nullopt;
+  }
+  if (quote != '"' || src + 1 >= text.size() || text[src] != '\\') return std::nullopt;
+  const char e = text[src + 1];
+  if (e == '\n' || e == '\r') {  // an escaped line break: it and the next line's indentation write nothing
+    std::size_t end = src + 1 + (text.substr(src + 1, 2) == "\r\n" ? 2 : 1);
+    while (end < text.size() && (text[end] == ' ' || text[end] == '\t')) ++end;
+    return Escape{end - src, 0};
+  }
+  if (const std::size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0) {
+    if (src + 2 + digits > text.size()) return std::nullopt;
+    std::uint32_t cp = 0;  // 8 hex digits fit
+    for (const char h : text.substr(src + 2, digits)) {
+      const int d = h >= '0' && h <= '9'   ? h - '0'
+                    : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                    : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                           : -1;
+      if (d < 0) return std::nullopt;
+      cp = cp * 16 + static_cast<std::uint32_t>(d);
+    }
+    const std::string bytes = utf8(cp);
+    if (cp > 0x10FFFF || !wrote(bytes)) return std::nullopt;
+    return Escape{2 + digits, bytes.size()};
+  }
+  static const std::map<char, std::vector<std::string_view>> kWrites = {
+      {'0', {std::string_view("\0", 1)}}, {'a', {"\a"}}, {'b', {"\b"}}, {'t', {"\t"}}, {'\t', {"\t"}},
+      {'n', {"\n"}}, {'v', {"\v"}}, {'f', {"\f"}}, {'r', {"\r"}}, {'e', {"\x1B"}}, {' ', {" "}}, {'"', {"\""}},
+      {'\'', {"'"}}, {'\\', {"\\"}}, {'/', {"/"}}, {'N', {"\xC2\x85", "\x85"}}, {'_', {"\xC2\xA0", "\xA0"}},
+      {'L', {"\xE2\x80\xA8"}}, {'P', {"\xE2\x80\xA9"}}};
+  const auto it = kWrites.find(e);
+  if (it == kWrites.end()) return std::nullopt;
+  for (std::string_view bytes : it->second)
+    if (wrote(bytes)) return Escape{2, bytes.size()};
+  return std::nullopt;
+}
+
+// Where a second YAML document starts in `text`, if one does. The parser's
+// events are ignored as they come: no node is built and no alias expanded, so
+// the pass takes time and memory in proportion to the text (YAML::LoadAll
+// built a tree per document, and took the config fuzzer past 2 GB). A syntax
+// error in the first document is thrown, as YAML::Load throws it.
+std::optional<YAML::Mark> second_document_at(const std::string& text) {
+  class DocumentStarts final : public YAML::EventHandler {
+   public:
+    int count = 0;
+    YAML::Mark second;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+      if (++count == 2) second = mark;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  try {
+    while (starts.count < 2 && parser.HandleNextDocument(starts)) {
+    }
+  } catch (const YAML::Exception&) {
+    if (starts.count < 2) throw;  // in the first document; an error in the second one changes nothing
+  }
+  if (starts.count < 2) return std::nullopt;
+  return starts.second;
+}
+
 }  // namespace
 
 YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file)), text_(std::move(text)) {
@@ -65,6 +174,13 @@ YamlReader::YamlReader(fs::path file, std::string text) : file_(std::move(file))
     return;
   }
   try {
+    // One document a file: a second one (after `---`) would be ignored without a word.
+    if (const auto second = second_document_at(text_)) {
+      errors_.push_back(file_.string() + ":" + std::to_string(second->line + 1) + ":" +
+                        std::to_string(second->column + 1) + ": a second YAML document starts here; " +
+                        file_.filename().string() + " is one document, so merge the two (a '---' line starts a new one)");
+      return;
+    }
     root_ = YAML::Load(text_);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own limit, far past ours
     errors_.push_back(file_.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
@@ -151,12 +267,14 @@ void YamlReader::error(const YAML::Node& n, const std::string& what) { errors_.p
 
 // Where byte `offset` of `value` (the scalar that starts at `m`) was written:
 // the scalar's text is walked alongside the file's, skipping what YAML removed
-// (quotes, escapes, folded line breaks, indentation).
+// (quotes, folded line breaks, indentation) and taking each escape (`\u00e9`,
+// `\x41`, `\e`, `''`) as the bytes it wrote, which are seldom as many.
 std::pair<int, int> YamlReader::locate(const YAML::Mark& m, std::string_view value, std::size_t offset) const {
   if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) return {m.line + 1, m.column + 1};
   std::size_t src = static_cast<std::size_t>(m.pos);
-  char first = text_[src];
-  if (first == '\'' || first == '"') {
+  const char first = text_[src];
+  const char quote = first == '\'' || first == '"' ? first : 0;
+  if (quote) {
     ++src;
   } else if (first == '|' || first == '>') {
     while (src < text_.size() && text_[src] != '\n') ++src;
@@ -164,8 +282,14 @@ std::pair<int, int> YamlReader::locate(const YAML::Mark& m, std::string_view val
   }
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   offset = std::min(offset, value.size());
-  for (std::size_t i = 0; i < offset && src < text_.size(); ++i) {
-    char c = value[i];
+  for (std::size_t i = 0; i < offset && src < text_.size();) {
+    if (const auto escape = escape_at(text_, src, quote, value, i)) {
+      if (i + escape->value > offset) break;  // the offset is inside what one escape wrote: the escape
+      src += escape->source;
+      i += escape->value;
+      continue;
+    }
+    const char c = value[i++];
     if (is_space(c)) {
       if (src < text_.size() && is_space(text_[src])) {
         if (text_[src] == '\n' || text_[src] == '\r')
@@ -179,7 +303,12 @@ std::pair<int, int> YamlReader::locate(const YAML::Mark& m, std::string_view val
     ++src;
   }
   if (offset < value.size() && !is_space(value[offset])) {
-    while (src < text_.size() && text_[src] != value[offset]) ++src;
+    // To what wrote value[offset], past what wrote nothing (an escaped line break).
+    while (src < text_.size() && text_[src] != value[offset]) {
+      const auto escape = escape_at(text_, src, quote, value, offset);
+      if (escape && escape->value > 0) break;
+      src += escape ? escape->source : 1;
+    }
   } else {
     while (src < text_.size() && (text_[src] == '\n' || text_[src] == '\r')) ++src;
   }

@@ -170,7 +170,7 @@ void Engine::add_rule(RuleInfo info, RuleFactory factory) {
     errors.push_back("rule '" + info.id + "': its severity (" + std::to_string(static_cast<int>(info.severity)) +
                      ") is not one of Severity::info, warning or error");
   if (info.origin.empty()) info.origin = "the embedding program";
-  if (errors.empty()) impl_->registry.add(std::move(info), std::move(factory), errors);
+  if (errors.empty()) impl_->registry.add({std::move(info), std::move(factory)}, errors);
   if (errors.empty()) impl_->activate(impl_->registry.rules().back(), errors);
   if (!errors.empty()) throw ConfigError(std::move(errors));
 }

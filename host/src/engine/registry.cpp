@@ -7,6 +7,8 @@
 #include "load/file.hpp"
 #include "packs/pack_loader.hpp"
 
+#include <billcheck/packs.hpp>
+
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <algorithm>
@@ -24,12 +26,32 @@ fs::path bundled_plugin_dir() {
   return (ec ? self : canonical).parent_path() / BILLCHECK_PLUGIN_SUBDIR;
 }
 
+std::vector<PluginRecord> find_plugins(const Config& config) {
+  std::vector<std::string> errors;
+  detail::RuleRegistry registry;
+  registry.load_plugins(config, errors);
+  if (!errors.empty()) throw ConfigError(std::move(errors));
+  return registry.plugins();
+}
+
 namespace detail {
 
-void RuleRegistry::add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors, bool isolated) {
-  if (by_id_.contains(info.id)) {
-    errors.push_back("rule '" + info.id + "' from " + info.origin + " is already defined by " +
-                     rules_[by_id_.find(info.id)->second].info.origin + "; rule ids must be unique");
+std::string rule_id_taken(const RegisteredRule& added, const RegisteredRule& first) {
+  const std::string clash =
+      "rule '" + added.info.id + "' from " + added.info.origin + " is already defined by " + first.info.origin;
+  if (added.where.line > 0)
+    return added.where.to_string() + ": " + clash +
+           "; rename this rule (its id: here) or its pack (a pack's rule ids start with its name), as rule ids "
+           "must be unique";
+  if (first.where.line > 0)
+    return first.where.to_string() + ": " + clash + " here; rename one of the two, as rule ids must be unique";
+  return clash + "; rename one of the two, as rule ids must be unique";
+}
+
+void RuleRegistry::add(RegisteredRule rule, std::vector<std::string>& errors) {
+  const RuleInfo& info = rule.info;
+  if (const auto it = by_id_.find(info.id); it != by_id_.end()) {
+    errors.push_back(rule_id_taken(rule, rules_[it->second]));
     return;
   }
   // A timekeeper's part of a book holds lines and their invoices' headers:
@@ -40,7 +62,7 @@ void RuleRegistry::add(RuleInfo info, RuleFactory factory, std::vector<std::stri
     return;
   }
   by_id_.emplace(info.id, rules_.size());
-  rules_.push_back({std::move(info), std::move(factory), isolated});
+  rules_.push_back(std::move(rule));
 }
 
 void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& errors) {
@@ -100,7 +122,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
       } else {
         for (auto& r : p.rules) {
           r.info.origin = "plugin " + p.record.name;
-          add(std::move(r.info), std::move(r.factory), errors, isolate);
+          add({std::move(r.info), std::move(r.factory), isolate}, errors);
         }
         if (source) isolated_.push_back(std::move(source));
       }
@@ -223,10 +245,7 @@ void RuleRegistry::load_packs(Config& config, std::vector<std::string>& errors) 
   for (auto& p : packs) {
     if (!p.keep) continue;
     packs_.push_back({"pack", p.pack.name, p.pack.version, p.pack.dir, {}});
-    for (auto& r : p.pack.rules) {
-      r.info.origin = "pack " + p.pack.name;
-      add(std::move(r.info), std::move(r.factory), errors);
-    }
+    for (auto& r : p.pack.rules) add(std::move(r), errors);
     for (auto& [id, settings] : p.pack.uses) config.rules.try_emplace(id, std::move(settings));
   }
 }
@@ -264,12 +283,12 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
       if (!source->record().error.empty()) errors.push_back("python: " + file.string() + " " + source->record().error);
       continue;
     }
-    for (auto& r : source->take_rules()) add(std::move(r.info), std::move(r.factory), errors, true);
+    for (auto& r : source->take_rules()) add({std::move(r.info), std::move(r.factory), true}, errors);
     isolated_.push_back(std::move(source));
   }
   for (auto& r : load_python_rules(in_process, errors)) {
     if (r.info.origin.empty()) r.info.origin = "Python";
-    add(std::move(r.info), std::move(r.factory), errors);
+    add({std::move(r.info), std::move(r.factory)}, errors);
   }
 }
 

@@ -16,10 +16,14 @@
 
 namespace billcheck::detail {
 
+/// The error for rule `added`, whose id rule `first` has already: located at
+/// the `id:` of whichever of the two a pack defines, saying what to rename.
+std::string rule_id_taken(const RegisteredRule& added, const RegisteredRule& first);
+
 class RuleRegistry {
  public:
-  /// Adds one rule; a second rule with the same id is an error.
-  void add(RuleInfo info, RuleFactory factory, std::vector<std::string>& errors, bool isolated = false);
+  /// Adds one rule; a second rule with the same id is an error (rule_id_taken).
+  void add(RegisteredRule rule, std::vector<std::string>& errors);
 
   /// The bundled plugins, then those on the config's search paths.
   void load_plugins(const Config& config, std::vector<std::string>& errors);

@@ -12,6 +12,7 @@ struct RegisteredRule {
   RuleInfo info;
   RuleFactory factory;
   bool isolated = false;  // runs in a worker (engine/isolation.hpp): the host never builds it
+  ConfigLocation where;   // a pack rule's `id:` in pack.yaml; line 0 for a rule registered by code
 };
 
 struct LoadedPlugin {

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "config/yaml_reader.hpp"
+#include "engine/registry.hpp"
 #include "packs/expr/expr.hpp"
 
 namespace billcheck::detail {
@@ -226,7 +227,7 @@ class PackReader {
     unused_options(item, id, *info, rule->program);
     if (yaml_.errors().size() != errors_before) return;
     Scope scope = info->scope;
-    out_.pack.rules.push_back({std::move(*info), factory_for(scope, std::move(rule))});
+    out_.pack.rules.push_back({std::move(*info), factory_for(scope, std::move(rule)), false, yaml_.at(item["id"])});
   }
 
   // The rule's id, title, description, category, severity and scope; nothing
@@ -240,6 +241,7 @@ class PackReader {
     }
     RuleInfo info;
     info.id = out_.pack.name + "." + *id;
+    info.origin = "pack " + out_.pack.name;
     if (!seen_ids_.insert(*id).second)
       problem(item["id"], "duplicate rule id '" + *id + "': each rule of a pack needs its own id", true);
     info.title = yaml_.text(item, "title", true).value_or("");
@@ -549,11 +551,20 @@ PackLoad load_pack(const fs::path& dir) {
 
 namespace billcheck {
 
-PackLint lint_pack(const std::filesystem::path& dir) {
+PackLint lint_pack(const std::filesystem::path& dir, const std::vector<PluginRecord>& plugins) {
   detail::PackRead r = detail::read_pack(dir);
   PackLint out;
   out.file = dir / "pack.yaml";
   out.errors = std::move(r.errors);
+  // What the engine says when the pack's rules are added after the plugins'.
+  for (const auto& rule : r.pack.rules)
+    for (const auto& p : plugins) {
+      if (!p.loaded || std::find(p.rules.begin(), p.rules.end(), rule.info.id) == p.rules.end()) continue;
+      detail::RegisteredRule plugin_rule;
+      plugin_rule.info.id = rule.info.id;
+      plugin_rule.info.origin = "plugin " + p.name;
+      out.errors.push_back(detail::rule_id_taken(rule, plugin_rule));
+    }
   for (auto& p : r.problems) out.problems.push_back(std::move(p.text));
   return out;
 }
