@@ -263,6 +263,21 @@ TEST(StoreErrors, AStoreFromANewerBillcheckIsRefused) {
       << r.err;
 }
 
+// An unset $STORE in a script gives --store "": a usage error, never "no store"
+// (which would record nothing and say nothing).
+TEST(StoreErrors, AnEmptyStoreIsAUsageError) {
+  for (const std::string command :
+       {"check examples/firm --store ''", "findings --store ''", "finding ack 868a9c --store ''", "runs --store ''",
+        "dispute list --store ''", "dispute show 1 --store ''", "disputes --store ''", "audit verify --store ''",
+        "audit log --store ''", "report --store ''", "serve --routes --store ''"}) {
+    auto r = run_billcheck(command, kAt);
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_NE(r.err.find("--store: is empty: give the path of the record's file"), std::string::npos)
+        << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+}
+
 TEST(StoreErrors, NoStoreNamed) {
   auto r = run_billcheck("findings");
   EXPECT_EQ(r.status, 2);

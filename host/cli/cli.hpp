@@ -55,6 +55,9 @@ void refuse_output_over_inputs(const std::string& output, const std::string& boo
 
 // A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
 extern const CLI::Validator kIsoCurrency;
+// --store FILE: an empty one (an unset $STORE in a script) is a usage error,
+// not "no store", which would silently record nothing.
+extern const CLI::Validator kStoreFile;
 
 // The record (store.cpp): the store a command writes to (--store, else the
 // config's `store:`) and who acts (--by, else the login name).

@@ -106,7 +106,7 @@ void add_report_command(CLI::App& app, CommonOptions& common, Commands& commands
   auto args = std::make_shared<ReportArgs>();
   auto* cmd = app.add_subcommand("report", "The record over time: findings and money at stake per run, disputes, "
                                            "recurring causes");
-  cmd->add_option("--store", args->store, "The record's SQLite file (default: `store:` in billcheck.yaml)");
+  cmd->add_option("--store", args->store, "The record's SQLite file (default: `store:` in billcheck.yaml)")->check(kStoreFile);
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml in the current folder)");
   cmd->add_option("--from", args->from, "Only runs (and disputes received) on or after this day, YYYY-MM-DD");
   cmd->add_option("--to", args->to, "Only runs (and disputes received) on or before this day, YYYY-MM-DD");

@@ -505,7 +505,7 @@ int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
 // ---- the hook in check
 
 void add_store_options(CLI::App* cmd, StoreArgs& args) {
-  cmd->add_option("--store", args.store, "The record's SQLite file (default: `store:` in billcheck.yaml)");
+  cmd->add_option("--store", args.store, "The record's SQLite file (default: `store:` in billcheck.yaml)")->check(kStoreFile);
   cmd->add_option("--by", args.by, "Who acts, for the record (default: the login name)");
 }
 
