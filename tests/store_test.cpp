@@ -305,6 +305,21 @@ TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
             "contents)\n");
 }
 
+// A deleted event is named in a sentence: the gap, then the event after it.
+TEST(StoreAudit, ADeletedEventIsNamedByTheGapItLeaves) {
+  const fs::path dir = billcheck::test::temp_dir("store-gap");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  sql(store, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 7");
+  auto r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event 8: event 7, the one before it, is missing\n");
+  sql(store, "DELETE FROM events WHERE id IN (8, 9)");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.out, "audit trail broken at event 10: events 7 to 9, the ones before it, are missing\n");
+}
+
 // A chain cannot show that its newest events were deleted; the head verify
 // prints, kept elsewhere and given back as --anchor, does.
 TEST(StoreAudit, TheNewestEventsDeletedAreFoundFromAnAnchorKeptElsewhere) {

@@ -496,7 +496,7 @@ int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
     if (!r.head.empty()) std::cout << "head: " << r.head << " (keep it elsewhere; --anchor " << r.head << " finds the newest events deleted)\n";
     return kClean;
   }
-  std::cout << "audit trail broken at event " << r.broken << ": it " << r.problem << '\n';
+  std::cout << "audit trail broken at event " << r.broken << ": " << r.problem << '\n';
   return kFindings;
 }
 

@@ -366,11 +366,14 @@ AuditResult Store::verify(std::string_view anchor) const {
       ++r.events;
       std::string problem;
       if (e.id != expected_id)
-        problem = "event " + std::to_string(expected_id) + " is missing (the next is " + std::to_string(e.id) + ")";
+        problem = e.id == expected_id + 1
+                      ? "event " + std::to_string(expected_id) + ", the one before it, is missing"
+                      : "events " + std::to_string(expected_id) + " to " + std::to_string(e.id - 1) +
+                            ", the ones before it, are missing";
       else if (e.prev_hash != prev)
-        problem = "does not follow the event before it (its previous hash is not that event's hash)";
+        problem = "it does not follow the event before it (its previous hash is not that event's hash)";
       else if (event_hash(e) != e.hash)
-        problem = "was changed after it was recorded (its hash does not match its contents)";
+        problem = "it was changed after it was recorded (its hash does not match its contents)";
       if (!problem.empty()) {
         r.intact = false;
         r.broken = e.id;
@@ -385,12 +388,12 @@ AuditResult Store::verify(std::string_view anchor) const {
     if (anchor_id > 0 && at_anchor.empty()) {
       r.intact = false;
       r.broken = anchor_id;
-      r.problem = "is gone, and the anchor names it: the newest events were deleted (the trail now ends at " +
+      r.problem = "it is gone, and the anchor names it: the newest events were deleted (the trail now ends at " +
                   (r.events > 0 ? "event " + std::to_string(expected_id - 1) : std::string("no event")) + ")";
     } else if (anchor_id > 0 && at_anchor != anchor_hash) {
       r.intact = false;
       r.broken = anchor_id;
-      r.problem = "is not the event the anchor names (another hash): the trail was rewritten up to it";
+      r.problem = "it is not the event the anchor names (another hash): the trail was rewritten up to it";
     }
     return r;
   });

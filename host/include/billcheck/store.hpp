@@ -208,6 +208,7 @@ struct AuditResult {
   bool intact = true;
   std::int64_t events = 0;
   std::int64_t broken = 0;
+  /// What is wrong, a sentence read after "audit trail broken at event N: ".
   std::string problem;
   /// The newest event as an anchor, "ID:HASH" (empty without events). A chain
   /// cannot show that its newest events were deleted: kept outside the store
