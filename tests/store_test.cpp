@@ -305,6 +305,63 @@ TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
             "contents)\n");
 }
 
+// The findings and disputes tables are the record's current state; each row
+// must be what the last event on it left it as, or the tables were edited.
+TEST(StoreAudit, AnEditOfTheFindingsOrDisputesTableIsFound) {
+  const fs::path dir = billcheck::test::temp_dir("store-edit");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  ASSERT_EQ(run_billcheck("dispute open" + s +
+                              " --invoice BM-0070 --line 2 --reason rate --says 'billed at 400, agreed 380' "
+                              "--received 2026-01-05",
+                          kAt)
+                .status,
+            0);
+  ASSERT_EQ(run_billcheck("dispute ack 1" + s, kAt).status, 0);
+  ASSERT_EQ(run_billcheck("audit verify" + s).status, 0);
+  // A finding resolved behind billcheck's back.
+  const std::string fp = sql(store, "SELECT fingerprint FROM findings WHERE rowid = 1");
+  const std::string found = sql(store, "SELECT max(id) FROM events WHERE object_kind = 'finding' AND object_id = '" + fp + "'");
+  ASSERT_EQ(fp.size(), 16u) << fp;
+  sql(store, "UPDATE findings SET status = 'resolved' WHERE rowid = 1");
+  auto r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + found + ": it is the last event on finding " + fp +
+                       " and leaves it open, but the findings table has it resolved: the record was changed behind "
+                       "billcheck's back\n");
+  // A remedy written in without a move is found too.
+  sql(store, "UPDATE findings SET status = 'open', remedy_kind = 'write-off' WHERE rowid = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("but the findings table has it open (remedy write-off)"), std::string::npos) << r.out;
+  sql(store, "UPDATE findings SET remedy_kind = '' WHERE rowid = 1");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+  // A dispute closed behind billcheck's back.
+  const std::string acked = sql(store, "SELECT max(id) FROM events WHERE object_kind = 'dispute' AND object_id = '1'");
+  sql(store, "UPDATE disputes SET state = 'closed' WHERE id = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + acked +
+                       ": it is the last event on dispute 1 and leaves it acknowledged, but the disputes table has it "
+                       "closed: the record was changed behind billcheck's back\n");
+  // A dispute deleted, and one no event records.
+  sql(store, "UPDATE disputes SET state = 'acknowledged' WHERE id = 1");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+  sql(store, "PRAGMA foreign_keys = OFF; DELETE FROM dispute_findings; DELETE FROM disputes WHERE id = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + acked +
+                       ": it is the last event on dispute 1, but the disputes table no longer has it: the record was "
+                       "changed behind billcheck's back\n");
+  sql(store, "INSERT INTO disputes (id, invoice, line, client, reason, says, received, respond_by, opened_at, "
+             "opened_by, state, state_at, state_by) SELECT 7, invoice, '', client, 'other', 'x', '2026-01-05', "
+             "'2026-01-10', '', '', 'open', '', '' FROM findings WHERE rowid = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.substr(0, r.out.find(',')), "audit trail broken: no event records dispute 7") << r.out;
+}
+
 // A deleted event is named in a sentence: the gap, then the event after it.
 TEST(StoreAudit, ADeletedEventIsNamedByTheGapItLeaves) {
   const fs::path dir = billcheck::test::temp_dir("store-gap");
@@ -338,8 +395,16 @@ TEST(StoreAudit, TheNewestEventsDeletedAreFoundFromAnAnchorKeptElsewhere) {
   // More events since the anchor: still intact.
   ASSERT_EQ(run_billcheck("finding ack 868a9cd9eb829df9" + s, kAt).status, 0);
   EXPECT_EQ(run_billcheck("audit verify --anchor " + head + s).status, 0);
-  // Someone drops the trigger and deletes the newest two: the chain alone still holds, the anchor does not.
+  // Someone drops the trigger and deletes the newest two: the finding the
+  // deleted ack moved is no longer what its last event says.
   sql(store, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= 16");
+  auto moved = run_billcheck("audit verify" + s);
+  EXPECT_EQ(moved.status, 1);
+  EXPECT_NE(moved.out.find("finding 868a9cd9eb829df9 and leaves it open, but the findings table has it acknowledged"),
+            std::string::npos)
+      << moved.out;
+  // Put back as the events say, the chain alone still holds; the anchor does not.
+  sql(store, "UPDATE findings SET status = 'open' WHERE fingerprint = '868a9cd9eb829df9'");
   EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
   auto gone = run_billcheck("audit verify --anchor " + head + s);
   EXPECT_EQ(gone.status, 1);

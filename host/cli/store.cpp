@@ -496,7 +496,9 @@ int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
     if (!r.head.empty()) std::cout << "head: " << r.head << " (keep it elsewhere; --anchor " << r.head << " finds the newest events deleted)\n";
     return kClean;
   }
-  std::cout << "audit trail broken at event " << r.broken << ": " << r.problem << '\n';
+  // A record no event names is broken at no event in particular.
+  std::cout << "audit trail broken" << (r.broken ? " at event " + std::to_string(r.broken) : std::string()) << ": "
+            << r.problem << '\n';
   return kFindings;
 }
 

@@ -207,8 +207,12 @@ struct EventFilter {
 struct AuditResult {
   bool intact = true;
   std::int64_t events = 0;
+  /// The first broken event (0 when what is broken is a finding or dispute
+  /// no event records).
   std::int64_t broken = 0;
-  /// What is wrong, a sentence read after "audit trail broken at event N: ".
+  /// What is wrong, a sentence read after "audit trail broken at event N: ":
+  /// a gap, an event changed, or a finding's or dispute's row that is not
+  /// what the last event on it left it as (an edit of the record's own tables).
   std::string problem;
   /// The newest event as an anchor, "ID:HASH" (empty without events). A chain
   /// cannot show that its newest events were deleted: kept outside the store
