@@ -250,6 +250,47 @@ TEST(StoreErrors, AReadOnlyStoreIsRefused) {
   fs::permissions(store, fs::perms::owner_all);
 }
 
+// A copy of the record on read-only media, or in a folder the auditor cannot
+// write, is read as it is: the read commands create no -wal or -shm file
+// beside it and change nothing in it (root writes through permissions, so
+// what is checked is that nothing is written at all).
+TEST(StoreErrors, ReadCommandsWriteNothingBesideTheStore) {
+  const fs::path dir = billcheck::test::temp_dir("store-read-only") / "records";
+  fs::create_directories(dir);
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  ASSERT_EQ(run_billcheck("dispute open" + s + " --invoice BM-0070 --reason rate --says 'too much'", kAt).status, 0);
+  auto listing = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
+    return names;
+  };
+  ASSERT_EQ(listing(), std::set<std::string>{"record.db"});
+  const std::string bytes = slurp(store);
+  const auto mtime = fs::last_write_time(store);
+  fs::permissions(store, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  for (const std::string command : {"findings", "runs", "dispute list", "dispute show 1", "disputes",
+                                    "disputes --overdue --today 2026-01-06", "audit verify", "audit log",
+                                    "audit log --format csv", "report", "report --format json"}) {
+    auto r = run_billcheck(command + s, kAt);
+    EXPECT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_FALSE(r.out.empty()) << command;
+    EXPECT_EQ(listing(), std::set<std::string>{"record.db"}) << command;
+  }
+  auto verify = run_billcheck("audit verify" + s);
+  EXPECT_EQ(verify.out.substr(0, verify.out.find(':')), "audit trail intact") << verify.out;
+  EXPECT_TRUE(slurp(store) == bytes);
+  EXPECT_EQ(fs::last_write_time(store), mtime);
+  fs::permissions(dir, fs::perms::owner_all);
+  fs::permissions(store, fs::perms::owner_read | fs::perms::owner_write);
+  // Writable again, the store is written and read as usual.
+  ASSERT_EQ(run_billcheck("dispute ack 1" + s, kAt).status, 0);
+  EXPECT_NE(run_billcheck("dispute show 1" + s).out.find(", acknowledged\n"), std::string::npos);
+}
+
 TEST(StoreErrors, AStoreFromANewerBillcheckIsRefused) {
   const fs::path dir = billcheck::test::temp_dir("store-newer");
   const fs::path store = dir / "record.db";

@@ -87,7 +87,7 @@ int run_report(const ReportArgs& args, const CommonOptions& common) {
   if (path.empty()) throw Error("no store: give --store FILE, or set `store:` in billcheck.yaml");
   if (!std::filesystem::exists(path)) throw Error("no store at " + path.string() + ": record a run first (check --store)");
   refuse_output_over_inputs(args.output, "-", LoadOptions{}, Config{}, {path});
-  const Store store(path, StoreOptions{{}, {}, true});
+  const Store store(path, StoreOptions{{}, {}, true, true});  // writes nothing beside the store either
   const Trends trends = store.trends(TrendFilter{args.from, args.to});
   write_to(args.output, [&](std::ostream& out) {
     if (args.format == "json")

@@ -54,7 +54,9 @@ Store open_store(const StoreArgs& args, const Config& config, bool read_only = f
   const fs::path path = store_path(args, config);
   if (path.empty())
     throw Error("no store: give --store FILE, or set `store:` in billcheck.yaml");
-  return Store(path, StoreOptions{args.by, store_clock(), read_only});
+  // A read command writes nothing, not even SQLite's -wal and -shm files: a
+  // copy of the record on read-only media can be read and verified.
+  return Store(path, StoreOptions{args.by, store_clock(), read_only, read_only});
 }
 
 // For the commands that take no book: -c, else billcheck.yaml in the current folder.

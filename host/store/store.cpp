@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -56,6 +57,32 @@ void use_wal(SQLite::Database& db) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+}
+
+// The URI of a read-only open. SQLite opens a WAL database's -wal and -shm
+// files even to read it, creating them where the folder is writable (and
+// leaving them) and failing where it is not (read-only media). With
+// `leave_no_files` and no -wal or -shm file beside the store, no billcheck is
+// writing it and nothing waits to be checkpointed, so the file alone is the
+// whole record: it is read as immutable (no locks, no -shm, no -wal).
+// Otherwise a writer is at work (or one was killed): its -wal holds committed
+// changes, and the store is read through it as usual.
+std::string read_only_uri(const std::filesystem::path& path, bool leave_no_files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string file = fs::absolute(path, ec).string();
+  const bool writer = !leave_no_files || fs::exists(file + "-wal", ec) || fs::exists(file + "-shm", ec);
+  std::string uri = "file:";
+  for (const unsigned char c : file) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      uri += hex;
+    }
+  }
+  return uri + (writer ? "?mode=ro" : "?mode=ro&immutable=1");
 }
 
 }  // namespace
@@ -191,8 +218,12 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
     throw StoreError("store " + quoted(path) + " does not exist; `billcheck check BOOK --store " + path.string() +
                      "` creates it");
   s.guarded([&] {
-    const int flags = s.options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
-    s.db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
+    if (s.options.read_only)
+      s.db = std::make_unique<SQLite::Database>(read_only_uri(path, s.options.leave_no_files), SQLite::OPEN_READONLY | SQLite::OPEN_URI,
+                                                kBusyTimeoutMs);
+    else
+      s.db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                kBusyTimeoutMs);
     if (!s.options.read_only && sqlite3_db_readonly(s.db->getHandle(), "main") == 1)
       throw SQLite::Exception("the file cannot be written", SQLITE_READONLY);
     // Reading the header first: a file that is not SQLite fails here, before anything is written.

@@ -55,7 +55,15 @@ struct StoreOptions {
   /// and reproducible docs fix it (the CLI reads BILLCHECK_NOW).
   std::function<std::string()> clock;
   bool read_only = false;  // open for reading only: listing, audit
+  /// With read_only: create and write nothing beside the store either (no
+  /// -wal, -shm), so a store on read-only media or in a folder the user cannot
+  /// write can be read. When no -wal or -shm file is there (no writer at
+  /// work), SQLite reads the file as immutable; a writer that starts during
+  /// that read is not seen, so it is for one-shot readers (the CLI's read
+  /// commands), not a service that reads while it writes.
+  bool leave_no_files = false;
 };
+
 
 /// A run as recorded: who checked what, when, with what, and the counts.
 struct RunRecord {
