@@ -84,6 +84,45 @@ TEST(StoreCli, CheckRecordsTheRunAndSaysEachFindingIsNew) {
   EXPECT_EQ(sql(store, "PRAGMA user_version"), std::to_string(billcheck::Store::latest_schema_version()));
 }
 
+// The report is written before the run is recorded: an output that cannot be
+// written records nothing, so the next run still finds its findings new.
+TEST(StoreCli, AReportThatCannotBeWrittenRecordsNoRun) {
+  const fs::path dir = billcheck::test::temp_dir("store-output");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  // A folder that does not exist: found before the store is touched.
+  const fs::path missing = dir / "missing" / "dir" / "r.json";
+  auto r = run_billcheck("check examples/firm" + s + " --format json -o " + shell_quoted(missing), kAt);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot write " + missing.string()), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("recorded run"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(store));
+  // A write that fails halfway (a full disk): the run's transaction is rolled back.
+  r = run_billcheck("check examples/firm" + s + " --format json -o /dev/full", kAt);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot write /dev/full"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("recorded run"), std::string::npos) << r.err;
+  auto runs = run_billcheck("runs" + s);
+  EXPECT_EQ(runs.status, 0) << runs.err;
+  EXPECT_EQ(runs.out, "");
+  EXPECT_EQ(run_billcheck("audit verify" + s).out.substr(0, 28), "audit trail intact: 0 events");
+  // Standard output that cannot be written records nothing either.
+  const std::string to_full = kAt + " " + shell_quoted(fs::path(BILLCHECK_EXE)) + " check examples/firm" + s + " >/dev/full";
+  EXPECT_EQ(billcheck::test::run_shell("sh -c " + shell_quoted(fs::path(to_full)), dir / "full.log"), 2)
+      << slurp(dir / "full.log");
+  EXPECT_NE(slurp(dir / "full.log").find("cannot write standard output"), std::string::npos) << slurp(dir / "full.log");
+  EXPECT_EQ(run_billcheck("runs" + s).out, "");
+  // Written: recorded, and every finding is still new; no temporary is left.
+  const fs::path out = dir / "r.json";
+  r = run_billcheck("check examples/firm" + s + " --format json -o " + shell_quoted(out), kAt);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("recorded run 1 in " + store.string() + ": 15 new, 0 fixed, 0 reopened"), std::string::npos)
+      << r.err;
+  EXPECT_NE(slurp(out).find("\"history\""), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+}
+
 TEST(StoreCli, WithoutAStoreTheReportIsUnchanged) {
   const auto plain = run_billcheck("check examples/firm --format json");
   EXPECT_EQ(plain.out.find("\"history\""), std::string::npos);

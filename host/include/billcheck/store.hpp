@@ -64,7 +64,6 @@ struct StoreOptions {
   bool leave_no_files = false;
 };
 
-
 /// A run as recorded: who checked what, when, with what, and the counts.
 struct RunRecord {
   std::int64_t id = 0;
@@ -294,7 +293,11 @@ class Store {
   /// what earlier runs found over the same invoices that this one does not
   /// (those become resolved, `corrected`), and a resolved finding found again
   /// is reopened. `book` says which invoices the run covered.
-  RunRecord record_run(Report& report, const Book& book, const RunInfo& info);
+  /// `before_commit`, when given, runs inside the transaction once the report
+  /// is complete (the caller writes its report there): when it throws,
+  /// nothing is recorded and the exception passes through.
+  RunRecord record_run(Report& report, const Book& book, const RunInfo& info,
+                       const std::function<void(const RunRecord&)>& before_commit = {});
   std::vector<RunRecord> runs() const;
   std::optional<RunRecord> last_run() const;
 
