@@ -8,7 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 namespace billcheck {
 namespace {
@@ -83,6 +85,22 @@ TEST(XlsxExport, AWorkbookIsAZipFileWithItsThreeSheets) {
   EXPECT_EQ(bytes.substr(0, 4), std::string("PK\x03\x04", 4));
   for (const char* part : {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"})
     EXPECT_NE(bytes.find(part), std::string::npos) << part;
+  std::filesystem::remove_all(dir);
+}
+
+// The same report gives the same workbook, byte for byte: core.xml's created
+// and modified times are fixed, not the clock's (libxlsxwriter's default).
+TEST(XlsxExport, TwoRunsGiveTheSameBytes) {
+  const auto dir = test::temp_dir("xlsx-same");
+  auto first = run_billcheck("check tests/data/causes/book --format xlsx -o " + test::shell_quoted(dir / "a.xlsx"));
+  ASSERT_EQ(first.status, 1) << first.err;
+  // A second apart at least, so that a time to the second would differ.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto second = run_billcheck("check tests/data/causes/book --format xlsx -o " + test::shell_quoted(dir / "b.xlsx"));
+  ASSERT_EQ(second.status, 1) << second.err;
+  const std::string a = test::slurp(dir / "a.xlsx");
+  ASSERT_GT(a.size(), 1000u);
+  EXPECT_TRUE(a == test::slurp(dir / "b.xlsx")) << "the two workbooks differ";
   std::filesystem::remove_all(dir);
 }
 

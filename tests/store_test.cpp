@@ -84,6 +84,45 @@ TEST(StoreCli, CheckRecordsTheRunAndSaysEachFindingIsNew) {
   EXPECT_EQ(sql(store, "PRAGMA user_version"), std::to_string(billcheck::Store::latest_schema_version()));
 }
 
+// The report is written before the run is recorded: an output that cannot be
+// written records nothing, so the next run still finds its findings new.
+TEST(StoreCli, AReportThatCannotBeWrittenRecordsNoRun) {
+  const fs::path dir = billcheck::test::temp_dir("store-output");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  // A folder that does not exist: found before the store is touched.
+  const fs::path missing = dir / "missing" / "dir" / "r.json";
+  auto r = run_billcheck("check examples/firm" + s + " --format json -o " + shell_quoted(missing), kAt);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot write " + missing.string()), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("recorded run"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(store));
+  // A write that fails halfway (a full disk): the run's transaction is rolled back.
+  r = run_billcheck("check examples/firm" + s + " --format json -o /dev/full", kAt);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot write /dev/full"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("recorded run"), std::string::npos) << r.err;
+  auto runs = run_billcheck("runs" + s);
+  EXPECT_EQ(runs.status, 0) << runs.err;
+  EXPECT_EQ(runs.out, "");
+  EXPECT_EQ(run_billcheck("audit verify" + s).out.substr(0, 28), "audit trail intact: 0 events");
+  // Standard output that cannot be written records nothing either.
+  const std::string to_full = kAt + " " + shell_quoted(fs::path(BILLCHECK_EXE)) + " check examples/firm" + s + " >/dev/full";
+  EXPECT_EQ(billcheck::test::run_shell("sh -c " + shell_quoted(fs::path(to_full)), dir / "full.log"), 2)
+      << slurp(dir / "full.log");
+  EXPECT_NE(slurp(dir / "full.log").find("cannot write standard output"), std::string::npos) << slurp(dir / "full.log");
+  EXPECT_EQ(run_billcheck("runs" + s).out, "");
+  // Written: recorded, and every finding is still new; no temporary is left.
+  const fs::path out = dir / "r.json";
+  r = run_billcheck("check examples/firm" + s + " --format json -o " + shell_quoted(out), kAt);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("recorded run 1 in " + store.string() + ": 15 new, 0 fixed, 0 reopened"), std::string::npos)
+      << r.err;
+  EXPECT_NE(slurp(out).find("\"history\""), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+}
+
 TEST(StoreCli, WithoutAStoreTheReportIsUnchanged) {
   const auto plain = run_billcheck("check examples/firm --format json");
   EXPECT_EQ(plain.out.find("\"history\""), std::string::npos);
@@ -250,6 +289,47 @@ TEST(StoreErrors, AReadOnlyStoreIsRefused) {
   fs::permissions(store, fs::perms::owner_all);
 }
 
+// A copy of the record on read-only media, or in a folder the auditor cannot
+// write, is read as it is: the read commands create no -wal or -shm file
+// beside it and change nothing in it (root writes through permissions, so
+// what is checked is that nothing is written at all).
+TEST(StoreErrors, ReadCommandsWriteNothingBesideTheStore) {
+  const fs::path dir = billcheck::test::temp_dir("store-read-only") / "records";
+  fs::create_directories(dir);
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  ASSERT_EQ(run_billcheck("dispute open" + s + " --invoice BM-0070 --reason rate --says 'too much'", kAt).status, 0);
+  auto listing = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
+    return names;
+  };
+  ASSERT_EQ(listing(), std::set<std::string>{"record.db"});
+  const std::string bytes = slurp(store);
+  const auto mtime = fs::last_write_time(store);
+  fs::permissions(store, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  for (const std::string command : {"findings", "runs", "dispute list", "dispute show 1", "disputes",
+                                    "disputes --overdue --today 2026-01-06", "audit verify", "audit log",
+                                    "audit log --format csv", "report", "report --format json"}) {
+    auto r = run_billcheck(command + s, kAt);
+    EXPECT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_FALSE(r.out.empty()) << command;
+    EXPECT_EQ(listing(), std::set<std::string>{"record.db"}) << command;
+  }
+  auto verify = run_billcheck("audit verify" + s);
+  EXPECT_EQ(verify.out.substr(0, verify.out.find(':')), "audit trail intact") << verify.out;
+  EXPECT_TRUE(slurp(store) == bytes);
+  EXPECT_EQ(fs::last_write_time(store), mtime);
+  fs::permissions(dir, fs::perms::owner_all);
+  fs::permissions(store, fs::perms::owner_read | fs::perms::owner_write);
+  // Writable again, the store is written and read as usual.
+  ASSERT_EQ(run_billcheck("dispute ack 1" + s, kAt).status, 0);
+  EXPECT_NE(run_billcheck("dispute show 1" + s).out.find(", acknowledged\n"), std::string::npos);
+}
+
 TEST(StoreErrors, AStoreFromANewerBillcheckIsRefused) {
   const fs::path dir = billcheck::test::temp_dir("store-newer");
   const fs::path store = dir / "record.db";
@@ -261,6 +341,21 @@ TEST(StoreErrors, AStoreFromANewerBillcheckIsRefused) {
                        std::to_string(billcheck::Store::latest_schema_version()) + ")"),
             std::string::npos)
       << r.err;
+}
+
+// An unset $STORE in a script gives --store "": a usage error, never "no store"
+// (which would record nothing and say nothing).
+TEST(StoreErrors, AnEmptyStoreIsAUsageError) {
+  for (const std::string command :
+       {"check examples/firm --store ''", "findings --store ''", "finding ack 868a9c --store ''", "runs --store ''",
+        "dispute list --store ''", "dispute show 1 --store ''", "disputes --store ''", "audit verify --store ''",
+        "audit log --store ''", "report --store ''", "serve --routes --store ''"}) {
+    auto r = run_billcheck(command, kAt);
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_NE(r.err.find("--store: is empty: give the path of the record's file"), std::string::npos)
+        << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
 }
 
 TEST(StoreErrors, NoStoreNamed) {
@@ -290,6 +385,78 @@ TEST(StoreAudit, EventsCannotBeChangedAndAnEditBehindBillchecksBackIsFound) {
             "contents)\n");
 }
 
+// The findings and disputes tables are the record's current state; each row
+// must be what the last event on it left it as, or the tables were edited.
+TEST(StoreAudit, AnEditOfTheFindingsOrDisputesTableIsFound) {
+  const fs::path dir = billcheck::test::temp_dir("store-edit");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  ASSERT_EQ(run_billcheck("dispute open" + s +
+                              " --invoice BM-0070 --line 2 --reason rate --says 'billed at 400, agreed 380' "
+                              "--received 2026-01-05",
+                          kAt)
+                .status,
+            0);
+  ASSERT_EQ(run_billcheck("dispute ack 1" + s, kAt).status, 0);
+  ASSERT_EQ(run_billcheck("audit verify" + s).status, 0);
+  // A finding resolved behind billcheck's back.
+  const std::string fp = sql(store, "SELECT fingerprint FROM findings WHERE rowid = 1");
+  const std::string found = sql(store, "SELECT max(id) FROM events WHERE object_kind = 'finding' AND object_id = '" + fp + "'");
+  ASSERT_EQ(fp.size(), 16u) << fp;
+  sql(store, "UPDATE findings SET status = 'resolved' WHERE rowid = 1");
+  auto r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + found + ": it is the last event on finding " + fp +
+                       " and leaves it open, but the findings table has it resolved: the record was changed behind "
+                       "billcheck's back\n");
+  // A remedy written in without a move is found too.
+  sql(store, "UPDATE findings SET status = 'open', remedy_kind = 'write-off' WHERE rowid = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("but the findings table has it open (remedy write-off)"), std::string::npos) << r.out;
+  sql(store, "UPDATE findings SET remedy_kind = '' WHERE rowid = 1");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+  // A dispute closed behind billcheck's back.
+  const std::string acked = sql(store, "SELECT max(id) FROM events WHERE object_kind = 'dispute' AND object_id = '1'");
+  sql(store, "UPDATE disputes SET state = 'closed' WHERE id = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + acked +
+                       ": it is the last event on dispute 1 and leaves it acknowledged, but the disputes table has it "
+                       "closed: the record was changed behind billcheck's back\n");
+  // A dispute deleted, and one no event records.
+  sql(store, "UPDATE disputes SET state = 'acknowledged' WHERE id = 1");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+  sql(store, "PRAGMA foreign_keys = OFF; DELETE FROM dispute_findings; DELETE FROM disputes WHERE id = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event " + acked +
+                       ": it is the last event on dispute 1, but the disputes table no longer has it: the record was "
+                       "changed behind billcheck's back\n");
+  sql(store, "INSERT INTO disputes (id, invoice, line, client, reason, says, received, respond_by, opened_at, "
+             "opened_by, state, state_at, state_by) SELECT 7, invoice, '', client, 'other', 'x', '2026-01-05', "
+             "'2026-01-10', '', '', 'open', '', '' FROM findings WHERE rowid = 1");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.substr(0, r.out.find(',')), "audit trail broken: no event records dispute 7") << r.out;
+}
+
+// A deleted event is named in a sentence: the gap, then the event after it.
+TEST(StoreAudit, ADeletedEventIsNamedByTheGapItLeaves) {
+  const fs::path dir = billcheck::test::temp_dir("store-gap");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  sql(store, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 7");
+  auto r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "audit trail broken at event 8: event 7, the one before it, is missing\n");
+  sql(store, "DELETE FROM events WHERE id IN (8, 9)");
+  r = run_billcheck("audit verify" + s);
+  EXPECT_EQ(r.out, "audit trail broken at event 10: events 7 to 9, the ones before it, are missing\n");
+}
+
 // A chain cannot show that its newest events were deleted; the head verify
 // prints, kept elsewhere and given back as --anchor, does.
 TEST(StoreAudit, TheNewestEventsDeletedAreFoundFromAnAnchorKeptElsewhere) {
@@ -308,8 +475,16 @@ TEST(StoreAudit, TheNewestEventsDeletedAreFoundFromAnAnchorKeptElsewhere) {
   // More events since the anchor: still intact.
   ASSERT_EQ(run_billcheck("finding ack 868a9cd9eb829df9" + s, kAt).status, 0);
   EXPECT_EQ(run_billcheck("audit verify --anchor " + head + s).status, 0);
-  // Someone drops the trigger and deletes the newest two: the chain alone still holds, the anchor does not.
+  // Someone drops the trigger and deletes the newest two: the finding the
+  // deleted ack moved is no longer what its last event says.
   sql(store, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id >= 16");
+  auto moved = run_billcheck("audit verify" + s);
+  EXPECT_EQ(moved.status, 1);
+  EXPECT_NE(moved.out.find("finding 868a9cd9eb829df9 and leaves it open, but the findings table has it acknowledged"),
+            std::string::npos)
+      << moved.out;
+  // Put back as the events say, the chain alone still holds; the anchor does not.
+  sql(store, "UPDATE findings SET status = 'open' WHERE fingerprint = '868a9cd9eb829df9'");
   EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
   auto gone = run_billcheck("audit verify --anchor " + head + s);
   EXPECT_EQ(gone.status, 1);

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace billcheck::cli {
 namespace {
@@ -59,27 +60,20 @@ void print_stats(const Report& report) {
   }
 }
 
-void write_report(const CheckArgs& args, const Report& report, const Book& book, bool force) {
-  if (args.format == "json") {
-    write_to(args.output, [&](std::ostream& out) { write_json(out, report); }, force);
-    return;
-  }
+// What writes the report in the format asked for; `args`, `report` and
+// `book` must outlive it.
+std::function<void(std::ostream&)> report_writer(const CheckArgs& args, const Report& report, const Book& book) {
+  const Report* r = &report;
+  if (args.format == "json") return [r](std::ostream& out) { write_json(out, *r); };
   if (args.format == "html") {
     const HtmlOptions html{args.path, args.templates, args.max_rows};
-    write_to(args.output, [&](std::ostream& out) { write_html(out, report, book, html); }, force);
-    return;
+    return [r, b = &book, html](std::ostream& out) { write_html(out, *r, *b, html); };
   }
-  if (args.format == "csv") {
-    write_to(args.output, [&](std::ostream& out) { write_csv(out, report); }, force);
-    return;
-  }
-  if (args.format == "xlsx") {
-    write_to(args.output, [&](std::ostream& out) { write_xlsx(out, report); }, force);
-    return;
-  }
+  if (args.format == "csv") return [r](std::ostream& out) { write_csv(out, *r); };
+  if (args.format == "xlsx") return [r](std::ostream& out) { write_xlsx(out, *r); };
   bool color = args.color == "always" || (args.color == "auto" && args.output.empty() && isatty(STDOUT_FILENO));
   if (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR")) color = false;
-  write_to(args.output, [&](std::ostream& out) { write_text(out, report, book, TextStyle{color}); }, force);
+  return [r, b = &book, color](std::ostream& out) { write_text(out, *r, *b, TextStyle{color}); };
 }
 
 // The exit status once the report is written: a failed rule or a refused
@@ -139,9 +133,19 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   }
   Report report = args.invoice.empty() ? engine.check(book, options) : engine.check_invoice(book, args.invoice, options);
   if (options.progress) std::cerr << "\r\033[K";
-  record_check(args.store, engine.config(), args.path, args.invoice, book, report, common);
-
-  write_report(args, report, book, common.force);
+  // The output is opened before anything is recorded, and the report written
+  // (to its temporary) inside the recording transaction: an output that cannot
+  // be written records nothing, and the file is replaced once the run is recorded.
+  std::optional<PendingOutput> output;
+  if (!args.output.empty()) output.emplace(args.output, OutputOptions{common.force});
+  const auto write = report_writer(args, report, book);
+  record_check(args.store, engine.config(), args.path, args.invoice, book, report, common, [&] {
+    if (output)
+      output->write(write);
+    else
+      write_standard_output(write);
+  });
+  if (output) output->commit();
   if (args.stats) print_stats(report);
   // The process ends here: its memory goes back to the system at once at exit,
   // where freeing a million-line book record by record took 0.18 s of a 2.6 s

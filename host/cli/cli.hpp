@@ -57,6 +57,9 @@ void refuse_output_over_inputs(const std::string& output, const std::string& boo
 
 // A currency code as ISO 4217 spells it (upper case), said plainly when it is not.
 extern const CLI::Validator kIsoCurrency;
+// --store FILE: an empty one (an unset $STORE in a script) is a usage error,
+// not "no store", which would silently record nothing.
+extern const CLI::Validator kStoreFile;
 
 // The record (store.cpp): the store a command writes to (--store, else the
 // config's `store:`) and who acts (--by, else the login name).
@@ -66,8 +69,11 @@ struct StoreArgs {
 void add_store_options(CLI::App* command, StoreArgs& args);
 /// Records a check in the store when one is named, and completes the report
 /// from it (history, fixed, the store's waivers); nothing without a store.
+/// `write_report` writes the report: inside the recording transaction, so that
+/// a report that cannot be written records nothing; alone without a store.
 void record_check(const StoreArgs& args, const Config& config, const std::string& book_path,
-                  const std::string& invoice, const Book& book, Report& report, const CommonOptions& common);
+                  const std::string& invoice, const Book& book, Report& report, const CommonOptions& common,
+                  const std::function<void()>& write_report);
 
 // One function per command file; main.cpp calls each.
 void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);

@@ -65,4 +65,12 @@ void refuse_output_over_inputs(const std::string& output, const std::string& boo
 
 const CLI::Validator kIsoCurrency([](std::string& code) { return currency_problem(code); }, "ISO 4217");
 
+const CLI::Validator kStoreFile(
+    [](std::string& path) -> std::string {
+      if (!path.empty()) return {};
+      return "is empty: give the path of the record's file (an unset variable in a script?), or leave --store out "
+             "to use `store:` in billcheck.yaml";
+    },
+    "FILE");
+
 }  // namespace billcheck::cli

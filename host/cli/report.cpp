@@ -87,7 +87,7 @@ int run_report(const ReportArgs& args, const CommonOptions& common) {
   if (path.empty()) throw Error("no store: give --store FILE, or set `store:` in billcheck.yaml");
   if (!std::filesystem::exists(path)) throw Error("no store at " + path.string() + ": record a run first (check --store)");
   refuse_output_over_inputs(args.output, "-", LoadOptions{}, Config{}, {path});
-  const Store store(path, StoreOptions{{}, {}, true});
+  const Store store(path, StoreOptions{{}, {}, true, true});  // writes nothing beside the store either
   const Trends trends = store.trends(TrendFilter{args.from, args.to});
   write_to(args.output, [&](std::ostream& out) {
     if (args.format == "json")
@@ -106,7 +106,7 @@ void add_report_command(CLI::App& app, CommonOptions& common, Commands& commands
   auto args = std::make_shared<ReportArgs>();
   auto* cmd = app.add_subcommand("report", "The record over time: findings and money at stake per run, disputes, "
                                            "recurring causes");
-  cmd->add_option("--store", args->store, "The record's SQLite file (default: `store:` in billcheck.yaml)");
+  cmd->add_option("--store", args->store, "The record's SQLite file (default: `store:` in billcheck.yaml)")->check(kStoreFile);
   cmd->add_option("-c,--config", common.config, "Config file (default: billcheck.yaml in the current folder)");
   cmd->add_option("--from", args->from, "Only runs (and disputes received) on or after this day, YYYY-MM-DD");
   cmd->add_option("--to", args->to, "Only runs (and disputes received) on or before this day, YYYY-MM-DD");

@@ -152,7 +152,7 @@ void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("-j,--jobs", a.jobs, "Threads per check (requests already share the cores)")
       ->check(CLI::Range(0u, 1024u))
       ->capture_default_str();
-  cmd->add_option("--store", a.store, "The record's SQLite file to serve under /v1/findings, /v1/disputes, /v1/runs (default: `store:` in the config)");
+  cmd->add_option("--store", a.store, "The record's SQLite file to serve under /v1/findings, /v1/disputes, /v1/runs (default: `store:` in the config)")->check(kStoreFile);
   cmd->add_option("--by", a.by, "Who acts in the record when a request does not say (default: the login name)");
   cmd->add_flag("--routes", a.routes, "Print the routes served (METHOD PATH) and exit");
   commands.push_back({cmd, [args, &common] { return run_serve(*args, common); }});

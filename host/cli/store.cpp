@@ -54,7 +54,9 @@ Store open_store(const StoreArgs& args, const Config& config, bool read_only = f
   const fs::path path = store_path(args, config);
   if (path.empty())
     throw Error("no store: give --store FILE, or set `store:` in billcheck.yaml");
-  return Store(path, StoreOptions{args.by, store_clock(), read_only});
+  // A read command writes nothing, not even SQLite's -wal and -shm files: a
+  // copy of the record on read-only media can be read and verified.
+  return Store(path, StoreOptions{args.by, store_clock(), read_only, read_only});
 }
 
 // For the commands that take no book: -c, else billcheck.yaml in the current folder.
@@ -496,7 +498,9 @@ int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
     if (!r.head.empty()) std::cout << "head: " << r.head << " (keep it elsewhere; --anchor " << r.head << " finds the newest events deleted)\n";
     return kClean;
   }
-  std::cout << "audit trail broken at event " << r.broken << ": it " << r.problem << '\n';
+  // A record no event names is broken at no event in particular.
+  std::cout << "audit trail broken" << (r.broken ? " at event " + std::to_string(r.broken) : std::string()) << ": "
+            << r.problem << '\n';
   return kFindings;
 }
 
@@ -505,22 +509,28 @@ int run_audit_verify(const VerifyArgs& args, const CommonOptions& common) {
 // ---- the hook in check
 
 void add_store_options(CLI::App* cmd, StoreArgs& args) {
-  cmd->add_option("--store", args.store, "The record's SQLite file (default: `store:` in billcheck.yaml)");
+  cmd->add_option("--store", args.store, "The record's SQLite file (default: `store:` in billcheck.yaml)")->check(kStoreFile);
   cmd->add_option("--by", args.by, "Who acts, for the record (default: the login name)");
 }
 
 void record_check(const StoreArgs& args, const Config& config, const std::string& book_path, const std::string& invoice,
-                  const Book& book, Report& report, const CommonOptions& common) {
+                  const Book& book, Report& report, const CommonOptions& common,
+                  const std::function<void()>& write_report) {
   const fs::path path = store_path(args, config);
-  if (path.empty()) return;
+  if (path.empty()) {
+    write_report();
+    return;
+  }
   // An incomplete check would make the findings of the rules that did not run look fixed.
   if (report.has_internal_errors() || !report.refused.empty()) {
     std::cerr << "billcheck: the run was not recorded in " << path.string()
               << ": the check was incomplete (a rule failed or a plugin was refused)\n";
+    write_report();
     return;
   }
   Store store(path, StoreOptions{args.by, store_clock(), false});
-  const RunRecord run = store.record_run(report, book, run_info(book_path, config.file, invoice));
+  const RunRecord run = store.record_run(report, book, run_info(book_path, config.file, invoice),
+                                         [&](const RunRecord&) { write_report(); });
   if (!quiet(common))
     std::cerr << "billcheck: recorded run " << run.id << " in " << path.string() << ": " << run.new_findings
               << " new, " << run.fixed << " fixed, " << run.reopened << " reopened\n";

@@ -141,7 +141,8 @@ bool in_scope(const FindingRecord& f, const Book& book, const std::string& invoi
 
 }  // namespace
 
-RunRecord Store::record_run(Report& report, const Book& book, const RunInfo& info) {
+RunRecord Store::record_run(Report& report, const Book& book, const RunInfo& info,
+                            const std::function<void(const RunRecord&)>& before_commit) {
   Impl& s = *impl_;
   RunRecord run;
   s.write([&] {
@@ -335,8 +336,16 @@ RunRecord Store::record_run(Report& report, const Book& book, const RunInfo& inf
     counts.exec();
     Json after = json_of(run);
     s.append({"run.recorded", "run", std::to_string(run.id), info.invoice, 0, nullptr, after}, now);
+    report.recorded = true;
+    if (before_commit) {
+      try {
+        before_commit(run);
+      } catch (...) {
+        report.recorded = false;
+        throw;
+      }
+    }
   });
-  report.recorded = true;
   return run;
 }
 

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <thread>
 
 namespace billcheck {
@@ -54,6 +57,32 @@ void use_wal(SQLite::Database& db) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+}
+
+// The URI of a read-only open. SQLite opens a WAL database's -wal and -shm
+// files even to read it, creating them where the folder is writable (and
+// leaving them) and failing where it is not (read-only media). With
+// `leave_no_files` and no -wal or -shm file beside the store, no billcheck is
+// writing it and nothing waits to be checkpointed, so the file alone is the
+// whole record: it is read as immutable (no locks, no -shm, no -wal).
+// Otherwise a writer is at work (or one was killed): its -wal holds committed
+// changes, and the store is read through it as usual.
+std::string read_only_uri(const std::filesystem::path& path, bool leave_no_files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string file = fs::absolute(path, ec).string();
+  const bool writer = !leave_no_files || fs::exists(file + "-wal", ec) || fs::exists(file + "-shm", ec);
+  std::string uri = "file:";
+  for (const unsigned char c : file) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      uri += hex;
+    }
+  }
+  return uri + (writer ? "?mode=ro" : "?mode=ro&immutable=1");
 }
 
 }  // namespace
@@ -189,8 +218,12 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
     throw StoreError("store " + quoted(path) + " does not exist; `billcheck check BOOK --store " + path.string() +
                      "` creates it");
   s.guarded([&] {
-    const int flags = s.options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
-    s.db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
+    if (s.options.read_only)
+      s.db = std::make_unique<SQLite::Database>(read_only_uri(path, s.options.leave_no_files), SQLite::OPEN_READONLY | SQLite::OPEN_URI,
+                                                kBusyTimeoutMs);
+    else
+      s.db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                kBusyTimeoutMs);
     if (!s.options.read_only && sqlite3_db_readonly(s.db->getHandle(), "main") == 1)
       throw SQLite::Exception("the file cannot be written", SQLITE_READONLY);
     // Reading the header first: a file that is not SQLite fails here, before anything is written.
@@ -339,6 +372,84 @@ std::vector<Event> Store::events(const EventFilter& filter) const {
   });
 }
 
+namespace {
+
+// What the last event on a finding or a dispute left it as: its status (or
+// state) and its remedy, which the record's own row must still show.
+struct LeftAs {
+  std::int64_t event = 0;
+  std::string status;
+  bool remedy = false, amount = false;
+  std::string kind, id, remedy_amount;
+};
+
+std::optional<LeftAs> left_as(const Event& e) {
+  const char* key = e.object_kind == "finding" ? "status" : e.object_kind == "dispute" ? "state" : nullptr;
+  if (!key) return std::nullopt;
+  const Json after = Json::parse(e.after, nullptr, false);
+  if (!after.is_object() || !after.contains(key) || !after[key].is_string()) return std::nullopt;
+  LeftAs l;
+  l.event = e.id;
+  l.status = after[key].get<std::string>();
+  if (after.contains("remedy") && after["remedy"].is_object()) {
+    const Json& r = after["remedy"];
+    l.remedy = true;
+    l.kind = r.value("kind", "");
+    l.id = r.value("id", "");
+    l.amount = r.contains("amount") && r["amount"].is_string();
+    if (l.amount) l.remedy_amount = r["amount"].get<std::string>();
+  }
+  return l;
+}
+
+std::string state_text(const std::string& status, const std::string& kind, const std::string& id) {
+  if (kind.empty()) return status;
+  return status + " (remedy " + kind + (id.empty() ? "" : " " + id) + ")";
+}
+
+// The first finding or dispute whose row is not what its last event left it
+// as (an edit of the findings or disputes table behind billcheck's back), as
+// the event to name and the problem; nothing when every row agrees.
+std::optional<std::pair<std::int64_t, std::string>> record_mismatch(SQLite::Database& db, const char* kind,
+                                                                    const char* table, const char* key,
+                                                                    std::map<std::string, LeftAs>& left) {
+  SQLite::Statement q(db, std::string("SELECT ") + key + ", " + (std::string(kind) == "finding" ? "status" : "state") +
+                              ", remedy_kind, remedy_id, remedy_amount FROM " + table + " ORDER BY " + key);
+  while (q.executeStep()) {
+    const std::string name = q.getColumn(0).getString();
+    const std::string status = q.getColumn(1).getString();
+    const std::string remedy_kind = q.getColumn(2).getString();
+    const std::string remedy_id = q.getColumn(3).getString();
+    const std::string remedy_amount = q.getColumn(4).getString();
+    const std::string what = std::string(kind) + " " + name;
+    const std::string has = "the " + std::string(table) + " table has it " + state_text(status, remedy_kind, remedy_id);
+    const auto it = left.find(name);
+    if (it == left.end()) {
+      // A finding a run records while a waiver holds it gets no event, and stays open.
+      if (std::string(kind) == "finding" && status == "open" && remedy_kind.empty()) continue;
+      return std::pair{std::int64_t{0}, "no event records " + what + ", yet " + has +
+                                            ": the record was changed behind billcheck's back"};
+    }
+    const LeftAs& l = it->second;
+    const bool same = l.status == status &&
+                      (l.remedy ? l.kind == remedy_kind && l.id == remedy_id && (!l.amount || l.remedy_amount == remedy_amount)
+                                : remedy_kind.empty());
+    if (!same)
+      return std::pair{l.event, "it is the last event on " + what + " and leaves it " +
+                                    state_text(l.status, l.kind, l.id) + ", but " + has +
+                                    ": the record was changed behind billcheck's back"};
+    left.erase(it);
+  }
+  if (!left.empty()) {
+    const auto& [name, l] = *left.begin();
+    return std::pair{l.event, "it is the last event on " + std::string(kind) + " " + name + ", but the " + table +
+                                  " table no longer has it: the record was changed behind billcheck's back"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 AuditResult Store::verify() const { return verify(std::string_view()); }
 
 AuditResult Store::verify(std::string_view anchor) const {
@@ -361,16 +472,20 @@ AuditResult Store::verify(std::string_view anchor) const {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY id");
     std::string prev;
     std::int64_t expected_id = 1;
+    std::map<std::string, LeftAs> findings, disputes;  // by fingerprint, by dispute number
     while (q.executeStep()) {
       const Event e = event_from(q);
       ++r.events;
       std::string problem;
       if (e.id != expected_id)
-        problem = "event " + std::to_string(expected_id) + " is missing (the next is " + std::to_string(e.id) + ")";
+        problem = e.id == expected_id + 1
+                      ? "event " + std::to_string(expected_id) + ", the one before it, is missing"
+                      : "events " + std::to_string(expected_id) + " to " + std::to_string(e.id - 1) +
+                            ", the ones before it, are missing";
       else if (e.prev_hash != prev)
-        problem = "does not follow the event before it (its previous hash is not that event's hash)";
+        problem = "it does not follow the event before it (its previous hash is not that event's hash)";
       else if (event_hash(e) != e.hash)
-        problem = "was changed after it was recorded (its hash does not match its contents)";
+        problem = "it was changed after it was recorded (its hash does not match its contents)";
       if (!problem.empty()) {
         r.intact = false;
         r.broken = e.id;
@@ -380,17 +495,27 @@ AuditResult Store::verify(std::string_view anchor) const {
       prev = e.hash;
       expected_id = e.id + 1;
       if (e.id == anchor_id) at_anchor = e.hash;
+      if (auto l = left_as(e)) (e.object_kind == "finding" ? findings : disputes)[e.object_id] = std::move(*l);
     }
     if (r.events > 0) r.head = std::to_string(expected_id - 1) + ":" + prev;
     if (anchor_id > 0 && at_anchor.empty()) {
       r.intact = false;
       r.broken = anchor_id;
-      r.problem = "is gone, and the anchor names it: the newest events were deleted (the trail now ends at " +
+      r.problem = "it is gone, and the anchor names it: the newest events were deleted (the trail now ends at " +
                   (r.events > 0 ? "event " + std::to_string(expected_id - 1) : std::string("no event")) + ")";
     } else if (anchor_id > 0 && at_anchor != anchor_hash) {
       r.intact = false;
       r.broken = anchor_id;
-      r.problem = "is not the event the anchor names (another hash): the trail was rewritten up to it";
+      r.problem = "it is not the event the anchor names (another hash): the trail was rewritten up to it";
+    }
+    if (!r.intact) return r;
+    // The chain holds; the findings and disputes must still be what their events made them.
+    auto mismatch = record_mismatch(*impl_->db, "finding", "findings", "fingerprint", findings);
+    if (!mismatch) mismatch = record_mismatch(*impl_->db, "dispute", "disputes", "id", disputes);
+    if (mismatch) {
+      r.intact = false;
+      r.broken = mismatch->first;
+      r.problem = mismatch->second;
     }
     return r;
   });

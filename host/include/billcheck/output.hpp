@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 
@@ -38,6 +39,31 @@ struct OutputOptions {
 /// fails; exceptions from `write` pass through after the temporary is removed.
 void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
                   const OutputOptions& options = {});
+
+/// A file being written the way write_output writes it, in two steps, so that
+/// a caller can make the output's fate and another change's one: write() puts
+/// every byte in the temporary (a device or pipe is written in place), and
+/// only commit() renames it over the path. The constructor makes the
+/// temporary, so a folder that does not exist or cannot be written fails
+/// before anything else is done; a PendingOutput destroyed uncommitted
+/// removes its temporary and leaves the old file as it was.
+class PendingOutput {
+ public:
+  /// Throws OutputError when the output cannot be opened.
+  explicit PendingOutput(const std::filesystem::path& path, const OutputOptions& options = {});
+  ~PendingOutput();
+  PendingOutput(const PendingOutput&) = delete;
+  PendingOutput& operator=(const PendingOutput&) = delete;
+
+  /// Writes, flushes and closes; throws OutputError (the temporary is removed).
+  void write(const std::function<void(std::ostream&)>& write);
+  /// Renames the written temporary over the path; throws OutputError.
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Standard output through `write`, flushed and checked: throws OutputError
 /// ("cannot write standard output: ...") when the output could not be written.

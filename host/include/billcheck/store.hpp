@@ -64,6 +64,13 @@ struct StoreOptions {
   /// and reproducible docs fix it (the CLI reads BILLCHECK_NOW).
   std::function<std::string()> clock;
   bool read_only = false;  // open for reading only: listing, audit
+  /// With read_only: create and write nothing beside the store either (no
+  /// -wal, -shm), so a store on read-only media or in a folder the user cannot
+  /// write can be read. When no -wal or -shm file is there (no writer at
+  /// work), SQLite reads the file as immutable; a writer that starts during
+  /// that read is not seen, so it is for one-shot readers (the CLI's read
+  /// commands), not a service that reads while it writes.
+  bool leave_no_files = false;
 };
 
 /// A run as recorded: who checked what, when, with what, and the counts.
@@ -216,7 +223,12 @@ struct EventFilter {
 struct AuditResult {
   bool intact = true;
   std::int64_t events = 0;
+  /// The first broken event (0 when what is broken is a finding or dispute
+  /// no event records).
   std::int64_t broken = 0;
+  /// What is wrong, a sentence read after "audit trail broken at event N: ":
+  /// a gap, an event changed, or a finding's or dispute's row that is not
+  /// what the last event on it left it as (an edit of the record's own tables).
   std::string problem;
   /// The newest event as an anchor, "ID:HASH" (empty without events). A chain
   /// cannot show that its newest events were deleted: kept outside the store
@@ -290,7 +302,11 @@ class Store {
   /// what earlier runs found over the same invoices that this one does not
   /// (those become resolved, `corrected`), and a resolved finding found again
   /// is reopened. `book` says which invoices the run covered.
-  RunRecord record_run(Report& report, const Book& book, const RunInfo& info);
+  /// `before_commit`, when given, runs inside the transaction once the report
+  /// is complete (the caller writes its report there): when it throws,
+  /// nothing is recorded and the exception passes through.
+  RunRecord record_run(Report& report, const Book& book, const RunInfo& info,
+                       const std::function<void(const RunRecord&)>& before_commit = {});
   std::vector<RunRecord> runs() const;
   std::optional<RunRecord> last_run() const;
 

@@ -12,6 +12,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 
@@ -60,8 +61,18 @@ std::string cell_text(std::string_view text) {
 
 class Workbook {
  public:
+  static constexpr std::time_t kCreated = 315532800;  // 1980-01-01T00:00:00Z
+
   explicit Workbook(const fs::path& file) : file_(file), wb_(workbook_new(file.c_str())) {
     if (!wb_) throw OutputError(file, "libxlsxwriter could not start a workbook");
+    // docProps/core.xml's created and modified times: libxlsxwriter takes the
+    // clock's unless told, and the same report would differ byte for byte from
+    // one run to the next. A fixed time, the ZIP format's epoch (1980-01-01,
+    // which libxlsxwriter already gives every file in the archive), keeps it
+    // the same; when the report was made is the file's own time.
+    lxw_doc_properties properties{};
+    properties.created = kCreated;
+    workbook_set_properties(wb_, &properties);
     bold_ = workbook_add_format(wb_);
     format_set_bold(bold_);
   }

@@ -46,7 +46,17 @@ void write_and_close(std::ofstream& file, const fs::path& shown, const std::func
 
 }  // namespace
 
-void write_output(const fs::path& path, const std::function<void(std::ostream&)>& write, const OutputOptions& options) {
+struct PendingOutput::Impl {
+  fs::path path;    // as the user gave it, for messages
+  fs::path target;  // the file renamed over: the path, or where a link allowed by --force points
+  fs::path temp;    // empty when written in place
+  std::ofstream file;
+  bool written = false, committed = false;
+};
+
+PendingOutput::PendingOutput(const fs::path& path, const OutputOptions& options) : impl_(std::make_unique<Impl>()) {
+  Impl& o = *impl_;
+  o.path = path;
   std::error_code ec;
   // /dev/stdout and its kin are links into /proc: the system's own, not a planted one.
   const std::string text = path.lexically_normal().string();
@@ -56,35 +66,68 @@ void write_output(const fs::path& path, const std::function<void(std::ostream&)>
     throw OutputError(path, "it is a symbolic link (to " + to.string() +
                                 "); billcheck does not write through a link unless told to (--force)");
   }
+  errno = 0;
   if (writes_in_place(path)) {
-    errno = 0;
     // Appending: a device has nothing to truncate, and /dev/stdout reopens the
     // shell's file, which `>>` asked to be appended to.
-    std::ofstream file(path, std::ios::binary | std::ios::app);
-    if (!file) throw OutputError(path, reason_for(errno));
-    write_and_close(file, path, write);
+    o.file.open(path, std::ios::binary | std::ios::app);
+    if (!o.file) throw OutputError(path, reason_for(errno));
     return;
   }
   // A link (report.json -> elsewhere) allowed by --force is followed, so the
   // temporary goes beside the file itself and the link stays a link.
-  const fs::path target = fs::is_symlink(path, ec) ? fs::weakly_canonical(path, ec) : path;
-  const fs::path temp = temporary_beside(target);
-  errno = 0;
-  std::ofstream file(temp, std::ios::binary);
-  if (!file) throw OutputError(path, reason_for(errno));
+  o.target = fs::is_symlink(path, ec) ? fs::weakly_canonical(path, ec) : path;
+  o.temp = temporary_beside(o.target);
+  o.file.open(o.temp, std::ios::binary);
+  if (!o.file) throw OutputError(path, reason_for(errno));
+}
+
+PendingOutput::~PendingOutput() {
+  if (!impl_ || impl_->committed || impl_->temp.empty()) return;
+  impl_->file.close();
+  std::error_code ignored;
+  fs::remove(impl_->temp, ignored);
+}
+
+void PendingOutput::write(const std::function<void(std::ostream&)>& write) {
+  Impl& o = *impl_;
   try {
-    write_and_close(file, path, write);
-    // The replaced file's permissions carry over (a report kept private stays so).
-    if (const fs::file_status old = fs::status(target, ec); fs::exists(old))
-      fs::permissions(temp, old.permissions(), ec);
-    fs::rename(temp, target, ec);
-    if (ec) throw OutputError(path, ec.message());
+    write_and_close(o.file, o.path, write);
   } catch (...) {
-    file.close();
+    o.file.close();
     std::error_code ignored;
-    fs::remove(temp, ignored);
+    if (!o.temp.empty()) fs::remove(o.temp, ignored);
+    o.temp.clear();
     throw;
   }
+  o.written = true;
+}
+
+void PendingOutput::commit() {
+  Impl& o = *impl_;
+  if (!o.written) throw OutputError(o.path, "nothing was written");
+  if (o.temp.empty()) {
+    o.committed = true;  // written in place
+    return;
+  }
+  std::error_code ec;
+  // The replaced file's permissions carry over (a report kept private stays so).
+  if (const fs::file_status old = fs::status(o.target, ec); fs::exists(old))
+    fs::permissions(o.temp, old.permissions(), ec);
+  fs::rename(o.temp, o.target, ec);
+  if (ec) {
+    const std::string reason = ec.message();
+    fs::remove(o.temp, ec);
+    o.temp.clear();
+    throw OutputError(o.path, reason);
+  }
+  o.committed = true;
+}
+
+void write_output(const fs::path& path, const std::function<void(std::ostream&)>& write, const OutputOptions& options) {
+  PendingOutput output(path, options);
+  output.write(write);
+  output.commit();
 }
 
 void write_standard_output(const std::function<void(std::ostream&)>& write) {
