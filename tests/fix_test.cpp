@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const fs::path kDraftBook = "tests/data/remedies/draft-book";  // relative: as a user types it, from the source dir
 
@@ -698,6 +699,36 @@ TEST(Fix, TheReissueIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
   EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() + ":2:"));
   EXPECT_THAT(r.err, HasSubstr("remedies.reissue_id: unknown placeholder '{x}'"));
   EXPECT_FALSE(fs::exists(dir / "b"));
+  fs::remove_all(dir);
+}
+
+// A goodwill amount or cap written with more decimals than a currency has is
+// rounded half-even to its minor units, as a percent of the total is: one
+// number serves every currency (12.345 is USD 12.34 and JPY 12), so it cannot
+// be refused where it is written.
+TEST(Fix, GoodwillAmountAndCapAreRoundedToEachCurrencysMinorUnits) {
+  const fs::path dir = test::temp_dir("fix-goodwill-units");
+  const std::string firm = test::slurp(test::source_dir() / "examples/firm/billcheck.yaml");
+  test::write_file(dir / "amount.yaml", firm + "remedies:\n  goodwill: {amount: 12.345, approve_above: 1000}\n");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15 -c '" +
+                               (dir / "amount.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
+  EXPECT_THAT(notes, HasSubstr(",NW-2025-07,2026-01-15,12.34,\"As a goodwill gesture for the errors on invoice "
+                               "NW-2025-07, we credit USD 12.34.\""));
+  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,12,\"As a goodwill gesture for the errors on invoice KR-2025Q2, "
+                               "we credit JPY 12.\""));
+  EXPECT_THAT(notes, Not(HasSubstr("12.345")));
+  EXPECT_THAT(r.out, Not(HasSubstr("12.345")));
+
+  test::write_file(dir / "cap.yaml", firm + "remedies:\n  goodwill: {percent: 5, cap: {JPY: 100.5}, approve_above: 1000}\n");
+  r = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --today 2026-01-15 -c '" +
+                          (dir / "cap.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  notes = test::slurp(dir / "b" / "credit_notes.csv");
+  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,100,\"As a goodwill gesture for the errors on invoice KR-2025Q2, "
+                               "we credit JPY 100.\""));
+  EXPECT_THAT(notes, Not(HasSubstr("100.5")));
   fs::remove_all(dir);
 }
 
