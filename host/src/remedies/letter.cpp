@@ -163,8 +163,9 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   if (request.invoices.empty()) {
     for (const Invoice* inv : book.invoices_of_client(client->id))
       // A draft has not been sent: the client has nothing to hear about it
-      // (`billcheck fix` corrects it before it goes out).
-      if (inv->status != "draft") invoices.push_back(inv);
+      // (`billcheck fix` corrects it before it goes out); a void one bills
+      // nothing, so it is not among the invoices reviewed either.
+      if (inv->status != "draft" && !inv->is_void()) invoices.push_back(inv);
   }
 
   const LettersConfig& letters = engine.config().letters;
