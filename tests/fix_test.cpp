@@ -871,5 +871,66 @@ TEST(Fix, AMisappliedPaymentGetsAProposedReallocationWhenTheBookTellsIt) {
   fs::remove_all(dir);
 }
 
+// A credit note already on a line counts against what is left to credit on
+// it, even when one finding is on the line: HL-101's line 1 is 50.00 over,
+// which CN-X (60.00: 50.00 and its 20% tax) already returns. fix writes no
+// second note, leaves CN-X as it was, and the letter says 540.00 is left to
+// pay. The same holds for fix's own note once its `remedies` is blanked.
+TEST(Fix, ANoteAlreadyOnTheLineIsNotCreditedAgainAndIsLeftUntouched) {
+  const fs::path dir = test::temp_dir("fix-noted-line");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  const std::string cn_x = "CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1\n";
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n" + cn_x);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Credit notes written (issued and paid invoices are never edited; approve each note "
+                               "before it is sent)\n  None.\n"));
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): credited by CN-X\n"));
+  const std::string notes = test::slurp(dir / "fixed" / "credit_notes.csv");
+  EXPECT_THAT(notes, Not(HasSubstr("CN-HL-101")));
+  EXPECT_THAT(notes, HasSubstr("CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1"));
+  EXPECT_THAT(notes, Not(HasSubstr("contract-rate")));  // CN-X names no finding and gets no internal note
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-X, dated 2025-10-01, for GBP 60.00 against invoice HL-101.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice HL-101, GBP 540.00 is now left to pay"));
+
+  // fix's own note, its `remedies` blanked, is not credited again either.
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "once").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string own = test::slurp(dir / "once" / "credit_notes.csv");
+  const std::regex fingerprint(",[0-9a-f]{16},");
+  own = std::regex_replace(own, fingerprint, ",,");
+  test::write_file(dir / "once" / "credit_notes.csv", own);
+  r = test::run_billcheck("fix '" + (dir / "once").string() + "' --out '" + (dir / "twice").string() +
+                          "' --today 2026-01-16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir / "twice" / "credit_notes.csv"), own);
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-HL-101-1\n"));
+  fs::remove_all(dir);
+}
+
+// An invoice a firm's own note already credits in full gets no new note, and
+// that note is left exactly as it was (no `remedies`, no `internal_note`
+// added): fix never edits a record the book had.
+TEST(Fix, ANoteOfTheFirmsThatCreditsTheInvoiceInFullIsLeftUntouched) {
+  const fs::path dir = test::temp_dir("fix-firm-note");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  const std::string notes = "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by\n"
+                            "CN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder\n";
+  test::write_file(dir / "book" / "credit_notes.csv", notes);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(GBP 50.00 at stake): credited by CN-F\n"));
+  const std::string written = test::slurp(dir / "fixed" / "credit_notes.csv");
+  EXPECT_THAT(written, HasSubstr("\nCN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder"));
+  EXPECT_THAT(written, Not(HasSubstr("contract-rate")));
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -93,6 +93,13 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   Decimal over = *f.amount_at_stake;
   const Remedy* remedy = report.remedy_of(f);
   const CreditNote* note = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  // A note of the firm's on the same line that names no finding (written by
+  // hand, or fix's with its `remedies` blanked) is that line's credit: fix
+  // credits the line no further because of it.
+  if (!remedy && !f.line.empty())
+    for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill")
+        note = n;
   if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount < over) over = note->amount;
   Json j;
   j["invoice"] = inv.id;
