@@ -912,6 +912,57 @@ TEST(Fix, ANoteAlreadyOnTheLineIsNotCreditedAgainAndIsLeftUntouched) {
   fs::remove_all(dir);
 }
 
+// Under-billing on an issued invoice offsets its overcharges: the client is
+// credited at most what they overpaid on the invoice overall, so that its
+// total less the new notes is what the invoice corrected as a draft totals.
+// HL-101's line 1 is 50.00 over (60.00 with its tax); its right total is
+// 540.00. Billed at 500.00 (40.00 too little overall) it gets no note, and the
+// letter does not say it charged too much; billed at 580.00 it gets 40.00.
+TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
+  const fs::path dir = test::temp_dir("fix-net");
+  fs::copy(test::source_dir() / kDraftBook, dir / "under");
+  std::string invoices = test::slurp(dir / "under" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  std::string under = invoices;
+  under.replace(under.find(total), total.size(), ",GBP,,20,100.00,500.00,issued");
+  test::write_file(dir / "under" / "invoices.csv", under);
+  auto r = test::run_billcheck("fix '" + (dir / "under").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "fixed" / "credit_notes.csv") &&
+               test::slurp(dir / "fixed" / "credit_notes.csv").find("HL-101") != std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited, since the invoice "
+                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("Overcharged on issued invoices")));
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("too much")));
+  EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
+
+  // Billed 580.00: 40.00 overpaid overall, the tax on it going back with it.
+  fs::copy(test::source_dir() / kDraftBook, dir / "over");
+  std::string over = invoices;
+  over.replace(over.find(total), total.size(), ",GBP,,20,100.00,580.00,issued");
+  test::write_file(dir / "over" / "invoices.csv", over);
+  Engine engine(find_config(dir / "over", ""));
+  const FixResult result = fix_book(engine, read_book(dir / "over"), on_day());
+  ASSERT_EQ(result.book.credit_notes().size(), 1u);
+  const CreditNote& note = result.book.credit_notes()[0];
+  EXPECT_EQ(note.id, "CN-HL-101-1");
+  EXPECT_EQ(note.amount, dec("40.00"));
+  EXPECT_EQ(note.reason, "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 40.00 (33.33 "
+                         "and 6.67 tax on it).");
+  BookData as_draft = read_book(dir / "over");
+  for (Invoice& i : as_draft.invoices)
+    if (i.id == "HL-101") i.status = test::text("draft");
+  const FixResult drafted = fix_book(engine, std::move(as_draft), on_day());
+  EXPECT_EQ(invoice(result.book, "HL-101").total - credited_on(result.book, "HL-101"),
+            invoice(drafted.book, "HL-101").total);
+  EXPECT_EQ(invoice(drafted.book, "HL-101").total, dec("540.00"));
+  fs::remove_all(dir);
+}
+
 // An invoice a firm's own note already credits in full gets no new note, and
 // that note is left exactly as it was (no `remedies`, no `internal_note`
 // added): fix never edits a record the book had.

@@ -5,6 +5,7 @@
 
 #include "remedies/owed.hpp"
 #include "remedies/figures.hpp"
+#include "remedies/underbilled.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -495,8 +496,14 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
 /// `remedies` instead of getting its own. A note already in the book is never
 /// changed: a finding whose money it returns is put in `already` (its
 /// fingerprint to that note's id), for the summary to say so.
+///
+/// Under-billing on the same invoice offsets its overcharges: the notes on an
+/// invoice return at most what the client overpaid on it overall, so that its
+/// total less the new notes is what the invoice corrected as a draft totals.
+/// A note that would return more is cut to that (the last ones first); a
+/// finding left with none is put in `offset`.
 void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options,
-                        std::map<std::string, std::string>& already) {
+                        std::map<std::string, std::string>& already, std::set<std::string>& offset) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
   std::set<std::string> remedied, ids;
@@ -512,6 +519,9 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   const Date today =
       options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
   const std::string& pattern = engine.config().remedies.credit_note_id;
+  const std::set<std::string> book_ids = ids;
+  const std::size_t first_new = data.credit_notes.size();
+  std::vector<std::pair<const Finding*, Decimal>> made;  // each new note's finding and the tax it returns
 
   using LineKey = std::pair<std::string, std::int64_t>;
   std::map<LineKey, std::vector<const Finding*>> by_line;
@@ -622,7 +632,47 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     last_on_invoice[invoice.id] = data.credit_notes.size();
     if (key) last_on_line[*key] = data.credit_notes.size();
     data.credit_notes.push_back(std::move(note));
+    made.emplace_back(&f, tax);
   }
+
+  // What the new notes may return on each invoice: what they return less
+  // what the invoice under-billed, never below nothing.
+  std::map<std::string, Decimal> may_return;
+  for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
+    const CreditNote& note = data.credit_notes[i];
+    auto [it, added] = may_return.try_emplace(note.invoice_id);
+    if (added) it->second -= detail::underbilled_on(report, *book.invoice(note.invoice_id));
+    it->second += note.amount;
+  }
+  for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
+  std::vector<CreditNote> kept(data.credit_notes.begin(), data.credit_notes.begin() + first_new);
+  std::set<std::string> new_ids = book_ids;
+  for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
+    CreditNote note = data.credit_notes[i];
+    const auto& [f, tax] = made[i - first_new];
+    const Invoice& invoice = *book.invoice(note.invoice_id);
+    Decimal& left = may_return[note.invoice_id];
+    if (left.is_zero()) {
+      for (std::string& fp : remedied_by(note)) offset.insert(std::move(fp));
+      continue;
+    }
+    if (left < note.amount) {
+      // Cut to what is left: the tax paid on what it still returns goes back with it.
+      const Decimal cut_tax = tax.is_zero() ? Decimal{} : left - without_tax(invoice, left);
+      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, left - cut_tax, cut_tax));
+      add_internal_note(note,
+                        "cut from " + format_amount(note.amount, invoice.currency) + " to " +
+                            format_amount(left, invoice.currency) + ", what the client overpaid on " + invoice.id +
+                            " once its under-billing is counted",
+                        data.text);
+      note.amount = left;
+    }
+    left -= note.amount;
+    // Numbered again, so that a note left out leaves no gap.
+    note.id = data.add_text(new_id(pattern, invoice, new_ids));
+    kept.push_back(std::move(note));
+  }
+  data.credit_notes = std::move(kept);
 }
 
 /// remedies.goodwill: for each issued or paid invoice on which the client was
@@ -807,7 +857,8 @@ void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& o
 }
 
 FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
-                     const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already) {
+                     const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already,
+                     const std::set<std::string>& offset) {
   FixSummary summary;
   for (const Invoice& was : before.invoices()) {
     if (!is_draft(was)) continue;
@@ -896,10 +947,13 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                                    : earlier != already.end() ? earlier->second
                                                               : std::string(),
                                 remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
-                                remedy && remedy->kind == "reissued" ? remedy->id : std::string()});
+                                remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
+                                offset.count(f.fingerprint) > 0});
       // Credited findings count at what their notes return (two findings on
-      // one line overlap); the rest at their amount at stake.
-      if (is_overcharge(f) && note == note_of.end()) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      // one line overlap); the rest at their amount at stake, but for those
+      // the invoice's under-billing outweighs (the client did not overpay).
+      if (is_overcharge(f) && note == note_of.end() && !offset.count(f.fingerprint))
+        summary.issued_overcharged[f.currency] += *f.amount_at_stake;
       if (is_underbilling(f) && !(remedy && remedy->kind == "corrected"))
         summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
       continue;
@@ -976,6 +1030,7 @@ Json summary_model(const FixSummary& s) {
     if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
+    else if (i.offset) j["offset"] = true;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     issued.push_back(std::move(j));
@@ -1054,7 +1109,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
-    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled"};
+    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps
@@ -1069,12 +1124,13 @@ FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptio
   for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
   }
   std::map<std::string, std::string> already;  // fingerprint -> a note the book had that returns its money
-  write_credit_notes(engine, work, options, already);
+  std::set<std::string> offset;                 // overcharges the invoice's under-billing outweighs
+  write_credit_notes(engine, work, options, already, offset);
   if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
   write_goodwill(engine, work, options, original);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already);
+  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

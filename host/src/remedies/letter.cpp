@@ -2,6 +2,7 @@
 
 #include "remedies/owed.hpp"
 #include "remedies/figures.hpp"
+#include "remedies/underbilled.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -189,8 +190,17 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     const std::size_t noted_before = noted.size();
     std::string replacement;
+    // An invoice that under-billed as much as it overcharged did not make the
+    // client pay more than they owe: fix credits nothing on it, and the
+    // letter does not say "too much" of what no note returns.
+    Decimal over;
+    for (const Finding& f : report.findings)
+      if (f.invoice == inv->id && tells_the_client(f))
+        over += *f.amount_at_stake + (f.line.empty() ? Decimal{} : detail::tax_on_line(*inv, *f.amount_at_stake));
+    const bool overpaid = over > detail::underbilled_on(report, *inv);
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
+      if (!overpaid && !report.remedy_of(f)) continue;
       errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
       else if (!errors.back().contains("credit_note")) ++uncredited;
