@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const fs::path kDraftBook = "tests/data/remedies/draft-book";  // relative: as a user types it, from the source dir
 
@@ -701,6 +702,36 @@ TEST(Fix, TheReissueIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
   fs::remove_all(dir);
 }
 
+// A goodwill amount or cap written with more decimals than a currency has is
+// rounded half-even to its minor units, as a percent of the total is: one
+// number serves every currency (12.345 is USD 12.34 and JPY 12), so it cannot
+// be refused where it is written.
+TEST(Fix, GoodwillAmountAndCapAreRoundedToEachCurrencysMinorUnits) {
+  const fs::path dir = test::temp_dir("fix-goodwill-units");
+  const std::string firm = test::slurp(test::source_dir() / "examples/firm/billcheck.yaml");
+  test::write_file(dir / "amount.yaml", firm + "remedies:\n  goodwill: {amount: 12.345, approve_above: 1000}\n");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "' --today 2026-01-15 -c '" +
+                               (dir / "amount.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
+  EXPECT_THAT(notes, HasSubstr(",NW-2025-07,2026-01-15,12.34,\"As a goodwill gesture for the errors on invoice "
+                               "NW-2025-07, we credit USD 12.34.\""));
+  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,12,\"As a goodwill gesture for the errors on invoice KR-2025Q2, "
+                               "we credit JPY 12.\""));
+  EXPECT_THAT(notes, Not(HasSubstr("12.345")));
+  EXPECT_THAT(r.out, Not(HasSubstr("12.345")));
+
+  test::write_file(dir / "cap.yaml", firm + "remedies:\n  goodwill: {percent: 5, cap: {JPY: 100.5}, approve_above: 1000}\n");
+  r = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --today 2026-01-15 -c '" +
+                          (dir / "cap.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  notes = test::slurp(dir / "b" / "credit_notes.csv");
+  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,100,\"As a goodwill gesture for the errors on invoice KR-2025Q2, "
+                               "we credit JPY 100.\""));
+  EXPECT_THAT(notes, Not(HasSubstr("100.5")));
+  fs::remove_all(dir);
+}
+
 // remedies.goodwill: a credit note of its own (reason code goodwill, its own
 // memo) on each invoice overcharged by at least min_overcharge: 5% of the
 // total, rounded half-even, capped per currency; approved by the policy up to
@@ -837,6 +868,118 @@ TEST(Fix, AMisappliedPaymentGetsAProposedReallocationWhenTheBookTellsIt) {
   r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("[payments.misapplied] (no single right value)\n"));
+  fs::remove_all(dir);
+}
+
+// A credit note already on a line counts against what is left to credit on
+// it, even when one finding is on the line: HL-101's line 1 is 50.00 over,
+// which CN-X (60.00: 50.00 and its 20% tax) already returns. fix writes no
+// second note, leaves CN-X as it was, and the letter says 540.00 is left to
+// pay. The same holds for fix's own note once its `remedies` is blanked.
+TEST(Fix, ANoteAlreadyOnTheLineIsNotCreditedAgainAndIsLeftUntouched) {
+  const fs::path dir = test::temp_dir("fix-noted-line");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  const std::string cn_x = "CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1\n";
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n" + cn_x);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Credit notes written (issued and paid invoices are never edited; approve each note "
+                               "before it is sent)\n  None.\n"));
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): credited by CN-X\n"));
+  const std::string notes = test::slurp(dir / "fixed" / "credit_notes.csv");
+  EXPECT_THAT(notes, Not(HasSubstr("CN-HL-101")));
+  EXPECT_THAT(notes, HasSubstr("CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1"));
+  EXPECT_THAT(notes, Not(HasSubstr("contract-rate")));  // CN-X names no finding and gets no internal note
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-X, dated 2025-10-01, for GBP 60.00 against invoice HL-101.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice HL-101, GBP 540.00 is now left to pay"));
+
+  // fix's own note, its `remedies` blanked, is not credited again either.
+  r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "once").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string own = test::slurp(dir / "once" / "credit_notes.csv");
+  const std::regex fingerprint(",[0-9a-f]{16},");
+  own = std::regex_replace(own, fingerprint, ",,");
+  test::write_file(dir / "once" / "credit_notes.csv", own);
+  r = test::run_billcheck("fix '" + (dir / "once").string() + "' --out '" + (dir / "twice").string() +
+                          "' --today 2026-01-16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir / "twice" / "credit_notes.csv"), own);
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-HL-101-1\n"));
+  fs::remove_all(dir);
+}
+
+// Under-billing on an issued invoice offsets its overcharges: the client is
+// credited at most what they overpaid on the invoice overall, so that its
+// total less the new notes is what the invoice corrected as a draft totals.
+// HL-101's line 1 is 50.00 over (60.00 with its tax); its right total is
+// 540.00. Billed at 500.00 (40.00 too little overall) it gets no note, and the
+// letter does not say it charged too much; billed at 580.00 it gets 40.00.
+TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
+  const fs::path dir = test::temp_dir("fix-net");
+  fs::copy(test::source_dir() / kDraftBook, dir / "under");
+  std::string invoices = test::slurp(dir / "under" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  std::string under = invoices;
+  under.replace(under.find(total), total.size(), ",GBP,,20,100.00,500.00,issued");
+  test::write_file(dir / "under" / "invoices.csv", under);
+  auto r = test::run_billcheck("fix '" + (dir / "under").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "fixed" / "credit_notes.csv") &&
+               test::slurp(dir / "fixed" / "credit_notes.csv").find("HL-101") != std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited, since the invoice "
+                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("Overcharged on issued invoices")));
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("too much")));
+  EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
+
+  // Billed 580.00: 40.00 overpaid overall, the tax on it going back with it.
+  fs::copy(test::source_dir() / kDraftBook, dir / "over");
+  std::string over = invoices;
+  over.replace(over.find(total), total.size(), ",GBP,,20,100.00,580.00,issued");
+  test::write_file(dir / "over" / "invoices.csv", over);
+  Engine engine(find_config(dir / "over", ""));
+  const FixResult result = fix_book(engine, read_book(dir / "over"), on_day());
+  ASSERT_EQ(result.book.credit_notes().size(), 1u);
+  const CreditNote& note = result.book.credit_notes()[0];
+  EXPECT_EQ(note.id, "CN-HL-101-1");
+  EXPECT_EQ(note.amount, dec("40.00"));
+  EXPECT_EQ(note.reason, "Line 1 of invoice HL-101 was billed above the agreed rate, so we credit GBP 40.00 (33.33 "
+                         "and 6.67 tax on it).");
+  BookData as_draft = read_book(dir / "over");
+  for (Invoice& i : as_draft.invoices)
+    if (i.id == "HL-101") i.status = test::text("draft");
+  const FixResult drafted = fix_book(engine, std::move(as_draft), on_day());
+  EXPECT_EQ(invoice(result.book, "HL-101").total - credited_on(result.book, "HL-101"),
+            invoice(drafted.book, "HL-101").total);
+  EXPECT_EQ(invoice(drafted.book, "HL-101").total, dec("540.00"));
+  fs::remove_all(dir);
+}
+
+// An invoice a firm's own note already credits in full gets no new note, and
+// that note is left exactly as it was (no `remedies`, no `internal_note`
+// added): fix never edits a record the book had.
+TEST(Fix, ANoteOfTheFirmsThatCreditsTheInvoiceInFullIsLeftUntouched) {
+  const fs::path dir = test::temp_dir("fix-firm-note");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  const std::string notes = "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by\n"
+                            "CN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder\n";
+  test::write_file(dir / "book" / "credit_notes.csv", notes);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(GBP 50.00 at stake): credited by CN-F\n"));
+  const std::string written = test::slurp(dir / "fixed" / "credit_notes.csv");
+  EXPECT_THAT(written, HasSubstr("\nCN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder"));
+  EXPECT_THAT(written, Not(HasSubstr("contract-rate")));
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
   fs::remove_all(dir);
 }
 

@@ -274,6 +274,27 @@ TEST(CliLetter, WhatIsLeftToPayAndTheDueDate) {
   std::filesystem::remove_all(dir);
 }
 
+// A void invoice bills nothing: the letter does not count it among the
+// invoices reviewed, and `explain` says nothing is owed on it.
+TEST(CliLetter, AVoidInvoiceIsNotReviewedAndExplainOwesNothingOnIt) {
+  const auto dir = test::temp_dir("letter-void");
+  std::filesystem::copy(test::source_dir() / "examples" / "firm", dir / "book", std::filesystem::copy_options::recursive);
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  const std::string issued = ",1154.40,6926.40,issued";
+  ASSERT_NE(invoices.find(issued), std::string::npos);
+  invoices.replace(invoices.find(issued), issued.size(), ",1154.40,6926.40,void");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("letter '" + (dir / "book").string() + "' --client C-300 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Your invoices HR-104, HR-109, HR-115\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("HR-121")));
+  r = test::run_billcheck("explain '" + (dir / "book").string() + "' --invoice HR-121");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Balance: GBP 0.00\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("6926.40\n")));
+  std::filesystem::remove_all(dir);
+}
+
 // Why each charge was wrong is the letter-reason.txt template's words; a firm
 // folder without it keeps the bundled one.
 TEST(CliLetter, TheReasonsAreATemplateTheFirmCanRewrite) {

@@ -207,6 +207,65 @@ TEST(StoreCli, FindingMovesAndTheirRefusals) {
   EXPECT_NE(listed.out.find("1 finding\n"), std::string::npos) << listed.out;
 }
 
+// A remedy's amounts go into the append-only record for good, so they are
+// checked first: more than 0, within the currency's minor units, and a payment
+// plan's instalments adding up to its amount. A refusal is exit 2 and records
+// nothing.
+TEST(StoreCli, RemedyAmountsAreCheckedBeforeAnythingIsRecorded) {
+  const fs::path dir = billcheck::test::temp_dir("store-remedy-amounts");
+  const fs::path db = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(db);
+  ASSERT_EQ(run_billcheck("check examples/firm" + s, kAt).status, 1);
+  const std::string fp = fingerprint_of(run_billcheck("findings --format json" + s).out, "rates.contract-rate");
+  ASSERT_FALSE(fp.empty());
+  const std::string events = sql(db, "SELECT count(*) FROM events");
+  auto refused = [&](const std::string& args, const std::string& why) {
+    const auto r = run_billcheck(args + s, kAt);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.err.find(why), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(sql(db, "SELECT count(*) FROM events"), events) << args;
+  };
+  refused("finding resolve " + fp + " --remedy credit-note --amount -154.70",
+          "the remedy's amount '-154.70' is not more than 0");
+  refused("finding resolve " + fp + " --remedy credit-note --amount 0", "the remedy's amount '0' is not more than 0");
+  refused("finding resolve " + fp + " --remedy credit-note --amount 154.70123",
+          "the remedy's amount '154.70123' has more decimals than EUR has (2)");
+  refused("finding resolve " + fp + " --remedy payment-plan --instalment -10@2026-02-01",
+          "instalment 1's amount '-10' is not more than 0");
+  refused("finding resolve " + fp + " --remedy payment-plan --amount 154.70 --instalment 77.35@2026-02-01 "
+          "--instalment 77.30@2026-03-01",
+          "the instalments add up to 154.65, not the remedy's amount 154.70");
+  EXPECT_EQ(sql(db, "SELECT status FROM findings WHERE fingerprint = '" + fp + "'"), "open");
+
+  // A dispute on the JPY invoice: no sub-yen instalment, and the plan adds up to its amount.
+  ASSERT_EQ(run_billcheck("dispute open" + s + " --invoice KR-2025Q2 --line 7 --reason duplicate --says 'billed twice' "
+                          "--received 2026-01-05",
+                          kAt)
+                .status,
+            0);
+  ASSERT_EQ(run_billcheck("dispute ack 1" + s, kAt).status, 0);
+  ASSERT_EQ(run_billcheck("dispute investigate 1" + s, kAt).status, 0);
+  const std::string before = sql(db, "SELECT count(*) FROM events");
+  const auto sub_unit = run_billcheck("dispute resolve 1 --upheld --remedy payment-plan --instalment 100.5@2026-02-01 "
+                                      "--instalment 0.5@2026-03-01 --amount 101" + s,
+                                      kAt);
+  EXPECT_EQ(sub_unit.status, 2);
+  EXPECT_NE(sub_unit.err.find("instalment 1's amount '100.5' has more decimals than JPY has (0)"), std::string::npos)
+      << sub_unit.err;
+  const auto not_plan = run_billcheck("dispute resolve 1 --upheld --remedy payment-plan --instalment 100@2026-02-01 "
+                                      "--instalment 1@2026-03-01 --amount 12" + s,
+                                      kAt);
+  EXPECT_EQ(not_plan.status, 2);
+  EXPECT_NE(not_plan.err.find("the instalments add up to 101, not the remedy's amount 12"), std::string::npos)
+      << not_plan.err;
+  EXPECT_EQ(sql(db, "SELECT count(*) FROM events"), before);
+  const auto plan = run_billcheck("dispute resolve 1 --upheld --remedy payment-plan --instalment 100@2026-02-01 "
+                                  "--instalment 50@2026-03-01 --amount 150" + s,
+                                  kAt);
+  EXPECT_EQ(plan.status, 0) << plan.err;
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+}
+
 TEST(StoreCli, AStoreWaiverActsLikeAConfigWaiver) {
   const fs::path dir = billcheck::test::temp_dir("store-waive");
   const std::string s = " --store " + shell_quoted(dir / "record.db");

@@ -273,6 +273,7 @@ Dispute Store::move_dispute(std::int64_t id, const DisputeMove& move) {
         cur.bind(1, before.invoice);
         if (cur.executeStep()) after.remedy->currency = cur.getColumn(0).getString();
       }
+      check_remedy_units(*after.remedy);  // before anything is written: the transaction rolls back
     }
     if (move.action == "explain") after.explanation = move.explanation;
     if (move.action == "close") after.closing_note = move.note;

@@ -62,19 +62,41 @@ void check_remedy(const RemedyRecord& r) {
     for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
     throw StoreError("remedy '" + r.kind + "' is not one billcheck knows; give one of " + list);
   }
+  // What the client gets back (or pays in instalments): more than nothing.
   auto amount = [](const std::string& text, const std::string& what) {
     Decimal d;
     if (std::string e = Decimal::parse_error(text, d); !e.empty())
       throw StoreError(what + " '" + text + "' is not an amount: " + e);
+    if (d <= Decimal{})
+      throw StoreError(what + " '" + text + "' is not more than 0: give what the remedy is worth to the client, e.g. 154.70");
+    return d;
   };
   if (!r.amount.empty()) amount(r.amount, "the remedy's amount");
   if (r.kind == "payment-plan" && r.instalments.empty())
     throw StoreError("a payment plan needs its instalments (--instalment AMOUNT@YYYY-MM-DD, one for each)");
+  Decimal sum;
   for (const auto& i : r.instalments) {
-    amount(i.amount, "instalment " + std::to_string(i.number) + "'s amount");
+    sum += amount(i.amount, "instalment " + std::to_string(i.number) + "'s amount");
     if (!Date::parse_iso(i.due))
       throw StoreError("instalment " + std::to_string(i.number) + "'s due date '" + i.due + "' is not a date (YYYY-MM-DD)");
   }
+  // A payment plan's amount is what its instalments pay, together.
+  if (!r.amount.empty() && !r.instalments.empty() && sum != amount(r.amount, "the remedy's amount"))
+    throw StoreError("the instalments add up to " + sum.to_string() + ", not the remedy's amount " + r.amount +
+                     ": give instalments that add up to --amount (or leave --amount out)");
+}
+
+void check_remedy_units(const RemedyRecord& r) {
+  if (r.currency.empty()) return;
+  const int places = minor_units(r.currency);
+  auto within = [&](const std::string& text, const std::string& what) {
+    const std::optional<Decimal> d = Decimal::parse(text);
+    if (d && d->round(places) != *d)
+      throw StoreError(what + " '" + text + "' has more decimals than " + r.currency + " has (" +
+                       std::to_string(places) + "), e.g. " + format_amount(d->round(places), r.currency));
+  };
+  if (!r.amount.empty()) within(r.amount, "the remedy's amount");
+  for (const auto& i : r.instalments) within(i.amount, "instalment " + std::to_string(i.number) + "'s amount");
 }
 
 }  // namespace store_detail
@@ -492,6 +514,7 @@ FindingRecord Store::move_finding(const std::string& fingerprint, const FindingM
     if (move.action == "resolve") {
       after.remedy = *move.remedy;
       if (after.remedy->currency.empty()) after.remedy->currency = before.currency;
+      check_remedy_units(*after.remedy);  // before anything is written: the transaction rolls back
     }
     if (move.action == "waive") {
       after.waiver_reason = move.waiver_reason;

@@ -45,6 +45,8 @@ Json json_of(const Event& event);
 
 /// Checks a remedy a user gave: a known kind, exact amounts, dates.
 void check_remedy(const RemedyRecord& remedy);
+/// A remedy's amounts fit its currency's minor units (once the currency is known).
+void check_remedy_units(const RemedyRecord& remedy);
 /// The finding's row as its record; `q` selected kFindingColumns.
 FindingRecord finding_from(SQLite::Statement& q);
 extern const char* const kFindingColumns;

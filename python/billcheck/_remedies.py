@@ -28,6 +28,11 @@ def fix(book, report=None, *, config=None, today=None, reissue=False):
     acted on: fix checks the book again itself, and raises ValueError when that
     report's findings are not the book's as it stands (a stale report).
     """
+    if isinstance(book, Book):
+        # fix reads the book from its files (and names them in the summary and
+        # the notes it writes); a Book in memory is not a path.
+        raise TypeError("fix() takes the book's path (a CSV folder, a .json or a LEDES file), not a loaded Book: "
+                        "pass the path the Book was loaded from")
     path = os.fspath(book)
     engine = Engine.for_book(path, config)
     if report is not None:

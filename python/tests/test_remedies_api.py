@@ -19,6 +19,11 @@ def test_fix_returns_the_corrected_book_and_the_summary():
     assert summary == billcheck.Engine.for_book(str(DRAFTS)).fix(str(DRAFTS), today="2025-12-01")[1]
 
 
+def test_fix_of_a_loaded_book_says_to_give_its_path():
+    with pytest.raises(TypeError, match="fix\\(\\) takes the book's path .*not a loaded Book"):
+        billcheck.fix(billcheck.load_book(str(DRAFTS)), today="2025-12-01")
+
+
 def test_fix_uses_the_config_beside_the_book():
     # The example firm's billcheck.yaml turns on its policy pack; fix sees the same findings as the CLI.
     _, summary = billcheck.fix(FIRM, today="2026-01-15")

@@ -62,6 +62,21 @@ def test_money_is_never_a_binary_float(recorded):
     assert store.finding(fp)["status"] == "open"
 
 
+def test_remedy_amounts_are_checked_before_anything_is_recorded(recorded):
+    store = recorded[0]
+    fp = store.findings(rule="rates.contract-rate", frame=False)[0]["fingerprint"]
+    events = len(store.events())
+    with pytest.raises(ValueError, match="the remedy's amount '-5' is not more than 0"):
+        store.resolve(fp, "credit-note", remedy_id="CN-9", amount=decimal.Decimal("-5"))
+    with pytest.raises(ValueError, match=r"the remedy's amount '154.70123' has more decimals than EUR has \(2\)"):
+        store.resolve(fp, "credit-note", remedy_id="CN-9", amount=decimal.Decimal("154.70123"))
+    with pytest.raises(ValueError, match="the instalments add up to 99.99, not the remedy's amount 100"):
+        store.resolve(fp, "payment-plan", remedy_id="PP-9", amount="100",
+                      instalments=[("33.29", "2026-02-01"), ("66.70", "2026-03-01")])
+    assert store.finding(fp)["status"] == "open"
+    assert len(store.events()) == events
+
+
 def test_dispute_line_and_overdue_date_are_checked(recorded):
     store, engine, book = recorded[0], recorded[1], recorded[2]
     with pytest.raises(LookupError, match="invoice BM-0070 has no line '99'"):

@@ -94,6 +94,7 @@ struct IssuedFinding {
   std::string credit_note;
   std::string recovered_by;  // the supplementary invoice that bills what was under-billed
   std::string reissued_by;   // the replacement invoice that no longer has the error
+  bool offset = false;       // an overcharge not credited: the invoice under-billed as much or more
 };
 
 /// A supplementary draft invoice `fix` wrote for what an issued invoice

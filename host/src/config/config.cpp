@@ -463,8 +463,13 @@ void walk_date_pattern(std::string_view pattern, Token token, Literal literal) {
 }  // namespace
 
 std::optional<Decimal> MoneySetting::in(std::string_view currency) const {
-  if (auto it = by_currency.find(std::string(currency)); it != by_currency.end()) return it->second;
-  return any;
+  // Half-even to the currency's minor units, as a goodwill percent is
+  // rounded: one number serves currencies with different decimals (50.5 is
+  // USD 50.50 but JPY 50), so it cannot be refused where it is written.
+  const auto it = by_currency.find(std::string(currency));
+  const std::optional<Decimal> value = it != by_currency.end() ? std::optional(it->second) : any;
+  if (!value) return std::nullopt;
+  return value->round(minor_units(currency), Rounding::half_even);
 }
 
 const GoodwillPolicy& RemediesConfig::goodwill_for(std::string_view client) const {

@@ -246,7 +246,8 @@ Json settlement_json(const Book& book, const Invoice& inv) {
   }
   j["payments"] = std::move(payments);
   j["credit_notes"] = std::move(notes);
-  j["balance"] = format_amount(inv.total - settled, inv.currency);
+  // A void invoice bills nothing: what was paid or credited on it is owed back.
+  j["balance"] = format_amount((inv.is_void() ? Decimal{} : inv.total) - settled, inv.currency);
   return j;
 }
 

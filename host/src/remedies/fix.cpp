@@ -5,6 +5,7 @@
 
 #include "remedies/owed.hpp"
 #include "remedies/figures.hpp"
+#include "remedies/underbilled.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -322,13 +323,14 @@ std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int
   return id;
 }
 
-/// The most the credit notes on one line may return, when several findings
-/// overcharge it: never more than its amount, and, when each of them has a
-/// fix, what all the fixes together take off it (a rate and an hours error on
-/// one line overlap: 3 h at 500 for 2 h at 450 is 600 over, not 150 + 500).
+/// The most the credit notes on one line may return: never more than its
+/// amount, and, when each finding on it has a fix, what all the fixes
+/// together take off it (a rate and an hours error on one line overlap: 3 h
+/// at 500 for 2 h at 450 is 600 over, not 150 + 500). One finding is capped
+/// the same way, so that a note already on the line counts against it.
 Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_line, std::string_view currency) {
   Decimal cap = line.amount;
-  if (on_line.size() < 2) return cap;
+  if (on_line.empty()) return cap;
   InvoiceLine fixed = line;
   std::optional<Decimal> amount_fix;
   std::set<std::string> fields;
@@ -345,6 +347,14 @@ Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_
                 : amount_fix;
   if (corrected && line.amount - *corrected < cap) cap = line.amount - *corrected;
   return cap;
+}
+
+/// What a credit note on a line returns of the line itself: a note on a line
+/// of an invoice that charged tax returns the tax paid on it too (as fix
+/// writes them), so its amount less that tax, rounded half-even.
+Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
+  if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return amount;
+  return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
 }
 
 /// The invoices a replacement in the book names in its `replaces` column.
@@ -480,10 +490,20 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
 
 /// Appends a credit note for each overcharge on an issued or paid invoice that
 /// no credit note in the book remedies yet (its `remedies` names the finding).
-/// A line is credited at most once for what it overcharges, and an invoice
-/// never beyond its total: a finding whose money an earlier note already
-/// returns is named in that note's `remedies` instead of getting its own.
-void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options) {
+/// A line is credited at most once for what it overcharges, less the notes
+/// already on it, and an invoice never beyond its total: a finding whose
+/// money a note of this run already returns is named in that note's
+/// `remedies` instead of getting its own. A note already in the book is never
+/// changed: a finding whose money it returns is put in `already` (its
+/// fingerprint to that note's id), for the summary to say so.
+///
+/// Under-billing on the same invoice offsets its overcharges: the notes on an
+/// invoice return at most what the client overpaid on it overall, so that its
+/// total less the new notes is what the invoice corrected as a draft totals.
+/// A note that would return more is cut to that (the last ones first); a
+/// finding left with none is put in `offset`.
+void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options,
+                        std::map<std::string, std::string>& already, std::set<std::string>& offset) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
   std::set<std::string> remedied, ids;
@@ -499,22 +519,27 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   const Date today =
       options.today.value_or(Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())));
   const std::string& pattern = engine.config().remedies.credit_note_id;
+  const std::set<std::string> book_ids = ids;
+  const std::size_t first_new = data.credit_notes.size();
+  std::vector<std::pair<const Finding*, Decimal>> made;  // each new note's finding and the tax it returns
 
   using LineKey = std::pair<std::string, std::int64_t>;
   std::map<LineKey, std::vector<const Finding*>> by_line;
   for (const Finding& f : report.findings)
     if (wants_credit_note(f, book) && !f.line.empty()) by_line[{f.invoice, std::stoll(f.line)}].push_back(&f);
 
-  // What is left to credit, less the notes already in the book, and the last
-  // note on each line and invoice (indexes into data.credit_notes).
+  // What is left to credit, less the notes already in the book; the last
+  // note this run wrote on each line and invoice (indexes into
+  // data.credit_notes, from `first_new` on), and the last one the book had.
   std::map<std::string, Decimal> invoice_left;
   std::map<LineKey, Decimal> line_left;
   std::map<std::string, std::size_t> last_on_invoice;
   std::map<LineKey, std::size_t> last_on_line;
-  for (std::size_t i = 0; i < data.credit_notes.size(); ++i) {
-    const CreditNote& note = data.credit_notes[i];
-    last_on_invoice[note.invoice_id] = i;
-    if (note.line_no) last_on_line[{note.invoice_id, *note.line_no}] = i;
+  std::map<std::string, std::string> book_note_on_invoice;
+  std::map<LineKey, std::string> book_note_on_line;
+  for (const CreditNote& note : data.credit_notes) {
+    book_note_on_invoice[note.invoice_id] = note.id;
+    if (note.line_no) book_note_on_line[{note.invoice_id, *note.line_no}] = note.id;
   }
   auto left_on_invoice = [&](const Invoice& invoice) -> Decimal& {
     auto [it, added] = invoice_left.try_emplace(invoice.id, invoice.total);
@@ -529,7 +554,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
       if (l.line_no != key.second) continue;
       Decimal left = line_cap(l, by_line[key], invoice.currency);
       for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
-        if (n->line_no == key.second) left -= n->amount;
+        if (n->line_no == key.second) left -= without_tax(invoice, n->amount);
       return &line_left.emplace(key, left).first->second;
     }
     return nullptr;
@@ -569,16 +594,24 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     }
     if (on_invoice < amount) amount = on_invoice;
     if (amount <= Decimal{}) {
-      // Already returned: the note that returned it remedies this finding too.
-      auto line_note = key ? last_on_line.find(*key) : last_on_line.end();
-      auto invoice_note = last_on_invoice.find(invoice.id);
-      const std::optional<std::size_t> at = line_note != last_on_line.end()         ? std::optional(line_note->second)
-                                            : invoice_note != last_on_invoice.end() ? std::optional(invoice_note->second)
-                                                                                    : std::nullopt;
-      if (at) {
-        CreditNote& by = data.credit_notes[*at];
+      // Already returned: a note this run wrote remedies this finding too; a
+      // note the book had is left as it is, and the summary names it.
+      // The line's notes returned it when its cap ran out, else the invoice's.
+      const bool by_line_notes = on_line && *on_line <= Decimal{};
+      std::optional<std::size_t> fresh;
+      if (auto it = key ? last_on_line.find(*key) : last_on_line.end(); by_line_notes && it != last_on_line.end())
+        fresh = it->second;
+      else if (auto inv = last_on_invoice.find(invoice.id); !by_line_notes && inv != last_on_invoice.end())
+        fresh = inv->second;
+      if (fresh) {
+        CreditNote& by = data.credit_notes[*fresh];
         by.remedies = data.add_text(by.remedies + (by.remedies.empty() ? "" : " ") + f.fingerprint);
         add_internal_note(by, f.rule + ": " + f.message, data.text);
+      } else if (auto on = key ? book_note_on_line.find(*key) : book_note_on_line.end();
+                 by_line_notes && on != book_note_on_line.end()) {
+        already.emplace(f.fingerprint, on->second);
+      } else if (auto inv = book_note_on_invoice.find(invoice.id); inv != book_note_on_invoice.end()) {
+        already.emplace(f.fingerprint, inv->second);
       }
       continue;
     }
@@ -599,7 +632,47 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     last_on_invoice[invoice.id] = data.credit_notes.size();
     if (key) last_on_line[*key] = data.credit_notes.size();
     data.credit_notes.push_back(std::move(note));
+    made.emplace_back(&f, tax);
   }
+
+  // What the new notes may return on each invoice: what they return less
+  // what the invoice under-billed, never below nothing.
+  std::map<std::string, Decimal> may_return;
+  for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
+    const CreditNote& note = data.credit_notes[i];
+    auto [it, added] = may_return.try_emplace(note.invoice_id);
+    if (added) it->second -= detail::underbilled_on(report, *book.invoice(note.invoice_id));
+    it->second += note.amount;
+  }
+  for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
+  std::vector<CreditNote> kept(data.credit_notes.begin(), data.credit_notes.begin() + first_new);
+  std::set<std::string> new_ids = book_ids;
+  for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
+    CreditNote note = data.credit_notes[i];
+    const auto& [f, tax] = made[i - first_new];
+    const Invoice& invoice = *book.invoice(note.invoice_id);
+    Decimal& left = may_return[note.invoice_id];
+    if (left.is_zero()) {
+      for (std::string& fp : remedied_by(note)) offset.insert(std::move(fp));
+      continue;
+    }
+    if (left < note.amount) {
+      // Cut to what is left: the tax paid on what it still returns goes back with it.
+      const Decimal cut_tax = tax.is_zero() ? Decimal{} : left - without_tax(invoice, left);
+      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, left - cut_tax, cut_tax));
+      add_internal_note(note,
+                        "cut from " + format_amount(note.amount, invoice.currency) + " to " +
+                            format_amount(left, invoice.currency) + ", what the client overpaid on " + invoice.id +
+                            " once its under-billing is counted",
+                        data.text);
+      note.amount = left;
+    }
+    left -= note.amount;
+    // Numbered again, so that a note left out leaves no gap.
+    note.id = data.add_text(new_id(pattern, invoice, new_ids));
+    kept.push_back(std::move(note));
+  }
+  data.credit_notes = std::move(kept);
 }
 
 /// remedies.goodwill: for each issued or paid invoice on which the client was
@@ -784,7 +857,8 @@ void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& o
 }
 
 FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
-                     const std::map<std::string, std::string>& owners) {
+                     const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already,
+                     const std::set<std::string>& offset) {
   FixSummary summary;
   for (const Invoice& was : before.invoices()) {
     if (!is_draft(was)) continue;
@@ -868,12 +942,18 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     if (invoice && !is_draft(*invoice) && !invoice->is_void()) {
       auto note = note_of.find(f.fingerprint);
       const Remedy* remedy = recheck.remedy_of(f);
-      summary.issued.push_back({f, note == note_of.end() ? std::string() : note->second,
+      const auto earlier = already.find(f.fingerprint);
+      summary.issued.push_back({f, note != note_of.end()    ? note->second
+                                   : earlier != already.end() ? earlier->second
+                                                              : std::string(),
                                 remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
-                                remedy && remedy->kind == "reissued" ? remedy->id : std::string()});
+                                remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
+                                offset.count(f.fingerprint) > 0});
       // Credited findings count at what their notes return (two findings on
-      // one line overlap); the rest at their amount at stake.
-      if (is_overcharge(f) && note == note_of.end()) summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+      // one line overlap); the rest at their amount at stake, but for those
+      // the invoice's under-billing outweighs (the client did not overpay).
+      if (is_overcharge(f) && note == note_of.end() && !offset.count(f.fingerprint))
+        summary.issued_overcharged[f.currency] += *f.amount_at_stake;
       if (is_underbilling(f) && !(remedy && remedy->kind == "corrected"))
         summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
       continue;
@@ -950,6 +1030,7 @@ Json summary_model(const FixSummary& s) {
     if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
+    else if (i.offset) j["offset"] = true;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     issued.push_back(std::move(j));
@@ -1028,7 +1109,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
-    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled"};
+    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps
@@ -1042,12 +1123,14 @@ FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptio
   std::map<std::string, std::string> owners;
   for (int round = 0; round < kMaxRounds && apply_round(engine, work, options, owners); ++round) {
   }
-  write_credit_notes(engine, work, options);
+  std::map<std::string, std::string> already;  // fingerprint -> a note the book had that returns its money
+  std::set<std::string> offset;                 // overcharges the invoice's under-billing outweighs
+  write_credit_notes(engine, work, options, already, offset);
   if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
   write_goodwill(engine, work, options, original);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(engine, before, original, after, recheck, owners);
+  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

@@ -2,6 +2,7 @@
 
 #include "remedies/owed.hpp"
 #include "remedies/figures.hpp"
+#include "remedies/underbilled.hpp"
 #include "render/templates.hpp"
 
 #include <nlohmann/json.hpp>
@@ -93,6 +94,13 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   Decimal over = *f.amount_at_stake;
   const Remedy* remedy = report.remedy_of(f);
   const CreditNote* note = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  // A note of the firm's on the same line that names no finding (written by
+  // hand, or fix's with its `remedies` blanked) is that line's credit: fix
+  // credits the line no further because of it.
+  if (!remedy && !f.line.empty())
+    for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill")
+        note = n;
   if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount < over) over = note->amount;
   Json j;
   j["invoice"] = inv.id;
@@ -163,8 +171,9 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   if (request.invoices.empty()) {
     for (const Invoice* inv : book.invoices_of_client(client->id))
       // A draft has not been sent: the client has nothing to hear about it
-      // (`billcheck fix` corrects it before it goes out).
-      if (inv->status != "draft") invoices.push_back(inv);
+      // (`billcheck fix` corrects it before it goes out); a void one bills
+      // nothing, so it is not among the invoices reviewed either.
+      if (inv->status != "draft" && !inv->is_void()) invoices.push_back(inv);
   }
 
   const LettersConfig& letters = engine.config().letters;
@@ -181,8 +190,17 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     const std::size_t noted_before = noted.size();
     std::string replacement;
+    // An invoice that under-billed as much as it overcharged did not make the
+    // client pay more than they owe: fix credits nothing on it, and the
+    // letter does not say "too much" of what no note returns.
+    Decimal over;
+    for (const Finding& f : report.findings)
+      if (f.invoice == inv->id && tells_the_client(f))
+        over += *f.amount_at_stake + (f.line.empty() ? Decimal{} : detail::tax_on_line(*inv, *f.amount_at_stake));
+    const bool overpaid = over > detail::underbilled_on(report, *inv);
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
+      if (!overpaid && !report.remedy_of(f)) continue;
       errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
       else if (!errors.back().contains("credit_note")) ++uncredited;
