@@ -88,8 +88,9 @@ std::string trust_problem(const fs::path& path) {
   if (ec) return "cannot be resolved: " + ec.message();
   struct stat st {};
   if (::stat(target.c_str(), &st) != 0) return "cannot be examined: " + std::string(std::strerror(errno));
-  // Nothing is read from a FIFO or a device (a read would wait for ever, or without end).
-  if (const char* kind = detail::special_file_kind(fs::status(target, ec)))
+  // Nothing is read from a FIFO or a device (a read would wait for ever, or
+  // without end). (A search folder is judged here too: a folder passes.)
+  if (const char* kind = detail::special_file_kind(fs::status(target, ec)); kind && !S_ISDIR(st.st_mode))
     return std::string("is refused: it is ") + kind + ", not a shared library file";
   const std::string shown = target == fs::absolute(path).lexically_normal() ? std::string("it")
                                                                              : "its target " + target.string();
