@@ -92,5 +92,40 @@ TEST(CsvRows, EveryKindOfCellReadsAsWritten) {
   }
 }
 
+// A cell that repeats the one above takes the Text made for it: a value that
+// was refused is refused again on every row that repeats it, and a value that
+// repeats one refused is not taken for it.
+TEST(CsvRows, ARepeatedCellIsCheckedLikeTheFirst) {
+  const auto dir = test::temp_dir("csv-rows-repeat");
+  test::write_file(dir / "clients.csv",
+                   "client_id,name,currency\n"
+                   "C1,Ann,usd\n"
+                   "C2,Ann,usd\n"
+                   "C3,Bob,USD\n"
+                   "C4,Bob,USD\n");
+  test::write_file(dir / "timekeepers.csv",
+                   "timekeeper_id,name,role\n"
+                   "T1,Ann,partner\n"
+                   "T2,Bob,partner\n");
+  try {
+    (void)read_csv_reference(dir);
+    FAIL() << "the lower-case currency was taken";
+  } catch (const BookError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("clients.csv:2: column 'currency'"), std::string::npos) << what;
+    EXPECT_NE(what.find("clients.csv:3: column 'currency'"), std::string::npos) << what;
+    EXPECT_EQ(what.find("clients.csv:4:"), std::string::npos) << what;
+    EXPECT_EQ(what.find("clients.csv:5:"), std::string::npos) << what;
+  }
+  test::write_file(dir / "clients.csv", "client_id,name,currency\nC1,Ann,USD\nC2,Ann,USD\nC3,Bob,EUR\n");
+  const BookData data = read_csv_reference(dir);
+  ASSERT_EQ(data.clients.size(), 3u);
+  EXPECT_EQ(data.clients[1].name, "Ann");
+  EXPECT_EQ(data.clients[1].currency, "USD");
+  EXPECT_EQ(data.clients[2].name, "Bob");
+  EXPECT_EQ(data.clients[2].currency, "EUR");
+  EXPECT_EQ(data.timekeepers[1].role, "partner");
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -39,6 +39,13 @@ struct Cell {
 template <class T>
 using Getter = Cell (*)(const T& record);
 
+/// Puts a Text into the record's member, and reads it back: for a loader that
+/// reuses the text of the row before when a cell repeats it (a Text column only).
+template <class T>
+using TextPut = void (*)(T& record, Text value);
+template <class T>
+using TextGet = Text (*)(const T& record);
+
 /// A column as the loaders and writers see it, made from the schema's column.
 template <class T>
 struct Column {
@@ -49,6 +56,11 @@ struct Column {
   Getter<T> get;
   bool money = false;  // an amount: the writers give it its currency's decimals
   bool interned = false;  // free text kept in the store (not a choice): a loader may prefetch() it
+  /// For a Text member (free text, a choice or a currency), else null: where
+  /// set() would store the same bytes again, a loader may put the Text it
+  /// made for them before (the checks set() makes gave the same answer then).
+  TextPut<T> put_text = nullptr;
+  TextGet<T> text_of = nullptr;
 
   /// Converts `text` (never empty) into the record, its text kept in `store`; on failure
   /// returns false and sets `why`.
@@ -252,17 +264,26 @@ Cell get(const record_of<M>& record) {
   return cell(record.*M);
 }
 
+template <auto M>
+void put_text(record_of<M>& record, Text value) {
+  record.*M = value;
+}
+template <auto M>
+Text text_of(const record_of<M>& record) {
+  return record.*M;
+}
+
 // ---------------------------------------------------------------------------
 // The schema's columns as text.
 
 template <auto M>
 constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
-  auto setter = &set<M>;
-  constexpr bool is_text = std::is_same_v<typename schema::Column<M>::member_type, Text>;
-  if constexpr (is_text)
-    if (column.is_currency) setter = &set_currency<M>;
-  return {column.name, column.required, column.choices, setter, &get<M>, column.is_money,
-          is_text && column.choices.empty()};
+  if constexpr (std::is_same_v<typename schema::Column<M>::member_type, Text>)
+    return {column.name,      column.required, column.choices, column.is_currency ? &set_currency<M> : &set<M>,
+            &get<M>,          column.is_money, column.choices.empty(), &put_text<M>,
+            &text_of<M>};
+  else
+    return {column.name, column.required, column.choices, &set<M>, &get<M>, column.is_money, false};
 }
 
 /// The text view of one of the schema's column tuples, as an array.
