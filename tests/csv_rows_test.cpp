@@ -127,5 +127,33 @@ TEST(CsvRows, ARepeatedCellIsCheckedLikeTheFirst) {
   EXPECT_EQ(data.timekeepers[1].role, "partner");
 }
 
+// The JSON reader reuses a repeated value's Text the same way, by column.
+TEST(JsonRecords, ARepeatedValueIsCheckedLikeTheFirst) {
+  const std::string text = R"({"clients": [
+  {"client_id": "C1", "name": "Ann", "currency": "usd"},
+  {"client_id": "C2", "name": "Ann", "currency": "usd"},
+  {"currency": "USD", "client_id": "C3", "name": "Bob"},
+  {"client_id": "C4", "name": "Bob", "currency": "USD"}
+]})";
+  try {
+    (void)read_json_text(text, "book.json");
+    FAIL() << "the lower-case currency was taken";
+  } catch (const BookError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("book.json:2: column 'currency'"), std::string::npos) << what;
+    EXPECT_NE(what.find("book.json:3: column 'currency'"), std::string::npos) << what;
+    EXPECT_EQ(what.find("book.json:4:"), std::string::npos) << what;
+    EXPECT_EQ(what.find("book.json:5:"), std::string::npos) << what;
+  }
+  const BookData data = read_json_text(
+      R"({"clients": [{"client_id": "C1", "name": "Ann", "currency": "USD"},
+                      {"name": "Ann", "client_id": "C2", "currency": "EUR"}]})",
+      "book.json");
+  ASSERT_EQ(data.clients.size(), 2u);
+  EXPECT_EQ(data.clients[1].id, "C2");
+  EXPECT_EQ(data.clients[1].name, "Ann");
+  EXPECT_EQ(data.clients[1].currency, "EUR");
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -12,6 +12,7 @@
 #include "load/csv_tables.hpp"
 #include "load/encoding.hpp"
 #include "load/file.hpp"
+#include "load/last_texts.hpp"
 #include "load/scan.hpp"
 #include "schema/columns.hpp"
 
@@ -339,16 +340,7 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
       interned.push_back(i);
   std::string why;
   std::size_t count = 0;
-  // The Text each text column of the last row converted got, by cell: a cell
-  // that repeats it (an invoice's number on each of its lines, the line type,
-  // the codes) takes the same Text without asking the store (a call, the
-  // store's check of its recent texts and, for a description, a hash and a
-  // copy, which was a quarter of a load's instructions).
-  std::vector<Text> last(width);
-  const auto repeats = [&](std::size_t i, std::string_view value) {
-    const Text before = last[i];
-    return before.size() == value.size() && scan::same_bytes(before.data(), value.data(), value.size());
-  };
+  detail::LastTexts<T> last(width);  // by cell
   const auto convert = [&](const std::vector<std::string_view>& row, std::uint32_t line) {
     if (errors.size() >= fields::kMaxProblems) return;  // enough listed: the book is not loaded anyway
     if (row.size() != width) {
@@ -378,15 +370,8 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
       }
       seen |= 1u << slot;
       const auto& column = entity.columns[static_cast<std::size_t>(slot)];
-      if (column.put_text && repeats(i, value)) {
-        column.put_text(record, last[i]);
-        continue;
-      }
-      if (!column.set(record, value, store, why)) {
+      if (!last.set(column, i, record, value, store, why))
         errors.push_back(fields::column_error(file, line, column.name, why));
-        continue;
-      }
-      if (column.put_text) last[i] = column.text_of(record);
     }
     if ((seen & required) != required) fields::check_required(entity, required, seen, file, line, errors);
   };
@@ -408,7 +393,7 @@ std::size_t read_rows(const Entity<T>& entity, const Header& header, CsvReader& 
   const auto prefetch = [&](const std::vector<std::string_view>& row) {
     if (row.size() == width)
       for (std::size_t i : interned)
-        if (!repeats(i, row[i])) store.prefetch(row[i], 0);
+        if (!last.repeats(i, row[i])) store.prefetch(row[i], 0);
   };
   std::vector<std::string> later;  // what reading a row reported, while the rows before it are converted
   bool ok = true;

@@ -23,6 +23,7 @@
 #include "load/encoding.hpp"
 #include "load/file.hpp"
 #include "load/json.hpp"
+#include "load/last_texts.hpp"
 #include "load/scan.hpp"
 #include "schema/columns.hpp"
 
@@ -560,6 +561,7 @@ class Reader {
     if (std::size_t count = 0; reserve_ && text_.size() > kCountFrom && !records.count_elements().get(count))
       reserve_on_huge_pages(out, count);
     const std::uint32_t required = entity.required_mask();
+    detail::LastTexts<T> last(entity.columns.size());  // by column
     for (auto element : records) {
       if (element.error()) return false;
       od::value& record = element.value_unsafe();
@@ -624,7 +626,8 @@ class Reader {
           continue;
         }
         seen |= bit;
-        if (!entity.columns[static_cast<std::size_t>(slot)].set(r, text, data_.text, why_))
+        if (!last.set(entity.columns[static_cast<std::size_t>(slot)], static_cast<std::size_t>(slot), r, text,
+                      data_.text, why_))
           errors_.push_back(fields::column_error(file_, line(key_at_), key, why_));
       }
       fields::check_required(entity, required, seen, file_, record_line, errors_);
