@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <sstream>
 
 namespace billcheck {
@@ -148,6 +149,52 @@ TEST(LedesRead, RecordsEndAtTheBracketsNotAtLineBreaks) {
   EXPECT_EQ(data.lines[1].source.line, 4u);
   ASSERT_EQ(data.invoices.size(), 1u);
   ASSERT_EQ(data.timekeepers.size(), 1u);
+}
+
+// A common record is read whole from masks of its separators, anything else
+// by the careful reader: random descriptions (a '[' of the text, line breaks
+// inside, on the record's last bytes or not), records several to a line or
+// one, LF or CRLF, read back as written, with the line each record starts on.
+TEST(LedesRead, EveryKindOfRecordReadsAsWritten) {
+  for (unsigned seed = 1; seed <= 10; ++seed) {
+    std::mt19937 rng(seed);
+    std::string text = "LEDES1998B[]\n" + kHeader + "\n";
+    std::uint32_t line = 3;
+    std::vector<std::pair<std::string, std::uint32_t>> want;  // description, line
+    for (int i = 1; i <= 500; ++i) {
+      std::string written, read;
+      const std::size_t size = 1 + rng() % (rng() % 4 == 0 ? 60 : 12);
+      std::uint32_t breaks = 0;
+      for (std::size_t k = 0; k < size; ++k) {
+        static const char* kPieces[] = {"a", "b", " ", "[", "\n", "\r\n", "c"};
+        const std::string piece = kPieces[rng() % (rng() % 8 == 0 ? 7 : 4)];
+        written += piece;
+        if (piece.back() == '\n') ++breaks;
+        else read += piece;
+      }
+      if (read.empty() || read.front() == ' ' || read.back() == ' ') {  // (no empty or padded description)
+        written = "x" + written + "x";
+        read = "x" + read + "x";
+      }
+      std::string record = fee_record(i);
+      record.replace(record.find("Analyze the supply agreement"), 28, written);
+      text += record;
+      want.emplace_back(read, line);
+      line += breaks;
+      switch (rng() % 3) {
+        case 0: break;  // the next record on the same line
+        case 1: text += "\n"; ++line; break;
+        default: text += "\r\n"; ++line; break;
+      }
+    }
+    // Every line of invoice 7 repeats its total, which is not checked as it is read.
+    const BookData data = read_ledes_text(text, "bill.ledes");
+    ASSERT_EQ(data.lines.size(), want.size()) << "seed " << seed;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(std::string(data.lines[i].description), want[i].first) << "seed " << seed << ", record " << i;
+      ASSERT_EQ(data.lines[i].source.line, want[i].second) << "seed " << seed << ", record " << i;
+    }
+  }
 }
 
 TEST(LedesRead, SeveralRecordsOnOneLineAndAByteOrderMark) {

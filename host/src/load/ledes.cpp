@@ -80,6 +80,13 @@ class RecordReader {
     const char* const begin = text_.data();
     const char* const end = begin + text_.size();
     const char* p = begin + pos_;
+    if (const char* after = fast_record(record, p, end)) {
+      pos_ = static_cast<std::size_t>(after - begin);
+      record.last_line = line_;
+      terminated = true;
+      return true;
+    }
+    record.cells.clear();
     // The current field: [start, p) of the text, unless it spans a line break
     // (then `joined`, the record's last string, holds it so far).
     const char* start = p;
@@ -135,6 +142,38 @@ class RecordReader {
   std::size_t read() const { return pos_; }
 
  private:
+  /// Reads a common record whole: on one line, ending with `[]`, all of it at
+  /// least 16 bytes before the end of the text. The stops of each 16 bytes
+  /// ('|', '[', LF, CR) are found at once, as a mask, and the fields taken
+  /// from its bits, where the careful reader below asks the StopFinder for
+  /// each field's end (its calls and checks were a third of a load). Returns
+  /// where the record ends, or null for anything else (a line break in the
+  /// record, the text's end), which the careful reader then reads from `p`.
+  const char* fast_record(Record& record, const char* p, const char* end) {
+#if defined(__SSE2__)
+    const char* start = p;
+    for (const char* chunk = p; end - chunk >= 16; chunk += 16) {
+      for (unsigned m = scan::stops_in_16<'|', '[', '\n', '\r'>(chunk); m != 0; m &= m - 1) {
+        const char* const s = chunk + std::countr_zero(m);
+        const char c = *s;
+        if (c == '|') {
+          record.cells.emplace_back(std::string_view(start, static_cast<std::size_t>(s - start)), line_);
+          start = s + 1;
+          continue;
+        }
+        if (c != '[') return nullptr;  // a line break inside the record
+        if (end - s >= 2 && s[1] == ']') {
+          record.cells.emplace_back(std::string_view(start, static_cast<std::size_t>(s - start)), line_);
+          return s + 2;
+        }  // else a '[' of the text
+      }
+    }
+#else
+    (void)record, (void)p, (void)end;
+#endif
+    return nullptr;
+  }
+
   void skip_space() {
     while (pos_ < text_.size() && fields::is_space(text_[pos_])) {
       if (text_[pos_] == '\n') ++line_;
@@ -282,10 +321,14 @@ class LedesBuilder {
     if (!line.timekeeper_id.empty()) {
       const char* hint = " (a line naming a timekeeper gives their name and classification)";
       timekeeper.id = line.timekeeper_id;
-      timekeeper.name = required_text(kTimekeeperName, hint);
-      const Text classification = required_text(kTimekeeperClassification, hint);
+      // Checked on every line that names the timekeeper, stored from the first
+      // (their texts stored on every line were a tenth of a load).
+      const std::string_view name = required(kTimekeeperName, hint);
+      const std::string_view classified = required(kTimekeeperClassification, hint);
       new_timekeeper = !timekeeper_places_.find(timekeeper.id, timekeeper_id());
       if (new_timekeeper) {
+        timekeeper.name = data_.add_text(name);
+        const Text classification = data_.add_text(classified);
         timekeeper.role = data_.add_text(role_of(classification));
         if (!classification.empty())
           timekeeper.extra.values.emplace_back(data_.add_text(kClassificationExtra), classification);
@@ -427,12 +470,17 @@ class LedesBuilder {
   Text text(Field f) const { return data_.add_text(cell(f).text); }
 
   Text required_text(Field f, std::string_view hint = "", bool report = true) {
+    return data_.add_text(required(f, hint, report));
+  }
+
+  /// The field's text, reported when it is missing.
+  std::string_view required(Field f, std::string_view hint = "", bool report = true) {
     const std::string_view value = cell(f).text;
     if (value.empty()) {
       if (report) fail(f, "required value missing" + std::string(hint));
       ok_ = false;
     }
-    return data_.add_text(value);
+    return value;
   }
 
   template <class V>
