@@ -232,7 +232,12 @@ constexpr Field kInvoiceFields[] = {kInvoiceDate,        kClientId,  kLawFirmMat
 class LedesBuilder {
  public:
   LedesBuilder(Text file, BookData& data, std::vector<std::string>& errors)
-      : file_(file), file_number_(data.file_number(file)), data_(data), errors_(errors) {}
+      : file_(file),
+        file_number_(data.file_number(file)),
+        data_(data),
+        errors_(errors),
+        fee_(data.add_text("fee")),
+        expense_(data.add_text("expense")) {}
 
   /// The text the next records' cells are views of: the whole file, or a window
   /// of it (`lasting` false: it is read over, so first lines are copied). Where
@@ -309,18 +314,19 @@ class LedesBuilder {
     line.source = Source{file_number_, record.first_line};
     line.invoice_id = required_text(kInvoiceNumber);
     integer(kLineItemNumber, line.line_no, true);
-    const std::string type = upper(required_text(kLineType));
-    const bool itemised = type == "F" || type == "E";
+    const std::string_view type = required(kLineType);  // any case
+    const bool fee = fields::equals_lower(type, "f");
+    const bool itemised = fee || fields::equals_lower(type, "e");
     if (itemised) {
-      line.type = data_.add_text(type == "F" ? "fee" : "expense");
-    } else if (type == "IF" || type == "IE") {
+      line.type = fee ? fee_ : expense_;
+    } else if (fields::equals_lower(type, "if") || fields::equals_lower(type, "ie")) {
       // Invoice-level adjustments: the arithmetic is the same as any line's, but
       // they bill no hours at a rate, so fee-line rules must not read them as fees.
       line.type = data_.add_text("adjustment");
-      line.extra.values.emplace_back(data_.add_text(kLineTypeExtra), data_.add_text(type));
+      line.extra.values.emplace_back(data_.add_text(kLineTypeExtra), data_.add_text(upper(type)));
     } else if (!type.empty()) {
-      fail(kLineType, fields::quoted(type) + " is not a line type (use F for a fee, E for an expense, IF or IE for "
-                                              "an invoice-level fee or expense adjustment)");
+      fail(kLineType, fields::quoted(upper(type)) + " is not a line type (use F for a fee, E for an expense, IF or IE "
+                                                    "for an invoice-level fee or expense adjustment)");
     }
     const char* itemised_hint = " (F and E lines state their units and unit cost)";
     decimal(kUnits, line.quantity, itemised, itemised_hint);
@@ -561,6 +567,7 @@ class LedesBuilder {
   std::string_view text_;
   BookData& data_;
   std::vector<std::string>& errors_;
+  const Text fee_, expense_;  // the line types F and E become
   std::array<int, kFieldCount> slots_{};
   bool lasting_ = false;  // text_ stays while the book is read
   bool check_utf8_ = false;
