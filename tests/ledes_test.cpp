@@ -197,6 +197,26 @@ TEST(LedesRead, EveryKindOfRecordReadsAsWritten) {
   }
 }
 
+TEST(LedesRead, LineTypesInAnyCase) {
+  std::string expense = fee_record(2);
+  expense.replace(expense.find("|F|"), 3, "|e|");
+  std::string adjustment = fee_record(3);
+  adjustment.replace(adjustment.find("|F|"), 3, "|ie|");
+  std::string fee = fee_record(1);
+  fee.replace(fee.find("|F|"), 3, "|f|");
+  const BookData data = read_ledes_text(ledes({fee, expense, adjustment}), "bill.ledes");
+  ASSERT_EQ(data.lines.size(), 3u);
+  EXPECT_EQ(data.lines[0].type, "fee");
+  EXPECT_EQ(data.lines[1].type, "expense");
+  EXPECT_EQ(data.lines[2].type, "adjustment");
+  ASSERT_EQ(data.lines[2].extra.values.size(), 1u);
+  for (const auto& [name, value] : data.lines[2].extra.values) EXPECT_EQ(value, "IE") << name;
+  std::string bad = fee_record(4);
+  bad.replace(bad.find("|F|"), 3, "|fx|");
+  EXPECT_THAT(ledes_errors(ledes({bad})),
+              ElementsAre(HasSubstr("field 'EXP/FEE/INV_ADJ_TYPE': 'FX' is not a line type")));
+}
+
 TEST(LedesRead, SeveralRecordsOnOneLineAndAByteOrderMark) {
   BookData data = read_ledes_text("\xEF\xBB\xBFLEDES1998B[]\r\n" + kHeader + fee_record(1) + fee_record(2, "20260305", "300.00"),
                                   "bill.ledes");

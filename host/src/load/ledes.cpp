@@ -428,8 +428,12 @@ class LedesBuilder {
 
   /// Whether `record` repeats the invoice fields of `first` as written.
   bool repeats(const FirstLine& first, const Record& record) const {
-    for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j)
-      if (record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text != first.fields[j]) return false;
+    for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
+      // Compared inline: a call to memcmp for each field was 2% of a load.
+      const std::string_view now = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
+      const std::string_view was = first.fields[j];
+      if (now.size() != was.size() || !scan::same_bytes(now.data(), was.data(), now.size())) return false;
+    }
     return true;
   }
 
