@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -48,10 +49,10 @@ class Cells {
   void clear() { size_ = 0; }
   std::size_t size() const { return size_; }
   const Cell& operator[](std::size_t i) const { return room_[i]; }
-  const Cell* begin() const { return room_.data(); }
-  const Cell* end() const { return room_.data() + size_; }
+  const Cell* begin() const { return room_.get(); }
+  const Cell* end() const { return room_.get() + size_; }
   void emplace_back(std::string_view text, std::uint32_t line) {
-    if (size_ == room_.size()) grow();
+    if (size_ == capacity_) grow();
     // Each member stored in place: a Cell built apart and copied in stalls on store forwarding.
     Cell& cell = room_[size_++];
     cell.text = text;
@@ -59,10 +60,16 @@ class Cells {
   }
 
  private:
-  [[gnu::noinline]] void grow() { room_.resize(std::max<std::size_t>(32, 2 * room_.size())); }
+  [[gnu::noinline]] void grow() {
+    const std::size_t capacity = std::max<std::size_t>(32, 2 * capacity_);
+    auto room = std::make_unique<Cell[]>(capacity);
+    std::copy(room_.get(), room_.get() + size_, room.get());
+    room_ = std::move(room);
+    capacity_ = capacity;
+  }
 
-  std::vector<Cell> room_;
-  std::size_t size_ = 0;
+  std::unique_ptr<Cell[]> room_;
+  std::size_t size_ = 0, capacity_ = 0;
 };
 
 /// One `[]`-terminated record and the lines it spans.
