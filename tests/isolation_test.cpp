@@ -319,5 +319,38 @@ TEST(IsolationWire, AFindingFromAWorkerIsValidatedLikeInput) {
   EXPECT_THROW(detail::rule_info_from_json(Json{{"id", "x.y"}, {"category", "nope"}}), Error);
 }
 
+// ---- containment of rules that run in this process (isolated or not) ----
+
+// A misbehaving test plugin run in process (plugins.isolate: false) or in its worker.
+std::string plugin_config(const std::string& kind, bool isolate) {
+  return "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "misbehaving" / kind).string() +
+         "']\n  isolate: {misbehaving_" + kind + ": " + (isolate ? "true" : "false") + "}\n" + kLimits;
+}
+
+test::RunResult check_json(const std::string& name, const std::string& extra) {
+  return test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
+                             test::shell_quoted(write_config(name, extra)));
+}
+
+// A rule whose error is 5 MB of text: the same finding in process and
+// isolated (where it used to lose the worker's whole reply), its quote of the
+// error cut at 4096 bytes on a character boundary, with a marker.
+TEST(RuleError, AHugeErrorIsCutToTheSameFindingInProcessAndIsolated) {
+  auto in_process = check_json("huge-error-in-process", plugin_config("hugeerror", false));
+  auto isolated = check_json("huge-error-isolated", plugin_config("hugeerror", true));
+  EXPECT_EQ(in_process.status, 2) << in_process.err;
+  EXPECT_EQ(isolated.status, 2) << isolated.err;
+  EXPECT_EQ(in_process.out, isolated.out);
+  const Json report = Json::parse(isolated.out);
+  std::vector<std::string> internal;
+  for (const auto& f : report.at("findings"))
+    if (f.at("category") == "internal") internal.push_back(f.at("message").get<std::string>());
+  ASSERT_EQ(internal.size(), 1u) << isolated.out.substr(0, 2000);
+  const std::string& m = internal[0];
+  EXPECT_THAT(m, HasSubstr("Rule testhugeerror.boom failed on line 1 of invoice NW-2025-05"));
+  EXPECT_THAT(m, HasSubstr(std::string(4095, 'x') + "… [cut: the rule's error was 5246977 bytes]"));
+  EXPECT_LT(m.size(), 4096u + 400u);
+}
+
 }  // namespace
 }  // namespace billcheck

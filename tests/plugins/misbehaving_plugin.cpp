@@ -1,12 +1,15 @@
 // Plugins that misbehave on a line whose description says BOOM (crash, abort, exit,
-// hang, allocate without end) for the isolation tests: each must become an
-// internal finding naming it, and every other rule's findings must remain.
+// hang, allocate without end, throw megabytes) for the isolation tests: each
+// must become an internal finding naming it, and every other rule's findings
+// must remain.
 // TEST_MISBEHAVIOUR picks which; TEST_PLUGIN_NAME names the plugin.
 #include <billcheck/sdk.hpp>
 
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace {
@@ -28,6 +31,9 @@ namespace {
   if (!p) throw std::bad_alloc();
   std::memset(p, 1, size);
   std::free(p);
+#elif TEST_MISBEHAVIOUR == 7
+  // 5 MB of error text, with a two-byte character across the 4096th byte.
+  throw std::runtime_error(std::string(4095, 'x') + "\xC3\xA9" + std::string(std::size_t{5} << 20, 'y'));
 #endif
 }
 
