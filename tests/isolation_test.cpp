@@ -79,6 +79,7 @@ struct Misbehaviour {
   std::string config;    // what billcheck.yaml adds
   std::string culprit;   // what the internal finding must name
   std::string how;       // how it says the worker ended
+  std::string rule;      // the rule that was running (not the calm one registered before it)
 };
 
 class Isolation : public ::testing::TestWithParam<Misbehaviour> {};
@@ -104,15 +105,23 @@ TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTw
   EXPECT_EQ(r.status, 2) << r.err;
   Json report = Json::parse(r.out);
   std::set<std::string> prints;
-  std::vector<std::string> internal;
+  std::vector<std::string> internal, blamed;
   for (const auto& f : report.at("findings")) {
-    if (f.at("category") == "internal") internal.push_back(f.at("message").get<std::string>());
-    else prints.insert(f.at("fingerprint").get<std::string>());
+    if (f.at("category") == "internal") {
+      internal.push_back(f.at("message").get<std::string>());
+      blamed.push_back(f.at("rule").get<std::string>());
+    } else {
+      prints.insert(f.at("fingerprint").get<std::string>());
+    }
   }
   EXPECT_EQ(prints, baseline_fingerprints());
   ASSERT_EQ(internal.size(), 1u) << r.out;
   EXPECT_THAT(internal[0], HasSubstr(m.culprit));
   EXPECT_THAT(internal[0], HasSubstr(m.how));
+  // The rule that was running, also when the worker ended without a last word (an exit).
+  EXPECT_EQ(blamed[0], m.rule);
+  EXPECT_THAT(internal[0], ::testing::AnyOf(HasSubstr("while rule " + m.rule + " checked"),
+                                            HasSubstr("Rule " + m.rule + " failed on")));
 }
 
 // The same through the engine API, in this process: it survives, and the same
@@ -127,8 +136,12 @@ TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
   std::set<std::string> prints;
   std::vector<std::string> internal;
   for (const auto& f : first.findings) {
-    if (f.category == "internal") internal.push_back(f.message);
-    else prints.insert(f.fingerprint);
+    if (f.category == "internal") {
+      internal.push_back(f.message);
+      EXPECT_EQ(f.rule, m.rule);
+    } else {
+      prints.insert(f.fingerprint);
+    }
   }
   EXPECT_EQ(prints, baseline_fingerprints());
   ASSERT_EQ(internal.size(), 1u);
@@ -147,14 +160,19 @@ TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
 INSTANTIATE_TEST_SUITE_P(
     Misbehaviours, Isolation,
     ::testing::Values(
-        Misbehaviour{"PluginSegfault", plugin_config("segfault"), "plugin testsegfault", "SIGSEGV"},
-        Misbehaviour{"PluginAbort", plugin_config("abort"), "plugin testabort", "SIGABRT"},
-        Misbehaviour{"PluginExitZero", plugin_config("exit"), "plugin testexit", "exited (status 0)"},
-        Misbehaviour{"PluginInfiniteLoop", plugin_config("loop"), "plugin testloop", "did not finish within 2 s"},
-        Misbehaviour{"PluginHugeAllocation", plugin_config("alloc"), "testalloc.boom", "std::bad_alloc"},
-        Misbehaviour{"PythonExit", python_config("py_exit.py"), "py_exit.py", "exited (status 0)"},
-        Misbehaviour{"PythonInfiniteLoop", python_config("py_loop.py"), "py_loop.py", "did not finish within 2 s"},
-        Misbehaviour{"PythonNullRead", python_config("py_nullread.py"), "py_nullread.py", "SIGSEGV"}),
+        Misbehaviour{"PluginSegfault", plugin_config("segfault"), "plugin testsegfault", "SIGSEGV",
+                     "testsegfault.boom"},
+        Misbehaviour{"PluginAbort", plugin_config("abort"), "plugin testabort", "SIGABRT", "testabort.boom"},
+        Misbehaviour{"PluginExitZero", plugin_config("exit"), "plugin testexit", "exited (status 0)", "testexit.boom"},
+        Misbehaviour{"PluginInfiniteLoop", plugin_config("loop"), "plugin testloop", "did not finish within 4 s",
+                     "testloop.boom"},
+        Misbehaviour{"PluginHugeAllocation", plugin_config("alloc"), "testalloc.boom", "std::bad_alloc",
+                     "testalloc.boom"},
+        Misbehaviour{"PythonExit", python_config("py_exit.py"), "py_exit.py", "exited (status 0)", "pyexit.boom"},
+        Misbehaviour{"PythonInfiniteLoop", python_config("py_loop.py"), "py_loop.py", "did not finish within 4 s",
+                     "pyloop.boom"},
+        Misbehaviour{"PythonNullRead", python_config("py_nullread.py"), "py_nullread.py", "SIGSEGV",
+                     "pynullread.boom"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(IsolationCli, APluginWhoseRegistrationThrowsIsRefusedWithTheReasonAndTheRunExitsTwo) {

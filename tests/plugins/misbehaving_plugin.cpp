@@ -1,7 +1,7 @@
 // Plugins that misbehave on a line whose description says BOOM (crash, abort, exit,
 // hang, allocate without end, throw megabytes) for the isolation tests: each
-// must become an internal finding naming it, and every other rule's findings
-// must remain.
+// must become an internal finding naming its rule (the second of the plugin's
+// two: a calm one comes first), and every other rule's findings must remain.
 // TEST_MISBEHAVIOUR picks which; TEST_PLUGIN_NAME names the plugin.
 #include <billcheck/sdk.hpp>
 
@@ -37,6 +37,19 @@ namespace {
 #endif
 }
 
+// Comes first, and does nothing: the failure must not be blamed on it.
+class CalmRule final : public billcheck::LineRule {
+ public:
+  static billcheck::RuleInfo info() {
+    return {.id = TEST_PLUGIN_NAME ".calm",
+            .title = "Does nothing",
+            .category = "data",
+            .severity = billcheck::Severity::info,
+            .description = "Registered before the rule that misbehaves; reports nothing."};
+  }
+  void check(const billcheck::InvoiceLine&, billcheck::Context&) const override {}
+};
+
 class MisbehavingRule final : public billcheck::LineRule {
  public:
   static billcheck::RuleInfo info() {
@@ -56,6 +69,7 @@ void register_rules(billcheck::Registry& registry) {
 #if TEST_MISBEHAVIOUR == 6
   throw std::runtime_error("cannot register: the licence file is missing");
 #endif
+  registry.add<CalmRule>();
   registry.add<MisbehavingRule>();
 }
 
