@@ -345,10 +345,48 @@ std::string plugin_config(const std::string& kind, bool isolate) {
          "']\n  isolate: {misbehaving_" + kind + ": " + (isolate ? "true" : "false") + "}\n" + kLimits;
 }
 
+std::string python_config(const std::string& file, bool isolate) {
+  return python_config(file) + "python_isolate: " + (isolate ? "true" : "false") + "\n";
+}
+
+bool without_python() { return test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF"; }
+
 test::RunResult check_json(const std::string& name, const std::string& extra) {
   return test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
                              test::shell_quoted(write_config(name, extra)));
 }
+
+struct Chatter {
+  std::string name;
+  std::string config;
+  bool python = false;
+};
+
+class RuleChatter : public ::testing::TestWithParam<Chatter> {};
+
+// What a rule prints to fd 1 (printf, std::cout, write(1), Python's print and
+// os.write(1)) goes to stderr: the JSON report on stdout still parses, whole.
+TEST_P(RuleChatter, WhatARulePrintsGoesToStderrAndTheReportOnStdoutStaysWhole) {
+  const Chatter& c = GetParam();
+  if (c.python && without_python()) GTEST_SKIP() << "built without the Python module";
+  auto r = check_json(c.name, c.config);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("chatter")));
+  EXPECT_THAT(r.err, HasSubstr("chatter from"));
+  const Json report = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out.substr(0, 300);
+  std::set<std::string> prints;
+  for (const auto& f : report.at("findings")) prints.insert(f.at("fingerprint").get<std::string>());
+  EXPECT_EQ(prints, baseline_fingerprints());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, RuleChatter,
+    ::testing::Values(Chatter{"PluginInProcess", plugin_config("print", false)},
+                      Chatter{"PluginIsolated", plugin_config("print", true)},
+                      Chatter{"PythonInProcess", python_config("py_print.py", false), true},
+                      Chatter{"PythonIsolated", python_config("py_print.py", true), true}),
+    [](const auto& info) { return info.param.name; });
 
 // A rule whose error is 5 MB of text: the same finding in process and
 // isolated (where it used to lose the worker's whole reply), its quote of the
