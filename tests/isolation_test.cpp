@@ -388,6 +388,49 @@ INSTANTIATE_TEST_SUITE_P(
                       Chatter{"PythonIsolated", python_config("py_print.py", true), true}),
     [](const auto& info) { return info.param.name; });
 
+// exit(0) in a rule run in process must not pass for a clean check: exit 2,
+// no report, and stderr names the rule and the record.
+TEST(RuleExit, ARuleInProcessThatCallsExitEndsTheProgramWithStatusTwoNamingIt) {
+  auto r = check_json("exit-in-process", plugin_config("exit", false));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("rule testexit.boom (plugin testexit) checking line "));
+  EXPECT_THAT(r.err, HasSubstr("ended the program"));
+  EXPECT_THAT(r.err, HasSubstr("no report was written"));
+}
+
+TEST(RuleExit, APythonRuleInProcessThatCallsTheCLibrarysExitEndsTheProgramWithStatusTwo) {
+  if (without_python()) GTEST_SKIP() << "built without the Python module";
+  auto r = check_json("libc-exit-in-process", python_config("py_libcexit.py", false));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("rule pylibcexit.boom"));
+  EXPECT_THAT(r.err, HasSubstr("ended the program"));
+}
+
+// sys.exit() in a Python rule raises SystemExit: a failure of that rule, in
+// process and isolated, and the check goes on.
+TEST(RuleExit, SystemExitInAPythonRuleIsThatRulesFailureNotTheProgramsEnd) {
+  if (without_python()) GTEST_SKIP() << "built without the Python module";
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "isolated" : "in process");
+    auto r = check_json(std::string("sysexit-") + (isolate ? "isolated" : "in-process"),
+                        python_config("py_sysexit.py", isolate));
+    EXPECT_EQ(r.status, 2) << r.err;
+    const Json report = Json::parse(r.out);
+    std::set<std::string> prints;
+    std::vector<Json> internal;
+    for (const auto& f : report.at("findings")) {
+      if (f.at("category") == "internal") internal.push_back(f);
+      else prints.insert(f.at("fingerprint").get<std::string>());
+    }
+    EXPECT_EQ(prints, baseline_fingerprints());
+    ASSERT_EQ(internal.size(), 1u) << r.out;
+    EXPECT_EQ(internal[0].at("rule"), "pysysexit.boom");
+    EXPECT_THAT(internal[0].at("message").get<std::string>(), HasSubstr("SystemExit"));
+  }
+}
+
 // A rule whose error is 5 MB of text: the same finding in process and
 // isolated (where it used to lose the worker's whole reply), its quote of the
 // error cut at 4096 bytes on a character boundary, with a marker.

@@ -296,6 +296,27 @@ std::string capped_rule_error(std::string text) {
   return text + "… [cut: the rule's error was " + std::to_string(whole) + " bytes]";
 }
 
+std::string describe_running_check() {
+  const CurrentCheck* slot = t_slot && t_slot->rule.load(std::memory_order_relaxed) ? t_slot : nullptr;
+  for (std::size_t i = 0; !slot && i < g_slot_count; ++i)
+    if (g_slots[i].rule.load(std::memory_order_relaxed)) slot = &g_slots[i];
+  if (!slot) return {};
+  const RuleInfo& rule = *slot->rule.load(std::memory_order_relaxed);
+  const void* record = slot->record.load(std::memory_order_relaxed);
+  std::string where = "the book";
+  if (record) {
+    switch (rule.scope) {
+      case Scope::line: where = describe(*static_cast<const InvoiceLine*>(record)); break;
+      case Scope::invoice: where = describe(*static_cast<const Invoice*>(record)); break;
+      case Scope::client: where = describe(*static_cast<const Client*>(record)); break;
+      case Scope::payment: where = describe(*static_cast<const Payment*>(record)); break;
+      case Scope::credit_note: where = describe(*static_cast<const CreditNote*>(record)); break;
+      case Scope::book: break;
+    }
+  }
+  return "rule " + rule.id + (rule.origin.empty() ? "" : " (" + rule.origin + ")") + " checking " + where;
+}
+
 void track_current_checks(CurrentCheck* slots, std::size_t count) {
   g_slots = slots;
   g_slot_count = count;
