@@ -388,6 +388,20 @@ INSTANTIATE_TEST_SUITE_P(
                       Chatter{"PythonIsolated", python_config("py_print.py", true), true}),
     [](const auto& info) { return info.param.name; });
 
+// The lists `billcheck plugins` and `billcheck rules` print are the output too:
+// what a plugin prints while it registers goes to stderr.
+TEST(RuleChatterLists, WhatAPluginPrintsWhileRegisteringIsNotInThePluginAndRuleLists) {
+  const std::string config = test::shell_quoted(write_config("chatter-lists", plugin_config("print", false)));
+  for (const std::string command : {"plugins", "rules"}) {
+    SCOPED_TRACE(command);
+    auto r = test::run_billcheck(command + " --config " + config);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("testprint.boom"));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("chatter")));
+    EXPECT_THAT(r.err, HasSubstr("chatter while registering"));
+  }
+}
+
 // exit(0) in a rule run in process must not pass for a clean check: exit 2,
 // no report, and stderr names the rule and the record.
 TEST(RuleExit, ARuleInProcessThatCallsExitEndsTheProgramWithStatusTwoNamingIt) {
