@@ -79,6 +79,7 @@ struct Misbehaviour {
   std::string config;    // what billcheck.yaml adds
   std::string culprit;   // what the internal finding must name
   std::string how;       // how it says the worker ended
+  std::string rule;      // the rule that was running (not the calm one registered before it)
 };
 
 class Isolation : public ::testing::TestWithParam<Misbehaviour> {};
@@ -104,15 +105,23 @@ TEST_P(Isolation, TheRunCompletesNamesTheCulpritKeepsEveryOtherFindingAndExitsTw
   EXPECT_EQ(r.status, 2) << r.err;
   Json report = Json::parse(r.out);
   std::set<std::string> prints;
-  std::vector<std::string> internal;
+  std::vector<std::string> internal, blamed;
   for (const auto& f : report.at("findings")) {
-    if (f.at("category") == "internal") internal.push_back(f.at("message").get<std::string>());
-    else prints.insert(f.at("fingerprint").get<std::string>());
+    if (f.at("category") == "internal") {
+      internal.push_back(f.at("message").get<std::string>());
+      blamed.push_back(f.at("rule").get<std::string>());
+    } else {
+      prints.insert(f.at("fingerprint").get<std::string>());
+    }
   }
   EXPECT_EQ(prints, baseline_fingerprints());
   ASSERT_EQ(internal.size(), 1u) << r.out;
   EXPECT_THAT(internal[0], HasSubstr(m.culprit));
   EXPECT_THAT(internal[0], HasSubstr(m.how));
+  // The rule that was running, also when the worker ended without a last word (an exit).
+  EXPECT_EQ(blamed[0], m.rule);
+  EXPECT_THAT(internal[0], ::testing::AnyOf(HasSubstr("while rule " + m.rule + " checked"),
+                                            HasSubstr("Rule " + m.rule + " failed on")));
 }
 
 // The same through the engine API, in this process: it survives, and the same
@@ -127,8 +136,12 @@ TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
   std::set<std::string> prints;
   std::vector<std::string> internal;
   for (const auto& f : first.findings) {
-    if (f.category == "internal") internal.push_back(f.message);
-    else prints.insert(f.fingerprint);
+    if (f.category == "internal") {
+      internal.push_back(f.message);
+      EXPECT_EQ(f.rule, m.rule);
+    } else {
+      prints.insert(f.fingerprint);
+    }
   }
   EXPECT_EQ(prints, baseline_fingerprints());
   ASSERT_EQ(internal.size(), 1u);
@@ -147,14 +160,19 @@ TEST_P(Isolation, ThroughTheEngineApiTheHostSurvivesAndChecksASecondBook) {
 INSTANTIATE_TEST_SUITE_P(
     Misbehaviours, Isolation,
     ::testing::Values(
-        Misbehaviour{"PluginSegfault", plugin_config("segfault"), "plugin testsegfault", "SIGSEGV"},
-        Misbehaviour{"PluginAbort", plugin_config("abort"), "plugin testabort", "SIGABRT"},
-        Misbehaviour{"PluginExitZero", plugin_config("exit"), "plugin testexit", "exited (status 0)"},
-        Misbehaviour{"PluginInfiniteLoop", plugin_config("loop"), "plugin testloop", "did not finish within 2 s"},
-        Misbehaviour{"PluginHugeAllocation", plugin_config("alloc"), "testalloc.boom", "std::bad_alloc"},
-        Misbehaviour{"PythonExit", python_config("py_exit.py"), "py_exit.py", "exited (status 0)"},
-        Misbehaviour{"PythonInfiniteLoop", python_config("py_loop.py"), "py_loop.py", "did not finish within 2 s"},
-        Misbehaviour{"PythonNullRead", python_config("py_nullread.py"), "py_nullread.py", "SIGSEGV"}),
+        Misbehaviour{"PluginSegfault", plugin_config("segfault"), "plugin testsegfault", "SIGSEGV",
+                     "testsegfault.boom"},
+        Misbehaviour{"PluginAbort", plugin_config("abort"), "plugin testabort", "SIGABRT", "testabort.boom"},
+        Misbehaviour{"PluginExitZero", plugin_config("exit"), "plugin testexit", "exited (status 0)", "testexit.boom"},
+        Misbehaviour{"PluginInfiniteLoop", plugin_config("loop"), "plugin testloop", "did not finish within 4 s",
+                     "testloop.boom"},
+        Misbehaviour{"PluginHugeAllocation", plugin_config("alloc"), "testalloc.boom", "std::bad_alloc",
+                     "testalloc.boom"},
+        Misbehaviour{"PythonExit", python_config("py_exit.py"), "py_exit.py", "exited (status 0)", "pyexit.boom"},
+        Misbehaviour{"PythonInfiniteLoop", python_config("py_loop.py"), "py_loop.py", "did not finish within 4 s",
+                     "pyloop.boom"},
+        Misbehaviour{"PythonNullRead", python_config("py_nullread.py"), "py_nullread.py", "SIGSEGV",
+                     "pynullread.boom"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(IsolationCli, APluginWhoseRegistrationThrowsIsRefusedWithTheReasonAndTheRunExitsTwo) {
@@ -317,6 +335,134 @@ TEST(IsolationWire, AFindingFromAWorkerIsValidatedLikeInput) {
   refused("invoice", std::string(2 << 20, 'x'));
   EXPECT_THROW(detail::finding_from_wire(Json::array()), Error);
   EXPECT_THROW(detail::rule_info_from_json(Json{{"id", "x.y"}, {"category", "nope"}}), Error);
+}
+
+// ---- containment of rules that run in this process (isolated or not) ----
+
+// A misbehaving test plugin run in process (plugins.isolate: false) or in its worker.
+std::string plugin_config(const std::string& kind, bool isolate) {
+  return "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "misbehaving" / kind).string() +
+         "']\n  isolate: {misbehaving_" + kind + ": " + (isolate ? "true" : "false") + "}\n" + kLimits;
+}
+
+std::string python_config(const std::string& file, bool isolate) {
+  return python_config(file) + "python_isolate: " + (isolate ? "true" : "false") + "\n";
+}
+
+bool without_python() { return test::cache_value("BILLCHECK_BUILD_PYTHON") == "OFF"; }
+
+test::RunResult check_json(const std::string& name, const std::string& extra) {
+  return test::run_billcheck("check --format json " + test::shell_quoted(boom_book()) + " --config " +
+                             test::shell_quoted(write_config(name, extra)));
+}
+
+struct Chatter {
+  std::string name;
+  std::string config;
+  bool python = false;
+};
+
+class RuleChatter : public ::testing::TestWithParam<Chatter> {};
+
+// What a rule prints to fd 1 (printf, std::cout, write(1), Python's print and
+// os.write(1)) goes to stderr: the JSON report on stdout still parses, whole.
+TEST_P(RuleChatter, WhatARulePrintsGoesToStderrAndTheReportOnStdoutStaysWhole) {
+  const Chatter& c = GetParam();
+  if (c.python && without_python()) GTEST_SKIP() << "built without the Python module";
+  auto r = check_json(c.name, c.config);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("chatter")));
+  EXPECT_THAT(r.err, HasSubstr("chatter from"));
+  const Json report = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out.substr(0, 300);
+  std::set<std::string> prints;
+  for (const auto& f : report.at("findings")) prints.insert(f.at("fingerprint").get<std::string>());
+  EXPECT_EQ(prints, baseline_fingerprints());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, RuleChatter,
+    ::testing::Values(Chatter{"PluginInProcess", plugin_config("print", false)},
+                      Chatter{"PluginIsolated", plugin_config("print", true)},
+                      Chatter{"PythonInProcess", python_config("py_print.py", false), true},
+                      Chatter{"PythonIsolated", python_config("py_print.py", true), true}),
+    [](const auto& info) { return info.param.name; });
+
+// The lists `billcheck plugins` and `billcheck rules` print are the output too:
+// what a plugin prints while it registers goes to stderr.
+TEST(RuleChatterLists, WhatAPluginPrintsWhileRegisteringIsNotInThePluginAndRuleLists) {
+  const std::string config = test::shell_quoted(write_config("chatter-lists", plugin_config("print", false)));
+  for (const std::string command : {"plugins", "rules"}) {
+    SCOPED_TRACE(command);
+    auto r = test::run_billcheck(command + " --config " + config);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("testprint.boom"));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("chatter")));
+    EXPECT_THAT(r.err, HasSubstr("chatter while registering"));
+  }
+}
+
+// exit(0) in a rule run in process must not pass for a clean check: exit 2,
+// no report, and stderr names the rule and the record.
+TEST(RuleExit, ARuleInProcessThatCallsExitEndsTheProgramWithStatusTwoNamingIt) {
+  auto r = check_json("exit-in-process", plugin_config("exit", false));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("rule testexit.boom (plugin testexit) checking line "));
+  EXPECT_THAT(r.err, HasSubstr("ended the program"));
+  EXPECT_THAT(r.err, HasSubstr("no report was written"));
+}
+
+TEST(RuleExit, APythonRuleInProcessThatCallsTheCLibrarysExitEndsTheProgramWithStatusTwo) {
+  if (without_python()) GTEST_SKIP() << "built without the Python module";
+  auto r = check_json("libc-exit-in-process", python_config("py_libcexit.py", false));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("rule pylibcexit.boom"));
+  EXPECT_THAT(r.err, HasSubstr("ended the program"));
+}
+
+// sys.exit() in a Python rule raises SystemExit: a failure of that rule, in
+// process and isolated, and the check goes on.
+TEST(RuleExit, SystemExitInAPythonRuleIsThatRulesFailureNotTheProgramsEnd) {
+  if (without_python()) GTEST_SKIP() << "built without the Python module";
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "isolated" : "in process");
+    auto r = check_json(std::string("sysexit-") + (isolate ? "isolated" : "in-process"),
+                        python_config("py_sysexit.py", isolate));
+    EXPECT_EQ(r.status, 2) << r.err;
+    const Json report = Json::parse(r.out);
+    std::set<std::string> prints;
+    std::vector<Json> internal;
+    for (const auto& f : report.at("findings")) {
+      if (f.at("category") == "internal") internal.push_back(f);
+      else prints.insert(f.at("fingerprint").get<std::string>());
+    }
+    EXPECT_EQ(prints, baseline_fingerprints());
+    ASSERT_EQ(internal.size(), 1u) << r.out;
+    EXPECT_EQ(internal[0].at("rule"), "pysysexit.boom");
+    EXPECT_THAT(internal[0].at("message").get<std::string>(), HasSubstr("SystemExit"));
+  }
+}
+
+// A rule whose error is 5 MB of text: the same finding in process and
+// isolated (where it used to lose the worker's whole reply), its quote of the
+// error cut at 4096 bytes on a character boundary, with a marker.
+TEST(RuleError, AHugeErrorIsCutToTheSameFindingInProcessAndIsolated) {
+  auto in_process = check_json("huge-error-in-process", plugin_config("hugeerror", false));
+  auto isolated = check_json("huge-error-isolated", plugin_config("hugeerror", true));
+  EXPECT_EQ(in_process.status, 2) << in_process.err;
+  EXPECT_EQ(isolated.status, 2) << isolated.err;
+  EXPECT_EQ(in_process.out, isolated.out);
+  const Json report = Json::parse(isolated.out);
+  std::vector<std::string> internal;
+  for (const auto& f : report.at("findings"))
+    if (f.at("category") == "internal") internal.push_back(f.at("message").get<std::string>());
+  ASSERT_EQ(internal.size(), 1u) << isolated.out.substr(0, 2000);
+  const std::string& m = internal[0];
+  EXPECT_THAT(m, HasSubstr("Rule testhugeerror.boom failed on line 1 of invoice NW-2025-05"));
+  EXPECT_THAT(m, HasSubstr(std::string(4095, 'x') + "… [cut: the rule's error was 5246977 bytes]"));
+  EXPECT_LT(m.size(), 4096u + 400u);
 }
 
 }  // namespace

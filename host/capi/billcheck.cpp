@@ -47,15 +47,35 @@ struct LastError {
   std::string message;
   std::string json;
 };
-thread_local LastError t_error;
+
+// The calling thread's last error. A thread_local with a destructor is
+// destroyed when its thread ends: for the main thread that is inside exit(),
+// before the atexit handlers and static destructors run, and those may still
+// call the library (a host's clean-up, a runtime shutting down). Calls made
+// after that get a LastError that is never freed (one per thread, made only
+// while the thread ends) instead of writing to the destroyed one's freed strings.
+thread_local bool t_error_gone = false;  // trivially destructible: readable until the thread is gone
+struct ThreadError {
+  LastError error;
+  ~ThreadError() { t_error_gone = true; }
+};
+thread_local ThreadError t_own_error;
+thread_local LastError* t_late_error = nullptr;
+
+LastError& last_error() {
+  if (!t_error_gone) return t_own_error.error;
+  if (!t_late_error) t_late_error = new LastError();
+  return *t_late_error;
+}
 
 /// Keeps a failure's details as the thread's last error; returns its status.
 int keep(int code, std::string_view json_code, std::string_view message,
          const std::vector<std::string>& problems = {}) {
-  t_error.code = code;
-  t_error.json = error_json(json_code, message, problems);
+  LastError& last = last_error();
+  last.code = code;
+  last.json = error_json(json_code, message, problems);
   // The message as the JSON has it: UTF-8 always (bytes that are not, e.g. an id echoed back, replaced).
-  t_error.message = Json::parse(t_error.json).at("error").at("message").get<std::string>();
+  last.message = Json::parse(last.json).at("error").at("message").get<std::string>();
   return code;
 }
 
@@ -89,9 +109,10 @@ int keep_current_exception() {
 /// body throws into a status and a last error. Nothing escapes it.
 template <class F>
 int guarded(F&& body) noexcept {
-  t_error.code = BILLCHECK_OK;
-  t_error.message.clear();
-  t_error.json.clear();
+  LastError& last = last_error();
+  last.code = BILLCHECK_OK;
+  last.message.clear();
+  last.json.clear();
   try {
     body();
     return BILLCHECK_OK;
@@ -100,9 +121,9 @@ int guarded(F&& body) noexcept {
       return keep_current_exception();
     } catch (...) {
       // No memory even for the message: the accessors say "out of memory".
-      t_error.code = BILLCHECK_ERROR_MEMORY;
-      t_error.message.clear();
-      t_error.json.clear();
+      last.code = BILLCHECK_ERROR_MEMORY;
+      last.message.clear();
+      last.json.clear();
       return BILLCHECK_ERROR_MEMORY;
     }
   }
@@ -264,18 +285,20 @@ const char* billcheck_version(void) { return BILLCHECK_SDK_VERSION; }
 int billcheck_abi_major(void) { return BILLCHECK_C_ABI_MAJOR; }
 int billcheck_abi_minor(void) { return BILLCHECK_C_ABI_MINOR; }
 
-int billcheck_last_error_code(void) { return t_error.code; }
+int billcheck_last_error_code(void) { return last_error().code; }
 
 const char* billcheck_last_error_message(void) {
+  const LastError& last = last_error();
   // An error whose message could not be kept (out of memory) still says something.
-  if (t_error.code != BILLCHECK_OK && t_error.message.empty()) return "out of memory";
-  return t_error.message.c_str();
+  if (last.code != BILLCHECK_OK && last.message.empty()) return "out of memory";
+  return last.message.c_str();
 }
 
 const char* billcheck_last_error_json(void) {
-  if (t_error.code != BILLCHECK_OK && t_error.json.empty())
+  const LastError& last = last_error();
+  if (last.code != BILLCHECK_OK && last.json.empty())
     return R"({"error":{"code":"no_memory","message":"out of memory","problems":[]}})";
-  return t_error.json.c_str();
+  return last.json.c_str();
 }
 
 void billcheck_free(char* text) { std::free(text); }

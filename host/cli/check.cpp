@@ -113,6 +113,7 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   load.jobs = args.jobs;
   refuse_output_over_inputs(args.output, args.path, load, config,
                             {args.store.store.empty() ? config.store : std::filesystem::path(args.store.store)});
+  RulesInProcess rules;  // from the plugins' loading to the end of the check
   Engine engine(std::move(config));
   const bool progress = stderr_is_terminal(common);
   // Isolated rules' workers load the book's files beside this process's load.
@@ -133,6 +134,7 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   }
   Report report = args.invoice.empty() ? engine.check(book, options) : engine.check_invoice(book, args.invoice, options);
   if (options.progress) std::cerr << "\r\033[K";
+  rules.end();
   // The output is opened before anything is recorded, and the report written
   // (to its temporary) inside the recording transaction: an output that cannot
   // be written records nothing, and the file is replaced once the run is recorded.

@@ -75,6 +75,28 @@ void record_check(const StoreArgs& args, const Config& config, const std::string
                   const std::string& invoice, const Book& book, Report& report, const CommonOptions& common,
                   const std::function<void()>& write_report);
 
+// While plugins and rule files are loaded and run in this process (those not
+// isolated), a report on standard output must survive what they do, and what
+// they do must not pass for a result. From construction until end():
+// - file descriptor 1 is standard error, so that what a rule prints (printf,
+//   std::cout, Python's os.write(1, ...)) is not mixed into the report;
+// - a rule that ends the program (exit, quick_exit) ends it with status 2 and
+//   a message naming the rule and record it was checking, never with the
+//   rule's status (0 would read as a clean check). _exit cannot be caught:
+//   isolation (the default for third-party code) is the answer to that.
+// end() (or the destructor) flushes and points fd 1 back, before the report is written.
+class RulesInProcess {
+ public:
+  RulesInProcess();
+  ~RulesInProcess();
+  RulesInProcess(const RulesInProcess&) = delete;
+  RulesInProcess& operator=(const RulesInProcess&) = delete;
+  void end();
+
+ private:
+  int saved_stdout_ = -1;
+};
+
 // One function per command file; main.cpp calls each.
 void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_remedy_commands(CLI::App& app, CommonOptions& common, Commands& commands);

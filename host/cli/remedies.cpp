@@ -37,6 +37,7 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   Config config = config_for(args.path, common);
   const LoadOptions load = load_options(args.load, config);
   refuse_output_over_inputs(args.output, args.path, load, config);
+  RulesInProcess rules;
   Engine engine(std::move(config));
   Book book = load_book(args.path, load);
   ExplainRequest request;
@@ -44,6 +45,7 @@ int run_explain(const ExplainArgs& args, const CommonOptions& common) {
   request.line = args.line;
   request.templates = args.templates;
   const std::string text = explain(engine, book, request, *parse_document_format(args.format));
+  rules.end();
   write_to(args.output, [&](std::ostream& out) { out << text; }, common.force);
   return kClean;
 }
@@ -59,6 +61,7 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
   Config config = config_for(args.path, common);
   const LoadOptions load = load_options(args.load, config);
   refuse_output_over_inputs(args.output, args.path, load, config);
+  RulesInProcess rules;
   Engine engine(std::move(config));
   Book book = load_book(args.path, load);
   LetterRequest request;
@@ -67,6 +70,7 @@ int run_letter(const LetterArgs& args, const CommonOptions& common) {
   request.templates = args.templates;
   request.date = today_of(args.today);
   const std::string text = letter(engine, book, request, *parse_document_format(args.format));
+  rules.end();
   write_to(args.output, [&](std::ostream& out) { out << text; }, common.force);
   return kClean;
 }
@@ -138,8 +142,10 @@ int run_fix(const FixArgs& args, const CommonOptions& common) {
   options.today = today_of(args.today);
   std::vector<std::string> notes;
   const auto also = config_to_copy(config, form, args.out, notes);
+  RulesInProcess rules;
   Engine engine(config);
   FixResult result = fix_book(engine, read_book(args.path, load_options(args.load, config)), options, args.fix);
+  rules.end();
   for (const auto& note : write_book(result.book, args.out, form, args.force, also)) notes.push_back(note);
   for (const auto& note : notes) std::cerr << "billcheck: note: " << note << '\n';
   const std::string summary =

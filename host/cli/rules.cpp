@@ -51,8 +51,15 @@ void write_rule_pages(const fs::path& dir, const std::vector<RuleInfo>& rules, c
   }, output);
 }
 
+// The engine, its plugins and rule files loaded with their chatter on stderr
+// and an exit() in them caught (RulesInProcess): the list goes to stdout.
+Engine loaded_engine(const CommonOptions& common) {
+  RulesInProcess rules;
+  return Engine(config_or_default(common));
+}
+
 int run_rules(const std::string& explain, const std::string& markdown_dir, const CommonOptions& common) {
-  Engine engine(config_or_default(common));
+  const Engine engine = loaded_engine(common);
   if (!explain.empty()) {
     const RuleInfo* info = engine.find_rule(explain);
     if (!info) {
@@ -74,7 +81,7 @@ int run_rules(const std::string& explain, const std::string& markdown_dir, const
 }
 
 int run_plugins(const CommonOptions& common) {
-  Engine engine(config_or_default(common));
+  const Engine engine = loaded_engine(common);
   write_standard_output([&](std::ostream& out) {
     for (const auto& p : engine.plugins()) {
       out << p.name << ' ' << (p.version.empty() ? "" : p.version + " ") << "(ABI " << p.abi_major << '.'

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -103,7 +104,11 @@ Json hold(Held& held, const Json& request) {
   return {{"loaded", true}};
 }
 
-Json check(const Loaded& loaded, const std::string& invoice, const Book& book) {
+// The rules run one after the other (each over the records on every core),
+// and the host is told of each before it starts: a worker that ends with no
+// last word (an _exit, a kill, a stack overflow off the main thread) is still
+// blamed on the rule that was running, not on the first of its batch.
+Json check(const Loaded& loaded, const std::string& invoice, const Book& book, Channel& channel) {
   Selection sel;
   if (invoice.empty()) {
     sel = select_book(book);
@@ -113,8 +118,12 @@ Json check(const Loaded& loaded, const std::string& invoice, const Book& book) {
     sel = select_invoice(book, *inv);
   }
   Json findings = Json::array();
-  for (const auto& f : run_rules(book, loaded.active, sel, CheckOptions{}, 1, nullptr))
-    findings.push_back(finding_to_wire(f));
+  for (const ActiveRule& rule : loaded.active) {
+    if (!channel.send(Json{{"running", rule.info->id}}.dump(-1, ' ', false, Json::error_handler_t::replace)))
+      return {{"failed", "the host is gone"}};
+    for (const auto& f : run_rules(book, std::span(&rule, 1), sel, CheckOptions{}, 1, nullptr))
+      findings.push_back(finding_to_wire(f));
+  }
   return {{"findings", std::move(findings)}};
 }
 
@@ -272,11 +281,11 @@ int main(int argc, char** argv) {
         reply = hold(held, *load);
       } else if (auto stamp = r.find("held"); stamp != r.end()) {
         if (!held.book || held.stamp != stamp->get<std::string>()) throw Error("no book was loaded for this check");
-        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book);
+        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book, channel);
         checked = true;
       } else {
         held.book.emplace(read_csv_directory(r.at("book").get<std::string>()));
-        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book);
+        reply = check(loaded, r.at("invoice").get<std::string>(), *held.book, channel);
         checked = true;
       }
     } catch (const std::exception& e) {

@@ -1,13 +1,20 @@
 // Plugins that misbehave on a line whose description says BOOM (crash, abort, exit,
-// hang, allocate without end) for the isolation tests: each must become an
-// internal finding naming it, and every other rule's findings must remain.
+// hang, allocate without end, print to standard output, throw megabytes) for
+// the isolation and containment tests: each must become an internal finding
+// naming its rule (the second of the plugin's two: a calm one comes first),
+// and every other rule's findings must remain.
 // TEST_MISBEHAVIOUR picks which; TEST_PLUGIN_NAME names the plugin.
 #include <billcheck/sdk.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -28,8 +35,29 @@ namespace {
   if (!p) throw std::bad_alloc();
   std::memset(p, 1, size);
   std::free(p);
+#elif TEST_MISBEHAVIOUR == 7
+  // Chatter on fd 1 three ways: stdio (left in its buffer), iostreams, write(2).
+  std::printf("chatter from printf ");
+  std::cout << "chatter from std::cout" << std::endl;
+  [[maybe_unused]] auto n = ::write(1, "chatter from write\n", 19);
+#elif TEST_MISBEHAVIOUR == 8
+  // 5 MB of error text, with a two-byte character across the 4096th byte.
+  throw std::runtime_error(std::string(4095, 'x') + "\xC3\xA9" + std::string(std::size_t{5} << 20, 'y'));
 #endif
 }
+
+// Comes first, and does nothing: the failure must not be blamed on it.
+class CalmRule final : public billcheck::LineRule {
+ public:
+  static billcheck::RuleInfo info() {
+    return {.id = TEST_PLUGIN_NAME ".calm",
+            .title = "Does nothing",
+            .category = "data",
+            .severity = billcheck::Severity::info,
+            .description = "Registered before the rule that misbehaves; reports nothing."};
+  }
+  void check(const billcheck::InvoiceLine&, billcheck::Context&) const override {}
+};
 
 class MisbehavingRule final : public billcheck::LineRule {
  public:
@@ -50,6 +78,10 @@ void register_rules(billcheck::Registry& registry) {
 #if TEST_MISBEHAVIOUR == 6
   throw std::runtime_error("cannot register: the licence file is missing");
 #endif
+#if TEST_MISBEHAVIOUR == 7
+  std::printf("chatter while registering ");
+#endif
+  registry.add<CalmRule>();
   registry.add<MisbehavingRule>();
 }
 

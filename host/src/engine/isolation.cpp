@@ -386,12 +386,17 @@ std::string IsolatedSource::culprit() const {
   return who;
 }
 
-Finding IsolatedSource::failure(const std::string& what, const Json& last) const {
+Finding IsolatedSource::failure(const std::string& what, const Json& last, const std::string& running) const {
   Finding f;
   f.rule = rule_ids_.empty() ? record_.name : rule_ids_.front();
   std::string rules;
   for (const auto& id : rule_ids_) rules += (rules.empty() ? "" : ", ") + id;
   std::string at = " while its rules (" + rules + ") checked the book";
+  // The rule the worker said it was starting: the one that was running, when no last word says more.
+  if (std::find(rule_ids_.begin(), rule_ids_.end(), running) != rule_ids_.end()) {
+    f.rule = running;
+    at = " while rule " + running + " checked the book";
+  }
   // The worker's last word, when it had time for one: the rule and the record.
   if (last.is_object()) {
     try {
@@ -530,8 +535,9 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const BookFeed& fee
   std::lock_guard lock(mutex_);
   if (!loaded_ || rule_ids_.empty()) return {};
   // A failure about a record is placed with it: its client and source.
+  std::string running;  // the rule the worker last said it was starting
   auto fail = [&](const std::string& what, const Json& last = nullptr) -> std::vector<Finding> {
-    Finding f = failure(what, last);
+    Finding f = failure(what, last, running);
     if (const Invoice* inv = f.invoice.empty() ? nullptr : book.invoice(f.invoice)) {
       f.client = inv->client_id;
       f.engagement = inv->engagement_id;
@@ -557,9 +563,16 @@ std::vector<Finding> IsolatedSource::check(const Book& book, const BookFeed& fee
   auto ask = [&](const Json& request) {
     return process_.channel.send(request.dump(-1, ' ', false, Json::error_handler_t::replace), deadline);
   };
-  // The worker's next answer; or nothing, with `failed` saying how it ended.
+  // The worker's next answer (past its word of each rule it starts); or
+  // nothing, with `failed` saying how it ended.
   auto answer = [&]() -> std::optional<Json> {
     std::optional<std::string> reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
+    while (reply && reply->size() <= 1024) {
+      const Json word = Json::parse(*reply, nullptr, false);
+      if (!word.is_object() || word.size() != 1 || !word.contains("running") || !word["running"].is_string()) break;
+      running = word["running"].get<std::string>();
+      reply = process_.channel.receive(kMaxWorkerMessage, deadline, why);
+    }
     if (!reply && why == "timeout") {
       // Ask what it is stuck on (its SIGUSR1 handler answers), then stop it.
       ::kill(process_.pid, SIGUSR1);

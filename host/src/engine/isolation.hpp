@@ -114,8 +114,10 @@ class IsolatedSource {
   void start(std::vector<std::string>& errors);
 
   const IsolatedSpec& spec() const { return spec_; }
-  /// The internal finding that says this source's rules did not run, and why.
-  Finding failure(const std::string& what, const Json& last = nullptr) const;
+  /// The internal finding that says this source's rules did not run, and why:
+  /// blamed on the rule the worker's last word names, else on the rule it
+  /// said it was `running`, else on all of them.
+  Finding failure(const std::string& what, const Json& last = nullptr, const std::string& running = {}) const;
   const PluginRecord& record() const { return record_; }
   /// The rules the worker reported (factories that must never be called).
   std::vector<RegisteredRule> take_rules() { return std::move(rules_); }

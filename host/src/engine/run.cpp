@@ -59,12 +59,13 @@ struct RuleError {
 
 // The one wording of "this rule threw": `what` is the record or "the book".
 std::string failure_message(const RuleInfo& info, const std::string& what, const RuleError& error) {
+  const std::string said = capped_rule_error(error.what);
   if (error.overflow)
-    return "Rule " + info.id + " could not check " + what + ": its figures are " + too_large_to_work_out(error.what) +
+    return "Rule " + info.id + " could not check " + what + ": its figures are " + too_large_to_work_out(said) +
            ". Check the quantities, rates and amounts " +
            (what == "the book" ? "of the book's largest records" : "of " + what) + ".";
   return "Rule " + info.id + " failed on " + what + " and was skipped" + (what == "the book" ? "" : " for it") +
-         ": " + error.what + ". Report this to the rule's author (" + info.origin + ").";
+         ": " + said + ". Report this to the rule's author (" + info.origin + ").";
 }
 
 // What one book rule instance found on a book, or why it failed.
@@ -284,6 +285,37 @@ class Runner {
 };
 
 }  // namespace
+
+std::string capped_rule_error(std::string text) {
+  if (text.size() <= kMaxRuleError) return text;
+  const std::size_t whole = text.size();
+  std::size_t cut = kMaxRuleError;
+  // Back to the start of a character: a UTF-8 sequence is never split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + "… [cut: the rule's error was " + std::to_string(whole) + " bytes]";
+}
+
+std::string describe_running_check() {
+  const CurrentCheck* slot = t_slot && t_slot->rule.load(std::memory_order_relaxed) ? t_slot : nullptr;
+  for (std::size_t i = 0; !slot && i < g_slot_count; ++i)
+    if (g_slots[i].rule.load(std::memory_order_relaxed)) slot = &g_slots[i];
+  if (!slot) return {};
+  const RuleInfo& rule = *slot->rule.load(std::memory_order_relaxed);
+  const void* record = slot->record.load(std::memory_order_relaxed);
+  std::string where = "the book";
+  if (record) {
+    switch (rule.scope) {
+      case Scope::line: where = describe(*static_cast<const InvoiceLine*>(record)); break;
+      case Scope::invoice: where = describe(*static_cast<const Invoice*>(record)); break;
+      case Scope::client: where = describe(*static_cast<const Client*>(record)); break;
+      case Scope::payment: where = describe(*static_cast<const Payment*>(record)); break;
+      case Scope::credit_note: where = describe(*static_cast<const CreditNote*>(record)); break;
+      case Scope::book: break;
+    }
+  }
+  return "rule " + rule.id + (rule.origin.empty() ? "" : " (" + rule.origin + ")") + " checking " + where;
+}
 
 void track_current_checks(CurrentCheck* slots, std::size_t count) {
   g_slots = slots;

@@ -73,6 +73,17 @@ struct CurrentCheck {
 void track_current_checks(CurrentCheck* slots, std::size_t count);
 /// The slot of the calling thread, or nullptr.
 const CurrentCheck* current_check();
+/// What a thread of run_rules is checking now, for a message: "rule ID (its
+/// origin) checking line 3 of invoice X"; the calling thread's check first,
+/// else another thread's; "" when none runs or tracking is off.
+std::string describe_running_check();
+
+/// The most of a failing rule's error text a finding quotes, in bytes.
+inline constexpr std::size_t kMaxRuleError = 4096;
+/// `text` cut to kMaxRuleError bytes at a character boundary, with a marker
+/// saying how long it was: a rule that throws megabytes gets the same finding
+/// in process and isolated (where a finding's text has a size limit).
+std::string capped_rule_error(std::string text);
 
 /// Every record of the book.
 Selection select_book(const Book& book);
