@@ -278,3 +278,65 @@ TEST(CliLedes, WithAddsThePaymentsAndCreditNotesOfTheInvoices) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// Book text with terminal controls in it: ESC [ 2 J clears the screen, a bare
+// CR rewrites the line, OSC 0 retitles the window, U+009B is the one-byte CSI.
+constexpr std::string_view kHostileName = "Acme\x1b[2J\rLtd\xc2\x9b";
+constexpr std::string_view kHostileDescription = "Drafting\x1b]0;owned\x07 memo";
+
+std::filesystem::path hostile_book() {
+  auto dir = test::temp_dir("hostile-text");
+  test::write_file(dir / "clients.csv", "client_id,name,currency\nC1,\"" + std::string(kHostileName) + "\",USD\n");
+  test::write_file(dir / "invoices.csv", "invoice_id,client_id,issue_date,currency,total\nINV-1,C1,2026-02-03,USD,160.00\n");
+  test::write_file(dir / "invoice_lines.csv", "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee," +
+                                                  std::string(kHostileDescription) + ",1.5,100.00,160.00\n");
+  return dir;
+}
+
+bool has_control(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0) return true;
+  }
+  return false;
+}
+
+TEST(CliHostileText, TheTextReportShowsControlCharactersAsEscapes) {
+  const auto book = hostile_book();
+  auto r = test::run_billcheck("check '" + book.string() + "'");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Client C1 (Acme\\x1B[2J\\x0DLtd\\xC2\\x9B)\n"));
+  EXPECT_FALSE(has_control(r.out)) << r.out;
+}
+
+TEST(CliHostileText, LettersAndExplanationsShowControlCharactersAsEscapes) {
+  const auto book = hostile_book();
+  auto letter = test::run_billcheck("letter '" + book.string() + "' --client C1 --today 2026-03-01");
+  EXPECT_EQ(letter.status, 0) << letter.err;
+  EXPECT_THAT(letter.out, HasSubstr("Acme\\x1B[2J\\x0DLtd\\xC2\\x9B"));
+  EXPECT_FALSE(has_control(letter.out)) << letter.out;
+  for (const char* format : {"text", "md"}) {
+    auto explain = test::run_billcheck("explain '" + book.string() + "' --invoice INV-1 --line 1 --format " + format);
+    EXPECT_EQ(explain.status, 0) << explain.err;
+    EXPECT_THAT(explain.out, HasSubstr("Drafting\\x1B]0;owned\\x07 memo")) << format;
+    EXPECT_FALSE(has_control(explain.out)) << explain.out;
+  }
+}
+
+TEST(CliHostileText, AnErrorQuotingTheBookShowsItsControlCharactersAsEscapes) {
+  auto dir = test::temp_dir("hostile-error");
+  std::filesystem::copy("tests/data/cli/clean", dir, std::filesystem::copy_options::recursive);
+  test::write_file(dir / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,C1,2026-02-30\x1b[2J,USD,150.00\n");
+  auto r = test::run_billcheck("check '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("2026-02-30\\x1B[2J"));
+  EXPECT_FALSE(has_control(r.err)) << r.err;
+}
+
+}  // namespace
+}  // namespace billcheck
