@@ -605,7 +605,7 @@ TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, StartsWith(error + "\n"));
 
-  EXPECT_THAT(lint_pack(p, find_plugins()).errors, ElementsAre(error));
+  EXPECT_THAT(lint_pack(p, LintBasis()).errors, ElementsAre(error));
   EXPECT_THAT(lint_pack(p).errors, IsEmpty());  // no plugins to compare with
   r = test::run_billcheck("lint '" + p.string() + "'");
   EXPECT_EQ(r.status, 2);
@@ -615,6 +615,34 @@ TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
   test::write_file(dir / "no-arithmetic.yaml", "plugins: {disable: [arithmetic]}\n");
   r = test::run_billcheck("lint '" + p.string() + "' -c '" + (dir / "no-arithmetic.yaml").string() + "'");
   EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// A `use:` of a rule nobody has, or of an option its rule does not take:
+// check refuses the pack, and lint must say the same, located the same, and exit 2.
+TEST_F(Packs, LintRefusesAUseOfAnUnknownRuleOrOptionAsCheckDoes) {
+  auto p = write_pack("uses", std::string(kRuleHead) +
+                                  "    when: line.rate > options.cap\n    message: m\n"
+                                  "    options: {cap: {type: decimal, default: 1}}\n"
+                                  "  - use: arithmetic.line-amont\n"
+                                  "  - use: arithmetic.line-amount\n"
+                                  "    options: {tolerence: 0.01}\n"
+                                  "  - use: t.r\n"
+                                  "    options: {cap: lots}\n");
+  const std::string f = file("uses");
+  test::write_file(dir / "billcheck.yaml", "packs: [uses]\n");
+  auto check = test::run_billcheck("check examples/firm -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(check.status, 2);
+  auto lint = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(lint.status, 2) << lint.out << lint.err;
+  EXPECT_EQ(lint.out, "1 pack, 0 problems, 1 not loaded\n");
+  for (const std::string& error :
+       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin or "
+            "pack loaded?)",
+        f + ":12:26: rule 'arithmetic.line-amount' has no option 'tolerence' (its options: tolerance)",
+        f + ":14:20: rule 't.r' option 'cap': expected a decimal number, got 'lots' (not a decimal number)"}) {
+    EXPECT_THAT(check.err, HasSubstr(error)) << check.err;
+    EXPECT_THAT(lint.err, HasSubstr(error));
+  }
 }
 
 TEST_F(Packs, LintExitStatus) {

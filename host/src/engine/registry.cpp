@@ -295,16 +295,8 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
 // Builds the Options for `info` from its defaults and `layers` of settings.
 void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>& errors) const {
   auto check = [&](const std::map<std::string, RuleSettings>& rules) {
-    for (const auto& [id, s] : rules) {
-      if (by_id_.contains(id)) continue;
-      auto off = off_packs_.find(id.substr(0, id.find('.')));
-      if (off != off_packs_.end())
-        errors.push_back(s.where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first +
-                         "' is off (" + off->second + ")");
-      else
-        errors.push_back(s.where.to_string() + ": unknown rule '" + id +
-                         "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)");
-    }
+    for (const auto& [id, s] : rules)
+      if (!by_id_.contains(id)) errors.push_back(unknown_rule(id, s.where));
   };
   check(config.rules);
   for (const auto& [client, rules] : config.clients) check(rules);
@@ -313,8 +305,14 @@ void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>
       errors.push_back(w.where.to_string() + ": waiver for unknown rule '" + w.rule + "'");
 }
 
-// Runs the scope's rules over records [begin, end): every parallel rule, or
-// only `serial` (a single-threaded rule, inside its batch hooks).
+std::string RuleRegistry::unknown_rule(const std::string& id, const ConfigLocation& where) const {
+  auto off = off_packs_.find(id.substr(0, id.find('.')));
+  if (off != off_packs_.end())
+    return where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first + "' is off (" +
+           off->second + ")";
+  return where.to_string() + ": unknown rule '" + id +
+         "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)";
+}
 
 const RegisteredRule* RuleRegistry::find(std::string_view id) const {
   auto it = by_id_.find(id);

@@ -35,6 +35,9 @@ class RuleRegistry {
   void load_python(const Config& config, std::vector<std::string>& errors);
   /// Every rule id the config names must be known.
   void check_rule_ids(const Config& config, std::vector<std::string>& errors) const;
+  /// The error for a setting at `where` of rule `id`, which is not registered:
+  /// its pack is off, or no plugin, pack or Python file has it.
+  std::string unknown_rule(const std::string& id, const ConfigLocation& where) const;
 
   const RegisteredRule* find(std::string_view id) const;
   const std::deque<RegisteredRule>& rules() const { return rules_; }
