@@ -165,6 +165,27 @@ TEST_F(Cli, RulesListsAndExplains) {
   EXPECT_THAT(unknown.err, HasSubstr("no rule 'nope.nope'"));
 }
 
+// A rule a plugin registered that the host refused did not check the book:
+// check says so on stderr and in the report, and exits 2 unless told to go on.
+TEST_F(Cli, ARuleRefusedAtRegistrationExitsTwoUnlessAllowed) {
+  std::string refusing = config_file(
+      "refused-rules.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "refused-rules").string() + "']\n");
+  auto r = run_billcheck("check tests/data/cli/clean --config '" + refusing + "'");
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("billcheck: 2 plugin rules were refused, so they did not run (see 'Refused' in the "
+                               "report); fix or remove them, or pass --allow-refused-plugins\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nRefused (their rules did not run)\n  rule testrefuse.bad-severity of "));
+  EXPECT_THAT(r.out, HasSubstr("refused_rules_plugin.so: refused at registration: its severity (7) is not one of "
+                               "Severity::info, warning or error; plugin testrefuse's other rules ran\n"));
+  auto allowed = run_billcheck("check tests/data/cli/clean --allow-refused-plugins --config '" + refusing + "'");
+  EXPECT_EQ(allowed.status, 0) << allowed.err;
+  EXPECT_THAT(allowed.out, HasSubstr("rule testrefuse.bad-severity of "));
+  auto json = nlohmann::json::parse(run_billcheck("check tests/data/cli/clean --format json --config '" + refusing + "'").out);
+  ASSERT_EQ(json["refused"].size(), 2u);
+  EXPECT_EQ(json["refused"][0]["kind"], "rule");
+  EXPECT_EQ(json["refused"][0]["name"], "testrefuse.bad-severity");
+}
+
 TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
   std::string throwing = config_file(
       "throwing.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");

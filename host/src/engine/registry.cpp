@@ -103,6 +103,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
         p.record = source->record();
         p.record.isolated = true;
         for (auto& r : source->take_rules()) p.rules.push_back(std::move(r));
+        p.refused_rules = source->take_refused_rules();
       } else {
         p = load_plugin(file, log_, pinned != config.plugin_pins.end() ? &pin : nullptr);
       }
@@ -124,6 +125,11 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
           r.info.origin = "plugin " + p.record.name;
           add({std::move(r.info), std::move(r.factory), isolate}, errors);
         }
+        // A rule refused at registration did not check the book: the report lists it as refused.
+        for (const auto& r : p.refused_rules)
+          refused_rules_.push_back({"rule", r.id, p.record.version, p.record.path,
+                                    "refused at registration: " + r.reason + "; plugin " + p.record.name +
+                                        "'s other rules ran"});
         if (source) isolated_.push_back(std::move(source));
       }
       plugins_.push_back(std::move(p.record));

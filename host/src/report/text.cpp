@@ -101,7 +101,10 @@ void write_causes(std::ostream& out, const Report& report, const Painter& paint)
 void write_refused(std::ostream& out, const std::vector<RuleSource>& refused, const Painter& paint) {
   if (refused.empty()) return;
   out << '\n' << paint("1", "Refused") << " (their rules did not run)\n";
-  for (const auto& r : refused) out << "  " << r.kind << ' ' << show(r.path.string()) << ": " << show(r.reason) << '\n';
+  for (const auto& r : refused) {
+    out << "  " << r.kind << ' ' << (r.kind == "rule" ? show(r.name) + " of " : "") << show(r.path.string()) << ": "
+        << show(r.reason) << '\n';
+  }
 }
 
 // Per currency, each figure under the one name it has in every output (see Summary).
