@@ -911,3 +911,41 @@ def test_a_move_that_is_not_json_says_where_without_the_librarys_tag(serve, firm
     assert status == 400
     message = error_of(body)["message"]
     assert message.startswith("the body is not JSON at line 1, column 17: ") and "json.exception" not in message
+
+
+def test_a_record_that_cannot_be_used_answers_500_without_the_servers_path(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    store = tmp_path / "record.db"
+    for extra in ("-wal", "-shm"):
+        pathlib.Path(str(store) + extra).unlink(missing_ok=True)
+    store.write_text("my notes\n")  # the file is no longer a store
+    for method, path, move in (("GET", "/v1/findings", None), ("POST", f"/v1/findings/{fingerprint}", {"action": "ack"})):
+        if move is None:
+            status, _, body = server.request(method, path)
+        else:
+            status, _, body = post_json(server, path, move)
+        assert status == 500, (path, body)
+        assert error_of(body) == {"code": "internal", "problems": [],
+                                  "message": "the record cannot be used; the service's log says why"}, path
+        assert str(tmp_path) not in body.decode() and "record.db" not in body.decode()
+    # The operator's log names the file and what is wrong with it.
+    assert re.search(r"the record: store '.*record\.db' is not a billcheck store", server.log_text())
+
+
+def test_a_record_locked_by_another_writer_answers_503_with_retry_after(serve, firm_json, tmp_path):
+    import sqlite3
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    other = sqlite3.connect(tmp_path / "record.db", isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # another writer holds the record (past the store's 15 s busy timeout)
+        status, headers, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert status == 503, body
+    assert headers["Retry-After"] == "5"
+    assert error_of(body) == {"code": "busy", "problems": [], "message":
+                              "the record is busy: another program kept it locked; nothing was changed; try again"}
+    # Once it is free, the same request goes through.
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
+    assert status == 200 and json.loads(body)["status"] == "acknowledged", body

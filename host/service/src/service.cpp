@@ -55,6 +55,10 @@ constexpr std::string_view kDisputeMoveBody =
 constexpr std::string_view kNoteBody =
     "the note as application/json: {\"channel\", \"direction\", \"text\"}";
 
+// What a client is told of a failure on the server's side: its details (the
+// store's path, a library's message) go to the service's log, not to the client.
+constexpr std::string_view kSeeTheLog = "; the service's log says why";
+
 const std::vector<ServiceRoute> kRoutes = {
     {kGet, "/health", "200 when the service is ready"},
     {kGet, "/metrics", "Prometheus counters: requests, latency, books checked, findings"},
@@ -313,11 +317,19 @@ struct Service::Impl {
       set_error(res, 404, "not_found", not_in_record(e));
     } catch (const InvalidMove& e) {
       set_error(res, 409, "conflict", e.what());  // the message lists the moves allowed now
+    } catch (const StoreBusy& e) {
+      // Another writer held the record past the busy timeout: the same request may pass in a moment.
+      log->warn("{} {}: {}", req.method, req.path, e.what());
+      set_error(res, 503, "busy", "the record is busy: another program kept it locked; nothing was changed; try again");
+      res.set_header("Retry-After", "5");
+    } catch (const StoreUnusable& e) {
+      log->error("{} {}: {}", req.method, req.path, e.what());
+      set_error(res, 500, "internal", std::string("the record cannot be used; nothing was changed") + std::string(kSeeTheLog));
     } catch (const StoreError& e) {
       set_error(res, 400, "bad_request", e.what());
     } catch (const std::exception& e) {
       log->error("{} {}: {}", req.method, req.path, e.what());
-      set_error(res, 500, "internal", std::string("the service failed: ") + e.what());
+      set_error(res, 500, "internal", "the service failed on this request" + std::string(kSeeTheLog));
     }
   }
 
@@ -426,9 +438,12 @@ struct Service::Impl {
                       "this service keeps no record: start it with --store FILE, or set store: in its billcheck.yaml", {}};
     try {
       return Store(path, StoreOptions{actor, {}, read_only});
+    } catch (const StoreBusy&) {
+      throw;  // a 503: try again
     } catch (const StoreError& e) {
+      // The server's file and its state are no business of the client's (guarded logs the request too).
       log->error("the record: {}", e.what());
-      throw HttpError{500, "internal", std::string("the record cannot be used: ") + e.what(), {}};
+      throw HttpError{500, "internal", "the record cannot be used" + std::string(kSeeTheLog), {}};
     }
   }
 
@@ -644,7 +659,7 @@ struct Service::Impl {
       } catch (...) {
       }
       log->error("{} {}: {}", req.method, req.path, what);
-      set_error(res, 500, "internal", "the service failed: " + what);
+      set_error(res, 500, "internal", "the service failed on this request" + std::string(kSeeTheLog));
     });
     server.set_logger([this](const Request& req, const Response& res) { access(req, res); });
 
