@@ -949,3 +949,25 @@ def test_a_record_locked_by_another_writer_answers_503_with_retry_after(serve, f
     # Once it is free, the same request goes through.
     status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
     assert status == 200 and json.loads(body)["status"] == "acknowledged", body
+
+
+def test_moves_and_notes_take_only_json_bodies(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    moves = {
+        f"/v1/findings/{fingerprint}":
+            'the move as application/json: {"action": "ack", "resolve", "waive" or "reopen", ...}',
+        f"/v1/disputes/{dispute}":
+            'the move as application/json: {"action": "ack", "investigate", "uphold", "explain" or "close", ...}',
+        f"/v1/disputes/{dispute}/notes": 'the note as application/json: {"channel", "direction", "text"}',
+    }
+    for path, what in moves.items():
+        status, _, body = server.request("POST", path, json.dumps({"action": "ack", "channel": "email",
+                                                                   "direction": "in", "text": "hi"}),
+                                         {"Content-Type": "text/plain"})
+        assert status == 415, (path, body)
+        assert error_of(body) == {"code": "unsupported_media_type", "problems": [],
+                                  "message": f"send {what} (Content-Type was 'text/plain')"}, path
+    # Nothing was moved or noted.
+    assert json.loads(server.request("GET", f"/v1/findings/{fingerprint}")[2])["status"] == "open"
+    dispute_now = json.loads(server.request("GET", f"/v1/disputes/{dispute}")[2])
+    assert dispute_now["state"] == "open" and not dispute_now["notes"]
