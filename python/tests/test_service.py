@@ -971,3 +971,19 @@ def test_moves_and_notes_take_only_json_bodies(serve, firm_json, tmp_path):
     assert json.loads(server.request("GET", f"/v1/findings/{fingerprint}")[2])["status"] == "open"
     dispute_now = json.loads(server.request("GET", f"/v1/disputes/{dispute}")[2])
     assert dispute_now["state"] == "open" and not dispute_now["notes"]
+
+
+def test_service_stops_on_sigterm_promptly_with_idle_connections_open(serve):
+    server = serve()
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    kept.request("GET", "/health")
+    assert kept.getresponse().read() == b'{"status": "ok"}\n'  # kept alive, now idle
+    silent = socket.create_connection(("127.0.0.1", server.port), timeout=20)  # opened ahead of need: sends nothing
+    time.sleep(0.3)
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=20) == 0
+    assert time.monotonic() - started < 3, "idle connections held the exit"
+    assert silent.recv(1) == b""  # closed without an answer: it asked nothing
+    silent.close()
+    kept.close()
