@@ -165,6 +165,27 @@ TEST_F(Cli, RulesListsAndExplains) {
   EXPECT_THAT(unknown.err, HasSubstr("no rule 'nope.nope'"));
 }
 
+// A rule a plugin registered that the host refused did not check the book:
+// check says so on stderr and in the report, and exits 2 unless told to go on.
+TEST_F(Cli, ARuleRefusedAtRegistrationExitsTwoUnlessAllowed) {
+  std::string refusing = config_file(
+      "refused-rules.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "refused-rules").string() + "']\n");
+  auto r = run_billcheck("check tests/data/cli/clean --config '" + refusing + "'");
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("billcheck: 2 plugin rules were refused, so they did not run (see 'Refused' in the "
+                               "report); fix or remove them, or pass --allow-refused-plugins\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nRefused (their rules did not run)\n  rule testrefuse.bad-severity of "));
+  EXPECT_THAT(r.out, HasSubstr("refused_rules_plugin.so: refused at registration: its severity (7) is not one of "
+                               "Severity::info, warning or error; plugin testrefuse's other rules ran\n"));
+  auto allowed = run_billcheck("check tests/data/cli/clean --allow-refused-plugins --config '" + refusing + "'");
+  EXPECT_EQ(allowed.status, 0) << allowed.err;
+  EXPECT_THAT(allowed.out, HasSubstr("rule testrefuse.bad-severity of "));
+  auto json = nlohmann::json::parse(run_billcheck("check tests/data/cli/clean --format json --config '" + refusing + "'").out);
+  ASSERT_EQ(json["refused"].size(), 2u);
+  EXPECT_EQ(json["refused"][0]["kind"], "rule");
+  EXPECT_EQ(json["refused"][0]["name"], "testrefuse.bad-severity");
+}
+
 TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
   std::string throwing = config_file(
       "throwing.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");
@@ -274,6 +295,68 @@ TEST(CliLedes, WithAddsThePaymentsAndCreditNotesOfTheInvoices) {
   const auto from_csv = credit_findings(csv);
   for (const auto& f : credit_findings(with)) EXPECT_TRUE(from_csv.contains(f)) << "not in the CSV check: " << f;
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// Book text with terminal controls in it: ESC [ 2 J clears the screen, a bare
+// CR rewrites the line, OSC 0 retitles the window, U+009B is the one-byte CSI.
+constexpr std::string_view kHostileName = "Acme\x1b[2J\rLtd\xc2\x9b";
+constexpr std::string_view kHostileDescription = "Drafting\x1b]0;owned\x07 memo";
+
+std::filesystem::path hostile_book() {
+  auto dir = test::temp_dir("hostile-text");
+  test::write_file(dir / "clients.csv", "client_id,name,currency\nC1,\"" + std::string(kHostileName) + "\",USD\n");
+  test::write_file(dir / "invoices.csv", "invoice_id,client_id,issue_date,currency,total\nINV-1,C1,2026-02-03,USD,160.00\n");
+  test::write_file(dir / "invoice_lines.csv", "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee," +
+                                                  std::string(kHostileDescription) + ",1.5,100.00,160.00\n");
+  return dir;
+}
+
+bool has_control(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0) return true;
+  }
+  return false;
+}
+
+TEST(CliHostileText, TheTextReportShowsControlCharactersAsEscapes) {
+  const auto book = hostile_book();
+  auto r = test::run_billcheck("check '" + book.string() + "'");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Client C1 (Acme\\x1B[2J\\x0DLtd\\xC2\\x9B)\n"));
+  EXPECT_FALSE(has_control(r.out)) << r.out;
+}
+
+TEST(CliHostileText, LettersAndExplanationsShowControlCharactersAsEscapes) {
+  const auto book = hostile_book();
+  auto letter = test::run_billcheck("letter '" + book.string() + "' --client C1 --today 2026-03-01");
+  EXPECT_EQ(letter.status, 0) << letter.err;
+  EXPECT_THAT(letter.out, HasSubstr("Acme\\x1B[2J\\x0DLtd\\xC2\\x9B"));
+  EXPECT_FALSE(has_control(letter.out)) << letter.out;
+  for (const char* format : {"text", "md"}) {
+    auto explain = test::run_billcheck("explain '" + book.string() + "' --invoice INV-1 --line 1 --format " + format);
+    EXPECT_EQ(explain.status, 0) << explain.err;
+    EXPECT_THAT(explain.out, HasSubstr("Drafting\\x1B]0;owned\\x07 memo")) << format;
+    EXPECT_FALSE(has_control(explain.out)) << explain.out;
+  }
+}
+
+TEST(CliHostileText, AnErrorQuotingTheBookShowsItsControlCharactersAsEscapes) {
+  auto dir = test::temp_dir("hostile-error");
+  std::filesystem::copy("tests/data/cli/clean", dir, std::filesystem::copy_options::recursive);
+  test::write_file(dir / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,C1,2026-02-30\x1b[2J,USD,150.00\n");
+  auto r = test::run_billcheck("check '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("2026-02-30\\x1B[2J"));
+  EXPECT_FALSE(has_control(r.err)) << r.err;
 }
 
 }  // namespace

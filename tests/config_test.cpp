@@ -320,3 +320,20 @@ TEST(ConfigWaivers, AWaiverNeedsARecordAndALineNeedsItsInvoice) {
 
 }  // namespace
 }  // namespace billcheck
+
+namespace billcheck {
+namespace {
+
+// `store:` left empty (an unset variable in a generated file) would record in
+// the config's folder, or nowhere: refused where it is written, as --store "" is.
+TEST(ConfigStore, AnEmptyStoreIsRefusedAtItsLine) {
+  const std::string why =
+      "store is empty: give the path of the record's SQLite file, or leave store: out to record nothing";
+  EXPECT_THAT(errors_of("rules: {}\nstore: \"\"\n"), ::testing::ElementsAre("billcheck.yaml:2:8: " + why));
+  EXPECT_THAT(errors_of("rules: {}\nstore: '  '\n"), ::testing::ElementsAre("billcheck.yaml:2:8: " + why));
+  EXPECT_THAT(errors_of("rules: {}\nstore:\n"), ::testing::ElementsAre(::testing::EndsWith(why)));
+  EXPECT_EQ(config("store: record.db\n").store, std::filesystem::path("record.db"));
+}
+
+}  // namespace
+}  // namespace billcheck

@@ -414,6 +414,30 @@ const char* kRuleHead =
     "    category: rates\n"
     "    scope: line\n";
 
+// yaml-cpp writes "\_" and "\N" as one byte each, not UTF-8: a message with
+// one would give findings text no report can hold. Refused at load, located.
+TEST_F(Packs, AnEscapeThatGivesBytesThatAreNotUtf8IsRefusedAtItsValue) {
+  auto p = write_pack("escapes", std::string(kRuleHead) +
+                                     "    when: line.rate > 1\n"
+                                     "    message: \"Rate\\_too high\"\n"
+                                     "    description: \"next\\Nline\"\n");
+  const std::string f = file("escapes");
+  EXPECT_THAT(load_errors(p),
+              HasSubstr(f + ":8:14: the escape \\_ gives a byte that is not UTF-8 here; write \\u00A0 for a no-break "
+                                "space, or the character itself"));
+  EXPECT_THAT(load_errors(p),
+              HasSubstr(f + ":9:18: the escape \\N gives a byte that is not UTF-8 here; write \\u0085 for U+0085 "
+                                "(next line), or a line break"));
+  auto lint = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(lint.status, 2);
+  EXPECT_THAT(lint.err, HasSubstr(f + ":8:14: the escape \\_ gives a byte that is not UTF-8 here"));
+  // Written as \u00A0, the same character is UTF-8, and the pack loads.
+  auto fixed = write_pack("escaped", std::string(kRuleHead) +
+                                         "    when: line.rate > 1\n"
+                                         "    message: \"Rate\\u00A0too high\"\n");
+  EXPECT_EQ(load_errors(fixed), "loaded");
+}
+
 TEST_F(Packs, AnUnknownFieldIsReportedAtItsColumnWithACaret) {
   auto p = write_pack("a", std::string(kRuleHead) + "    when: line.timekeeper.role == 'partner' && line.rat > 650\n");
   EXPECT_EQ(load_errors(p), file("a") +
@@ -444,8 +468,9 @@ TEST_F(Packs, AnErrorInsideAFoldedBlockPointsAtItsLine) {
 // An escape in a quoted expression takes more or fewer bytes in the file than
 // it writes: the error after one is still where it was written (after a
 // `\u00e9` an error on line 7 was put at 9:1, the end of the file).
+// (\N and \_ are refused before any expression is read: see the test above.)
 TEST_F(Packs, AnErrorAfterAnEscapeIsWhereItWasWritten) {
-  for (const std::string escape : {"\\u00e9", "\\x41", "\\xE9", "\\e", "\\U0001F600", "\\N", "\\_", "\\L", "\\P",
+  for (const std::string escape : {"\\u00e9", "\\x41", "\\xE9", "\\e", "\\U0001F600", "\\L", "\\P",
                                    "\\t", "\\\"", "\\/", "\\\\\\\\", "\\ "}) {
     const std::string when = "    when: \"line.description == '" + escape + "' && line.rat > 1\"\n";
     auto p = write_pack("escape", std::string(kRuleHead) + when);
@@ -605,7 +630,7 @@ TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, StartsWith(error + "\n"));
 
-  EXPECT_THAT(lint_pack(p, find_plugins()).errors, ElementsAre(error));
+  EXPECT_THAT(lint_pack(p, LintBasis()).errors, ElementsAre(error));
   EXPECT_THAT(lint_pack(p).errors, IsEmpty());  // no plugins to compare with
   r = test::run_billcheck("lint '" + p.string() + "'");
   EXPECT_EQ(r.status, 2);
@@ -615,6 +640,34 @@ TEST_F(Packs, ARuleIdAPluginHasIsLocatedAndFailsLint) {
   test::write_file(dir / "no-arithmetic.yaml", "plugins: {disable: [arithmetic]}\n");
   r = test::run_billcheck("lint '" + p.string() + "' -c '" + (dir / "no-arithmetic.yaml").string() + "'");
   EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// A `use:` of a rule nobody has, or of an option its rule does not take:
+// check refuses the pack, and lint must say the same, located the same, and exit 2.
+TEST_F(Packs, LintRefusesAUseOfAnUnknownRuleOrOptionAsCheckDoes) {
+  auto p = write_pack("uses", std::string(kRuleHead) +
+                                  "    when: line.rate > options.cap\n    message: m\n"
+                                  "    options: {cap: {type: decimal, default: 1}}\n"
+                                  "  - use: arithmetic.line-amont\n"
+                                  "  - use: arithmetic.line-amount\n"
+                                  "    options: {tolerence: 0.01}\n"
+                                  "  - use: t.r\n"
+                                  "    options: {cap: lots}\n");
+  const std::string f = file("uses");
+  test::write_file(dir / "billcheck.yaml", "packs: [uses]\n");
+  auto check = test::run_billcheck("check examples/firm -c '" + (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(check.status, 2);
+  auto lint = test::run_billcheck("lint '" + p.string() + "'");
+  EXPECT_EQ(lint.status, 2) << lint.out << lint.err;
+  EXPECT_EQ(lint.out, "1 pack, 0 problems, 1 not loaded\n");
+  for (const std::string& error :
+       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin or "
+            "pack loaded?)",
+        f + ":12:26: rule 'arithmetic.line-amount' has no option 'tolerence' (its options: tolerance)",
+        f + ":14:20: rule 't.r' option 'cap': expected a decimal number, got 'lots' (not a decimal number)"}) {
+    EXPECT_THAT(check.err, HasSubstr(error)) << check.err;
+    EXPECT_THAT(lint.err, HasSubstr(error));
+  }
 }
 
 TEST_F(Packs, LintExitStatus) {

@@ -15,6 +15,7 @@
 namespace billcheck {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using test::test_plugin_dir;
@@ -108,6 +109,31 @@ TEST(PluginBoundary, APluginWhoseRegistrationThrowsIsRefusedInTheReport) {
   ASSERT_EQ(report.refused.size(), 1u);
   EXPECT_EQ(report.refused[0].name, "throwreg");
   EXPECT_EQ(report.refused[0].reason, "failed while registering its rules: the licence file is missing");
+}
+
+// A rule refused at registration did not check the book: in process or in a
+// worker, the report lists it as refused, beside the plugin's rules that ran.
+TEST(PluginBoundary, ARuleRefusedAtRegistrationIsRefusedInTheReport) {
+  for (const bool isolate : {false, true}) {
+    Config config = searching({test_plugin_dir() / "refused-rules"});
+    config.plugin_isolation.push_back({"refused_rules_plugin", isolate, {}});
+    Engine engine(config);
+    const PluginRecord* p = plugin_in(engine, test_plugin_dir() / "refused-rules");
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->loaded) << p->error;
+    EXPECT_THAT(p->rules, ElementsAre("testrefuse.marker"));
+    Report report = engine.check(load_book(test::data_dir() / "engine" / "book"));
+    ASSERT_EQ(report.refused.size(), 2u) << "isolate " << isolate;
+    EXPECT_EQ(report.refused[0].kind, "rule");
+    EXPECT_EQ(report.refused[0].name, "testrefuse.bad-severity");
+    EXPECT_EQ(report.refused[0].reason,
+              "refused at registration: its severity (7) is not one of Severity::info, warning or error; plugin "
+              "testrefuse's other rules ran");
+    EXPECT_EQ(report.refused[1].name, "testrefuse.marker");
+    EXPECT_EQ(report.refused[1].reason,
+              "refused at registration: its id is registered twice (the first registration is kept); plugin "
+              "testrefuse's other rules ran");
+  }
 }
 
 TEST(PluginBoundary, ADisabledPluginIsNotARefusal) {

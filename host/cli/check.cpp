@@ -11,6 +11,7 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -85,8 +86,15 @@ int check_status(const CheckArgs& args, const Report& report) {
   }
   if (!report.refused.empty() && !args.allow_refused_plugins) {
     // Each refusal is already logged with its reason, and listed in the report.
-    std::cerr << "billcheck: " << report.refused.size() << (report.refused.size() == 1 ? " plugin was" : " plugins were")
-              << " refused, so their rules did not run; fix or remove them, or pass --allow-refused-plugins\n";
+    const auto rules = static_cast<std::size_t>(
+        std::count_if(report.refused.begin(), report.refused.end(), [](const RuleSource& r) { return r.kind == "rule"; }));
+    const std::size_t plugins = report.refused.size() - rules;
+    std::string what;
+    if (plugins) what = std::to_string(plugins) + (plugins == 1 ? " plugin" : " plugins");
+    if (rules) what += (what.empty() ? "" : " and ") + std::to_string(rules) + (rules == 1 ? " plugin rule" : " plugin rules");
+    std::cerr << "billcheck: " << what << (plugins + rules == 1 ? " was" : " were")
+              << " refused, so " << (plugins ? "their rules" : rules == 1 ? "it" : "they")
+              << " did not run (see 'Refused' in the report); fix or remove them, or pass --allow-refused-plugins\n";
     return kBadInput;
   }
   if (args.fail_on == "never") return kClean;
@@ -205,7 +213,7 @@ void add_check_command(CLI::App& app, CommonOptions& common, Commands& commands)
                   "share/billcheck/templates)");
   cmd->add_flag("--stats", check.stats, "Print each rule's time and finding count to stderr");
   cmd->add_flag("--allow-refused-plugins", check.allow_refused_plugins,
-                "Exit as the findings say even when a plugin was refused (the report still lists it)");
+                "Exit as the findings say even when a plugin or a plugin's rule was refused (the report still lists it)");
   cmd->add_option("--with", check.load.reference,
                   "Add this CSV book's clients, engagements, rates, timekeepers, time entries, payments and "
                   "credit notes for the invoices checked (e.g. to a LEDES file)");

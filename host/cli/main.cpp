@@ -8,6 +8,7 @@
 #include <billcheck/version.hpp>
 
 #include "config/suggest.hpp"
+#include "report/visible.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -19,14 +20,19 @@ using namespace billcheck::cli;
 
 namespace {
 
+// An error for the terminal: it may quote the book, a config or an argument,
+// whose control characters (ESC [ 2 J, a bare CR) are shown as \x1B, \x0D
+// rather than acted on; a message's own line breaks (a caret under a value) stay.
+std::string shown(std::string_view message) { return detail::visible(message, {.line_breaks = true}); }
+
 // A systematic mistake can make every row of a large file wrong: the first
 // screenfuls say what to fix, -v lists them all.
 void print_errors(const std::vector<std::string>& messages, std::string_view closing, bool all) {
   constexpr std::size_t kShown = 100;
-  const std::size_t shown = all ? messages.size() : std::min(messages.size(), kShown);
-  for (std::size_t i = 0; i < shown; ++i) std::cerr << messages[i] << '\n';
-  if (shown < messages.size())
-    std::cerr << "billcheck: … and " << messages.size() - shown << " more problems (-v lists every one)\n";
+  const std::size_t shown_count = all ? messages.size() : std::min(messages.size(), kShown);
+  for (std::size_t i = 0; i < shown_count; ++i) std::cerr << shown(messages[i]) << '\n';
+  if (shown_count < messages.size())
+    std::cerr << "billcheck: … and " << messages.size() - shown_count << " more problems (-v lists every one)\n";
   std::cerr << "billcheck: " << closing << '\n';
 }
 
@@ -62,11 +68,11 @@ int run_reporting_errors(const Commands& commands, const CommonOptions& common) 
     print_errors(e.messages(), "the configuration was not accepted; fix the problems above and run again",
                  common.verbose > 0);
   } catch (const UnknownInvoice& e) {
-    std::cerr << "billcheck: --invoice: " << e.what() << " (give an invoice_id the book has)\n";
+    std::cerr << "billcheck: --invoice: " << shown(e.what()) << " (give an invoice_id the book has)\n";
   } catch (const UnknownRecord& e) {
-    std::cerr << "billcheck: " << e.what() << '\n';
+    std::cerr << "billcheck: " << shown(e.what()) << '\n';
   } catch (const std::exception& e) {
-    std::cerr << "billcheck: " << e.what() << '\n';
+    std::cerr << "billcheck: " << shown(e.what()) << '\n';
   }
   return kBadInput;
 }

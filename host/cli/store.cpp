@@ -3,6 +3,8 @@
 // (or `store:` in billcheck.yaml) and leaves the work to billcheck::Store.
 #include "cli.hpp"
 
+#include "report/visible.hpp"
+
 #include <billcheck/load.hpp>
 #include <billcheck/remedies.hpp>
 #include <billcheck/report.hpp>
@@ -88,23 +90,27 @@ std::string remedy_text(const RemedyRecord& r) {
 
 bool quiet(const CommonOptions& common) { return common.quiet; }
 
+// Text the record keeps from books and people (messages, notes, what a client
+// said), its control characters shown as \x1B, \x0D rather than acted on.
+std::string shown(std::string_view text) { return detail::visible(text); }
+
 // ---- findings
 
 void print_finding(std::ostream& out, const FindingRecord& f) {
   out << f.fingerprint << "  " << f.status << "  " << (f.client.empty() ? "" : f.client + " ")
       << (f.invoice.empty() ? "" : where(f.invoice, f.line) + " ") << "[" << f.rule << "]";
   if (!f.amount.empty()) out << "  " << amount_text(f.amount, f.currency);
-  out << "\n    " << f.message << '\n';
+  out << "\n    " << shown(f.message) << '\n';
   out << "    first seen " << f.first_seen.substr(0, 10) << ", last seen " << f.last_seen.substr(0, 10);
   if (f.status != "open") out << "; " << f.status << " " << f.status_at.substr(0, 10) << " by " << f.status_by;
   out << '\n';
   if (f.remedy) out << "    remedy: " << remedy_text(*f.remedy) << '\n';
   if (f.status == "waived") {
-    out << "    waived: " << f.waiver_reason << " (approved by " << f.waiver_by << ")";
+    out << "    waived: " << shown(f.waiver_reason) << " (approved by " << shown(f.waiver_by) << ")";
     if (!f.waiver_expires.empty()) out << ", until " << f.waiver_expires;
     out << '\n';
   }
-  if (!f.note.empty()) out << "    note: " << f.note << '\n';
+  if (!f.note.empty()) out << "    note: " << shown(f.note) << '\n';
 }
 
 Json findings_json(const std::vector<FindingRecord>& findings) {
@@ -183,17 +189,17 @@ int run_move(const MoveArgs& args, const CommonOptions& common) {
 void print_dispute(std::ostream& out, const Dispute& d) {
   out << "Dispute " << d.id << ": " << where(d.invoice, d.line) << (d.client.empty() ? "" : " (" + d.client + ")")
       << ", reason " << d.reason << ", " << d.state << '\n';
-  out << "  client says: \"" << d.says << "\"\n";
+  out << "  client says: \"" << shown(d.says) << "\"\n";
   out << "  received " << d.received << ", answer by " << d.respond_by << "; opened by " << d.opened_by << '\n';
   for (const auto& fp : d.findings) out << "  confirmed by finding " << fp << '\n';
   if (d.remedy) out << "  remedy: " << remedy_text(*d.remedy) << '\n';
   if (!d.explanation.empty()) out << "  explanation:\n" << "    " << std::regex_replace(d.explanation, std::regex("\n(?=.)"), "\n    ") << (d.explanation.back() == '\n' ? "" : "\n");
   for (const auto& n : d.notes) {
     out << "  " << n.at << " " << n.channel << (n.direction == "in" ? " from the client" : " to the client") << " ("
-        << n.actor << "): " << n.text << '\n';
+        << shown(n.actor) << "): " << shown(n.text) << '\n';
     if (!n.attachment.empty()) out << "    attached " << n.attachment << " sha256:" << n.attachment_sha256 << '\n';
   }
-  if (!d.closing_note.empty()) out << "  closed: " << d.closing_note << '\n';
+  if (!d.closing_note.empty()) out << "  closed: " << shown(d.closing_note) << '\n';
 }
 
 void print_confirming(std::ostream& out, const std::vector<Finding>& found, const Dispute& d) {
@@ -205,7 +211,7 @@ void print_confirming(std::ostream& out, const std::vector<Finding>& found, cons
   out << "The rules confirm the client's point (" << found.size() << (found.size() == 1 ? " finding" : " findings")
       << "):\n";
   for (const auto& f : found) {
-    out << "  " << where(f.invoice, f.line) << ": " << to_string(f.severity) << ": " << f.message << " [" << f.rule
+    out << "  " << where(f.invoice, f.line) << ": " << to_string(f.severity) << ": " << shown(f.message) << " [" << f.rule
         << "]\n";
     if (f.amount_at_stake)
       out << "    at stake " << f.currency << (f.currency.empty() ? "" : " ")

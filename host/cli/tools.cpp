@@ -32,10 +32,11 @@ int run_convert(const std::string& in, const std::string& out, const LoadOptions
 }
 
 // Lints every pack at or below each DIR: 2 when one does not load, 1 when
-// lint finds problems, 0 when every pack is clean. A pack rule with a
-// plugin rule's id does not load: the plugins are those `check` loads.
+// lint finds problems, 0 when every pack is clean. A pack does not load when
+// `check` would refuse it: a rule with a plugin rule's id, a `use:` of a rule
+// or option nobody has; the rules are those `check` with the same config loads.
 int run_lint(const std::vector<std::string>& dirs, const CommonOptions& common) {
-  const std::vector<PluginRecord> plugins = find_plugins(config_or_default(common));
+  const LintBasis basis(config_or_default(common));
   std::size_t packs = 0, problems = 0, broken = 0;
   write_standard_output([&](std::ostream& out) {
     for (const auto& d : dirs) {
@@ -45,7 +46,7 @@ int run_lint(const std::vector<std::string>& dirs, const CommonOptions& common) 
         ++broken;
       }
       for (const auto& dir : found) {
-        PackLint lint = lint_pack(dir, plugins);
+        PackLint lint = lint_pack(dir, basis);
         ++packs;
         for (const auto& e : lint.errors) std::cerr << e << '\n';
         for (const auto& p : lint.problems) out << p << '\n';

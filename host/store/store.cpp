@@ -175,26 +175,26 @@ void Store::Impl::fail(const SQLite::Exception& e) const {
   const std::string what = e.what();
   switch (code) {
     case SQLITE_NOTADB:
-      throw StoreError("store " + quoted(path) + " is not a billcheck store (" + what +
+      throw StoreUnusable("store " + quoted(path) + " is not a billcheck store (" + what +
                        "); give a new file name to create one, or the store billcheck made");
     case SQLITE_CORRUPT:
-      throw StoreError("store " + quoted(path) + " is damaged (" + what +
+      throw StoreUnusable("store " + quoted(path) + " is damaged (" + what +
                        "); nothing was changed; restore it from a backup");
     case SQLITE_READONLY:
     case SQLITE_PERM:
-      throw StoreError("store " + quoted(path) + " is read-only (" + what +
+      throw StoreUnusable("store " + quoted(path) + " is read-only (" + what +
                        "); nothing was changed; make it and its folder writable, or use another store");
     case SQLITE_CANTOPEN:
-      throw StoreError("store " + quoted(path) + " cannot be opened (" + what +
+      throw StoreUnusable("store " + quoted(path) + " cannot be opened (" + what +
                        "); check that its folder exists and is writable");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      throw StoreError("store " + quoted(path) + " stayed locked by another billcheck for " +
+      throw StoreBusy("store " + quoted(path) + " stayed locked by another billcheck for " +
                        std::to_string(kBusyTimeoutMs / 1000) + " s; nothing was changed; run again");
     case SQLITE_FULL:
-      throw StoreError("store " + quoted(path) + ": the disk is full; nothing was changed");
+      throw StoreUnusable("store " + quoted(path) + ": the disk is full; nothing was changed");
     default:
-      throw StoreError("store " + quoted(path) + ": " + what);
+      throw StoreUnusable("store " + quoted(path) + ": " + what);
   }
 }
 
@@ -213,7 +213,7 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
   if (s.options.actor.empty()) s.options.actor = login_name();
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    throw StoreError("store " + quoted(path) + " is a folder; give the name of a file");
+    throw StoreUnusable("store " + quoted(path) + " is a folder; give the name of a file");
   if (s.options.read_only && !std::filesystem::exists(path, ec))
     throw StoreError("store " + quoted(path) + " does not exist; `billcheck check BOOK --store " + path.string() +
                      "` creates it");
@@ -236,11 +236,11 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
     const int tables = s.db->execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
     s.db->exec("COMMIT");
     if (app != kApplicationId && (app != 0 || s.version != 0 || tables != 0))
-      throw StoreError("store " + quoted(path) +
+      throw StoreUnusable("store " + quoted(path) +
                        " is an SQLite database but not a billcheck store; nothing was changed; give another file name");
     const int latest = latest_schema_version();
     if (s.version > latest)
-      throw StoreError("store " + quoted(path) + " was written by a newer billcheck (schema version " +
+      throw StoreUnusable("store " + quoted(path) + " was written by a newer billcheck (schema version " +
                        std::to_string(s.version) + "; this billcheck knows up to " + std::to_string(latest) +
                        "); nothing was changed; use a newer billcheck");
     s.db->exec("PRAGMA foreign_keys = ON");

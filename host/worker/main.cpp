@@ -64,6 +64,9 @@ Loaded load(const Json& setup) {
                   {"cxx_library", p.record.cxx_library}, {"abi_major", p.record.abi_major},
                   {"abi_minor", p.record.abi_minor},   {"loaded", p.record.loaded},
                   {"error", p.record.error}};
+    Json refused = Json::array();
+    for (const auto& r : p.refused_rules) refused.push_back({{"id", r.id}, {"reason", r.reason}});
+    out.record["refused_rules"] = std::move(refused);
     for (auto& r : p.rules) r.info.origin = "plugin " + p.record.name;
     found = std::move(p.rules);
   } else {

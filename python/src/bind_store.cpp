@@ -11,6 +11,8 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <regex>
+
 namespace billcheck::python {
 namespace {
 
@@ -29,6 +31,29 @@ std::optional<RemedyRecord> remedy_from(const std::optional<std::string>& kind, 
   return r;
 }
 
+// The store's messages say what to give in the CLI's words (`--reason TEXT`,
+// `billcheck findings --store FILE`); a Python user is told the parameter of
+// billcheck.Store to pass, or the method to call, instead.
+std::string python_words(std::string message) {
+  static const std::pair<std::regex, std::string> kWords[] = {
+      {std::regex("`billcheck findings --store [^`]*`"), "Store.findings()"},
+      {std::regex("`billcheck dispute list --store [^`]*`"), "Store.disputes()"},
+      {std::regex("`billcheck check BOOK --store [^`]*` creates it"), "Store(path) without read_only=True creates it"},
+      {std::regex(R"(\(--remedy KIND --remedy-id ID --amount AMOUNT\))"), "(remedy=KIND, remedy_id=ID, amount=AMOUNT)"},
+      {std::regex(R"(\(--remedy KIND\))"), "(remedy=KIND)"},
+      {std::regex(R"(\(--reason TEXT\))"), "(reason=TEXT)"},
+      {std::regex(R"(\(--instalment AMOUNT@YYYY-MM-DD, one for each\))"),
+       "(instalments=[(AMOUNT, \"YYYY-MM-DD\"), ...], one for each)"},
+      {std::regex(R"(\(--explanation TEXT, or --explain with the book\))"), "(explanation=TEXT)"},
+      {std::regex(R"(\(--text\) or a file \(--attach\))"), "(text=TEXT) or a file (attach=PATH)"},
+      {std::regex(R"(\(--invoice ID\))"), "(invoice=ID)"},
+      {std::regex(R"(\(--says "\.\.\."\))"), "(says=TEXT)"},
+      {std::regex("give --from and --to as YYYY-MM-DD"), "give from_date and to_date as YYYY-MM-DD"},
+  };
+  for (const auto& [cli, python] : kWords) message = std::regex_replace(message, cli, python);
+  return message;
+}
+
 }  // namespace
 
 void bind_store(py::module_& m) {
@@ -38,9 +63,9 @@ void bind_store(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const InvalidMove& e) {
-      invalid_move(e.what());
+      invalid_move(python_words(e.what()).c_str());
     } catch (const StoreError& e) {
-      store_error(e.what());
+      store_error(python_words(e.what()).c_str());
     }
   });
 

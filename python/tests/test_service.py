@@ -911,3 +911,79 @@ def test_a_move_that_is_not_json_says_where_without_the_librarys_tag(serve, firm
     assert status == 400
     message = error_of(body)["message"]
     assert message.startswith("the body is not JSON at line 1, column 17: ") and "json.exception" not in message
+
+
+def test_a_record_that_cannot_be_used_answers_500_without_the_servers_path(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    store = tmp_path / "record.db"
+    for extra in ("-wal", "-shm"):
+        pathlib.Path(str(store) + extra).unlink(missing_ok=True)
+    store.write_text("my notes\n")  # the file is no longer a store
+    for method, path, move in (("GET", "/v1/findings", None), ("POST", f"/v1/findings/{fingerprint}", {"action": "ack"})):
+        if move is None:
+            status, _, body = server.request(method, path)
+        else:
+            status, _, body = post_json(server, path, move)
+        assert status == 500, (path, body)
+        assert error_of(body) == {"code": "internal", "problems": [],
+                                  "message": "the record cannot be used; the service's log says why"}, path
+        assert str(tmp_path) not in body.decode() and "record.db" not in body.decode()
+    # The operator's log names the file and what is wrong with it.
+    assert re.search(r"the record: store '.*record\.db' is not a billcheck store", server.log_text())
+
+
+def test_a_record_locked_by_another_writer_answers_503_with_retry_after(serve, firm_json, tmp_path):
+    import sqlite3
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    other = sqlite3.connect(tmp_path / "record.db", isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # another writer holds the record (past the store's 15 s busy timeout)
+        status, headers, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert status == 503, body
+    assert headers["Retry-After"] == "5"
+    assert error_of(body) == {"code": "busy", "problems": [], "message":
+                              "the record is busy: another program kept it locked; nothing was changed; try again"}
+    # Once it is free, the same request goes through.
+    status, _, body = post_json(server, f"/v1/findings/{fingerprint}", {"action": "ack"})
+    assert status == 200 and json.loads(body)["status"] == "acknowledged", body
+
+
+def test_moves_and_notes_take_only_json_bodies(serve, firm_json, tmp_path):
+    server, fingerprint, dispute = recorded_server(serve, firm_json, tmp_path)
+    moves = {
+        f"/v1/findings/{fingerprint}":
+            'the move as application/json: {"action": "ack", "resolve", "waive" or "reopen", ...}',
+        f"/v1/disputes/{dispute}":
+            'the move as application/json: {"action": "ack", "investigate", "uphold", "explain" or "close", ...}',
+        f"/v1/disputes/{dispute}/notes": 'the note as application/json: {"channel", "direction", "text"}',
+    }
+    for path, what in moves.items():
+        status, _, body = server.request("POST", path, json.dumps({"action": "ack", "channel": "email",
+                                                                   "direction": "in", "text": "hi"}),
+                                         {"Content-Type": "text/plain"})
+        assert status == 415, (path, body)
+        assert error_of(body) == {"code": "unsupported_media_type", "problems": [],
+                                  "message": f"send {what} (Content-Type was 'text/plain')"}, path
+    # Nothing was moved or noted.
+    assert json.loads(server.request("GET", f"/v1/findings/{fingerprint}")[2])["status"] == "open"
+    dispute_now = json.loads(server.request("GET", f"/v1/disputes/{dispute}")[2])
+    assert dispute_now["state"] == "open" and not dispute_now["notes"]
+
+
+def test_service_stops_on_sigterm_promptly_with_idle_connections_open(serve):
+    server = serve()
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    kept.request("GET", "/health")
+    assert kept.getresponse().read() == b'{"status": "ok"}\n'  # kept alive, now idle
+    silent = socket.create_connection(("127.0.0.1", server.port), timeout=20)  # opened ahead of need: sends nothing
+    time.sleep(0.3)
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=20) == 0
+    assert time.monotonic() - started < 3, "idle connections held the exit"
+    assert silent.recv(1) == b""  # closed without an answer: it asked nothing
+    silent.close()
+    kept.close()

@@ -157,3 +157,30 @@ def test_a_recorded_report_follows_the_report_schema(tmp_path, firm):
     second = check("2026-01-12T09:00:00Z")
     assert second["fixed"] and second["findings"][0]["history"] == {"status": "open", "since": "2026-01-05"}
     validator.validate(second)
+
+
+def test_store_errors_name_the_python_parameters_not_the_cli_flags(recorded, tmp_path):
+    store, engine, book, report, run = recorded
+    fp = store.findings(rule="rates.contract-rate", frame=False)[0]["fingerprint"]
+    dispute = store.open_dispute(engine, book, "HR-115", "arithmetic", "Line 3 does not add up", line="3")["id"]
+    cases = [
+        (lambda: store.finding("ffffffff"), "; Store.findings() lists them with their fingerprints"),
+        (lambda: store.dispute(99), "; Store.disputes() lists them"),
+        (lambda: billcheck.Store(tmp_path / "none.db", read_only=True),
+         "does not exist; Store(path) without read_only=True creates it"),
+        (lambda: store.waive(fp, ""), "waiving a finding needs the reason it is accepted (reason=TEXT)"),
+        (lambda: store.resolve(fp, None), "resolving a finding needs its remedy (remedy=KIND)"),
+        (lambda: store.resolve(fp, "payment-plan", amount="100"),
+         'a payment plan needs its instalments (instalments=[(AMOUNT, "YYYY-MM-DD"), ...], one for each)'),
+        (lambda: store.uphold(dispute, None),
+         "upholding a dispute needs its remedy (remedy=KIND, remedy_id=ID, amount=AMOUNT)"),
+        (lambda: store.explain(dispute, ""), "explaining a dispute needs the explanation (explanation=TEXT)"),
+        (lambda: store.note(dispute, "email", "in"), "a note needs its text (text=TEXT) or a file (attach=PATH)"),
+        (lambda: store.open_dispute(engine, book, "HR-115", "arithmetic", ""),
+         "a dispute needs the client's words (says=TEXT)"),
+    ]
+    for call, words in cases:
+        with pytest.raises(billcheck.StoreError) as e:
+            call()
+        assert words in str(e.value)
+        assert "--" not in str(e.value) and "billcheck " not in str(e.value), str(e.value)

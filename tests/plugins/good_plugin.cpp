@@ -30,9 +30,29 @@ class MarkerRule final : public billcheck::LineRule {
   const std::string word_;
 };
 
+#ifdef TEST_REFUSED_RULES
+// Registered as a careless plugin might: a severity that is no Severity, and an id twice.
+class BadSeverityRule final : public billcheck::LineRule {
+ public:
+  explicit BadSeverityRule(const billcheck::Options&) {}
+  static billcheck::RuleInfo info() {
+    return {.id = TEST_PLUGIN_NAME ".bad-severity",
+            .title = "A rule whose severity is out of range",
+            .category = "data",
+            .severity = static_cast<billcheck::Severity>(7),
+            .description = "Refused at registration; used by the tests."};
+  }
+  void check(const billcheck::InvoiceLine&, billcheck::Context&) const override {}
+};
+#endif
+
 void register_rules(billcheck::Registry& registry) {
   registry.log().info("registering the test rules");
   registry.add<MarkerRule>();
+#ifdef TEST_REFUSED_RULES
+  registry.add<BadSeverityRule>();
+  registry.add<MarkerRule>();
+#endif
 }
 
 }  // namespace

@@ -32,6 +32,21 @@ class StoreError : public Error {
   using Error::Error;
 };
 
+/// The store's file cannot be used as it is (not a billcheck store, damaged,
+/// read-only, written by a newer billcheck, a full disk, SQLite failing): the
+/// fault is with the file, not with what was asked of it. what() names the file.
+class StoreUnusable : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+/// Another process kept the store locked past the busy timeout: nothing was
+/// changed, and the same request may well succeed in a moment.
+class StoreBusy : public StoreUnusable {
+ public:
+  using StoreUnusable::StoreUnusable;
+};
+
 /// A fingerprint or a dispute number the store does not have. what() names the
 /// store's file, for the CLI; `kind` ("finding" or "dispute") and `key` (the
 /// fingerprint or number asked for) let a front end that must not show the

@@ -17,6 +17,9 @@ namespace {
 
 thread_local Connection* t_connection = nullptr;
 
+// How long a stopping server waits for the first request of a connection that has sent nothing.
+constexpr std::chrono::milliseconds kFirstRequestGrace{500};
+
 int milliseconds_until(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
@@ -210,10 +213,18 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     // holds a thread for nothing: it is closed after a tick when another
     // connection waits for a thread, or 16 idle ones would hold every other
     // request for their whole timeout.
+    // A stopping server gives a connection that has sent nothing yet a moment
+    // for a request already on its way, not the whole read timeout: a client
+    // that opened a connection ahead of need (a pool, a browser) must not hold
+    // the exit for --read-timeout.
     const auto wait = served == 0 ? limits_.read_timeout : limits_.keep_alive_timeout;
-    const auto until = Clock::now() + wait;
-    bool ready = stream.has_buffered();
+    auto until = Clock::now() + wait;
+    bool ready = stream.has_buffered(), grace = false;
     while (!ready && Clock::now() < until && !(served > 0 && stopping_)) {
+      if (stopping_ && !grace) {
+        until = std::min(until, Clock::now() + kFirstRequestGrace);
+        grace = true;
+      }
       ready = wait_for(sock, POLLIN, std::min(100, milliseconds_until(until)));
       if (!ready && waiting_.give_way()) break;
     }

@@ -46,14 +46,23 @@ using service::set_error;
 
 constexpr std::string_view kGet = "GET", kPost = "POST";
 
-// What each POST route's body is, for the answer to a body that is missing or of another type.
-constexpr std::string_view kBookBody = "the book as application/json, or a LEDES 1998B file as text/plain";
-constexpr std::string_view kFindingMoveBody =
-    "the move as application/json: {\"action\": \"ack\", \"resolve\", \"waive\" or \"reopen\", ...}";
-constexpr std::string_view kDisputeMoveBody =
-    "the move as application/json: {\"action\": \"ack\", \"investigate\", \"uphold\", \"explain\" or \"close\", ...}";
-constexpr std::string_view kNoteBody =
-    "the note as application/json: {\"channel\", \"direction\", \"text\"}";
+// What each POST route's body is: the media types it takes (JSON; a book
+// also as a LEDES file in text/plain), and what to say of a body that is
+// missing or of another type.
+struct BodyKind {
+  std::string_view expects;
+  bool ledes_text = false;  // text/plain is taken too (a LEDES 1998B file)
+};
+constexpr BodyKind kBookBody{"the book as application/json, or a LEDES 1998B file as text/plain", true};
+constexpr BodyKind kFindingMoveBody{
+    "the move as application/json: {\"action\": \"ack\", \"resolve\", \"waive\" or \"reopen\", ...}"};
+constexpr BodyKind kDisputeMoveBody{
+    "the move as application/json: {\"action\": \"ack\", \"investigate\", \"uphold\", \"explain\" or \"close\", ...}"};
+constexpr BodyKind kNoteBody{"the note as application/json: {\"channel\", \"direction\", \"text\"}"};
+
+// What a client is told of a failure on the server's side: its details (the
+// store's path, a library's message) go to the service's log, not to the client.
+constexpr std::string_view kSeeTheLog = "; the service's log says why";
 
 const std::vector<ServiceRoute> kRoutes = {
     {kGet, "/health", "200 when the service is ready"},
@@ -240,11 +249,13 @@ struct Service::Impl {
   }
 
   /// Reads the body within the size limit; throws HttpError when it cannot.
-  /// `expects`: what the route's body is (kBookBody, ...), for the answer to one missing or of another type.
+  /// `kind`: what the route's body is (kBookBody, ...): the types it takes, and
+  /// what to say of one missing or of another type.
   std::string read_body(const Request& req, Response& res, const httplib::ContentReader& reader,
-                        std::string_view expects) {
+                        const BodyKind& kind) {
+    const std::string_view expects = kind.expects;
     const std::string type = media_type(req);
-    if (type != "application/json" && type != "text/plain") {
+    if (type != "application/json" && !(kind.ledes_text && type == "text/plain")) {
       leave_body_unread(req, res);
       throw HttpError{415, "unsupported_media_type",
                       "send " + std::string(expects) + " (Content-Type was '" + req.get_header_value("Content-Type") + "')",
@@ -313,11 +324,19 @@ struct Service::Impl {
       set_error(res, 404, "not_found", not_in_record(e));
     } catch (const InvalidMove& e) {
       set_error(res, 409, "conflict", e.what());  // the message lists the moves allowed now
+    } catch (const StoreBusy& e) {
+      // Another writer held the record past the busy timeout: the same request may pass in a moment.
+      log->warn("{} {}: {}", req.method, req.path, e.what());
+      set_error(res, 503, "busy", "the record is busy: another program kept it locked; nothing was changed; try again");
+      res.set_header("Retry-After", "5");
+    } catch (const StoreUnusable& e) {
+      log->error("{} {}: {}", req.method, req.path, e.what());
+      set_error(res, 500, "internal", std::string("the record cannot be used; nothing was changed") + std::string(kSeeTheLog));
     } catch (const StoreError& e) {
       set_error(res, 400, "bad_request", e.what());
     } catch (const std::exception& e) {
       log->error("{} {}: {}", req.method, req.path, e.what());
-      set_error(res, 500, "internal", std::string("the service failed: ") + e.what());
+      set_error(res, 500, "internal", "the service failed on this request" + std::string(kSeeTheLog));
     }
   }
 
@@ -333,8 +352,8 @@ struct Service::Impl {
   /// `guarded`, with the body read within the size limit.
   template <class Route>
   void body_route(const Request& req, Response& res, const httplib::ContentReader& reader,
-                  const std::vector<std::string_view>& params, std::string_view expects, Route route) {
-    guarded(req, res, params, [&] { route(read_body(req, res, reader, expects)); });
+                  const std::vector<std::string_view>& params, const BodyKind& kind, Route route) {
+    guarded(req, res, params, [&] { route(read_body(req, res, reader, kind)); });
   }
 
   // ---- the routes: parse, call the engine or a remedy, write ----
@@ -426,9 +445,12 @@ struct Service::Impl {
                       "this service keeps no record: start it with --store FILE, or set store: in its billcheck.yaml", {}};
     try {
       return Store(path, StoreOptions{actor, {}, read_only});
+    } catch (const StoreBusy&) {
+      throw;  // a 503: try again
     } catch (const StoreError& e) {
+      // The server's file and its state are no business of the client's (guarded logs the request too).
       log->error("the record: {}", e.what());
-      throw HttpError{500, "internal", std::string("the record cannot be used: ") + e.what(), {}};
+      throw HttpError{500, "internal", "the record cannot be used" + std::string(kSeeTheLog), {}};
     }
   }
 
@@ -644,7 +666,7 @@ struct Service::Impl {
       } catch (...) {
       }
       log->error("{} {}: {}", req.method, req.path, what);
-      set_error(res, 500, "internal", "the service failed: " + what);
+      set_error(res, 500, "internal", "the service failed on this request" + std::string(kSeeTheLog));
     });
     server.set_logger([this](const Request& req, const Response& res) { access(req, res); });
 
@@ -665,11 +687,11 @@ struct Service::Impl {
     server.Get("/v1/plugins", [this](const Request&, Response& res) {
       res.set_content(service::plugins_json(current_engine()->plugins()), "application/json");
     });
-    auto post = [this](const char* path, std::initializer_list<std::string_view> params, std::string_view expects,
+    auto post = [this](const char* path, std::initializer_list<std::string_view> params, BodyKind kind,
                        void (Impl::*route)(const Request&, Response&, const std::string&)) {
       std::vector<std::string_view> allowed(params);
-      server.Post(service::path_regex(path), [this, allowed, expects, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
-        body_route(req, res, reader, allowed, expects, [&](const std::string& body) { (this->*route)(req, res, body); });
+      server.Post(service::path_regex(path), [this, allowed, kind, route](const Request& req, Response& res, const httplib::ContentReader& reader) {
+        body_route(req, res, reader, allowed, kind, [&](const std::string& body) { (this->*route)(req, res, body); });
       });
     };
     post("/v1/check", {"invoice", "name", "currency", "record", "by", "format"}, kBookBody, &Impl::check);

@@ -55,10 +55,17 @@ class ConfigReader {
     if (const YAML::Node r = root["remedies"]) c.remedies = remedies(r);
     if (const YAML::Node l = root["letters"]) c.letters = letters(l);
     c.relative_paths = relative_paths(root);
-    if (root["store"]) {
-      auto paths = yaml_.paths(root["store"], "store");
-      if (paths.size() == 1) c.store = paths.front();
-      else yaml_.error(root["store"], "store must be one file name (the record's SQLite file)");
+    if (const YAML::Node s = root["store"]) {
+      // An empty one (an unset variable in a generated file) would be this file's folder, or no record
+      // at all: refused, as the CLI refuses --store "".
+      if (s.IsNull() || (s.IsScalar() && s.Scalar().find_first_not_of(" \t") == std::string::npos)) {
+        yaml_.error(s, "store is empty: give the path of the record's SQLite file, or leave store: out to "
+                       "record nothing");
+      } else {
+        auto paths = yaml_.paths(s, "store");
+        if (paths.size() == 1) c.store = paths.front();
+        else yaml_.error(s, "store must be one file name (the record's SQLite file)");
+      }
     }
     if (const YAML::Node d = root["disputes"]) c.disputes = disputes(d);
     if (const YAML::Node w = root["waivers"]) {

@@ -224,8 +224,8 @@ YamlReader YamlReader::from_file(const fs::path& file, std::string_view hint) {
   return YamlReader(file, text.str());
 }
 
-// Refuses a tree deeper or larger than any file of ours, and reports every
-// key written twice in one mapping.
+// Refuses a tree deeper or larger than any file of ours, reports every key
+// written twice in one mapping and every value that is not UTF-8.
 void YamlReader::check_shape(const YAML::Node& n, int depth, std::size_t& seen) {
   if (seen > kMaxValues) return;
   if (++seen > kMaxValues) {
@@ -238,6 +238,7 @@ void YamlReader::check_shape(const YAML::Node& n, int depth, std::size_t& seen) 
     seen = kMaxValues + 1;  // once is enough
     return;
   }
+  if (n.IsScalar()) check_utf8(n);
   if (n.IsMap()) {
     std::map<std::string, int, std::less<>> first_line;
     for (const auto& kv : n) {
@@ -253,6 +254,26 @@ void YamlReader::check_shape(const YAML::Node& n, int depth, std::size_t& seen) 
   } else if (n.IsSequence()) {
     for (const auto& x : n) check_shape(x, depth + 1, seen);
   }
+}
+
+// The file is UTF-8 (checked before parsing), but yaml-cpp 0.7 writes the
+// escapes "\N" (U+0085, next line) and "\_" (U+00A0, no-break space) of a
+// double-quoted value as one byte each, which is not UTF-8: a pack message
+// with one would put text no report can hold into every finding.
+void YamlReader::check_utf8(const YAML::Node& n) {
+  const std::string& value = n.Scalar();
+  const std::size_t bad = encoding::invalid_utf8_at(value);
+  if (bad == std::string::npos) return;
+  const auto byte = static_cast<unsigned char>(value[bad]);
+  std::string what;
+  if (byte == 0x85)
+    what = "the escape \\N gives a byte that is not UTF-8 here; write \\u0085 for U+0085 (next line), or a line break";
+  else if (byte == 0xA0)
+    what = "the escape \\_ gives a byte that is not UTF-8 here; write \\u00A0 for a no-break space, or the "
+           "character itself";
+  else
+    what = "this value holds bytes that are not UTF-8; write each character itself, or as \\uXXXX";
+  error(n, what);  // not error_in: its copy of the value would carry the byte
 }
 
 ConfigLocation YamlReader::at(const YAML::Node& n) const {

@@ -82,6 +82,7 @@ class YamlReader {
  private:
   std::string message_in(const YAML::Node& n, std::size_t offset, std::size_t length, const std::string& what) const;
   void check_shape(const YAML::Node& n, int depth, std::size_t& seen);
+  void check_utf8(const YAML::Node& n);
   std::pair<int, int> locate(const YAML::Mark& m, std::string_view value, std::size_t offset) const;
 
   std::filesystem::path file_;

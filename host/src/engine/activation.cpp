@@ -29,7 +29,8 @@ std::optional<OptionValue> option_from_config(const OptionSpec& spec, const Conf
   return std::nullopt;
 }
 
-// Builds the Options for `info` from its defaults and `layers` of settings.
+}  // namespace
+
 std::optional<Options> options_for(const RuleInfo& info, std::initializer_list<const RuleSettings*> layers,
                                    std::vector<std::string>& errors) {
   Options opts;
@@ -72,6 +73,8 @@ std::optional<Options> options_for(const RuleInfo& info, std::initializer_list<c
   if (!ok) return std::nullopt;
   return opts;
 }
+
+namespace {
 
 // Builds one instance; a rule that refuses its options (its constructor
 // throws) is reported against the config entry that set them.

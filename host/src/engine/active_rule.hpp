@@ -53,6 +53,13 @@ struct ActiveRule {
 /// is unknown or invalid or the rule refuses its options.
 std::optional<ActiveRule> activate(const RegisteredRule& reg, const Config& config, std::vector<std::string>& errors);
 
+/// The options of rule `info`: its defaults, then each of `layers` of settings
+/// in turn. Nothing (with located messages in `errors`) when a setting names
+/// an option the rule does not have or gives a value of the wrong type: what
+/// activate() says of a config's settings, and `billcheck lint` of a pack's `use:`.
+std::optional<Options> options_for(const RuleInfo& info, std::initializer_list<const RuleSettings*> layers,
+                                   std::vector<std::string>& errors);
+
 /// Turns `f` into the finding that says a rule failed (threw) and was skipped.
 void make_internal(Finding& f);
 

@@ -142,6 +142,8 @@ struct Engine::Impl {
       else if (!p.disabled)
         report.refused.push_back({"plugin", p.name, p.version, p.path, p.error});
     }
+    // A rule refused at registration did not run either: the book was not checked by it.
+    report.refused.insert(report.refused.end(), registry.refused_rules().begin(), registry.refused_rules().end());
     report.sources.insert(report.sources.end(), registry.packs().begin(), registry.packs().end());
   }
 };

@@ -441,6 +441,8 @@ void IsolatedSource::start(std::vector<std::string>& errors) {
     record_.abi_minor = rec.value("abi_minor", 0u);
     record_.loaded = rec.at("loaded").get<bool>();
     record_.error = text(rec, "error");
+    if (const auto refused = rec.find("refused_rules"); refused != rec.end())
+      for (const auto& r : *refused) refused_rules_.push_back({text(r, "id", 200), text(r, "reason")});
     if (spec_.kind == "python") record_.name = spec_.path.filename().string();
     for (const auto& r : j.at("rules")) {
       RuleInfo info = rule_info_from_json(r);

@@ -121,6 +121,8 @@ class IsolatedSource {
   const PluginRecord& record() const { return record_; }
   /// The rules the worker reported (factories that must never be called).
   std::vector<RegisteredRule> take_rules() { return std::move(rules_); }
+  /// The rules the plugin registered that the worker's host refused.
+  std::vector<RefusedRule> take_refused_rules() { return std::move(refused_rules_); }
   bool loaded() const { return loaded_; }
 
   /// Asks the worker to start loading the book at `source` (whose stamp is
@@ -150,6 +152,7 @@ class IsolatedSource {
   std::uint64_t memory_;
   PluginRecord record_;
   std::vector<RegisteredRule> rules_;
+  std::vector<RefusedRule> refused_rules_;
   std::vector<std::string> rule_ids_;
   std::string first_category_;
   bool loaded_ = false;

@@ -103,6 +103,7 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
         p.record = source->record();
         p.record.isolated = true;
         for (auto& r : source->take_rules()) p.rules.push_back(std::move(r));
+        p.refused_rules = source->take_refused_rules();
       } else {
         p = load_plugin(file, log_, pinned != config.plugin_pins.end() ? &pin : nullptr);
       }
@@ -124,6 +125,11 @@ void RuleRegistry::load_plugins(const Config& config, std::vector<std::string>& 
           r.info.origin = "plugin " + p.record.name;
           add({std::move(r.info), std::move(r.factory), isolate}, errors);
         }
+        // A rule refused at registration did not check the book: the report lists it as refused.
+        for (const auto& r : p.refused_rules)
+          refused_rules_.push_back({"rule", r.id, p.record.version, p.record.path,
+                                    "refused at registration: " + r.reason + "; plugin " + p.record.name +
+                                        "'s other rules ran"});
         if (source) isolated_.push_back(std::move(source));
       }
       plugins_.push_back(std::move(p.record));
@@ -295,16 +301,8 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
 // Builds the Options for `info` from its defaults and `layers` of settings.
 void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>& errors) const {
   auto check = [&](const std::map<std::string, RuleSettings>& rules) {
-    for (const auto& [id, s] : rules) {
-      if (by_id_.contains(id)) continue;
-      auto off = off_packs_.find(id.substr(0, id.find('.')));
-      if (off != off_packs_.end())
-        errors.push_back(s.where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first +
-                         "' is off (" + off->second + ")");
-      else
-        errors.push_back(s.where.to_string() + ": unknown rule '" + id +
-                         "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)");
-    }
+    for (const auto& [id, s] : rules)
+      if (!by_id_.contains(id)) errors.push_back(unknown_rule(id, s.where));
   };
   check(config.rules);
   for (const auto& [client, rules] : config.clients) check(rules);
@@ -313,8 +311,14 @@ void RuleRegistry::check_rule_ids(const Config& config, std::vector<std::string>
       errors.push_back(w.where.to_string() + ": waiver for unknown rule '" + w.rule + "'");
 }
 
-// Runs the scope's rules over records [begin, end): every parallel rule, or
-// only `serial` (a single-threaded rule, inside its batch hooks).
+std::string RuleRegistry::unknown_rule(const std::string& id, const ConfigLocation& where) const {
+  auto off = off_packs_.find(id.substr(0, id.find('.')));
+  if (off != off_packs_.end())
+    return where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first + "' is off (" +
+           off->second + ")";
+  return where.to_string() + ": unknown rule '" + id +
+         "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)";
+}
 
 const RegisteredRule* RuleRegistry::find(std::string_view id) const {
   auto it = by_id_.find(id);

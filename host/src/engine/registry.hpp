@@ -35,11 +35,16 @@ class RuleRegistry {
   void load_python(const Config& config, std::vector<std::string>& errors);
   /// Every rule id the config names must be known.
   void check_rule_ids(const Config& config, std::vector<std::string>& errors) const;
+  /// The error for a setting at `where` of rule `id`, which is not registered:
+  /// its pack is off, or no plugin, pack or Python file has it.
+  std::string unknown_rule(const std::string& id, const ConfigLocation& where) const;
 
   const RegisteredRule* find(std::string_view id) const;
   const std::deque<RegisteredRule>& rules() const { return rules_; }
   const std::map<std::string, std::size_t, std::less<>>& by_id() const { return by_id_; }
   const std::vector<PluginRecord>& plugins() const { return plugins_; }
+  /// The rules loaded plugins registered that were refused, as the report lists them.
+  const std::vector<RuleSource>& refused_rules() const { return refused_rules_; }
   /// The packs whose rules were added.
   const std::vector<RuleSource>& packs() const { return packs_; }
   /// The plugins and Python files whose rules run in worker processes.
@@ -52,6 +57,7 @@ class RuleRegistry {
   std::deque<RegisteredRule> rules_;  // deque: RuleInfo addresses stay put
   std::map<std::string, std::size_t, std::less<>> by_id_;
   std::vector<PluginRecord> plugins_;
+  std::vector<RuleSource> refused_rules_;
   std::vector<RuleSource> packs_;
   std::vector<std::unique_ptr<IsolatedSource>> isolated_;
   std::map<std::string, std::string> off_packs_;  // pack name -> why its rules do not run

@@ -50,6 +50,7 @@ class CollectingRegistry final : public Registry {
       if (r.info.id == info.id) problem = "its id is registered twice (the first registration is kept)";
     if (!problem.empty()) {
       log_.error("plugin '" + plugin_ + "': rule '" + info.id + "' skipped: " + problem);
+      refused_.push_back({std::move(info.id), std::move(problem)});
       return;
     }
     rules_.push_back({std::move(info), std::move(factory)});
@@ -57,11 +58,14 @@ class CollectingRegistry final : public Registry {
   Log& log() override { return log_; }
 
   std::vector<RegisteredRule> take() { return std::move(rules_); }
+  /// The rules refused: the report lists them, and `check` exits 2 (a book not fully checked).
+  std::vector<RefusedRule> take_refused() { return std::move(refused_); }
 
  private:
   std::string plugin_;
   Log& log_;
   std::vector<RegisteredRule> rules_;
+  std::vector<RefusedRule> refused_;
 };
 
 // The descriptor's size as ABI 2.0 defined it (ending with the standard
@@ -193,6 +197,7 @@ LoadedPlugin load_plugin(const fs::path& path, Log& log, const PluginPin* pin) {
     return result;
   }
   result.rules = registry.take();
+  result.refused_rules = registry.take_refused();
   for (const auto& r : result.rules) rec.rules.push_back(r.info.id);
   rec.loaded = true;
   keep_forever(std::move(lib));

@@ -15,9 +15,19 @@ struct RegisteredRule {
   ConfigLocation where;   // a pack rule's `id:` in pack.yaml; line 0 for a rule registered by code
 };
 
+/// A rule a plugin's registration gave that the host refused (an id without
+/// the plugin's name, an unknown category or severity, no factory, an id
+/// registered twice): the plugin's other rules run, this one does not, and the
+/// report lists it as refused (Report::refused, kind "rule").
+struct RefusedRule {
+  std::string id;
+  std::string reason;  // e.g. "its severity (7) is not one of Severity::info, warning or error"
+};
+
 struct LoadedPlugin {
   PluginRecord record;  // record.loaded false = refused; record.error says why
   std::vector<RegisteredRule> rules;
+  std::vector<RefusedRule> refused_rules;  // of a loaded plugin
 };
 
 /// The plugin files (`*.so`) in `dir`, sorted by name.

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "config/yaml_reader.hpp"
+#include "engine/active_rule.hpp"
 #include "engine/registry.hpp"
 #include "packs/expr/expr.hpp"
 
@@ -551,23 +552,60 @@ PackLoad load_pack(const fs::path& dir) {
 
 namespace billcheck {
 
-PackLint lint_pack(const std::filesystem::path& dir, const std::vector<PluginRecord>& plugins) {
+LintBasis::LintBasis(Config config) : registry_(std::make_unique<detail::RuleRegistry>()) {
+  std::vector<std::string> errors;
+  registry_->load_plugins(config, errors);
+  if (!errors.empty()) throw ConfigError(std::move(errors));
+  registry_->load_packs(config, errors);
+  registry_->load_python(config, errors);
+}
+
+LintBasis::~LintBasis() = default;
+LintBasis::LintBasis(LintBasis&&) noexcept = default;
+LintBasis& LintBasis::operator=(LintBasis&&) noexcept = default;
+
+const std::vector<PluginRecord>& LintBasis::plugins() const { return registry_->plugins(); }
+
+namespace {
+
+PackLint lint(const std::filesystem::path& dir, const LintBasis* basis) {
   detail::PackRead r = detail::read_pack(dir);
   PackLint out;
   out.file = dir / "pack.yaml";
   out.errors = std::move(r.errors);
-  // What the engine says when the pack's rules are added after the plugins'.
-  for (const auto& rule : r.pack.rules)
-    for (const auto& p : plugins) {
-      if (!p.loaded || std::find(p.rules.begin(), p.rules.end(), rule.info.id) == p.rules.end()) continue;
-      detail::RegisteredRule plugin_rule;
-      plugin_rule.info.id = rule.info.id;
-      plugin_rule.info.origin = "plugin " + p.name;
-      out.errors.push_back(detail::rule_id_taken(rule, plugin_rule));
+  if (basis) {
+    // What the engine says when the pack's rules are added after the plugins'.
+    for (const auto& rule : r.pack.rules)
+      for (const auto& p : basis->plugins()) {
+        if (!p.loaded || std::find(p.rules.begin(), p.rules.end(), rule.info.id) == p.rules.end()) continue;
+        detail::RegisteredRule plugin_rule;
+        plugin_rule.info.id = rule.info.id;
+        plugin_rule.info.origin = "plugin " + p.name;
+        out.errors.push_back(detail::rule_id_taken(rule, plugin_rule));
+      }
+  }
+  // What the engine says of each `use:` entry once every rule is registered:
+  // a rule nobody has, an option its rule does not take, a value of the wrong type.
+  for (const auto& [id, settings] : r.pack.uses) {
+    const RuleInfo* info = nullptr;
+    for (const auto& rule : r.pack.rules)
+      if (rule.info.id == id) info = &rule.info;
+    if (const detail::RegisteredRule* known = basis && !info ? basis->registry().find(id) : nullptr) info = &known->info;
+    if (!info) {
+      if (basis) out.errors.push_back(basis->registry().unknown_rule(id, settings.where));
+      continue;  // alone, the pack cannot tell another source's rule from a mistake
     }
+    detail::options_for(*info, {&settings}, out.errors);
+  }
   for (auto& p : r.problems) out.problems.push_back(std::move(p.text));
   return out;
 }
+
+}  // namespace
+
+PackLint lint_pack(const std::filesystem::path& dir) { return lint(dir, nullptr); }
+
+PackLint lint_pack(const std::filesystem::path& dir, const LintBasis& basis) { return lint(dir, &basis); }
 
 std::vector<std::filesystem::path> find_packs(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;

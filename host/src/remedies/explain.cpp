@@ -314,7 +314,7 @@ std::string explain_figures(const Engine& engine, const Book& book, const Explai
   const auto dir = !request.templates.empty() ? request.templates
                    : !firm_templates.empty()  ? firm_templates
                                               : detail::bundled_template_dir();
-  return detail::render_template(dir, "explain", markup, model, kExplainVocabulary);
+  return detail::render_template(dir, "explain", markup, model, kExplainVocabulary, detail::Reader::person);
 }
 
 }  // namespace

@@ -1145,7 +1145,7 @@ std::string fix_summary(const FixSummary& summary, DocumentFormat format) {
   if (format == DocumentFormat::json) return model.dump(2) + "\n";
   if (format != DocumentFormat::text) throw std::invalid_argument("the fix summary is written as text or JSON");
   return detail::render_template(detail::bundled_template_dir(), "fix-summary", detail::Markup::text, model,
-                                 kFixVocabulary);
+                                 kFixVocabulary, detail::Reader::person);
 }
 
 }  // namespace billcheck

@@ -258,7 +258,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   const auto markup = format == DocumentFormat::html       ? detail::Markup::html
                       : format == DocumentFormat::markdown ? detail::Markup::markdown
                                                            : detail::Markup::text;
-  return detail::render_template(dir, "letter", markup, model, kLetterVocabulary);
+  return detail::render_template(dir, "letter", markup, model, kLetterVocabulary, detail::Reader::person);
 }
 
 }  // namespace

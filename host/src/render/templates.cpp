@@ -1,5 +1,7 @@
 #include "render/templates.hpp"
 
+#include "report/visible.hpp"
+
 #include "hosting/plugin_loader.hpp"
 
 #include <billcheck/config.hpp>
@@ -142,7 +144,7 @@ std::string template_error(const fs::path& file, std::string_view text, const st
 }
 
 std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
-                            std::span<const std::string_view> vocabulary) {
+                            std::span<const std::string_view> vocabulary, Reader reader) {
   const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
   const std::string text = read_template_file(file);
 
@@ -152,7 +154,12 @@ std::string render_template(const fs::path& dir, std::string_view name, Markup m
 
   kainjow::mustache::mustache tmpl(text);
   if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
-  if (markup != Markup::html) tmpl.set_custom_escape([](const std::string& s) { return s; });
+  // A person reads text and Markdown on a terminal as often as on paper: a
+  // value's control characters (ESC, a bare CR) are shown as \x1B, \x0D, not acted on.
+  if (markup != Markup::html && reader == Reader::person)
+    tmpl.set_custom_escape([](const std::string& s) { return visible(s, {.line_breaks = true}); });
+  else if (markup != Markup::html)
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tmpl.render(to_data(model));
   if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
   return out;

@@ -1,5 +1,7 @@
 #include <billcheck/report.hpp>
 
+#include "report/visible.hpp"
+
 #include <cstdint>
 #include <map>
 
@@ -22,6 +24,11 @@ struct Painter {
   }
 };
 
+// Text from the book, the rules or the record, written so that a control
+// character in it (ESC [ 2 J, a bare CR) shows as \x1B, \x0D instead of acting
+// on the terminal; the report's own words and colours are written as they are.
+std::string show(std::string_view text) { return detail::visible(text); }
+
 std::string plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
 }
@@ -29,37 +36,37 @@ std::string plural(std::size_t n, std::string_view word) {
 void write_finding(std::ostream& out, const Finding& f, const Painter& paint, std::string_view indent,
                    const Remedy* remedy = nullptr) {
   out << indent;
-  if (!f.file.empty()) out << paint("1", f.file + ":" + std::to_string(f.source_line) + ":") << ' ';
-  out << paint.severity(f.severity) << ": " << f.message << ' ' << paint("2", "[" + f.rule + "]") << '\n';
+  if (!f.file.empty()) out << paint("1", show(f.file) + ":" + std::to_string(f.source_line) + ":") << ' ';
+  out << paint.severity(f.severity) << ": " << show(f.message) << ' ' << paint("2", "[" + show(f.rule) + "]") << '\n';
   std::string details;
-  for (const auto& [name, value] : f.evidence) details += (details.empty() ? "" : ", ") + name + " " + value;
+  for (const auto& [name, value] : f.evidence) details += (details.empty() ? "" : ", ") + show(name) + " " + show(value);
   if (f.amount_at_stake) {
     details += (details.empty() ? "" : "; ") + std::string("at stake ") +
                (f.currency.empty() ? f.amount_at_stake->to_string()
-                                   : f.currency + " " + format_amount(*f.amount_at_stake, f.currency));
+                                   : show(f.currency) + " " + format_amount(*f.amount_at_stake, f.currency));
   }
   if (!details.empty()) out << indent << "    " << details << '\n';
   if (f.fix)
-    out << indent << "    fix: set " << f.fix->field << " to " << f.fix->suggested << " (now "
-        << (f.fix->current.empty() ? "empty" : f.fix->current) << ")\n";
-  if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind == "corrected" ? "invoice " : remedy->kind == "reissued" ? "replacement invoice " : remedy->kind + " ") << remedy->id << '\n';
+    out << indent << "    fix: set " << show(f.fix->field) << " to " << show(f.fix->suggested) << " (now "
+        << (f.fix->current.empty() ? "empty" : show(f.fix->current)) << ")\n";
+  if (remedy) out << indent << "    remedied by " << (remedy->kind == "credit_note" ? "credit note " : remedy->kind == "corrected" ? "invoice " : remedy->kind == "reissued" ? "replacement invoice " : show(remedy->kind) + " ") << show(remedy->id) << '\n';
 }
 
 // What the record says of a finding: new, open since the day it was first seen, or back again.
 void write_history(std::ostream& out, const FindingHistory& h, std::string_view indent) {
-  out << indent << "history: " << h.status;
+  out << indent << "history: " << show(h.status);
   const bool open = h.status == "open" || h.status == "acknowledged";
-  if (!h.since.empty()) out << (open ? " since " : ", first seen ") << h.since;
+  if (!h.since.empty()) out << (open ? " since " : ", first seen ") << show(h.since);
   out << '\n';
 }
 
 // Where a finding is, in a few words: to list a cause's members.
 std::string where(const Finding& f) {
-  if (!f.invoice.empty()) return f.line.empty() ? f.invoice : f.invoice + " line " + f.line;
-  if (!f.payment.empty()) return "payment " + f.payment;
-  if (!f.credit_note.empty()) return "credit note " + f.credit_note;
-  if (!f.engagement.empty()) return "engagement " + f.engagement;
-  return f.client.empty() ? f.fingerprint : "client " + f.client;
+  if (!f.invoice.empty()) return show(f.line.empty() ? f.invoice : f.invoice + " line " + f.line);
+  if (!f.payment.empty()) return "payment " + show(f.payment);
+  if (!f.credit_note.empty()) return "credit note " + show(f.credit_note);
+  if (!f.engagement.empty()) return "engagement " + show(f.engagement);
+  return f.client.empty() ? f.fingerprint : "client " + show(f.client);
 }
 
 // Findings that share a cause, once each with the action that fixes them all.
@@ -72,13 +79,14 @@ void write_causes(std::ostream& out, const Report& report, const Painter& paint)
   out << '\n' << paint("1", "Causes") << " (findings that share one; one action fixes each)\n";
   for (const auto& c : report.causes) {
     out << "  " << paint.severity(c.severity) << ": " << plural(c.members.size(), "finding") << " share "
-        << (c.kind == "rate_row" ? "rate card row" : c.kind) << ' ' << c.key << ' ' << paint("2", "[" + c.rule + "]");
+        << (c.kind == "rate_row" ? "rate card row" : show(c.kind)) << ' ' << show(c.key) << ' '
+        << paint("2", "[" + show(c.rule) + "]");
     bool first = true;
     for (const auto& [currency, amount] : c.at_stake) {
       out << (first ? "; at stake " : ", ") << currency << ' ' << format_amount(amount, currency);
       first = false;
     }
-    out << '\n' << "      action: " << c.action << '\n' << "      findings: ";
+    out << '\n' << "      action: " << show(c.action) << '\n' << "      findings: ";
     for (std::size_t i = 0; i < c.members.size() && i < kListed; ++i) {
       auto it = by_fingerprint.find(c.members[i]);
       out << (i ? ", " : "") << (it == by_fingerprint.end() ? c.members[i] : where(*it->second));
@@ -93,7 +101,10 @@ void write_causes(std::ostream& out, const Report& report, const Painter& paint)
 void write_refused(std::ostream& out, const std::vector<RuleSource>& refused, const Painter& paint) {
   if (refused.empty()) return;
   out << '\n' << paint("1", "Refused") << " (their rules did not run)\n";
-  for (const auto& r : refused) out << "  " << r.kind << ' ' << r.path.string() << ": " << r.reason << '\n';
+  for (const auto& r : refused) {
+    out << "  " << r.kind << ' ' << (r.kind == "rule" ? show(r.name) + " of " : "") << show(r.path.string()) << ": "
+        << show(r.reason) << '\n';
+  }
 }
 
 // Per currency, each figure under the one name it has in every output (see Summary).
@@ -129,15 +140,15 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
         out << paint("1", "Book") << '\n';
       } else {
         const Client* c = book.client(f.client);
-        out << paint("1", "Client " + f.client) << (c && !c->name.empty() ? " (" + c->name + ")" : "") << '\n';
+        out << paint("1", "Client " + show(f.client)) << (c && !c->name.empty() ? " (" + show(c->name) + ")" : "") << '\n';
       }
     }
     if (!f.invoice.empty() && (!invoice || *invoice != f.invoice)) {
       invoice = &f.invoice;
-      out << "  " << paint("1", "Invoice " + f.invoice);
+      out << "  " << paint("1", "Invoice " + show(f.invoice));
       if (const Invoice* inv = book.invoice(f.invoice))
         out << (inv->is_void() ? " (void, dated " : " (issued ") << inv->issue_date.to_string() << ", total "
-            << inv->currency << ' ' << format_amount(inv->total, inv->currency) << ')';
+            << show(inv->currency) << ' ' << format_amount(inv->total, inv->currency) << ')';
       out << '\n';
     }
     write_finding(out, f, paint, f.invoice.empty() ? "  " : "    ", report.remedy_of(f));
@@ -150,8 +161,8 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
                             : " (accepted in the config; not counted below)\n");
     for (const auto& w : report.waived) {
       write_finding(out, w.finding, paint, "  ");
-      out << "      waived: " << w.waiver.reason;
-      if (!w.waiver.approved_by.empty()) out << " (approved by " << w.waiver.approved_by << ")";
+      out << "      waived: " << show(w.waiver.reason);
+      if (!w.waiver.approved_by.empty()) out << " (approved by " << show(w.waiver.approved_by) << ")";
       if (w.waiver.expires) out << ", until " << w.waiver.expires->to_string();
       out << '\n';
     }
@@ -179,7 +190,7 @@ void write_text(std::ostream& out, const Report& report, const Book& book, const
     out << "  by category:";
     bool first = true;
     for (const auto& [cat, n] : s.by_category) {
-      out << (first ? " " : ", ") << cat << ' ' << n;
+      out << (first ? " " : ", ") << show(cat) << ' ' << n;
       first = false;
     }
     out << '\n';
