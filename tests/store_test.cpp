@@ -767,6 +767,40 @@ TEST(StoreReliability, KilledDuringCheckTheRunIsWhollyThereOrAbsent) {
   EXPECT_EQ(run_billcheck("audit verify --store " + shell_quoted(store)).status, 0);
 }
 
+// `audit verify` reads the trail and the findings and disputes it must agree
+// with as one state of the record: a run another process commits meanwhile is
+// seen whole or not at all. (Read apart, a run's events without its rows looked
+// like an edit behind billcheck's back: exit 1, "audit trail broken".)
+TEST(StoreReliability, VerifyWhileRunsAreRecordedNeverReportsTampering) {
+  const fs::path firm = firm_copy("store-verify-busy");
+  const fs::path dir = firm.parent_path();
+  const fs::path fixed = dir / "fixed";
+  fs::copy(firm, fixed, fs::copy_options::recursive);
+  // Each run of one book after the other fixes or reopens HR-115's findings.
+  replace_in(fixed / "invoice_lines.csv", "1255.00", "1155.00");
+  const fs::path store = dir / "record.db";
+  const std::string exe = shell_quoted(BILLCHECK_EXE);
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check " + shell_quoted(firm) + s, kAt).status, 1);
+  const std::string runs = "for i in $(seq 20); do " + exe + " -q check " + shell_quoted(fixed) + s + " >/dev/null; " +
+                           exe + " -q check " + shell_quoted(firm) + s + " >/dev/null; done; touch " +
+                           shell_quoted(dir / "done");
+  const std::string verifies = "while [ ! -e " + shell_quoted(dir / "done") + " ]; do " + exe + " audit verify" + s +
+                               "; echo rc=$?; done";
+  ASSERT_EQ(billcheck::test::run_shell("{ (" + runs + ") & " + verifies + "; wait; }", dir / "log"), 0);
+  const std::string log = slurp(dir / "log");
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_GT(count("rc=0"), 0u) << log;
+  EXPECT_EQ(count("rc="), count("rc=0")) << log;
+  EXPECT_EQ(count("audit trail broken"), 0u) << log;
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM runs"), "41");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+}
+
 // ---- docs/disputes.md: every command in it prints what the page shows, run
 // (test::run_walkthrough) in a folder holding a copy of examples/firm (shown as
 // /home/margaret/records).
