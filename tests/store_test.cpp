@@ -123,6 +123,48 @@ TEST(StoreCli, AReportThatCannotBeWrittenRecordsNoRun) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
 }
 
+// A pipe whose reader takes its time holds up no other billcheck: the run is
+// committed once the report's first bytes are written, and the rest follows
+// without the store's write lock (a `finding ack` waited 15 s, then gave up).
+TEST(StoreCli, ASlowReaderOfTheReportDoesNotLockTheStore) {
+  const fs::path dir = billcheck::test::temp_dir("store-slow-reader");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  auto first = run_billcheck("check examples/firm --format json" + s, kAt);
+  ASSERT_EQ(first.status, 1) << first.err;
+  const std::string fingerprint = fingerprint_of(first.out, "rates.contract-rate");
+  ASSERT_FALSE(fingerprint.empty());
+  // The HTML report (75 KB) is more than the pipe holds; its reader starts
+  // reading only when told to.
+  const fs::path release = dir / "release";
+  const fs::path html = dir / "report.html";
+  const std::string reader =
+      "(while [ ! -e " + shell_quoted(release) + " ]; do sleep 0.05; done; cat >" + shell_quoted(html) + ")";
+  const std::string check = kAt + " " + shell_quoted(fs::path(BILLCHECK_EXE)) + " -q check examples/firm --format html" + s;
+  const std::string ack = shell_quoted(fs::path(BILLCHECK_EXE)) + " finding ack " + fingerprint + s +
+                          " --by clerk --note 'seen' >" + shell_quoted(dir / "ack.out") + " 2>&1; echo ack=$?";
+  // Once the second run is recorded (or 20 s on), the ack; then the reader reads.
+  const std::string wait_recorded = "for i in $(seq 200); do [ \"$(sqlite3 " + shell_quoted(store) +
+                                    " 'SELECT count(*) FROM runs')\" = 2 ] && break; sleep 0.1; done";
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = billcheck::test::run_shell(
+      "{ (" + check + " | " + reader + ") & " + wait_recorded + "; " + ack + "; touch " + shell_quoted(release) +
+          "; wait; }",
+      dir / "log");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const std::string log = slurp(dir / "log");
+  EXPECT_EQ(status, 0) << log;
+  EXPECT_NE(log.find("ack=0"), std::string::npos) << log << slurp(dir / "ack.out");
+  EXPECT_LT(took, std::chrono::seconds(12)) << log;
+  // The report arrived whole, and both changes are on record.
+  const std::string report = slurp(html);
+  EXPECT_GT(report.size(), 70000u);
+  EXPECT_NE(report.find("</html>"), std::string::npos);
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM runs"), "2");
+  EXPECT_EQ(sql(store, "SELECT status FROM findings WHERE fingerprint = '" + fingerprint + "'"), "acknowledged");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+}
+
 TEST(StoreCli, WithoutAStoreTheReportIsUnchanged) {
   const auto plain = run_billcheck("check examples/firm --format json");
   EXPECT_EQ(plain.out.find("\"history\""), std::string::npos);
