@@ -2,6 +2,8 @@
 // user sees, and byte-identical output for any --jobs.
 #include "test_support.hpp"
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 
 #include <set>
@@ -150,6 +152,24 @@ TEST_F(Cli, PluginsListsNameVersionAbiPathAndRules) {
   EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 5.4) " + test::test_plugin_dir().string() + "/good_plugin.so"));
   EXPECT_THAT(r.out, HasSubstr("  testgood.marker"));
   EXPECT_THAT(r.out, HasSubstr("arithmetic "));
+}
+
+// A plugin refused is listed with why, said once ("not loaded: is refused:" before).
+TEST_F(Cli, PluginsSaysWhyAFileWasRefused) {
+  const auto dir = test::temp_dir("plugins-fifo");
+  ASSERT_EQ(::mkfifo((dir / "fifo.so").c_str(), 0644), 0);
+  auto r = run_billcheck("plugins --config '" +
+                         config_file("fifo-plugins.yaml", "plugins:\n  search_paths: ['" + dir.string() + "']\n") + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr((dir / "fifo.so").string() +
+                               "\n  this file is refused: it is a FIFO (named pipe), not a shared library file\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("not loaded: is")));
+  auto disabled = run_billcheck(
+      "plugins --config '" +
+      config_file("disabled-plugins.yaml", "plugins:\n  search_paths: ['" + test::test_plugin_dir().string() +
+                                               "']\n  disable: [testgood]\n") +
+      "'");
+  EXPECT_THAT(disabled.out, HasSubstr("good_plugin.so\n  not loaded: disabled by plugins.disable in the config\n"));
 }
 
 TEST_F(Cli, RulesListsAndExplains) {

@@ -274,6 +274,36 @@ TEST(EngineApi, ARulesTextThatIsNotUtf8IsRepairedAndTheReportIsStillWritten) {
   EXPECT_THAT(rules_of(r), ::testing::Contains("testgood.marker@INV-3#1"));
 }
 
+TEST(EngineApi, AFindingWithASeverityOutsideTheThreeIsAnErrorAndTheRuleIsNamedOnce) {
+  // A plugin cast a number to Severity on its findings: each is reported as
+  // an error, and the log says so once for the rule (it said nothing).
+  struct OddSeverity final : InvoiceRule {
+    void check(const Invoice& inv, Context& ctx) const override {
+      ctx.report(inv, "odd").with_severity(static_cast<Severity>(9));
+    }
+  };
+  Engine engine;
+  RuleInfo info{.id = "host.odd", .title = "Odd", .category = "credit", .severity = Severity::info,
+                .description = "d"};
+  info.scope = Scope::invoice;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<OddSeverity>(); });
+  Book book = engine_book();
+  ::testing::internal::CaptureStderr();
+  Report r = engine.check(book);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  std::size_t odd = 0;
+  for (const auto& f : r.findings)
+    if (f.rule == "host.odd") {
+      ++odd;
+      EXPECT_EQ(f.severity, Severity::error);
+    }
+  EXPECT_GT(odd, 1u);
+  const std::string said = "rule host.odd reported a severity that is none of info, warning and error (9); it is "
+                           "reported as an error (report this to the rule's author)";
+  EXPECT_THAT(log, ::testing::HasSubstr(said));
+  EXPECT_EQ(log.find(said), log.rfind(said)) << log;
+}
+
 TEST(EngineApi, ARuleWithASeverityOutsideTheThreeIsRefused) {
   struct Any final : InvoiceRule {
     void check(const Invoice&, Context&) const override {}

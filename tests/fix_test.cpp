@@ -963,6 +963,92 @@ TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   fs::remove_all(dir);
 }
 
+// The under-billing a credit note is cut by is settled by it: HL-101 billed
+// at 580.00 (20.00 under, 50.00 + 10.00 tax over on line 1) gets a note of
+// 40.00 that names the under-billing too, so the summary does not call it
+// unrecovered and a later fix with recover_underbilling does not bill it
+// again (it billed 24.00 more: the client paid 564.00, not 540.00). The letter
+// states the overcharge (450.00, 50.00 and 10.00 tax), the note what goes back.
+TEST(Fix, UnderBillingTakenOffACreditNoteIsNotRecoveredAgain) {
+  const fs::path dir = test::temp_dir("fix-netted");
+  fs::copy(test::source_dir() / kDraftBook, dir / "over");
+  std::string invoices = test::slurp(dir / "over" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  invoices.replace(invoices.find(total), total.size(), ",GBP,,20,100.00,580.00,issued");
+  test::write_file(dir / "over" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "over").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-HL-101-1 on invoice HL-101 line 1: GBP 40.00 (rate)"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -20.00 at stake): taken off credit note CN-HL-101-1, "
+                               "which returns that much less\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("not recovered")));
+  EXPECT_THAT(r.out, Not(HasSubstr("Under-billed on issued invoices")));
+
+  fs::copy(dir / "fixed", dir / "again", fs::copy_options::recursive);
+  test::write_file(dir / "again" / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+  r = test::run_billcheck("fix '" + (dir / "again").string() + "' --out '" + (dir / "again-fixed").string() +
+                          "' --today 2026-02-01");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("Supplementary invoice")));
+  EXPECT_THAT(test::slurp(dir / "again-fixed" / "invoices.csv"), Not(HasSubstr("HL-101-S1")));
+  EXPECT_EQ(test::slurp(dir / "again-fixed" / "credit_notes.csv"), test::slurp(dir / "fixed" / "credit_notes.csv"));
+
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we billed GBP 500.00 where it should have been GBP 450.00, because the rate charged "
+                               "was higher than the rate agreed with you: we charged you GBP 50.00 too much, and GBP "
+                               "10.00 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-HL-101-1, dated 2026-01-15, for GBP 40.00 against "
+                               "invoice HL-101.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice HL-101, GBP 540.00 is now left to pay"));
+  fs::remove_all(dir);
+}
+
+// Billed at 500.00, HL-101 under-billed 100.00 and overcharged 60.00 with its
+// tax: no note, and what is not recovered is 40.00, not 100.00.
+TEST(Fix, UnderBillingTheOverchargesOffsetIsNotCountedAsNotRecovered) {
+  const fs::path dir = test::temp_dir("fix-offsets");
+  fs::copy(test::source_dir() / kDraftBook, dir / "under");
+  std::string invoices = test::slurp(dir / "under" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  invoices.replace(invoices.find(total), total.size(), ",GBP,,20,100.00,500.00,issued");
+  test::write_file(dir / "under" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "under").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -100.00 at stake): under-billed, not recovered (GBP "
+                               "60.00 of it offsets the invoice's overcharges)\n"));
+  EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 40.00\n"));
+  fs::remove_all(dir);
+}
+
+// A note of the firm's returning part of a line's overcharge (CN-X, 30.00 of
+// 60.00) and fix's note for the rest: the letter states the whole overcharge
+// and names both notes (it said 470.00 and 30.00, and left CN-X out).
+TEST(Fix, TheLetterNamesEveryNoteOnTheLineAndTheWholeOvercharge) {
+  const fs::path dir = test::temp_dir("fix-part-note");
+  fs::copy(test::source_dir() / kDraftBook, dir / "part");
+  test::write_file(dir / "part" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,line_no,date,amount,reason,approved_by\n"
+                   "CN-X,C-1,HL-101,1,2025-10-01,30.00,Partial rate refund,Ruth Calder\n");
+  auto r = test::run_billcheck("fix '" + (dir / "part").string() + "' --out '" + (dir / "fixed").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we billed GBP 500.00 where it should have been GBP 450.00, because the rate charged "
+                               "was higher than the rate agreed with you: we charged you GBP 50.00 too much, and GBP "
+                               "10.00 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-HL-101-1, dated 2026-01-15, for GBP 30.00 against "
+                               "invoice HL-101.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-X, dated 2025-10-01, for GBP 30.00 against "
+                               "invoice HL-101.\n"));
+  fs::remove_all(dir);
+}
+
 // An invoice a firm's own note already credits in full gets no new note, and
 // that note is left exactly as it was (no `remedies`, no `internal_note`
 // added): fix never edits a record the book had.

@@ -123,6 +123,48 @@ TEST(StoreCli, AReportThatCannotBeWrittenRecordsNoRun) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
 }
 
+// A pipe whose reader takes its time holds up no other billcheck: the run is
+// committed once the report's first bytes are written, and the rest follows
+// without the store's write lock (a `finding ack` waited 15 s, then gave up).
+TEST(StoreCli, ASlowReaderOfTheReportDoesNotLockTheStore) {
+  const fs::path dir = billcheck::test::temp_dir("store-slow-reader");
+  const fs::path store = dir / "record.db";
+  const std::string s = " --store " + shell_quoted(store);
+  auto first = run_billcheck("check examples/firm --format json" + s, kAt);
+  ASSERT_EQ(first.status, 1) << first.err;
+  const std::string fingerprint = fingerprint_of(first.out, "rates.contract-rate");
+  ASSERT_FALSE(fingerprint.empty());
+  // The HTML report (75 KB) is more than the pipe holds; its reader starts
+  // reading only when told to.
+  const fs::path release = dir / "release";
+  const fs::path html = dir / "report.html";
+  const std::string reader =
+      "(while [ ! -e " + shell_quoted(release) + " ]; do sleep 0.05; done; cat >" + shell_quoted(html) + ")";
+  const std::string check = kAt + " " + shell_quoted(fs::path(BILLCHECK_EXE)) + " -q check examples/firm --format html" + s;
+  const std::string ack = shell_quoted(fs::path(BILLCHECK_EXE)) + " finding ack " + fingerprint + s +
+                          " --by clerk --note 'seen' >" + shell_quoted(dir / "ack.out") + " 2>&1; echo ack=$?";
+  // Once the second run is recorded (or 20 s on), the ack; then the reader reads.
+  const std::string wait_recorded = "for i in $(seq 200); do [ \"$(sqlite3 " + shell_quoted(store) +
+                                    " 'SELECT count(*) FROM runs')\" = 2 ] && break; sleep 0.1; done";
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = billcheck::test::run_shell(
+      "{ (" + check + " | " + reader + ") & " + wait_recorded + "; " + ack + "; touch " + shell_quoted(release) +
+          "; wait; }",
+      dir / "log");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const std::string log = slurp(dir / "log");
+  EXPECT_EQ(status, 0) << log;
+  EXPECT_NE(log.find("ack=0"), std::string::npos) << log << slurp(dir / "ack.out");
+  EXPECT_LT(took, std::chrono::seconds(12)) << log;
+  // The report arrived whole, and both changes are on record.
+  const std::string report = slurp(html);
+  EXPECT_GT(report.size(), 70000u);
+  EXPECT_NE(report.find("</html>"), std::string::npos);
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM runs"), "2");
+  EXPECT_EQ(sql(store, "SELECT status FROM findings WHERE fingerprint = '" + fingerprint + "'"), "acknowledged");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
+}
+
 TEST(StoreCli, WithoutAStoreTheReportIsUnchanged) {
   const auto plain = run_billcheck("check examples/firm --format json");
   EXPECT_EQ(plain.out.find("\"history\""), std::string::npos);
@@ -765,6 +807,40 @@ TEST(StoreReliability, KilledDuringCheckTheRunIsWhollyThereOrAbsent) {
   auto r = run_billcheck("check " + shell_quoted(book) + " --store " + shell_quoted(store) + " -q");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_EQ(run_billcheck("audit verify --store " + shell_quoted(store)).status, 0);
+}
+
+// `audit verify` reads the trail and the findings and disputes it must agree
+// with as one state of the record: a run another process commits meanwhile is
+// seen whole or not at all. (Read apart, a run's events without its rows looked
+// like an edit behind billcheck's back: exit 1, "audit trail broken".)
+TEST(StoreReliability, VerifyWhileRunsAreRecordedNeverReportsTampering) {
+  const fs::path firm = firm_copy("store-verify-busy");
+  const fs::path dir = firm.parent_path();
+  const fs::path fixed = dir / "fixed";
+  fs::copy(firm, fixed, fs::copy_options::recursive);
+  // Each run of one book after the other fixes or reopens HR-115's findings.
+  replace_in(fixed / "invoice_lines.csv", "1255.00", "1155.00");
+  const fs::path store = dir / "record.db";
+  const std::string exe = shell_quoted(BILLCHECK_EXE);
+  const std::string s = " --store " + shell_quoted(store);
+  ASSERT_EQ(run_billcheck("check " + shell_quoted(firm) + s, kAt).status, 1);
+  const std::string runs = "for i in $(seq 20); do " + exe + " -q check " + shell_quoted(fixed) + s + " >/dev/null; " +
+                           exe + " -q check " + shell_quoted(firm) + s + " >/dev/null; done; touch " +
+                           shell_quoted(dir / "done");
+  const std::string verifies = "while [ ! -e " + shell_quoted(dir / "done") + " ]; do " + exe + " audit verify" + s +
+                               "; echo rc=$?; done";
+  ASSERT_EQ(billcheck::test::run_shell("{ (" + runs + ") & " + verifies + "; wait; }", dir / "log"), 0);
+  const std::string log = slurp(dir / "log");
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_GT(count("rc=0"), 0u) << log;
+  EXPECT_EQ(count("rc="), count("rc=0")) << log;
+  EXPECT_EQ(count("audit trail broken"), 0u) << log;
+  EXPECT_EQ(sql(store, "SELECT count(*) FROM runs"), "41");
+  EXPECT_EQ(run_billcheck("audit verify" + s).status, 0);
 }
 
 // ---- docs/disputes.md: every command in it prints what the page shows, run

@@ -14,11 +14,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 namespace billcheck::cli {
 namespace {
@@ -146,15 +148,36 @@ int run_check(const CheckArgs& args, const CommonOptions& common) {
   // The output is opened before anything is recorded, and the report written
   // (to its temporary) inside the recording transaction: an output that cannot
   // be written records nothing, and the file is replaced once the run is recorded.
+  // Standard output may be a pipe whose reader takes its time, and every other
+  // billcheck writing the store would wait for it (then give up): the report is
+  // made in memory there, its first PIPE_BUF bytes written inside the
+  // transaction (a closed, full or broken output fails there and records
+  // nothing; an empty pipe takes them at once), the rest once the run is committed.
   std::optional<PendingOutput> output;
   if (!args.output.empty()) output.emplace(args.output, OutputOptions{common.force});
   const auto write = report_writer(args, report, book);
-  record_check(args.store, engine.config(), args.path, args.invoice, book, report, common, [&] {
-    if (output)
-      output->write(write);
-    else
-      write_standard_output(write);
-  });
+  std::string rendered;
+  std::size_t sent = 0;
+  const auto rest = [&] {
+    if (sent < rendered.size())
+      write_standard_output([&](std::ostream& out) { out.write(rendered.data() + sent, static_cast<std::streamsize>(rendered.size() - sent)); });
+  };
+  record_check(
+      args.store, engine.config(), args.path, args.invoice, book, report, common,
+      [&](bool recording) {
+        if (output) {
+          output->write(write);
+        } else if (!recording) {
+          write_standard_output(write);
+        } else {
+          std::ostringstream made;
+          write(made);
+          rendered = std::move(made).str();
+          sent = std::min<std::size_t>(rendered.size(), PIPE_BUF);
+          write_standard_output([&](std::ostream& out) { out.write(rendered.data(), static_cast<std::streamsize>(sent)); });
+        }
+      },
+      rest);
   if (output) output->commit();
   if (args.stats) print_stats(report);
   // The process ends here: its memory goes back to the system at once at exit,

@@ -69,11 +69,15 @@ struct StoreArgs {
 void add_store_options(CLI::App* command, StoreArgs& args);
 /// Records a check in the store when one is named, and completes the report
 /// from it (history, fixed, the store's waivers); nothing without a store.
-/// `write_report` writes the report: inside the recording transaction, so that
-/// a report that cannot be written records nothing; alone without a store.
+/// `write_report(recording)` writes the report: inside the recording
+/// transaction (`recording`), so that a report that cannot be written records
+/// nothing; alone without a store. `after_recorded`, when given, runs once the
+/// run is committed, before the "recorded run" line: what is left to write
+/// without holding the store's write lock.
 void record_check(const StoreArgs& args, const Config& config, const std::string& book_path,
                   const std::string& invoice, const Book& book, Report& report, const CommonOptions& common,
-                  const std::function<void()>& write_report);
+                  const std::function<void(bool recording)>& write_report,
+                  const std::function<void()>& after_recorded = {});
 
 // While plugins and rule files are loaded and run in this process (those not
 // isolated), a report on standard output must survive what they do, and what

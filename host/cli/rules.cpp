@@ -87,7 +87,8 @@ int run_plugins(const CommonOptions& common) {
       out << p.name << ' ' << (p.version.empty() ? "" : p.version + " ") << "(ABI " << p.abi_major << '.'
           << p.abi_minor << ") " << p.path.string() << '\n';
       if (!p.loaded) {
-        out << "  not loaded: " << p.error << '\n';
+        // A refusal is said of the file ("is refused: ...", "cannot be loaded ..."); disabling is not one.
+        out << "  " << (p.disabled ? "not loaded: " : "this file ") << p.error << '\n';
         continue;
       }
       for (const auto& r : p.rules) out << "  " << r << '\n';

@@ -521,22 +521,32 @@ void add_store_options(CLI::App* cmd, StoreArgs& args) {
 
 void record_check(const StoreArgs& args, const Config& config, const std::string& book_path, const std::string& invoice,
                   const Book& book, Report& report, const CommonOptions& common,
-                  const std::function<void()>& write_report) {
+                  const std::function<void(bool recording)>& write_report,
+                  const std::function<void()>& after_recorded) {
   const fs::path path = store_path(args, config);
   if (path.empty()) {
-    write_report();
+    write_report(false);
     return;
   }
   // An incomplete check would make the findings of the rules that did not run look fixed.
   if (report.has_internal_errors() || !report.refused.empty()) {
     std::cerr << "billcheck: the run was not recorded in " << path.string()
               << ": the check was incomplete (a rule failed or a plugin was refused)\n";
-    write_report();
+    write_report(false);
     return;
   }
   Store store(path, StoreOptions{args.by, store_clock(), false});
   const RunRecord run = store.record_run(report, book, run_info(book_path, config.file, invoice),
-                                         [&](const RunRecord&) { write_report(); });
+                                         [&](const RunRecord&) { write_report(true); });
+  if (after_recorded) {
+    try {
+      after_recorded();
+    } catch (const std::exception&) {
+      std::cerr << "billcheck: recorded run " << run.id << " in " << path.string()
+                << ", but the rest of its report could not be written\n";
+      throw;
+    }
+  }
   if (!quiet(common))
     std::cerr << "billcheck: recorded run " << run.id << " in " << path.string() << ": " << run.new_findings
               << " new, " << run.fixed << " fixed, " << run.reopened << " reopened\n";

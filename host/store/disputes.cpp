@@ -140,7 +140,7 @@ void check_disputed_line(const Book& book, const std::string& invoice, const std
 }
 
 Dispute Store::dispute(std::int64_t id) const {
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kDisputeColumns + " FROM disputes WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep())
@@ -157,7 +157,7 @@ std::vector<Dispute> Store::disputes(const std::string& state) const {
   static const std::vector<std::string> states = {"open", "acknowledged", "investigating", "upheld", "explained", "closed"};
   if (!state.empty() && std::find(states.begin(), states.end(), state) == states.end())
     throw StoreError("state '" + state + "' is not one of " + join(states));
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kDisputeColumns + " FROM disputes" +
                                         (state.empty() ? "" : " WHERE state = ?") + " ORDER BY id");
     if (!state.empty()) q.bind(1, state);
@@ -415,7 +415,7 @@ Dispute Store::pay_instalment(std::int64_t id, int number, const std::string& da
 
 Overdue Store::overdue(const std::string& today) const {
   if (!Date::parse_iso(today)) throw StoreError("'" + today + "' is not a date (YYYY-MM-DD)");
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     Overdue o;
     // Nobody answered: still open (not acknowledged) and no note went out.
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kDisputeColumns +

@@ -392,7 +392,7 @@ constexpr const char* kRunColumns =
 }  // namespace
 
 std::vector<RunRecord> Store::runs() const {
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id");
     std::vector<RunRecord> out;
     while (q.executeStep()) out.push_back(run_from(q));
@@ -401,7 +401,7 @@ std::vector<RunRecord> Store::runs() const {
 }
 
 std::optional<RunRecord> Store::last_run() const {
-  return impl_->guarded([&]() -> std::optional<RunRecord> {
+  return impl_->read([&]() -> std::optional<RunRecord> {
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT 1");
     if (q.executeStep()) return run_from(q);
     return std::nullopt;
@@ -425,7 +425,7 @@ std::vector<FindingRecord> Store::findings(const FindingFilter& filter) const {
   for (const std::string& status : filter.status)
     if (std::find(statuses.begin(), statuses.end(), status) == statuses.end())
       throw StoreError("status '" + status + "' is not one of " + join(statuses));
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     std::string sql = std::string("SELECT ") + kFindingColumns + " FROM findings WHERE 1";
     if (!filter.status.empty()) {
       sql += " AND status IN (";
@@ -450,7 +450,7 @@ std::vector<FindingRecord> Store::findings(const FindingFilter& filter) const {
 }
 
 FindingRecord Store::finding(const std::string& fingerprint) const {
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     // A unique prefix is enough, as with git's commit ids.
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kFindingColumns +
                                         " FROM findings WHERE fingerprint = ?1 OR (length(?1) >= 6 AND "

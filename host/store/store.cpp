@@ -59,19 +59,35 @@ void use_wal(SQLite::Database& db) {
   }
 }
 
-// The URI of a read-only open. SQLite opens a WAL database's -wal and -shm
-// files even to read it, creating them where the folder is writable (and
-// leaving them) and failing where it is not (read-only media). With
-// `leave_no_files` and no -wal or -shm file beside the store, no billcheck is
-// writing it and nothing waits to be checkpointed, so the file alone is the
-// whole record: it is read as immutable (no locks, no -shm, no -wal).
-// Otherwise a writer is at work (or one was killed): its -wal holds committed
-// changes, and the store is read through it as usual.
-std::string read_only_uri(const std::filesystem::path& path, bool leave_no_files) {
+// How a read command opens the store. SQLite opens a WAL database's -wal and
+// -shm files even to read it, and a read-only connection leaves them behind
+// (only a connection that may write removes them, on closing, when it is the
+// last). So with `leave_no_files`:
+//  - -wal or -shm already there (a writer at work, or one was killed): read
+//    through them read-only, as usual;
+//  - the store and its folder writable: open it for writing but write nothing
+//    (query_only); SQLite locks as for any reader, so a run committed during
+//    the read is not half seen, and removes the -wal and -shm on closing;
+//  - neither writable (read-only media, a folder the user cannot write): no
+//    billcheck of this user can be writing it either, and a read-only open
+//    is impossible without those files: read the file alone as immutable.
+enum class ReadOpen { read_only, query_only, immutable };
+
+ReadOpen read_open(const std::filesystem::path& path, bool leave_no_files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file = fs::absolute(path, ec);
+  if (!leave_no_files || fs::exists(file.string() + "-wal", ec) || fs::exists(file.string() + "-shm", ec))
+    return ReadOpen::read_only;
+  if (::access(file.c_str(), W_OK) == 0 && ::access(file.parent_path().c_str(), W_OK | X_OK) == 0)
+    return ReadOpen::query_only;
+  return ReadOpen::immutable;
+}
+
+std::string read_only_uri(const std::filesystem::path& path, bool immutable) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const std::string file = fs::absolute(path, ec).string();
-  const bool writer = !leave_no_files || fs::exists(file + "-wal", ec) || fs::exists(file + "-shm", ec);
   std::string uri = "file:";
   for (const unsigned char c : file) {
     if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
@@ -82,7 +98,7 @@ std::string read_only_uri(const std::filesystem::path& path, bool leave_no_files
       uri += hex;
     }
   }
-  return uri + (writer ? "?mode=ro" : "?mode=ro&immutable=1");
+  return uri + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
 }
 
 }  // namespace
@@ -218,10 +234,16 @@ Store::Store(const std::filesystem::path& path, StoreOptions options) : impl_(st
     throw StoreError("store " + quoted(path) + " does not exist; `billcheck check BOOK --store " + path.string() +
                      "` creates it");
   s.guarded([&] {
-    if (s.options.read_only)
-      s.db = std::make_unique<SQLite::Database>(read_only_uri(path, s.options.leave_no_files), SQLite::OPEN_READONLY | SQLite::OPEN_URI,
-                                                kBusyTimeoutMs);
-    else
+    if (s.options.read_only) {
+      const ReadOpen how = read_open(path, s.options.leave_no_files);
+      if (how == ReadOpen::query_only) {
+        s.db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+        s.db->exec("PRAGMA query_only = ON");
+      } else {
+        s.db = std::make_unique<SQLite::Database>(read_only_uri(path, how == ReadOpen::immutable),
+                                                  SQLite::OPEN_READONLY | SQLite::OPEN_URI, kBusyTimeoutMs);
+      }
+    } else
       s.db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                 kBusyTimeoutMs);
     if (!s.options.read_only && sqlite3_db_readonly(s.db->getHandle(), "main") == 1)
@@ -355,7 +377,7 @@ void Store::Impl::append(const EventDraft& draft, const std::string& at) {
 }
 
 std::vector<Event> Store::events(const EventFilter& filter) const {
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     std::string sql = std::string("SELECT ") + kEventColumns + " FROM events";
     if (filter.dispute)
       sql += " WHERE dispute = ?1 OR (object_kind = 'finding' AND object_id IN "
@@ -466,7 +488,7 @@ AuditResult Store::verify(std::string_view anchor) const {
       throw StoreError("the anchor '" + std::string(anchor) +
                        "' is not ID:HASH, an event's number and its 64 hex digits as `audit verify` prints its head");
   }
-  return impl_->guarded([&] {
+  return impl_->read([&] {
     AuditResult r;
     std::string at_anchor;  // the hash of the anchor's event, once read
     SQLite::Statement q(*impl_->db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY id");

@@ -7,6 +7,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <functional>
 #include <memory>
@@ -80,6 +81,34 @@ struct Store::Impl {
       fail(e);
     }
   }
+  /// Runs `f` (several SELECTs) in one read transaction, so that they all see
+  /// one state of the record: a run or a move another process commits
+  /// meanwhile is seen whole or not at all, never its events without its rows.
+  /// Inside a write (or another read) it is that transaction's already.
+  template <class F>
+  auto read(F&& f) const -> decltype(f()) {
+    return guarded([&]() -> decltype(f()) {
+      const ReadTransaction transaction(*db);
+      return f();
+    });
+  }
+
+ private:
+  /// BEGIN unless a transaction is open; its end (a read changes nothing, so
+  /// ROLLBACK and COMMIT are the same) cannot fail in a way worth reporting.
+  struct ReadTransaction {
+    explicit ReadTransaction(SQLite::Database& db) : db(db), began(sqlite3_get_autocommit(db.getHandle()) != 0) {
+      if (began) db.exec("BEGIN");
+    }
+    ~ReadTransaction() {
+      if (began && sqlite3_get_autocommit(db.getHandle()) == 0)
+        sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+    SQLite::Database& db;
+    bool began;
+  };
 };
 
 }  // namespace billcheck

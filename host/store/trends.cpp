@@ -72,91 +72,94 @@ Trends Store::trends(const TrendFilter& filter) const {
   for (const auto* date : {&filter.from, &filter.to})
     if (!date->empty() && !Date::parse_iso(*date))
       throw StoreError("'" + *date + "' is not a date: give --from and --to as YYYY-MM-DD");
-  Trends t;
-  t.filter = filter;
-  for (auto& run : runs())
-    if (within(store_detail::date_of(run.at), filter)) t.runs.push_back({std::move(run), {}, {}, {}});
+  // The runs, their findings and the disputes from one state of the record.
+  return impl_->read([&] {
+    Trends t;
+    t.filter = filter;
+    for (auto& run : runs())
+      if (within(store_detail::date_of(run.at), filter)) t.runs.push_back({std::move(run), {}, {}, {}});
 
-  // Each run's findings, with the cause each belongs to (for recurring causes).
-  std::vector<std::map<CauseKey, std::vector<std::string>>> causes_by_run(t.runs.size());
-  impl_->guarded([&] {
-    SQLite::Statement q(*impl_->db,
-                        "SELECT f.fingerprint, f.category, f.client, f.amount, f.currency, f.data "
-                        "FROM sightings s JOIN findings f ON f.fingerprint = s.fingerprint "
-                        "WHERE s.run = ? ORDER BY f.fingerprint");
+    // Each run's findings, with the cause each belongs to (for recurring causes).
+    std::vector<std::map<CauseKey, std::vector<std::string>>> causes_by_run(t.runs.size());
+    impl_->guarded([&] {
+      SQLite::Statement q(*impl_->db,
+                          "SELECT f.fingerprint, f.category, f.client, f.amount, f.currency, f.data "
+                          "FROM sightings s JOIN findings f ON f.fingerprint = s.fingerprint "
+                          "WHERE s.run = ? ORDER BY f.fingerprint");
+      for (std::size_t i = 0; i < t.runs.size(); ++i) {
+        RunTrend& r = t.runs[i];
+        q.reset();
+        q.bind(1, r.run.id);
+        while (q.executeStep()) {
+          const std::string fingerprint = q.getColumn(0).getString();
+          const std::string category = q.getColumn(1).getString();
+          const std::string client = q.getColumn(2).getString();
+          const std::string amount = q.getColumn(3).getString();
+          const std::string currency = q.getColumn(4).getString();
+          add(r.total, amount, currency);
+          add(r.by_category[category], amount, currency);
+          add(r.by_client[client], amount, currency);
+          if (auto key = cause_key(cause_view(q.getColumn(5).getString())))
+            causes_by_run[i][*key].push_back(fingerprint);
+        }
+      }
+    });
+
+    // A cause is fixed when a later run over the whole book no longer finds it
+    // (a check of one invoice says nothing of the others), and recurs when a
+    // run after that finds it again.
+    struct State {
+      bool present = false, fixed = false;
+      RecurringCause seen;
+    };
+    std::map<CauseKey, State> states;
     for (std::size_t i = 0; i < t.runs.size(); ++i) {
-      RunTrend& r = t.runs[i];
-      q.reset();
-      q.bind(1, r.run.id);
-      while (q.executeStep()) {
-        const std::string fingerprint = q.getColumn(0).getString();
-        const std::string category = q.getColumn(1).getString();
-        const std::string client = q.getColumn(2).getString();
-        const std::string amount = q.getColumn(3).getString();
-        const std::string currency = q.getColumn(4).getString();
-        add(r.total, amount, currency);
-        add(r.by_category[category], amount, currency);
-        add(r.by_client[client], amount, currency);
-        if (auto key = cause_key(cause_view(q.getColumn(5).getString())))
-          causes_by_run[i][*key].push_back(fingerprint);
+      const RunRecord& run = t.runs[i].run;
+      for (const auto& [key, members] : causes_by_run[i]) {
+        State& s = states[key];
+        if (!s.seen.first_run) {
+          s.seen.cause = key;
+          s.seen.first_run = run.id;
+        }
+        if (s.fixed) {
+          ++s.seen.times;
+          s.seen.back_run = run.id;
+          s.seen.members = members;
+          s.fixed = false;
+        }
+        s.present = true;
       }
+      if (!run.invoice.empty()) continue;
+      for (auto& [key, s] : states)
+        if (s.present && !causes_by_run[i].contains(key)) {
+          s.present = false;
+          s.fixed = true;
+          s.seen.fixed_run = run.id;
+        }
     }
-  });
-
-  // A cause is fixed when a later run over the whole book no longer finds it
-  // (a check of one invoice says nothing of the others), and recurs when a
-  // run after that finds it again.
-  struct State {
-    bool present = false, fixed = false;
-    RecurringCause seen;
-  };
-  std::map<CauseKey, State> states;
-  for (std::size_t i = 0; i < t.runs.size(); ++i) {
-    const RunRecord& run = t.runs[i].run;
-    for (const auto& [key, members] : causes_by_run[i]) {
-      State& s = states[key];
-      if (!s.seen.first_run) {
-        s.seen.cause = key;
-        s.seen.first_run = run.id;
-      }
-      if (s.fixed) {
-        ++s.seen.times;
-        s.seen.back_run = run.id;
-        s.seen.members = members;
-        s.fixed = false;
-      }
-      s.present = true;
-    }
-    if (!run.invoice.empty()) continue;
     for (auto& [key, s] : states)
-      if (s.present && !causes_by_run[i].contains(key)) {
-        s.present = false;
-        s.fixed = true;
-        s.seen.fixed_run = run.id;
-      }
-  }
-  for (auto& [key, s] : states)
-    if (s.seen.times) t.recurring.push_back(std::move(s.seen));
+      if (s.seen.times) t.recurring.push_back(std::move(s.seen));
 
-  impl_->guarded([&] {
-    SQLite::Statement q(*impl_->db, "SELECT reason, state, outcome, received, opened_at, state_at FROM disputes ORDER BY id");
-    std::vector<long long> days;
-    while (q.executeStep()) {
-      const std::string received = q.getColumn(3).getString();
-      if (!within(received, filter)) continue;
-      const std::string state = q.getColumn(1).getString();
-      std::string outcome = q.getColumn(2).getString();
-      if (outcome.empty()) outcome = "pending";
-      ++t.disputes[q.getColumn(0).getString()][outcome];
-      if (state != "closed") continue;
-      ++t.disputes_closed;
-      const auto opened = Date::parse_iso(store_detail::date_of(q.getColumn(4).getString()));
-      const auto closed = Date::parse_iso(store_detail::date_of(q.getColumn(5).getString()));
-      if (opened && closed) days.push_back(Date::days_between(*opened, *closed));
-    }
-    t.median_days_to_close = median_text(std::move(days));
+    impl_->guarded([&] {
+      SQLite::Statement q(*impl_->db, "SELECT reason, state, outcome, received, opened_at, state_at FROM disputes ORDER BY id");
+      std::vector<long long> days;
+      while (q.executeStep()) {
+        const std::string received = q.getColumn(3).getString();
+        if (!within(received, filter)) continue;
+        const std::string state = q.getColumn(1).getString();
+        std::string outcome = q.getColumn(2).getString();
+        if (outcome.empty()) outcome = "pending";
+        ++t.disputes[q.getColumn(0).getString()][outcome];
+        if (state != "closed") continue;
+        ++t.disputes_closed;
+        const auto opened = Date::parse_iso(store_detail::date_of(q.getColumn(4).getString()));
+        const auto closed = Date::parse_iso(store_detail::date_of(q.getColumn(5).getString()));
+        if (opened && closed) days.push_back(Date::days_between(*opened, *closed));
+      }
+      t.median_days_to_close = median_text(std::move(days));
+    });
+    return t;
   });
-  return t;
 }
 
 std::string to_json(const Trends& t) {

@@ -367,6 +367,34 @@ def test_idle_connections_do_not_hold_up_other_requests(serve):
             s.close()
 
 
+def test_a_first_request_a_moment_late_is_answered_while_another_waits(serve):
+    # One thread: a client connects and sends its request 300 ms later while
+    # another connection waits for the thread. It was closed without an answer
+    # after a 100 ms tick (the idle-connection rule applied before any request).
+    server = serve("--threads", "1")
+    late = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    other = None
+    try:
+        time.sleep(0.1)
+        other = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        other.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        time.sleep(0.3)
+        late.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for sock in (late, other):
+            reply = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            assert reply.startswith(b"HTTP/1.1 200"), reply
+            assert reply.endswith(b'{"status": "ok"}\n'), reply
+    finally:
+        late.close()
+        if other is not None:
+            other.close()
+
+
 def small_book_numbered(n):
     """SMALL_BOOK with ids and amounts of its own: invoice INV-n-1 has a line whose
     amount is off by a dollar and n cents, so each response's findings can be told apart."""

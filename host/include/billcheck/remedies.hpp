@@ -95,6 +95,12 @@ struct IssuedFinding {
   std::string recovered_by;  // the supplementary invoice that bills what was under-billed
   std::string reissued_by;   // the replacement invoice that no longer has the error
   bool offset = false;       // an overcharge not credited: the invoice under-billed as much or more
+  /// Under-billing taken off the credit note `credit_note` (the invoice
+  /// overcharged more): settled, nothing to recover.
+  bool netted = false;
+  /// Under-billing not recovered: how much of the invoice's under-billing its
+  /// overcharges offset (on the first such finding of the invoice; zero when none).
+  Decimal offsets;
 };
 
 /// A supplementary draft invoice `fix` wrote for what an issued invoice

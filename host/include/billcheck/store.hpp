@@ -79,12 +79,13 @@ struct StoreOptions {
   /// and reproducible docs fix it (the CLI reads BILLCHECK_NOW).
   std::function<std::string()> clock;
   bool read_only = false;  // open for reading only: listing, audit
-  /// With read_only: create and write nothing beside the store either (no
-  /// -wal, -shm), so a store on read-only media or in a folder the user cannot
-  /// write can be read. When no -wal or -shm file is there (no writer at
-  /// work), SQLite reads the file as immutable; a writer that starts during
-  /// that read is not seen, so it is for one-shot readers (the CLI's read
-  /// commands), not a service that reads while it writes.
+  /// With read_only: leave nothing beside the store (no -wal, -shm), and read
+  /// a store on read-only media or in a folder the user cannot write. Where
+  /// the store and its folder are writable it is opened for writing but only
+  /// read (query_only), so that SQLite removes the -wal and -shm it makes when
+  /// the store is closed; where they are not, and no -wal or -shm is there,
+  /// the file is read as immutable (nothing can be writing it). For one-shot
+  /// readers (the CLI's read commands), not a service that keeps it open.
   bool leave_no_files = false;
 };
 

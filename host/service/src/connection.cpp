@@ -18,7 +18,10 @@ namespace {
 thread_local Connection* t_connection = nullptr;
 
 // How long a stopping server waits for the first request of a connection that has sent nothing.
-constexpr std::chrono::milliseconds kFirstRequestGrace{500};
+constexpr std::chrono::milliseconds kStoppingGrace{500};
+// How long a new connection may take to start its first request before it
+// gives its thread to a connection waiting for one.
+constexpr std::chrono::seconds kFirstRequestGrace{1};
 
 int milliseconds_until(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -210,23 +213,27 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     // The first request was what the connection came for: it is answered even
     // when stopping. Between requests, a stopping server closes an idle connection.
     // A connection with nothing to read (between requests, or before its first)
-    // holds a thread for nothing: it is closed after a tick when another
-    // connection waits for a thread, or 16 idle ones would hold every other
-    // request for their whole timeout.
+    // holds a thread for nothing: it is closed when another connection waits
+    // for a thread, or 16 idle ones would hold every other request for their
+    // whole timeout. Between requests after a tick; before its first only
+    // once it has sent nothing for kFirstRequestGrace, since a client whose
+    // request is on its way (a slow network, a proxy) would be closed without
+    // an answer to what it came for.
     // A stopping server gives a connection that has sent nothing yet a moment
     // for a request already on its way, not the whole read timeout: a client
     // that opened a connection ahead of need (a pool, a browser) must not hold
     // the exit for --read-timeout.
     const auto wait = served == 0 ? limits_.read_timeout : limits_.keep_alive_timeout;
-    auto until = Clock::now() + wait;
+    const auto since = Clock::now();
+    auto until = since + wait;
     bool ready = stream.has_buffered(), grace = false;
     while (!ready && Clock::now() < until && !(served > 0 && stopping_)) {
       if (stopping_ && !grace) {
-        until = std::min(until, Clock::now() + kFirstRequestGrace);
+        until = std::min(until, Clock::now() + kStoppingGrace);
         grace = true;
       }
       ready = wait_for(sock, POLLIN, std::min(100, milliseconds_until(until)));
-      if (!ready && waiting_.give_way()) break;
+      if (!ready && (served > 0 || Clock::now() - since >= kFirstRequestGrace) && waiting_.give_way()) break;
     }
     if (!ready) break;
     conn.request_started = Clock::now();

@@ -48,7 +48,7 @@ bool repair_text(std::string& text) {
 /// outside the three an error (a plugin cast a number to it); each rule that
 /// did either is named once in the log.
 void repair_findings(std::vector<Finding>& findings) {
-  std::string last_rule;
+  std::string last_rule, last_severity_rule;
   for (Finding& f : findings) {
     bool repaired = false;
     for (std::string* text : {&f.rule, &f.category, &f.message, &f.client, &f.engagement, &f.invoice, &f.line,
@@ -63,7 +63,14 @@ void repair_findings(std::vector<Finding>& findings) {
       logger().warn("rule {} reported text that is not UTF-8; each invalid byte sequence is shown as U+FFFD "
                     "(report this to the rule's author)",
                     f.rule);
-    if (f.severity != Severity::info && f.severity != Severity::warning) f.severity = Severity::error;
+    if (f.severity != Severity::info && f.severity != Severity::warning && f.severity != Severity::error) {
+      if (f.rule != last_severity_rule)
+        logger().warn("rule {} reported a severity that is none of info, warning and error ({}); it is reported as "
+                      "an error (report this to the rule's author)",
+                      f.rule, static_cast<long long>(f.severity));
+      last_severity_rule = f.rule;
+      f.severity = Severity::error;
+    }
     if (repaired) last_rule = f.rule;
   }
 }

@@ -349,13 +349,7 @@ Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_
   return cap;
 }
 
-/// What a credit note on a line returns of the line itself: a note on a line
-/// of an invoice that charged tax returns the tax paid on it too (as fix
-/// writes them), so its amount less that tax, rounded half-even.
-Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
-  if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return amount;
-  return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
-}
+using detail::without_tax;
 
 /// The invoices a replacement in the book names in its `replaces` column.
 std::set<std::string> replaced_invoices(const BookData& data) {
@@ -501,9 +495,15 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
 /// invoice return at most what the client overpaid on it overall, so that its
 /// total less the new notes is what the invoice corrected as a draft totals.
 /// A note that would return more is cut to that (the last ones first); a
-/// finding left with none is put in `offset`.
+/// finding left with none is put in `offset`, and what the notes left out
+/// would have returned in `netted` (by invoice: that much of its under-billing
+/// is settled). Where a note is left, the under-billing is settled whole: the
+/// first note kept on the invoice names its findings in `remedies` too, so
+/// that no later run recovers it again (a supplementary invoice) or counts it
+/// as owed.
 void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options,
-                        std::map<std::string, std::string>& already, std::set<std::string>& offset) {
+                        std::map<std::string, std::string>& already, std::set<std::string>& offset,
+                        std::map<std::string, Decimal>& netted) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
   std::set<std::string> remedied, ids;
@@ -638,10 +638,11 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // What the new notes may return on each invoice: what they return less
   // what the invoice under-billed, never below nothing.
   std::map<std::string, Decimal> may_return;
+  std::map<std::string, std::vector<std::string>> underbilling;  // by invoice: the findings that under-billed
   for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
     const CreditNote& note = data.credit_notes[i];
     auto [it, added] = may_return.try_emplace(note.invoice_id);
-    if (added) it->second -= detail::underbilled_on(report, *book.invoice(note.invoice_id));
+    if (added) it->second -= detail::underbilled_on(report, *book.invoice(note.invoice_id), &underbilling[note.invoice_id]);
     it->second += note.amount;
   }
   for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
@@ -654,7 +655,13 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     Decimal& left = may_return[note.invoice_id];
     if (left.is_zero()) {
       for (std::string& fp : remedied_by(note)) offset.insert(std::move(fp));
+      netted[note.invoice_id] += note.amount;
       continue;
+    }
+    if (std::vector<std::string>& under = underbilling[note.invoice_id]; !under.empty()) {
+      for (const std::string& fp : under) note.remedies = data.add_text(note.remedies + " " + fp);
+      add_internal_note(note, "the under-billing on " + invoice.id + " is taken off it", data.text);
+      under.clear();
     }
     if (left < note.amount) {
       // Cut to what is left: the tax paid on what it still returns goes back with it.
@@ -858,8 +865,10 @@ void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& o
 
 FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already,
-                     const std::set<std::string>& offset) {
+                     const std::set<std::string>& offset, const std::map<std::string, Decimal>& netted) {
   FixSummary summary;
+  // By invoice: its currency and what it under-billed that nothing recovers.
+  std::map<std::string, std::pair<std::string, Decimal>> underbilled;
   for (const Invoice& was : before.invoices()) {
     if (!is_draft(was)) continue;
     const Invoice* now = after.invoice(was.id);
@@ -943,19 +952,26 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
       auto note = note_of.find(f.fingerprint);
       const Remedy* remedy = recheck.remedy_of(f);
       const auto earlier = already.find(f.fingerprint);
-      summary.issued.push_back({f, note != note_of.end()    ? note->second
-                                   : earlier != already.end() ? earlier->second
-                                                              : std::string(),
-                                remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
-                                remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
-                                offset.count(f.fingerprint) > 0});
+      // Under-billing a credit note names was taken off that note.
+      const bool netted_off = is_underbilling(f) && note != note_of.end();
+      IssuedFinding issued{f, note != note_of.end()    ? note->second
+                              : earlier != already.end() ? earlier->second
+                                                         : std::string(),
+                           remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
+                           remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
+                           offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
       // Credited findings count at what their notes return (two findings on
       // one line overlap); the rest at their amount at stake, but for those
       // the invoice's under-billing outweighs (the client did not overpay).
       if (is_overcharge(f) && note == note_of.end() && !offset.count(f.fingerprint))
         summary.issued_overcharged[f.currency] += *f.amount_at_stake;
-      if (is_underbilling(f) && !(remedy && remedy->kind == "corrected"))
-        summary.issued_underbilled[f.currency] -= *f.amount_at_stake;
+      // Under-billing counts less what the overcharges left uncredited offset.
+      if (is_underbilling(f) && !netted_off && !(remedy && remedy->kind == "corrected")) {
+        auto [it, first] = underbilled.try_emplace(f.invoice, f.currency, Decimal{});
+        it->second.second -= *f.amount_at_stake;
+        if (auto n = netted.find(f.invoice); first && n != netted.end()) issued.offsets = n->second;
+      }
+      summary.issued.push_back(std::move(issued));
       continue;
     }
     const bool new_note = !f.credit_note.empty() && !existing.count(f.credit_note);
@@ -976,6 +992,11 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     OpenFinding open{f, std::move(reason), {}, {}};
     if (f.rule == "payments.misapplied") propose_reallocation(engine, after, open);
     summary.needs_person.push_back(std::move(open));
+  }
+  for (const auto& [invoice, under] : underbilled) {
+    const auto n = netted.find(invoice);
+    const Decimal left = n == netted.end() ? under.second : under.second - n->second;
+    if (left > Decimal{}) summary.issued_underbilled[under.first] += left;
   }
   return summary;
 }
@@ -1027,12 +1048,14 @@ Json summary_model(const FixSummary& s) {
   Json issued = Json::array();
   for (const IssuedFinding& i : s.issued) {
     Json j = finding_json(i.finding);
-    if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    if (i.netted) j["netted_by"] = i.credit_note;
+    else if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
     else if (i.offset) j["offset"] = true;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
+    if (j.contains("underbilled") && !i.offsets.is_zero()) j["offsets"] = format_amount(i.offsets, i.finding.currency);
     issued.push_back(std::move(j));
   }
   Json supplementary = Json::array();
@@ -1109,7 +1132,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
-    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset"};
+    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset", "netted_by", "offsets"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps
@@ -1125,12 +1148,13 @@ FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptio
   }
   std::map<std::string, std::string> already;  // fingerprint -> a note the book had that returns its money
   std::set<std::string> offset;                 // overcharges the invoice's under-billing outweighs
-  write_credit_notes(engine, work, options, already, offset);
+  std::map<std::string, Decimal> netted;        // by invoice: what those overcharges offset of its under-billing
+  write_credit_notes(engine, work, options, already, offset, netted);
   if (!replaced_invoices(work).empty()) mark_reissued(engine, work, options, original);
   write_goodwill(engine, work, options, original);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset);
+  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset, netted);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <vector>
 
 namespace billcheck {
 namespace {
@@ -85,23 +86,39 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view 
 
 // One error as the data of one sentence: what was billed (the line's amount,
 // or the invoice's total), what it should have been (less the amount the
-// client was overcharged), the difference, and the credit note that returns it.
+// client was overcharged), the difference and the tax on it, and the credit
+// notes that return it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
                 std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
-  // What the client was charged too much: the amount at stake, or what its
-  // credit note returns when less (two errors on one line overlap, and fix
-  // credits the line once).
-  Decimal over = *f.amount_at_stake;
+  // The notes that return it: the one that names it, and every note of the
+  // firm's on the same line that names no finding (written by hand, or fix's
+  // with its `remedies` blanked), which fix counts as that line's credit.
   const Remedy* remedy = report.remedy_of(f);
-  const CreditNote* note = remedy ? credit_note(book, inv, remedy->id) : nullptr;
-  // A note of the firm's on the same line that names no finding (written by
-  // hand, or fix's with its `remedies` blanked) is that line's credit: fix
-  // credits the line no further because of it.
-  if (!remedy && !f.line.empty())
+  const CreditNote* named = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  std::vector<const CreditNote*> line_notes;
+  if (named) line_notes.push_back(named);
+  if (!f.line.empty())
     for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
-      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill")
-        note = n;
-  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount < over) over = note->amount;
+      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill" &&
+          n->reason_code != "reissue")
+        line_notes.push_back(n);
+  // What the client was charged too much: the amount at stake, but when a note
+  // names two errors on one line (they overlap, and fix credits the line
+  // once) the first of them is said at what the line's notes return without
+  // their tax. A note returns less than the error for another reason too (the
+  // invoice's under-billing taken off it, or the firm's own note on the line
+  // returning part): the error is still that much; the notes say what goes back.
+  Decimal over = *f.amount_at_stake;
+  if (named && !f.line.empty() && named->remedies.rfind(f.fingerprint, 0) == 0) {
+    bool overlap = false;
+    for (const Finding& other : report.findings)
+      if (&other != &f && other.invoice == f.invoice && other.line == f.line &&
+          named->remedies.find(other.fingerprint) != std::string::npos)
+        overlap = true;
+    Decimal returned;
+    for (const CreditNote* n : line_notes) returned += detail::without_tax(inv, n->amount);
+    if (overlap && returned < over) over = returned;
+  }
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
@@ -115,12 +132,13 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["should_be"] = format_amount(billed - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
   j["reason"] = plain_reason(f, dir);
-  // The note returns the tax paid on the overcharge too (billcheck fix).
-  if (note && note->remedies.rfind(f.fingerprint, 0) == 0 && note->amount > over)
-    j["tax_on_it"] = format_amount(note->amount - over, inv.currency);
-  if (note) {
-    j["credit_note"] = credit_note_json(*note, inv, date_format);
-    if (noted.insert(note->id).second) notes.push_back(credit_note_json(*note, inv, date_format));
+  // The tax paid on the overcharge of a line goes back with it (billcheck fix).
+  if (!line_notes.empty() && !f.line.empty())
+    if (const Decimal tax = detail::tax_on_line(inv, over); !tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
+  if (!line_notes.empty()) {
+    j["credit_note"] = credit_note_json(*line_notes.front(), inv, date_format);
+    for (const CreditNote* n : line_notes)
+      if (noted.insert(n->id).second) notes.push_back(credit_note_json(*n, inv, date_format));
   }
   if (remedy && remedy->kind == "reissued") j["reissued_by"] = remedy->id;
   return j;
