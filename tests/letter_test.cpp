@@ -288,6 +288,12 @@ TEST(CliLetter, AVoidInvoiceIsNotReviewedAndExplainOwesNothingOnIt) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Your invoices HR-104, HR-109, HR-115\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("HR-121")));
+  // Named, it is refused: the letter would call a bill the client does not owe "as agreed".
+  r = test::run_billcheck("letter '" + (dir / "book").string() + "' --client C-300 --invoice HR-121 --today 2026-01-20");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("invoice HR-121 is void: it bills the client nothing, so a letter has nothing to say of "
+                               "it (leave it out; a letter without invoices named reviews the others)"));
   r = test::run_billcheck("explain '" + (dir / "book").string() + "' --invoice HR-121");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Balance: GBP 0.00\n"));

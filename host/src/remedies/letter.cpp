@@ -183,6 +183,11 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     if (!inv) throw UnknownInvoice(id);
     if (inv->client_id != client->id)
       throw UnknownRecord("invoice " + id + " is not client " + client->id + "'s (it is " + inv->client_id + "'s)");
+    // A void invoice bills nothing: a letter reviewing it would tell the
+    // client it was "as agreed", of a bill they do not owe.
+    if (inv->is_void())
+      throw UnknownRecord("invoice " + id + " is void: it bills the client nothing, so a letter has nothing to say "
+                          "of it (leave it out; a letter without invoices named reviews the others)");
     // An invoice named twice is written of once: its errors are counted once.
     if (std::find(invoices.begin(), invoices.end(), inv) == invoices.end()) invoices.push_back(inv);
   }
