@@ -1,6 +1,7 @@
 #include "engine/run.hpp"
 
 #include "engine/too_large.hpp"
+#include "load/encoding.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -289,10 +290,7 @@ class Runner {
 std::string capped_rule_error(std::string text) {
   if (text.size() <= kMaxRuleError) return text;
   const std::size_t whole = text.size();
-  std::size_t cut = kMaxRuleError;
-  // Back to the start of a character: a UTF-8 sequence is never split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
+  encoding::cut_at_character(text, kMaxRuleError);
   return text + "… [cut: the rule's error was " + std::to_string(whole) + " bytes]";
 }
 

@@ -69,6 +69,14 @@ inline std::size_t invalid_utf8_at(std::string_view text) {
 
 inline bool is_utf8(std::string_view text) { return invalid_utf8_at(text) == std::string_view::npos; }
 
+/// Shortens `text` to at most `size` bytes, back to the start of a character:
+/// a UTF-8 sequence is never split.
+inline void cut_at_character(std::string& text, std::size_t size) {
+  if (text.size() <= size) return;
+  while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80) --size;
+  text.resize(size);
+}
+
 /// What is wrong with `text`, whose byte at `at` is not UTF-8, and what to do:
 /// `text is not valid UTF-8: byte 0xE9 after 'Caf' (save the file as UTF-8)`.
 /// Only the valid text before the byte is quoted, so the message is UTF-8 itself.

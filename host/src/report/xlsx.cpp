@@ -4,6 +4,7 @@
 #include <billcheck/output.hpp>
 #include <billcheck/report.hpp>
 
+#include "load/encoding.hpp"
 #include "report/table.hpp"
 
 #include <xlsxwriter.h>
@@ -51,11 +52,7 @@ std::string cell_text(std::string_view text) {
     out += c;
   }
   constexpr std::size_t kMax = 32767;
-  if (out.size() > kMax) {
-    std::size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
-    out.resize(cut);
-  }
+  encoding::cut_at_character(out, kMax);
   return out;
 }
 
