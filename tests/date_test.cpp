@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace billcheck {
@@ -63,6 +64,47 @@ TEST(DateParseIso, AgreesWithStdChronoOnEveryMonthAndDayNumberOfManyYears) {
         ++days;
       }
   EXPECT_EQ(days, 17 * 365 + 7);  // seven of the years are leap years: 0, 4, 1600, 2000, 2024, 2400, 9996
+}
+
+/// What a date text of the given shape means, by the calendar, one character at a time.
+std::optional<Date> reference(std::string_view text, bool compact) {
+  const std::string_view digits_at = compact ? "01234567" : "0123 56 89";
+  int y = 0;
+  unsigned m = 0, d = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (digits_at[i] == ' ') {
+      if (c != '-') return std::nullopt;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    const unsigned v = static_cast<unsigned>(c - '0');
+    if (i < 4) y = y * 10 + static_cast<int>(v);
+    else if (i < (compact ? 6u : 7u)) m = m * 10 + v;
+    else d = d * 10 + v;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return Date(std::chrono::sys_days(ymd));
+}
+
+TEST(DateParseIso, ReadsEveryByteInEveryPlaceAsTheCalendarDoes) {
+  // The digits are checked a word at a time: every byte value in every place
+  // of a date (a leap day, so that a digit changed can make it no day at all).
+  for (const std::string_view base : {"2024-02-29", "1999-12-31"})
+    for (std::size_t i = 0; i < base.size(); ++i)
+      for (int b = 0; b < 256; ++b) {
+        std::string text(base);
+        text[i] = static_cast<char>(b);
+        ASSERT_EQ(Date::parse_iso(text), reference(text, false)) << "byte " << b << " at " << i << " of " << base;
+      }
+  for (const std::string_view base : {"20240229", "19991231"})
+    for (std::size_t i = 0; i < base.size(); ++i)
+      for (int b = 0; b < 256; ++b) {
+        std::string text(base);
+        text[i] = static_cast<char>(b);
+        ASSERT_EQ(Date::parse_compact(text), reference(text, true)) << "byte " << b << " at " << i << " of " << base;
+      }
 }
 
 TEST(DateParseCompact, ReadsLedesDates) {
