@@ -24,6 +24,7 @@
 #include "load/file.hpp"
 #include "load/json.hpp"
 #include "load/last_texts.hpp"
+#include "load/plain_json.hpp"
 #include "load/scan.hpp"
 #include "schema/columns.hpp"
 
@@ -403,33 +404,6 @@ bool has_backslash(std::string_view s) {
 #endif
 }
 
-/// Whether `token` is a JSON number: simdjson leaves numbers to the caller,
-/// and a number is passed on as its text.
-bool is_number(std::string_view t) {
-  std::size_t k = 0;
-  const std::size_t n = t.size();
-  auto digit = [&](std::size_t i) { return i < n && t[i] >= '0' && t[i] <= '9'; };
-  if (k < n && t[k] == '-') ++k;
-  if (!digit(k)) return false;
-  if (t[k] == '0') {
-    ++k;
-  } else {
-    while (digit(k)) ++k;
-  }
-  if (k < n && t[k] == '.') {
-    ++k;
-    if (!digit(k)) return false;
-    while (digit(k)) ++k;
-  }
-  if (k < n && (t[k] == 'e' || t[k] == 'E')) {
-    ++k;
-    if (k < n && (t[k] == '+' || t[k] == '-')) ++k;
-    if (!digit(k)) return false;
-    while (digit(k)) ++k;
-  }
-  return k == n;
-}
-
 constexpr std::size_t kCountFrom = std::size_t{1} << 20;  // bytes of JSON
 
 /// Walks the document and fills BookData, collecting every problem. Returns
@@ -680,7 +654,7 @@ class Reader {
         present = false;
         return token == "null";
       default:
-        if (!is_number(token)) return false;
+        if (!detail::is_json_number(token)) return false;
         text = token;
         present = true;
         return true;
@@ -962,9 +936,18 @@ class WindowedReader {
 
   /// Reads the records in [first, cut) of the window as an array; `rest` as
   /// Reader::read_window has it. False, with the window unchanged, when they do
-  /// not read as an array of good records.
+  /// not read as an array of good records. Plain records are read by hand
+  /// (detail::PlainJson); a window with anything else in it, by simdjson.
   template <class T>
   bool parse_window(const Entity<T>& entity, char* first, char* cut, const char*& rest, std::uint32_t& next_line) {
+    std::vector<T>& out = data_.*entity.records;
+    const std::size_t count = out.size();
+    detail::PlainJson plain(first, cut, line_);
+    if (plain.records(entity, data_.file_number(file_), data_, out, rest)) {
+      next_line = plain.line();
+      return true;
+    }
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(count), out.end());
     const char before_first = first[-1], at_cut = *cut;
     first[-1] = '[';
     *cut = ']';
