@@ -595,6 +595,37 @@ TEST(Fix, UnderBillingIsRecoveredOnASupplementaryDraftWhenTheConfigSaysSo) {
   fs::remove_all(dir);
 }
 
+// Without recover_underbilling, an invoice's under-billing is taken off its
+// credit notes with the tax on what was under-billed before tax: the discount
+// 15.00 above the agreed one on UB-3 takes 18.00 off the 120.00 note (it took
+// 15.00), and on UB-5 the 100.00 discount (120.00 with tax) outweighs the
+// 120.00 overcharge, so no note is written (one of 20.00 was); the total short
+// by 20.00 and the tax short by 10.00 take just that. The letter leaves out
+// UB-5's overcharge: the client did not pay too much on it.
+TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
+  const fs::path dir = test::temp_dir("fix-offset-tax");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-1-1 on invoice UB-1 line 2: GBP 100.00 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-2-1 on invoice UB-2 line 2: GBP 110.00 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-3-1 on invoice UB-3 line 2: GBP 102.00 (arithmetic): Line 2 of invoice UB-3 "
+                               "was miscalculated, so we credit GBP 102.00 (85.00 and 17.00 tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-4-1 on invoice UB-4 line 2: GBP 60.00 (arithmetic)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-5")));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited, since the invoice "
+                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("Credited: GBP 372.00\n"));
+
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("found 4 errors in what we billed you"));
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against invoice "
+                               "UB-3.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("On invoice UB-5")));
+  fs::remove_all(dir);
+}
+
 // The memo on a credit note is the firm's words when its template folder
 // (letters.templates) has a credit-note-memo.txt; a placeholder the memo
 // cannot have is an error naming the file and line, and nothing is written.
