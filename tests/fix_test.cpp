@@ -595,6 +595,138 @@ TEST(Fix, UnderBillingIsRecoveredOnASupplementaryDraftWhenTheConfigSaysSo) {
   fs::remove_all(dir);
 }
 
+// The supplement asks exactly what each kind of under-billing left unpaid,
+// with the tax on it, at 20% (tests/data/remedies/underbilled-book): the total
+// 20.00 short (tax included: 16.67 net, 3.33 tax, not 24.00), the tax 10.00
+// short (tax only: not taxed again to 12.00), a discount 15.00 and 100.00 above
+// the agreed one and a line 50.00 short (before tax: taxed). The supplements
+// check clean, and a second fix leaves them as they are.
+TEST(Fix, ASupplementTaxesOnlyWhatWasUnderBilledBeforeTax) {
+  const fs::path dir = test::temp_dir("fix-supplement-tax");
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+  const std::string config = " -c '" + (dir / "billcheck.yaml").string() + "'";
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15" + config);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* total : {"UB-1-S1 (draft) for what invoice UB-1 under-billed: GBP 20.00\n",
+                            "UB-2-S1 (draft) for what invoice UB-2 under-billed: GBP 10.00\n",
+                            "UB-3-S1 (draft) for what invoice UB-3 under-billed: GBP 18.00\n",
+                            "UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP 60.00\n",
+                            "UB-5-S1 (draft) for what invoice UB-5 under-billed: GBP 120.00\n"})
+    EXPECT_THAT(r.out, HasSubstr(std::string("Supplementary invoice ") + total));
+  // Recovered on the supplements, the under-billing takes nothing off the credit notes.
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-5-1 on invoice UB-5 line 2: GBP 120.00 (arithmetic)"));
+  const Book fixed = load_book(dir / "a");
+  struct Expected {
+    const char* id;
+    const char* line;
+    const char* description;
+    const char* tax;
+    const char* total;
+    bool rate;  // the invoice's 20% on the supplement
+  };
+  for (const Expected& e :
+       {Expected{"UB-1-S1", "16.67", "Correction to invoice UB-1: amount under-billed", "3.33", "20.00", true},
+        Expected{"UB-2-S1", "0.00", "Correction to invoice UB-2: tax under-charged", "10.00", "10.00", false},
+        Expected{"UB-3-S1", "15.00", "Correction to invoice UB-3: discount above the agreed terms", "3.00", "18.00", true},
+        Expected{"UB-4-S1", "50.00", "Correction to invoice UB-4 line 1: amount under-billed", "10.00", "60.00", true},
+        Expected{"UB-5-S1", "100.00", "Correction to invoice UB-5: discount above the agreed terms", "20.00", "120.00",
+                 true}}) {
+    SCOPED_TRACE(e.id);
+    const Invoice& s = invoice(fixed, e.id);
+    ASSERT_EQ(fixed.lines_of(s).size(), 1u);
+    EXPECT_EQ(line(fixed, e.id, 1).amount, dec(e.line));
+    EXPECT_EQ(line(fixed, e.id, 1).rate, dec(e.line));
+    EXPECT_EQ(line(fixed, e.id, 1).description, e.description);
+    EXPECT_EQ(s.tax, dec(e.tax));
+    EXPECT_EQ(s.total, dec(e.total));
+    EXPECT_EQ(s.tax_rate, e.rate ? std::optional(dec("20")) : std::nullopt);
+  }
+
+  const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+  int remedied = 0;
+  for (const auto& f : report["findings"]) {
+    const std::string on = f.value("invoice", "");
+    if (on.size() > 4 && on.substr(4) == "-S1") {
+      EXPECT_NE(f["category"], "arithmetic") << f.dump();  // checks clean
+    }
+    if (f.value("amount_at_stake", "").starts_with("-") && !f.contains("credit_note")) {
+      EXPECT_EQ(f["remedy"], nlohmann::json({{"kind", "corrected"}, {"id", on + "-S1"}})) << f.dump();
+      ++remedied;
+    }
+  }
+  EXPECT_EQ(remedied, 5);
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  fs::remove_all(dir);
+}
+
+// A tax-inclusive shortfall whose net's tax rounds a cent apart: 0.03 at 20%
+// is 0.02 net (0.025, half-even) and 0.01 tax, where 20% of 0.02 rounds to
+// 0.00. The client is asked the 0.03, and the supplement has no tax rate, so
+// that arithmetic.tax does not call its tax wrong (and the next fix does not
+// correct it to 0.00).
+TEST(Fix, ATaxInclusiveShortfallIsAskedToTheCentAndTheSupplementChecksClean) {
+  const fs::path dir = test::temp_dir("fix-supplement-cent");
+  fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  const std::string total = ",GBP,,20,130.00,760.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  invoices.replace(invoices.find(total), total.size(), ",GBP,,20,130.00,779.97,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15 -c '" + (dir / "billcheck.yaml").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Book fixed = load_book(dir / "a");
+  const Invoice& s = invoice(fixed, "UB-1-S1");
+  EXPECT_EQ(line(fixed, "UB-1-S1", 1).amount, dec("0.02"));
+  EXPECT_EQ(s.tax, dec("0.01"));
+  EXPECT_EQ(s.total, dec("0.03"));
+  EXPECT_FALSE(s.tax_rate.has_value());
+  const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+  for (const auto& f : report["findings"])
+    if (f.value("invoice", "") == "UB-1-S1") {
+      EXPECT_NE(f["category"], "arithmetic") << f.dump();
+    }
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  fs::remove_all(dir);
+}
+
+// Without recover_underbilling, an invoice's under-billing is taken off its
+// credit notes with the tax on what was under-billed before tax: the discount
+// 15.00 above the agreed one on UB-3 takes 18.00 off the 120.00 note (it took
+// 15.00), and on UB-5 the 100.00 discount (120.00 with tax) outweighs the
+// 120.00 overcharge, so no note is written (one of 20.00 was); the total short
+// by 20.00 and the tax short by 10.00 take just that. The letter leaves out
+// UB-5's overcharge: the client did not pay too much on it.
+TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
+  const fs::path dir = test::temp_dir("fix-offset-tax");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-1-1 on invoice UB-1 line 2: GBP 100.00 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-2-1 on invoice UB-2 line 2: GBP 110.00 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-3-1 on invoice UB-3 line 2: GBP 102.00 (arithmetic): Line 2 of invoice UB-3 "
+                               "was miscalculated, so we credit GBP 102.00 (85.00 and 17.00 tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-4-1 on invoice UB-4 line 2: GBP 60.00 (arithmetic)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-5")));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited, since the invoice "
+                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("Credited: GBP 372.00\n"));
+
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("found 4 errors in what we billed you"));
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against invoice "
+                               "UB-3.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("On invoice UB-5")));
+  fs::remove_all(dir);
+}
+
 // The memo on a credit note is the firm's words when its template folder
 // (letters.templates) has a credit-note-memo.txt; a placeholder the memo
 // cannot have is an error naming the file and line, and nothing is written.

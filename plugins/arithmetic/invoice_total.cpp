@@ -12,8 +12,8 @@ RuleInfo InvoiceTotalRule::info() {
   info.description =
       "An invoice's total must equal the sum of its lines' amounts, less its discount, plus its tax (an absent "
       "discount or tax counts as zero). The line amounts are taken as stated: a wrong line amount is "
-      "arithmetic.line-amount's finding. The amount at stake is the stated total less the expected one. Void "
-      "invoices are not checked.";
+      "arithmetic.line-amount's finding. The amount at stake is the stated total less the expected one, tax "
+      "included (evidence at_stake_tax: included). Void invoices are not checked.";
   return info;
 }
 
@@ -46,6 +46,7 @@ void InvoiceTotalRule::check(const Invoice& invoice, Context& ctx) const {
       .evidence_of("lines", line_sum);
   if (invoice.discount) finding.evidence_of("discount", *invoice.discount);
   if (invoice.tax) finding.evidence_of("tax", *invoice.tax);
+  finding.evidence_of("at_stake_tax", "included");
   finding.suggest("total", stated, format_amount(expected, currency));
 }
 

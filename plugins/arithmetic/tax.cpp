@@ -12,8 +12,8 @@ RuleInfo TaxRule::info() {
   info.description =
       "Where an invoice gives a tax rate, its tax must be that percentage of the sum of its lines less its "
       "discount, rounded half-even to the currency's minor units; a missing tax is reported when the tax due "
-      "is not zero. The amount at stake is the stated tax (zero when absent) less the expected tax. Invoices "
-      "without a tax rate, and void invoices, are not checked.";
+      "is not zero. The amount at stake is the stated tax (zero when absent) less the expected tax, all of it "
+      "tax (evidence at_stake_tax: only). Invoices without a tax rate, and void invoices, are not checked.";
   return info;
 }
 
@@ -42,6 +42,7 @@ void TaxRule::check(const Invoice& invoice, Context& ctx) const {
       .evidence_of("actual", invoice.tax ? format_amount(stated, currency) : std::string("absent"))
       .evidence_of("tax_rate", rate)
       .evidence_of("taxable", taxable)
+      .evidence_of("at_stake_tax", "only")
       .suggest("tax", invoice.tax ? format_amount(stated, currency) : std::string(), format_amount(expected, currency));
 }
 

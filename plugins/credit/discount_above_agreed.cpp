@@ -34,8 +34,8 @@ RuleInfo DiscountAboveAgreedRule::info() {
       "An invoice's discount may be at most its engagement's discount_pct of the sum of its lines' amounts, "
       "rounded half-even to the currency's minor units. Where the firm sets a maximum discount, it applies to "
       "invoices whose engagement has no discount_pct, and caps the agreed percentage of those that do. The "
-      "amount at stake is the excess, negative: the client is billed that much too little; the fix suggests the "
-      "allowed discount. Invoices with no discount, with no agreed percentage and no firm-wide maximum, with "
+      "amount at stake is the excess, negative: the client is billed that much too little, before tax (evidence "
+      "at_stake_tax: excluded); the fix suggests the allowed discount. Invoices with no discount, with no agreed percentage and no firm-wide maximum, with "
       "lines summing to zero or less, and void invoices are not checked.";
   info.options = {{"max_discount_pct", OptionType::decimal, "0",
                    "The firm-wide maximum discount, in percent of the lines; 0 = no firm-wide cap."}};
@@ -74,6 +74,7 @@ void DiscountAboveAgreedRule::check(const Invoice& invoice, Context& ctx) const 
       .evidence_of("actual", discount)
       .evidence_of("discount_pct", pct)
       .evidence_of("lines", lines)
+      .evidence_of("at_stake_tax", "excluded")
       .suggest("discount", format_amount(discount, currency), format_amount(allowed, currency));
 }
 

@@ -10,6 +10,7 @@ import billcheck
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIRM = ROOT / "examples" / "firm"
 DRAFTS = ROOT / "tests" / "data" / "remedies" / "draft-book"
+UNDERBILLED = ROOT / "tests" / "data" / "remedies" / "underbilled-book"
 
 
 def test_fix_returns_the_corrected_book_and_the_summary():
@@ -88,3 +89,17 @@ def test_fix_with_goodwill_and_reissue_is_the_clis(tmp_path, run_cli, reissue):
     if reissue:
         replacement = {i.id: i for i in book.invoices}["NW-2025-07-R1"]
         assert (str(replacement.issue_date), str(replacement.due_date)) == ("2026-01-15", "2026-02-14")
+
+
+def test_fix_supplements_ask_what_was_under_billed_with_the_tax_on_it(tmp_path):
+    # tests/data/remedies/underbilled-book at 20%: a total 20.00 short (tax included), tax 10.00 short (tax
+    # only), a discount 15.00 above the agreed one (before tax): the same figures as the CLI's (fix_test.cpp).
+    config = tmp_path / "billcheck.yaml"
+    config.write_text("remedies:\n  recover_underbilling: true\n")
+    book, summary = billcheck.fix(UNDERBILLED, config=str(config), today="2026-01-15")
+    invoices = {i.id: i for i in book.invoices}
+    assert [(invoices[s].tax, invoices[s].total) for s in ("UB-1-S1", "UB-2-S1", "UB-3-S1")] == [
+        (decimal.Decimal("3.33"), decimal.Decimal("20.00")),
+        (decimal.Decimal("10.00"), decimal.Decimal("10.00")),
+        (decimal.Decimal("3.00"), decimal.Decimal("18.00"))]
+    assert {s["id"]: s["total"] for s in summary["supplementary"]}["UB-1-S1"] == "20.00"

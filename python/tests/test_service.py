@@ -1015,3 +1015,25 @@ def test_service_stops_on_sigterm_promptly_with_idle_connections_open(serve):
     assert silent.recv(1) == b""  # closed without an answer: it asked nothing
     silent.close()
     kept.close()
+
+
+def test_service_supplements_are_the_clis(serve, exe, tmp_path):
+    # The supplements of tests/data/remedies/underbilled-book (each kind of under-billing, at 20%) come out of
+    # /v1/fix as out of `billcheck fix`: the total 20.00 short asks 20.00 (16.67 and 3.33 tax), not 24.00.
+    config = tmp_path / "recover.yaml"
+    config.write_text("remedies:\n  recover_underbilling: true\n")
+    book = tmp_path / "underbilled.json"
+    subprocess.run([exe, "convert", ROOT / "tests" / "data" / "remedies" / "underbilled-book", book], check=True,
+                   capture_output=True)
+    server = serve("-c", config)
+    status, _, body = server.check(book.read_bytes(), "/v1/fix?name=underbilled.json")
+    assert status == 200, body
+    out = tmp_path / "fixed.json"
+    cli = subprocess.run([exe, "fix", book.name, "--out", out, "--format", "json", "-c", config],
+                         capture_output=True, cwd=tmp_path, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    served = json.loads(body)
+    assert served["summary"] == json.loads(cli.stdout)
+    assert served["book"] == json.loads(out.read_text())
+    totals = {s["id"]: s["total"] for s in served["summary"]["supplementary"]}
+    assert (totals["UB-1-S1"], totals["UB-2-S1"], totals["UB-3-S1"]) == ("20.00", "10.00", "18.00")

@@ -765,13 +765,20 @@ void write_goodwill(const Engine& engine, BookData& data, const CheckOptions& op
 }
 
 // Every name the supplement-line template's model can have.
-constexpr std::string_view kSupplementVocabulary[] = {"invoice", "line", "discount", "underbilled"};
+constexpr std::string_view kSupplementVocabulary[] = {"invoice", "line", "discount", "tax", "underbilled"};
 
 /// With remedies.recover_underbilling: for each issued or paid invoice that
 /// under-billed (a negative amount at stake) with no supplement yet, a
-/// supplementary draft invoice with one adjustment line per finding, taxed as
-/// the invoice was, due on the client's terms; its `supplements` column names
-/// the invoice and its `remedies` column the findings.
+/// supplementary draft invoice with one adjustment line per finding, due on
+/// the client's terms, that asks the client exactly what was under-billed
+/// with the tax on it: an amount before tax is a line taxed at the invoice's
+/// rate; an amount of the invoice's total (tax included) a line of its net,
+/// gross / (1 + rate) rounded half-even, with the rest as tax; an amount that
+/// is tax a line of nothing, with the amount as tax (detail::tax_in_at_stake).
+/// The supplement has the invoice's tax rate where its tax is that rate of
+/// its lines (arithmetic.tax checks it), and none where it is not (tax the
+/// invoice did not charge). Its `supplements` column names the invoice and
+/// its `remedies` column the findings.
 void write_supplements(const Engine& engine, BookData& data, const CheckOptions& options, Date today) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
@@ -785,6 +792,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
   for (const Invoice& i : data.invoices) ids.insert(i.id);
   for (const auto& [id, findings] : under) {
     const Invoice& was = *book.invoice(id);
+    const int places = minor_units(was.currency);
     Invoice s;
     for (int n = 1; s.id.empty() || ids.count(s.id); ++n)
       s.id = data.add_text(credit_note_id(engine.config().remedies.supplement_id, was, n));
@@ -795,31 +803,48 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     if (const Client* c = book.client(was.client_id); c && c->payment_terms_days)
       s.due_date = today.plus_days(*c->payment_terms_days);
     s.currency = was.currency;
-    s.tax_rate = was.tax_rate;
     s.status = data.add_text("draft");
     std::string fingerprints;
-    Decimal sum;
+    Decimal lines, before_tax, tax;  // the lines' sum; what of it is taxed at the rate; the tax besides
     std::int32_t line_no = 0;
     for (const Finding* f : findings) {
       InvoiceLine line;
       line.invoice_id = s.id;
       line.line_no = ++line_no;
       line.type = data.add_text("adjustment");
+      const detail::TaxInAtStake kind = detail::tax_in_at_stake(*f);
       nlohmann::ordered_json words = {{"invoice", was.id}};
       if (!f->line.empty()) words["line"] = f->line;
-      words[f->category == "credit" ? "discount" : "underbilled"] = true;
+      words[f->category == "credit" ? "discount" : kind == detail::TaxInAtStake::only ? "tax" : "underbilled"] = true;
       line.description = data.add_text(render_sentence(engine, "supplement-line", words, kSupplementVocabulary));
-      const Decimal amount = (-*f->amount_at_stake).round(minor_units(was.currency));
+      const Decimal amount = (-*f->amount_at_stake).round(places);
+      Decimal net = amount;
+      switch (kind) {
+        case detail::TaxInAtStake::excluded:
+          before_tax += amount;
+          break;
+        case detail::TaxInAtStake::included:
+          net = without_tax(was, amount);
+          tax += amount - net;
+          break;
+        case detail::TaxInAtStake::only:
+          net = Decimal{};
+          tax += amount;
+          break;
+      }
       line.quantity = Decimal(1);
-      line.rate = amount;
-      line.amount = amount;
-      sum += amount;
+      line.rate = net;
+      line.amount = net;
+      lines += net;
       data.lines.push_back(std::move(line));
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
-    if (was.tax_rate && was.tax && !was.tax->is_zero())
-      s.tax = (sum * *was.tax_rate / Decimal(100)).round(minor_units(was.currency));
-    s.total = sum + s.tax.value_or(Decimal{});
+    tax += detail::tax_on_line(was, before_tax);
+    const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
+    if (charged_tax || !tax.is_zero()) s.tax = tax;
+    if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
+      s.tax_rate = was.tax_rate;
+    s.total = lines + s.tax.value_or(Decimal{});
     s.extra.values.emplace_back(data.add_text("supplements"), was.id);
     s.extra.values.emplace_back(data.add_text("remedies"), data.add_text(fingerprints));
     data.invoices.push_back(std::move(s));

@@ -219,7 +219,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     Decimal over;
     for (const Finding& f : report.findings)
       if (f.invoice == inv->id && tells_the_client(f))
-        over += *f.amount_at_stake + (f.line.empty() ? Decimal{} : detail::tax_on_line(*inv, *f.amount_at_stake));
+        over += detail::with_tax(*inv, f, *f.amount_at_stake);
     const bool overpaid = over > detail::underbilled_on(report, *inv);
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;

@@ -12,11 +12,35 @@
 
 namespace billcheck::detail {
 
-/// The tax the client pays on `amount` billed on a line of `inv` (none when
+/// The tax the client pays on `amount` billed before tax on `inv` (none when
 /// the invoice charged no tax), rounded half-even to the currency's minor units.
 inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
   if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
   return (amount * *inv.tax_rate / Decimal(100)).round(minor_units(inv.currency));
+}
+
+/// How a finding's amount at stake stands to the invoice's tax, as the rule
+/// that reported it says in its `at_stake_tax` evidence (docs/remedies.md):
+/// `excluded` (billed before tax: the tax on it is at stake too), `included`
+/// (of the invoice's total, tax and all) or `only` (the amount is tax). A
+/// finding that does not say is `excluded` on a line and `included` on the
+/// invoice, so that the client is never asked more than the rule found.
+enum class TaxInAtStake { excluded, included, only };
+
+inline TaxInAtStake tax_in_at_stake(const Finding& f) {
+  for (const auto& [name, value] : f.evidence) {
+    if (name != "at_stake_tax") continue;
+    if (value == "excluded") return TaxInAtStake::excluded;
+    if (value == "included") return TaxInAtStake::included;
+    if (value == "only") return TaxInAtStake::only;
+  }
+  return f.line.empty() ? TaxInAtStake::included : TaxInAtStake::excluded;
+}
+
+/// What the client pays for `amount` at stake in finding `f` on `inv`: with
+/// the tax on it when the amount is before tax.
+inline Decimal with_tax(const Invoice& inv, const Finding& f, const Decimal& amount) {
+  return tax_in_at_stake(f) == TaxInAtStake::excluded ? amount + tax_on_line(inv, amount) : amount;
 }
 
 /// What a credit note on a line returns of the line itself: a note on a line
@@ -29,7 +53,7 @@ inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
 
 /// What the findings on `inv` say it under-billed (a negative amount at stake
 /// on the invoice or one of its lines; not a payment's nor a credit note's),
-/// with the tax on a line's, less nothing that a remedy (a supplementary
+/// with the tax on what was billed before tax (with_tax), less nothing that a remedy (a supplementary
 /// invoice, or a credit note it was netted against) already settles: a
 /// positive amount, or zero. `findings`, when given, gets their fingerprints.
 inline Decimal underbilled_on(const Report& report, const Invoice& inv, std::vector<std::string>* findings = nullptr) {
@@ -38,7 +62,7 @@ inline Decimal underbilled_on(const Report& report, const Invoice& inv, std::vec
     if (f.invoice != inv.id || !f.amount_at_stake || !f.amount_at_stake->is_negative()) continue;
     if (f.category == "payments" || !f.payment.empty() || !f.credit_note.empty() || report.remedy_of(f)) continue;
     const Decimal amount = (-*f.amount_at_stake).round(minor_units(inv.currency));
-    under += amount + (f.line.empty() ? Decimal{} : tax_on_line(inv, amount));
+    under += with_tax(inv, f, amount);
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
