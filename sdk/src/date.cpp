@@ -1,4 +1,5 @@
 #include <billcheck/date.hpp>
+#include <billcheck/digits.hpp>
 
 #include <array>
 #include <bit>
@@ -50,21 +51,6 @@ std::uint64_t bytes_at(const char* p) {
   return w;
 }
 
-/// Whether each byte of `w` that `mask` selects (0xFF there) is an ASCII
-/// digit, all at once: its high nibble is 3, and stays 3 with 6 added (a byte
-/// carries into the next only when it is 0xFA or more, which the first test fails).
-constexpr bool all_digits(std::uint64_t w, std::uint64_t mask) {
-  const std::uint64_t high = 0xF0F0F0F0F0F0F0F0ull & mask, threes = 0x3030303030303030ull & mask;
-  return (w & high) == threes && ((w + 0x0606060606060606ull) & high) == threes;
-}
-
-/// Byte i of the result is the number of the two digits at bytes i and i + 1
-/// of `w` (10 * first + second), for the bytes that are digits.
-constexpr std::uint64_t digit_pairs(std::uint64_t w) {
-  const std::uint64_t v = w & 0x0F0F0F0F0F0F0F0Full;  // a digit's value is its low nibble
-  return v * 10 + (v >> 8);  // at most 165 a byte: no byte carries into the next
-}
-
 constexpr unsigned byte_at(std::uint64_t w, unsigned i) { return static_cast<unsigned>(w >> (8 * i)) & 0xFF; }
 
 /// The date of year `y` (0 to 9999), month `m` and day `d`, when there is
@@ -96,18 +82,18 @@ std::optional<Date> Date::parse_iso(std::string_view text) {
   // their digits read in pairs, at once.
   if (text.size() != 10) return std::nullopt;
   const std::uint64_t w = bytes_at(text.data()), tail = bytes_at(text.data() + 2);
-  if ((w & 0xFF0000FF00000000ull) != 0x2D00002D00000000ull || !all_digits(w, 0x00FFFF00FFFFFFFFull) ||
-      !all_digits(tail, 0xFFFF000000000000ull))
+  if ((w & 0xFF0000FF00000000ull) != 0x2D00002D00000000ull || !detail::all_digits(w, 0x00FFFF00FFFFFFFFull) ||
+      !detail::all_digits(tail, 0xFFFF000000000000ull))
     return std::nullopt;
-  const std::uint64_t p = digit_pairs(w);
-  return date_of(byte_at(p, 0) * 100 + byte_at(p, 2), byte_at(p, 5), byte_at(digit_pairs(tail), 6));
+  const std::uint64_t p = detail::digit_pairs(w);
+  return date_of(byte_at(p, 0) * 100 + byte_at(p, 2), byte_at(p, 5), byte_at(detail::digit_pairs(tail), 6));
 }
 
 std::optional<Date> Date::parse_compact(std::string_view text) {
   if (text.size() != 8) return std::nullopt;
   const std::uint64_t w = bytes_at(text.data());
-  if (!all_digits(w, ~std::uint64_t{0})) return std::nullopt;
-  const std::uint64_t p = digit_pairs(w);
+  if (!detail::all_digits(w, ~std::uint64_t{0})) return std::nullopt;
+  const std::uint64_t p = detail::digit_pairs(w);
   return date_of(byte_at(p, 0) * 100 + byte_at(p, 2), byte_at(p, 4), byte_at(p, 6));
 }
 

@@ -11,7 +11,9 @@
 // A file larger than two windows (kJsonWindowBytes) is read a window at a time
 // (WindowedReader), each window's whole records parsed as an array, so that
 // neither the file nor simdjson's index of it is held whole; a book that does
-// not read that way (one with a problem) is read whole, as below.
+// not read that way (one with a problem) is read whole, as below. A window of
+// plain records (flat, no escapes: what exporters write) is read by hand
+// (detail::PlainJson), without simdjson; any other window is simdjson's.
 //
 // A book that is not JSON is rare and fails anyway, so its error is found by a
 // second, plain scan (first_syntax_problem) that knows where the first problem

@@ -3,6 +3,8 @@
 // ends.
 #pragma once
 
+#include <billcheck/digits.hpp>
+
 #include <algorithm>
 #include <bit>
 #include <cstddef>
@@ -14,15 +16,6 @@
 #endif
 
 namespace billcheck::scan {
-
-inline constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-
-/// 0x80 at each byte of `x` that is zero, and nothing else (exact: no byte
-/// borrows from its neighbour).
-constexpr std::uint64_t zero_bytes(std::uint64_t x) {
-  constexpr std::uint64_t kLow = 0x7f7f7f7f7f7f7f7fULL;
-  return ~(((x & kLow) + kLow) | x | kLow);
-}
 
 #if defined(__SSE2__)
 /// A bit for each of the 16 bytes at `p` that is one of `Stops`.
@@ -50,7 +43,7 @@ const char* first_of(const char* p, const char* end) {
   for (; end - p >= 8; p += 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    const std::uint64_t hits = (zero_bytes(w ^ (static_cast<unsigned char>(Stops) * kOnes)) | ...);
+    const std::uint64_t hits = (detail::bytes_equal(w, Stops) | ...);
     if (hits) return p + std::countr_zero(hits) / 8;
   }
   while (p < end && ((*p != Stops) && ...)) ++p;

@@ -3,6 +3,7 @@
 // std::string each. Reads like a std::string_view; compares by content.
 #pragma once
 
+#include <billcheck/digits.hpp>
 #include <billcheck/export.hpp>
 
 #include <compare>
@@ -18,28 +19,6 @@
 
 namespace billcheck {
 
-namespace detail {
-/// The last `n` bytes (1 to 7) of the `size` bytes at `s` (`size` >= `n`) as a
-/// little-endian word, zero above them: what a memcpy of them into a zeroed
-/// word gives, with loads of a fixed size (a memcpy of a variable size is a
-/// call, and a stall when the word is read back).
-inline std::uint64_t tail_word(const char* s, std::size_t size, std::size_t n) {
-  const char* at = s + size - n;
-  if (size >= 8) {
-    std::uint64_t last;
-    std::memcpy(&last, s + size - 8, 8);
-    return last >> (64 - 8 * n);
-  }
-  if (n >= 4) {
-    std::uint32_t first, last;
-    std::memcpy(&first, at, 4);
-    std::memcpy(&last, at + n - 4, 4);
-    return std::uint64_t{first} | (std::uint64_t{last} << (8 * (n - 4)));
-  }
-  const auto byte = [at](std::size_t k) { return std::uint64_t{static_cast<unsigned char>(at[k])} << (8 * k); };
-  return byte(0) | byte(n / 2) | byte(n - 1);
-}
-}  // namespace detail
 
 /// The hash every Text carries, and the one Book's tables use: eight bytes at a
 /// time, then mixed (murmur3's finaliser). Ids are short; a byte loop showed in profiles.
