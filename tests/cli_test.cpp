@@ -172,6 +172,30 @@ TEST_F(Cli, PluginsSaysWhyAFileWasRefused) {
   EXPECT_THAT(disabled.out, HasSubstr("good_plugin.so\n  not loaded: disabled by plugins.disable in the config\n"));
 }
 
+// A Python rule file that cannot be loaded (a FIFO, a file that is not there)
+// is named with the line of billcheck.yaml that names it, and the check does
+// not run (exit 2). Nothing is read from the FIFO, isolated or in process.
+TEST_F(Cli, APythonFileThatCannotBeLoadedIsNamedWithTheConfigLine) {
+  namespace fs = std::filesystem;
+  const auto dir = test::temp_dir("python-unloadable");
+  ASSERT_EQ(::mkfifo((dir / "rules.py").c_str(), 0644), 0);
+  for (const char* isolate : {"true", "false"}) {
+    const fs::path config = dir / "billcheck.yaml";
+    test::write_file(config, std::string("# the firm's Python rules\npython:\n  - rules.py\n  - missing.py\npython_isolate: ") +
+                                 isolate + "\n");
+    auto r = run_billcheck("check examples/firm --config '" + config.string() + "'");
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(config.string() + ":3:5: python: " + (dir / "rules.py").string() +
+                                 " is a FIFO (named pipe), not a Python file"))
+        << isolate;
+    EXPECT_THAT(r.err, HasSubstr(config.string() + ":4:5: python: " + (dir / "missing.py").string() +
+                                 ": cannot read the rule file: No such file or directory"))
+        << isolate;
+    EXPECT_EQ(r.out, "");
+  }
+  fs::remove_all(dir);
+}
+
 TEST_F(Cli, RulesListsAndExplains) {
   auto list = run_billcheck("rules");
   EXPECT_EQ(list.status, 0);
