@@ -172,6 +172,30 @@ TEST_F(Cli, PluginsSaysWhyAFileWasRefused) {
   EXPECT_THAT(disabled.out, HasSubstr("good_plugin.so\n  not loaded: disabled by plugins.disable in the config\n"));
 }
 
+// A Python rule file that cannot be loaded (a FIFO, a file that is not there)
+// is named with the line of billcheck.yaml that names it, and the check does
+// not run (exit 2). Nothing is read from the FIFO, isolated or in process.
+TEST_F(Cli, APythonFileThatCannotBeLoadedIsNamedWithTheConfigLine) {
+  namespace fs = std::filesystem;
+  const auto dir = test::temp_dir("python-unloadable");
+  ASSERT_EQ(::mkfifo((dir / "rules.py").c_str(), 0644), 0);
+  for (const char* isolate : {"true", "false"}) {
+    const fs::path config = dir / "billcheck.yaml";
+    test::write_file(config, std::string("# the firm's Python rules\npython:\n  - rules.py\n  - missing.py\npython_isolate: ") +
+                                 isolate + "\n");
+    auto r = run_billcheck("check examples/firm --config '" + config.string() + "'");
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(config.string() + ":3:5: python: " + (dir / "rules.py").string() +
+                                 " is a FIFO (named pipe), not a Python file"))
+        << isolate;
+    EXPECT_THAT(r.err, HasSubstr(config.string() + ":4:5: python: " + (dir / "missing.py").string() +
+                                 ": cannot read the rule file: No such file or directory"))
+        << isolate;
+    EXPECT_EQ(r.out, "");
+  }
+  fs::remove_all(dir);
+}
+
 TEST_F(Cli, RulesListsAndExplains) {
   auto list = run_billcheck("rules");
   EXPECT_EQ(list.status, 0);
@@ -360,12 +384,44 @@ TEST(CliHostileText, LettersAndExplanationsShowControlCharactersAsEscapes) {
   EXPECT_EQ(letter.status, 0) << letter.err;
   EXPECT_THAT(letter.out, HasSubstr("Acme\\x1B[2J\\x0DLtd\\xC2\\x9B"));
   EXPECT_FALSE(has_control(letter.out)) << letter.out;
-  for (const char* format : {"text", "md"}) {
+  auto html_letter = test::run_billcheck("letter '" + book.string() + "' --client C1 --today 2026-03-01 --format html");
+  EXPECT_EQ(html_letter.status, 0) << html_letter.err;
+  EXPECT_THAT(html_letter.out, HasSubstr("Acme\\x1B[2J\\x0DLtd\\xC2\\x9B"));
+  EXPECT_FALSE(has_control(html_letter.out)) << html_letter.out;
+  for (const char* format : {"text", "md", "html"}) {
     auto explain = test::run_billcheck("explain '" + book.string() + "' --invoice INV-1 --line 1 --format " + format);
     EXPECT_EQ(explain.status, 0) << explain.err;
     EXPECT_THAT(explain.out, HasSubstr("Drafting\\x1B]0;owned\\x07 memo")) << format;
     EXPECT_FALSE(has_control(explain.out)) << explain.out;
   }
+}
+
+// The HTML report shows text as the text report does (escaping the markup left
+// ESC and CR in the page), but the data its script compares stays as it is:
+// the client filter still matches the rows of a client whose id holds ESC.
+TEST(CliHostileText, TheHtmlReportShowsControlCharactersAsEscapesButKeepsItsData) {
+  auto dir = test::temp_dir("hostile-html");
+  const std::string id = "C\x1b[1m1";
+  test::write_file(dir / "clients.csv", "client_id,name,currency\n\"" + id + "\",\"" + std::string(kHostileName) + "\",USD\n");
+  test::write_file(dir / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + id + "\",2026-02-03,USD,160.00\n");
+  test::write_file(dir / "invoice_lines.csv", "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee," +
+                                                  std::string(kHostileDescription) + ",1.5,100.00,160.00\n");
+  auto r = test::run_billcheck("check '" + dir.string() + "' --format html -o '" + (dir / "report.html").string() + "'");
+  EXPECT_EQ(r.status, 1) << r.err;
+  const std::string page = test::slurp(dir / "report.html");
+  const std::string shown_id = "C\\x1B[1m1";
+  const std::string shown_name = "Acme\\x1B[2J\\x0DLtd\\xC2\\x9B";
+  // Text: the findings table's client, the filter's label, the line's description.
+  EXPECT_THAT(page, HasSubstr("<td>" + shown_name + " (" + shown_id + ")</td>"));
+  EXPECT_THAT(page, HasSubstr("<option value=\"" + id + "\">" + shown_name + " (" + shown_id + ")</option>"));
+  EXPECT_THAT(page, HasSubstr("<td>Drafting\\x1B]0;owned\\x07 memo</td>"));
+  // Data: the row's client and the option's value, the same bytes as the book's id.
+  EXPECT_THAT(page, HasSubstr("data-client=\"" + id + "\""));
+  // No other control character is left in the page.
+  std::string rest = page;
+  for (std::size_t at = rest.find(id); at != std::string::npos; at = rest.find(id)) rest.erase(at, id.size());
+  EXPECT_FALSE(has_control(rest)) << rest.substr(0, 4000);
 }
 
 TEST(CliHostileText, AnErrorQuotingTheBookShowsItsControlCharactersAsEscapes) {

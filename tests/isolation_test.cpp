@@ -333,6 +333,10 @@ TEST(IsolationWire, AFindingFromAWorkerIsValidatedLikeInput) {
   refused("message", 42);
   refused("fix", "not a fix");
   refused("invoice", std::string(2 << 20, 'x'));
+  // A long message is not malformed: a rule in process may write one.
+  Json long_message = wire;
+  long_message["message"] = std::string(2 << 20, 'x');
+  EXPECT_EQ(detail::finding_from_wire(long_message).message.size(), std::size_t{2} << 20);
   EXPECT_THROW(detail::finding_from_wire(Json::array()), Error);
   EXPECT_THROW(detail::rule_info_from_json(Json{{"id", "x.y"}, {"category", "nope"}}), Error);
 }
@@ -463,6 +467,33 @@ TEST(RuleError, AHugeErrorIsCutToTheSameFindingInProcessAndIsolated) {
   EXPECT_THAT(m, HasSubstr("Rule testhugeerror.boom failed on line 1 of invoice NW-2025-05"));
   EXPECT_THAT(m, HasSubstr(std::string(4095, 'x') + "… [cut: the rule's error was 5246977 bytes]"));
   EXPECT_LT(m.size(), 4096u + 400u);
+}
+
+// A rule that reports 4 MB of ordinary findings (one of them a 2 MB message):
+// isolated, its worker's reply is read whole (a message past 1 MiB used to
+// fail the reply, an internal finding and exit 2 instead of the findings), and
+// the report is the one the rule gives in process, byte for byte.
+TEST(RuleFindings, MegabytesOfFindingsAreTheSameReportInProcessAndIsolated) {
+  auto in_process = check_json("huge-findings-in-process", plugin_config("hugefinding", false));
+  auto isolated = check_json("huge-findings-isolated", plugin_config("hugefinding", true));
+  EXPECT_EQ(in_process.status, 1) << in_process.err;
+  EXPECT_EQ(isolated.status, 1) << isolated.err;
+  EXPECT_TRUE(in_process.out == isolated.out) << "the isolated report differs: " << isolated.out.substr(0, 2000);
+  const Json report = Json::parse(isolated.out);
+  std::size_t huge = 0, small = 0;
+  for (const auto& f : report.at("findings")) {
+    EXPECT_NE(f.at("category"), "internal") << f.at("message").get<std::string>().substr(0, 300);
+    if (f.at("rule") != "testhugefinding.boom") continue;
+    const std::string m = f.at("message").get<std::string>();
+    if (m.size() > 1024 * 1024) {
+      ++huge;
+      EXPECT_EQ(m, std::string((std::size_t{1} << 20) - 1, 'x') + "\xC3\xA9" + std::string(std::size_t{1} << 20, 'y'));
+    } else {
+      ++small;
+    }
+  }
+  EXPECT_EQ(huge, 1u);
+  EXPECT_EQ(small, 2000u);
 }
 
 }  // namespace

@@ -114,7 +114,8 @@ TEST(PluginTrust, APythonRuleFileThatIsAFifoIsRefused) {
                                  dir / "billcheck.yaml"));
       ADD_FAILURE() << "expected ConfigError";
     } catch (const ConfigError& e) {
-      EXPECT_THAT(e.messages(), ::testing::Contains("python: " + (dir / "rules.py").string() +
+      EXPECT_THAT(e.messages(), ::testing::Contains((dir / "billcheck.yaml").string() + ":1:10: python: " +
+                                                    (dir / "rules.py").string() +
                                                     " is a FIFO (named pipe), not a Python file"));
     }
   }

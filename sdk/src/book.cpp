@@ -774,19 +774,20 @@ namespace {
 /// The derived indexes this thread looked up last, by Book (its Index's
 /// number) and key. A rule that asks for one per invoice (duplicates.line)
 /// then finds it without taking two locks and searching the map by name.
+/// Trivially destructible (the key is a view of the key in the Book's map,
+/// read only while that Book is the one asking): a thread-local with a
+/// destructor is gone when exit() runs the atexit handlers, and a host may
+/// still check a book from one (the C API's docs/hosting.md).
 struct RecentDerived {
   std::uint64_t book = 0;
-  std::string key;
+  std::string_view key;
   const void* value = nullptr;
 };
 thread_local std::array<RecentDerived, 4> recent_derived;
 thread_local std::size_t recent_derived_next = 0;
 
 const void* remember_derived(std::uint64_t book, std::string_view key, const void* value) {
-  RecentDerived& r = recent_derived[recent_derived_next++ % recent_derived.size()];
-  r.book = book;
-  r.key.assign(key);
-  r.value = value;
+  recent_derived[recent_derived_next++ % recent_derived.size()] = {book, key, value};
   return value;
 }
 }  // namespace
@@ -796,15 +797,17 @@ const void* Book::derived_value(std::string_view key,
   for (const RecentDerived& r : recent_derived)
     if (r.book == ix_->number && r.key == key) return r.value;
   Index::Derived* d = nullptr;
+  std::string_view kept_key;  // the map's own copy: its node stays while the Book does
   {
     std::lock_guard lock(ix_->derived_mutex);
     auto it = ix_->derived.find(key);
     if (it == ix_->derived.end()) it = ix_->derived.emplace(std::string(key), std::make_unique<Index::Derived>()).first;
     d = it->second.get();
+    kept_key = it->first;
   }
   std::unique_lock lock(d->mutex);
   for (;;) {
-    if (d->value) return remember_derived(ix_->number, key, d->value.get());
+    if (d->value) return remember_derived(ix_->number, kept_key, d->value.get());
     if (!d->building) break;
     if (d->builder == std::this_thread::get_id())
       throw std::logic_error("the derived index '" + std::string(key) + "' is needed to build itself");
@@ -826,7 +829,7 @@ const void* Book::derived_value(std::string_view key,
   d->value = std::move(value);
   d->building = false;
   d->built.notify_all();
-  return remember_derived(ix_->number, key, d->value.get());
+  return remember_derived(ix_->number, kept_key, d->value.get());
 }
 
 bool Book::has_rate_card(std::string_view engagement_id) const {

@@ -2,7 +2,9 @@
 // hang, allocate without end, print to standard output, throw megabytes) for
 // the isolation and containment tests: each must become an internal finding
 // naming its rule (the second of the plugin's two: a calm one comes first),
-// and every other rule's findings must remain.
+// and every other rule's findings must remain. One (hugefinding) is not a
+// failure: it reports megabytes of ordinary findings, which must be reported
+// the same isolated as in process.
 // TEST_MISBEHAVIOUR picks which; TEST_PLUGIN_NAME names the plugin.
 #include <billcheck/sdk.hpp>
 
@@ -69,8 +71,16 @@ class MisbehavingRule final : public billcheck::LineRule {
             .description = "Misbehaves on a line whose description contains BOOM; reports nothing else."};
   }
 
-  void check(const billcheck::InvoiceLine& line, billcheck::Context&) const override {
-    if (line.description.find("BOOM") != std::string::npos) misbehave();
+  void check(const billcheck::InvoiceLine& line, [[maybe_unused]] billcheck::Context& ctx) const override {
+    if (line.description.find("BOOM") == std::string::npos) return;
+#if TEST_MISBEHAVIOUR == 9
+    // One finding of 2 MB (a two-byte character across its first MiB), then
+    // 2000 findings of 1 KB each: 4 MB of messages in all.
+    ctx.report(line, std::string((std::size_t{1} << 20) - 1, 'x') + "\xC3\xA9" + std::string(std::size_t{1} << 20, 'y'));
+    for (int i = 0; i < 2000; ++i) ctx.report(line, std::to_string(i) + std::string(1024, 'z')).key(std::to_string(i));
+#else
+    misbehave();
+#endif
   }
 };
 

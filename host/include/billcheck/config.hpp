@@ -69,6 +69,13 @@ struct ConfigName {
   ConfigLocation where;
 };
 
+/// A file or folder the config names, resolved against the config's folder,
+/// with where the config names it.
+struct ConfigPath {
+  std::filesystem::path path;
+  ConfigLocation where;
+};
+
 /// `plugins.pins: {NAME: SHA256}`: the plugin file NAME.so must have exactly
 /// these bytes; any other build of it is refused before it is opened.
 struct PluginPinSetting {
@@ -177,7 +184,7 @@ struct Config {
   std::vector<std::filesystem::path> packs;  // the folders of the firm's own packs
   std::vector<ConfigName> enabled_packs;     // bundled packs that are off until named (examples)
   std::vector<ConfigName> disabled_packs;
-  std::vector<std::filesystem::path> python;
+  std::vector<ConfigPath> python;
   bool python_isolate = true;  // `python_isolate:` each Python rule file runs in its own worker process
   Limits limits;
   std::map<std::string, RuleSettings> rules;

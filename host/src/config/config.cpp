@@ -37,7 +37,7 @@ class ConfigReader {
                                          "waivers", "firm", "remedies", "letters", "store", "disputes"});
     if (const YAML::Node p = root["plugins"]) plugins(p, c);
     if (const YAML::Node p = root["packs"]) packs(p, c);
-    if (root["python"]) c.python = yaml_.paths(root["python"], "python");
+    if (root["python"]) c.python = yaml_.located_paths(root["python"], "python");
     if (const YAML::Node p = root["python_isolate"]) {
       if (auto b = boolean(p, "python_isolate")) c.python_isolate = *b;
     }

@@ -454,9 +454,23 @@ std::vector<std::string> YamlReader::scalar_list(const YAML::Node& n, const std:
 
 std::vector<fs::path> YamlReader::paths(const YAML::Node& n, const std::string& what) {
   std::vector<fs::path> out;
-  for (auto& s : scalar_list(n, what)) {
-    fs::path p(s);
-    out.push_back(p.is_absolute() ? p : (file_.parent_path() / p).lexically_normal());
+  for (auto& p : located_paths(n, what)) out.push_back(std::move(p.path));
+  return out;
+}
+
+std::vector<ConfigPath> YamlReader::located_paths(const YAML::Node& n, const std::string& what) {
+  std::vector<ConfigPath> out;
+  auto add = [&](const std::string& s, const YAML::Node& written) {
+    const fs::path p(s);
+    out.push_back({p.is_absolute() ? p : (file_.parent_path() / p).lexically_normal(), at(written)});
+  };
+  if (n.IsScalar()) {
+    add(n.Scalar(), n);
+  } else if (n.IsSequence()) {
+    for (const auto& item : n)
+      if (auto s = scalar(item, "each entry of " + what)) add(*s, item);
+  } else if (!n.IsNull()) {
+    error(n, what + " must be a list");
   }
   return out;
 }

@@ -71,6 +71,8 @@ class YamlReader {
   std::vector<std::string> scalar_list(const YAML::Node& n, const std::string& what);
   /// Like scalar_list; relative paths are resolved against the file's folder.
   std::vector<std::filesystem::path> paths(const YAML::Node& n, const std::string& what);
+  /// Like paths, each with where it is written.
+  std::vector<ConfigPath> located_paths(const YAML::Node& n, const std::string& what);
   /// An option value as written: a scalar, a list of scalars or a map of scalars.
   ConfigValue value(const YAML::Node& n);
   /// `enabled`, `severity` and `options` of map `n`, the settings of rule

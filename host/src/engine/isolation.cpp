@@ -239,7 +239,10 @@ Finding finding_from_wire(const Json& j) {
   f.severity = *sev;
   f.category = text(j, "category", 100);
   if (!is_category(f.category)) throw Error("a finding of rule '" + f.rule + "' has an unknown category");
-  f.message = text(j, "message");
+  // A message may be as long as a rule in process makes it (the reply as a
+  // whole is bounded, by kMaxWorkerMessage): an isolated rule's findings are
+  // the ones it reports in process, not a refused reply.
+  f.message = text(j, "message", kMaxWorkerMessage);
   f.client = text(j, "client");
   f.engagement = text(j, "engagement");
   f.invoice = text(j, "invoice");

@@ -12,6 +12,10 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace billcheck {
 namespace fs = std::filesystem;
@@ -271,14 +275,22 @@ void RuleRegistry::check_names(const std::vector<ConfigName>& given, const std::
 // the rules given to billcheck.Engine.
 void RuleRegistry::load_python(const Config& config, std::vector<std::string>& errors) {
   std::vector<fs::path> in_process;
-  for (const auto& file : config.python) {
+  for (const auto& [file, where] : config.python) {
+    // billcheck.yaml's line that names the file: the file's own name may not say which entry it is.
+    const std::string named = where.to_string() + ": python: " + file.string();
     // Nothing is read from a FIFO or a device (Python would wait for ever, or read without end).
     std::error_code ec;
     if (const fs::file_status st = fs::status(file, ec); fs::exists(st))
       if (const char* kind = special_file_kind(st)) {
-        errors.push_back("python: " + file.string() + " is " + kind + ", not a Python file");
+        errors.push_back(named + " is " + kind + ", not a Python file");
         continue;
       }
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      errors.push_back(named + ": cannot read the rule file: " + std::strerror(errno));
+      continue;
+    }
+    ::close(fd);
     if (!config.python_isolate) {
       in_process.push_back(file);
       continue;
@@ -286,7 +298,7 @@ void RuleRegistry::load_python(const Config& config, std::vector<std::string>& e
     auto source = std::make_unique<IsolatedSource>(IsolatedSpec{"python", file, std::nullopt}, config);
     source->start(errors);
     if (!source->loaded()) {
-      if (!source->record().error.empty()) errors.push_back("python: " + file.string() + " " + source->record().error);
+      if (!source->record().error.empty()) errors.push_back(named + " " + source->record().error);
       continue;
     }
     for (auto& r : source->take_rules()) add({std::move(r.info), std::move(r.factory), true}, errors);

@@ -705,15 +705,23 @@ struct Padded {
   }
 };
 
+thread_local bool t_parser_gone = false;  // trivially destructible: readable until the thread is gone
+struct SharedParser {
+  od::parser parser;
+  ~SharedParser() { t_parser_gone = true; }
+};
+thread_local SharedParser t_shared_parser;
+
 /// Runs `reader` over `padded`; false when the text is not JSON (`failure`
 /// says why when simdjson refused it) or reading stopped at the cut.
 bool walk(simdjson::padded_string_view padded, Reader& reader, simdjson::error_code& failure) {
   // Books of a request or two keep one parser per thread (its buffers are
-  // reused); a big file gets its own, so that its index is freed with it.
+  // reused); a big file gets its own, so that its index is freed with it, and
+  // so does every book read once the thread's own storage is destroyed (an
+  // atexit handler's: exit() destroys the main thread's first).
   constexpr std::size_t kReuse = std::size_t{1} << 20;
-  static thread_local od::parser shared;
   od::parser own;
-  od::parser& parser = padded.length() <= kReuse ? shared : own;
+  od::parser& parser = padded.length() <= kReuse && !t_parser_gone ? t_shared_parser.parser : own;
   od::document doc;
   failure = parser.iterate(padded).get(doc);
   if (failure) return false;

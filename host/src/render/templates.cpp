@@ -155,8 +155,12 @@ std::string render_template(const fs::path& dir, std::string_view name, Markup m
   kainjow::mustache::mustache tmpl(text);
   if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
   // A person reads text and Markdown on a terminal as often as on paper: a
-  // value's control characters (ESC, a bare CR) are shown as \x1B, \x0D, not acted on.
-  if (markup != Markup::html && reader == Reader::person)
+  // value's control characters (ESC, a bare CR) are shown as \x1B, \x0D, not
+  // acted on; in HTML too (escaping the markup leaves them in the page).
+  if (markup == Markup::html && reader == Reader::person)
+    tmpl.set_custom_escape(
+        [](const std::string& s) { return kainjow::mustache::html_escape(visible(s, {.line_breaks = true})); });
+  else if (markup != Markup::html && reader == Reader::person)
     tmpl.set_custom_escape([](const std::string& s) { return visible(s, {.line_breaks = true}); });
   else if (markup != Markup::html)
     tmpl.set_custom_escape([](const std::string& s) { return s; });

@@ -24,15 +24,15 @@ std::filesystem::path bundled_template_dir();
 /// a script). Throws ConfigError, located at the file, when it cannot be read.
 std::string read_template_file(const std::filesystem::path& file);
 
-/// Who reads a text or Markdown rendering: a person (a letter, an explanation,
+/// Who reads a rendering: a person (a letter, an explanation,
 /// a summary on a terminal), to whom a value's control characters are shown as
 /// `\xNN` (report/visible.hpp; line breaks and tabs kept), or the book or report
 /// it becomes part of (a credit note's memo, a cause's action), which keeps
 /// values as they are.
 enum class Reader { person, data };
 
-/// Renders DIR/NAME.EXT over `model`. In HTML every value is escaped; in text
-/// and Markdown values are written as they are, or visibly for a `person`. Throws ConfigError, located at
+/// Renders DIR/NAME.EXT over `model`. In HTML every value is escaped; values
+/// are written as they are, or visibly (report/visible.hpp) for a `person`. Throws ConfigError, located at
 /// the template file, when the file is missing, does not parse, or names a
 /// placeholder that is neither in `vocabulary` (every name such a model can
 /// have, present or not in this one) nor in `model`.

@@ -7,6 +7,7 @@
 #include "digest/sha256.hpp"
 #include "render/templates.hpp"
 #include "report/html.hpp"
+#include "report/visible.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +40,12 @@ constexpr std::string_view kReportVocabulary[] = {
     "approved_by", "expires", "plugins", "packs", "refused", "kind", "name", "version", "path", "has_waived",
     "has_sources", "has_refused", "has_findings", "has_rule_chart", "chart_count", "has_sections", "causes",
     "has_causes", "members", "action", "has_money", "has_invoice_findings", "share", "more", "causes_note",
-    "member_count"};
+    "member_count", "line_key"};
+
+// The model's names whose values are data, not text a person reads: the
+// page's script compares them (the client filter, the line sort key), and the
+// style and script are the page's own. They are written as they are.
+constexpr std::string_view kDataNames[] = {"client", "value_id", "line_key", "style", "script", "style_hash", "script_hash"};
 
 // Geometry of a bar chart, in SVG user units (the viewBox scales it to the page).
 constexpr int kLabelWidth = 230;  // label column, right-aligned against the bars
@@ -537,6 +543,21 @@ Json causes_json(const Report& report, std::size_t shown) {
   return out;
 }
 
+// Text a person reads as the text report and the letters show it: a control
+// character (ESC, a bare CR, NUL, U+009B) or a byte that is not UTF-8 as \xNN,
+// which escaping the markup leaves in the page. Line breaks and tabs stay.
+void show_visibly(Json& value) {
+  if (value.is_string()) {
+    value = detail::visible(value.get_ref<const std::string&>(), {.line_breaks = true});
+  } else if (value.is_array()) {
+    for (auto& v : value) show_visibly(v);
+  } else if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it)
+      if (std::find(std::begin(kDataNames), std::end(kDataNames), it.key()) == std::end(kDataNames))
+        show_visibly(it.value());
+  }
+}
+
 std::string read_asset(const fs::path& dir, std::string_view name) {
   return detail::read_template_file(dir / std::string(name));
 }
@@ -616,7 +637,10 @@ void write_html(std::ostream& out, const Report& report, const Book& book, const
         row["invoice_anchor"] = "inv-" + std::to_string(it->second + 1);
       }
     }
-    if (!f.line.empty()) row["line"] = f.line;
+    if (!f.line.empty()) {
+      row["line"] = f.line;
+      row["line_key"] = f.line;
+    }
     row["message"] = f.message;
     if (const std::string details = evidence_text(f); !details.empty()) row["details"] = details;
     if (f.amount_at_stake) {
@@ -676,6 +700,7 @@ void write_html(std::ostream& out, const Report& report, const Book& book, const
   model["has_refused"] = !refused.empty();
   model["refused"] = std::move(refused);
 
+  show_visibly(model);
   out << detail::render_template(dir, "report", detail::Markup::html, model, kReportVocabulary);
 }
 
