@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/thread_state.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -48,25 +50,8 @@ struct LastError {
   std::string json;
 };
 
-// The calling thread's last error. A thread_local with a destructor is
-// destroyed when its thread ends: for the main thread that is inside exit(),
-// before the atexit handlers and static destructors run, and those may still
-// call the library (a host's clean-up, a runtime shutting down). Calls made
-// after that get a LastError that is never freed (one per thread, made only
-// while the thread ends) instead of writing to the destroyed one's freed strings.
-thread_local bool t_error_gone = false;  // trivially destructible: readable until the thread is gone
-struct ThreadError {
-  LastError error;
-  ~ThreadError() { t_error_gone = true; }
-};
-thread_local ThreadError t_own_error;
-thread_local LastError* t_late_error = nullptr;
-
-LastError& last_error() {
-  if (!t_error_gone) return t_own_error.error;
-  if (!t_late_error) t_late_error = new LastError();
-  return *t_late_error;
-}
+// The calling thread's last error, usable by atexit handlers too (detail::ThreadState).
+LastError& last_error() { return billcheck::detail::ThreadState<LastError>::get(); }
 
 /// Keeps a failure's details as the thread's last error; returns its status.
 int keep(int code, std::string_view json_code, std::string_view message,

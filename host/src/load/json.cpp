@@ -22,6 +22,7 @@
 #include <billcheck/load.hpp>
 #include <billcheck/memory.hpp>
 
+#include "engine/thread_state.hpp"
 #include "load/encoding.hpp"
 #include "load/file.hpp"
 #include "load/json.hpp"
@@ -705,13 +706,6 @@ struct Padded {
   }
 };
 
-thread_local bool t_parser_gone = false;  // trivially destructible: readable until the thread is gone
-struct SharedParser {
-  od::parser parser;
-  ~SharedParser() { t_parser_gone = true; }
-};
-thread_local SharedParser t_shared_parser;
-
 /// Runs `reader` over `padded`; false when the text is not JSON (`failure`
 /// says why when simdjson refused it) or reading stopped at the cut.
 bool walk(simdjson::padded_string_view padded, Reader& reader, simdjson::error_code& failure) {
@@ -721,7 +715,8 @@ bool walk(simdjson::padded_string_view padded, Reader& reader, simdjson::error_c
   // atexit handler's: exit() destroys the main thread's first).
   constexpr std::size_t kReuse = std::size_t{1} << 20;
   od::parser own;
-  od::parser& parser = padded.length() <= kReuse && !t_parser_gone ? t_shared_parser.parser : own;
+  od::parser& parser =
+      padded.length() <= kReuse && !detail::ThreadState<od::parser>::gone() ? detail::ThreadState<od::parser>::get() : own;
   od::document doc;
   failure = parser.iterate(padded).get(doc);
   if (failure) return false;

@@ -1,5 +1,7 @@
 #include "packs/expr/runtime.hpp"
 
+#include "engine/thread_state.hpp"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -29,25 +31,9 @@ char* Arena::alloc(std::size_t n) {
   return blocks_.back().get();
 }
 
-namespace {
-// The thread's scratch is destroyed when the thread ends: for the main thread
-// inside exit(), before the atexit handlers, which may still check a book (a
-// host's clean-up through the C API). Checks after that get a scratch made
-// then and never freed (one per thread, only while it ends), as the C API's
-// last error does.
-thread_local bool t_scratch_gone = false;  // trivially destructible: readable until the thread is gone
-struct ThreadScratch {
-  Scratch scratch;
-  ~ThreadScratch() { t_scratch_gone = true; }
-};
-thread_local ThreadScratch t_own_scratch;
-thread_local Scratch* t_late_scratch = nullptr;
-}  // namespace
-
 Scratch& thread_scratch() {
-  if (!t_scratch_gone) return t_own_scratch.scratch;
-  if (!t_late_scratch) t_late_scratch = new Scratch();
-  return *t_late_scratch;
+  // Usable by an atexit handler's check too (detail::ThreadState).
+  return billcheck::detail::ThreadState<Scratch>::get();
 }
 
 Scratch& scratch_of(Frame& f) {
