@@ -192,5 +192,24 @@ TEST_F(TrendsTest, TheHtmlPageIsSelfContainedAndShowsTheRunsAndTheRecurringCause
   EXPECT_EQ(again.out, html);
 }
 
+// The page shows the record's text as the check report does: a client id
+// holding ESC and BEL (from the book) appears as \x1B and \x07, never as the
+// bytes a terminal or a page would act on.
+TEST_F(TrendsTest, TheHtmlPageShowsControlCharactersInTheRecordAsEscapes) {
+  const std::string client = "Acme\x1b[1m\x07";
+  fs::remove_all(dir_ / "book");
+  test::write_file(dir_ / "book" / "clients.csv", "client_id,name,currency\n\"" + client + "\",Acme,USD\n");
+  test::write_file(dir_ / "book" / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + client + "\",2026-02-03,USD,160.00\n");
+  test::write_file(dir_ / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee,Drafting,1.5,100.00,160.00\n");
+  record("2026-01-05T09:00:00Z");
+  auto r = test::run_billcheck("report --format html --store " + test::shell_quoted(dir_ / "record.db"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Acme\\x1B[1m\\x07 1 (USD 10.00)</td>"));
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos);
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -121,7 +121,9 @@ void write_trends_html(std::ostream& out, const Trends& t, const std::filesystem
   model["has_recurring"] = !recurring.empty();
   model["recurring"] = std::move(recurring);
 
-  out << detail::render_template(dir, "trends", detail::Markup::html, model, kTrendsVocabulary);
+  // A person reads the page: a client's id, an invoice's, a dispute's reason
+  // with ESC or NUL in it shows as \x1B, \x00, as in the check report.
+  out << detail::render_template(dir, "trends", detail::Markup::html, model, kTrendsVocabulary, detail::Reader::person);
 }
 
 }  // namespace billcheck
