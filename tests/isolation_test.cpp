@@ -426,6 +426,33 @@ TEST(RuleExit, APythonRuleInProcessThatCallsTheCLibrarysExitEndsTheProgramWithSt
   EXPECT_THAT(r.err, HasSubstr("ended the program"));
 }
 
+// `billcheck test` of one fixture, the BOOM book, with a misbehaving plugin run
+// in process: its rules run as `check` runs them.
+test::RunResult test_fixture(const std::string& kind) {
+  const fs::path dir = test::temp_dir("fixture-" + kind);
+  test::write_file(dir / "expect.yaml", "fixtures:\n  - book: '" + boom_book().string() + "'\n    config: '" +
+                                            write_config("fixture-" + kind, plugin_config(kind, false)).string() +
+                                            "'\n    not_flagged:\n      - {rule: test" + kind + ".boom}\n");
+  return test::run_billcheck("test " + test::shell_quoted(dir));
+}
+
+// The tally `billcheck test` prints is its output: a rule's chatter goes to stderr.
+TEST(RuleChatterLists, WhatARulePrintsIsNotInTheTallyOfBillcheckTest) {
+  auto r = test_fixture("print");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "1 passed, 0 failed\n");
+  EXPECT_THAT(r.err, HasSubstr("chatter from printf"));
+}
+
+// exit(0) in a fixture's rule must not pass for fixtures that passed.
+TEST(RuleExit, ARuleThatCallsExitEndsBillcheckTestWithStatusTwoNamingIt) {
+  auto r = test_fixture("exit");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("billcheck: rule testexit.boom (plugin testexit) checking line "));
+  EXPECT_THAT(r.err, HasSubstr("ended the program (it called exit); the book was not fully checked"));
+}
+
 // sys.exit() in a Python rule raises SystemExit: a failure of that rule, in
 // process and isolated, and the check goes on.
 TEST(RuleExit, SystemExitInAPythonRuleIsThatRulesFailureNotTheProgramsEnd) {
