@@ -89,9 +89,13 @@ void record_check(const StoreArgs& args, const Config& config, const std::string
 //   rule's status (0 would read as a clean check). _exit cannot be caught:
 //   isolation (the default for third-party code) is the answer to that.
 // end() (or the destructor) flushes and points fd 1 back, before the report is written.
+// A service (`serve`) writes no report: its standard output stays as it is,
+// and the message cannot name the rule (its checks run at once, each on its
+// own request's thread), only that one ended the service.
 class RulesInProcess {
  public:
-  RulesInProcess();
+  enum class Output { report, service };
+  explicit RulesInProcess(Output output = Output::report);
   ~RulesInProcess();
   RulesInProcess(const RulesInProcess&) = delete;
   RulesInProcess& operator=(const RulesInProcess&) = delete;

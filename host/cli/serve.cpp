@@ -101,6 +101,9 @@ int run_serve(const ServeArgs& args, const CommonOptions& common) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // A rule run in process (plugins.isolate: false) that calls exit() ends the
+  // service with 2, not with its status: 0 would read as a stop asked for.
+  RulesInProcess rules(RulesInProcess::Output::service);
   Service service(options);
   const int port = service.bind();
   const bool v6 = options.host.find(':') != std::string::npos;
@@ -123,6 +126,7 @@ int run_serve(const ServeArgs& args, const CommonOptions& common) {
   service.run();
   done = true;
   waiter.join();
+  rules.end();
   return kClean;
 }
 

@@ -452,6 +452,26 @@ def test_service_drains_requests_in_flight_on_sigterm(serve):
     assert server.proc.wait(timeout=20) == 0
 
 
+def test_a_rule_in_process_that_calls_exit_ends_the_service_with_status_2_not_0(serve, tmp_path):
+    """A third-party rule run in process (python_isolate: false) that calls the C
+    library's exit(0) ends the service: with 2 and a message, never with 0, which
+    a supervisor would read as a stop asked for."""
+    rules = ROOT / "tests" / "data" / "isolation" / "py_libcexit.py"
+    config = tmp_path / "billcheck.yaml"
+    config.write_text(f"python: ['{rules}']\npython_isolate: false\n")
+    server = serve("-c", config)
+    assert server.check(SMALL_BOOK)[0] == 200  # no BOOM line: the rule does nothing
+    book = copy.deepcopy(SMALL_BOOK)
+    book["invoice_lines"][0]["description"] = "BOOM Review lease"
+    with pytest.raises((http.client.HTTPException, OSError)):
+        server.check(book)
+    assert server.proc.wait(timeout=20) == 2
+    log = server.log_text()
+    assert ("billcheck: a plugin or rule file (while it was loaded or its rules ran) ended the program (it called "
+            "exit); the service stopped, and the requests it was answering got no answer. Report this to the rule's "
+            "author, or run it isolated") in log
+
+
 def test_service_reloads_its_config_on_sighup_and_keeps_the_old_one_when_the_new_is_bad(serve, tmp_path):
     config = tmp_path / "billcheck.yaml"
     config.write_text("rules:\n  arithmetic.line-amount: off\n")
