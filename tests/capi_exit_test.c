@@ -17,8 +17,10 @@
 #include <string.h>
 
 #define BOOK_PATH "tests/data/load/good.json"
-/* The example firm's config: its pack's expressions run too (they use the scratch). */
-#define CONFIG_PATH "examples/firm/billcheck.yaml"
+/* The example firm's pack and one whose rule builds lists and text while it
+ * runs (filter, map, lower): its finding says what it built. */
+#define CONFIG_PATH "tests/data/capi/exit/billcheck.yaml"
+#define LISTS_MESSAGE "\"message\": \"Fees by alice partner, bob associate come to 2125.00\""
 /* One thread: the rules run on the thread that calls, the one exit() ends. */
 #define OPTIONS "{\"jobs\": 1, \"today\": \"2026-03-01\"}"
 
@@ -84,8 +86,10 @@ int main(void) {
   book_text = slurp(BOOK_PATH);
   expected_from_path = book_text ? check_json_book(NULL) : NULL;
   expected_from_text = book_text ? check_json_book(book_text) : NULL;
-  /* The book has findings: the rules (plugins' and packs') ran before exit on this thread. */
-  if (!expected_from_path || !expected_from_text || !strstr(expected_from_path, "\"rule\"")) {
+  /* The book has findings: the rules (plugins' and packs') ran before exit on
+   * this thread, the lists pack's too (the handler's report must match it). */
+  if (!expected_from_path || !expected_from_text || !strstr(expected_from_path, "\"rule\"") ||
+      !strstr(expected_from_path, LISTS_MESSAGE)) {
     fprintf(stderr, "the JSON book %s did not check before exit\n", BOOK_PATH);
     return 1;
   }
