@@ -211,5 +211,22 @@ TEST_F(TrendsTest, TheHtmlPageShowsControlCharactersInTheRecordAsEscapes) {
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
 }
 
+// The text the same command prints on a terminal shows them the same way.
+TEST_F(TrendsTest, TheTextShowsControlCharactersInTheRecordAsEscapes) {
+  const std::string client = "Acme\x1b[2J\x07";
+  fs::remove_all(dir_ / "book");
+  test::write_file(dir_ / "book" / "clients.csv", "client_id,name,currency\n\"" + client + "\",Acme,USD\n");
+  test::write_file(dir_ / "book" / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + client + "\",2026-02-03,USD,160.00\n");
+  test::write_file(dir_ / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee,Drafting,1.5,100.00,160.00\n");
+  record("2026-01-05T09:00:00Z");
+  auto r = test::run_billcheck("report --store " + test::shell_quoted(dir_ / "record.db"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("    by client: Acme\\x1B[2J\\x07 1 (USD 10.00)\n"));
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos);
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace billcheck

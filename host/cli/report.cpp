@@ -3,6 +3,8 @@
 // disputes by reason and outcome; the causes that came back after a fix.
 #include "cli.hpp"
 
+#include "report/visible.hpp"
+
 #include <billcheck/decimal.hpp>
 #include <billcheck/report.hpp>
 #include <billcheck/store.hpp>
@@ -19,7 +21,7 @@ struct ReportArgs {
 };
 
 std::string figure_text(const std::string& name, const TrendFigure& f) {
-  std::string out = name + " " + std::to_string(f.findings);
+  std::string out = detail::visible(name) + " " + std::to_string(f.findings);
   if (!f.at_stake.empty()) out += " (" + amounts_text(f.at_stake) + ")";
   return out;
 }
@@ -35,13 +37,15 @@ void write_groups(std::ostream& out, std::string_view title, const std::map<std:
   out << '\n';
 }
 
+// Text from the record (ids, keys, a dispute's reason) shows its control
+// characters as \x1B, \x07 (report/visible.hpp): this is read on a terminal.
 void write_trends_text(std::ostream& out, const Trends& t) {
   out << "Runs";
   if (!t.filter.from.empty()) out << " from " << t.filter.from;
   if (!t.filter.to.empty()) out << " to " << t.filter.to;
   out << ": " << t.runs.size() << '\n';
   for (const auto& r : t.runs) {
-    out << "  run " << r.run.id << ", " << r.run.at << (r.run.invoice.empty() ? "" : ", invoice " + r.run.invoice)
+    out << "  run " << r.run.id << ", " << r.run.at << (r.run.invoice.empty() ? "" : ", invoice " + detail::visible(r.run.invoice))
         << ": " << r.run.findings << " findings (" << r.run.errors << " errors, " << r.run.warnings << " warnings, "
         << r.run.infos << " info); " << r.run.new_findings << " new, " << r.run.fixed << " fixed, " << r.run.reopened
         << " reopened\n";
@@ -58,10 +62,10 @@ void write_trends_text(std::ostream& out, const Trends& t) {
     out << "; median " << t.median_days_to_close << " days from opening to close";
   out << '\n';
   for (const auto& [reason, outcomes] : t.disputes) {
-    out << "  " << reason << ':';
+    out << "  " << detail::visible(reason) << ':';
     bool first = true;
     for (const auto& [outcome, n] : outcomes) {
-      out << (first ? " " : ", ") << outcome << ' ' << n;
+      out << (first ? " " : ", ") << detail::visible(outcome) << ' ' << n;
       first = false;
     }
     out << '\n';
@@ -69,7 +73,7 @@ void write_trends_text(std::ostream& out, const Trends& t) {
 
   out << "\nRecurring causes (came back after they were fixed): " << t.recurring.size() << '\n';
   for (const auto& c : t.recurring)
-    out << "  " << c.cause.kind << ' ' << c.cause.key << " [" << c.cause.rule << "]: first found by run "
+    out << "  " << c.cause.kind << ' ' << detail::visible(c.cause.key) << " [" << c.cause.rule << "]: first found by run "
         << c.first_run << ", fixed by run " << c.fixed_run << ", back in run " << c.back_run
         << (c.times > 1 ? " (" + std::to_string(c.times) + " times)" : "") << " with " << c.members.size()
         << (c.members.size() == 1 ? " finding" : " findings") << '\n';
