@@ -727,6 +727,43 @@ TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
   fs::remove_all(dir);
 }
 
+// The summary says what each under-billing taken off a credit note takes off
+// it, with the tax on it where the amount was before tax: UB-3's discount
+// 15.00 above the agreed one takes 18.00 off CN-UB-3-1 (the summary said
+// "which returns that much less" beside GBP -15.00), UB-4's line 50.00 short
+// takes 60.00; the total 20.00 short and the tax 10.00 short take just that.
+TEST(Fix, TheSummarySaysWhatANettedUnderBillingTakesOffTheNote) {
+  const fs::path dir = test::temp_dir("fix-netted-tax");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -20.00 at stake): taken off credit note CN-UB-1-1, "
+                               "which returns GBP 20.00 less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.tax] (GBP -10.00 at stake): taken off credit note CN-UB-2-1, which "
+                               "returns GBP 10.00 less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[credit.discount-above-agreed] (GBP -15.00 at stake): taken off credit note CN-UB-3-1, "
+                               "which returns GBP 18.00 less (15.00 and 3.00 tax on it)\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -50.00 at stake): taken off credit note CN-UB-4-1, "
+                               "which returns GBP 60.00 less (50.00 and 10.00 tax on it)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("that much less")));
+
+  r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "b").string() +
+                          "' --today 2026-01-15 -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> netted;
+  for (const auto& i : summary["issued"])
+    if (i.contains("netted_by")) netted[i["invoice"].get<std::string>()] = i;
+  ASSERT_EQ(netted.size(), 4u);
+  EXPECT_EQ(netted["UB-3"]["netted_by"], "CN-UB-3-1");
+  EXPECT_EQ(netted["UB-3"]["netted_amount"], "15.00");
+  EXPECT_EQ(netted["UB-3"]["netted_tax"], "3.00");
+  EXPECT_EQ(netted["UB-3"]["netted_total"], "18.00");
+  EXPECT_EQ(netted["UB-1"]["netted_total"], "20.00");
+  EXPECT_FALSE(netted["UB-1"].contains("netted_tax"));
+  fs::remove_all(dir);
+}
+
 // The memo on a credit note is the firm's words when its template folder
 // (letters.templates) has a credit-note-memo.txt; a placeholder the memo
 // cannot have is an error naming the file and line, and nothing is written.
@@ -1114,7 +1151,7 @@ TEST(Fix, UnderBillingTakenOffACreditNoteIsNotRecoveredAgain) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-HL-101-1 on invoice HL-101 line 1: GBP 40.00 (rate)"));
   EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -20.00 at stake): taken off credit note CN-HL-101-1, "
-                               "which returns that much less\n"));
+                               "which returns GBP 20.00 less\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("not recovered")));
   EXPECT_THAT(r.out, Not(HasSubstr("Under-billed on issued invoices")));
 
