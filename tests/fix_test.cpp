@@ -764,6 +764,65 @@ TEST(Fix, TheSummarySaysWhatANettedUnderBillingTakesOffTheNote) {
   fs::remove_all(dir);
 }
 
+// The letter says what an invoice under-billed that fix took off its credit
+// note, so that a note smaller than the overcharges listed is explained (it
+// was not): UB-3's note is 102.00 for an overcharge of 100.00 and 20.00 tax,
+// since the discount 15.00 above the agreed one, 18.00 with its tax, was taken
+// off it; in text, Markdown and HTML alike. A letter without such an invoice
+// is as it was (the golden letter-C-300.txt).
+TEST(Fix, TheLetterSaysWhatUnderBillingWasTakenOffACreditNote) {
+  const fs::path dir = test::temp_dir("fix-netted-letter");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string letter = "letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20";
+  r = test::run_billcheck(letter + " --invoice UB-3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("What we have done:\n"
+                               "- We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against "
+                               "invoice UB-3.\n"
+                               "- Invoice UB-3 also billed you GBP 15.00 too little, and GBP 3.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 18.00 off credit note CN-UB-3-1.\n"
+                               "You have nothing to pay on the credited amounts"));
+  r = test::run_billcheck(letter);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-1 also billed you GBP 20.00 too little: rather than ask you for it, we "
+                               "have taken GBP 20.00 off credit note CN-UB-1-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-2 also billed you GBP 10.00 too little: rather than ask you for it, we "
+                               "have taken GBP 10.00 off credit note CN-UB-2-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-4 also billed you GBP 50.00 too little, and GBP 10.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 60.00 off credit note CN-UB-4-1.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("Invoice UB-5 also")));  // no note: nothing was taken off one
+  r = test::run_billcheck(letter + " --invoice UB-3 --format md");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("against invoice UB-3.\n- Invoice UB-3 also billed you GBP 15.00 too little, and GBP "
+                               "3.00 tax on it: rather than ask you for it, we have taken GBP 18.00 off credit note "
+                               "CN-UB-3-1.\n"));
+  r = test::run_billcheck(letter + " --invoice UB-3 --format html");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("against invoice UB-3.</li>\n<li>Invoice UB-3 also billed you GBP 15.00 too little, "
+                               "and GBP 3.00 tax on it: rather than ask you for it, we have taken GBP 18.00 off credit "
+                               "note CN-UB-3-1.</li>\n"));
+
+  // HL-101 billed at 580.00, 20.00 short of its lines and tax (tax included):
+  // its one note returns 40.00 for an overcharge of 60.00 with its tax.
+  fs::copy(test::source_dir() / kDraftBook, dir / "over");
+  std::string invoices = test::slurp(dir / "over" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  invoices.replace(invoices.find(total), total.size(), ",GBP,,20,100.00,580.00,issued");
+  test::write_file(dir / "over" / "invoices.csv", invoices);
+  r = test::run_billcheck("fix '" + (dir / "over").string() + "' --out '" + (dir / "fixed").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-HL-101-1, dated 2026-01-15, for GBP 40.00 against "
+                               "invoice HL-101.\n- Invoice HL-101 also billed you GBP 20.00 too little: rather than "
+                               "ask you for it, we have taken GBP 20.00 off credit note CN-HL-101-1.\n"));
+  fs::remove_all(dir);
+}
+
 // The memo on a credit note is the firm's words when its template folder
 // (letters.templates) has a credit-note-memo.txt; a placeholder the memo
 // cannot have is an error naming the file and line, and nothing is written.

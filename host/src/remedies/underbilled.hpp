@@ -51,16 +51,22 @@ inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
   return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
 }
 
-/// What the findings on `inv` say it under-billed (a negative amount at stake
-/// on the invoice or one of its lines; not a payment's nor a credit note's),
-/// with the tax on what was billed before tax (with_tax), less nothing that a remedy (a supplementary
-/// invoice, or a credit note it was netted against) already settles: a
-/// positive amount, or zero. `findings`, when given, gets their fingerprints.
+/// Whether `f` says `inv` under-billed: a negative amount at stake on the
+/// invoice or one of its lines; not a payment's nor a credit note's.
+inline bool underbills(const Finding& f, const Invoice& inv) {
+  if (f.invoice != inv.id || !f.amount_at_stake || !f.amount_at_stake->is_negative()) return false;
+  return f.category != "payments" && f.payment.empty() && f.credit_note.empty();
+}
+
+/// What the findings on `inv` say it under-billed (underbills), with the tax
+/// on what was billed before tax (with_tax), less nothing that a remedy (a
+/// supplementary invoice, or a credit note it was netted against) already
+/// settles: a positive amount, or zero. `findings`, when given, gets their
+/// fingerprints.
 inline Decimal underbilled_on(const Report& report, const Invoice& inv, std::vector<std::string>* findings = nullptr) {
   Decimal under;
   for (const Finding& f : report.findings) {
-    if (f.invoice != inv.id || !f.amount_at_stake || !f.amount_at_stake->is_negative()) continue;
-    if (f.category == "payments" || !f.payment.empty() || !f.credit_note.empty() || report.remedy_of(f)) continue;
+    if (!underbills(f, inv) || report.remedy_of(f)) continue;
     const Decimal amount = (-*f.amount_at_stake).round(minor_units(inv.currency));
     under += with_tax(inv, f, amount);
     if (findings) findings->push_back(f.fingerprint);
