@@ -696,6 +696,50 @@ TEST(Fix, ATaxInclusiveShortfallIsAskedToTheCentAndTheSupplementChecksClean) {
   fs::remove_all(dir);
 }
 
+// An invoice that names a tax rate but charged no tax (tax 0.00, or none)
+// under-billed the tax on its lines, and the tax on what it under-billed
+// before tax as well: UB-4 at 20% with its line 1 50.00 short is asked the
+// 120.00 tax it failed to charge on its 600.00 of lines, and 50.00 with 10.00
+// tax on it, 180.00 (it was asked 170.00: the shortfall went untaxed). The
+// supplement checks clean, and a second fix leaves it as it is.
+TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTax) {
+  const fs::path dir = test::temp_dir("fix-supplement-untaxed");
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+  for (const std::string tax : {"0.00", ""}) {
+    SCOPED_TRACE("tax '" + tax + "'");
+    fs::remove_all(dir / "book");
+    fs::remove_all(dir / "a");
+    fs::remove_all(dir / "b");
+    fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
+    std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+    const std::string ub4 = "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20,120.00,720.00,issued";
+    ASSERT_NE(invoices.find(ub4), std::string::npos);
+    invoices.replace(invoices.find(ub4), ub4.size(),
+                     "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + ",600.00,issued");
+    test::write_file(dir / "book" / "invoices.csv", invoices);
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15 -c '" + (dir / "billcheck.yaml").string() + "'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Supplementary invoice UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP "
+                                 "180.00\n"));
+    const Book fixed = load_book(dir / "a");
+    const Invoice& s = invoice(fixed, "UB-4-S1");
+    EXPECT_EQ(s.tax, dec("130.00"));
+    EXPECT_EQ(s.total, dec("180.00"));
+    EXPECT_FALSE(s.tax_rate.has_value());
+    const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+    for (const auto& f : report["findings"])
+      if (f.value("invoice", "") == "UB-4-S1") {
+        EXPECT_NE(f["category"], "arithmetic") << f.dump();
+      }
+    r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() +
+                            "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  }
+  fs::remove_all(dir);
+}
+
 // Without recover_underbilling, an invoice's under-billing is taken off its
 // credit notes with the tax on what was under-billed before tax: the discount
 // 15.00 above the agreed one on UB-3 takes 18.00 off the 120.00 note (it took

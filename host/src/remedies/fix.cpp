@@ -839,7 +839,10 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       data.lines.push_back(std::move(line));
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
-    tax += detail::tax_on_line(was, before_tax);
+    // Tax is due on what was under-billed before tax wherever the invoice
+    // names a rate, whether or not it charged the tax (arithmetic.tax asks
+    // the tax it failed to charge on what it billed).
+    tax += detail::tax_at_rate(was, before_tax);
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
     if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))

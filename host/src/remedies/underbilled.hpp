@@ -12,11 +12,18 @@
 
 namespace billcheck::detail {
 
-/// The tax the client pays on `amount` billed before tax on `inv` (none when
-/// the invoice charged no tax), rounded half-even to the currency's minor units.
-inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
-  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
+/// The invoice's tax rate of `amount`, rounded half-even to the currency's
+/// minor units: the tax due on it (none when the invoice names no rate).
+inline Decimal tax_at_rate(const Invoice& inv, const Decimal& amount) {
+  if (!inv.tax_rate) return Decimal{};
   return (amount * *inv.tax_rate / Decimal(100)).round(minor_units(inv.currency));
+}
+
+/// The tax the client paid on `amount` billed before tax on `inv`: its rate
+/// of it (tax_at_rate), none when the invoice charged no tax.
+inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
+  if (!inv.tax || inv.tax->is_zero()) return Decimal{};
+  return tax_at_rate(inv, amount);
 }
 
 /// How a finding's amount at stake stands to the invoice's tax, as the rule
