@@ -696,6 +696,50 @@ TEST(Fix, ATaxInclusiveShortfallIsAskedToTheCentAndTheSupplementChecksClean) {
   fs::remove_all(dir);
 }
 
+// An invoice that names a tax rate but charged no tax (tax 0.00, or none)
+// under-billed the tax on its lines, and the tax on what it under-billed
+// before tax as well: UB-4 at 20% with its line 1 50.00 short is asked the
+// 120.00 tax it failed to charge on its 600.00 of lines, and 50.00 with 10.00
+// tax on it, 180.00 (it was asked 170.00: the shortfall went untaxed). The
+// supplement checks clean, and a second fix leaves it as it is.
+TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTax) {
+  const fs::path dir = test::temp_dir("fix-supplement-untaxed");
+  test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+  for (const std::string tax : {"0.00", ""}) {
+    SCOPED_TRACE("tax '" + tax + "'");
+    fs::remove_all(dir / "book");
+    fs::remove_all(dir / "a");
+    fs::remove_all(dir / "b");
+    fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
+    std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+    const std::string ub4 = "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20,120.00,720.00,issued";
+    ASSERT_NE(invoices.find(ub4), std::string::npos);
+    invoices.replace(invoices.find(ub4), ub4.size(),
+                     "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + ",600.00,issued");
+    test::write_file(dir / "book" / "invoices.csv", invoices);
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15 -c '" + (dir / "billcheck.yaml").string() + "'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Supplementary invoice UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP "
+                                 "180.00\n"));
+    const Book fixed = load_book(dir / "a");
+    const Invoice& s = invoice(fixed, "UB-4-S1");
+    EXPECT_EQ(s.tax, dec("130.00"));
+    EXPECT_EQ(s.total, dec("180.00"));
+    EXPECT_FALSE(s.tax_rate.has_value());
+    const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
+    for (const auto& f : report["findings"])
+      if (f.value("invoice", "") == "UB-4-S1") {
+        EXPECT_NE(f["category"], "arithmetic") << f.dump();
+      }
+    r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() +
+                            "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
+  }
+  fs::remove_all(dir);
+}
+
 // Without recover_underbilling, an invoice's under-billing is taken off its
 // credit notes with the tax on what was under-billed before tax: the discount
 // 15.00 above the agreed one on UB-3 takes 18.00 off the 120.00 note (it took
@@ -724,6 +768,102 @@ TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
   EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against invoice "
                                "UB-3.\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("On invoice UB-5")));
+  fs::remove_all(dir);
+}
+
+// The summary says what each under-billing taken off a credit note takes off
+// it, with the tax on it where the amount was before tax: UB-3's discount
+// 15.00 above the agreed one takes 18.00 off CN-UB-3-1 (the summary said
+// "which returns that much less" beside GBP -15.00), UB-4's line 50.00 short
+// takes 60.00; the total 20.00 short and the tax 10.00 short take just that.
+TEST(Fix, TheSummarySaysWhatANettedUnderBillingTakesOffTheNote) {
+  const fs::path dir = test::temp_dir("fix-netted-tax");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -20.00 at stake): taken off credit note CN-UB-1-1, "
+                               "which returns GBP 20.00 less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.tax] (GBP -10.00 at stake): taken off credit note CN-UB-2-1, which "
+                               "returns GBP 10.00 less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[credit.discount-above-agreed] (GBP -15.00 at stake): taken off credit note CN-UB-3-1, "
+                               "which returns GBP 18.00 less (15.00 and 3.00 tax on it)\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -50.00 at stake): taken off credit note CN-UB-4-1, "
+                               "which returns GBP 60.00 less (50.00 and 10.00 tax on it)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("that much less")));
+
+  r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "b").string() +
+                          "' --today 2026-01-15 -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> netted;
+  for (const auto& i : summary["issued"])
+    if (i.contains("netted_by")) netted[i["invoice"].get<std::string>()] = i;
+  ASSERT_EQ(netted.size(), 4u);
+  EXPECT_EQ(netted["UB-3"]["netted_by"], "CN-UB-3-1");
+  EXPECT_EQ(netted["UB-3"]["netted_amount"], "15.00");
+  EXPECT_EQ(netted["UB-3"]["netted_tax"], "3.00");
+  EXPECT_EQ(netted["UB-3"]["netted_total"], "18.00");
+  EXPECT_EQ(netted["UB-1"]["netted_total"], "20.00");
+  EXPECT_FALSE(netted["UB-1"].contains("netted_tax"));
+  fs::remove_all(dir);
+}
+
+// The letter says what an invoice under-billed that fix took off its credit
+// note, so that a note smaller than the overcharges listed is explained (it
+// was not): UB-3's note is 102.00 for an overcharge of 100.00 and 20.00 tax,
+// since the discount 15.00 above the agreed one, 18.00 with its tax, was taken
+// off it; in text, Markdown and HTML alike. A letter without such an invoice
+// is as it was (the golden letter-C-300.txt).
+TEST(Fix, TheLetterSaysWhatUnderBillingWasTakenOffACreditNote) {
+  const fs::path dir = test::temp_dir("fix-netted-letter");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string letter = "letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20";
+  r = test::run_billcheck(letter + " --invoice UB-3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("What we have done:\n"
+                               "- We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against "
+                               "invoice UB-3.\n"
+                               "- Invoice UB-3 also billed you GBP 15.00 too little, and GBP 3.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 18.00 off credit note CN-UB-3-1.\n"
+                               "You have nothing to pay on the credited amounts"));
+  r = test::run_billcheck(letter);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-1 also billed you GBP 20.00 too little: rather than ask you for it, we "
+                               "have taken GBP 20.00 off credit note CN-UB-1-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-2 also billed you GBP 10.00 too little: rather than ask you for it, we "
+                               "have taken GBP 10.00 off credit note CN-UB-2-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-4 also billed you GBP 50.00 too little, and GBP 10.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 60.00 off credit note CN-UB-4-1.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("Invoice UB-5 also")));  // no note: nothing was taken off one
+  r = test::run_billcheck(letter + " --invoice UB-3 --format md");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("against invoice UB-3.\n- Invoice UB-3 also billed you GBP 15.00 too little, and GBP "
+                               "3.00 tax on it: rather than ask you for it, we have taken GBP 18.00 off credit note "
+                               "CN-UB-3-1.\n"));
+  r = test::run_billcheck(letter + " --invoice UB-3 --format html");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("against invoice UB-3.</li>\n<li>Invoice UB-3 also billed you GBP 15.00 too little, "
+                               "and GBP 3.00 tax on it: rather than ask you for it, we have taken GBP 18.00 off credit "
+                               "note CN-UB-3-1.</li>\n"));
+
+  // HL-101 billed at 580.00, 20.00 short of its lines and tax (tax included):
+  // its one note returns 40.00 for an overcharge of 60.00 with its tax.
+  fs::copy(test::source_dir() / kDraftBook, dir / "over");
+  std::string invoices = test::slurp(dir / "over" / "invoices.csv");
+  const std::string total = ",GBP,,20,100.00,600.00,issued";
+  ASSERT_NE(invoices.find(total), std::string::npos);
+  invoices.replace(invoices.find(total), total.size(), ",GBP,,20,100.00,580.00,issued");
+  test::write_file(dir / "over" / "invoices.csv", invoices);
+  r = test::run_billcheck("fix '" + (dir / "over").string() + "' --out '" + (dir / "fixed").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-HL-101-1, dated 2026-01-15, for GBP 40.00 against "
+                               "invoice HL-101.\n- Invoice HL-101 also billed you GBP 20.00 too little: rather than "
+                               "ask you for it, we have taken GBP 20.00 off credit note CN-HL-101-1.\n"));
   fs::remove_all(dir);
 }
 
@@ -1114,7 +1254,7 @@ TEST(Fix, UnderBillingTakenOffACreditNoteIsNotRecoveredAgain) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-HL-101-1 on invoice HL-101 line 1: GBP 40.00 (rate)"));
   EXPECT_THAT(r.out, HasSubstr("[arithmetic.invoice-total] (GBP -20.00 at stake): taken off credit note CN-HL-101-1, "
-                               "which returns that much less\n"));
+                               "which returns GBP 20.00 less\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("not recovered")));
   EXPECT_THAT(r.out, Not(HasSubstr("Under-billed on issued invoices")));
 

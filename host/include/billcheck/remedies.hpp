@@ -98,6 +98,10 @@ struct IssuedFinding {
   /// Under-billing taken off the credit note `credit_note` (the invoice
   /// overcharged more): settled, nothing to recover.
   bool netted = false;
+  /// For `netted`: what it takes off the note, the amount under-billed and
+  /// the tax on it when that amount is before tax (docs/remedies.md, "Tax in
+  /// an amount at stake"), so the note returns their sum less.
+  Decimal netted_amount, netted_tax;
   /// Under-billing not recovered: how much of the invoice's under-billing its
   /// overcharges offset (on the first such finding of the invoice; zero when none).
   Decimal offsets;

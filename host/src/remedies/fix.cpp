@@ -839,7 +839,10 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       data.lines.push_back(std::move(line));
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
-    tax += detail::tax_on_line(was, before_tax);
+    // Tax is due on what was under-billed before tax wherever the invoice
+    // names a rate, whether or not it charged the tax (arithmetic.tax asks
+    // the tax it failed to charge on what it billed).
+    tax += detail::tax_at_rate(was, before_tax);
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
     if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
@@ -985,6 +988,10 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                            remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
                            remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
+      if (netted_off) {
+        issued.netted_amount = (-*f.amount_at_stake).round(minor_units(invoice->currency));
+        issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+      }
       // Credited findings count at what their notes return (two findings on
       // one line overlap); the rest at their amount at stake, but for those
       // the invoice's under-billing outweighs (the client did not overpay).
@@ -1073,8 +1080,12 @@ Json summary_model(const FixSummary& s) {
   Json issued = Json::array();
   for (const IssuedFinding& i : s.issued) {
     Json j = finding_json(i.finding);
-    if (i.netted) j["netted_by"] = i.credit_note;
-    else if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
+    if (i.netted) {
+      j["netted_by"] = i.credit_note;
+      j["netted_amount"] = format_amount(i.netted_amount, i.finding.currency);
+      if (!i.netted_tax.is_zero()) j["netted_tax"] = format_amount(i.netted_tax, i.finding.currency);
+      j["netted_total"] = format_amount(i.netted_amount + i.netted_tax, i.finding.currency);
+    } else if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
     else if (i.offset) j["offset"] = true;
@@ -1157,7 +1168,8 @@ constexpr std::string_view kFixVocabulary[] = {
     "needs_person", "reason", "credit_notes", "credited", "id", "reason_code", "remedies", "credited_by",
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
-    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset", "netted_by", "offsets"};
+    "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset", "netted_by", "offsets",
+    "netted_amount", "netted_tax", "netted_total"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps

@@ -24,7 +24,8 @@ constexpr std::string_view kLetterVocabulary[] = {
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
     "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
-    "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances"};
+    "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
+    "netted"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -163,6 +164,31 @@ Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces,
   return j;
 }
 
+// What the invoice under-billed that `fix` took off a credit note rather than
+// ask the client for it (the note names those findings as it remedies): the
+// amount and the tax on it where it was before tax, and the note, so that
+// the client sees why the note returns less than the overcharges. Null when
+// nothing was.
+Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format) {
+  Decimal amount, tax;
+  const CreditNote* note = nullptr;
+  for (const Finding& f : report.findings) {
+    const Remedy* remedy = detail::underbills(f, inv) ? report.remedy_of(f) : nullptr;
+    const CreditNote* by = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
+    if (!by) continue;
+    if (!note) note = by;
+    const Decimal under = (-*f.amount_at_stake).round(minor_units(inv.currency));
+    amount += under;
+    tax += detail::with_tax(inv, f, under) - under;
+  }
+  if (!note) return nullptr;
+  Json j = {{"invoice", inv.id}, {"currency", inv.currency}, {"amount", format_amount(amount, inv.currency)}};
+  if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
+  j["total"] = format_amount(amount + tax, inv.currency);
+  j["credit_note"] = credit_note_json(*note, inv, date_format);
+  return j;
+}
+
 Json firm_json(const FirmInfo& firm) {
   // A value the config does not give is absent, so that a template section
   // `{{#firm.phone}}…{{/firm.phone}}` shows only what the firm wrote.
@@ -208,7 +234,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   std::set<std::string> noted;
   std::size_t uncredited = 0;
   std::string invoice_list;
-  Json reissues = Json::array(), goodwill = Json::array(), balances = Json::array();
+  Json reissues = Json::array(), goodwill = Json::array(), balances = Json::array(), netted = Json::array();
   for (const Invoice* inv : invoices) {
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     const std::size_t noted_before = noted.size();
@@ -242,6 +268,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // Goodwill credits on the invoice (or on its replacement), which the letter
     // mentions only beside the errors they are for.
     if (errors.empty() || errors.back()["invoice"] != inv->id) continue;
+    if (Json n = netted_json(book, report, *inv, letters.date_format); !n.is_null()) netted.push_back(std::move(n));
     for (const Invoice* on : {inv, r}) {
       if (!on) continue;
       for (const CreditNote* n : book.credit_notes_of_invoice(on->id))
@@ -269,6 +296,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   model["has_remedies"] = !notes.empty() || !reissues.empty() || !goodwill.empty();
   model["has_credit_notes"] = !notes.empty();
   model["credit_notes"] = std::move(notes);
+  model["netted"] = std::move(netted);
   model["reissues"] = std::move(reissues);
   model["goodwill"] = std::move(goodwill);
   model["has_balances"] = !balances.empty();

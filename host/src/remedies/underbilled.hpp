@@ -12,11 +12,18 @@
 
 namespace billcheck::detail {
 
-/// The tax the client pays on `amount` billed before tax on `inv` (none when
-/// the invoice charged no tax), rounded half-even to the currency's minor units.
-inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
-  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
+/// The invoice's tax rate of `amount`, rounded half-even to the currency's
+/// minor units: the tax due on it (none when the invoice names no rate).
+inline Decimal tax_at_rate(const Invoice& inv, const Decimal& amount) {
+  if (!inv.tax_rate) return Decimal{};
   return (amount * *inv.tax_rate / Decimal(100)).round(minor_units(inv.currency));
+}
+
+/// The tax the client paid on `amount` billed before tax on `inv`: its rate
+/// of it (tax_at_rate), none when the invoice charged no tax.
+inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
+  if (!inv.tax || inv.tax->is_zero()) return Decimal{};
+  return tax_at_rate(inv, amount);
 }
 
 /// How a finding's amount at stake stands to the invoice's tax, as the rule
@@ -51,16 +58,22 @@ inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
   return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
 }
 
-/// What the findings on `inv` say it under-billed (a negative amount at stake
-/// on the invoice or one of its lines; not a payment's nor a credit note's),
-/// with the tax on what was billed before tax (with_tax), less nothing that a remedy (a supplementary
-/// invoice, or a credit note it was netted against) already settles: a
-/// positive amount, or zero. `findings`, when given, gets their fingerprints.
+/// Whether `f` says `inv` under-billed: a negative amount at stake on the
+/// invoice or one of its lines; not a payment's nor a credit note's.
+inline bool underbills(const Finding& f, const Invoice& inv) {
+  if (f.invoice != inv.id || !f.amount_at_stake || !f.amount_at_stake->is_negative()) return false;
+  return f.category != "payments" && f.payment.empty() && f.credit_note.empty();
+}
+
+/// What the findings on `inv` say it under-billed (underbills), with the tax
+/// on what was billed before tax (with_tax), less nothing that a remedy (a
+/// supplementary invoice, or a credit note it was netted against) already
+/// settles: a positive amount, or zero. `findings`, when given, gets their
+/// fingerprints.
 inline Decimal underbilled_on(const Report& report, const Invoice& inv, std::vector<std::string>* findings = nullptr) {
   Decimal under;
   for (const Finding& f : report.findings) {
-    if (f.invoice != inv.id || !f.amount_at_stake || !f.amount_at_stake->is_negative()) continue;
-    if (f.category == "payments" || !f.payment.empty() || !f.credit_note.empty() || report.remedy_of(f)) continue;
+    if (!underbills(f, inv) || report.remedy_of(f)) continue;
     const Decimal amount = (-*f.amount_at_stake).round(minor_units(inv.currency));
     under += with_tax(inv, f, amount);
     if (findings) findings->push_back(f.fingerprint);
