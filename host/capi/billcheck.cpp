@@ -17,6 +17,7 @@
 
 #include "engine/thread_state.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -90,10 +91,40 @@ int keep_current_exception() {
   }
 }
 
+/// Whether exit() has destroyed what the library made on first use: the
+/// statics of the libraries it reads with (yaml-cpp's patterns) and its own.
+/// exit() runs the handlers registered with atexit, and destroys those
+/// statics, in the reverse order of their making; the library's first call
+/// registers `exiting` below, so it runs after everything made since and
+/// before every handler the host registered earlier. Such a handler then gets
+/// an error that says what to do, where its calls hung in yaml-cpp's scanner
+/// or crashed.
+std::atomic<bool> exited{false};
+
+void exiting() { exited.store(true); }
+
+/// Registers `exiting`, once, on the library's first call.
+void note_first_call() {
+  static const bool registered = (std::atexit(exiting), true);
+  (void)registered;
+}
+
+/// Throws (BILLCHECK_ERROR_FAILED) where exit() has destroyed what a call that
+/// reads, checks or writes would use; the calls that only check their
+/// arguments, set the log level or free work still.
+void refuse_after_exit() {
+  if (exited.load())
+    throw Error(
+        "billcheck was called from an atexit handler registered before the program's first call into billcheck: "
+        "exit() had already destroyed what the library made on first use. Register the handler after the first "
+        "call (docs/hosting.md, Exit)");
+}
+
 /// Runs one call's body: clears the thread's last error, and turns whatever the
 /// body throws into a status and a last error. Nothing escapes it.
 template <class F>
 int guarded(F&& body) noexcept {
+  note_first_call();
   LastError& last = last_error();
   last.code = BILLCHECK_OK;
   last.message.clear();
@@ -237,6 +268,7 @@ Report run_check(const billcheck_engine* engine, const billcheck_book* book, con
   const Engine& e = not_null(engine, "engine")->engine;
   const Book& b = not_null(book, "book")->book;
   const CheckOptions options = CallOptions(options_json, R"("jobs", "today", "format" and "title")").check();
+  refuse_after_exit();
   return invoice_id ? e.check_invoice(b, invoice_id, options) : e.check(b, options);
 }
 
@@ -261,6 +293,13 @@ std::string report_text(const Report& report, const billcheck_book* book, const 
 }
 
 billcheck_engine* new_engine(Config config) { return new billcheck_engine{Engine(std::move(config))}; }
+
+/// The config of billcheck_engine_new* (load_config, parse_config, find_config), once exit() has not struck.
+template <class Read>
+Config config_of(Read read) {
+  refuse_after_exit();
+  return read();
+}
 
 }  // namespace
 
@@ -298,7 +337,7 @@ int billcheck_set_log_level(int level) {
 int billcheck_engine_new(const char* config_path, billcheck_engine** engine) {
   return guarded([&] {
     billcheck_engine*& out = output(engine, "engine");
-    out = new_engine(config_path ? load_config(config_path) : Config{});
+    out = new_engine(config_of([&] { return config_path ? load_config(config_path) : Config{}; }));
   });
 }
 
@@ -306,14 +345,15 @@ int billcheck_engine_new_from_yaml(const char* yaml, const char* config_path, bi
   return guarded([&] {
     billcheck_engine*& out = output(engine, "engine");
     const char* text = not_null(yaml, "yaml");
-    out = new_engine(parse_config(text, config_path ? config_path : "billcheck.yaml"));
+    out = new_engine(config_of([&] { return parse_config(text, config_path ? config_path : "billcheck.yaml"); }));
   });
 }
 
 int billcheck_engine_new_for_book(const char* book_path, billcheck_engine** engine) {
   return guarded([&] {
     billcheck_engine*& out = output(engine, "engine");
-    out = new_engine(find_config(not_null(book_path, "book_path"), {}));
+    const char* path = not_null(book_path, "book_path");
+    out = new_engine(config_of([&] { return find_config(path, {}); }));
   });
 }
 
@@ -324,6 +364,7 @@ int billcheck_book_from_json(const char* json, const char* options_json, billche
     billcheck_book*& out = output(book, "book");
     const char* text = not_null(json, "json");
     const CallOptions options(options_json, R"("name")");
+    refuse_after_exit();
     out = new billcheck_book{Book(read_json_text(text, options.text("name", "book.json")))};
   });
 }
@@ -342,6 +383,7 @@ int billcheck_book_from_path(const char* path, const char* options_json, billche
     }
     if (std::string problem = currency_problem(load.ledes_currency); !problem.empty())
       throw ArgumentError("option 'currency': " + problem);
+    refuse_after_exit();
     out = new billcheck_book{load_book(file, load)};
   });
 }
@@ -377,6 +419,7 @@ int billcheck_explain(const billcheck_engine* engine, const billcheck_book* book
     request.line = options.integer("line");
     request.templates = options.text("templates");
     request.check = options.check();
+    refuse_after_exit();
     out = copy_out(explain(e, b, request, options.format()));
   });
 }
@@ -394,6 +437,7 @@ int billcheck_letter(const billcheck_engine* engine, const billcheck_book* book,
     request.date = options.date("date");
     request.templates = options.text("templates");
     request.check = options.check();
+    refuse_after_exit();
     out = copy_out(letter(e, b, request, options.format()));
   });
 }
@@ -411,6 +455,7 @@ int billcheck_fix(const billcheck_engine* engine, const billcheck_book* book, co
     fix.reissue = options.flag("reissue");
     if (format != DocumentFormat::text && format != DocumentFormat::json)
       throw ArgumentError("option 'format' of the fix summary is \"text\" or \"json\"");
+    refuse_after_exit();
     // fix_book takes the records, which a Book keeps only indexed: its JSON
     // form reads back to the same records, every figure exact.
     std::ostringstream records;
