@@ -1235,6 +1235,69 @@ TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   fs::remove_all(dir);
 }
 
+// An invoice with two overcharged lines and one under-billed gets two notes,
+// and its under-billing is taken off the second, the one cut: TN-1 (lines
+// 50.00 and 30.00 over at 20%, line 3 20.00 short) gets CN-TN-1-1 for 60.00
+// and CN-TN-1-2 for 12.00 (36.00 less 24.00), and the summary and the letter
+// name CN-TN-1-2 (they named CN-TN-1-1, which returns all it should). On
+// TN-2 (line 3 50.00 short) the 60.00 outweighs line 2's 36.00: it gets no
+// note, CN-TN-2-1 is cut to 36.00, and both say the note returns 24.00 less
+// and 36.00 came off line 2 (they said 60.00 off CN-TN-2-1, and the letter
+// promised line 2 a note). Each invoice less its notes is its corrected total.
+TEST(Fix, NettedUnderBillingNamesTheNoteItWasTakenOff) {
+  const fs::path dir = test::temp_dir("fix-netted-two-notes");
+  auto r = test::run_billcheck("fix tests/data/remedies/two-notes-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TN-1-1 on invoice TN-1 line 1: GBP 60.00 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("CN-TN-1-2 on invoice TN-1 line 2: GBP 12.00 (arithmetic): Line 2 of invoice TN-1 was "
+                               "miscalculated, so we credit GBP 12.00 (10.00 and 2.00 tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("TN-1 line 3: Line 3 bills 1 × 450.00 = 450.00, but its amount is 430.00. "
+                               "[arithmetic.line-amount] (GBP -20.00 at stake): taken off credit note CN-TN-1-2, which "
+                               "returns GBP 24.00 less (20.00 and 4.00 tax on it)\n"));
+  EXPECT_THAT(r.out, HasSubstr("CN-TN-2-1 on invoice TN-2 line 1: GBP 36.00 (arithmetic)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-TN-2-2")));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -50.00 at stake): taken off credit note CN-TN-2-1, "
+                               "which returns GBP 24.00 less, and GBP 36.00 off the overcharges no note credits (50.00 "
+                               "and 10.00 tax on it in all)\n"));
+  EXPECT_THAT(r.out, HasSubstr("TN-2 line 2: Line 2 bills 1 × 100.00 = 100.00, but its amount is 130.00. "
+                               "[arithmetic.line-amount] (GBP 30.00 at stake): not credited, since the invoice "
+                               "under-billed as much or more\n"));
+  const Book fixed = load_book(dir / "a");
+  EXPECT_EQ(invoice(fixed, "TN-1").total - credited_on(fixed, "TN-1"), dec("780.00"));
+  EXPECT_EQ(invoice(fixed, "TN-2").total - credited_on(fixed, "TN-2"), dec("780.00"));
+
+  r = test::run_billcheck("fix tests/data/remedies/two-notes-book --out '" + (dir / "b").string() +
+                          "' --today 2026-01-15 -f json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> netted;
+  for (const auto& i : summary["issued"])
+    if (i.contains("netted_by")) netted[i["invoice"].get<std::string>()] = i;
+  ASSERT_EQ(netted.size(), 2u);
+  EXPECT_EQ(netted["TN-1"]["netted_by"], "CN-TN-1-2");
+  EXPECT_EQ(netted["TN-1"]["netted_total"], "24.00");
+  EXPECT_FALSE(netted["TN-1"].contains("offsets"));
+  EXPECT_EQ(netted["TN-2"]["netted_by"], "CN-TN-2-1");
+  EXPECT_EQ(netted["TN-2"]["netted_amount"], "50.00");
+  EXPECT_EQ(netted["TN-2"]["netted_tax"], "10.00");
+  EXPECT_EQ(netted["TN-2"]["netted_total"], "24.00");
+  EXPECT_EQ(netted["TN-2"]["offsets"], "36.00");
+
+  const std::string letter = "letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20";
+  r = test::run_billcheck(letter + " --invoice TN-1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice TN-1 also billed you GBP 20.00 too little, and GBP 4.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 24.00 off credit note CN-TN-1-2.\n"));
+  r = test::run_billcheck(letter + " --invoice TN-2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice TN-2 also billed you GBP 50.00 too little, and GBP 10.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 24.00 off credit note CN-TN-2-1 and GBP 36.00 "
+                               "off what we charged you too much above (with the tax on it), for which we send no credit note.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("will send you a credit note")));
+  fs::remove_all(dir);
+}
+
 // The under-billing a credit note is cut by is settled by it: HL-101 billed
 // at 580.00 (20.00 under, 50.00 + 10.00 tax over on line 1) gets a note of
 // 40.00 that names the under-billing too, so the summary does not call it

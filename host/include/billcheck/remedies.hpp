@@ -104,6 +104,8 @@ struct IssuedFinding {
   Decimal netted_amount, netted_tax;
   /// Under-billing not recovered: how much of the invoice's under-billing its
   /// overcharges offset (on the first such finding of the invoice; zero when none).
+  /// For `netted`: how much of it the overcharges left with no note offset,
+  /// so that the note returns that much less than its amount and tax.
   Decimal offsets;
 };
 

@@ -498,9 +498,9 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
 /// finding left with none is put in `offset`, and what the notes left out
 /// would have returned in `netted` (by invoice: that much of its under-billing
 /// is settled). Where a note is left, the under-billing is settled whole: the
-/// first note kept on the invoice names its findings in `remedies` too, so
-/// that no later run recovers it again (a supplementary invoice) or counts it
-/// as owed.
+/// last note kept on the invoice, the one it was taken off, names its findings
+/// in `remedies` too, so that no later run recovers it again (a supplementary
+/// invoice) or counts it as owed.
 void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions& options,
                         std::map<std::string, std::string>& already, std::set<std::string>& offset,
                         std::map<std::string, Decimal>& netted) {
@@ -648,6 +648,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
   std::vector<CreditNote> kept(data.credit_notes.begin(), data.credit_notes.begin() + first_new);
   std::set<std::string> new_ids = book_ids;
+  std::map<std::string, std::size_t> last_kept;  // by invoice: its last new note kept (an index into `kept`)
   for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
     CreditNote note = data.credit_notes[i];
     const auto& [f, tax] = made[i - first_new];
@@ -657,11 +658,6 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
       for (std::string& fp : remedied_by(note)) offset.insert(std::move(fp));
       netted[note.invoice_id] += note.amount;
       continue;
-    }
-    if (std::vector<std::string>& under = underbilling[note.invoice_id]; !under.empty()) {
-      for (const std::string& fp : under) note.remedies = data.add_text(note.remedies + " " + fp);
-      add_internal_note(note, "the under-billing on " + invoice.id + " is taken off it", data.text);
-      under.clear();
     }
     if (left < note.amount) {
       // Cut to what is left: the tax paid on what it still returns goes back with it.
@@ -677,7 +673,17 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     left -= note.amount;
     // Numbered again, so that a note left out leaves no gap.
     note.id = data.add_text(new_id(pattern, invoice, new_ids));
+    last_kept[note.invoice_id] = kept.size();
     kept.push_back(std::move(note));
+  }
+  // The under-billing is taken off the last note kept on its invoice, the one
+  // cut (the notes after it, if any, are left out), so that note names it.
+  for (const auto& [id, at] : last_kept) {
+    CreditNote& note = kept[at];
+    const std::vector<std::string>& under = underbilling[id];
+    if (under.empty()) continue;
+    for (const std::string& fp : under) note.remedies = data.add_text(note.remedies + " " + fp);
+    add_internal_note(note, "the under-billing on " + id + " is taken off it", data.text);
   }
   data.credit_notes = std::move(kept);
 }
@@ -951,6 +957,7 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
   }
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
+  std::map<std::string, Decimal> left_out = netted;  // by invoice: what of its netted under-billing no note took
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
   for (const Invoice& i : after.invoices())
     if (const Text* of = i.extra.find("replaces")) replacement_of.emplace(*of, &i);
@@ -991,6 +998,11 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
       if (netted_off) {
         issued.netted_amount = (-*f.amount_at_stake).round(minor_units(invoice->currency));
         issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+        // The notes left out took the first of it: the note returns only the rest less.
+        if (auto n = left_out.find(f.invoice); n != left_out.end()) {
+          issued.offsets = std::min(n->second, issued.netted_amount + issued.netted_tax);
+          n->second -= issued.offsets;
+        }
       }
       // Credited findings count at what their notes return (two findings on
       // one line overlap); the rest at their amount at stake, but for those
@@ -1084,14 +1096,15 @@ Json summary_model(const FixSummary& s) {
       j["netted_by"] = i.credit_note;
       j["netted_amount"] = format_amount(i.netted_amount, i.finding.currency);
       if (!i.netted_tax.is_zero()) j["netted_tax"] = format_amount(i.netted_tax, i.finding.currency);
-      j["netted_total"] = format_amount(i.netted_amount + i.netted_tax, i.finding.currency);
+      j["netted_total"] = format_amount(i.netted_amount + i.netted_tax - i.offsets, i.finding.currency);
     } else if (!i.credit_note.empty()) j["credited_by"] = i.credit_note;
     else if (!i.recovered_by.empty()) j["recovered_by"] = i.recovered_by;
     else if (!i.reissued_by.empty()) j["reissued_by"] = i.reissued_by;
     else if (i.offset) j["offset"] = true;
     else if (is_overcharge(i.finding)) j["uncredited"] = true;
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
-    if (j.contains("underbilled") && !i.offsets.is_zero()) j["offsets"] = format_amount(i.offsets, i.finding.currency);
+    if ((j.contains("underbilled") || i.netted) && !i.offsets.is_zero())
+      j["offsets"] = format_amount(i.offsets, i.finding.currency);
     issued.push_back(std::move(j));
   }
   Json supplementary = Json::array();

@@ -25,7 +25,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
     "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
     "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
-    "netted"};
+    "netted", "offsets"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -167,10 +167,15 @@ Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces,
 // What the invoice under-billed that `fix` took off a credit note rather than
 // ask the client for it (the note names those findings as it remedies): the
 // amount and the tax on it where it was before tax, and the note, so that
-// the client sees why the note returns less than the overcharges. Null when
-// nothing was.
+// the client sees why the note returns less than the overcharges. Where it
+// outweighed an overcharge, fix wrote that one no note (`offsets`: what it
+// takes off those, with their tax), and the note returns only the rest less.
+// Null when nothing was.
 Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format) {
-  Decimal amount, tax;
+  Decimal amount, tax, offsets;
+  for (const Finding& f : report.findings)
+    if (f.invoice == inv.id && tells_the_client(f) && !report.remedy_of(f))
+      offsets += detail::with_tax(inv, f, *f.amount_at_stake);
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
     const Remedy* remedy = detail::underbills(f, inv) ? report.remedy_of(f) : nullptr;
@@ -182,9 +187,11 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     tax += detail::with_tax(inv, f, under) - under;
   }
   if (!note) return nullptr;
+  offsets = std::min(offsets, amount + tax);
   Json j = {{"invoice", inv.id}, {"currency", inv.currency}, {"amount", format_amount(amount, inv.currency)}};
   if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
-  j["total"] = format_amount(amount + tax, inv.currency);
+  j["total"] = format_amount(amount + tax - offsets, inv.currency);
+  if (!offsets.is_zero()) j["offsets"] = format_amount(offsets, inv.currency);
   j["credit_note"] = credit_note_json(*note, inv, date_format);
   return j;
 }
@@ -247,12 +254,15 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
       if (f.invoice == inv->id && tells_the_client(f))
         over += detail::with_tax(*inv, f, *f.amount_at_stake);
     const bool overpaid = over > detail::underbilled_on(report, *inv);
+    // An overcharge with no note on an invoice whose under-billing fix took
+    // off its notes was offset by it (netted_json says so): no note is to come.
+    const Json netted_here = netted_json(book, report, *inv, letters.date_format);
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
       if (!overpaid && !report.remedy_of(f)) continue;
       errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
-      else if (!errors.back().contains("credit_note")) ++uncredited;
+      else if (!errors.back().contains("credit_note") && netted_here.is_null()) ++uncredited;
     }
     // A reissued invoice: the note that cancels it, and the replacement to pay instead.
     const Invoice* r = replacement.empty() ? nullptr : book.invoice(replacement);
@@ -268,7 +278,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // Goodwill credits on the invoice (or on its replacement), which the letter
     // mentions only beside the errors they are for.
     if (errors.empty() || errors.back()["invoice"] != inv->id) continue;
-    if (Json n = netted_json(book, report, *inv, letters.date_format); !n.is_null()) netted.push_back(std::move(n));
+    if (!netted_here.is_null()) netted.push_back(netted_here);
     for (const Invoice* on : {inv, r}) {
       if (!on) continue;
       for (const CreditNote* n : book.credit_notes_of_invoice(on->id))
