@@ -192,17 +192,23 @@ TEST_F(TrendsTest, TheHtmlPageIsSelfContainedAndShowsTheRunsAndTheRecurringCause
   EXPECT_EQ(again.out, html);
 }
 
+/// A book (replacing `book`) of one client whose id is `client`, and one
+/// invoice with a line 10.00 off: one finding, by that client.
+void write_one_invoice_book(const fs::path& book, const std::string& client) {
+  fs::remove_all(book);
+  test::write_file(book / "clients.csv", "client_id,name,currency\n\"" + client + "\",Acme,USD\n");
+  test::write_file(book / "invoices.csv",
+                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + client + "\",2026-02-03,USD,160.00\n");
+  test::write_file(book / "invoice_lines.csv",
+                   "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee,Drafting,1.5,100.00,160.00\n");
+}
+
 // The page shows the record's text as the check report does: a client id
 // holding ESC and BEL (from the book) appears as \x1B and \x07, never as the
 // bytes a terminal or a page would act on.
 TEST_F(TrendsTest, TheHtmlPageShowsControlCharactersInTheRecordAsEscapes) {
   const std::string client = "Acme\x1b[1m\x07";
-  fs::remove_all(dir_ / "book");
-  test::write_file(dir_ / "book" / "clients.csv", "client_id,name,currency\n\"" + client + "\",Acme,USD\n");
-  test::write_file(dir_ / "book" / "invoices.csv",
-                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + client + "\",2026-02-03,USD,160.00\n");
-  test::write_file(dir_ / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee,Drafting,1.5,100.00,160.00\n");
+  write_one_invoice_book(dir_ / "book", client);
   record("2026-01-05T09:00:00Z");
   auto r = test::run_billcheck("report --format html --store " + test::shell_quoted(dir_ / "record.db"));
   ASSERT_EQ(r.status, 0) << r.err;
@@ -214,12 +220,7 @@ TEST_F(TrendsTest, TheHtmlPageShowsControlCharactersInTheRecordAsEscapes) {
 // The text the same command prints on a terminal shows them the same way.
 TEST_F(TrendsTest, TheTextShowsControlCharactersInTheRecordAsEscapes) {
   const std::string client = "Acme\x1b[2J\x07";
-  fs::remove_all(dir_ / "book");
-  test::write_file(dir_ / "book" / "clients.csv", "client_id,name,currency\n\"" + client + "\",Acme,USD\n");
-  test::write_file(dir_ / "book" / "invoices.csv",
-                   "invoice_id,client_id,issue_date,currency,total\nINV-1,\"" + client + "\",2026-02-03,USD,160.00\n");
-  test::write_file(dir_ / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,description,quantity,rate,amount\nINV-1,1,fee,Drafting,1.5,100.00,160.00\n");
+  write_one_invoice_book(dir_ / "book", client);
   record("2026-01-05T09:00:00Z");
   auto r = test::run_billcheck("report --store " + test::shell_quoted(dir_ / "record.db"));
   ASSERT_EQ(r.status, 0) << r.err;
