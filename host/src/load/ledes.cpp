@@ -246,14 +246,9 @@ class LedesBuilder {
         fee_(data.add_text("fee")),
         expense_(data.add_text("expense")) {}
 
-  /// The text the next records' cells are views of: the whole file, or a window
-  /// of it (`lasting` false: it is read over, so first lines are copied). Where
-  /// it holds a byte that is not UTF-8, each field is checked.
-  void reading(std::string_view text, bool lasting) {
-    text_ = text;
-    lasting_ = lasting;
-    check_utf8_ = !encoding::is_utf8(text);
-  }
+  /// The text the next records' cells are views of: the whole file, or a
+  /// window of it. Where it holds a byte that is not UTF-8, each field is checked.
+  void reading(std::string_view text) { check_utf8_ = !encoding::is_utf8(text); }
 
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
@@ -406,30 +401,30 @@ class LedesBuilder {
 
  private:
   /// The first line read of an invoice, which the others must repeat: its
-  /// invoice fields (kInvoiceFields), views of the file's text or of `kept_`.
+  /// invoice fields (kInvoiceFields), their bytes one after another in
+  /// `kept_`. 56 bytes an invoice and the bytes: a view of each field made it
+  /// 160, and a windowed file's invoices had a std::string each besides;
+  /// zeroing that fresh memory was a tenth of a 1M-line book's load.
   struct FirstLine {
     Text id;
+    Text fields;
     std::uint32_t line;
-    std::array<std::string_view, std::size(kInvoiceFields)> fields;
+    std::array<std::uint32_t, std::size(kInvoiceFields)> ends;  // where each field ends in `fields`
+
+    std::string_view field(std::size_t j) const {
+      const std::uint32_t from = j == 0 ? 0 : ends[j - 1];
+      return {fields.data() + from, ends[j] - from};
+    }
   };
 
   FirstLine first_line_of(Text id, const Record& record) {
-    FirstLine first{id, record.first_line, {}};
-    bool in_text = lasting_;
+    FirstLine first{id, Text(), record.first_line, {}};
+    joined_.clear();
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
-      const std::string_view value = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
-      in_text = in_text && value.data() >= text_.data() && value.data() + value.size() <= text_.data() + text_.size();
-      first.fields[j] = value;
+      joined_ += record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
+      first.ends[j] = static_cast<std::uint32_t>(joined_.size());
     }
-    if (!in_text) {  // views of a window, or of a record's joined fields: kept together, in one string
-      std::string& kept = kept_.emplace_back();
-      for (const std::string_view value : first.fields) kept += value;
-      std::size_t at = 0;
-      for (std::string_view& value : first.fields) {
-        value = std::string_view(kept).substr(at, value.size());
-        at += value.size();
-      }
-    }
+    first.fields = kept_.add(joined_);
     return first;
   }
 
@@ -438,7 +433,7 @@ class LedesBuilder {
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
       // Compared inline: a call to memcmp for each field was 2% of a load.
       const std::string_view now = record.cells[static_cast<std::size_t>(slots_[kInvoiceFields[j]])].text;
-      const std::string_view was = first.fields[j];
+      const std::string_view was = first.field(j);
       if (now.size() != was.size() || !scan::same_bytes(now.data(), was.data(), now.size())) return false;
     }
     return true;
@@ -483,7 +478,7 @@ class LedesBuilder {
     for (std::size_t j = 0; j < std::size(kInvoiceFields); ++j) {
       const Field f = kInvoiceFields[j];
       const auto slot = static_cast<std::size_t>(slots_[f]);
-      const std::string_view was = first.fields[j];
+      const std::string_view was = first.field(j);
       const Cell& now = record.cells[slot];
       if (now.text == was) continue;
       if (f == kInvoiceTotal) {
@@ -575,12 +570,10 @@ class LedesBuilder {
 
   Text file_;
   std::uint32_t file_number_;  // file_'s, for Source
-  std::string_view text_;
   BookData& data_;
   std::vector<std::string>& errors_;
   const Text fee_, expense_;  // the line types F and E become
   std::array<int, kFieldCount> slots_{};
-  bool lasting_ = false;  // text_ stays while the book is read
   bool check_utf8_ = false;
   std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
   std::vector<std::string> names_;        // per header position: the field's name
@@ -590,7 +583,8 @@ class LedesBuilder {
   std::vector<FirstLine> firsts_;
   IdMap invoice_places_;
   std::size_t last_invoice_ = SIZE_MAX;  // the last line's, in firsts_
-  std::deque<std::string> kept_;  // first lines' invoice fields not in a lasting text
+  TextStore kept_;      // the bytes of first lines' invoice fields (the builder's, not the book's)
+  std::string joined_;  // a first line's invoice fields, joined as kept_ takes them
   std::vector<Text> timekeeper_ids_;  // each one's first line made a Timekeeper
   IdMap timekeeper_places_;
 
@@ -642,7 +636,7 @@ class LedesReader {
     }
     RecordReader reader(text.substr(rest), 2);
     bool terminated = true;
-    builder_.reading(text, false);
+    builder_.reading(text);
     if (!reader.next(record_, terminated)) {
       errors_.push_back(fields::located(
           file_, 2, "the header is missing: the line after 'LEDES1998B[]' must name the fields, " + header_text()));
@@ -661,10 +655,10 @@ class LedesReader {
   void reserve(std::size_t lines) { reserve_on_huge_pages(data_.lines, lines); }
 
   /// Reads the records of `text` from `line` (set to where they end):
-  /// records that end in it, or the file's last. `lasting`: the text stays
-  /// (the whole file). False after a record that does not end: the file ends there.
-  bool records(std::string_view text, std::uint32_t& line, bool lasting) {
-    builder_.reading(text, lasting);
+  /// records that end in it, or the file's last. False after a record that
+  /// does not end: the file ends there.
+  bool records(std::string_view text, std::uint32_t& line) {
+    builder_.reading(text);
     RecordReader reader(text, line);
     bool terminated = true;
     while (reader.next(record_, terminated)) {
@@ -717,7 +711,7 @@ BookData read_ledes_text(std::string_view text, const std::string& name) {
   const std::string_view body = text.substr(reader.header(text, line));
   // A line for each line of the file (LEDES files hold a record a line).
   reader.reserve(scan::count_line_ends(body.data(), body.data() + body.size()) + 1);
-  reader.records(body, line, true);
+  reader.records(body, line);
   return reader.finish();
 }
 
@@ -759,7 +753,7 @@ BookData detail::read_ledes_file(const std::filesystem::path& file, std::size_t 
           continue;
         }
         const std::size_t n = static_cast<std::size_t>(end - w.begin());
-        if (!reader.records({w.begin(), n}, line, false)) break;
+        if (!reader.records({w.begin(), n}, line)) break;
         at += n;
         want = window;
       }
