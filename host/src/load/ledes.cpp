@@ -250,6 +250,12 @@ class LedesBuilder {
   /// window of it. Where it holds a byte that is not UTF-8, each field is checked.
   void reading(std::string_view text) { check_utf8_ = !encoding::is_utf8(text); }
 
+  /// Room for `n` invoices' first lines, and their places.
+  void reserve_invoices(std::size_t n) {
+    reserve_on_huge_pages(firsts_, n - std::min(n, firsts_.size()));
+    invoice_places_.reserve(n);
+  }
+
   /// Maps the header's names to the standard fields; false when the header is
   /// missing or lacks a standard field (the records cannot be read then).
   bool header(const Record& record) {
@@ -654,6 +660,15 @@ class LedesReader {
   /// a million lines and faulted their pages in twice over.
   void reserve(std::size_t lines) { reserve_on_huge_pages(data_.lines, lines); }
 
+  /// Room for the invoices of `total` bytes of records, at the density of the
+  /// `span` bytes read so far: grown by doubling, the vector faulted in twice
+  /// the pages it kept (an estimate too large costs address space only).
+  void reserve_invoices(std::size_t span, std::size_t total) {
+    const std::size_t now = data_.invoices.size(), invoices = detail::lines_at_density(now, span, total);
+    reserve_on_huge_pages(data_.invoices, invoices - now);
+    builder_.reserve_invoices(invoices);
+  }
+
   /// Reads the records of `text` from `line` (set to where they end):
   /// records that end in it, or the file's last. False after a record that
   /// does not end: the file ends there.
@@ -745,7 +760,7 @@ BookData detail::read_ledes_file(const std::filesystem::path& file, std::size_t 
       std::size_t at = reader.header({w.begin(), w.size}, line);
       // A line for each line of the file, at the first window's density.
       reader.reserve(detail::lines_at_density(scan::count_line_ends(w.begin(), w.end()), w.size, size));
-      for (std::size_t want = window; at < size;) {
+      for (std::size_t want = window, first = at; at < size;) {
         if (!w.load(bytes, at, want, why)) throw BookError({file.string() + ": cannot read the file: " + why});
         const char* end = w.whole_rest ? w.end() : after_last_record(w.begin(), w.end());
         if (!end) {  // no record ends in the window: a larger one
@@ -754,6 +769,7 @@ BookData detail::read_ledes_file(const std::filesystem::path& file, std::size_t 
         }
         const std::size_t n = static_cast<std::size_t>(end - w.begin());
         if (!reader.records({w.begin(), n}, line)) break;
+        if (at == first) reader.reserve_invoices(n, size - first);
         at += n;
         want = window;
       }
