@@ -6,7 +6,8 @@
 // the JSON and LEDES forms of it are written beside it (book.json, book.ledes)
 // the first time. One-thread steps are timed in the thread's CPU time, so a
 // machine busy with other work inflates them less than the wall clock would;
-// the two-thread comparison is wall clock and needs a quiet machine.
+// the two-thread comparison is wall clock (each check on a book of its own)
+// and needs a quiet machine.
 // --load-only times only the loads (best of 3; one form when named), for
 // profiling a loader (`perf record -g bench_throughput N DIR --load-only json`).
 // --ten-times runs `billcheck check` (the binary beside this one) as a child
@@ -212,16 +213,31 @@ int main(int argc, char** argv) {
     check_wall_1 = seconds_since(t0);
     findings = r1.findings.size();
 
-    CheckOptions two;
-    two.jobs = 2;
-    t0 = std::chrono::steady_clock::now();
-    Report r2 = engine.check(book, two);
-    check_wall_2 = seconds_since(t0);
-    if (r2.findings.size() != findings) std::printf("warning: 1 and 2 threads found different numbers of findings\n");
-
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     peak_kib = static_cast<std::size_t>(usage.ru_maxrss);  // one book loaded and checked
+  }
+  {
+    // 2 threads against 1: each check on a book of its own, loaded just before
+    // it (a book keeps the indexes its rules derive, so a second check of the
+    // same book would reuse the first's), two rounds alternated, best of each.
+    check_wall_1 = check_wall_2 = 1e30;
+    for (int round = 0; round < 2; ++round)
+      for (unsigned jobs : {2u, 1u}) {
+        const Book book = load_book(dir);
+        CheckOptions options;
+        options.jobs = jobs;
+        const auto t0 = std::chrono::steady_clock::now();
+        const Report r = engine.check(book, options);
+        double& best = jobs == 1 ? check_wall_1 : check_wall_2;
+        best = std::min(best, seconds_since(t0));
+        if (r.findings.size() != findings)
+          std::printf("warning: %u threads found %zu findings, 1 thread %zu\n", jobs, r.findings.size(), findings);
+      }
+  }
+  {
+    CheckOptions one;
+    one.jobs = 1;
 
     // check_invoice on a fresh book, as a service sees it: the first call
     // builds the book-wide indexes the rules share; later calls reuse them.
@@ -229,7 +245,7 @@ int main(int argc, char** argv) {
     const auto invoices = fresh.invoices();
     const Invoice& first = invoices[invoices.size() / 2];
     invoice_lines = fresh.lines_of(first).size();
-    t0 = std::chrono::steady_clock::now();
+    auto t0 = std::chrono::steady_clock::now();
     (void)engine.check_invoice(fresh, first.id, one);
     first_call = seconds_since(t0);
     std::vector<double> times;
@@ -252,15 +268,14 @@ int main(int argc, char** argv) {
       first_call_all = seconds_since(t0);
     }
 
-
     // The same book as JSON and LEDES, written once beside the CSV files.
     if (!std::filesystem::exists(dir / "book.json")) {
       std::ofstream out(dir / "book.json");
-      write_book_json(out, book);
+      write_book_json(out, fresh);
     }
     if (!std::filesystem::exists(dir / "book.ledes")) {
       std::ofstream out(dir / "book.ledes");
-      write_ledes(out, book);
+      write_ledes(out, fresh);
     }
   }
   std::size_t json_lines = 0, ledes_lines = 0;
@@ -283,7 +298,7 @@ int main(int argc, char** argv) {
   row(label, format("%.3f s / ", first_call) + format("%.0f us / %.0f us", p50 * 1e6, p99 * 1e6),
       "<= 0.3 s / - / <= 100 us");
   row("check_invoice first call, a thread per core", format("%.3f s (wall clock)", first_call_all), "<= 0.3 s");
-  row("2 threads vs 1, whole check (wall clock)",
+  row("2 threads vs 1, whole check (wall, best of 2)",
       format("%.2fx (%.2f s vs ", check_wall_1 / check_wall_2, check_wall_2) + format("%.2f s)", check_wall_1),
       ">= 1.8x");
   std::printf("(system: the share of a load's CPU time spent in the kernel, mostly zeroing the memory it first\n"
