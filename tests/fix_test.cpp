@@ -696,37 +696,67 @@ TEST(Fix, ATaxInclusiveShortfallIsAskedToTheCentAndTheSupplementChecksClean) {
   fs::remove_all(dir);
 }
 
+/// tests/data/remedies/underbilled-book in `dir`/book with only UB-4 (lines
+/// 400.00, 50.00 short, and `line2`, 100.00 billed, at 20%), which charged
+/// `tax` (0.00, or none) for a total of `total`.
+void write_untaxed_ub4(const fs::path& dir, const std::string& tax, const std::string& total = "600.00",
+                       const std::string& line2 = "200.00") {
+  fs::remove_all(dir / "book");
+  fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
+  test::write_file(dir / "book" / "invoices.csv",
+                   "invoice_id,client_id,engagement_id,issue_date,period_start,period_end,due_date,currency,discount,"
+                   "tax_rate,tax,total,status\n"
+                   "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + "," + total + ",issued\n");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "UB-4,1,expense,2025-10-14,,,,,E112,Court fee for hearing 4,1,450.00,,400.00\n"
+                   "UB-4,2,expense,2025-10-24,,,,,E101,Copying of bundle 4,1,100.00,," + line2 + "\n");
+}
+
+/// The total `id` in the book at `dir` is corrected to as a draft by fix.
+Decimal corrected_as_draft(const fs::path& dir, std::string_view id) {
+  BookData as_draft = read_book(dir);
+  for (Invoice& i : as_draft.invoices)
+    if (i.id == id) i.status = test::text("draft");
+  Engine engine(find_config(dir, ""));
+  return invoice(fix_book(engine, std::move(as_draft), on_day()).book, id).total;
+}
+
 // An invoice that names a tax rate but charged no tax (tax 0.00, or none)
-// under-billed the tax on its lines, and the tax on what it under-billed
-// before tax as well: UB-4 at 20% with its line 1 50.00 short is asked the
-// 120.00 tax it failed to charge on its 600.00 of lines, and 50.00 with 10.00
-// tax on it, 180.00 (it was asked 170.00: the shortfall went untaxed). The
-// supplement checks clean, and a second fix leaves it as it is.
-TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTax) {
+// under-billed the tax on its lines as corrected, which holds the tax on what
+// it under-billed before tax: UB-4 at 20%, its line 1 50.00 short and its
+// line 2 100.00 over, corrects to lines of 550.00 and 110.00 tax, 660.00. Its
+// supplement asks 50.00 and 110.00 tax, 160.00, and its note returns 100.00
+// (no tax: the client paid none), so that 600.00 + 160.00 - 100.00 is the
+// 660.00. It asked 180.00: 120.00 tax on the lines as billed, 20.00 of it on
+// the overcharge the note returns untaxed. The supplement checks clean, and a
+// second fix leaves it as it is.
+TEST(Fix, ASupplementAsksTheTaxOnTheCorrectedLinesOfAnInvoiceThatChargedNoTax) {
   const fs::path dir = test::temp_dir("fix-supplement-untaxed");
   test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
   for (const std::string tax : {"0.00", ""}) {
     SCOPED_TRACE("tax '" + tax + "'");
-    fs::remove_all(dir / "book");
     fs::remove_all(dir / "a");
     fs::remove_all(dir / "b");
-    fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
-    std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-    const std::string ub4 = "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20,120.00,720.00,issued";
-    ASSERT_NE(invoices.find(ub4), std::string::npos);
-    invoices.replace(invoices.find(ub4), ub4.size(),
-                     "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + ",600.00,issued");
-    test::write_file(dir / "book" / "invoices.csv", invoices);
+    write_untaxed_ub4(dir, tax);
     auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                  "' --today 2026-01-15 -c '" + (dir / "billcheck.yaml").string() + "'");
     ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("  CN-UB-4-1 on invoice UB-4 line 2: GBP 100.00 (arithmetic): Line 2 of invoice UB-4 "
+                                 "was miscalculated, so we credit GBP 100.00.\n"));
     EXPECT_THAT(r.out, HasSubstr("Supplementary invoice UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP "
-                                 "180.00\n"));
+                                 "160.00\n"));
     const Book fixed = load_book(dir / "a");
     const Invoice& s = invoice(fixed, "UB-4-S1");
-    EXPECT_EQ(s.tax, dec("130.00"));
-    EXPECT_EQ(s.total, dec("180.00"));
+    EXPECT_EQ(line(fixed, "UB-4-S1", 1).description, "Correction to invoice UB-4: tax under-charged");
+    EXPECT_EQ(line(fixed, "UB-4-S1", 1).amount, dec("0.00"));
+    EXPECT_EQ(line(fixed, "UB-4-S1", 2).amount, dec("50.00"));
+    EXPECT_EQ(s.tax, dec("110.00"));
+    EXPECT_EQ(s.total, dec("160.00"));
     EXPECT_FALSE(s.tax_rate.has_value());
+    EXPECT_EQ(invoice(fixed, "UB-4").total + s.total - credited_on(fixed, "UB-4"), dec("660.00"));
+    EXPECT_EQ(corrected_as_draft(dir / "book", "UB-4"), dec("660.00"));
     const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
     for (const auto& f : report["findings"])
       if (f.value("invoice", "") == "UB-4-S1") {
@@ -737,6 +767,44 @@ TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTa
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
   }
+  fs::remove_all(dir);
+}
+
+// Without recover_underbilling, the tax an invoice that charged none failed
+// to charge is taken off its notes at what it is on the corrected lines too:
+// UB-4 (tax 0.00) with its line 2 billed at 700.00, 600.00 over, corrects to
+// 660.00 and was billed 1100.00, so its note returns 440.00 (it returned
+// 330.00: 220.00 tax on the lines as billed was taken off), and the summary
+// and the letter say 110.00 of tax was. Billed at 200.00, 100.00 over, the 160.00 it under-billed
+// outweighs it: no note, and 60.00 is not recovered (it said 70.00).
+TEST(Fix, TheTaxAnInvoiceChargedNoneOfIsTakenOffItsNoteOnTheCorrectedLines) {
+  const fs::path dir = test::temp_dir("fix-netted-untaxed");
+  write_untaxed_ub4(dir, "0.00", "1100.00", "700.00");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  CN-UB-4-1 on invoice UB-4 line 2: GBP 440.00 (arithmetic): Line 2 of invoice UB-4 "
+                               "was miscalculated, so we credit GBP 440.00.\n"));
+  EXPECT_THAT(r.out, HasSubstr("  UB-4: Invoice UB-4 charges 0.00 tax, but 20% of 1100.00 is 220.00. [arithmetic.tax] "
+                               "(GBP -220.00 at stake): taken off credit note CN-UB-4-1, which returns GBP 110.00 "
+                               "less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -50.00 at stake): taken off credit note CN-UB-4-1, which "
+                               "returns GBP 50.00 less\n"));
+  const Book fixed = load_book(dir / "a");
+  EXPECT_EQ(invoice(fixed, "UB-4").total - credited_on(fixed, "UB-4"), dec("660.00"));
+  EXPECT_EQ(corrected_as_draft(dir / "book", "UB-4"), dec("660.00"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice UB-4 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-4 also billed you GBP 160.00 too little: rather than ask you for it, we "
+                               "have taken GBP 160.00 off credit note CN-UB-4-1.\n"));
+
+  fs::remove_all(dir / "a");
+  write_untaxed_ub4(dir, "0.00");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-4")));
+  EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 60.00\n"));
   fs::remove_all(dir);
 }
 

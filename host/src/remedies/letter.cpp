@@ -182,7 +182,7 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     const CreditNote* by = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     if (!by) continue;
     if (!note) note = by;
-    const Decimal under = (-*f.amount_at_stake).round(minor_units(inv.currency));
+    const Decimal under = detail::underbilled_by(book, report, inv, f);
     amount += under;
     tax += detail::with_tax(inv, f, under) - under;
   }
@@ -253,7 +253,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     for (const Finding& f : report.findings)
       if (f.invoice == inv->id && tells_the_client(f))
         over += detail::with_tax(*inv, f, *f.amount_at_stake);
-    const bool overpaid = over > detail::underbilled_on(report, *inv);
+    const bool overpaid = over > detail::underbilled_on(book, report, *inv);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
     const Json netted_here = netted_json(book, report, *inv, letters.date_format);
