@@ -826,8 +826,8 @@ TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
                                "was miscalculated, so we credit GBP 102.00 (85.00 and 17.00 tax on it).\n"));
   EXPECT_THAT(r.out, HasSubstr("CN-UB-4-1 on invoice UB-4 line 2: GBP 60.00 (arithmetic)"));
   EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-5")));
-  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   EXPECT_THAT(r.out, HasSubstr("Credited: GBP 372.00\n"));
 
   r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
@@ -1257,7 +1257,8 @@ TEST(Fix, ANoteAlreadyOnTheLineIsNotCreditedAgainAndIsLeftUntouched) {
 // total less the new notes is what the invoice corrected as a draft totals.
 // HL-101's line 1 is 50.00 over (60.00 with its tax); its right total is
 // 540.00. Billed at 500.00 (40.00 too little overall) it gets no note, and the
-// letter does not say it charged too much; billed at 580.00 it gets 40.00.
+// letter does not say it charged too much, nor that every amount is as agreed;
+// billed at 580.00 it gets 40.00.
 TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   const fs::path dir = test::temp_dir("fix-net");
   fs::copy(test::source_dir() / kDraftBook, dir / "under");
@@ -1272,12 +1273,16 @@ TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_FALSE(fs::exists(dir / "fixed" / "credit_notes.csv") &&
                test::slurp(dir / "fixed" / "credit_notes.csv").find("HL-101") != std::string::npos);
-  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("Overcharged on issued invoices")));
   r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_THAT(r.out, Not(HasSubstr("too much")));
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices HL-101 and found no error that made you pay more than "
+                               "you owe. On invoice HL-101, what we charged you too much is no more than what we "
+                               "billed you too little.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("we charged you GBP")));
+  EXPECT_THAT(r.out, Not(HasSubstr("as agreed")));
   EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
 
   // Billed 580.00: 40.00 overpaid overall, the tax on it going back with it.
@@ -1329,8 +1334,8 @@ TEST(Fix, NettedUnderBillingNamesTheNoteItWasTakenOff) {
                                "which returns GBP 24.00 less, and GBP 36.00 off the overcharges no note credits (50.00 "
                                "and 10.00 tax on it in all)\n"));
   EXPECT_THAT(r.out, HasSubstr("TN-2 line 2: Line 2 bills 1 × 100.00 = 100.00, but its amount is 130.00. "
-                               "[arithmetic.line-amount] (GBP 30.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+                               "[arithmetic.line-amount] (GBP 30.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   const Book fixed = load_book(dir / "a");
   EXPECT_EQ(invoice(fixed, "TN-1").total - credited_on(fixed, "TN-1"), dec("780.00"));
   EXPECT_EQ(invoice(fixed, "TN-2").total - credited_on(fixed, "TN-2"), dec("780.00"));
@@ -1469,6 +1474,46 @@ TEST(Fix, ANoteOfTheFirmsThatCreditsTheInvoiceInFullIsLeftUntouched) {
   EXPECT_THAT(written, HasSubstr("\nCN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder"));
   EXPECT_THAT(written, Not(HasSubstr("contract-rate")));
   EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
+  fs::remove_all(dir);
+}
+
+// tests/data/remedies/overlap-book: a line billed 3 h at 500.00 for 2 h at
+// 450.00 at 20% is a rate error of 150.00 and an hours error of 500.00, 600.00
+// together, so an hours note returns 450.00 and 90.00 tax. On OV-1 (60.00 over
+// on line 1 with its tax, 460.00 and 92.00 tax short on line 3) the hours note
+// is left out: the summary said "since the invoice under-billed as much or
+// more", untrue of 460.00 against 500.00. On OV-2 the 610.00 and 122.00 tax
+// short outweighs the 720.00 the notes would return, so fix writes none; the
+// letter counted 780.00 (both errors in full), called the client overcharged
+// and promised a credit note for each; the summary said 720.00 "of" the
+// 610.00 offsets the overcharges, and left the 12.00 still owed unlisted.
+TEST(Fix, AnOverchargeNettingLeavesWithNoNoteIsSaidTruly) {
+  const fs::path dir = test::temp_dir("fix-overlap-offset");
+  auto r = test::run_billcheck("fix tests/data/remedies/overlap-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("OV-1 line 2: Line 2 bills 3 h, but time entry T-1 records only 2 h: 1 h more than the "
+                               "work recorded, 500.00 at 500.00 an hour. [services.hours-exceed-entry] (GBP 500.00 at "
+                               "stake): not credited: what the invoice under-billed is taken off it instead\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("as much or more")));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-OV-2")));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -610.00 at stake): under-billed, not recovered (GBP "
+                               "720.00 of it and the 122.00 tax on it offsets the invoice's overcharges)\n"));
+  EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 12.00\n"));
+
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices OV-2 and found no error that made you pay more than you "
+                               "owe. On invoice OV-2, what we charged you too much is no more than what we billed you "
+                               "too little.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
+  EXPECT_THAT(r.out, Not(HasSubstr("we charged you GBP")));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20 "
+                          "--format html");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("<p>We have reviewed your invoices OV-2 and found no error that made you pay more than "
+                               "you owe. On invoice OV-2, what we charged you too much is no more than what we billed "
+                               "you too little.</p>\n"));
   fs::remove_all(dir);
 }
 

@@ -528,16 +528,14 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
   std::map<std::string, Decimal> taxable_left;
   auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
-    if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return Decimal{};
     auto [it, added] = taxable_left.try_emplace(invoice.id);
     if (added) {
       for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
       it->second -= invoice.discount.value_or(Decimal{});
     }
-    const int places = minor_units(invoice.currency);
-    const Decimal before = (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    const Decimal tax = detail::tax_returned(invoice, it->second, amount);
     it->second -= amount;
-    return before - (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    return tax;
   };
 
   for (const Finding& f : report.findings) {
@@ -961,9 +959,11 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                            remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
                            remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
-      if (netted_off) {
+      if (is_underbilling(f)) {
         issued.netted_amount = detail::underbilled_by(before, original, *invoice, f);
         issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+      }
+      if (netted_off) {
         // The notes left out took the first of it: the note returns only the rest less.
         if (auto n = left_out.find(f.invoice); n != left_out.end()) {
           issued.offsets = std::min(n->second, issued.netted_amount + issued.netted_tax);
@@ -978,7 +978,7 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
       // Under-billing counts less what the overcharges left uncredited offset.
       if (is_underbilling(f) && !netted_off && !(remedy && remedy->kind == "corrected")) {
         auto [it, first] = underbilled.try_emplace(f.invoice, f.currency, Decimal{});
-        it->second.second += detail::underbilled_by(before, original, *invoice, f);
+        it->second.second += issued.netted_amount + issued.netted_tax;
         if (auto n = netted.find(f.invoice); first && n != netted.end()) issued.offsets = n->second;
       }
       summary.issued.push_back(std::move(issued));
@@ -1071,6 +1071,8 @@ Json summary_model(const FixSummary& s) {
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     if ((j.contains("underbilled") || i.netted) && !i.offsets.is_zero())
       j["offsets"] = format_amount(i.offsets, i.finding.currency);
+    if (j.contains("underbilled") && !i.netted_tax.is_zero())
+      j["underbilled_tax"] = format_amount(i.netted_tax, i.finding.currency);
     issued.push_back(std::move(j));
   }
   Json supplementary = Json::array();
@@ -1148,7 +1150,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
     "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset", "netted_by", "offsets",
-    "netted_amount", "netted_tax", "netted_total"};
+    "netted_amount", "netted_tax", "netted_total", "underbilled_tax"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps

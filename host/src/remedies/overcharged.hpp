@@ -60,10 +60,13 @@ inline Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding
   return cap;
 }
 
-/// What credit notes for the overcharges on `inv`'s lines return of the lines
-/// themselves, before any tax: on each line the sum of its overcharges, but
-/// never more than line_cap.
-inline Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv) {
+/// What credit notes for the overcharges `picked` picks on `inv`'s lines
+/// return of the lines themselves, before any tax: on each line the sum of
+/// those, but never more than line_cap of all the overcharges on it, as fix
+/// caps them (a rate and an hours error on one line, 150.00 and 500.00 of
+/// 600.00 together, return 150.00 picked alone and 600.00 picked together).
+template <class Pick>
+Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked) {
   std::map<std::string, std::vector<const Finding*>> by_line;
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && !f.line.empty() && is_overcharge(f)) by_line[f.line].push_back(&f);
@@ -72,10 +75,40 @@ inline Decimal overcharged_on_lines(const Book& book, const Report& report, cons
     const auto on = by_line.find(std::to_string(line.line_no));
     if (on == by_line.end()) continue;
     Decimal sum;
-    for (const Finding* f : on->second) sum += f->amount_at_stake->round(minor_units(inv.currency));
+    for (const Finding* f : on->second)
+      if (picked(*f)) sum += f->amount_at_stake->round(minor_units(inv.currency));
     over += std::min(sum, line_cap(line, on->second, inv.currency));
   }
   return over;
+}
+
+/// The tax the client paid on `amount` of `inv`'s lines that a note returns,
+/// `taxable` being its lines less its discount less what the notes before it
+/// returned of them: the tax on `taxable` less the tax on what is left,
+/// each rounded half-even as arithmetic.tax rounds, so that the notes' tax
+/// adds up to the tax on the corrected lines to the cent. None when the
+/// invoice charged no tax (the client paid none).
+inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const Decimal& amount) {
+  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
+  const int places = minor_units(inv.currency);
+  return (taxable * *inv.tax_rate / Decimal(100)).round(places) -
+         ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
+}
+
+/// What fix's credit notes for the overcharges `picked` picks on `inv`
+/// return, written before any other note on it: on its lines
+/// overcharged_on_lines with the tax paid on it (tax_returned), on the
+/// invoice each amount as it stands.
+template <class Pick>
+Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked) {
+  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked);
+  Decimal taxable = -inv.discount.value_or(Decimal{});
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  Decimal returned = on_lines + tax_returned(inv, taxable, on_lines);
+  for (const Finding& f : report.findings)
+    if (f.invoice == inv.id && f.line.empty() && is_overcharge(f) && picked(f))
+      returned += f.amount_at_stake->round(minor_units(inv.currency));
+  return returned;
 }
 
 }  // namespace billcheck::detail

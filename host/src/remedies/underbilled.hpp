@@ -77,7 +77,8 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// what it under-billed before tax. Not the tax on the lines as billed, which
 /// would ask the tax on overcharges that the notes return untaxed.
 inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
-  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv);
+  const auto every = [](const Finding&) { return true; };
+  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every);
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   for (const Finding& f : report.findings)
     if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
