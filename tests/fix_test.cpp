@@ -1517,5 +1517,28 @@ TEST(Fix, AnOverchargeNettingLeavesWithNoNoteIsSaidTruly) {
   fs::remove_all(dir);
 }
 
+// The letter says what OV-1's under-billing (460.00 and 92.00 tax on it)
+// took off its note and what off the hours error fix left with no note, as
+// the summary does: 12.00 and 540.00, what that note would have returned
+// (450.00, the rest of the line's 600.00 being the rate error's, and 90.00
+// tax). It said 0.00 and 552.00, from the hours error's 500.00 and 100.00
+// tax as if it did not overlap the rate error that CN-OV-1-2 credits.
+TEST(Fix, TheLetterSaysWhatNettingTookOffAnOverlappingErrorAsTheSummaryDoes) {
+  const fs::path dir = test::temp_dir("fix-overlap-letter");
+  auto r = test::run_billcheck("fix tests/data/remedies/overlap-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -460.00 at stake): taken off credit note CN-OV-1-2, "
+                               "which returns GBP 12.00 less, and GBP 540.00 off the overcharges no note credits "
+                               "(460.00 and 92.00 tax on it in all)\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice OV-1 also billed you GBP 460.00 too little, and GBP 92.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 12.00 off credit note CN-OV-1-2 and GBP 540.00 "
+                               "off what we charged you too much above (with the tax on it), for which we send no "
+                               "credit note.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -169,13 +169,17 @@ Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces,
 // amount and the tax on it where it was before tax, and the note, so that
 // the client sees why the note returns less than the overcharges. Where it
 // outweighed an overcharge, fix wrote that one no note (`offsets`: what it
-// takes off those, with their tax), and the note returns only the rest less.
+// takes off those, what their notes would have returned, with their tax),
+// and the note returns only the rest less.
 // Null when nothing was.
 Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format) {
-  Decimal amount, tax, offsets;
-  for (const Finding& f : report.findings)
-    if (f.invoice == inv.id && tells_the_client(f) && !report.remedy_of(f))
-      offsets += detail::with_tax(inv, f, *f.amount_at_stake);
+  // What the notes fix left out would have returned, as fix reckons notes:
+  // what notes for all the overcharges return less what those for the ones
+  // credited do, so that two errors on one line count once, as its notes do.
+  const auto credited = [&](const Finding& f) { return tells_the_client(f) && report.remedy_of(f) != nullptr; };
+  Decimal offsets =
+      detail::returned_for(book, report, inv, tells_the_client) - detail::returned_for(book, report, inv, credited);
+  Decimal amount, tax;
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
     const Remedy* remedy = detail::underbills(f, inv) ? report.remedy_of(f) : nullptr;
