@@ -696,37 +696,67 @@ TEST(Fix, ATaxInclusiveShortfallIsAskedToTheCentAndTheSupplementChecksClean) {
   fs::remove_all(dir);
 }
 
+/// tests/data/remedies/underbilled-book in `dir`/book with only UB-4 (lines
+/// 400.00, 50.00 short, and `line2`, 100.00 billed, at 20%), which charged
+/// `tax` (0.00, or none) for a total of `total`.
+void write_untaxed_ub4(const fs::path& dir, const std::string& tax, const std::string& total = "600.00",
+                       const std::string& line2 = "200.00") {
+  fs::remove_all(dir / "book");
+  fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
+  test::write_file(dir / "book" / "invoices.csv",
+                   "invoice_id,client_id,engagement_id,issue_date,period_start,period_end,due_date,currency,discount,"
+                   "tax_rate,tax,total,status\n"
+                   "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + "," + total + ",issued\n");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "UB-4,1,expense,2025-10-14,,,,,E112,Court fee for hearing 4,1,450.00,,400.00\n"
+                   "UB-4,2,expense,2025-10-24,,,,,E101,Copying of bundle 4,1,100.00,," + line2 + "\n");
+}
+
+/// The total `id` in the book at `dir` is corrected to as a draft by fix.
+Decimal corrected_as_draft(const fs::path& dir, std::string_view id) {
+  BookData as_draft = read_book(dir);
+  for (Invoice& i : as_draft.invoices)
+    if (i.id == id) i.status = test::text("draft");
+  Engine engine(find_config(dir, ""));
+  return invoice(fix_book(engine, std::move(as_draft), on_day()).book, id).total;
+}
+
 // An invoice that names a tax rate but charged no tax (tax 0.00, or none)
-// under-billed the tax on its lines, and the tax on what it under-billed
-// before tax as well: UB-4 at 20% with its line 1 50.00 short is asked the
-// 120.00 tax it failed to charge on its 600.00 of lines, and 50.00 with 10.00
-// tax on it, 180.00 (it was asked 170.00: the shortfall went untaxed). The
-// supplement checks clean, and a second fix leaves it as it is.
-TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTax) {
+// under-billed the tax on its lines as corrected, which holds the tax on what
+// it under-billed before tax: UB-4 at 20%, its line 1 50.00 short and its
+// line 2 100.00 over, corrects to lines of 550.00 and 110.00 tax, 660.00. Its
+// supplement asks 50.00 and 110.00 tax, 160.00, and its note returns 100.00
+// (no tax: the client paid none), so that 600.00 + 160.00 - 100.00 is the
+// 660.00. It asked 180.00: 120.00 tax on the lines as billed, 20.00 of it on
+// the overcharge the note returns untaxed. The supplement checks clean, and a
+// second fix leaves it as it is.
+TEST(Fix, ASupplementAsksTheTaxOnTheCorrectedLinesOfAnInvoiceThatChargedNoTax) {
   const fs::path dir = test::temp_dir("fix-supplement-untaxed");
   test::write_file(dir / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
   for (const std::string tax : {"0.00", ""}) {
     SCOPED_TRACE("tax '" + tax + "'");
-    fs::remove_all(dir / "book");
     fs::remove_all(dir / "a");
     fs::remove_all(dir / "b");
-    fs::copy(test::source_dir() / "tests/data/remedies/underbilled-book", dir / "book");
-    std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-    const std::string ub4 = "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20,120.00,720.00,issued";
-    ASSERT_NE(invoices.find(ub4), std::string::npos);
-    invoices.replace(invoices.find(ub4), ub4.size(),
-                     "UB-4,C-1,E-1,2025-11-03,2025-10-01,2025-10-31,2025-12-03,GBP,,20," + tax + ",600.00,issued");
-    test::write_file(dir / "book" / "invoices.csv", invoices);
+    write_untaxed_ub4(dir, tax);
     auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                  "' --today 2026-01-15 -c '" + (dir / "billcheck.yaml").string() + "'");
     ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("  CN-UB-4-1 on invoice UB-4 line 2: GBP 100.00 (arithmetic): Line 2 of invoice UB-4 "
+                                 "was miscalculated, so we credit GBP 100.00.\n"));
     EXPECT_THAT(r.out, HasSubstr("Supplementary invoice UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP "
-                                 "180.00\n"));
+                                 "160.00\n"));
     const Book fixed = load_book(dir / "a");
     const Invoice& s = invoice(fixed, "UB-4-S1");
-    EXPECT_EQ(s.tax, dec("130.00"));
-    EXPECT_EQ(s.total, dec("180.00"));
+    EXPECT_EQ(line(fixed, "UB-4-S1", 1).description, "Correction to invoice UB-4: tax under-charged");
+    EXPECT_EQ(line(fixed, "UB-4-S1", 1).amount, dec("0.00"));
+    EXPECT_EQ(line(fixed, "UB-4-S1", 2).amount, dec("50.00"));
+    EXPECT_EQ(s.tax, dec("110.00"));
+    EXPECT_EQ(s.total, dec("160.00"));
     EXPECT_FALSE(s.tax_rate.has_value());
+    EXPECT_EQ(invoice(fixed, "UB-4").total + s.total - credited_on(fixed, "UB-4"), dec("660.00"));
+    EXPECT_EQ(corrected_as_draft(dir / "book", "UB-4"), dec("660.00"));
     const auto report = nlohmann::json::parse(test::run_billcheck("check '" + (dir / "a").string() + "' -f json").out);
     for (const auto& f : report["findings"])
       if (f.value("invoice", "") == "UB-4-S1") {
@@ -737,6 +767,44 @@ TEST(Fix, ASupplementTaxesABeforeTaxShortfallAtTheRateOfAnInvoiceThatChargedNoTa
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(files_of(dir / "a"), files_of(dir / "b"));
   }
+  fs::remove_all(dir);
+}
+
+// Without recover_underbilling, the tax an invoice that charged none failed
+// to charge is taken off its notes at what it is on the corrected lines too:
+// UB-4 (tax 0.00) with its line 2 billed at 700.00, 600.00 over, corrects to
+// 660.00 and was billed 1100.00, so its note returns 440.00 (it returned
+// 330.00: 220.00 tax on the lines as billed was taken off), and the summary
+// and the letter say 110.00 of tax was. Billed at 200.00, 100.00 over, the 160.00 it under-billed
+// outweighs it: no note, and 60.00 is not recovered (it said 70.00).
+TEST(Fix, TheTaxAnInvoiceChargedNoneOfIsTakenOffItsNoteOnTheCorrectedLines) {
+  const fs::path dir = test::temp_dir("fix-netted-untaxed");
+  write_untaxed_ub4(dir, "0.00", "1100.00", "700.00");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  CN-UB-4-1 on invoice UB-4 line 2: GBP 440.00 (arithmetic): Line 2 of invoice UB-4 "
+                               "was miscalculated, so we credit GBP 440.00.\n"));
+  EXPECT_THAT(r.out, HasSubstr("  UB-4: Invoice UB-4 charges 0.00 tax, but 20% of 1100.00 is 220.00. [arithmetic.tax] "
+                               "(GBP -220.00 at stake): taken off credit note CN-UB-4-1, which returns GBP 110.00 "
+                               "less\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -50.00 at stake): taken off credit note CN-UB-4-1, which "
+                               "returns GBP 50.00 less\n"));
+  const Book fixed = load_book(dir / "a");
+  EXPECT_EQ(invoice(fixed, "UB-4").total - credited_on(fixed, "UB-4"), dec("660.00"));
+  EXPECT_EQ(corrected_as_draft(dir / "book", "UB-4"), dec("660.00"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice UB-4 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice UB-4 also billed you GBP 160.00 too little: rather than ask you for it, we "
+                               "have taken GBP 160.00 off credit note CN-UB-4-1.\n"));
+
+  fs::remove_all(dir / "a");
+  write_untaxed_ub4(dir, "0.00");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-4")));
+  EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 60.00\n"));
   fs::remove_all(dir);
 }
 
@@ -758,8 +826,8 @@ TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
                                "was miscalculated, so we credit GBP 102.00 (85.00 and 17.00 tax on it).\n"));
   EXPECT_THAT(r.out, HasSubstr("CN-UB-4-1 on invoice UB-4 line 2: GBP 60.00 (arithmetic)"));
   EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-5")));
-  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   EXPECT_THAT(r.out, HasSubstr("Credited: GBP 372.00\n"));
 
   r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
@@ -1189,7 +1257,8 @@ TEST(Fix, ANoteAlreadyOnTheLineIsNotCreditedAgainAndIsLeftUntouched) {
 // total less the new notes is what the invoice corrected as a draft totals.
 // HL-101's line 1 is 50.00 over (60.00 with its tax); its right total is
 // 540.00. Billed at 500.00 (40.00 too little overall) it gets no note, and the
-// letter does not say it charged too much; billed at 580.00 it gets 40.00.
+// letter does not say it charged too much, nor that every amount is as agreed;
+// billed at 580.00 it gets 40.00.
 TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   const fs::path dir = test::temp_dir("fix-net");
   fs::copy(test::source_dir() / kDraftBook, dir / "under");
@@ -1204,12 +1273,16 @@ TEST(Fix, AnIssuedInvoiceUnderBilledOverallIsCreditedOnlyWhatWasOverpaid) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_FALSE(fs::exists(dir / "fixed" / "credit_notes.csv") &&
                test::slurp(dir / "fixed" / "credit_notes.csv").find("HL-101") != std::string::npos);
-  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+  EXPECT_THAT(r.out, HasSubstr("[rates.contract-rate] (GBP 50.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("Overcharged on issued invoices")));
   r = test::run_billcheck("letter '" + (dir / "fixed").string() + "' --client C-1 --today 2026-01-20");
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_THAT(r.out, Not(HasSubstr("too much")));
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices HL-101 and found no error that made you pay more than "
+                               "you owe. On invoice HL-101, what we charged you too much is no more than what we "
+                               "billed you too little.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("we charged you GBP")));
+  EXPECT_THAT(r.out, Not(HasSubstr("as agreed")));
   EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
 
   // Billed 580.00: 40.00 overpaid overall, the tax on it going back with it.
@@ -1261,8 +1334,8 @@ TEST(Fix, NettedUnderBillingNamesTheNoteItWasTakenOff) {
                                "which returns GBP 24.00 less, and GBP 36.00 off the overcharges no note credits (50.00 "
                                "and 10.00 tax on it in all)\n"));
   EXPECT_THAT(r.out, HasSubstr("TN-2 line 2: Line 2 bills 1 × 100.00 = 100.00, but its amount is 130.00. "
-                               "[arithmetic.line-amount] (GBP 30.00 at stake): not credited, since the invoice "
-                               "under-billed as much or more\n"));
+                               "[arithmetic.line-amount] (GBP 30.00 at stake): not credited: what the invoice "
+                               "under-billed is taken off it instead\n"));
   const Book fixed = load_book(dir / "a");
   EXPECT_EQ(invoice(fixed, "TN-1").total - credited_on(fixed, "TN-1"), dec("780.00"));
   EXPECT_EQ(invoice(fixed, "TN-2").total - credited_on(fixed, "TN-2"), dec("780.00"));
@@ -1401,6 +1474,69 @@ TEST(Fix, ANoteOfTheFirmsThatCreditsTheInvoiceInFullIsLeftUntouched) {
   EXPECT_THAT(written, HasSubstr("\nCN-F,C-1,HL-101,2025-10-01,600.00,Invoice cancelled by agreement,Ruth Calder"));
   EXPECT_THAT(written, Not(HasSubstr("contract-rate")));
   EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
+  fs::remove_all(dir);
+}
+
+// tests/data/remedies/overlap-book: a line billed 3 h at 500.00 for 2 h at
+// 450.00 at 20% is a rate error of 150.00 and an hours error of 500.00, 600.00
+// together, so an hours note returns 450.00 and 90.00 tax. On OV-1 (60.00 over
+// on line 1 with its tax, 460.00 and 92.00 tax short on line 3) the hours note
+// is left out: the summary said "since the invoice under-billed as much or
+// more", untrue of 460.00 against 500.00. On OV-2 the 610.00 and 122.00 tax
+// short outweighs the 720.00 the notes would return, so fix writes none; the
+// letter counted 780.00 (both errors in full), called the client overcharged
+// and promised a credit note for each; the summary said 720.00 "of" the
+// 610.00 offsets the overcharges, and left the 12.00 still owed unlisted.
+TEST(Fix, AnOverchargeNettingLeavesWithNoNoteIsSaidTruly) {
+  const fs::path dir = test::temp_dir("fix-overlap-offset");
+  auto r = test::run_billcheck("fix tests/data/remedies/overlap-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("OV-1 line 2: Line 2 bills 3 h, but time entry T-1 records only 2 h: 1 h more than the "
+                               "work recorded, 500.00 at 500.00 an hour. [services.hours-exceed-entry] (GBP 500.00 at "
+                               "stake): not credited: what the invoice under-billed is taken off it instead\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("as much or more")));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-OV-2")));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -610.00 at stake): under-billed, not recovered (GBP "
+                               "720.00 of it and the 122.00 tax on it offsets the invoice's overcharges)\n"));
+  EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 12.00\n"));
+
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices OV-2 and found no error that made you pay more than you "
+                               "owe. On invoice OV-2, what we charged you too much is no more than what we billed you "
+                               "too little.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
+  EXPECT_THAT(r.out, Not(HasSubstr("we charged you GBP")));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20 "
+                          "--format html");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("<p>We have reviewed your invoices OV-2 and found no error that made you pay more than "
+                               "you owe. On invoice OV-2, what we charged you too much is no more than what we billed "
+                               "you too little.</p>\n"));
+  fs::remove_all(dir);
+}
+
+// The letter says what OV-1's under-billing (460.00 and 92.00 tax on it)
+// took off its note and what off the hours error fix left with no note, as
+// the summary does: 12.00 and 540.00, what that note would have returned
+// (450.00, the rest of the line's 600.00 being the rate error's, and 90.00
+// tax). It said 0.00 and 552.00, from the hours error's 500.00 and 100.00
+// tax as if it did not overlap the rate error that CN-OV-1-2 credits.
+TEST(Fix, TheLetterSaysWhatNettingTookOffAnOverlappingErrorAsTheSummaryDoes) {
+  const fs::path dir = test::temp_dir("fix-overlap-letter");
+  auto r = test::run_billcheck("fix tests/data/remedies/overlap-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -460.00 at stake): taken off credit note CN-OV-1-2, "
+                               "which returns GBP 12.00 less, and GBP 540.00 off the overcharges no note credits "
+                               "(460.00 and 92.00 tax on it in all)\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice OV-1 also billed you GBP 460.00 too little, and GBP 92.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 12.00 off credit note CN-OV-1-2 and GBP 540.00 "
+                               "off what we charged you too much above (with the tax on it), for which we send no "
+                               "credit note.\n"));
   fs::remove_all(dir);
 }
 

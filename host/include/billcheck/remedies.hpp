@@ -94,13 +94,14 @@ struct IssuedFinding {
   std::string credit_note;
   std::string recovered_by;  // the supplementary invoice that bills what was under-billed
   std::string reissued_by;   // the replacement invoice that no longer has the error
-  bool offset = false;       // an overcharge not credited: the invoice under-billed as much or more
+  bool offset = false;       // an overcharge not credited: the invoice's under-billing is taken off it
   /// Under-billing taken off the credit note `credit_note` (the invoice
   /// overcharged more): settled, nothing to recover.
   bool netted = false;
   /// For `netted`: what it takes off the note, the amount under-billed and
   /// the tax on it when that amount is before tax (docs/remedies.md, "Tax in
-  /// an amount at stake"), so the note returns their sum less.
+  /// an amount at stake"), so the note returns their sum less. For
+  /// under-billing not recovered: the same, what the client still owes.
   Decimal netted_amount, netted_tax;
   /// Under-billing not recovered: how much of the invoice's under-billing its
   /// overcharges offset (on the first such finding of the invoice; zero when none).

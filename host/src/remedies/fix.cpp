@@ -3,6 +3,7 @@
 // is never edited (a credit note corrects it), so it is only listed.
 #include <billcheck/remedies.hpp>
 
+#include "remedies/overcharged.hpp"
 #include "remedies/owed.hpp"
 #include "remedies/figures.hpp"
 #include "remedies/underbilled.hpp"
@@ -56,16 +57,7 @@ RecordKind record_of(const Finding& f) {
 
 std::optional<Decimal> decimal_of(const std::string& text) { return Decimal::parse(text); }
 
-/// Sets one field of a draft line; false when `fix` does not correct that field.
-bool apply_to_line(InvoiceLine& line, const Fix& fix) {
-  const auto value = decimal_of(fix.suggested);
-  if (!value) return false;
-  if (fix.field == "amount") line.amount = *value;
-  else if (fix.field == "rate") line.rate = *value;
-  else if (fix.field == "quantity") line.quantity = *value;
-  else return false;
-  return true;
-}
+using detail::apply_to_line;
 
 bool apply_to_invoice(Invoice& invoice, const Fix& fix, TextStore& store) {
   const std::string& to = fix.suggested;
@@ -276,12 +268,7 @@ void add_internal_note(CreditNote& note, const std::string& text, TextStore& sto
   note.extra.values.emplace_back(store.add("internal_note"), store.add(text));
 }
 
-/// Whether a finding is money the client was overcharged, which a credit note
-/// returns. Credit findings (a limit, an overdue balance) and payment findings
-/// (an overpayment, which a credit note would only enlarge) are not.
-bool is_overcharge(const Finding& f) {
-  return f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit" && f.category != "payments";
-}
+using detail::is_overcharge;
 
 bool is_underbilling(const Finding& f) {
   return f.amount_at_stake && f.amount_at_stake->is_negative() && f.category != "payments";
@@ -323,32 +310,7 @@ std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int
   return id;
 }
 
-/// The most the credit notes on one line may return: never more than its
-/// amount, and, when each finding on it has a fix, what all the fixes
-/// together take off it (a rate and an hours error on one line overlap: 3 h
-/// at 500 for 2 h at 450 is 600 over, not 150 + 500). One finding is capped
-/// the same way, so that a note already on the line counts against it.
-Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding*>& on_line, std::string_view currency) {
-  Decimal cap = line.amount;
-  if (on_line.empty()) return cap;
-  InvoiceLine fixed = line;
-  std::optional<Decimal> amount_fix;
-  std::set<std::string> fields;
-  bool recompute = false;
-  for (const Finding* f : on_line) {
-    if (!f->fix) return cap;
-    if (!fields.insert(f->fix->field).second) continue;  // the first rule in report order wins, as on a draft
-    if (f->fix->field == "amount") amount_fix = decimal_of(f->fix->suggested);
-    else if (apply_to_line(fixed, *f->fix)) recompute = true;
-    else return cap;
-  }
-  const std::optional<Decimal> corrected =
-      recompute ? (fixed.quantity * fixed.rate + fixed.adjustment.value_or(Decimal{})).round(minor_units(currency))
-                : amount_fix;
-  if (corrected && line.amount - *corrected < cap) cap = line.amount - *corrected;
-  return cap;
-}
-
+using detail::line_cap;
 using detail::without_tax;
 
 /// The invoices a replacement in the book names in its `replaces` column.
@@ -566,16 +528,14 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
   std::map<std::string, Decimal> taxable_left;
   auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
-    if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return Decimal{};
     auto [it, added] = taxable_left.try_emplace(invoice.id);
     if (added) {
       for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
       it->second -= invoice.discount.value_or(Decimal{});
     }
-    const int places = minor_units(invoice.currency);
-    const Decimal before = (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    const Decimal tax = detail::tax_returned(invoice, it->second, amount);
     it->second -= amount;
-    return before - (it->second * *invoice.tax_rate / Decimal(100)).round(places);
+    return tax;
   };
 
   for (const Finding& f : report.findings) {
@@ -642,7 +602,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
     const CreditNote& note = data.credit_notes[i];
     auto [it, added] = may_return.try_emplace(note.invoice_id);
-    if (added) it->second -= detail::underbilled_on(report, *book.invoice(note.invoice_id), &underbilling[note.invoice_id]);
+    if (added) it->second -= detail::underbilled_on(book, report, *book.invoice(note.invoice_id), &underbilling[note.invoice_id]);
     it->second += note.amount;
   }
   for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
@@ -812,6 +772,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     s.status = data.add_text("draft");
     std::string fingerprints;
     Decimal lines, before_tax, tax;  // the lines' sum; what of it is taxed at the rate; the tax besides
+    bool untaxed = false;            // asks the tax an invoice that charged none failed to charge
     std::int32_t line_no = 0;
     for (const Finding* f : findings) {
       InvoiceLine line;
@@ -835,7 +796,8 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
           break;
         case detail::TaxInAtStake::only:
           net = Decimal{};
-          tax += amount;
+          tax += detail::underbilled_by(book, report, was, *f);
+          untaxed = untaxed || detail::charged_no_tax(was);
           break;
       }
       line.quantity = Decimal(1);
@@ -846,9 +808,11 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
     // Tax is due on what was under-billed before tax wherever the invoice
-    // names a rate, whether or not it charged the tax (arithmetic.tax asks
-    // the tax it failed to charge on what it billed).
-    tax += detail::tax_at_rate(was, before_tax);
+    // names a rate, whether or not it charged the tax. Of an invoice that
+    // charged none, the tax asked for what it failed to charge is on its
+    // corrected lines (detail::untaxed_due), what it under-billed among them:
+    // not on its lines as billed, whose overcharges its notes return untaxed.
+    if (!untaxed) tax += detail::tax_at_rate(was, before_tax);
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
     if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
@@ -995,9 +959,11 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                            remedy && remedy->kind == "corrected" ? remedy->id : std::string(),
                            remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
-      if (netted_off) {
-        issued.netted_amount = (-*f.amount_at_stake).round(minor_units(invoice->currency));
+      if (is_underbilling(f)) {
+        issued.netted_amount = detail::underbilled_by(before, original, *invoice, f);
         issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+      }
+      if (netted_off) {
         // The notes left out took the first of it: the note returns only the rest less.
         if (auto n = left_out.find(f.invoice); n != left_out.end()) {
           issued.offsets = std::min(n->second, issued.netted_amount + issued.netted_tax);
@@ -1012,7 +978,7 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
       // Under-billing counts less what the overcharges left uncredited offset.
       if (is_underbilling(f) && !netted_off && !(remedy && remedy->kind == "corrected")) {
         auto [it, first] = underbilled.try_emplace(f.invoice, f.currency, Decimal{});
-        it->second.second -= *f.amount_at_stake;
+        it->second.second += issued.netted_amount + issued.netted_tax;
         if (auto n = netted.find(f.invoice); first && n != netted.end()) issued.offsets = n->second;
       }
       summary.issued.push_back(std::move(issued));
@@ -1105,6 +1071,8 @@ Json summary_model(const FixSummary& s) {
     else if (is_underbilling(i.finding)) j["underbilled"] = true;
     if ((j.contains("underbilled") || i.netted) && !i.offsets.is_zero())
       j["offsets"] = format_amount(i.offsets, i.finding.currency);
+    if (j.contains("underbilled") && !i.netted_tax.is_zero())
+      j["underbilled_tax"] = format_amount(i.netted_tax, i.finding.currency);
     issued.push_back(std::move(j));
   }
   Json supplementary = Json::array();
@@ -1182,7 +1150,7 @@ constexpr std::string_view kFixVocabulary[] = {
     "uncredited", "underbilled", "issued_underbilled", "refunds", "refunds_due", "has_refunds",
     "recovered_by", "supplementary", "total", "fixed", "remedy", "kind", "reissued", "replacement",
     "reissued_by", "goodwill", "carried", "to_pay", "owed_back", "settled", "offset", "netted_by", "offsets",
-    "netted_amount", "netted_tax", "netted_total"};
+    "netted_amount", "netted_tax", "netted_total", "underbilled_tax"};
 
 FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptions& options, const FixOptions& fix) {
   // A copy of BookData shares the text of its records (a TextStore copy keeps

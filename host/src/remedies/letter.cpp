@@ -25,7 +25,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
     "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
     "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
-    "netted", "offsets"};
+    "netted", "offsets", "has_balanced", "balanced"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -169,20 +169,24 @@ Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces,
 // amount and the tax on it where it was before tax, and the note, so that
 // the client sees why the note returns less than the overcharges. Where it
 // outweighed an overcharge, fix wrote that one no note (`offsets`: what it
-// takes off those, with their tax), and the note returns only the rest less.
+// takes off those, what their notes would have returned, with their tax),
+// and the note returns only the rest less.
 // Null when nothing was.
 Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format) {
-  Decimal amount, tax, offsets;
-  for (const Finding& f : report.findings)
-    if (f.invoice == inv.id && tells_the_client(f) && !report.remedy_of(f))
-      offsets += detail::with_tax(inv, f, *f.amount_at_stake);
+  // What the notes fix left out would have returned, as fix reckons notes:
+  // what notes for all the overcharges return less what those for the ones
+  // credited do, so that two errors on one line count once, as its notes do.
+  const auto credited = [&](const Finding& f) { return tells_the_client(f) && report.remedy_of(f) != nullptr; };
+  Decimal offsets =
+      detail::returned_for(book, report, inv, tells_the_client) - detail::returned_for(book, report, inv, credited);
+  Decimal amount, tax;
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
     const Remedy* remedy = detail::underbills(f, inv) ? report.remedy_of(f) : nullptr;
     const CreditNote* by = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     if (!by) continue;
     if (!note) note = by;
-    const Decimal under = (-*f.amount_at_stake).round(minor_units(inv.currency));
+    const Decimal under = detail::underbilled_by(book, report, inv, f);
     amount += under;
     tax += detail::with_tax(inv, f, under) - under;
   }
@@ -242,28 +246,32 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   std::size_t uncredited = 0;
   std::string invoice_list;
   Json reissues = Json::array(), goodwill = Json::array(), balances = Json::array(), netted = Json::array();
+  Json balanced = Json::array();  // invoices whose under-billing outweighs their overcharges
   for (const Invoice* inv : invoices) {
     invoice_list += (invoice_list.empty() ? "" : ", ") + inv->id;
     const std::size_t noted_before = noted.size();
     std::string replacement;
-    // An invoice that under-billed as much as it overcharged did not make the
+    // An invoice that under-billed as much as its notes would return (two
+    // errors on one line counted once, as fix credits them) did not make the
     // client pay more than they owe: fix credits nothing on it, and the
-    // letter does not say "too much" of what no note returns.
-    Decimal over;
-    for (const Finding& f : report.findings)
-      if (f.invoice == inv->id && tells_the_client(f))
-        over += detail::with_tax(*inv, f, *f.amount_at_stake);
-    const bool overpaid = over > detail::underbilled_on(report, *inv);
+    // letter neither says "too much" of what no note returns nor promises one.
+    const bool overpaid =
+        detail::returned_for(book, report, *inv, tells_the_client) > detail::underbilled_on(book, report, *inv);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
     const Json netted_here = netted_json(book, report, *inv, letters.date_format);
+    bool outweighed = false;  // an overcharge the invoice's under-billing outweighs
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      if (!overpaid && !report.remedy_of(f)) continue;
+      if (!overpaid && !report.remedy_of(f)) {
+        outweighed = true;
+        continue;
+      }
       errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
       else if (!errors.back().contains("credit_note") && netted_here.is_null()) ++uncredited;
     }
+    if (outweighed) balanced.push_back({{"invoice", inv->id}});
     // A reissued invoice: the note that cancels it, and the replacement to pay instead.
     const Invoice* r = replacement.empty() ? nullptr : book.invoice(replacement);
     if (r) {
@@ -311,6 +319,8 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
   model["goodwill"] = std::move(goodwill);
   model["has_balances"] = !balances.empty();
   model["balances"] = std::move(balances);
+  model["has_balanced"] = !balanced.empty();
+  model["balanced"] = std::move(balanced);
   model["has_uncredited"] = uncredited > 0;
   model["uncredited"] = uncredited;
   model["one_uncredited"] = uncredited == 1;

@@ -6,6 +6,8 @@
 #include <billcheck/book.hpp>
 #include <billcheck/engine.hpp>
 
+#include "remedies/overcharged.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,17 +67,46 @@ inline bool underbills(const Finding& f, const Invoice& inv) {
   return f.category != "payments" && f.payment.empty() && f.credit_note.empty();
 }
 
-/// What the findings on `inv` say it under-billed (underbills), with the tax
-/// on what was billed before tax (with_tax), less nothing that a remedy (a
-/// supplementary invoice, or a credit note it was netted against) already
-/// settles: a positive amount, or zero. `findings`, when given, gets their
-/// fingerprints.
-inline Decimal underbilled_on(const Report& report, const Invoice& inv, std::vector<std::string>* findings = nullptr) {
+/// Whether `inv` names a tax rate but charged no tax (tax 0.00, or none).
+inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.tax || inv.tax->is_zero()); }
+
+/// The tax an invoice that names a rate but charged none failed to charge:
+/// its rate of its lines less its discount as corrected, rounded half-even
+/// once, as arithmetic.tax rounds: less what the credit notes return of its
+/// overcharged lines (without tax, since the client paid none on them), plus
+/// what it under-billed before tax. Not the tax on the lines as billed, which
+/// would ask the tax on overcharges that the notes return untaxed.
+inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
+  const auto every = [](const Finding&) { return true; };
+  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every);
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  for (const Finding& f : report.findings)
+    if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
+      taxable += (-*f.amount_at_stake).round(minor_units(inv.currency));
+  return std::max(tax_at_rate(inv, taxable), Decimal{});
+}
+
+/// What finding `f` says `inv` under-billed, before the tax on it (with_tax):
+/// its amount at stake, rounded to the currency's minor units; but the tax
+/// an invoice that names a rate failed to charge at all is untaxed_due, the
+/// tax on its corrected lines, which holds the tax on what it under-billed
+/// before tax too.
+inline Decimal underbilled_by(const Book& book, const Report& report, const Invoice& inv, const Finding& f) {
+  if (tax_in_at_stake(f) == TaxInAtStake::only && charged_no_tax(inv)) return untaxed_due(book, report, inv);
+  return (-*f.amount_at_stake).round(minor_units(inv.currency));
+}
+
+/// What the findings on `inv` say it under-billed (underbills, underbilled_by),
+/// with the tax on what was billed before tax (with_tax), less nothing that a
+/// remedy (a supplementary invoice, or a credit note it was netted against)
+/// already settles: a positive amount, or zero. `findings`, when given, gets
+/// their fingerprints.
+inline Decimal underbilled_on(const Book& book, const Report& report, const Invoice& inv,
+                              std::vector<std::string>* findings = nullptr) {
   Decimal under;
   for (const Finding& f : report.findings) {
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
-    const Decimal amount = (-*f.amount_at_stake).round(minor_units(inv.currency));
-    under += with_tax(inv, f, amount);
+    under += with_tax(inv, f, underbilled_by(book, report, inv, f));
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
