@@ -321,6 +321,23 @@ TEST(CliUsage, AMistypedCommandIsNamedWithTheClosestOne) {
   EXPECT_THAT(far.err, HasSubstr("unknown command 'frobnicate' (billcheck --help lists the commands)"));
 }
 
+// finding, dispute and audit take a command of their own: a mistyped or
+// missing one is named with the ones there are, not "A subcommand is required".
+TEST(CliUsage, AMistypedOrMissingMoveOfAGroupIsNamedWithTheMovesThereAre) {
+  auto r = test::run_billcheck("finding ak 0f234e --store no-such.db");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: unknown command 'finding ak'; did you mean 'finding ack'? (billcheck finding --help "
+                   "lists them: ack, resolve, waive, reopen)\n");
+  auto far = test::run_billcheck("dispute frobnicate 1 --store no-such.db");
+  EXPECT_EQ(far.status, 2);
+  EXPECT_EQ(far.err, "billcheck: unknown command 'dispute frobnicate' (billcheck dispute --help lists them: open, ack, "
+                     "investigate, resolve, close, note, show, list, paid)\n");
+  auto none = test::run_billcheck("-v audit");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_EQ(none.err, "billcheck: 'audit' needs a command after it: verify, log (billcheck audit --help)\n");
+  EXPECT_EQ(test::run_billcheck("finding --help").status, 0);
+}
+
 // The example firm as LEDES, checked with its CSV folder: payments and credit
 // notes come from the folder, so paid invoices are not reported unpaid.
 TEST(CliLedes, WithAddsThePaymentsAndCreditNotesOfTheInvoices) {
