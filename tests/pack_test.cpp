@@ -661,8 +661,8 @@ TEST_F(Packs, LintRefusesAUseOfAnUnknownRuleOrOptionAsCheckDoes) {
   EXPECT_EQ(lint.status, 2) << lint.out << lint.err;
   EXPECT_EQ(lint.out, "1 pack, 0 problems, 1 not loaded\n");
   for (const std::string& error :
-       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin or "
-            "pack loaded?)",
+       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin, "
+            "pack or Python file loaded?)",
         f + ":12:26: rule 'arithmetic.line-amount' has no option 'tolerence' (its options: tolerance)",
         f + ":14:20: rule 't.r' option 'cap': expected a decimal number, got 'lots' (not a decimal number)"}) {
     EXPECT_THAT(check.err, HasSubstr(error)) << check.err;
