@@ -923,6 +923,16 @@ TEST_F(Packs, ExpectYamlIsReadByTheSameReader) {
                                ":3:5: unknown key 'not_flaged' in a fixture (did you mean 'not_flagged'?)"));
 }
 
+// A folder without fixtures is named, and nothing else is said: it is not a
+// configuration that was refused.
+TEST(PackFixtures, AFolderWithoutExpectYamlIsNamedAsSuch) {
+  const auto dir = test::temp_dir("pack-fixture-none");
+  const auto r = test::run_billcheck("test '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: " + dir.string() + ": no expect.yaml found (fixtures are described in DIR/expect.yaml)\n");
+  EXPECT_EQ(r.out, "");
+}
+
 // A fixture passes only on what the rule found: a rule that failed on the book
 // (an `internal` finding carries its keys) fails it, and so does an entry
 // naming a rule there is not (a typo made not_flagged pass whatever happened).
