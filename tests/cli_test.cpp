@@ -207,6 +207,11 @@ TEST_F(Cli, RulesListsAndExplains) {
   auto unknown = run_billcheck("rules --explain nope.nope");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_THAT(unknown.err, HasSubstr("no rule 'nope.nope'"));
+  // A mistyped id is named with the closest one, as a mistyped command is.
+  auto typo = run_billcheck("rules --explain arithmetic.line-amont");
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_EQ(typo.err, "billcheck: no rule 'arithmetic.line-amont'; did you mean 'arithmetic.line-amount'? (run "
+                      "`billcheck rules` to list them)\n");
 }
 
 // A rule a plugin registered that the host refused did not check the book:
