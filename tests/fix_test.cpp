@@ -520,8 +520,17 @@ TEST(Fix, TheConfigGoesWithACsvOutButNotBesideAFile) {
   const auto json = test::run_billcheck("fix examples/firm --out '" + (dir / "b.json").string() + "' --to json");
   ASSERT_EQ(json.status, 0) << json.err;
   EXPECT_FALSE(fs::exists(dir / "billcheck.yaml"));
-  EXPECT_THAT(json.err, HasSubstr("is checked with the billcheck.yaml beside it, which is not examples/firm/billcheck.yaml; "
-                                  "check it with -c examples/firm/billcheck.yaml"));
+  // No billcheck.yaml beside b.json: it is checked at the defaults, which the note says (not "the one beside it").
+  EXPECT_THAT(json.err, HasSubstr("b.json has no billcheck.yaml beside it, so it is checked with every rule at its "
+                                  "defaults, not with examples/firm/billcheck.yaml; check it with -c "
+                                  "examples/firm/billcheck.yaml\n"));
+  EXPECT_THAT(json.err, ::testing::Not(HasSubstr("the billcheck.yaml beside it, which")));
+  test::write_file(dir / "billcheck.yaml", "rules:\n  timing.due-date: off\n");
+  const auto other = test::run_billcheck("fix examples/firm --out '" + (dir / "d.json").string() + "' --to json");
+  ASSERT_EQ(other.status, 0) << other.err;
+  EXPECT_THAT(other.err, HasSubstr("d.json is checked with the billcheck.yaml beside it, which is not "
+                                   "examples/firm/billcheck.yaml; check it with -c examples/firm/billcheck.yaml\n"));
+  fs::remove(dir / "billcheck.yaml");
 
   // A config naming a folder relative to itself would lose it in OUT: not copied, and said.
   test::write_file(dir / "rel" / "billcheck.yaml", "letters:\n  templates: my-templates\n");
