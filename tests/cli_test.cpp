@@ -207,6 +207,11 @@ TEST_F(Cli, RulesListsAndExplains) {
   auto unknown = run_billcheck("rules --explain nope.nope");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_THAT(unknown.err, HasSubstr("no rule 'nope.nope'"));
+  // A mistyped id is named with the closest one, as a mistyped command is.
+  auto typo = run_billcheck("rules --explain arithmetic.line-amont");
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_EQ(typo.err, "billcheck: no rule 'arithmetic.line-amont'; did you mean 'arithmetic.line-amount'? (run "
+                      "`billcheck rules` to list them)\n");
 }
 
 // A rule a plugin registered that the host refused did not check the book:
@@ -319,6 +324,23 @@ TEST(CliUsage, AMistypedCommandIsNamedWithTheClosestOne) {
   auto far = test::run_billcheck("-v frobnicate");
   EXPECT_EQ(far.status, 2);
   EXPECT_THAT(far.err, HasSubstr("unknown command 'frobnicate' (billcheck --help lists the commands)"));
+}
+
+// finding, dispute and audit take a command of their own: a mistyped or
+// missing one is named with the ones there are, not "A subcommand is required".
+TEST(CliUsage, AMistypedOrMissingMoveOfAGroupIsNamedWithTheMovesThereAre) {
+  auto r = test::run_billcheck("finding ak 0f234e --store no-such.db");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: unknown command 'finding ak'; did you mean 'finding ack'? (billcheck finding --help "
+                   "lists them: ack, resolve, waive, reopen)\n");
+  auto far = test::run_billcheck("dispute frobnicate 1 --store no-such.db");
+  EXPECT_EQ(far.status, 2);
+  EXPECT_EQ(far.err, "billcheck: unknown command 'dispute frobnicate' (billcheck dispute --help lists them: open, ack, "
+                     "investigate, resolve, close, note, show, list, paid)\n");
+  auto none = test::run_billcheck("-v audit");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_EQ(none.err, "billcheck: 'audit' needs a command after it: verify, log (billcheck audit --help)\n");
+  EXPECT_EQ(test::run_billcheck("finding --help").status, 0);
 }
 
 // The example firm as LEDES, checked with its CSV folder: payments and credit

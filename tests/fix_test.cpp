@@ -520,8 +520,17 @@ TEST(Fix, TheConfigGoesWithACsvOutButNotBesideAFile) {
   const auto json = test::run_billcheck("fix examples/firm --out '" + (dir / "b.json").string() + "' --to json");
   ASSERT_EQ(json.status, 0) << json.err;
   EXPECT_FALSE(fs::exists(dir / "billcheck.yaml"));
-  EXPECT_THAT(json.err, HasSubstr("is checked with the billcheck.yaml beside it, which is not examples/firm/billcheck.yaml; "
-                                  "check it with -c examples/firm/billcheck.yaml"));
+  // No billcheck.yaml beside b.json: it is checked at the defaults, which the note says (not "the one beside it").
+  EXPECT_THAT(json.err, HasSubstr("b.json has no billcheck.yaml beside it, so it is checked with every rule at its "
+                                  "defaults, not with examples/firm/billcheck.yaml; check it with -c "
+                                  "examples/firm/billcheck.yaml\n"));
+  EXPECT_THAT(json.err, ::testing::Not(HasSubstr("the billcheck.yaml beside it, which")));
+  test::write_file(dir / "billcheck.yaml", "rules:\n  timing.due-date: off\n");
+  const auto other = test::run_billcheck("fix examples/firm --out '" + (dir / "d.json").string() + "' --to json");
+  ASSERT_EQ(other.status, 0) << other.err;
+  EXPECT_THAT(other.err, HasSubstr("d.json is checked with the billcheck.yaml beside it, which is not "
+                                   "examples/firm/billcheck.yaml; check it with -c examples/firm/billcheck.yaml\n"));
+  fs::remove(dir / "billcheck.yaml");
 
   // A config naming a folder relative to itself would lose it in OUT: not copied, and said.
   test::write_file(dir / "rel" / "billcheck.yaml", "letters:\n  templates: my-templates\n");
@@ -1125,13 +1134,16 @@ TEST(Fix, ABadGoodwillSettingIsLocatedAndNothingIsWritten) {
   test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    percent: 150\n");
   auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() +
-                               ":3:14: remedies.goodwill.percent: '150' is not a percentage (a number from 0 to 100, e.g. 5)"));
+  // One error, the percent's: not also "give a percent", which it was.
+  EXPECT_EQ(r.err, (dir / "billcheck.yaml").string() +
+                       ":3:14: remedies.goodwill.percent: '150' is not a percentage (a number from 0 to 100, e.g. 5)\n"
+                       "billcheck: the configuration was not accepted; fix the problems above and run again\n");
   test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    amount: {USD: 50, usd: 5}\n");
   r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr((dir / "billcheck.yaml").string() + ":3:"));
   EXPECT_THAT(r.err, HasSubstr("remedies.goodwill.amount:"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("give a percent")));
   test::write_file(dir / "billcheck.yaml", "remedies:\n  goodwill:\n    cap: 10\n");
   r = test::run_billcheck("fix examples/firm --out '" + (dir / "a").string() + "'" + config);
   EXPECT_EQ(r.status, 2);

@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using test::run_billcheck;
 
 // The format's own sample, kept in the repository so that a clone alone runs every test.
@@ -581,6 +582,16 @@ TEST(LedesConvert, LedesWrittenByBillcheckComesBackByteForByte) {
   convert_book(dir / "b.json", dir / "c.ledes");
   EXPECT_EQ(test::slurp(dir / "a.ledes"), test::slurp(dir / "b.ledes"));
   EXPECT_EQ(test::slurp(dir / "a.ledes"), test::slurp(dir / "c.ledes"));
+  fs::remove_all(dir);
+}
+
+// A LEDES file read into CSV keeps each adjustment's IF or IE as the column
+// ledes_type; writing it back as LEDES uses it, so no note may say it was left out.
+TEST(LedesConvert, AnAdjustmentsLedesTypeIsWrittenNotNotedAsLeftOut) {
+  auto dir = test::temp_dir("ledes-convert");
+  convert_book(kSample, dir / "sample-csv");
+  ASSERT_THAT(test::slurp(dir / "sample-csv" / "invoice_lines.csv"), HasSubstr("ledes_type"));
+  EXPECT_THAT(convert_book(dir / "sample-csv", dir / "again.ledes"), IsEmpty());
   fs::remove_all(dir);
 }
 

@@ -661,8 +661,8 @@ TEST_F(Packs, LintRefusesAUseOfAnUnknownRuleOrOptionAsCheckDoes) {
   EXPECT_EQ(lint.status, 2) << lint.out << lint.err;
   EXPECT_EQ(lint.out, "1 pack, 0 problems, 1 not loaded\n");
   for (const std::string& error :
-       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin or "
-            "pack loaded?)",
+       {f + ":10:10: unknown rule 'arithmetic.line-amont' (run `billcheck rules` to list the rules; is its plugin, "
+            "pack or Python file loaded?)",
         f + ":12:26: rule 'arithmetic.line-amount' has no option 'tolerence' (its options: tolerance)",
         f + ":14:20: rule 't.r' option 'cap': expected a decimal number, got 'lots' (not a decimal number)"}) {
     EXPECT_THAT(check.err, HasSubstr(error)) << check.err;
@@ -921,6 +921,16 @@ TEST_F(Packs, ExpectYamlIsReadByTheSameReader) {
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr((p / "expect.yaml").string() +
                                ":3:5: unknown key 'not_flaged' in a fixture (did you mean 'not_flagged'?)"));
+}
+
+// A folder without fixtures is named, and nothing else is said: it is not a
+// configuration that was refused.
+TEST(PackFixtures, AFolderWithoutExpectYamlIsNamedAsSuch) {
+  const auto dir = test::temp_dir("pack-fixture-none");
+  const auto r = test::run_billcheck("test '" + dir.string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "billcheck: " + dir.string() + ": no expect.yaml found (fixtures are described in DIR/expect.yaml)\n");
+  EXPECT_EQ(r.out, "");
 }
 
 // A fixture passes only on what the rule found: a rule that failed on the book

@@ -36,6 +36,33 @@ void print_errors(const std::vector<std::string>& messages, std::string_view clo
   std::cerr << "billcheck: " << closing << '\n';
 }
 
+std::vector<std::string_view> command_names(const CLI::App& app) {
+  std::vector<std::string_view> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  return names;
+}
+
+// The command a group (finding, dispute, audit) is given right after its name:
+// a mistyped or missing one is named, with the group's commands, where CLI11
+// would say only "A subcommand is required". Options before it are left to CLI11.
+std::optional<std::string> unknown_group_command(const CLI::App& group, int next, int argc, char** argv) {
+  const auto names = command_names(group);
+  if (names.empty()) return std::nullopt;
+  std::string list;
+  for (const auto name : names) list += (list.empty() ? "" : ", ") + std::string(name);
+  const std::string prefix = group.get_name() + ' ';
+  if (next >= argc)
+    return "billcheck: '" + group.get_name() + "' needs a command after it: " + list + " (billcheck " +
+           group.get_name() + " --help)";
+  const std::string_view word = argv[next];
+  if (word.empty() || word.front() == '-' || std::find(names.begin(), names.end(), word) != names.end())
+    return std::nullopt;
+  std::string message = "billcheck: unknown command '" + prefix + std::string(word) + "'";
+  if (std::string closest = detail::closest_name(word, names); !closest.empty())
+    message += "; did you mean '" + prefix + closest + "'?";
+  return message + " (billcheck " + group.get_name() + " --help lists them: " + list + ")";
+}
+
 // CLI11 reports a mistyped command as a missing one; name it and the closest
 // command instead. The top-level options take no values, so the first word
 // that is not an option is the command.
@@ -43,13 +70,10 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word.empty() || word.front() == '-') continue;
-    std::vector<std::string_view> names;
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      if (sub->get_name() == word) return std::nullopt;
-      names.push_back(sub->get_name());
-    }
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == word) return unknown_group_command(*sub, i + 1, argc, argv);
     std::string message = "billcheck: unknown command '" + std::string(word) + "'";
-    if (std::string closest = detail::closest_name(word, names); !closest.empty())
+    if (std::string closest = detail::closest_name(word, command_names(app)); !closest.empty())
       message += "; did you mean '" + closest + "'?";
     return message + " (billcheck --help lists the commands)";
   }

@@ -101,7 +101,10 @@ std::map<std::string, std::string> config_to_copy(const Config& config, BookForm
   const std::string use = "; check it with -c " + config.file.string();
   if (form != BookForm::csv) {
     const Config beside = find_config(out, "");
-    if (beside.file.empty() || file_bytes(beside.file) != file_bytes(config.file))
+    if (beside.file.empty())
+      notes.push_back(out + " has no billcheck.yaml beside it, so it is checked with every rule at its defaults, not "
+                      "with " + config.file.string() + use);
+    else if (file_bytes(beside.file) != file_bytes(config.file))
       notes.push_back(out + " is checked with the billcheck.yaml beside it, which is not " + config.file.string() + use);
   } else if (!config.relative_paths.empty()) {
     std::string keys;

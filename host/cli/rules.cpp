@@ -5,6 +5,8 @@
 #include <billcheck/output.hpp>
 #include <billcheck/report.hpp>
 
+#include "config/suggest.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -63,7 +65,13 @@ int run_rules(const std::string& explain, const std::string& markdown_dir, const
   if (!explain.empty()) {
     const RuleInfo* info = engine.find_rule(explain);
     if (!info) {
-      std::cerr << "billcheck: no rule '" << explain << "' (run `billcheck rules` to list them)\n";
+      const auto rules = engine.rules();
+      std::vector<std::string_view> ids;
+      for (const auto& r : rules) ids.push_back(r.id);
+      std::cerr << "billcheck: no rule '" << explain << "'";
+      if (const std::string closest = detail::closest_name(explain, ids); !closest.empty())
+        std::cerr << "; did you mean '" << closest << "'?";
+      std::cerr << " (run `billcheck rules` to list them)\n";
       return kBadInput;
     }
     write_standard_output([&](std::ostream& out) { out << explain_rule(*info); });

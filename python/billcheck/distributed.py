@@ -260,7 +260,7 @@ def main(argv=None):
     c.add_argument("--scheduler", required=True, help="the Dask scheduler's address, tcp://HOST:PORT")
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.add_argument("--config", help="billcheck.yaml (default: the one beside the book)")
-    c.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error",
+    c.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                    help="exit 1 when a finding is at least this severe")
     c.add_argument("--allow-refused-plugins", action="store_true",
                    help="exit by the findings even when a plugin was refused")

@@ -396,7 +396,7 @@ void bind_invoice(py::module_& m) {
       .link("credit_notes",
             [](const Invoice& i) { const Book& b = book_of(i); return pointers(b.credit_notes_of(i)); },
             "Credit notes against this invoice.")
-      .finish([](const Invoice& i) { return "<Invoice " + i.id + " " + i.currency + " " + i.total.to_string() + ">"; });
+      .finish([](const Invoice& i) { return "<Invoice " + i.id + " " + i.currency + " " + format_amount(i.total, i.currency) + ">"; });
 }
 
 void bind_invoice_line(py::module_& m) {
@@ -429,7 +429,7 @@ void bind_payment(py::module_& m) {
       .columns(currency_of_payment)
       .link("client", [](const Payment& p) { return client_by_id(book_of(p), p.client_id); }, "The Client, or None.")
       .link("invoice", [](const Payment& p) { return invoice_by_id(book_of(p), p.invoice_id); }, "The Invoice, or None.")
-      .finish([](const Payment& p) { return "<Payment " + p.id + " " + p.currency + " " + p.amount.to_string() + ">"; });
+      .finish([](const Payment& p) { return "<Payment " + p.id + " " + p.currency + " " + format_amount(p.amount, p.currency) + ">"; });
 }
 
 void bind_credit_note(py::module_& m) {

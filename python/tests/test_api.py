@@ -98,6 +98,13 @@ def test_every_entity_is_reachable(firm_book):
             repr(r)
 
 
+def test_an_invoice_or_payment_shows_its_amount_with_its_currencys_decimals(firm_book):
+    # As every report writes them: GBP 6109.20, not 6109.2; JPY without decimals.
+    assert repr(firm_book.invoice("HR-115")) == "<Invoice HR-115 GBP 6109.20>"
+    assert repr(firm_book.invoice("KR-2025Q2")) == "<Invoice KR-2025Q2 JPY 1442100>"
+    assert repr(next(p for p in firm_book.payments if p.id == "P-1001")) == "<Payment P-1001 USD 7218.50>"
+
+
 def test_book_error_lists_every_located_message():
     with pytest.raises(billcheck.BookError) as caught:
         billcheck.load_book(ROOT / "tests" / "data" / "load" / "many_errors")

@@ -194,6 +194,16 @@ def test_example_firm_folder_gives_the_clis_report(exe, address, fmt):
     assert one.returncode == 1  # the planted errors
 
 
+def test_fail_on_takes_the_clis_values_and_refuses_what_it_refuses(exe, capsys):
+    # billcheck check has no --fail-on info: the same run must not mean something here and be refused there.
+    assert cli(exe, FIRM, "--fail-on", "info").returncode == 2
+    with pytest.raises(SystemExit) as refused:
+        billcheck.distributed.main(["check", str(FIRM), "--scheduler", "tcp://127.0.0.1:1", "--fail-on", "info"])
+    assert refused.value.code == 2
+    assert "argument --fail-on: invalid choice: 'info' (choose from 'error', 'warning', 'never')" in \
+        capsys.readouterr().err
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_example_firm_in_parts_gives_the_clis_report(exe, address, books, fmt):
     # P-2003 is Northwind's payment on Brandt's invoice: two parts.

@@ -14,8 +14,8 @@ struct FixtureTally {
 };
 
 /// Runs `dir/expect.yaml` (or every expect.yaml below `dir`), writing one line
-/// per failed expectation to `out`. Throws ConfigError for a malformed expect.yaml
-/// and BookError for a fixture book that does not load.
+/// per failed expectation to `out`. Throws Error when there is no expect.yaml,
+/// ConfigError for a malformed one and BookError for a fixture book that does not load.
 FixtureTally run_fixtures(const std::filesystem::path& dir, std::ostream& out, bool verbose = false);
 
 }  // namespace billcheck

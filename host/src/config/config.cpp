@@ -367,7 +367,8 @@ class ConfigReader {
     if (const YAML::Node m = node["min_overcharge"]) g.min_overcharge = money_setting(m, what + ".min_overcharge");
     if (const YAML::Node a = node["approve_above"]) g.approve_above = money_setting(a, what + ".approve_above");
     if (const YAML::Node r = node["reasons"]) g.reasons = yaml_.scalar_list(r, what + ".reasons");
-    if (g.enabled && !g.percent && g.amount.empty())
+    // A percent or amount that was given but refused has its own error: this one would say to give it.
+    if (g.enabled && !g.percent && g.amount.empty() && !node["percent"] && !node["amount"])
       yaml_.error(node, what + ": give a percent (of the invoice's total) or an amount for the goodwill credit");
     return g;
   }

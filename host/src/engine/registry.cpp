@@ -329,7 +329,7 @@ std::string RuleRegistry::unknown_rule(const std::string& id, const ConfigLocati
     return where.to_string() + ": rule '" + id + "' is not running: its pack '" + off->first + "' is off (" +
            off->second + ")";
   return where.to_string() + ": unknown rule '" + id +
-         "' (run `billcheck rules` to list the rules; is its plugin or pack loaded?)";
+         "' (run `billcheck rules` to list the rules; is its plugin, pack or Python file loaded?)";
 }
 
 const RegisteredRule* RuleRegistry::find(std::string_view id) const {

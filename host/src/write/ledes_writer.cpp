@@ -136,7 +136,10 @@ class LedesWriter {
 
   void write_line(Fields& f, const InvoiceLine& line, const Invoice& invoice) {
     if (!line.entry_id.empty()) dropped_.insert("lines' entry_id");
-    for (const auto& [name, value] : line.extra.values) dropped_.insert("lines' " + std::string(name));
+    // An adjustment's LEDES type (IF or IE) is written as its EXP/FEE/INV_ADJ_TYPE, so it is not lost.
+    const bool type_written = !line.is_fee() && !line.is_expense();
+    for (const auto& [name, value] : line.extra.values)
+      if (!(type_written && name == kLineTypeExtra)) dropped_.insert("lines' " + std::string(name));
     f[kLineItemNumber] = std::to_string(line.line_no);
     f[kLineType] = line_type(line);
     // An invoice-level adjustment has no unit cost (nor, often, units); LEDES leaves them empty.
