@@ -109,6 +109,26 @@ TEST(Causes, AFindingWaivedIsNoLongerAMember) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Causes, ARolesCapIsSaidToComeFromBillcheckYamlNotARateCardRow) {
+  // The sixteen associate lines at 400.00 are above a 390 cap for associates: one cause, the cap the config sets.
+  const auto dir = test::temp_dir("causes-role-cap");
+  std::filesystem::copy(test::source_dir() / kBook, dir / "book");
+  test::write_file(dir / "book" / "billcheck.yaml", "rules:\n  rates.role-cap: {options: {caps: {associate: 390}}}\n");
+  auto text = run_billcheck("check " + test::shell_quoted(dir / "book"));
+  EXPECT_EQ(text.status, 1) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("  error: 16 findings share the cap for role associate in billcheck.yaml "
+                                  "[rates.role-cap]; at stake EUR 375.00\n"
+                                  "      action: bill associate time at no more than 390.00 an hour\n"));
+  EXPECT_THAT(text.out, Not(HasSubstr("rate card row associate")));
+  const auto report =
+      nlohmann::json::parse(run_billcheck("check " + test::shell_quoted(dir / "book") + " --format json").out);
+  ASSERT_EQ(report["causes"].size(), 3u);
+  EXPECT_EQ(report["causes"][0]["rule"], "rates.role-cap");
+  EXPECT_EQ(report["causes"][0]["kind"], "role_cap");
+  EXPECT_EQ(report["causes"][0]["key"], "associate");
+  std::filesystem::remove_all(dir);
+}
+
 Finding finding(std::string rule, std::string engagement, std::string row, std::optional<Decimal> at_stake,
                 std::string currency = "EUR") {
   Finding f;

@@ -129,7 +129,7 @@ struct FindingHistory {
 /// row, fixed by one action, not fourteen errors.
 struct Cause {
   std::string rule;
-  /// What they share: "rate_row", "timekeeper", "engagement", "client" or "payment".
+  /// What they share: "rate_row", "role_cap", "timekeeper", "engagement", "client" or "payment".
   std::string kind;
   /// Which one, e.g. "E-201 rates.csv:7" (engagement and row) or "TK-2": with
   /// rule and kind it names the cause in every run (the store's trends).

@@ -63,7 +63,8 @@ const std::array kCauseRules{
     CauseRule{"rates.no-agreed-rate", "rate_row",
               [](const Finding& f) { return f.engagement + " " + evidence(f, "timekeeper"); },
               [](const Finding& f, Json& j) { j["timekeeper"] = evidence(f, "timekeeper"); }},
-    CauseRule{"rates.role-cap", "rate_row", [](const Finding& f) { return evidence(f, "role"); },
+    // A role's cap: the rule's caps option in billcheck.yaml, not a rate card row.
+    CauseRule{"rates.role-cap", "role_cap", [](const Finding& f) { return evidence(f, "role"); },
               [](const Finding& f, Json& j) {
                 j["role"] = evidence(f, "role");
                 j["cap"] = without_prefix(evidence(f, "expected"), "at most ");

@@ -7,6 +7,7 @@
 #include "digest/sha256.hpp"
 #include "render/templates.hpp"
 #include "report/html.hpp"
+#include "report/table.hpp"
 #include "report/visible.hpp"
 
 #include <nlohmann/json.hpp>
@@ -518,7 +519,7 @@ Json causes_json(const Report& report, std::size_t shown) {
     Json j;
     j["severity"] = std::string(to_string(cause.severity));
     j["rule"] = cause.rule;
-    j["share"] = (cause.kind == "rate_row" ? std::string("rate card row") : cause.kind) + " " + cause.key;
+    j["share"] = detail::shared_by(cause);
     j["action"] = cause.action;
     j["member_count"] = cause.members.size();
     std::string total = amounts_text(cause.at_stake);

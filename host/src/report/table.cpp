@@ -31,6 +31,12 @@ std::string inert_in_spreadsheet(std::string_view text) {
 
 std::string cause_text(const Cause& cause) { return cause.kind + " " + cause.key; }
 
+std::string shared_by(const Cause& cause) {
+  if (cause.kind == "rate_row") return "rate card row " + cause.key;
+  if (cause.kind == "role_cap") return "the cap for role " + cause.key + " in billcheck.yaml";
+  return cause_text(cause);
+}
+
 FindingTable::FindingTable(const Report& report) : findings(&report.findings) {
   columns = {"rule",    "severity",        "category",   "message",         "client",      "engagement",
              "invoice", "line",            "payment",    "credit_note",     "time_entry",  "amount_at_stake",

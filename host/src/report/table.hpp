@@ -30,5 +30,9 @@ std::string inert_in_spreadsheet(std::string_view text);
 
 /// "rate_row E-201 rates.csv:4": a cause as one cell.
 std::string cause_text(const Cause& cause);
+/// What a cause's findings share, as the text report and the HTML page word
+/// it: "rate card row E-201 rates.csv:4", "the cap for role partner in
+/// billcheck.yaml" (rates.role-cap's caps option), "timekeeper TK-02".
+std::string shared_by(const Cause& cause);
 
 }  // namespace billcheck::detail

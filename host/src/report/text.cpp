@@ -1,5 +1,6 @@
 #include <billcheck/report.hpp>
 
+#include "report/table.hpp"
 #include "report/visible.hpp"
 
 #include <cstdint>
@@ -79,7 +80,7 @@ void write_causes(std::ostream& out, const Report& report, const Painter& paint)
   out << '\n' << paint("1", "Causes") << " (findings that share one; one action fixes each)\n";
   for (const auto& c : report.causes) {
     out << "  " << paint.severity(c.severity) << ": " << plural(c.members.size(), "finding") << " share "
-        << (c.kind == "rate_row" ? "rate card row" : show(c.kind)) << ' ' << show(c.key) << ' '
+        << show(detail::shared_by(c)) << ' '
         << paint("2", "[" + show(c.rule) + "]");
     bool first = true;
     for (const auto& [currency, amount] : c.at_stake) {
