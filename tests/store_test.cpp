@@ -610,6 +610,27 @@ TEST(StoreAudit, LogExportsTextJsonAndCsv) {
   EXPECT_EQ(nlohmann::json::parse(json.out)["events"].size(), 16u);
 }
 
+TEST(StoreAudit, TheLogShowsARemedysAmountWithItsCurrencyAndDecimals) {
+  // Amounts typed without decimals (--amount 130, 1200) read as the report writes money: EUR 130.00.
+  const fs::path dir = billcheck::test::temp_dir("store-log-amounts");
+  const std::string s = " --store " + shell_quoted(dir / "record.db");
+  ASSERT_EQ(run_billcheck("check examples/firm" + s + " --by alice", kAt).status, 1);
+  const std::string fp = fingerprint_of(run_billcheck("findings --format json" + s).out, "rates.contract-rate");
+  ASSERT_EQ(run_billcheck("finding resolve " + fp + s + " --by bob --remedy credit-note --remedy-id CN-9 --amount 130", kAt)
+                .status, 0);
+  ASSERT_EQ(run_billcheck("dispute open --invoice HR-115 --line 3 --reason arithmetic --says wrong" + s, kAt).status, 0);
+  for (const char* move : {"ack 1", "investigate 1", "resolve 1 --upheld --remedy credit-note --remedy-id CN-5 --amount 120"})
+    ASSERT_EQ(run_billcheck(std::string("dispute ") + move + s, kAt).status, 0) << move;
+  auto log = run_billcheck("audit log" + s);
+  EXPECT_EQ(log.status, 0) << log.err;
+  EXPECT_NE(log.out.find("finding.resolved: finding " + fp + ": open -> resolved; remedy credit-note CN-9 EUR 130.00\n"),
+            std::string::npos) << log.out;
+  EXPECT_NE(log.out.find(": open -> resolved; remedy credit-note CN-5 GBP 120.00; dispute 1 upheld\n"), std::string::npos)
+      << log.out;
+  EXPECT_NE(log.out.find("dispute.upheld: dispute 1: investigating -> upheld; remedy credit-note CN-5 GBP 120.00\n"),
+            std::string::npos) << log.out;
+}
+
 TEST(StoreDisputes, FromTheClientsWordToClosed) {
   const fs::path dir = billcheck::test::temp_dir("store-dispute");
   const std::string s = " --store " + shell_quoted(dir / "record.db");

@@ -425,7 +425,7 @@ std::string describe(const Event& e) {
     const Json& r = j["remedy"];
     std::string out = "; remedy " + str(r, "kind");
     if (!str(r, "id").empty()) out += " " + str(r, "id");
-    if (!str(r, "amount").empty()) out += " " + (str(r, "currency").empty() ? "" : str(r, "currency") + " ") + str(r, "amount");
+    if (!str(r, "amount").empty()) out += " " + amount_text(str(r, "amount"), str(r, "currency"));
     return out;
   };
   if (e.action == "run.recorded") {

@@ -321,7 +321,8 @@ Dispute Store::move_dispute(std::int64_t id, const DisputeMove& move) {
         r.exec();
         s.append({"finding.resolved", "finding", fp, invoice, id, {{"status", status}},
                   {{"status", "resolved"},
-                   {"remedy", {{"kind", after.remedy->kind}, {"id", after.remedy->id}, {"amount", after.remedy->amount}}},
+                   {"remedy", {{"kind", after.remedy->kind}, {"id", after.remedy->id}, {"amount", after.remedy->amount},
+                               {"currency", after.remedy->currency}}},
                    {"note", note}}},
                  now);
       }

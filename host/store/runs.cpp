@@ -144,6 +144,8 @@ Json state_json(const FindingRecord& f) {
   Json j = {{"status", f.status}};
   if (f.remedy) {
     j["remedy"] = {{"kind", f.remedy->kind}, {"id", f.remedy->id}, {"amount", f.remedy->amount}};
+    // The amount's currency, so that the audit trail shows it with the currency's decimals.
+    if (!f.remedy->amount.empty()) j["remedy"]["currency"] = f.currency;
     if (!f.remedy->instalments.empty()) j["remedy"]["instalments"] = f.remedy->instalments.size();
   }
   if (f.status == "waived")
