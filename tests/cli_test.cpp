@@ -343,6 +343,36 @@ TEST(CliUsage, AMistypedOrMissingMoveOfAGroupIsNamedWithTheMovesThereAre) {
   EXPECT_EQ(test::run_billcheck("finding --help").status, 0);
 }
 
+// Options typed between a group's name and its command: each group says what
+// to type instead (the options after the command), not CLI11's "A subcommand
+// is required" or "The following arguments were not expected".
+TEST(CliUsage, OptionsBeforeAGroupsCommandAreMovedAfterItInWhatToType) {
+  auto r = test::run_billcheck("finding --store no-such.db ack 0f234e");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "billcheck: 'finding' takes its options after its command: billcheck finding ack --store no-such.db "
+                   "0f234e\n");
+  // An option's value that is also a command's name (--state open) stays with its option.
+  auto list = test::run_billcheck("dispute --store no-such.db --state open list");
+  EXPECT_EQ(list.status, 2);
+  EXPECT_EQ(list.err, "billcheck: 'dispute' takes its options after its command: billcheck dispute list --store "
+                      "no-such.db --state open\n");
+  auto quoted = test::run_billcheck("finding --note 'on it, Bob' ack 0f234e");
+  EXPECT_EQ(quoted.err, "billcheck: 'finding' takes its options after its command: billcheck finding ack --note "
+                        "'on it, Bob' 0f234e\n");
+  auto none = test::run_billcheck("audit --store no-such.db");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_EQ(none.err, "billcheck: 'audit' needs a command before its options: billcheck audit COMMAND --store "
+                      "no-such.db, where COMMAND is one of verify, log (billcheck audit --help)\n");
+  auto flag_only = test::run_billcheck("audit -v");
+  EXPECT_EQ(flag_only.status, 2);
+  EXPECT_EQ(flag_only.err, "billcheck: 'audit' needs a command after it: verify, log (billcheck audit --help)\n");
+  // The program's own options may still come first, and --help still helps.
+  auto verbose = test::run_billcheck("finding -v ak 0f234e --store no-such.db");
+  EXPECT_THAT(verbose.err, HasSubstr("billcheck: unknown command 'finding ak'; did you mean 'finding ack'?"));
+  EXPECT_EQ(test::run_billcheck("dispute --help").status, 0);
+}
+
 // The example firm as LEDES, checked with its CSV folder: payments and credit
 // notes come from the folder, so paid invoices are not reported unpaid.
 TEST(CliLedes, WithAddsThePaymentsAndCreditNotesOfTheInvoices) {

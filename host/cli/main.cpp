@@ -11,6 +11,7 @@
 #include "report/visible.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <optional>
 #include <string_view>
@@ -42,21 +43,78 @@ std::vector<std::string_view> command_names(const CLI::App& app) {
   return names;
 }
 
-// The command a group (finding, dispute, audit) is given right after its name:
-// a mistyped or missing one is named, with the group's commands, where CLI11
-// would say only "A subcommand is required". Options before it are left to CLI11.
+// An option every command takes (-v, -q, --force, --help), which may come anywhere.
+bool program_option(const CLI::App& app, std::string_view word) {
+  return app.get_option_no_throw(std::string(word.substr(0, word.find('=')))) != nullptr;
+}
+
+// Whether an option of one of a group's commands takes a value (`--store S`),
+// so that the word after it is not taken for a command (`--state open`).
+bool takes_value(const CLI::App& group, std::string_view word) {
+  if (word.find('=') != std::string_view::npos) return false;
+  for (const CLI::App* sub : group.get_subcommands([](const CLI::App*) { return true; }))
+    if (const CLI::Option* opt = sub->get_option_no_throw(std::string(word)); opt && opt->get_items_expected_min() > 0)
+      return true;
+  return false;
+}
+
+std::string needs_command(const CLI::App& group, const std::string& list) {
+  return "billcheck: '" + group.get_name() + "' needs a command after it: " + list + " (billcheck " +
+         group.get_name() + " --help)";
+}
+
+// A word of the command line as it would be typed again in a shell: quoted
+// when it holds a space or another character the shell would act on.
+std::string as_typed(std::string_view word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string_view("-_./:=@%+,").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+  if (plain) return shown(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return shown(out + "'");
+}
+
+// Options given between a group's name and its command (`finding --store S
+// ack FP`), which CLI11 would take for no command at all: what to type instead,
+// the same words with the options after the command.
+std::optional<std::string> options_before_command(const CLI::App& group, const std::vector<std::string_view>& names,
+                                                  const std::string& list, int next, int argc, char** argv) {
+  int command = next;
+  for (; command < argc && std::find(names.begin(), names.end(), argv[command]) == names.end(); ++command) {
+    const std::string_view word = argv[command];
+    if (word == "-h" || word == "--help") return std::nullopt;  // CLI11 prints the group's help
+    if (takes_value(group, word) && command + 1 < argc) ++command;
+  }
+  const std::string name = group.get_name();
+  std::string options;
+  for (int i = next; i < command; ++i) options += ' ' + as_typed(argv[i]);
+  if (command == argc)
+    return "billcheck: '" + name + "' needs a command before its options: billcheck " + name + " COMMAND" + options +
+           ", where COMMAND is one of " + list + " (billcheck " + name + " --help)";
+  std::string rest;
+  for (int i = command + 1; i < argc; ++i) rest += ' ' + as_typed(argv[i]);
+  return "billcheck: '" + name + "' takes its options after its command: billcheck " + name + ' ' + argv[command] +
+         options + rest;
+}
+
+// The command a group (finding, dispute, audit) is given right after its name
+// (and the program's own -v, -q): a mistyped or missing one is named, with the
+// group's commands, where CLI11 would say only "A subcommand is required";
+// options before it are moved after it.
 std::optional<std::string> unknown_group_command(const CLI::App& group, int next, int argc, char** argv) {
   const auto names = command_names(group);
   if (names.empty()) return std::nullopt;
   std::string list;
   for (const auto name : names) list += (list.empty() ? "" : ", ") + std::string(name);
   const std::string prefix = group.get_name() + ' ';
-  if (next >= argc)
-    return "billcheck: '" + group.get_name() + "' needs a command after it: " + list + " (billcheck " +
-           group.get_name() + " --help)";
+  while (next < argc && std::string_view(argv[next]) != "-h" && std::string_view(argv[next]) != "--help" &&
+         program_option(*group.get_parent(), argv[next]))
+    ++next;
+  if (next >= argc) return needs_command(group, list);
   const std::string_view word = argv[next];
-  if (word.empty() || word.front() == '-' || std::find(names.begin(), names.end(), word) != names.end())
-    return std::nullopt;
+  if (!word.empty() && word.front() == '-') return options_before_command(group, names, list, next, argc, argv);
+  if (word.empty() || std::find(names.begin(), names.end(), word) != names.end()) return std::nullopt;
   std::string message = "billcheck: unknown command '" + prefix + std::string(word) + "'";
   if (std::string closest = detail::closest_name(word, names); !closest.empty())
     message += "; did you mean '" + prefix + closest + "'?";
