@@ -87,6 +87,20 @@ TEST(ReportHours, HoursReadAsHoursInMessages) {
   EXPECT_THAT(r.out, Not(HasSubstr("12.0 h")));
 }
 
+// at_stake_tax is a key for fix and the letters (docs/remedies.md); a reader is told in words.
+TEST(ReportEvidence, TheTaxInAnAmountAtStakeIsSaidInWords) {
+  auto text = run_billcheck("check examples/firm --fail-on never");
+  EXPECT_THAT(text.out, HasSubstr("        expected 8048.00, actual 8408.00, lines 8048.00, tax included in the amount at "
+                                  "stake; at stake USD 360.00\n"));
+  EXPECT_THAT(text.out, HasSubstr("        expected 313.35, actual 626.70, discount_pct 5%, lines 6267.00, the amount at "
+                                  "stake is before tax; at stake USD -313.35\n"));
+  EXPECT_THAT(text.out, HasSubstr(", the amount at stake is all tax; at stake EUR 64.04\n"));
+  EXPECT_THAT(text.out, Not(HasSubstr("at_stake_tax")));
+  auto html = run_billcheck("check examples/firm --fail-on never --format html");
+  EXPECT_THAT(html.out, HasSubstr("lines 8048.00, tax included in the amount at stake</span>"));
+  EXPECT_THAT(html.out, Not(HasSubstr("at_stake_tax")));
+}
+
 std::string refusing_config() {
   return written("refusing.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "other-abi").string() +
                                       "']\n");

@@ -200,12 +200,6 @@ class BookIndex {
   const Book& book_;
 };
 
-std::string evidence_text(const Finding& f) {
-  std::string out;
-  for (const auto& [name, value] : f.evidence) out += (out.empty() ? "" : ", ") + name + " " + value;
-  return out;
-}
-
 struct Bar {
   std::string label;
   Tally tally;
@@ -643,7 +637,7 @@ void write_html(std::ostream& out, const Report& report, const Book& book, const
       row["line_key"] = f.line;
     }
     row["message"] = f.message;
-    if (const std::string details = evidence_text(f); !details.empty()) row["details"] = details;
+    if (const std::string details = detail::evidence_text(f); !details.empty()) row["details"] = details;
     if (f.amount_at_stake) {
       row["amount"] = f.currency.empty() ? f.amount_at_stake->to_string()
                                          : f.currency + " " + format_amount(*f.amount_at_stake, f.currency);

@@ -37,6 +37,18 @@ std::string shared_by(const Cause& cause) {
   return cause_text(cause);
 }
 
+std::string evidence_text(const Finding& finding) {
+  std::string out;
+  for (const auto& [name, value] : finding.evidence) {
+    out += out.empty() ? "" : ", ";
+    if (name == "at_stake_tax" && value == "included") out += "tax included in the amount at stake";
+    else if (name == "at_stake_tax" && value == "excluded") out += "the amount at stake is before tax";
+    else if (name == "at_stake_tax" && value == "only") out += "the amount at stake is all tax";
+    else out += name + " " + value;
+  }
+  return out;
+}
+
 FindingTable::FindingTable(const Report& report) : findings(&report.findings) {
   columns = {"rule",    "severity",        "category",   "message",         "client",      "engagement",
              "invoice", "line",            "payment",    "credit_note",     "time_entry",  "amount_at_stake",

@@ -34,5 +34,9 @@ std::string cause_text(const Cause& cause);
 /// it: "rate card row E-201 rates.csv:4", "the cap for role partner in
 /// billcheck.yaml" (rates.role-cap's caps option), "timekeeper TK-02".
 std::string shared_by(const Cause& cause);
+/// A finding's evidence as the text report and the HTML page show it, "name
+/// value" an item ("expected 380.00, actual 400.00"), the tax in its amount at
+/// stake (`at_stake_tax`, docs/remedies.md) in words: "tax included in the amount at stake".
+std::string evidence_text(const Finding& finding);
 
 }  // namespace billcheck::detail

@@ -39,8 +39,7 @@ void write_finding(std::ostream& out, const Finding& f, const Painter& paint, st
   out << indent;
   if (!f.file.empty()) out << paint("1", show(f.file) + ":" + std::to_string(f.source_line) + ":") << ' ';
   out << paint.severity(f.severity) << ": " << show(f.message) << ' ' << paint("2", "[" + show(f.rule) + "]") << '\n';
-  std::string details;
-  for (const auto& [name, value] : f.evidence) details += (details.empty() ? "" : ", ") + show(name) + " " + show(value);
+  std::string details = show(detail::evidence_text(f));
   if (f.amount_at_stake) {
     details += (details.empty() ? "" : "; ") + std::string("at stake ") +
                (f.currency.empty() ? f.amount_at_stake->to_string()
