@@ -505,6 +505,31 @@ def test_service_reloads_its_config_on_sighup_and_keeps_the_old_one_when_the_new
     assert "was refused; still serving with the one loaded before" in server.log_text()
 
 
+def test_port_0_prints_the_port_it_listens_on_as_the_one_line_on_stdout(exe, tmp_path):
+    """docs/hosting.md: a script starting `serve --port 0` reads the port from stdout, even with -q; the
+    log goes to stderr."""
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([exe, "serve", "--port", "0", "-q"], stdout=subprocess.PIPE, stderr=log, text=True,
+                                cwd=ROOT)
+        try:
+            line = proc.stdout.readline()
+            match = re.fullmatch(r"billcheck: listening on http://127\.0\.0\.1:(\d+)\n", line)
+            assert match, line
+            port = int(match.group(1))
+            assert port != 0
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            assert (response.status, json.loads(response.read())) == (200, {"status": "ok"})
+            conn.close()
+        finally:
+            proc.terminate()
+            rest, _ = proc.communicate(timeout=20)
+    assert rest == ""  # nothing else on stdout
+    assert "listening" not in log_path.read_text()
+
+
 def test_service_lists_rules_and_plugins_and_reports_health_and_metrics(serve, run_cli):
     server = serve()
     status, _, body = server.request("GET", "/health")
