@@ -1051,11 +1051,10 @@ TEST(Fix, TheReissueIdPatternIsTheFirmsAndAnUnknownPlaceholderIsLocated) {
   fs::remove_all(dir);
 }
 
-// A goodwill amount or cap written with more decimals than a currency has is
-// rounded half-even to its minor units, as a percent of the total is: one
-// number serves every currency (12.345 is USD 12.34 and JPY 12), so it cannot
-// be refused where it is written.
-TEST(Fix, GoodwillAmountAndCapAreRoundedToEachCurrencysMinorUnits) {
+// One goodwill amount for every currency is rounded half-even to each
+// currency's minor units, as a percent of the total is: one number serves
+// every currency (12.345 is USD 12.34 and JPY 12).
+TEST(Fix, OneGoodwillAmountForEveryCurrencyIsRoundedToEachCurrencysMinorUnits) {
   const fs::path dir = test::temp_dir("fix-goodwill-units");
   const std::string firm = test::slurp(test::source_dir() / "examples/firm/billcheck.yaml");
   test::write_file(dir / "amount.yaml", firm + "remedies:\n  goodwill: {amount: 12.345, approve_above: 1000}\n");
@@ -1069,15 +1068,37 @@ TEST(Fix, GoodwillAmountAndCapAreRoundedToEachCurrencysMinorUnits) {
                                "we credit JPY 12.\""));
   EXPECT_THAT(notes, Not(HasSubstr("12.345")));
   EXPECT_THAT(r.out, Not(HasSubstr("12.345")));
+  fs::remove_all(dir);
+}
 
-  test::write_file(dir / "cap.yaml", firm + "remedies:\n  goodwill: {percent: 5, cap: {JPY: 100.5}, approve_above: 1000}\n");
-  r = test::run_billcheck("fix examples/firm --out '" + (dir / "b").string() + "' --today 2026-01-15 -c '" +
-                          (dir / "cap.yaml").string() + "'");
-  ASSERT_EQ(r.status, 0) << r.err;
-  notes = test::slurp(dir / "b" / "credit_notes.csv");
-  EXPECT_THAT(notes, HasSubstr(",KR-2025Q2,2026-01-15,100,\"As a goodwill gesture for the errors on invoice KR-2025Q2, "
-                               "we credit JPY 100.\""));
-  EXPECT_THAT(notes, Not(HasSubstr("100.5")));
+// An amount given for one currency is exact in it: 10.005 for USD, whose cents
+// it cannot be billed in, is refused where it is written, with what to write
+// instead, not rounded behind the firm's back; so is one number with more
+// decimals than any currency has.
+TEST(Fix, AGoodwillAmountWithMoreDecimalsThanItsCurrencyHasIsRefusedWhereItIsWritten) {
+  const fs::path dir = test::temp_dir("fix-goodwill-decimals");
+  test::write_file(dir / "billcheck.yaml",
+                   "remedies:\n"
+                   "  goodwill:\n"
+                   "    percent: 5\n"
+                   "    cap: {USD: 200, JPY: 100.5}\n"
+                   "    min_overcharge: {USD: 10.005}\n"
+                   "    approve_above: {USD: 99.999, EUR: 400}\n"
+                   "    clients:\n"
+                   "      C-400: {amount: 0.00001}\n");
+  auto r = test::run_billcheck("fix examples/firm --out '" + (dir / "out").string() + "' --today 2026-01-15 -c '" +
+                               (dir / "billcheck.yaml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  const std::string file = (dir / "billcheck.yaml").string();
+  EXPECT_EQ(r.err, file + ":4:26: remedies.goodwill.cap.JPY: '100.5' has 1 decimal, but JPY has 0: write 100 or 101\n" +
+                       file + ":5:27: remedies.goodwill.min_overcharge.USD: '10.005' has 3 decimals, but USD has 2: "
+                              "write 10.00 or 10.01\n" +
+                       file + ":6:26: remedies.goodwill.approve_above.USD: '99.999' has 3 decimals, but USD has 2: "
+                              "write 99.99 or 100.00\n" +
+                       file + ":8:23: remedies.goodwill.clients.C-400.amount: '0.00001' has 5 decimals, but no "
+                              "currency has more than 4: write 0.0000 or 0.0001\n"
+                              "billcheck: the configuration was not accepted; fix the problems above and run again\n");
+  EXPECT_FALSE(fs::exists(dir / "out"));
   fs::remove_all(dir);
 }
 

@@ -304,15 +304,35 @@ class ConfigReader {
     return r;
   }
 
-  // A goodwill amount: a number (any currency) or a map of ISO 4217 code to number.
+  // A goodwill amount: a number (any currency) or a map of ISO 4217 code to
+  // number. An amount for one currency is exact in it: 10.005 for USD is
+  // refused, not rounded. One number serves currencies with different decimals
+  // (50.5 is USD 50.50, JPY 50), so it is refused only past the most any currency has.
   MoneySetting money_setting(const YAML::Node& node, const std::string& what) {
     MoneySetting m;
-    auto amount = [&](const YAML::Node& n, const std::string& name) -> std::optional<Decimal> {
+    auto amount = [&](const YAML::Node& n, const std::string& name,
+                      std::string_view currency = {}) -> std::optional<Decimal> {
       auto text = yaml_.scalar(n, name);
       if (!text) return std::nullopt;
       auto value = Decimal::parse(*text);
       if (!value || value->is_negative()) {
         yaml_.error(n, name + ": '" + *text + "' is not an amount (a number of 0 or more, e.g. 50 or 12.50)");
+        return std::nullopt;
+      }
+      constexpr int kMostDecimals = 4;  // ISO 4217's most (CLF, UYW)
+      const int places = currency.empty() ? kMostDecimals : minor_units(currency);
+      if (value->places_used() > places) {
+        // The two amounts either side of it that the currency can hold.
+        std::int64_t unit = Decimal::kScale;
+        for (int i = 0; i < places; ++i) unit /= 10;
+        const Decimal down = Decimal::from_raw(value->raw() - value->raw() % unit);
+        const Decimal up = Decimal::from_raw(down.raw() + unit);
+        const int used = value->places_used();
+        yaml_.error(n, name + ": '" + *text + "' has " + std::to_string(used) + (used == 1 ? " decimal" : " decimals") +
+                           ", but " +
+                           (currency.empty() ? "no currency has more than " + std::to_string(places)
+                                             : std::string(currency) + " has " + std::to_string(places)) +
+                           ": write " + down.to_string(places) + " or " + up.to_string(places));
         return std::nullopt;
       }
       return value;
@@ -324,7 +344,7 @@ class ConfigReader {
           yaml_.error(entry.first, what + ": " + why);
           continue;
         }
-        if (auto v = amount(entry.second, what + "." + code)) m.by_currency[code] = *v;
+        if (auto v = amount(entry.second, what + "." + code, code)) m.by_currency[code] = *v;
       }
     } else {
       m.any = amount(node, what);
@@ -471,9 +491,9 @@ void walk_date_pattern(std::string_view pattern, Token token, Literal literal) {
 }  // namespace
 
 std::optional<Decimal> MoneySetting::in(std::string_view currency) const {
-  // Half-even to the currency's minor units, as a goodwill percent is
-  // rounded: one number serves currencies with different decimals (50.5 is
-  // USD 50.50 but JPY 50), so it cannot be refused where it is written.
+  // An amount given for the currency is exact in it (money_setting refuses
+  // more decimals); one number for every currency is rounded half-even to the
+  // currency's minor units, as a goodwill percent is (50.5 is USD 50.50 but JPY 50).
   const auto it = by_currency.find(std::string(currency));
   const std::optional<Decimal> value = it != by_currency.end() ? std::optional(it->second) : any;
   if (!value) return std::nullopt;
