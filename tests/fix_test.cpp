@@ -1552,5 +1552,49 @@ TEST(Fix, TheLetterSaysWhatNettingTookOffAnOverlappingErrorAsTheSummaryDoes) {
   fs::remove_all(dir);
 }
 
+// The letter reckons what fix's notes would return as fix does: after the
+// firm's own notes, and never beyond what is left of the invoice. TN-2 (lines
+// 50.00 and 30.00 over at 20%, line 3 50.00 and 10.00 tax short): with the
+// firm's CN-X returning line 2's 36.00, a note on line 1 would return 60.00,
+// no more than the under-billing, so fix writes none and the letter says line
+// 2 was credited by CN-X and promises nothing. With the firm's CN-Y of 780.00
+// on the invoice, only 36.00 is left to return, and the letter finds no error
+// that made the client pay too much. It promised a credit note for each
+// (from 96.00, both lines and their tax, as if neither note were there).
+TEST(Fix, TheLetterReckonsTheFirmsOwnNotesAndTheInvoiceTotalAsFixDoes) {
+  const fs::path dir = test::temp_dir("fix-firm-notes-netting");
+  const fs::path book = test::data_dir() / "remedies" / "two-notes-book";
+  const std::string header = "credit_note_id,client_id,invoice_id,line_no,date,amount,reason,approved_by\n";
+  for (const auto& [name, note] : {std::pair{"line", "CN-X,C-1,TN-2,2,2025-10-20,36.00,Copying refund,Ruth Calder\n"},
+                                   std::pair{"invoice", "CN-Y,C-1,TN-2,,2025-10-20,780.00,Agreed reduction,Ruth Calder\n"}}) {
+    fs::copy(book, dir / name);
+    test::write_file(dir / name / "credit_notes.csv", header + note);
+    auto r = test::run_billcheck("fix '" + (dir / name).string() + "' --out '" + (dir / name).string() +
+                                 "-fixed' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, Not(HasSubstr("CN-TN-2"))) << name;
+    EXPECT_THAT(r.out, HasSubstr("TN-2 line 1: Line 1 bills 1 × 100.00 = 100.00, but its amount is 150.00. "
+                                 "[arithmetic.line-amount] (GBP 50.00 at stake): not credited: what the invoice "
+                                 "under-billed is taken off it instead\n"));
+  }
+  const std::string letter = "' --client C-1 --invoice TN-2 --today 2026-01-20";
+  auto r = test::run_billcheck("letter '" + (dir / "line-fixed").string() + letter);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices TN-2 and found an error in what we billed you."));
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TN-2, line 2 (Copying of exhibits 2), we billed GBP 130.00 where it should "
+                               "have been GBP 100.00, because the amount was miscalculated: we charged you GBP 30.00 "
+                               "too much, and GBP 6.00 tax on it.\n\nWhat we have done:\n- We have issued credit note "
+                               "CN-X, dated 2025-10-20, for GBP 36.00 against invoice TN-2.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("line 1")));
+  EXPECT_THAT(r.out, Not(HasSubstr("will send you a credit note")));
+  r = test::run_billcheck("letter '" + (dir / "invoice-fixed").string() + letter);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("We have reviewed your invoices TN-2 and found no error that made you pay more than you "
+                               "owe. On invoice TN-2, what we charged you too much is no more than what we billed you "
+                               "too little.\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("will send you a credit note")));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

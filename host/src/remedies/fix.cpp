@@ -310,7 +310,6 @@ std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int
   return id;
 }
 
-using detail::line_cap;
 using detail::without_tax;
 
 /// The invoices a replacement in the book names in its `replaces` column.
@@ -503,22 +502,20 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     book_note_on_invoice[note.invoice_id] = note.id;
     if (note.line_no) book_note_on_line[{note.invoice_id, *note.line_no}] = note.id;
   }
+  // Every note the book had counts: this run's notes return what is left after them.
+  const auto every_note = [](const CreditNote&) { return true; };
   auto left_on_invoice = [&](const Invoice& invoice) -> Decimal& {
-    auto [it, added] = invoice_left.try_emplace(invoice.id, invoice.total);
-    if (added)
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id)) it->second -= n->amount;
+    auto it = invoice_left.find(invoice.id);
+    if (it == invoice_left.end())
+      it = invoice_left.emplace(invoice.id, detail::left_on_invoice(book, invoice, every_note)).first;
     return it->second;
   };
   auto left_on_line = [&](const Invoice& invoice, const LineKey& key) -> Decimal* {
     auto it = line_left.find(key);
     if (it != line_left.end()) return &it->second;
-    for (const InvoiceLine& l : book.lines_of(invoice)) {
-      if (l.line_no != key.second) continue;
-      Decimal left = line_cap(l, by_line[key], invoice.currency);
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
-        if (n->line_no == key.second) left -= without_tax(invoice, n->amount);
-      return &line_left.emplace(key, left).first->second;
-    }
+    for (const InvoiceLine& l : book.lines_of(invoice))
+      if (l.line_no == key.second)
+        return &line_left.emplace(key, detail::left_on_line(book, invoice, l, by_line[key], every_note)).first->second;
     return nullptr;
   };
 

@@ -85,24 +85,31 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view 
               {"amount", format_amount(n.amount, inv.currency)}};
 }
 
-// One error as the data of one sentence: what was billed (the line's amount,
-// or the invoice's total), what it should have been (less the amount the
-// client was overcharged), the difference and the tax on it, and the credit
-// notes that return it.
-Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
-  // The notes that return it: the one that names it, and every note of the
-  // firm's on the same line that names no finding (written by hand, or fix's
-  // with its `remedies` blanked), which fix counts as that line's credit.
+// The credit notes that return an error: the one that names it, and every
+// correction of the firm's own on the same line (detail::is_firms_correction),
+// which fix counts as that line's credit.
+std::vector<const CreditNote*> notes_returning(const Book& book, const Report& report, const Invoice& inv,
+                                               const Finding& f) {
   const Remedy* remedy = report.remedy_of(f);
   const CreditNote* named = remedy ? credit_note(book, inv, remedy->id) : nullptr;
   std::vector<const CreditNote*> line_notes;
   if (named) line_notes.push_back(named);
   if (!f.line.empty())
     for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
-      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill" &&
-          n->reason_code != "reissue")
+      if (n->line_no && std::to_string(*n->line_no) == f.line && detail::is_firms_correction(*n))
         line_notes.push_back(n);
+  return line_notes;
+}
+
+// One error as the data of one sentence: what was billed (the line's amount,
+// or the invoice's total), what it should have been (less the amount the
+// client was overcharged), the difference and the tax on it, and the credit
+// notes that return it.
+Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
+                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
+  const Remedy* remedy = report.remedy_of(f);
+  const CreditNote* named = remedy ? credit_note(book, inv, remedy->id) : nullptr;
+  const std::vector<const CreditNote*> line_notes = notes_returning(book, report, inv, f);
   // What the client was charged too much: the amount at stake, but when a note
   // names two errors on one line (they overlap, and fix credits the line
   // once) the first of them is said at what the line's notes return without
@@ -176,9 +183,12 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
   // What the notes fix left out would have returned, as fix reckons notes:
   // what notes for all the overcharges return less what those for the ones
   // credited do, so that two errors on one line count once, as its notes do.
-  const auto credited = [&](const Finding& f) { return tells_the_client(f) && report.remedy_of(f) != nullptr; };
-  Decimal offsets =
-      detail::returned_for(book, report, inv, tells_the_client) - detail::returned_for(book, report, inv, credited);
+  // Reckoned after the firm's own notes, as fix reckoned them (it wrote its notes after those).
+  const auto credited = [&](const Finding& f) {
+    return tells_the_client(f) && !notes_returning(book, report, inv, f).empty();
+  };
+  Decimal offsets = detail::returned_for(book, report, inv, tells_the_client, detail::is_firms_correction) -
+                    detail::returned_for(book, report, inv, credited, detail::is_firms_correction);
   Decimal amount, tax;
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
@@ -255,15 +265,16 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // errors on one line counted once, as fix credits them) did not make the
     // client pay more than they owe: fix credits nothing on it, and the
     // letter neither says "too much" of what no note returns nor promises one.
-    const bool overpaid =
-        detail::returned_for(book, report, *inv, tells_the_client) > detail::underbilled_on(book, report, *inv);
+    // Reckoned after the firm's own notes and never beyond the invoice, as fix reckons its notes.
+    const bool overpaid = detail::returned_for(book, report, *inv, tells_the_client, detail::is_firms_correction) >
+                          detail::underbilled_on(book, report, *inv);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
     const Json netted_here = netted_json(book, report, *inv, letters.date_format);
     bool outweighed = false;  // an overcharge the invoice's under-billing outweighs
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      if (!overpaid && !report.remedy_of(f)) {
+      if (!overpaid && notes_returning(book, report, *inv, f).empty()) {
         outweighed = true;
         continue;
       }

@@ -52,14 +52,6 @@ inline Decimal with_tax(const Invoice& inv, const Finding& f, const Decimal& amo
   return tax_in_at_stake(f) == TaxInAtStake::excluded ? amount + tax_on_line(inv, amount) : amount;
 }
 
-/// What a credit note on a line returns of the line itself: a note on a line
-/// of an invoice that charged tax returns the tax paid on it too (as fix
-/// writes them), so its amount less that tax, rounded half-even.
-inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
-  if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return amount;
-  return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
-}
-
 /// Whether `f` says `inv` under-billed: a negative amount at stake on the
 /// invoice or one of its lines; not a payment's nor a credit note's.
 inline bool underbills(const Finding& f, const Invoice& inv) {
@@ -78,7 +70,7 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// would ask the tax on overcharges that the notes return untaxed.
 inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
   const auto every = [](const Finding&) { return true; };
-  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every);
+  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, [](const CreditNote&) { return false; });
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   for (const Finding& f : report.findings)
     if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
