@@ -1596,5 +1596,48 @@ TEST(Fix, TheLetterReckonsTheFirmsOwnNotesAndTheInvoiceTotalAsFixDoes) {
   fs::remove_all(dir);
 }
 
+// Two errors on one line overlap, and fix credits the line once: the letter
+// gives the later one only what it adds, so that its list adds up to what
+// the notes return. HL-201's line 1 (3 h at 500.00 for 2 h at 450.00) is a
+// rate error of 150.00 and an hours error of 450.00 on top of it, as
+// CN-HL-201-2 credits it (the letter said 500.00: 650.00 for 600.00
+// credited). An error whose money the one before it takes in full (half of a
+// line billed wholly twice) is not stated again: its note is the other's.
+TEST(Fix, TheLettersErrorsOnOneLineAddUpToWhatTheNotesReturn) {
+  const fs::path dir = test::temp_dir("fix-overlap-shares");
+  auto r = test::run_billcheck("fix tests/data/remedies/same-line-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice HL-201, line 1 (Call on the Portishead break clause), we billed GBP "
+                               "1500.00 where it should have been GBP 1350.00, because the rate charged was higher "
+                               "than the rate agreed with you: we charged you GBP 150.00 too much.\n- On invoice "
+                               "HL-201, line 1 (Call on the Portishead break clause), we billed GBP 1500.00 where it "
+                               "should have been GBP 900.00, because more hours were billed than were recorded: we "
+                               "charged you GBP 450.00 too much on top of the error above.\n"));
+  EXPECT_THAT(r.out, HasSubstr("credit note CN-HL-201-2, dated 2026-01-15, for GBP 450.00 against invoice HL-201.\n"));
+
+  Engine engine(find_config(same_line_book(), ""));
+  RuleInfo whole{.id = "host.a-whole", .title = "Whole", .category = "duplicates", .severity = Severity::error,
+                 .description = "The whole of HL-201's line 2."};
+  whole.scope = Scope::line;
+  RuleInfo half = whole;
+  half.id = "host.b-half";
+  engine.add_rule(whole, [](const Options&) { return std::make_unique<WholeLine>(); });
+  engine.add_rule(half, [](const Options&) { return std::make_unique<HalfLine>(); });
+  const FixResult result = fix_book(engine, read_book(same_line_book()), on_day());
+  LetterRequest request;
+  request.client = "C-1";
+  request.check = on_day();
+  const std::string letter = billcheck::letter(engine, result.book, request, DocumentFormat::text);
+  EXPECT_THAT(letter, HasSubstr("and found 3 errors in what we billed you."));
+  EXPECT_THAT(letter, HasSubstr("- On invoice HL-201, line 2 (Draft of the break notice), we billed GBP 260.00 where it "
+                                "should have been GBP 0.00, because the same work was billed twice: we "
+                                "charged you GBP 260.00 too much.\n"));
+  EXPECT_THAT(letter, Not(HasSubstr("GBP 130.00")));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -25,7 +25,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
     "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
     "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
-    "netted", "offsets", "has_balanced", "balanced"};
+    "netted", "offsets", "has_balanced", "balanced", "overlaps"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -108,25 +108,16 @@ std::vector<const CreditNote*> notes_returning(const Book& book, const Report& r
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
                 std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
   const Remedy* remedy = report.remedy_of(f);
-  const CreditNote* named = remedy ? credit_note(book, inv, remedy->id) : nullptr;
   const std::vector<const CreditNote*> line_notes = notes_returning(book, report, inv, f);
-  // What the client was charged too much: the amount at stake, but when a note
-  // names two errors on one line (they overlap, and fix credits the line
-  // once) the first of them is said at what the line's notes return without
-  // their tax. A note returns less than the error for another reason too (the
-  // invoice's under-billing taken off it, or the firm's own note on the line
-  // returning part): the error is still that much; the notes say what goes back.
-  Decimal over = *f.amount_at_stake;
-  if (named && !f.line.empty() && named->remedies.rfind(f.fingerprint, 0) == 0) {
-    bool overlap = false;
-    for (const Finding& other : report.findings)
-      if (&other != &f && other.invoice == f.invoice && other.line == f.line &&
-          named->remedies.find(other.fingerprint) != std::string::npos)
-        overlap = true;
-    Decimal returned;
-    for (const CreditNote* n : line_notes) returned += detail::without_tax(inv, n->amount);
-    if (overlap && returned < over) over = returned;
-  }
+  // What the client was charged too much: the amount at stake, but of two
+  // errors on one line (they overlap, and fix credits the line once) the
+  // later only what it adds to the earlier (detail::share_of_line), so that
+  // the errors add up to what the line's notes return. A note returns less
+  // than the error for another reason too (the invoice's under-billing taken
+  // off it, or the firm's own note on the line returning part): the error is
+  // still that much; the notes say what goes back.
+  Decimal before;
+  const Decimal over = f.line.empty() ? *f.amount_at_stake : detail::share_of_line(book, report, inv, f, before);
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
@@ -137,8 +128,9 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   }
   j["currency"] = inv.currency;
   j["billed"] = format_amount(billed, inv.currency);
-  j["should_be"] = format_amount(billed - over, inv.currency);
+  j["should_be"] = format_amount(billed - before - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
+  if (!before.is_zero()) j["overlaps"] = true;
   j["reason"] = plain_reason(f, dir);
   // The tax paid on the overcharge of a line goes back with it (billcheck fix).
   if (!line_notes.empty() && !f.line.empty())
@@ -274,6 +266,8 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     bool outweighed = false;  // an overcharge the invoice's under-billing outweighs
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
+      // An error whose money the errors before it on its line take in full adds nothing to say.
+      if (Decimal before; !f.line.empty() && detail::share_of_line(book, report, *inv, f, before).is_zero()) continue;
       if (!overpaid && notes_returning(book, report, *inv, f).empty()) {
         outweighed = true;
         continue;

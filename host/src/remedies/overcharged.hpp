@@ -60,6 +60,32 @@ inline Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding
   return cap;
 }
 
+/// What overcharge `f` on a line of `inv` adds to what the overcharges
+/// before it on the line (in report order) take off it, as fix's notes return
+/// them: its amount, but never beyond what line_cap of them all leaves (a
+/// rate error of 150.00 and an hours error of 500.00 on a line 600.00 over
+/// together take 150.00 and 450.00; an error whose money those before it
+/// already take, nothing). `before` gets what those before it take.
+inline Decimal share_of_line(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                             Decimal& before) {
+  const int places = minor_units(inv.currency);
+  std::vector<const Finding*> on_line;
+  for (const Finding& g : report.findings)
+    if (g.invoice == inv.id && g.line == f.line && is_overcharge(g)) on_line.push_back(&g);
+  before = Decimal{};
+  for (const InvoiceLine& line : book.lines_of(inv)) {
+    if (std::to_string(line.line_no) != f.line) continue;
+    Decimal left = line_cap(line, on_line, inv.currency);
+    for (const Finding* g : on_line) {
+      const Decimal share = std::max(std::min(g->amount_at_stake->round(places), left), Decimal{});
+      if (g == &f) return share;
+      before += share;
+      left -= share;
+    }
+  }
+  return f.amount_at_stake->round(places);
+}
+
 /// What a credit note on a line returns of the line itself: a note on a line
 /// of an invoice that charged tax returns the tax paid on it too (as fix
 /// writes them), so its amount less that tax, rounded half-even.
