@@ -1639,5 +1639,33 @@ TEST(Fix, TheLettersErrorsOnOneLineAddUpToWhatTheNotesReturn) {
   fs::remove_all(dir);
 }
 
+// tests/data/remedies/tax-rounding-book (recover_underbilling): TR-1 at 20%
+// bills line 2 10.03 short and line 3 5.05 over; corrected, its lines come to
+// 200.06 and 40.01 tax, 240.07. The note returns 5.05 and 1.01 tax; the
+// supplement asks 10.03 and 2.00 tax, what the under-billing adds to the tax
+// on the corrected lines (40.01 less 38.01 on 190.03), so that 234.10 - 6.06
+// + 12.03 is 240.07. It asked 2.01, the tax on 10.03 rounded alone: 240.08.
+TEST(Fix, TheSupplementsTaxMakesTheCorrectedTotalToTheCent) {
+  const fs::path book = test::data_dir() / "remedies" / "tax-rounding-book";
+  const fs::path dir = test::temp_dir("fix-tax-rounding");
+  auto r = test::run_billcheck("fix tests/data/remedies/tax-rounding-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 3: GBP 6.06 (arithmetic): Line 3 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 6.06 (5.05 and 1.01 tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("Supplementary invoice TR-1-S1 (draft) for what invoice TR-1 under-billed: GBP 12.03\n"));
+  EXPECT_THAT(test::slurp(dir / "a" / "invoices.csv"),
+              HasSubstr("\nTR-1-S1,C-1,E-1,2026-01-15,,,2026-02-14,GBP,,,2.00,12.03,draft,TR-1,"));
+  const Book fixed = load_book(dir / "a");
+  Engine engine(find_config(book, ""));
+  BookData as_draft = read_book(book);
+  as_draft.invoices[0].status = test::text("draft");
+  const FixResult drafted = fix_book(engine, std::move(as_draft), on_day());
+  EXPECT_EQ(invoice(drafted.book, "TR-1").total, dec("240.07"));
+  EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1") + invoice(fixed, "TR-1-S1").total,
+            invoice(drafted.book, "TR-1").total);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

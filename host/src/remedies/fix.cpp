@@ -805,11 +805,14 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
     // Tax is due on what was under-billed before tax wherever the invoice
-    // names a rate, whether or not it charged the tax. Of an invoice that
-    // charged none, the tax asked for what it failed to charge is on its
-    // corrected lines (detail::untaxed_due), what it under-billed among them:
-    // not on its lines as billed, whose overcharges its notes return untaxed.
-    if (!untaxed) tax += detail::tax_at_rate(was, before_tax);
+    // names a rate, whether or not it charged the tax: what it adds to the
+    // tax on the corrected lines (detail::tax_on_underbilled), so that the
+    // invoice less its notes plus this is the corrected invoice to the cent.
+    // Of an invoice that charged none, the tax asked for what it failed to
+    // charge is on its corrected lines (detail::untaxed_due), what it
+    // under-billed among them: not on its lines as billed, whose overcharges
+    // its notes return untaxed.
+    if (!untaxed) tax += detail::tax_on_underbilled(book, report, was, before_tax);
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
     if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))

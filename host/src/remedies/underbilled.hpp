@@ -62,6 +62,17 @@ inline bool underbills(const Finding& f, const Invoice& inv) {
 /// Whether `inv` names a tax rate but charged no tax (tax 0.00, or none).
 inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.tax || inv.tax->is_zero()); }
 
+/// What `inv`'s lines less its discount come to once corrected, before what
+/// it under-billed: less what fix's credit notes return of its overcharged
+/// lines (overcharged_on_lines, every overcharge, each line once).
+inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv) {
+  const auto every = [](const Finding&) { return true; };
+  const auto no_note = [](const CreditNote&) { return false; };
+  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note);
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  return taxable;
+}
+
 /// The tax an invoice that names a rate but charged none failed to charge:
 /// its rate of its lines less its discount as corrected, rounded half-even
 /// once, as arithmetic.tax rounds: less what the credit notes return of its
@@ -69,13 +80,25 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// what it under-billed before tax. Not the tax on the lines as billed, which
 /// would ask the tax on overcharges that the notes return untaxed.
 inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
-  const auto every = [](const Finding&) { return true; };
-  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, [](const CreditNote&) { return false; });
-  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  Decimal taxable = corrected_taxable(book, report, inv);
   for (const Finding& f : report.findings)
     if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
       taxable += (-*f.amount_at_stake).round(minor_units(inv.currency));
   return std::max(tax_at_rate(inv, taxable), Decimal{});
+}
+
+/// The tax a supplementary invoice asks on `under` that `inv` under-billed
+/// before tax: the tax on its lines as corrected (corrected_taxable) with
+/// `under` less the tax on them without it, each rounded half-even as
+/// arithmetic.tax rounds, the second being what the invoice less its credit
+/// notes charges (their tax is the tax on what is left to bill before each
+/// less the tax after it). So the invoice less its notes plus its supplement
+/// is the invoice recomputed on its corrected lines, to the cent; the tax on
+/// `under` rounded alone can be a cent off it (10.03 at 20% is 2.01, but
+/// 200.06 less 190.03 taxes 2.00).
+inline Decimal tax_on_underbilled(const Book& book, const Report& report, const Invoice& inv, const Decimal& under) {
+  const Decimal taxable = corrected_taxable(book, report, inv);
+  return tax_at_rate(inv, taxable + under) - tax_at_rate(inv, taxable);
 }
 
 /// What finding `f` says `inv` under-billed, before the tax on it (with_tax):
