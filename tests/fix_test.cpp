@@ -16,6 +16,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
 namespace billcheck {
 namespace {
@@ -1664,6 +1665,31 @@ TEST(Fix, TheSupplementsTaxMakesTheCorrectedTotalToTheCent) {
   EXPECT_EQ(invoice(drafted.book, "TR-1").total, dec("240.07"));
   EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1") + invoice(fixed, "TR-1-S1").total,
             invoice(drafted.book, "TR-1").total);
+  fs::remove_all(dir);
+}
+
+// What the summary says a netted under-billing takes off a credit note is
+// what the note was cut by, tax and all: each note of tests/data/remedies/
+// underbilled-book, 120.00 before it was cut, is cut by the figure the
+// summary gives (18.00 on UB-3, the 15.00 under-billed and 3.00 tax on it;
+// 60.00 on UB-4), as its internal note records. Not a fault left: this holds.
+TEST(Fix, TheFigureANettedUnderBillingTakesOffIsWhatTheNoteWasCutBy) {
+  const fs::path dir = test::temp_dir("fix-netted-cut");
+  auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string notes = test::slurp(dir / "a" / "credit_notes.csv");
+  for (const auto& [id, less, cut] : {std::tuple{"CN-UB-1-1", "20.00 less\n", "cut from 120.00 to 100.00"},
+                                      std::tuple{"CN-UB-2-1", "10.00 less\n", "cut from 120.00 to 110.00"},
+                                      std::tuple{"CN-UB-3-1", "18.00 less (15.00 and 3.00 tax on it)\n",
+                                                 "cut from 120.00 to 102.00"},
+                                      std::tuple{"CN-UB-4-1", "60.00 less (50.00 and 10.00 tax on it)\n",
+                                                 "cut from 120.00 to 60.00"}}) {
+    EXPECT_THAT(r.out, HasSubstr(std::string("taken off credit note ") + id + ", which returns GBP " + less));
+    const std::size_t row = notes.find(std::string("\n") + id + ",");
+    ASSERT_NE(row, std::string::npos) << id;
+    EXPECT_THAT(notes.substr(row + 1, notes.find('\n', row + 1) - row - 1), HasSubstr(cut)) << id;
+  }
   fs::remove_all(dir);
 }
 
