@@ -1693,5 +1693,37 @@ TEST(Fix, TheFigureANettedUnderBillingTakesOffIsWhatTheNoteWasCutBy) {
   fs::remove_all(dir);
 }
 
+// The same rounding where the under-billing is taken off a credit note:
+// tests/data/remedies/tax-rounding-book without recover_underbilling and with
+// line 3 25.05 over (258.10) corrects to 240.07. Its note, 30.06 (25.05 and
+// 5.01 tax), is cut by 10.03 and 2.00 tax, what the under-billing adds to the
+// tax on the corrected lines, to 18.03: 258.10 - 18.03 is 240.07, what the
+// letter says is left to pay. It was cut by 2.01 of tax, to 18.02.
+TEST(Fix, UnderBillingTakenOffANoteTakesTheTaxTheCorrectedInvoiceCharges) {
+  const fs::path dir = test::temp_dir("fix-tax-rounding-netted");
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  std::string lines = test::slurp(dir / "book" / "invoice_lines.csv");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  ASSERT_NE(lines.find(",1,40.00,,45.05"), std::string::npos);
+  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  lines.replace(lines.find(",1,40.00,,45.05"), 15, ",1,40.00,,65.05");
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,43.02,258.10,issued");
+  test::write_file(dir / "book" / "invoice_lines.csv", lines);
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 3: GBP 18.03 (arithmetic)"));
+  EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -10.03 at stake): taken off credit note CN-TR-1-1, which "
+                               "returns GBP 12.03 less (10.03 and 2.00 tax on it)\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- Invoice TR-1 also billed you GBP 10.03 too little, and GBP 2.00 tax on it: rather "
+                               "than ask you for it, we have taken GBP 12.03 off credit note CN-TR-1-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 240.07 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

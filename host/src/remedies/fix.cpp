@@ -961,7 +961,8 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
       if (is_underbilling(f)) {
         issued.netted_amount = detail::underbilled_by(before, original, *invoice, f);
-        issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+        issued.netted_tax =
+            detail::with_tax(before, original, *invoice, f, issued.netted_amount) - issued.netted_amount;
       }
       if (netted_off) {
         // The notes left out took the first of it: the note returns only the rest less.

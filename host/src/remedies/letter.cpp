@@ -190,7 +190,7 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     if (!note) note = by;
     const Decimal under = detail::underbilled_by(book, report, inv, f);
     amount += under;
-    tax += detail::with_tax(inv, f, under) - under;
+    tax += detail::with_tax(book, report, inv, f, under) - under;
   }
   if (!note) return nullptr;
   offsets = std::min(offsets, amount + tax);

@@ -46,12 +46,6 @@ inline TaxInAtStake tax_in_at_stake(const Finding& f) {
   return f.line.empty() ? TaxInAtStake::included : TaxInAtStake::excluded;
 }
 
-/// What the client pays for `amount` at stake in finding `f` on `inv`: with
-/// the tax on it when the amount is before tax.
-inline Decimal with_tax(const Invoice& inv, const Finding& f, const Decimal& amount) {
-  return tax_in_at_stake(f) == TaxInAtStake::excluded ? amount + tax_on_line(inv, amount) : amount;
-}
-
 /// Whether `f` says `inv` under-billed: a negative amount at stake on the
 /// invoice or one of its lines; not a payment's nor a credit note's.
 inline bool underbills(const Finding& f, const Invoice& inv) {
@@ -111,6 +105,25 @@ inline Decimal underbilled_by(const Book& book, const Report& report, const Invo
   return (-*f.amount_at_stake).round(minor_units(inv.currency));
 }
 
+/// What the client pays for `amount` that finding `f` says `inv` under-billed:
+/// with the tax on it when the amount is before tax and the invoice charged
+/// tax, which is what it adds to the tax on the corrected lines with what the
+/// findings before it (in report order) under-billed before tax
+/// (tax_on_underbilled), so that the under-billings' tax adds up to what the
+/// corrected invoice charges, to the cent, as a supplement's does.
+inline Decimal with_tax(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                        const Decimal& amount) {
+  if (tax_in_at_stake(f) != TaxInAtStake::excluded || !inv.tax || inv.tax->is_zero()) return amount;
+  Decimal before;
+  for (const Finding& g : report.findings) {
+    if (g.fingerprint == f.fingerprint) break;
+    if (underbills(g, inv) && tax_in_at_stake(g) == TaxInAtStake::excluded)
+      before += (-*g.amount_at_stake).round(minor_units(inv.currency));
+  }
+  const Decimal taxable = corrected_taxable(book, report, inv) + before;
+  return amount + tax_at_rate(inv, taxable + amount) - tax_at_rate(inv, taxable);
+}
+
 /// What the findings on `inv` say it under-billed (underbills, underbilled_by),
 /// with the tax on what was billed before tax (with_tax), less nothing that a
 /// remedy (a supplementary invoice, or a credit note it was netted against)
@@ -121,7 +134,7 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
   Decimal under;
   for (const Finding& f : report.findings) {
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
-    under += with_tax(inv, f, underbilled_by(book, report, inv, f));
+    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f));
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
