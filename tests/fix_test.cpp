@@ -1725,5 +1725,36 @@ TEST(Fix, UnderBillingTakenOffANoteTakesTheTaxTheCorrectedInvoiceCharges) {
   fs::remove_all(dir);
 }
 
+// The letter gives the tax on an overcharge that its note returns, reckoned
+// as fix reckons it: tests/data/remedies/tax-rounding-book with line 3 5.03
+// over (195.12 in lines at 20%) gets CN-TR-1-1 for 6.03, 5.03 and 1.00 tax
+// (39.02 on 195.12 less 38.02 on 190.09), and the letter says 1.00 too. It
+// said 1.01, the tax on 5.03 rounded alone: 6.04 for a note of 6.03.
+TEST(Fix, TheLetterSaysTheTaxTheNoteReturns) {
+  const fs::path dir = test::temp_dir("fix-letter-note-tax");
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  std::string lines = test::slurp(dir / "book" / "invoice_lines.csv");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  ASSERT_NE(lines.find(",1,40.00,,45.05"), std::string::npos);
+  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  lines.replace(lines.find(",1,40.00,,45.05"), 15, ",1,40.06,,45.09");
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,39.02,234.14,issued");
+  test::write_file(dir / "book" / "invoice_lines.csv", lines);
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 3: GBP 6.03 (arithmetic): Line 3 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 6.03 (5.03 and 1.00 tax on it).\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 3 (Copying of exhibits 1), we billed GBP 45.09 where it should "
+                               "have been GBP 40.06, because the amount was miscalculated: we charged you GBP 5.03 too "
+                               "much, and GBP 1.00 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 6.03 against invoice "
+                               "TR-1.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

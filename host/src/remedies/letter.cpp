@@ -134,7 +134,8 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   j["reason"] = plain_reason(f, dir);
   // The tax paid on the overcharge of a line goes back with it (billcheck fix).
   if (!line_notes.empty() && !f.line.empty())
-    if (const Decimal tax = detail::tax_on_line(inv, over); !tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
+    if (const Decimal tax = detail::tax_returned_with(book, report, inv, f, over); !tax.is_zero())
+      j["tax_on_it"] = format_amount(tax, inv.currency);
   if (!line_notes.empty()) {
     j["credit_note"] = credit_note_json(*line_notes.front(), inv, date_format);
     for (const CreditNote* n : line_notes)

@@ -161,6 +161,23 @@ inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const De
          ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
 }
 
+/// The tax fix's note returns with `share` of overcharge `f` on a line of
+/// `inv` (share_of_line): tax_returned on its lines less its discount less
+/// the shares of the overcharges on its lines before `f`, in report order, as
+/// fix writes its notes; not the tax on `share` rounded alone, a cent off
+/// the note's at times (5.03 at 20% is 1.01, but 195.12 less 190.09 taxes 1.00).
+inline Decimal tax_returned_with(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                                 const Decimal& share) {
+  Decimal taxable = -inv.discount.value_or(Decimal{});
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  for (const Finding& g : report.findings) {
+    if (&g == &f) break;
+    Decimal before;
+    if (g.invoice == inv.id && !g.line.empty() && is_overcharge(g)) taxable -= share_of_line(book, report, inv, g, before);
+  }
+  return tax_returned(inv, taxable, share);
+}
+
 /// What fix's credit notes for the overcharges `picked` picks on `inv`
 /// return, written after the notes `counted` picks (fix counts every note
 /// the book had; the letter, on a book fix wrote, the firm's own,

@@ -21,13 +21,6 @@ inline Decimal tax_at_rate(const Invoice& inv, const Decimal& amount) {
   return (amount * *inv.tax_rate / Decimal(100)).round(minor_units(inv.currency));
 }
 
-/// The tax the client paid on `amount` billed before tax on `inv`: its rate
-/// of it (tax_at_rate), none when the invoice charged no tax.
-inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
-  if (!inv.tax || inv.tax->is_zero()) return Decimal{};
-  return tax_at_rate(inv, amount);
-}
-
 /// How a finding's amount at stake stands to the invoice's tax, as the rule
 /// that reported it says in its `at_stake_tax` evidence (docs/remedies.md):
 /// `excluded` (billed before tax: the tax on it is at stake too), `included`
