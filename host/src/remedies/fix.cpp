@@ -310,7 +310,6 @@ std::string credit_note_id(std::string_view pattern, const Invoice& invoice, int
   return id;
 }
 
-using detail::line_cap;
 using detail::without_tax;
 
 /// The invoices a replacement in the book names in its `replaces` column.
@@ -503,22 +502,20 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     book_note_on_invoice[note.invoice_id] = note.id;
     if (note.line_no) book_note_on_line[{note.invoice_id, *note.line_no}] = note.id;
   }
+  // Every note the book had counts: this run's notes return what is left after them.
+  const auto every_note = [](const CreditNote&) { return true; };
   auto left_on_invoice = [&](const Invoice& invoice) -> Decimal& {
-    auto [it, added] = invoice_left.try_emplace(invoice.id, invoice.total);
-    if (added)
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id)) it->second -= n->amount;
+    auto it = invoice_left.find(invoice.id);
+    if (it == invoice_left.end())
+      it = invoice_left.emplace(invoice.id, detail::left_on_invoice(book, invoice, every_note)).first;
     return it->second;
   };
   auto left_on_line = [&](const Invoice& invoice, const LineKey& key) -> Decimal* {
     auto it = line_left.find(key);
     if (it != line_left.end()) return &it->second;
-    for (const InvoiceLine& l : book.lines_of(invoice)) {
-      if (l.line_no != key.second) continue;
-      Decimal left = line_cap(l, by_line[key], invoice.currency);
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
-        if (n->line_no == key.second) left -= without_tax(invoice, n->amount);
-      return &line_left.emplace(key, left).first->second;
-    }
+    for (const InvoiceLine& l : book.lines_of(invoice))
+      if (l.line_no == key.second)
+        return &line_left.emplace(key, detail::left_on_line(book, invoice, l, by_line[key], every_note)).first->second;
     return nullptr;
   };
 
@@ -808,11 +805,14 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       fingerprints += (fingerprints.empty() ? "" : " ") + f->fingerprint;
     }
     // Tax is due on what was under-billed before tax wherever the invoice
-    // names a rate, whether or not it charged the tax. Of an invoice that
-    // charged none, the tax asked for what it failed to charge is on its
-    // corrected lines (detail::untaxed_due), what it under-billed among them:
-    // not on its lines as billed, whose overcharges its notes return untaxed.
-    if (!untaxed) tax += detail::tax_at_rate(was, before_tax);
+    // names a rate, whether or not it charged the tax: what it adds to the
+    // tax on the corrected lines (detail::tax_on_underbilled), so that the
+    // invoice less its notes plus this is the corrected invoice to the cent.
+    // Of an invoice that charged none, the tax asked for what it failed to
+    // charge is on its corrected lines (detail::untaxed_due), what it
+    // under-billed among them: not on its lines as billed, whose overcharges
+    // its notes return untaxed.
+    if (!untaxed) tax += detail::tax_on_underbilled(book, report, was, before_tax);
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
     if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
@@ -961,7 +961,8 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
       if (is_underbilling(f)) {
         issued.netted_amount = detail::underbilled_by(before, original, *invoice, f);
-        issued.netted_tax = detail::with_tax(*invoice, f, issued.netted_amount) - issued.netted_amount;
+        issued.netted_tax =
+            detail::with_tax(before, original, *invoice, f, issued.netted_amount) - issued.netted_amount;
       }
       if (netted_off) {
         // The notes left out took the first of it: the note returns only the rest less.

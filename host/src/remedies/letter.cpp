@@ -25,7 +25,7 @@ constexpr std::string_view kLetterVocabulary[] = {
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
     "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
     "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
-    "netted", "offsets", "has_balanced", "balanced"};
+    "netted", "offsets", "has_balanced", "balanced", "overlaps"};
 
 // Whether a finding belongs in a letter to the client: a billing mistake of
 // the firm's that made the client pay more than they owe. Left out: findings
@@ -85,41 +85,39 @@ Json credit_note_json(const CreditNote& n, const Invoice& inv, std::string_view 
               {"amount", format_amount(n.amount, inv.currency)}};
 }
 
-// One error as the data of one sentence: what was billed (the line's amount,
-// or the invoice's total), what it should have been (less the amount the
-// client was overcharged), the difference and the tax on it, and the credit
-// notes that return it.
-Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
-  // The notes that return it: the one that names it, and every note of the
-  // firm's on the same line that names no finding (written by hand, or fix's
-  // with its `remedies` blanked), which fix counts as that line's credit.
+// The credit notes that return an error: the one that names it, and every
+// correction of the firm's own on the same line (detail::is_firms_correction),
+// which fix counts as that line's credit.
+std::vector<const CreditNote*> notes_returning(const Book& book, const Report& report, const Invoice& inv,
+                                               const Finding& f) {
   const Remedy* remedy = report.remedy_of(f);
   const CreditNote* named = remedy ? credit_note(book, inv, remedy->id) : nullptr;
   std::vector<const CreditNote*> line_notes;
   if (named) line_notes.push_back(named);
   if (!f.line.empty())
     for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
-      if (n->line_no && std::to_string(*n->line_no) == f.line && n->remedies.empty() && n->reason_code != "goodwill" &&
-          n->reason_code != "reissue")
+      if (n->line_no && std::to_string(*n->line_no) == f.line && detail::is_firms_correction(*n))
         line_notes.push_back(n);
-  // What the client was charged too much: the amount at stake, but when a note
-  // names two errors on one line (they overlap, and fix credits the line
-  // once) the first of them is said at what the line's notes return without
-  // their tax. A note returns less than the error for another reason too (the
-  // invoice's under-billing taken off it, or the firm's own note on the line
-  // returning part): the error is still that much; the notes say what goes back.
-  Decimal over = *f.amount_at_stake;
-  if (named && !f.line.empty() && named->remedies.rfind(f.fingerprint, 0) == 0) {
-    bool overlap = false;
-    for (const Finding& other : report.findings)
-      if (&other != &f && other.invoice == f.invoice && other.line == f.line &&
-          named->remedies.find(other.fingerprint) != std::string::npos)
-        overlap = true;
-    Decimal returned;
-    for (const CreditNote* n : line_notes) returned += detail::without_tax(inv, n->amount);
-    if (overlap && returned < over) over = returned;
-  }
+  return line_notes;
+}
+
+// One error as the data of one sentence: what was billed (the line's amount,
+// or the invoice's total), what it should have been (less the amount the
+// client was overcharged), the difference and the tax on it, and the credit
+// notes that return it.
+Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
+                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
+  const Remedy* remedy = report.remedy_of(f);
+  const std::vector<const CreditNote*> line_notes = notes_returning(book, report, inv, f);
+  // What the client was charged too much: the amount at stake, but of two
+  // errors on one line (they overlap, and fix credits the line once) the
+  // later only what it adds to the earlier (detail::share_of_line), so that
+  // the errors add up to what the line's notes return. A note returns less
+  // than the error for another reason too (the invoice's under-billing taken
+  // off it, or the firm's own note on the line returning part): the error is
+  // still that much; the notes say what goes back.
+  Decimal before;
+  const Decimal over = f.line.empty() ? *f.amount_at_stake : detail::share_of_line(book, report, inv, f, before);
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
@@ -130,12 +128,14 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   }
   j["currency"] = inv.currency;
   j["billed"] = format_amount(billed, inv.currency);
-  j["should_be"] = format_amount(billed - over, inv.currency);
+  j["should_be"] = format_amount(billed - before - over, inv.currency);
   j["difference"] = format_amount(over, inv.currency);
+  if (!before.is_zero()) j["overlaps"] = true;
   j["reason"] = plain_reason(f, dir);
   // The tax paid on the overcharge of a line goes back with it (billcheck fix).
   if (!line_notes.empty() && !f.line.empty())
-    if (const Decimal tax = detail::tax_on_line(inv, over); !tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
+    if (const Decimal tax = detail::tax_returned_with(book, report, inv, f, over); !tax.is_zero())
+      j["tax_on_it"] = format_amount(tax, inv.currency);
   if (!line_notes.empty()) {
     j["credit_note"] = credit_note_json(*line_notes.front(), inv, date_format);
     for (const CreditNote* n : line_notes)
@@ -176,9 +176,12 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
   // What the notes fix left out would have returned, as fix reckons notes:
   // what notes for all the overcharges return less what those for the ones
   // credited do, so that two errors on one line count once, as its notes do.
-  const auto credited = [&](const Finding& f) { return tells_the_client(f) && report.remedy_of(f) != nullptr; };
-  Decimal offsets =
-      detail::returned_for(book, report, inv, tells_the_client) - detail::returned_for(book, report, inv, credited);
+  // Reckoned after the firm's own notes, as fix reckoned them (it wrote its notes after those).
+  const auto credited = [&](const Finding& f) {
+    return tells_the_client(f) && !notes_returning(book, report, inv, f).empty();
+  };
+  Decimal offsets = detail::returned_for(book, report, inv, tells_the_client, detail::is_firms_correction) -
+                    detail::returned_for(book, report, inv, credited, detail::is_firms_correction);
   Decimal amount, tax;
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
@@ -188,7 +191,7 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     if (!note) note = by;
     const Decimal under = detail::underbilled_by(book, report, inv, f);
     amount += under;
-    tax += detail::with_tax(inv, f, under) - under;
+    tax += detail::with_tax(book, report, inv, f, under) - under;
   }
   if (!note) return nullptr;
   offsets = std::min(offsets, amount + tax);
@@ -255,15 +258,18 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // errors on one line counted once, as fix credits them) did not make the
     // client pay more than they owe: fix credits nothing on it, and the
     // letter neither says "too much" of what no note returns nor promises one.
-    const bool overpaid =
-        detail::returned_for(book, report, *inv, tells_the_client) > detail::underbilled_on(book, report, *inv);
+    // Reckoned after the firm's own notes and never beyond the invoice, as fix reckons its notes.
+    const bool overpaid = detail::returned_for(book, report, *inv, tells_the_client, detail::is_firms_correction) >
+                          detail::underbilled_on(book, report, *inv);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
     const Json netted_here = netted_json(book, report, *inv, letters.date_format);
     bool outweighed = false;  // an overcharge the invoice's under-billing outweighs
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
-      if (!overpaid && !report.remedy_of(f)) {
+      // An error whose money the errors before it on its line take in full adds nothing to say.
+      if (Decimal before; !f.line.empty() && detail::share_of_line(book, report, *inv, f, before).is_zero()) continue;
+      if (!overpaid && notes_returning(book, report, *inv, f).empty()) {
         outweighed = true;
         continue;
       }

@@ -60,13 +60,78 @@ inline Decimal line_cap(const InvoiceLine& line, const std::vector<const Finding
   return cap;
 }
 
+/// What overcharge `f` on a line of `inv` adds to what the overcharges
+/// before it on the line (in report order) take off it, as fix's notes return
+/// them: its amount, but never beyond what line_cap of them all leaves (a
+/// rate error of 150.00 and an hours error of 500.00 on a line 600.00 over
+/// together take 150.00 and 450.00; an error whose money those before it
+/// already take, nothing). `before` gets what those before it take.
+inline Decimal share_of_line(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                             Decimal& before) {
+  const int places = minor_units(inv.currency);
+  std::vector<const Finding*> on_line;
+  for (const Finding& g : report.findings)
+    if (g.invoice == inv.id && g.line == f.line && is_overcharge(g)) on_line.push_back(&g);
+  before = Decimal{};
+  for (const InvoiceLine& line : book.lines_of(inv)) {
+    if (std::to_string(line.line_no) != f.line) continue;
+    Decimal left = line_cap(line, on_line, inv.currency);
+    for (const Finding* g : on_line) {
+      const Decimal share = std::max(std::min(g->amount_at_stake->round(places), left), Decimal{});
+      if (g == &f) return share;
+      before += share;
+      left -= share;
+    }
+  }
+  return f.amount_at_stake->round(places);
+}
+
+/// What a credit note on a line returns of the line itself: a note on a line
+/// of an invoice that charged tax returns the tax paid on it too (as fix
+/// writes them), so its amount less that tax, rounded half-even.
+inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
+  if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return amount;
+  return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
+}
+
+/// Whether credit note `n` is a correction of the firm's own: written by hand,
+/// or one of fix's with its `remedies` blanked; it names no finding and is
+/// neither a reissue nor goodwill. The letter counts one on an error's line as
+/// that error's credit, and reckons what fix's notes return after it.
+inline bool is_firms_correction(const CreditNote& n) {
+  return n.remedies.empty() && n.reason_code != "goodwill" && n.reason_code != "reissue";
+}
+
+/// What is left for new credit notes to return on `line` of `inv`: line_cap
+/// of the overcharges `on_line` on it, less what the notes `counted` picks on
+/// the line return of it (without_tax).
+template <class Counted>
+Decimal left_on_line(const Book& book, const Invoice& inv, const InvoiceLine& line,
+                     const std::vector<const Finding*>& on_line, Counted counted) {
+  Decimal left = line_cap(line, on_line, inv.currency);
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+    if (n->line_no == line.line_no && counted(*n)) left -= without_tax(inv, n->amount);
+  return left;
+}
+
+/// What is left for new credit notes to return on `inv`: its total less the
+/// notes `counted` picks on it, since a note never returns more than the invoice.
+template <class Counted>
+Decimal left_on_invoice(const Book& book, const Invoice& inv, Counted counted) {
+  Decimal left = inv.total;
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
+    if (counted(*n)) left -= n->amount;
+  return left;
+}
+
 /// What credit notes for the overcharges `picked` picks on `inv`'s lines
 /// return of the lines themselves, before any tax: on each line the sum of
-/// those, but never more than line_cap of all the overcharges on it, as fix
-/// caps them (a rate and an hours error on one line, 150.00 and 500.00 of
-/// 600.00 together, return 150.00 picked alone and 600.00 picked together).
-template <class Pick>
-Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked) {
+/// those, but never more than what is left on it (left_on_line, after the
+/// notes `counted` picks), as fix caps them (a rate and an hours error on one
+/// line, 150.00 and 500.00 of 600.00 together, return 150.00 picked alone and
+/// 600.00 picked together).
+template <class Pick, class Counted>
+Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted) {
   std::map<std::string, std::vector<const Finding*>> by_line;
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && !f.line.empty() && is_overcharge(f)) by_line[f.line].push_back(&f);
@@ -77,7 +142,8 @@ Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoi
     Decimal sum;
     for (const Finding* f : on->second)
       if (picked(*f)) sum += f->amount_at_stake->round(minor_units(inv.currency));
-    over += std::min(sum, line_cap(line, on->second, inv.currency));
+    const Decimal left = left_on_line(book, inv, line, on->second, counted);
+    over += std::max(std::min(sum, left), Decimal{});
   }
   return over;
 }
@@ -95,20 +161,39 @@ inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const De
          ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
 }
 
+/// The tax fix's note returns with `share` of overcharge `f` on a line of
+/// `inv` (share_of_line): tax_returned on its lines less its discount less
+/// the shares of the overcharges on its lines before `f`, in report order, as
+/// fix writes its notes; not the tax on `share` rounded alone, a cent off
+/// the note's at times (5.03 at 20% is 1.01, but 195.12 less 190.09 taxes 1.00).
+inline Decimal tax_returned_with(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                                 const Decimal& share) {
+  Decimal taxable = -inv.discount.value_or(Decimal{});
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  for (const Finding& g : report.findings) {
+    if (&g == &f) break;
+    Decimal before;
+    if (g.invoice == inv.id && !g.line.empty() && is_overcharge(g)) taxable -= share_of_line(book, report, inv, g, before);
+  }
+  return tax_returned(inv, taxable, share);
+}
+
 /// What fix's credit notes for the overcharges `picked` picks on `inv`
-/// return, written before any other note on it: on its lines
-/// overcharged_on_lines with the tax paid on it (tax_returned), on the
-/// invoice each amount as it stands.
-template <class Pick>
-Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked) {
-  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked);
+/// return, written after the notes `counted` picks (fix counts every note
+/// the book had; the letter, on a book fix wrote, the firm's own,
+/// is_firms_correction): on its lines overcharged_on_lines with the tax paid
+/// on it (tax_returned), on the invoice each amount as it stands; and never
+/// more than what is left of the invoice (left_on_invoice).
+template <class Pick, class Counted>
+Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted) {
+  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked, counted);
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   Decimal returned = on_lines + tax_returned(inv, taxable, on_lines);
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && f.line.empty() && is_overcharge(f) && picked(f))
       returned += f.amount_at_stake->round(minor_units(inv.currency));
-  return returned;
+  return std::max(std::min(returned, left_on_invoice(book, inv, counted)), Decimal{});
 }
 
 }  // namespace billcheck::detail

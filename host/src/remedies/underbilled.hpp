@@ -21,13 +21,6 @@ inline Decimal tax_at_rate(const Invoice& inv, const Decimal& amount) {
   return (amount * *inv.tax_rate / Decimal(100)).round(minor_units(inv.currency));
 }
 
-/// The tax the client paid on `amount` billed before tax on `inv`: its rate
-/// of it (tax_at_rate), none when the invoice charged no tax.
-inline Decimal tax_on_line(const Invoice& inv, const Decimal& amount) {
-  if (!inv.tax || inv.tax->is_zero()) return Decimal{};
-  return tax_at_rate(inv, amount);
-}
-
 /// How a finding's amount at stake stands to the invoice's tax, as the rule
 /// that reported it says in its `at_stake_tax` evidence (docs/remedies.md):
 /// `excluded` (billed before tax: the tax on it is at stake too), `included`
@@ -46,20 +39,6 @@ inline TaxInAtStake tax_in_at_stake(const Finding& f) {
   return f.line.empty() ? TaxInAtStake::included : TaxInAtStake::excluded;
 }
 
-/// What the client pays for `amount` at stake in finding `f` on `inv`: with
-/// the tax on it when the amount is before tax.
-inline Decimal with_tax(const Invoice& inv, const Finding& f, const Decimal& amount) {
-  return tax_in_at_stake(f) == TaxInAtStake::excluded ? amount + tax_on_line(inv, amount) : amount;
-}
-
-/// What a credit note on a line returns of the line itself: a note on a line
-/// of an invoice that charged tax returns the tax paid on it too (as fix
-/// writes them), so its amount less that tax, rounded half-even.
-inline Decimal without_tax(const Invoice& invoice, const Decimal& amount) {
-  if (!invoice.tax_rate || !invoice.tax || invoice.tax->is_zero()) return amount;
-  return (amount * Decimal(100) / (Decimal(100) + *invoice.tax_rate)).round(minor_units(invoice.currency));
-}
-
 /// Whether `f` says `inv` under-billed: a negative amount at stake on the
 /// invoice or one of its lines; not a payment's nor a credit note's.
 inline bool underbills(const Finding& f, const Invoice& inv) {
@@ -70,6 +49,17 @@ inline bool underbills(const Finding& f, const Invoice& inv) {
 /// Whether `inv` names a tax rate but charged no tax (tax 0.00, or none).
 inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.tax || inv.tax->is_zero()); }
 
+/// What `inv`'s lines less its discount come to once corrected, before what
+/// it under-billed: less what fix's credit notes return of its overcharged
+/// lines (overcharged_on_lines, every overcharge, each line once).
+inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv) {
+  const auto every = [](const Finding&) { return true; };
+  const auto no_note = [](const CreditNote&) { return false; };
+  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note);
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  return taxable;
+}
+
 /// The tax an invoice that names a rate but charged none failed to charge:
 /// its rate of its lines less its discount as corrected, rounded half-even
 /// once, as arithmetic.tax rounds: less what the credit notes return of its
@@ -77,13 +67,25 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// what it under-billed before tax. Not the tax on the lines as billed, which
 /// would ask the tax on overcharges that the notes return untaxed.
 inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
-  const auto every = [](const Finding&) { return true; };
-  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every);
-  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  Decimal taxable = corrected_taxable(book, report, inv);
   for (const Finding& f : report.findings)
     if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
       taxable += (-*f.amount_at_stake).round(minor_units(inv.currency));
   return std::max(tax_at_rate(inv, taxable), Decimal{});
+}
+
+/// The tax a supplementary invoice asks on `under` that `inv` under-billed
+/// before tax: the tax on its lines as corrected (corrected_taxable) with
+/// `under` less the tax on them without it, each rounded half-even as
+/// arithmetic.tax rounds, the second being what the invoice less its credit
+/// notes charges (their tax is the tax on what is left to bill before each
+/// less the tax after it). So the invoice less its notes plus its supplement
+/// is the invoice recomputed on its corrected lines, to the cent; the tax on
+/// `under` rounded alone can be a cent off it (10.03 at 20% is 2.01, but
+/// 200.06 less 190.03 taxes 2.00).
+inline Decimal tax_on_underbilled(const Book& book, const Report& report, const Invoice& inv, const Decimal& under) {
+  const Decimal taxable = corrected_taxable(book, report, inv);
+  return tax_at_rate(inv, taxable + under) - tax_at_rate(inv, taxable);
 }
 
 /// What finding `f` says `inv` under-billed, before the tax on it (with_tax):
@@ -96,6 +98,25 @@ inline Decimal underbilled_by(const Book& book, const Report& report, const Invo
   return (-*f.amount_at_stake).round(minor_units(inv.currency));
 }
 
+/// What the client pays for `amount` that finding `f` says `inv` under-billed:
+/// with the tax on it when the amount is before tax and the invoice charged
+/// tax, which is what it adds to the tax on the corrected lines with what the
+/// findings before it (in report order) under-billed before tax
+/// (tax_on_underbilled), so that the under-billings' tax adds up to what the
+/// corrected invoice charges, to the cent, as a supplement's does.
+inline Decimal with_tax(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                        const Decimal& amount) {
+  if (tax_in_at_stake(f) != TaxInAtStake::excluded || !inv.tax || inv.tax->is_zero()) return amount;
+  Decimal before;
+  for (const Finding& g : report.findings) {
+    if (g.fingerprint == f.fingerprint) break;
+    if (underbills(g, inv) && tax_in_at_stake(g) == TaxInAtStake::excluded)
+      before += (-*g.amount_at_stake).round(minor_units(inv.currency));
+  }
+  const Decimal taxable = corrected_taxable(book, report, inv) + before;
+  return amount + tax_at_rate(inv, taxable + amount) - tax_at_rate(inv, taxable);
+}
+
 /// What the findings on `inv` say it under-billed (underbills, underbilled_by),
 /// with the tax on what was billed before tax (with_tax), less nothing that a
 /// remedy (a supplementary invoice, or a credit note it was netted against)
@@ -106,7 +127,7 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
   Decimal under;
   for (const Finding& f : report.findings) {
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
-    under += with_tax(inv, f, underbilled_by(book, report, inv, f));
+    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f));
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
