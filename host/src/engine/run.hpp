@@ -63,13 +63,15 @@ struct Selection {
 
 /// What one thread of run_rules is checking now: read by billcheck-worker's
 /// signal handlers, to say which rule and record it was at when it crashed or hung.
-struct CurrentCheck {
+/// A cache line of its own: each thread writes its slot for every record and
+/// rule, and two slots in one line made the cores take it from each other.
+struct alignas(64) CurrentCheck {
   std::atomic<const RuleInfo*> rule{nullptr};  // nullptr: idle
   std::atomic<const void*> record{nullptr};    // the InvoiceLine, Invoice, ... of rule->scope; nullptr for the book
 };
 
 /// From now on run_rules keeps slot [thread number] of `slots` (up to `count`
-/// threads) up to date. Only the worker turns this on.
+/// threads) up to date. billcheck-worker and `billcheck check` turn this on.
 void track_current_checks(CurrentCheck* slots, std::size_t count);
 /// The slot of the calling thread, or nullptr.
 const CurrentCheck* current_check();
