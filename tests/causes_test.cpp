@@ -126,6 +126,10 @@ TEST(Causes, ARolesCapIsSaidToComeFromBillcheckYamlNotARateCardRow) {
   EXPECT_EQ(report["causes"][0]["rule"], "rates.role-cap");
   EXPECT_EQ(report["causes"][0]["kind"], "role_cap");
   EXPECT_EQ(report["causes"][0]["key"], "associate");
+  // The CSV's cause column words it as the text does.
+  auto csv = run_billcheck("check " + test::shell_quoted(dir / "book") + " --format csv");
+  EXPECT_THAT(csv.out, HasSubstr(",the cap for role associate in billcheck.yaml,"));
+  EXPECT_THAT(csv.out, Not(HasSubstr("role_cap")));
   std::filesystem::remove_all(dir);
 }
 

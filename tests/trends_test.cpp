@@ -165,6 +165,27 @@ TEST_F(TrendsTest, TheCommandPrintsTextAndJsonAndSaysWhatIsWrong) {
   EXPECT_FALSE(fs::exists(dir_ / "none.db"));  // a report never creates a store
 }
 
+// A recurring cause is worded for a reader as the check report words it
+// ("rate card row ...", not the raw "rate_row ..."); the JSON keeps the kind
+// and key apart, as data.
+TEST_F(TrendsTest, TheTextWordsARecurringCauseAsTheCheckReportDoesAndTheJsonKeepsItsKindAndKey) {
+  record("2026-01-05T09:00:00Z");
+  move_the_new_rate_to_june();
+  record("2026-01-12T09:00:00Z");
+  test::write_file(dir_ / "book" / "rates.csv", original_rates_);
+  record("2026-01-19T09:00:00Z");
+  const std::string s = " --store " + test::shell_quoted(dir_ / "record.db");
+  auto text = test::run_billcheck("report" + s);
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("Recurring causes (came back after they were fixed): 1\n"
+                                  "  rate card row E-201 rates.csv:4 [rates.contract-rate]: first found by run 1, "
+                                  "fixed by run 2, back in run 3 with 14 findings\n"));
+  EXPECT_EQ(text.out.find("rate_row"), std::string::npos);
+  const auto json = nlohmann::json::parse(test::run_billcheck("report --format json" + s).out);
+  EXPECT_EQ(json["recurring_causes"][0]["kind"], "rate_row");
+  EXPECT_EQ(json["recurring_causes"][0]["key"], "E-201 rates.csv:4");
+}
+
 // The trends as one self-contained page: the runs, the recurring cause, the
 // disputes, every figure as text in tables, no script, nothing loaded.
 TEST_F(TrendsTest, TheHtmlPageIsSelfContainedAndShowsTheRunsAndTheRecurringCause) {
@@ -185,7 +206,7 @@ TEST_F(TrendsTest, TheHtmlPageIsSelfContainedAndShowsTheRunsAndTheRecurringCause
   EXPECT_THAT(html, HasSubstr("<title id=\"chart-runs-t\">Findings per run</title>"));
   EXPECT_THAT(html, HasSubstr("<th scope=\"row\">1</th><td>2026-01-05T09:00:00Z</td><td class=\"num\">17</td>"));
   EXPECT_THAT(html, HasSubstr("<td>EUR 660.00</td><td>arithmetic 1 (EUR 10.00); rates 14 (EUR 650.00); timing 2</td>"));
-  EXPECT_THAT(html, HasSubstr("<th scope=\"row\">rate_row E-201 rates.csv:4</th><td><code>rates.contract-rate</code></td>"
+  EXPECT_THAT(html, HasSubstr("<th scope=\"row\">rate card row E-201 rates.csv:4</th><td><code>rates.contract-rate</code></td>"
                               "<td class=\"num\">1</td><td class=\"num\">2</td><td class=\"num\">3</td>"));
   // The same bytes twice: the page depends only on the record.
   auto again = test::run_billcheck("report --format html --store " + test::shell_quoted(dir_ / "record.db"));

@@ -3,6 +3,7 @@
 // disputes by reason and outcome; the causes that came back after a fix.
 #include "cli.hpp"
 
+#include "report/table.hpp"
 #include "report/visible.hpp"
 
 #include <billcheck/decimal.hpp>
@@ -73,7 +74,7 @@ void write_trends_text(std::ostream& out, const Trends& t) {
 
   out << "\nRecurring causes (came back after they were fixed): " << t.recurring.size() << '\n';
   for (const auto& c : t.recurring)
-    out << "  " << c.cause.kind << ' ' << detail::visible(c.cause.key) << " [" << c.cause.rule << "]: first found by run "
+    out << "  " << detail::visible(detail::shared_by(c.cause.kind, c.cause.key)) << " [" << c.cause.rule << "]: first found by run "
         << c.first_run << ", fixed by run " << c.fixed_run << ", back in run " << c.back_run
         << (c.times > 1 ? " (" + std::to_string(c.times) + " times)" : "") << " with " << c.members.size()
         << (c.members.size() == 1 ? " finding" : " findings") << '\n';

@@ -7,6 +7,7 @@
 
 #include "render/templates.hpp"
 #include "report/html.hpp"
+#include "report/table.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,7 @@ constexpr std::string_view kTrendsVocabulary[] = {
     "warnings", "infos", "new", "fixed", "reopened", "at_stake", "categories", "clients", "chart", "height",
     "rows", "label", "y", "ty", "width", "value_x", "value", "new_width", "fixed_width", "new_y", "fixed_y",
     "disputes", "reason", "outcomes", "has_disputes", "dispute_count", "closed", "median", "has_median",
-    "recurring", "has_recurring", "kind", "key", "rule", "first_run", "fixed_run", "back_run", "times", "members"};
+    "recurring", "has_recurring", "share", "rule", "first_run", "fixed_run", "back_run", "times", "members"};
 
 constexpr int kBarWidth = 440;  // px of the longest bar
 
@@ -110,8 +111,7 @@ void write_trends_html(std::ostream& out, const Trends& t, const std::filesystem
 
   Json recurring = Json::array();
   for (const auto& c : t.recurring)
-    recurring.push_back({{"kind", c.cause.kind},
-                         {"key", c.cause.key},
+    recurring.push_back({{"share", detail::shared_by(c.cause.kind, c.cause.key)},
                          {"rule", c.cause.rule},
                          {"first_run", c.first_run},
                          {"fixed_run", c.fixed_run},

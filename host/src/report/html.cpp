@@ -513,7 +513,7 @@ Json causes_json(const Report& report, std::size_t shown) {
     Json j;
     j["severity"] = std::string(to_string(cause.severity));
     j["rule"] = cause.rule;
-    j["share"] = detail::shared_by(cause);
+    j["share"] = detail::shared_by(cause.kind, cause.key);
     j["action"] = cause.action;
     j["member_count"] = cause.members.size();
     std::string total = amounts_text(cause.at_stake);

@@ -29,12 +29,10 @@ std::string inert_in_spreadsheet(std::string_view text) {
   return "'" + std::string(text);
 }
 
-std::string cause_text(const Cause& cause) { return cause.kind + " " + cause.key; }
-
-std::string shared_by(const Cause& cause) {
-  if (cause.kind == "rate_row") return "rate card row " + cause.key;
-  if (cause.kind == "role_cap") return "the cap for role " + cause.key + " in billcheck.yaml";
-  return cause_text(cause);
+std::string shared_by(std::string_view kind, std::string_view key) {
+  if (kind == "rate_row") return "rate card row " + std::string(key);
+  if (kind == "role_cap") return "the cap for role " + std::string(key) + " in billcheck.yaml";
+  return std::string(kind) + " " + std::string(key);
 }
 
 std::string evidence_text(const Finding& finding) {
@@ -96,7 +94,7 @@ FindingTable::FindingTable(const Report& report) : findings(&report.findings) {
       row[17] = h->second.status;
       row[18] = h->second.since;
     }
-    if (auto c = cause_of.find(f.fingerprint); c != cause_of.end()) row[19] = cause_text(*c->second);
+    if (auto c = cause_of.find(f.fingerprint); c != cause_of.end()) row[19] = shared_by(c->second->kind, c->second->key);
     row[20] = f.fingerprint;
     if (!f.file.empty()) row[21] = f.file + ":" + std::to_string(f.source_line);
     for (const auto& [name, value] : f.evidence) row[evidence_column.at(name)] = value;

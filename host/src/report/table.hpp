@@ -28,12 +28,13 @@ struct FindingTable {
 /// plain number such as -313.35 is left as it is.
 std::string inert_in_spreadsheet(std::string_view text);
 
-/// "rate_row E-201 rates.csv:4": a cause as one cell.
-std::string cause_text(const Cause& cause);
-/// What a cause's findings share, as the text report and the HTML page word
-/// it: "rate card row E-201 rates.csv:4", "the cap for role partner in
-/// billcheck.yaml" (rates.role-cap's caps option), "timekeeper TK-02".
-std::string shared_by(const Cause& cause);
+/// What a cause's findings share (its kind and key), worded for a reader
+/// wherever a cause is shown to one (the text and HTML reports, the CSV's
+/// cause column, the record's trends): "rate card row E-201 rates.csv:4",
+/// "the cap for role partner in billcheck.yaml" (rates.role-cap's caps
+/// option), "timekeeper TK-02". The JSON and the XLSX Causes sheet keep the
+/// kind and key as data.
+std::string shared_by(std::string_view kind, std::string_view key);
 /// A finding's evidence as the text report and the HTML page show it, "name
 /// value" an item ("expected 380.00, actual 400.00"), the tax in its amount at
 /// stake (`at_stake_tax`, docs/remedies.md) in words: "tax included in the amount at stake".

@@ -79,7 +79,7 @@ void write_causes(std::ostream& out, const Report& report, const Painter& paint)
   out << '\n' << paint("1", "Causes") << " (findings that share one; one action fixes each)\n";
   for (const auto& c : report.causes) {
     out << "  " << paint.severity(c.severity) << ": " << plural(c.members.size(), "finding") << " share "
-        << show(detail::shared_by(c)) << ' '
+        << show(detail::shared_by(c.kind, c.key)) << ' '
         << paint("2", "[" + show(c.rule) + "]");
     bool first = true;
     for (const auto& [currency, amount] : c.at_stake) {
