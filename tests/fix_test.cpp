@@ -1661,6 +1661,49 @@ TEST(Fix, TheLettersErrorsOnOneLineAddUpToWhatTheNotesReturn) {
   fs::remove_all(dir);
 }
 
+// fix run again on a book an earlier fix credited: the new notes' tax is
+// reckoned on what is left to bill after the notes the book has. TR-1 at 20%
+// bills 500.00 (450.02 as corrected) and 300.00, 960.00 with tax; the first
+// fix returns 49.98 and 10.00 tax. Line 2's rate then proves to be 280.01:
+// corrected, the lines are 730.03 and 146.01 tax, 876.04, so the second note
+// returns 19.99 and 3.99 tax (150.00 on 750.02 less 146.01), as the letter
+// says. It returned 4.00, the tax reckoned on the lines as billed (160.00
+// less 156.00 on 780.01): 876.03 left, a cent more than the invoice owed back.
+TEST(Fix, ASecondFixTaxesItsNotesAfterTheNotesTheBookHas) {
+  const fs::path dir = test::temp_dir("fix-again-tax");
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,450.02,,500.00\n"
+                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,300.00,,300.00\n");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,160.00,960.00,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 59.98 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 59.98 (49.98 and 10.00 tax on it).\n"));
+  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
+  ASSERT_NE(lines.find(",1,300.00,,300.00"), std::string::npos);
+  lines.replace(lines.find(",1,300.00,,300.00"), 17, ",1,280.01,,300.00");
+  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-2 on invoice TR-1 line 2: GBP 23.98 (arithmetic): Line 2 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 23.98 (19.99 and 3.99 tax on it).\n"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("876.04"));
+  r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we charged you GBP 19.99 too much, and GBP 3.99 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 876.04 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 // tests/data/remedies/tax-rounding-book (recover_underbilling): TR-1 at 20%
 // bills line 2 10.03 short and line 3 5.05 over; corrected, its lines come to
 // 200.06 and 40.01 tax, 240.07. The note returns 5.05 and 1.01 tax; the
