@@ -464,6 +464,15 @@ struct HalfLine final : LineRule {
   }
 };
 
+// A firm's own check on HL-201's line 1 (3 h at 500.00): 60.00 above a
+// ceiling kept in the client's record, a client-info finding, which letters
+// leave out. Its id sorts it before the rate and hours errors on the line.
+struct CeilingInTheClientRecord final : LineRule {
+  void check(const InvoiceLine& l, Context& ctx) const override {
+    if (l.invoice_id == "HL-201" && l.line_no == 1) ctx.report(l, "above the ceiling").at_stake(Decimal(60));
+  }
+};
+
 TEST(Fix, AFindingOnALineAlreadyCreditedInFullIsNamedByItsNote) {
   Engine engine(find_config(same_line_book(), ""));
   RuleInfo whole{.id = "host.a-whole", .title = "Whole", .category = "duplicates", .severity = Severity::error,
@@ -1659,6 +1668,31 @@ TEST(Fix, TheLettersErrorsOnOneLineAddUpToWhatTheNotesReturn) {
                                 "charged you GBP 260.00 too much.\n"));
   EXPECT_THAT(letter, Not(HasSubstr("GBP 130.00")));
   fs::remove_all(dir);
+}
+
+// "On top of the error above" points at an error the letter states: on
+// HL-201's line 1, a client-info finding (left out of letters) before the
+// rate error made the letter's first sentence "... should have been GBP
+// 1290.00 ...: we charged you GBP 150.00 too much on top of the error above",
+// with no error above it, and the hours error's "should have been" took the
+// unstated 60.00 off too (790.00).
+TEST(Fix, TheErrorAboveIsOneTheLetterStates) {
+  Engine engine(find_config(same_line_book(), ""));
+  RuleInfo ceiling{.id = "host.a-ceiling", .title = "Ceiling", .category = "client-info", .severity = Severity::warning,
+                   .description = "HL-201's line 1 above a ceiling in the client's record."};
+  ceiling.scope = Scope::line;
+  engine.add_rule(ceiling, [](const Options&) { return std::make_unique<CeilingInTheClientRecord>(); });
+  LetterRequest request;
+  request.client = "C-1";
+  request.check = on_day();
+  const std::string letter = billcheck::letter(engine, load_book(same_line_book()), request, DocumentFormat::text);
+  EXPECT_THAT(letter, HasSubstr("and found 2 errors in what we billed you."));
+  EXPECT_THAT(letter, HasSubstr("- On invoice HL-201, line 1 (Call on the Portishead break clause), we billed GBP "
+                                "1500.00 where it should have been GBP 1350.00, because the rate charged was higher "
+                                "than the rate agreed with you: we charged you GBP 150.00 too much.\n- On invoice "
+                                "HL-201, line 1 (Call on the Portishead break clause), we billed GBP 1500.00 where it "
+                                "should have been GBP 850.00, because more hours were billed than were recorded: we "
+                                "charged you GBP 500.00 too much on top of the error above.\n"));
 }
 
 // fix run again on a book an earlier fix credited: the new notes' tax is

@@ -118,6 +118,15 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   // still that much; the notes say what goes back.
   Decimal before;
   const Decimal over = f.line.empty() ? *f.amount_at_stake : detail::share_of_line(book, report, inv, f, before);
+  // "The error above" is one the letter states: an error before it on the line
+  // that the letter leaves out (tells_the_client) is neither worded as above
+  // nor taken off what the line should have been.
+  if (!f.line.empty())
+    for (const Finding& g : report.findings) {
+      if (&g == &f) break;
+      if (Decimal unused; g.invoice == inv.id && g.line == f.line && detail::is_overcharge(g) && !tells_the_client(g))
+        before -= detail::share_of_line(book, report, inv, g, unused);
+    }
   Json j;
   j["invoice"] = inv.id;
   Decimal billed = inv.total;
