@@ -233,6 +233,29 @@ TEST(LedesRead, NumbersWithATrailingOrLeadingPoint) {
   EXPECT_EQ(data.invoices[0].total, dec("150"));
 }
 
+TEST(LedesRead, AFieldTheStandardDoesNotNameIsKeptOnTheLinesThatGiveIt) {
+  // Two non-standard fields, one before the standard ones and one after; each line keeps what it gives.
+  std::string text = "LEDES1998B[]\nMATTER_NOTE|" + kHeader.substr(0, kHeader.size() - 2) + "|PO_NUMBER[]\n";
+  text += "urgent|" + fee_record(1).substr(0, fee_record(1).size() - 2) + "|PO-1[]\n";
+  text += "|" + fee_record(2).substr(0, fee_record(2).size() - 2) + "|PO-1[]\n";
+  text += "|" + fee_record(3).substr(0, fee_record(3).size() - 2) + "|[]\n";
+  BookData data = read_ledes_text(text, "bill.ledes");
+  ASSERT_EQ(data.lines.size(), 3u);
+  EXPECT_EQ(*data.lines[0].extra.find("MATTER_NOTE"), "urgent");
+  EXPECT_EQ(*data.lines[0].extra.find("PO_NUMBER"), "PO-1");
+  EXPECT_EQ(data.lines[1].extra.find("MATTER_NOTE"), nullptr);
+  EXPECT_EQ(*data.lines[1].extra.find("PO_NUMBER"), "PO-1");
+  EXPECT_TRUE(data.lines[2].extra.values.empty());
+  // The texts each line repeats from the one before read as written.
+  for (const InvoiceLine& line : data.lines) {
+    EXPECT_EQ(line.invoice_id, "7");
+    EXPECT_EQ(line.task_code, "L120");
+    EXPECT_EQ(line.timekeeper_id, "T1");
+    EXPECT_EQ(line.description, "Analyze the supply agreement");
+    EXPECT_TRUE(line.expense_code.empty());
+  }
+}
+
 TEST(LedesRead, ClassificationsBecomeRoles) {
   std::vector<std::string> records;
   const char* codes[] = {"PARTNR", "ASSOC", "OFCOUN", "PARLEG", "LEGAST", "OTHER", "SRASSOC"};

@@ -271,11 +271,10 @@ class LedesBuilder {
       const std::string name = upper(trim(record.cells[i].text));
       const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), name);
       if (known == kFieldNames.end()) {
-        extra_names_.emplace_back(trim(record.cells[i].text));
-        names_.emplace_back(extra_names_.back());
+        extras_.push_back({i, std::string(trim(record.cells[i].text))});
+        names_.emplace_back(extras_.back().name);
         continue;
       }
-      extra_names_.emplace_back();
       names_.emplace_back(*known);
       any_known = true;
       int& slot = slots_[static_cast<std::size_t>(known - kFieldNames.begin())];
@@ -349,9 +348,9 @@ class LedesBuilder {
     line.activity_code = text(kActivityCode);
     line.timekeeper_id = text(kTimekeeperId);
     line.description = text(kLineDescription);
-    for (std::size_t i = 0; i < width_; ++i)
-      if (!extra_names_[i].empty() && !record.cells[i].text.empty())
-        line.extra.values.emplace_back(data_.add_text(extra_names_[i]), data_.add_text(record.cells[i].text));
+    for (const Extra& e : extras_)
+      if (!record.cells[e.at].text.empty())
+        line.extra.values.emplace_back(data_.add_text(e.name), data_.add_text(record.cells[e.at].text));
 
     Timekeeper timekeeper;
     bool new_timekeeper = false;  // the first line naming them makes the Timekeeper
@@ -508,10 +507,19 @@ class LedesBuilder {
   }
 
   /// The field's text, held by the book.
-  Text text(Field f) const { return data_.add_text(cell(f).text); }
+  Text text(Field f) { return kept_text(f, cell(f).text); }
 
   Text required_text(Field f, std::string_view hint = "", bool report = true) {
-    return data_.add_text(required(f, hint, report));
+    return kept_text(f, required(f, hint, report));
+  }
+
+  /// `value` (field f's) held by the book: the Text made for the record before
+  /// when it repeats that record's f (the invoice number on each of its lines,
+  /// the codes, the timekeeper), as the CSV reader does (detail::LastTexts).
+  Text kept_text(Field f, std::string_view value) {
+    Text& last = last_texts_[f];
+    if (last.size() == value.size() && scan::same_bytes(last.data(), value.data(), value.size())) return last;
+    return last = data_.add_text(value);
   }
 
   /// The field's text, reported when it is missing.
@@ -581,7 +589,13 @@ class LedesBuilder {
   const Text fee_, expense_;  // the line types F and E become
   std::array<int, kFieldCount> slots_{};
   bool check_utf8_ = false;
-  std::vector<std::string> extra_names_;  // per header position: the name of a non-standard field, else empty
+  // The header's non-standard fields: where each is, and its name. (A name for
+  // every position, most of them empty, asked on every line, was 5% of a load.)
+  struct Extra {
+    std::size_t at;
+    std::string name;
+  };
+  std::vector<Extra> extras_;
   std::vector<std::string> names_;        // per header position: the field's name
   std::size_t width_ = 0;
   // Each invoice's first line, and where it is by the invoice's id (flat, with
@@ -593,6 +607,8 @@ class LedesBuilder {
   std::string joined_;  // a first line's invoice fields, joined as kept_ takes them
   std::vector<Text> timekeeper_ids_;  // each one's first line made a Timekeeper
   IdMap timekeeper_places_;
+
+  std::array<Text, kFieldCount> last_texts_{};  // by field: the text the record before gave it (kept_text)
 
   const Cells* cells_ = nullptr;
   bool ok_ = true;
