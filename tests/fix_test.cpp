@@ -1541,7 +1541,7 @@ TEST(Fix, AnOverchargeNettingLeavesWithNoNoteIsSaidTruly) {
   EXPECT_THAT(r.out, Not(HasSubstr("as much or more")));
   EXPECT_THAT(r.out, Not(HasSubstr("CN-OV-2")));
   EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -610.00 at stake): under-billed, not recovered (GBP "
-                               "720.00 of it and the 122.00 tax on it offsets the invoice's overcharges)\n"));
+                               "720.00 of it, counting the GBP 122.00 tax on it, offsets the invoice's overcharges)\n"));
   EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 12.00\n"));
 
   r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20");
