@@ -1854,5 +1854,52 @@ TEST(Fix, TheLetterSaysTheTaxTheNoteReturns) {
   fs::remove_all(dir);
 }
 
+// A second fix whose new error is on a line listed before one an earlier
+// note credits: tests/data/remedies/tax-rounding-book's TR-1 at 20% bills
+// 500.01 and 300.00 (292.97 as corrected), 160.00 tax, 960.01. The first fix
+// returns 7.03 and 1.40 tax (160.00 less 158.60 on 792.98): CN-TR-1-1, 8.43.
+// Line 1's rate then proves to be 495.00, and a second fix writes CN-TR-1-2.
+// Gives the folder, with the second fix's book in `b`, and its summary.
+std::pair<fs::path, std::string> fix_twice_the_second_error_first(const std::string& name) {
+  const fs::path dir = test::temp_dir(name);
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,500.01,,500.01\n"
+                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,292.97,,300.00\n");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  EXPECT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,160.00,960.01,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 2: GBP 8.43 (arithmetic): Line 2 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 8.43 (7.03 and 1.40 tax on it).\n"));
+  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
+  EXPECT_NE(lines.find(",1,500.01,,500.01"), std::string::npos);
+  lines.replace(lines.find(",1,500.01,,500.01"), 17, ",1,495.00,,500.01");
+  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  EXPECT_EQ(r.status, 0) << r.err;
+  return {dir, r.out};
+}
+
+// Corrected, TR-1's lines above are 787.97 and 157.59 tax, 945.56, so the
+// second note returns 5.01 and 1.01 tax (158.60 on 792.98 less 157.59). It
+// returned 1.00: CN-TR-1-1's 8.43 less the tax at the rate, rounded, is 7.02,
+// not the 7.03 it returned, so the tax was reckoned on 792.99 (158.60 less
+// 157.60 on 787.98): 945.57 left, a cent more than the invoice corrected.
+TEST(Fix, ASecondFixCountsTheEarlierNoteAtWhatItReturnedBeforeTax) {
+  const auto [dir, summary] = fix_twice_the_second_error_first("fix-again-before-tax");
+  EXPECT_THAT(summary, HasSubstr("CN-TR-1-2 on invoice TR-1 line 1: GBP 6.02 (arithmetic): Line 1 of invoice TR-1 was "
+                                 "miscalculated, so we credit GBP 6.02 (5.01 and 1.01 tax on it).\n"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("945.56"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

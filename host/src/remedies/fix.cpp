@@ -524,16 +524,12 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // it, so that the notes' tax adds up to the invoice's tax recomputed on the
   // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
   // What is left to bill is after the notes the book has on its lines too (an
-  // earlier fix's), each without the tax it returned, as left_on_line counts them.
+  // earlier fix's), each without the tax it returned (returned_before_tax), as
+  // left_on_line counts them.
   std::map<std::string, Decimal> taxable_left;
   auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
     auto [it, added] = taxable_left.try_emplace(invoice.id);
-    if (added) {
-      for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
-      it->second -= invoice.discount.value_or(Decimal{});
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
-        if (n->line_no) it->second -= without_tax(invoice, n->amount);
-    }
+    if (added) it->second = detail::taxable_before(book, invoice);
     const Decimal tax = detail::tax_returned(invoice, it->second, amount);
     it->second -= amount;
     return tax;
