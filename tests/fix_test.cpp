@@ -1901,5 +1901,28 @@ TEST(Fix, ASecondFixCountsTheEarlierNoteAtWhatItReturnedBeforeTax) {
   fs::remove_all(dir);
 }
 
+// The letter on that book states each error's tax as its note returns it,
+// reckoned in the order the notes were written, not the order the errors are
+// listed: line 1's 5.01 and 1.01 tax (CN-TR-1-2's 6.02), line 2's 7.03 and
+// 1.40 tax (CN-TR-1-1's 8.43). It said 1.00 and 1.41, line 1's tax reckoned
+// first, on all of the lines (160.00 less 159.00 on 795.00).
+TEST(Fix, TheLetterStatesTheTaxInTheOrderTheNotesWereWritten) {
+  const auto [dir, summary] = fix_twice_the_second_error_first("fix-again-letter");
+  const auto r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("line 1 (Copying of bundle 1), we billed GBP 500.01 where it should have been GBP "
+                               "495.00, because the amount was miscalculated: we charged you GBP 5.01 too much, and "
+                               "GBP 1.01 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("line 2 (Copying of exhibits 1), we billed GBP 300.00 where it should have been GBP "
+                               "292.97, because the amount was miscalculated: we charged you GBP 7.03 too much, and "
+                               "GBP 1.40 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 8.43 against invoice "
+                               "TR-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-2, dated 2026-01-20, for GBP 6.02 against invoice "
+                               "TR-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 945.56 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck
