@@ -1924,5 +1924,31 @@ TEST(Fix, TheLetterStatesTheTaxInTheOrderTheNotesWereWritten) {
   fs::remove_all(dir);
 }
 
+// "Overcharged on issued invoices" counts an overcharge with the tax paid on
+// it, whoever credits it: HL-101's line 1, 50.00 over at 20%, is GBP 60.00
+// credited by fix's CN-HL-101-1 and GBP 60.00 credited by the firm's own
+// CN-X. It was 50.00 with CN-X, the overcharge without its tax.
+TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
+  const fs::path dir = test::temp_dir("fix-overcharged-tax");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "own").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-HL-101-1\nOvercharged on issued invoices: GBP 60.00\n"));
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                   "CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1\n");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                          "' --today 2026-01-15 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["issued_overcharged"], nlohmann::json::parse(R"([{"currency": "GBP", "amount": "60.00"}])"));
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "text").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-X\nOvercharged on issued invoices: GBP 60.00\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck
