@@ -1541,7 +1541,7 @@ TEST(Fix, AnOverchargeNettingLeavesWithNoNoteIsSaidTruly) {
   EXPECT_THAT(r.out, Not(HasSubstr("as much or more")));
   EXPECT_THAT(r.out, Not(HasSubstr("CN-OV-2")));
   EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -610.00 at stake): under-billed, not recovered (GBP "
-                               "720.00 of it and the 122.00 tax on it offsets the invoice's overcharges)\n"));
+                               "720.00 of it, counting the GBP 122.00 tax on it, offsets the invoice's overcharges)\n"));
   EXPECT_THAT(r.out, HasSubstr("Under-billed on issued invoices (not recovered): GBP 12.00\n"));
 
   r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --invoice OV-2 --today 2026-01-20");
@@ -1851,6 +1851,102 @@ TEST(Fix, TheLetterSaysTheTaxTheNoteReturns) {
                                "much, and GBP 1.00 tax on it.\n"));
   EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 6.03 against invoice "
                                "TR-1.\n"));
+  fs::remove_all(dir);
+}
+
+// A second fix whose new error is on a line listed before one an earlier
+// note credits: tests/data/remedies/tax-rounding-book's TR-1 at 20% bills
+// 500.01 and 300.00 (292.97 as corrected), 160.00 tax, 960.01. The first fix
+// returns 7.03 and 1.40 tax (160.00 less 158.60 on 792.98): CN-TR-1-1, 8.43.
+// Line 1's rate then proves to be 495.00, and a second fix writes CN-TR-1-2.
+// Gives the folder, with the second fix's book in `b`, and its summary.
+std::pair<fs::path, std::string> fix_twice_the_second_error_first(const std::string& name) {
+  const fs::path dir = test::temp_dir(name);
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,500.01,,500.01\n"
+                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,292.97,,300.00\n");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  EXPECT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,160.00,960.01,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 2: GBP 8.43 (arithmetic): Line 2 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 8.43 (7.03 and 1.40 tax on it).\n"));
+  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
+  EXPECT_NE(lines.find(",1,500.01,,500.01"), std::string::npos);
+  lines.replace(lines.find(",1,500.01,,500.01"), 17, ",1,495.00,,500.01");
+  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  EXPECT_EQ(r.status, 0) << r.err;
+  return {dir, r.out};
+}
+
+// Corrected, TR-1's lines above are 787.97 and 157.59 tax, 945.56, so the
+// second note returns 5.01 and 1.01 tax (158.60 on 792.98 less 157.59). It
+// returned 1.00: CN-TR-1-1's 8.43 less the tax at the rate, rounded, is 7.02,
+// not the 7.03 it returned, so the tax was reckoned on 792.99 (158.60 less
+// 157.60 on 787.98): 945.57 left, a cent more than the invoice corrected.
+TEST(Fix, ASecondFixCountsTheEarlierNoteAtWhatItReturnedBeforeTax) {
+  const auto [dir, summary] = fix_twice_the_second_error_first("fix-again-before-tax");
+  EXPECT_THAT(summary, HasSubstr("CN-TR-1-2 on invoice TR-1 line 1: GBP 6.02 (arithmetic): Line 1 of invoice TR-1 was "
+                                 "miscalculated, so we credit GBP 6.02 (5.01 and 1.01 tax on it).\n"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("945.56"));
+  fs::remove_all(dir);
+}
+
+// The letter on that book states each error's tax as its note returns it,
+// reckoned in the order the notes were written, not the order the errors are
+// listed: line 1's 5.01 and 1.01 tax (CN-TR-1-2's 6.02), line 2's 7.03 and
+// 1.40 tax (CN-TR-1-1's 8.43). It said 1.00 and 1.41, line 1's tax reckoned
+// first, on all of the lines (160.00 less 159.00 on 795.00).
+TEST(Fix, TheLetterStatesTheTaxInTheOrderTheNotesWereWritten) {
+  const auto [dir, summary] = fix_twice_the_second_error_first("fix-again-letter");
+  const auto r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("line 1 (Copying of bundle 1), we billed GBP 500.01 where it should have been GBP "
+                               "495.00, because the amount was miscalculated: we charged you GBP 5.01 too much, and "
+                               "GBP 1.01 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("line 2 (Copying of exhibits 1), we billed GBP 300.00 where it should have been GBP "
+                               "292.97, because the amount was miscalculated: we charged you GBP 7.03 too much, and "
+                               "GBP 1.40 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 8.43 against invoice "
+                               "TR-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-2, dated 2026-01-20, for GBP 6.02 against invoice "
+                               "TR-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 945.56 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
+// "Overcharged on issued invoices" counts an overcharge with the tax paid on
+// it, whoever credits it: HL-101's line 1, 50.00 over at 20%, is GBP 60.00
+// credited by fix's CN-HL-101-1 and GBP 60.00 credited by the firm's own
+// CN-X. It was 50.00 with CN-X, the overcharge without its tax.
+TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
+  const fs::path dir = test::temp_dir("fix-overcharged-tax");
+  auto r = test::run_billcheck("fix " + kDraftBook.string() + " --out '" + (dir / "own").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-HL-101-1\nOvercharged on issued invoices: GBP 60.00\n"));
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                   "CN-X,C-1,HL-101,2025-10-01,60.00,Rate correction on line 1,Ruth Calder,1\n");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "fixed").string() +
+                          "' --today 2026-01-15 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["issued_overcharged"], nlohmann::json::parse(R"([{"currency": "GBP", "amount": "60.00"}])"));
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "text").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("credited by CN-X\nOvercharged on issued invoices: GBP 60.00\n"));
   fs::remove_all(dir);
 }
 

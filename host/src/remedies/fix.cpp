@@ -524,16 +524,12 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // it, so that the notes' tax adds up to the invoice's tax recomputed on the
   // corrected lines, to the cent (rounded once, as arithmetic.tax rounds it).
   // What is left to bill is after the notes the book has on its lines too (an
-  // earlier fix's), each without the tax it returned, as left_on_line counts them.
+  // earlier fix's), each without the tax it returned (returned_before_tax), as
+  // left_on_line counts them.
   std::map<std::string, Decimal> taxable_left;
   auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
     auto [it, added] = taxable_left.try_emplace(invoice.id);
-    if (added) {
-      for (const InvoiceLine& l : book.lines_of(invoice)) it->second += l.amount;
-      it->second -= invoice.discount.value_or(Decimal{});
-      for (const CreditNote* n : book.credit_notes_of_invoice(invoice.id))
-        if (n->line_no) it->second -= without_tax(invoice, n->amount);
-    }
+    if (added) it->second = detail::taxable_before(book, invoice);
     const Decimal tax = detail::tax_returned(invoice, it->second, amount);
     it->second -= amount;
     return tax;
@@ -926,6 +922,7 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
   std::map<std::string, Decimal> left_out = netted;  // by invoice: what of its netted under-billing no note took
+  std::map<const Invoice*, std::set<std::string>> as_fix_would;  // by invoice: overcharges no note of fix's returns
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
   for (const Invoice& i : after.invoices())
     if (const Text* of = i.extra.find("replaces")) replacement_of.emplace(*of, &i);
@@ -976,10 +973,12 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
         }
       }
       // Credited findings count at what their notes return (two findings on
-      // one line overlap); the rest at their amount at stake, but for those
-      // the invoice's under-billing outweighs (the client did not overpay).
+      // one line overlap); the rest (a note of the firm's own returns them, or
+      // none does) at what a note of fix's would return, the tax on a line's
+      // included, but for those the invoice's under-billing outweighs (the
+      // client did not overpay).
       if (is_overcharge(f) && note == note_of.end() && !offset.count(f.fingerprint))
-        summary.issued_overcharged[f.currency] += *f.amount_at_stake;
+        as_fix_would[invoice].insert(f.fingerprint);
       // Under-billing counts less what the overcharges left uncredited offset.
       if (is_underbilling(f) && !netted_off && !(remedy && remedy->kind == "corrected")) {
         auto [it, first] = underbilled.try_emplace(f.invoice, f.currency, Decimal{});
@@ -1008,6 +1007,10 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     if (f.rule == "payments.misapplied") propose_reallocation(engine, after, open);
     summary.needs_person.push_back(std::move(open));
   }
+  const auto no_note = [](const CreditNote&) { return false; };
+  for (const auto& [invoice, fingerprints] : as_fix_would)
+    summary.issued_overcharged[invoice->currency] += detail::returned_for(
+        before, original, *invoice, [&](const Finding& g) { return fingerprints.count(g.fingerprint) > 0; }, no_note);
   for (const auto& [invoice, under] : underbilled) {
     const auto n = netted.find(invoice);
     const Decimal left = n == netted.end() ? under.second : under.second - n->second;

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace billcheck::detail {
@@ -102,15 +103,67 @@ inline bool is_firms_correction(const CreditNote& n) {
   return n.remedies.empty() && n.reason_code != "goodwill" && n.reason_code != "reissue";
 }
 
+/// The tax the client paid on `amount` of `inv`'s lines that a note returns,
+/// `taxable` being its lines less its discount less what the notes before it
+/// returned of them: the tax on `taxable` less the tax on what is left,
+/// each rounded half-even as arithmetic.tax rounds, so that the notes' tax
+/// adds up to the tax on the corrected lines to the cent. None when the
+/// invoice charged no tax (the client paid none).
+inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const Decimal& amount) {
+  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
+  const int places = minor_units(inv.currency);
+  return (taxable * *inv.tax_rate / Decimal(100)).round(places) -
+         ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
+}
+
+/// What each credit note on `inv`'s lines returned of the lines themselves,
+/// before tax, in the order the book lists them (the order fix wrote them).
+/// A note fix wrote (one naming a finding) returned p and tax_returned on the
+/// lines left before it, so its amount tells p exactly: p plus that tax grows
+/// by a cent at least with each cent of p, so one p at most gives the amount.
+/// A note the firm wrote itself has no tax of its own in the book, so its
+/// amount less the tax at the rate (without_tax) is all the book tells; so is
+/// a note whose amount no such p gives (a note fix cut, whose tax it reckons so).
+inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(const Book& book, const Invoice& inv) {
+  std::vector<std::pair<const CreditNote*, Decimal>> returned;
+  Decimal taxable = -inv.discount.value_or(Decimal{});
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  Decimal cent = 1;
+  for (int i = 0; i < minor_units(inv.currency); ++i) cent = cent / Decimal(10);
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
+    if (!n->line_no) continue;
+    Decimal before_tax = without_tax(inv, n->amount);
+    if (!n->remedies.empty() && !is_firms_correction(*n))
+      for (Decimal p = before_tax - cent - cent; p <= before_tax + cent + cent; p += cent)
+        if (p + tax_returned(inv, taxable, p) == n->amount) before_tax = p;
+    returned.emplace_back(n, before_tax);
+    taxable -= before_tax;
+  }
+  return returned;
+}
+
+/// What is left to bill on `inv`'s lines, less its discount, before credit
+/// note `note` (or after all its notes, when null): what fix taxes the next
+/// note it writes on a line on (tax_returned).
+inline Decimal taxable_before(const Book& book, const Invoice& inv, const CreditNote* note = nullptr) {
+  Decimal taxable = -inv.discount.value_or(Decimal{});
+  for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  for (const auto& [n, before_tax] : returned_before_tax(book, inv)) {
+    if (n == note) break;
+    taxable -= before_tax;
+  }
+  return taxable;
+}
+
 /// What is left for new credit notes to return on `line` of `inv`: line_cap
 /// of the overcharges `on_line` on it, less what the notes `counted` picks on
-/// the line return of it (without_tax).
+/// the line return of it (returned_before_tax).
 template <class Counted>
 Decimal left_on_line(const Book& book, const Invoice& inv, const InvoiceLine& line,
                      const std::vector<const Finding*>& on_line, Counted counted) {
   Decimal left = line_cap(line, on_line, inv.currency);
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id))
-    if (n->line_no == line.line_no && counted(*n)) left -= without_tax(inv, n->amount);
+  for (const auto& [n, before_tax] : returned_before_tax(book, inv))
+    if (n->line_no == line.line_no && counted(*n)) left -= before_tax;
   return left;
 }
 
@@ -146,19 +199,6 @@ Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoi
     over += std::max(std::min(sum, left), Decimal{});
   }
   return over;
-}
-
-/// The tax the client paid on `amount` of `inv`'s lines that a note returns,
-/// `taxable` being its lines less its discount less what the notes before it
-/// returned of them: the tax on `taxable` less the tax on what is left,
-/// each rounded half-even as arithmetic.tax rounds, so that the notes' tax
-/// adds up to the tax on the corrected lines to the cent. None when the
-/// invoice charged no tax (the client paid none).
-inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const Decimal& amount) {
-  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return Decimal{};
-  const int places = minor_units(inv.currency);
-  return (taxable * *inv.tax_rate / Decimal(100)).round(places) -
-         ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
 }
 
 /// The tax fix's note returns with `share` of overcharge `f` on a line of
