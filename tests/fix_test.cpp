@@ -1924,6 +1924,41 @@ TEST(Fix, TheLetterStatesTheTaxInTheOrderTheNotesWereWritten) {
   fs::remove_all(dir);
 }
 
+// Where the invoice's total caps a note's tax (fix credits no more than the
+// invoice), the letter states the tax the note returns: TR-1 on E-2 (10%
+// discount) bills a line of 100.00 that should be 5.00, less 10.00, with
+// 18.00 tax at 20%, 108.00. CN-TR-1-1 returns 95.00 and 13.00 tax, the
+// 108.00 left; the letter said "GBP 19.00 tax on it", the tax at the rate
+// (18.00 on 90.00 less -1.00 on -5.00), 6.00 more than the note returns.
+TEST(Fix, TheLetterSaysTheTaxTheInvoicesTotalLeftTheNote) {
+  const fs::path dir = test::temp_dir("fix-letter-capped-tax");
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,5.00,,100.00\n");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  ASSERT_NE(invoices.find(",E-1,2025-09-03,"), std::string::npos);
+  ASSERT_NE(invoices.find(",GBP,,20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",E-1,2025-09-03,"), 16, ",E-2,2025-09-03,");
+  invoices.replace(invoices.find(",GBP,,20,39.02,234.10,issued"), 28, ",GBP,10.00,20,18.00,108.00,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 108.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 108.00 (95.00 and 13.00 tax on it).\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 5.00, because the amount was miscalculated: we charged you GBP 95.00 too "
+                               "much, and GBP 13.00 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 108.00 against "
+                               "invoice TR-1.\n"));
+  fs::remove_all(dir);
+}
+
 // "Overcharged on issued invoices" counts an overcharge with the tax paid on
 // it, whoever credits it: HL-101's line 1, 50.00 over at 20%, is GBP 60.00
 // credited by fix's CN-HL-101-1 and GBP 60.00 credited by the firm's own

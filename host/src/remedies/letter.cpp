@@ -144,12 +144,13 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   // The tax paid on the overcharge of a line goes back with it (billcheck fix),
   // reckoned as fix reckoned its note's: on what was left to bill before that
   // note, after the notes written before it (an earlier fix's too, whatever
-  // line they credit). Credited by the firm's own notes only, as a note of
-  // fix's would have been written, after the overcharges before it.
+  // line they credit), and no more than the invoice's total left it
+  // (detail::tax_returned_by). Credited by the firm's own notes only, as a
+  // note of fix's would have been written, after the overcharges before it.
   if (!line_notes.empty() && !f.line.empty()) {
     const CreditNote* own = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     const bool on_its_line = own && own->line_no && std::to_string(*own->line_no) == f.line;
-    const Decimal tax = on_its_line ? detail::tax_returned(inv, detail::taxable_before(book, inv, own), over)
+    const Decimal tax = on_its_line ? detail::tax_returned_by(book, inv, *own, over)
                                     : detail::tax_returned_with(book, report, inv, f, over);
     if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
   }

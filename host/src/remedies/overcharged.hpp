@@ -155,6 +155,23 @@ inline Decimal taxable_before(const Book& book, const Invoice& inv, const Credit
   return taxable;
 }
 
+/// The tax that fix's credit note `note` on a line of `inv` returned with
+/// `amount` of the line: tax_returned on what was left to bill before it
+/// (taxable_before), but never beyond what the invoice's total less the notes
+/// before it (every note, in the book's order, as fix counts them) leaves
+/// after `amount`, since fix credits no more than the invoice: a discount
+/// of 10.00 on a line of 100.00 that should be 5.00, at 20% (108.00), leaves
+/// 13.00 of tax for a note returning 95.00, not the 19.00 at the rate.
+inline Decimal tax_returned_by(const Book& book, const Invoice& inv, const CreditNote& note, const Decimal& amount) {
+  Decimal left = inv.total;
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
+    if (n == &note) break;
+    left -= n->amount;
+  }
+  const Decimal tax = tax_returned(inv, taxable_before(book, inv, &note), amount);
+  return left < amount + tax ? std::max(left - amount, Decimal{}) : tax;
+}
+
 /// What is left for new credit notes to return on `line` of `inv`: line_cap
 /// of the overcharges `on_line` on it, less what the notes `counted` picks on
 /// the line return of it (returned_before_tax).
