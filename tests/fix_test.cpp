@@ -1959,6 +1959,49 @@ TEST(Fix, TheLetterSaysTheTaxTheInvoicesTotalLeftTheNote) {
   fs::remove_all(dir);
 }
 
+// A note fix cuts by an under-billing that is tax (the invoice charged 1.00
+// too little) returns its line's overcharge whole and less of the tax: TR-1
+// at 20% bills 100.00 and 50.00 (40.00 as corrected), 29.00 tax, 179.00, and
+// CN-TR-1-1 returns 10.00 and 1.00 tax, 11.00 (it said 9.17 and 1.83, the
+// amount less the tax at the rate). Line 1's rate then proves to be 95.03:
+// corrected, the lines are 135.03 and 27.01 tax, 162.04, so the second note
+// returns 4.97 and 0.99 tax (28.00 on 140.00 less 27.01). It returned 1.00,
+// CN-TR-1-1 counted at 9.17 (28.17 on 140.83 less 27.17): 162.03 left.
+TEST(Fix, ASecondFixCountsACutNoteAtWhatItReturnedBeforeTax) {
+  const fs::path dir = test::temp_dir("fix-again-cut-note");
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n"
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,100.00,,100.00\n"
+                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,40.00,,50.00\n");
+  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
+  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,29.00,179.00,issued");
+  test::write_file(dir / "book" / "invoices.csv", invoices);
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 2: GBP 11.00 (arithmetic): Line 2 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 11.00 (10.00 and 1.00 tax on it).\n"));
+  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
+  ASSERT_NE(lines.find(",1,100.00,,100.00"), std::string::npos);
+  lines.replace(lines.find(",1,100.00,,100.00"), 17, ",1,95.03,,100.00");
+  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-2 on invoice TR-1 line 1: GBP 5.96 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 5.96 (4.97 and 0.99 tax on it).\n"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("162.04"));
+  r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we charged you GBP 4.97 too much, and GBP 0.99 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 162.04 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 // "Overcharged on issued invoices" counts an overcharge with the tax paid on
 // it, whoever credits it: HL-101's line 1, 50.00 over at 20%, is GBP 60.00
 // credited by fix's CN-HL-101-1 and GBP 60.00 credited by the firm's own

@@ -515,7 +515,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     if (it != line_left.end()) return &it->second;
     for (const InvoiceLine& l : book.lines_of(invoice))
       if (l.line_no == key.second)
-        return &line_left.emplace(key, detail::left_on_line(book, invoice, l, by_line[key], every_note)).first->second;
+        return &line_left.emplace(key, detail::left_on_line(book, report, invoice, l, by_line[key], every_note)).first->second;
     return nullptr;
   };
 
@@ -529,7 +529,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   std::map<std::string, Decimal> taxable_left;
   auto tax_on = [&](const Invoice& invoice, const Decimal& amount) {
     auto [it, added] = taxable_left.try_emplace(invoice.id);
-    if (added) it->second = detail::taxable_before(book, invoice);
+    if (added) it->second = detail::taxable_before(book, report, invoice);
     const Decimal tax = detail::tax_returned(invoice, it->second, amount);
     it->second -= amount;
     return tax;
@@ -606,6 +606,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   std::vector<CreditNote> kept(data.credit_notes.begin(), data.credit_notes.begin() + first_new);
   std::set<std::string> new_ids = book_ids;
   std::map<std::string, std::size_t> last_kept;  // by invoice: its last new note kept (an index into `kept`)
+  std::map<std::string, Decimal> kept_amount, kept_before_tax;  // by invoice: what its new notes kept return, and before tax
   for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
     CreditNote note = data.credit_notes[i];
     const auto& [f, tax] = made[i - first_new];
@@ -616,10 +617,25 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
       netted[note.invoice_id] += note.amount;
       continue;
     }
+    Decimal before_tax = note.amount - tax;
     if (left < note.amount) {
-      // Cut to what is left: the tax paid on what it still returns goes back with it.
-      const Decimal cut_tax = tax.is_zero() ? Decimal{} : left - without_tax(invoice, left);
-      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, left - cut_tax, cut_tax));
+      // Cut to what is left, which leaves the invoice as corrected: it returns
+      // what was left to bill before it less what its total less the notes
+      // leaves to bill after it, the rest being tax, as a later fix reckons it
+      // (detail::returned_before_tax): a line 10.00 over whose tax the invoice
+      // charged 1.00 short returns 11.00, 10.00 and 1.00 tax, not 9.17 and 1.83.
+      // Where that is more than the note (a total billed 20.00 short: 50.00
+      // of the line in a note of 40.00), no tax is below nothing: it says the
+      // note's amount less the tax at the rate, as it would uncut.
+      before_tax = tax.is_zero() ? left : without_tax(invoice, left);
+      if (!tax.is_zero())
+        if (const std::optional<Decimal> after = detail::taxable_in(
+                invoice, detail::left_on_invoice(book, invoice, every_note) - kept_amount[note.invoice_id] - left)) {
+          const Decimal exact = detail::taxable_before(book, report, invoice) - kept_before_tax[note.invoice_id] - *after;
+          if (exact >= Decimal{} && exact <= left) before_tax = exact;
+        }
+      const Decimal cut_tax = left - before_tax;
+      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, before_tax, cut_tax));
       add_internal_note(note,
                         "cut from " + format_amount(note.amount, invoice.currency) + " to " +
                             format_amount(left, invoice.currency) + ", what the client overpaid on " + invoice.id +
@@ -628,6 +644,8 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
       note.amount = left;
     }
     left -= note.amount;
+    kept_amount[note.invoice_id] += note.amount;
+    if (note.line_no) kept_before_tax[note.invoice_id] += before_tax;  // what is left to bill counts lines only
     // Numbered again, so that a note left out leaves no gap.
     note.id = data.add_text(new_id(pattern, invoice, new_ids));
     last_kept[note.invoice_id] = kept.size();

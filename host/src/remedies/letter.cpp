@@ -150,7 +150,7 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   if (!line_notes.empty() && !f.line.empty()) {
     const CreditNote* own = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     const bool on_its_line = own && own->line_no && std::to_string(*own->line_no) == f.line;
-    const Decimal tax = on_its_line ? detail::tax_returned_by(book, inv, *own, over)
+    const Decimal tax = on_its_line ? detail::tax_returned_by(book, report, inv, *own, over)
                                     : detail::tax_returned_with(book, report, inv, f, over);
     if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
   }

@@ -116,26 +116,59 @@ inline Decimal tax_returned(const Invoice& inv, const Decimal& taxable, const De
          ((taxable - amount) * *inv.tax_rate / Decimal(100)).round(places);
 }
 
+/// What is left to bill on `inv`'s lines, less its discount, when `left` of
+/// its total is: the q that with the tax at the rate on it (rounded half-even
+/// as arithmetic.tax rounds) makes `left`. q plus its tax grows by a cent at
+/// least with each cent of q, so one q at most does; none when none does, or
+/// when the invoice charged no tax (a note on it returns none).
+inline std::optional<Decimal> taxable_in(const Invoice& inv, const Decimal& left) {
+  if (!inv.tax_rate || !inv.tax || inv.tax->is_zero()) return std::nullopt;
+  const int places = minor_units(inv.currency);
+  Decimal cent = 1;
+  for (int i = 0; i < places; ++i) cent = cent / Decimal(10);
+  const Decimal near = (left * Decimal(100) / (Decimal(100) + *inv.tax_rate)).round(places);
+  for (Decimal q = near - cent - cent; q <= near + cent + cent; q += cent)
+    if (q + (q * *inv.tax_rate / Decimal(100)).round(places) == left) return q;
+  return std::nullopt;
+}
+
 /// What each credit note on `inv`'s lines returned of the lines themselves,
 /// before tax, in the order the book lists them (the order fix wrote them).
 /// A note fix wrote (one naming a finding) returned p and tax_returned on the
 /// lines left before it, so its amount tells p exactly: p plus that tax grows
 /// by a cent at least with each cent of p, so one p at most gives the amount.
-/// A note the firm wrote itself has no tax of its own in the book, so its
-/// amount less the tax at the rate (without_tax) is all the book tells; so is
-/// a note whose amount no such p gives (a note fix cut, whose tax it reckons so).
-inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(const Book& book, const Invoice& inv) {
+/// A note fix cut (one naming an under-billing of the invoice, in `report`,
+/// that it takes off) left the invoice as corrected: p is what was left to
+/// bill before it less what is left once its total less the notes up to it
+/// is taxed at the rate (taxable_in), as fix split it; its tax is the rest
+/// (1.00 of 11.00 for a line 10.00 over whose 2.00 tax the invoice charged
+/// 1.00 short). A note the firm wrote itself has no tax of its own in the
+/// book, so its amount less the tax at the rate (without_tax) is all the
+/// book tells; so is a note whose amount neither gives.
+inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(const Book& book, const Report& report,
+                                                                              const Invoice& inv) {
+  std::set<std::string_view> cut;  // the notes that an under-billing of the invoice was taken off
+  for (const Finding& f : report.findings)
+    if (const Remedy* r = report.remedy_of(f);
+        r && r->kind == "credit_note" && f.invoice == inv.id && f.amount_at_stake && *f.amount_at_stake < Decimal{})
+      cut.insert(r->id);
   std::vector<std::pair<const CreditNote*, Decimal>> returned;
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  Decimal total_left = inv.total;
   Decimal cent = 1;
   for (int i = 0; i < minor_units(inv.currency); ++i) cent = cent / Decimal(10);
   for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
+    total_left -= n->amount;
     if (!n->line_no) continue;
     Decimal before_tax = without_tax(inv, n->amount);
-    if (!n->remedies.empty() && !is_firms_correction(*n))
-      for (Decimal p = before_tax - cent - cent; p <= before_tax + cent + cent; p += cent)
-        if (p + tax_returned(inv, taxable, p) == n->amount) before_tax = p;
+    if (!n->remedies.empty() && !is_firms_correction(*n)) {
+      const std::optional<Decimal> after = cut.count(n->id) ? taxable_in(inv, total_left) : std::nullopt;
+      if (after) before_tax = taxable - *after;
+      else
+        for (Decimal p = before_tax - cent - cent; p <= before_tax + cent + cent; p += cent)
+          if (p + tax_returned(inv, taxable, p) == n->amount) before_tax = p;
+    }
     returned.emplace_back(n, before_tax);
     taxable -= before_tax;
   }
@@ -145,10 +178,11 @@ inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(co
 /// What is left to bill on `inv`'s lines, less its discount, before credit
 /// note `note` (or after all its notes, when null): what fix taxes the next
 /// note it writes on a line on (tax_returned).
-inline Decimal taxable_before(const Book& book, const Invoice& inv, const CreditNote* note = nullptr) {
+inline Decimal taxable_before(const Book& book, const Report& report, const Invoice& inv,
+                              const CreditNote* note = nullptr) {
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
-  for (const auto& [n, before_tax] : returned_before_tax(book, inv)) {
+  for (const auto& [n, before_tax] : returned_before_tax(book, report, inv)) {
     if (n == note) break;
     taxable -= before_tax;
   }
@@ -162,13 +196,14 @@ inline Decimal taxable_before(const Book& book, const Invoice& inv, const Credit
 /// after `amount`, since fix credits no more than the invoice: a discount
 /// of 10.00 on a line of 100.00 that should be 5.00, at 20% (108.00), leaves
 /// 13.00 of tax for a note returning 95.00, not the 19.00 at the rate.
-inline Decimal tax_returned_by(const Book& book, const Invoice& inv, const CreditNote& note, const Decimal& amount) {
+inline Decimal tax_returned_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
+                               const Decimal& amount) {
   Decimal left = inv.total;
   for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
     if (n == &note) break;
     left -= n->amount;
   }
-  const Decimal tax = tax_returned(inv, taxable_before(book, inv, &note), amount);
+  const Decimal tax = tax_returned(inv, taxable_before(book, report, inv, &note), amount);
   return left < amount + tax ? std::max(left - amount, Decimal{}) : tax;
 }
 
@@ -176,10 +211,10 @@ inline Decimal tax_returned_by(const Book& book, const Invoice& inv, const Credi
 /// of the overcharges `on_line` on it, less what the notes `counted` picks on
 /// the line return of it (returned_before_tax).
 template <class Counted>
-Decimal left_on_line(const Book& book, const Invoice& inv, const InvoiceLine& line,
+Decimal left_on_line(const Book& book, const Report& report, const Invoice& inv, const InvoiceLine& line,
                      const std::vector<const Finding*>& on_line, Counted counted) {
   Decimal left = line_cap(line, on_line, inv.currency);
-  for (const auto& [n, before_tax] : returned_before_tax(book, inv))
+  for (const auto& [n, before_tax] : returned_before_tax(book, report, inv))
     if (n->line_no == line.line_no && counted(*n)) left -= before_tax;
   return left;
 }
@@ -212,7 +247,7 @@ Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoi
     Decimal sum;
     for (const Finding* f : on->second)
       if (picked(*f)) sum += f->amount_at_stake->round(minor_units(inv.currency));
-    const Decimal left = left_on_line(book, inv, line, on->second, counted);
+    const Decimal left = left_on_line(book, report, inv, line, on->second, counted);
     over += std::max(std::min(sum, left), Decimal{});
   }
   return over;
