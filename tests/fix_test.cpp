@@ -633,8 +633,13 @@ TEST(Fix, ASupplementTaxesOnlyWhatWasUnderBilledBeforeTax) {
                             "UB-4-S1 (draft) for what invoice UB-4 under-billed: GBP 60.00\n",
                             "UB-5-S1 (draft) for what invoice UB-5 under-billed: GBP 120.00\n"})
     EXPECT_THAT(r.out, HasSubstr(std::string("Supplementary invoice ") + total));
-  // Recovered on the supplements, the under-billing takes nothing off the credit notes.
-  EXPECT_THAT(r.out, HasSubstr("CN-UB-5-1 on invoice UB-5 line 2: GBP 120.00 (arithmetic)"));
+  // Recovered on the supplements, the under-billing takes nothing off the
+  // credit notes; UB-5's keeps back the 10.00 of its discount (10% agreed)
+  // that the corrected line no longer earns: 582.00 less 108.00 plus 120.00
+  // is the 594.00 UB-5 corrects to as a draft.
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-5-1 on invoice UB-5 line 2: GBP 108.00 (arithmetic): Line 2 of invoice UB-5 was "
+                               "miscalculated, so we credit GBP 108.00 (100.00 less 10.00 of the discount, and 18.00 "
+                               "tax on it).\n"));
   const Book fixed = load_book(dir / "a");
   struct Expected {
     const char* id;
@@ -829,8 +834,10 @@ TEST(Fix, TheTaxAnInvoiceChargedNoneOfIsTakenOffItsNoteOnTheCorrectedLines) {
 
 // Without recover_underbilling, an invoice's under-billing is taken off its
 // credit notes with the tax on what was under-billed before tax: the discount
-// 15.00 above the agreed one on UB-3 takes 18.00 off the 120.00 note (it took
-// 15.00), and on UB-5 the 100.00 discount (120.00 with tax) outweighs the
+// 15.00 above the agreed one on UB-3 takes 18.00 off the 108.00 note (it took
+// 15.00; the note keeps back the 10.00 of the 10% discount that line 2's
+// 100.00 no longer earns, so that 684.00 less 90.00 is the 594.00 UB-3
+// corrects to as a draft; it was 102.00, 12.00 too much), and on UB-5 the 100.00 discount (120.00 with tax) outweighs the
 // 120.00 overcharge, so no note is written (one of 20.00 was); the total short
 // by 20.00 and the tax short by 10.00 take just that. The letter leaves out
 // UB-5's overcharge: the client did not pay too much on it.
@@ -841,19 +848,20 @@ TEST(Fix, UnderBillingBeforeTaxOffsetsOverchargesWithItsTax) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-UB-1-1 on invoice UB-1 line 2: GBP 100.00 (arithmetic)"));
   EXPECT_THAT(r.out, HasSubstr("CN-UB-2-1 on invoice UB-2 line 2: GBP 110.00 (arithmetic)"));
-  EXPECT_THAT(r.out, HasSubstr("CN-UB-3-1 on invoice UB-3 line 2: GBP 102.00 (arithmetic): Line 2 of invoice UB-3 "
-                               "was miscalculated, so we credit GBP 102.00 (85.00 and 17.00 tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("CN-UB-3-1 on invoice UB-3 line 2: GBP 90.00 (arithmetic): Line 2 of invoice UB-3 "
+                               "was miscalculated, so we credit GBP 90.00 (75.00 and 15.00 tax on it).\n"));
   EXPECT_THAT(r.out, HasSubstr("CN-UB-4-1 on invoice UB-4 line 2: GBP 60.00 (arithmetic)"));
   EXPECT_THAT(r.out, Not(HasSubstr("CN-UB-5")));
   EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP 100.00 at stake): not credited: what the invoice "
                                "under-billed is taken off it instead\n"));
-  EXPECT_THAT(r.out, HasSubstr("Credited: GBP 372.00\n"));
+  EXPECT_THAT(r.out, HasSubstr("Credited: GBP 360.00\n"));
 
   r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("found 4 errors in what we billed you"));
-  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against invoice "
+  EXPECT_THAT(r.out, HasSubstr("We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 90.00 against invoice "
                                "UB-3.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice UB-3, GBP 594.00 is now left to pay, due by 2025-10-03.\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("On invoice UB-5")));
   fs::remove_all(dir);
 }
@@ -897,10 +905,10 @@ TEST(Fix, TheSummarySaysWhatANettedUnderBillingTakesOffTheNote) {
 
 // The letter says what an invoice under-billed that fix took off its credit
 // note, so that a note smaller than the overcharges listed is explained (it
-// was not): UB-3's note is 102.00 for an overcharge of 100.00 and 20.00 tax,
-// since the discount 15.00 above the agreed one, 18.00 with its tax, was taken
-// off it; in text, Markdown and HTML alike. A letter without such an invoice
-// is as it was (the golden letter-C-300.txt).
+// was not): UB-3's note is 90.00 for an overcharge of 100.00, less 10.00 of
+// the discount, and 18.00 tax, since the discount 15.00 above the agreed one,
+// 18.00 with its tax, was taken off it; in text, Markdown and HTML alike.
+// A letter without such an invoice is as it was (the golden letter-C-300.txt).
 TEST(Fix, TheLetterSaysWhatUnderBillingWasTakenOffACreditNote) {
   const fs::path dir = test::temp_dir("fix-netted-letter");
   auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
@@ -909,8 +917,10 @@ TEST(Fix, TheLetterSaysWhatUnderBillingWasTakenOffACreditNote) {
   const std::string letter = "letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20";
   r = test::run_billcheck(letter + " --invoice UB-3");
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we charged you GBP 100.00 too much, less GBP 10.00 of the discount, and GBP 18.00 tax "
+                               "on it.\n"));
   EXPECT_THAT(r.out, HasSubstr("What we have done:\n"
-                               "- We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 102.00 against "
+                               "- We have issued credit note CN-UB-3-1, dated 2026-01-15, for GBP 90.00 against "
                                "invoice UB-3.\n"
                                "- Invoice UB-3 also billed you GBP 15.00 too little, and GBP 3.00 tax on it: rather "
                                "than ask you for it, we have taken GBP 18.00 off credit note CN-UB-3-1.\n"
@@ -1768,9 +1778,9 @@ TEST(Fix, TheSupplementsTaxMakesTheCorrectedTotalToTheCent) {
 
 // What the summary says a netted under-billing takes off a credit note is
 // what the note was cut by, tax and all: each note of tests/data/remedies/
-// underbilled-book, 120.00 before it was cut, is cut by the figure the
-// summary gives (18.00 on UB-3, the 15.00 under-billed and 3.00 tax on it;
-// 60.00 on UB-4), as its internal note records. Not a fault left: this holds.
+// underbilled-book, 120.00 before it was cut (108.00 on UB-3, which keeps
+// back 10.00 of its 10% discount), is cut by the figure the summary gives
+// (18.00 on UB-3, the 15.00 under-billed and 3.00 tax on it; 60.00 on UB-4), as its internal note records. Not a fault left: this holds.
 TEST(Fix, TheFigureANettedUnderBillingTakesOffIsWhatTheNoteWasCutBy) {
   const fs::path dir = test::temp_dir("fix-netted-cut");
   auto r = test::run_billcheck("fix tests/data/remedies/underbilled-book --out '" + (dir / "a").string() +
@@ -1780,7 +1790,7 @@ TEST(Fix, TheFigureANettedUnderBillingTakesOffIsWhatTheNoteWasCutBy) {
   for (const auto& [id, less, cut] : {std::tuple{"CN-UB-1-1", "20.00 less\n", "cut from 120.00 to 100.00"},
                                       std::tuple{"CN-UB-2-1", "10.00 less\n", "cut from 120.00 to 110.00"},
                                       std::tuple{"CN-UB-3-1", "18.00 less (15.00 and 3.00 tax on it)\n",
-                                                 "cut from 120.00 to 102.00"},
+                                                 "cut from 108.00 to 90.00"},
                                       std::tuple{"CN-UB-4-1", "60.00 less (50.00 and 10.00 tax on it)\n",
                                                  "cut from 120.00 to 60.00"}}) {
     EXPECT_THAT(r.out, HasSubstr(std::string("taken off credit note ") + id + ", which returns GBP " + less));
@@ -1924,26 +1934,108 @@ TEST(Fix, TheLetterStatesTheTaxInTheOrderTheNotesWereWritten) {
   fs::remove_all(dir);
 }
 
-// Where the invoice's total caps a note's tax (fix credits no more than the
-// invoice), the letter states the tax the note returns: TR-1 on E-2 (10%
-// discount) bills a line of 100.00 that should be 5.00, less 10.00, with
-// 18.00 tax at 20%, 108.00. CN-TR-1-1 returns 95.00 and 13.00 tax, the
-// 108.00 left; the letter said "GBP 19.00 tax on it", the tax at the rate
-// (18.00 on 90.00 less -1.00 on -5.00), 6.00 more than the note returns.
-TEST(Fix, TheLetterSaysTheTaxTheInvoicesTotalLeftTheNote) {
-  const fs::path dir = test::temp_dir("fix-letter-capped-tax");
+namespace {
+
+// TR-1 (tax-rounding-book, without its billcheck.yaml) on engagement
+// `engagement`: one line billed 100.00 whose amount should be `should_be`,
+// less a 10.00 discount, 18.00 tax at 20%, 108.00, in `status`.
+fs::path discounted_tr1(const std::string& name, const std::string& engagement, const std::string& should_be,
+                        const std::string& status) {
+  const fs::path dir = test::temp_dir(name);
   fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
   fs::remove(dir / "book" / "billcheck.yaml");
   test::write_file(dir / "book" / "invoice_lines.csv",
                    "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
                    "description,quantity,rate,adjustment,amount\n"
-                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,5.00,,100.00\n");
+                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1," + should_be + ",,100.00\n");
   std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  ASSERT_NE(invoices.find(",E-1,2025-09-03,"), std::string::npos);
-  ASSERT_NE(invoices.find(",GBP,,20,39.02,234.10,issued"), std::string::npos);
-  invoices.replace(invoices.find(",E-1,2025-09-03,"), 16, ",E-2,2025-09-03,");
-  invoices.replace(invoices.find(",GBP,,20,39.02,234.10,issued"), 28, ",GBP,10.00,20,18.00,108.00,issued");
+  EXPECT_NE(invoices.find(",E-1,2025-09-03,"), std::string::npos);
+  EXPECT_NE(invoices.find(",GBP,,20,39.02,234.10,issued"), std::string::npos);
+  invoices.replace(invoices.find(",E-1,2025-09-03,"), 16, "," + engagement + ",2025-09-03,");
+  invoices.replace(invoices.find(",GBP,,20,39.02,234.10,issued"), 28, ",GBP,10.00,20,18.00,108.00," + status);
   test::write_file(dir / "book" / "invoices.csv", invoices);
+  return dir;
+}
+
+}  // namespace
+
+// The discount is an amount written on the invoice; an engagement's
+// discount_pct holds it to that percentage of the lines
+// (credit.discount-above-agreed), and a draft fix cuts it to the percentage
+// of the corrected lines. TR-1 on E-2 (10% agreed), a line of 100.00 that
+// should be 5.00, corrects as a draft to 5.00 less 0.50 and 0.90 tax, 5.40.
+// Issued, its note returned the line's 95.00 whole with the tax the total
+// left, 108.00: the client owed nothing where the draft says 5.40. The note
+// now keeps back the 9.50 of the discount the line no longer earns: 85.50 and
+// 17.10 tax on it, 102.60, and 108.00 less 102.60 is the draft's 5.40.
+TEST(Fix, ANoteOnADiscountedInvoiceKeepsBackTheLinesShareOfTheDiscount) {
+  const fs::path draft = discounted_tr1("fix-discount-share-draft", "E-2", "5.00", "draft");
+  auto r = test::run_billcheck("fix '" + (draft / "book").string() + "' --out '" + (draft / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::slurp(draft / "a" / "invoices.csv"), HasSubstr(",GBP,0.50,20,0.90,5.40,draft"));
+  fs::remove_all(draft);
+
+  const fs::path dir = discounted_tr1("fix-discount-share", "E-2", "5.00", "issued");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 102.60 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 102.60 (95.00 less 9.50 of the discount, and 17.10 "
+                               "tax on it).\n"));
+  EXPECT_THAT(r.out, HasSubstr("Credited: GBP 102.60\n"));
+  EXPECT_THAT(r.out, HasSubstr("Overcharged on issued invoices: GBP 102.60\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 5.00, because the amount was miscalculated: we charged you GBP 95.00 too "
+                               "much, less GBP 9.50 of the discount, and GBP 17.10 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 102.60 against "
+                               "invoice TR-1.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 5.40 is now left to pay, due by 2025-10-03.\n"));
+  // Run again, fix writes nothing more: the note returned what the draft changes.
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() +
+                          "' --today 2026-01-16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir / "a" / "credit_notes.csv"), test::slurp(dir / "b" / "credit_notes.csv"));
+  fs::remove_all(dir);
+}
+
+// A discount with no percentage agreed (TR-1 on E-1) is the amount written,
+// and a draft fix leaves it: a line of 100.00 that should be 50.00 corrects
+// to 50.00 less 10.00 and 8.00 tax, 48.00, and the issued invoice's note
+// returns the line's 50.00 whole with 10.00 tax on it, 60.00 (108.00 less
+// 60.00 is 48.00).
+TEST(Fix, AFixedDiscountStaysWhole) {
+  const fs::path draft = discounted_tr1("fix-fixed-discount-draft", "E-1", "50.00", "draft");
+  auto r = test::run_billcheck("fix '" + (draft / "book").string() + "' --out '" + (draft / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::slurp(draft / "a" / "invoices.csv"), HasSubstr(",GBP,10.00,20,8.00,48.00,draft"));
+  fs::remove_all(draft);
+
+  const fs::path dir = discounted_tr1("fix-fixed-discount", "E-1", "50.00", "issued");
+  r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                          "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 60.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 60.00 (50.00 and 10.00 tax on it).\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("we charged you GBP 50.00 too much, and GBP 10.00 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 48.00 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
+// Where the invoice's total caps a note's tax (fix credits no more than the
+// invoice), the letter states the tax the note returns: TR-1 on E-1 (a
+// 10.00 discount, no percentage agreed, so it stays whole) bills a line of
+// 100.00 that should be 5.00, with 18.00 tax at 20%, 108.00. CN-TR-1-1
+// returns 95.00 and 13.00 tax, the 108.00 left; the letter said "GBP 19.00
+// tax on it", the tax at the rate (18.00 on 90.00 less -1.00 on -5.00), 6.00
+// more than the note returns.
+TEST(Fix, TheLetterSaysTheTaxTheInvoicesTotalLeftTheNote) {
+  const fs::path dir = discounted_tr1("fix-letter-capped-tax", "E-1", "5.00", "issued");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;

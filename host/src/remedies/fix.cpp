@@ -231,23 +231,24 @@ std::string reason_code_of(const Finding& f) {
 }
 
 // Every name the credit-note memo's model can have, for the template check.
-constexpr std::string_view kMemoVocabulary[] = {"invoice", "line",      "currency",    "amount",  "tax_on_it",
-                                                "total",   "reason_code", "rate",      "tax",     "hours",
-                                                "duplicate", "arithmetic", "other",     "reissue", "replacement",
-                                                "goodwill", "percent"};
+constexpr std::string_view kMemoVocabulary[] = {"invoice",   "line",       "currency", "amount",  "tax_on_it",
+                                                "discount_on_it", "total", "reason_code", "rate",   "tax",
+                                                "hours",     "duplicate",  "arithmetic", "other", "reissue",
+                                                "replacement", "goodwill", "percent"};
 
 /// The memo the client reads on the credit note: one plain sentence, without
 /// the rules' words, from the `credit-note-memo` template (the firm's, in
 /// letters.templates, when it has one).
 std::string client_memo(const Engine& engine, const Finding& f, const std::string& code, const Decimal& amount,
-                        const Decimal& tax) {
+                        const Decimal& discount, const Decimal& tax) {
   nlohmann::ordered_json model;
   model["invoice"] = f.invoice;
   if (!f.line.empty()) model["line"] = f.line;
   model["currency"] = f.currency;
   model["amount"] = format_amount(amount, f.currency);
+  if (!discount.is_zero()) model["discount_on_it"] = format_amount(discount, f.currency);
   if (!tax.is_zero()) model["tax_on_it"] = format_amount(tax, f.currency);
-  model["total"] = format_amount(amount + tax, f.currency);
+  model["total"] = format_amount(amount - discount + tax, f.currency);
   model["reason_code"] = code;
   static constexpr std::string_view kWorded[] = {"rate", "tax", "hours", "duplicate", "arithmetic"};
   const bool worded = std::find(std::begin(kWorded), std::end(kWorded), code) != std::end(kWorded);
@@ -443,6 +444,19 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
   }
 }
 
+/// What a draft fix would take off an invoice's discount: the finding whose
+/// fix sets its `discount` (an agreed percentage of its lines,
+/// credit.discount-above-agreed) takes its current value less the suggested
+/// one off it. A discount with no percentage to hold it to has none.
+Decimal discount_excess(const Report& report, std::string_view invoice) {
+  for (const Finding& f : report.findings)
+    if (f.invoice == invoice && f.fix && f.fix->field == "discount") {
+      const std::optional<Decimal> current = Decimal::parse(f.fix->current), suggested = Decimal::parse(f.fix->suggested);
+      return current && suggested && *current > *suggested ? *current - *suggested : Decimal{};
+    }
+  return Decimal{};
+}
+
 /// Appends a credit note for each overcharge on an issued or paid invoice that
 /// no credit note in the book remedies yet (its `remedies` names the finding).
 /// A line is credited at most once for what it overcharges, less the notes
@@ -535,6 +549,29 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     return tax;
   };
 
+  // A discount agreed as a percentage of the lines shrinks with them: the
+  // draft fix cuts it to that percentage of the corrected lines, so a note on
+  // a line returns the overcharge less the part of the discount the invoice
+  // no longer earns without it, before its tax. That part is what the same
+  // check, on the invoice's lines less what this run's notes take off them so
+  // far, takes off its discount, less what it took before the note.
+  std::map<std::string, std::map<std::int64_t, Decimal>> taken_off;  // by invoice and line
+  std::map<std::string, Decimal> discount_taken;  // by invoice: what the check takes off its discount
+  auto discount_share = [&](const Invoice& invoice, std::int64_t line_no, const Decimal& amount) {
+    if (!invoice.discount || *invoice.discount <= Decimal{}) return Decimal{};
+    auto [taken, added] = discount_taken.try_emplace(invoice.id);
+    if (added) taken->second = discount_excess(report, invoice.id);
+    std::map<std::int64_t, Decimal>& off = taken_off[invoice.id];
+    off[line_no] += amount;
+    BookData corrected(data);
+    for (InvoiceLine& l : corrected.lines)
+      if (auto it = off.find(l.line_no); l.invoice_id == invoice.id && it != off.end()) l.amount -= it->second;
+    const Decimal after = discount_excess(engine.check(Book{std::move(corrected)}, options), invoice.id);
+    const Decimal share = std::clamp(after - taken->second, Decimal{}, amount);
+    taken->second += share;
+    return share;
+  };
+
   for (const Finding& f : report.findings) {
     if (!wants_credit_note(f, book) || remedied.count(f.fingerprint) || replaced.count(f.invoice)) continue;
     const Invoice& invoice = *book.invoice(f.invoice);
@@ -544,12 +581,16 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     Decimal& on_invoice = left_on_invoice(invoice);
     Decimal* on_line = key ? left_on_line(invoice, *key) : nullptr;
     if (on_line && *on_line < amount) amount = *on_line;
-    Decimal tax;
+    Decimal tax, discount;
     if (on_line && amount > Decimal{}) {
-      tax = tax_on(invoice, amount);
-      if (on_invoice < amount + tax) tax = std::max(on_invoice - amount, Decimal{});
+      discount = discount_share(invoice, key->second, amount);
+      tax = tax_on(invoice, amount - discount);
+      if (on_invoice < amount - discount + tax) tax = std::max(on_invoice - (amount - discount), Decimal{});
     }
-    if (on_invoice < amount) amount = on_invoice;
+    if (on_invoice < amount - discount) {
+      amount = on_invoice;
+      discount = Decimal{};
+    }
     if (amount <= Decimal{}) {
       // Already returned: a note this run wrote remedies this finding too; a
       // note the book had is left as it is, and the summary names it.
@@ -578,9 +619,9 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     note.client_id = invoice.client_id;
     note.invoice_id = invoice.id;
     note.date = today;
-    note.amount = amount + tax;
+    note.amount = amount - discount + tax;
     note.reason_code = data.add_text(reason_code_of(f));
-    note.reason = data.add_text(client_memo(engine, f, note.reason_code, amount, tax));
+    note.reason = data.add_text(client_memo(engine, f, note.reason_code, amount, discount, tax));
     if (key) note.line_no = key->second;
     note.remedies = data.add_text(f.fingerprint);
     add_internal_note(note, f.rule + ": " + f.message, data.text);
@@ -635,7 +676,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
           if (exact >= Decimal{} && exact <= left) before_tax = exact;
         }
       const Decimal cut_tax = left - before_tax;
-      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, before_tax, cut_tax));
+      note.reason = data.add_text(client_memo(engine, *f, note.reason_code, before_tax, Decimal{}, cut_tax));
       add_internal_note(note,
                         "cut from " + format_amount(note.amount, invoice.currency) + " to " +
                             format_amount(left, invoice.currency) + ", what the client overpaid on " + invoice.id +

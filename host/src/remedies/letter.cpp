@@ -23,7 +23,8 @@ constexpr std::string_view kLetterVocabulary[] = {
     "date", "firm", "name", "contact", "email", "phone", "signoff", "client", "id", "invoice_list",
     "has_errors", "error_count", "one_error", "errors", "invoice", "line", "description", "currency", "billed",
     "should_be", "difference", "reason", "credit_note", "amount", "credit_notes", "has_credit_notes",
-    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "has_remedies", "reissues", "replacement",
+    "has_uncredited", "uncredited", "one_uncredited", "tax_on_it", "discount_on_it", "has_remedies", "reissues",
+    "replacement",
     "total", "goodwill", "balances", "to_pay", "due_date", "settled", "owed_back", "replaces", "reissued_by", "has_balances",
     "netted", "offsets", "has_balanced", "balanced", "overlaps"};
 
@@ -150,8 +151,10 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   if (!line_notes.empty() && !f.line.empty()) {
     const CreditNote* own = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     const bool on_its_line = own && own->line_no && std::to_string(*own->line_no) == f.line;
-    const Decimal tax = on_its_line ? detail::tax_returned_by(book, report, inv, *own, over)
+    const Decimal discount = on_its_line ? detail::discount_kept_by(book, report, inv, *own, over) : Decimal{};
+    const Decimal tax = on_its_line ? detail::tax_returned_by(book, report, inv, *own, over - discount)
                                     : detail::tax_returned_with(book, report, inv, f, over);
+    if (!discount.is_zero()) j["discount_on_it"] = format_amount(discount, inv.currency);
     if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
   }
   if (!line_notes.empty()) {
