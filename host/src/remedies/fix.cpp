@@ -563,9 +563,21 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     if (added) taken->second = discount_excess(report, invoice.id);
     std::map<std::int64_t, Decimal>& off = taken_off[invoice.id];
     off[line_no] += amount;
-    BookData corrected(data);
-    for (InvoiceLine& l : corrected.lines)
-      if (auto it = off.find(l.line_no); l.invoice_id == invoice.id && it != off.end()) l.amount -= it->second;
+    // The invoice alone, with its client and engagement, is all the check of
+    // its discount reads: a copy of the whole book checked for each note made
+    // fix on a large book cost a whole check per note.
+    BookData corrected;
+    corrected.text = data.text;
+    corrected.files = data.files;
+    corrected.invoices.push_back(invoice);
+    if (const Client* client = book.client(invoice.client_id)) corrected.clients.push_back(*client);
+    if (!invoice.engagement_id.empty())
+      if (const Engagement* engagement = book.engagement(invoice.engagement_id))
+        corrected.engagements.push_back(*engagement);
+    for (const InvoiceLine& l : book.lines_of(invoice)) {
+      InvoiceLine& line = corrected.lines.emplace_back(l);
+      if (auto it = off.find(l.line_no); it != off.end()) line.amount -= it->second;
+    }
     const Decimal after = discount_excess(engine.check(Book{std::move(corrected)}, options), invoice.id);
     const Decimal share = std::clamp(after - taken->second, Decimal{}, amount);
     taken->second += share;
