@@ -1705,6 +1705,32 @@ TEST(Fix, TheErrorAboveIsOneTheLetterStates) {
                                 "charged you GBP 500.00 too much on top of the error above.\n"));
 }
 
+namespace {
+
+/// Replaces the first `from` in the file at `path` with `to` (a test failure when it has none).
+void replace_in_file(const fs::path& path, const std::string& from, const std::string& to) {
+  std::string text = test::slurp(path);
+  const std::size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << path << " has no '" << from << "'";
+  text.replace(at, from.size(), to);
+  test::write_file(path, text);
+}
+
+/// tests/data/remedies/tax-rounding-book in `dir`/book without its
+/// billcheck.yaml: TR-1 (at 20%) billing `lines` (rows of invoice_lines.csv),
+/// with `tax` and `total` for its 39.02 and 234.10.
+void tax_rounding_book(const fs::path& dir, const std::string& lines, const std::string& tax,
+                       const std::string& total) {
+  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
+  fs::remove(dir / "book" / "billcheck.yaml");
+  test::write_file(dir / "book" / "invoice_lines.csv",
+                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
+                   "description,quantity,rate,adjustment,amount\n" + lines);
+  replace_in_file(dir / "book" / "invoices.csv", ",20,39.02,234.10,issued", ",20," + tax + "," + total + ",issued");
+}
+
+}  // namespace
+
 // fix run again on a book an earlier fix credited: the new notes' tax is
 // reckoned on what is left to bill after the notes the book has. TR-1 at 20%
 // bills 500.00 (450.02 as corrected) and 300.00, 960.00 with tax; the first
@@ -1715,26 +1741,16 @@ TEST(Fix, TheErrorAboveIsOneTheLetterStates) {
 // less 156.00 on 780.01): 876.03 left, a cent more than the invoice owed back.
 TEST(Fix, ASecondFixTaxesItsNotesAfterTheNotesTheBookHas) {
   const fs::path dir = test::temp_dir("fix-again-tax");
-  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
-  fs::remove(dir / "book" / "billcheck.yaml");
-  test::write_file(dir / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
-                   "description,quantity,rate,adjustment,amount\n"
-                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,450.02,,500.00\n"
-                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,300.00,,300.00\n");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
-  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,160.00,960.00,issued");
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  tax_rounding_book(dir,
+                    "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,450.02,,500.00\n"
+                    "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,300.00,,300.00\n",
+                    "160.00", "960.00");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 59.98 (arithmetic): Line 1 of invoice TR-1 was "
                                "miscalculated, so we credit GBP 59.98 (49.98 and 10.00 tax on it).\n"));
-  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
-  ASSERT_NE(lines.find(",1,300.00,,300.00"), std::string::npos);
-  lines.replace(lines.find(",1,300.00,,300.00"), 17, ",1,280.01,,300.00");
-  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  replace_in_file(dir / "a" / "invoice_lines.csv", ",1,300.00,,300.00", ",1,280.01,,300.00");
   r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-TR-1-2 on invoice TR-1 line 2: GBP 23.98 (arithmetic): Line 2 of invoice TR-1 was "
@@ -1811,14 +1827,8 @@ TEST(Fix, UnderBillingTakenOffANoteTakesTheTaxTheCorrectedInvoiceCharges) {
   const fs::path dir = test::temp_dir("fix-tax-rounding-netted");
   fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
   fs::remove(dir / "book" / "billcheck.yaml");
-  std::string lines = test::slurp(dir / "book" / "invoice_lines.csv");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  ASSERT_NE(lines.find(",1,40.00,,45.05"), std::string::npos);
-  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
-  lines.replace(lines.find(",1,40.00,,45.05"), 15, ",1,40.00,,65.05");
-  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,43.02,258.10,issued");
-  test::write_file(dir / "book" / "invoice_lines.csv", lines);
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  replace_in_file(dir / "book" / "invoice_lines.csv", ",1,40.00,,45.05", ",1,40.00,,65.05");
+  replace_in_file(dir / "book" / "invoices.csv", ",20,39.02,234.10,issued", ",20,43.02,258.10,issued");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -1841,14 +1851,8 @@ TEST(Fix, UnderBillingTakenOffANoteTakesTheTaxTheCorrectedInvoiceCharges) {
 TEST(Fix, TheLetterSaysTheTaxTheNoteReturns) {
   const fs::path dir = test::temp_dir("fix-letter-note-tax");
   fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
-  std::string lines = test::slurp(dir / "book" / "invoice_lines.csv");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  ASSERT_NE(lines.find(",1,40.00,,45.05"), std::string::npos);
-  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
-  lines.replace(lines.find(",1,40.00,,45.05"), 15, ",1,40.06,,45.09");
-  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,39.02,234.14,issued");
-  test::write_file(dir / "book" / "invoice_lines.csv", lines);
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  replace_in_file(dir / "book" / "invoice_lines.csv", ",1,40.00,,45.05", ",1,40.06,,45.09");
+  replace_in_file(dir / "book" / "invoices.csv", ",20,39.02,234.10,issued", ",20,39.02,234.14,issued");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -1872,26 +1876,16 @@ TEST(Fix, TheLetterSaysTheTaxTheNoteReturns) {
 // Gives the folder, with the second fix's book in `b`, and its summary.
 std::pair<fs::path, std::string> fix_twice_the_second_error_first(const std::string& name) {
   const fs::path dir = test::temp_dir(name);
-  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
-  fs::remove(dir / "book" / "billcheck.yaml");
-  test::write_file(dir / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
-                   "description,quantity,rate,adjustment,amount\n"
-                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,500.01,,500.01\n"
-                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,292.97,,300.00\n");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  EXPECT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
-  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,160.00,960.01,issued");
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  tax_rounding_book(dir,
+                    "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,500.01,,500.01\n"
+                    "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,292.97,,300.00\n",
+                    "160.00", "960.01");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 2: GBP 8.43 (arithmetic): Line 2 of invoice TR-1 was "
                                "miscalculated, so we credit GBP 8.43 (7.03 and 1.40 tax on it).\n"));
-  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
-  EXPECT_NE(lines.find(",1,500.01,,500.01"), std::string::npos);
-  lines.replace(lines.find(",1,500.01,,500.01"), 17, ",1,495.00,,500.01");
-  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  replace_in_file(dir / "a" / "invoice_lines.csv", ",1,500.01,,500.01", ",1,495.00,,500.01");
   r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
   EXPECT_EQ(r.status, 0) << r.err;
   return {dir, r.out};
@@ -1942,18 +1936,10 @@ namespace {
 fs::path discounted_tr1(const std::string& name, const std::string& engagement, const std::string& should_be,
                         const std::string& status) {
   const fs::path dir = test::temp_dir(name);
-  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
-  fs::remove(dir / "book" / "billcheck.yaml");
-  test::write_file(dir / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
-                   "description,quantity,rate,adjustment,amount\n"
-                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1," + should_be + ",,100.00\n");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  EXPECT_NE(invoices.find(",E-1,2025-09-03,"), std::string::npos);
-  EXPECT_NE(invoices.find(",GBP,,20,39.02,234.10,issued"), std::string::npos);
-  invoices.replace(invoices.find(",E-1,2025-09-03,"), 16, "," + engagement + ",2025-09-03,");
-  invoices.replace(invoices.find(",GBP,,20,39.02,234.10,issued"), 28, ",GBP,10.00,20,18.00,108.00," + status);
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  tax_rounding_book(dir, "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1," + should_be + ",,100.00\n",
+                    "39.02", "234.10");
+  replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", "," + engagement + ",2025-09-03,");
+  replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,10.00,20,18.00,108.00," + status);
   return dir;
 }
 
@@ -2061,26 +2047,16 @@ TEST(Fix, TheLetterSaysTheTaxTheInvoicesTotalLeftTheNote) {
 // CN-TR-1-1 counted at 9.17 (28.17 on 140.83 less 27.17): 162.03 left.
 TEST(Fix, ASecondFixCountsACutNoteAtWhatItReturnedBeforeTax) {
   const fs::path dir = test::temp_dir("fix-again-cut-note");
-  fs::copy(test::data_dir() / "remedies" / "tax-rounding-book", dir / "book");
-  fs::remove(dir / "book" / "billcheck.yaml");
-  test::write_file(dir / "book" / "invoice_lines.csv",
-                   "invoice_id,line_no,type,date,timekeeper_id,entry_id,task_code,activity_code,expense_code,"
-                   "description,quantity,rate,adjustment,amount\n"
-                   "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,100.00,,100.00\n"
-                   "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,40.00,,50.00\n");
-  std::string invoices = test::slurp(dir / "book" / "invoices.csv");
-  ASSERT_NE(invoices.find(",20,39.02,234.10,issued"), std::string::npos);
-  invoices.replace(invoices.find(",20,39.02,234.10,issued"), 23, ",20,29.00,179.00,issued");
-  test::write_file(dir / "book" / "invoices.csv", invoices);
+  tax_rounding_book(dir,
+                    "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,100.00,,100.00\n"
+                    "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,40.00,,50.00\n",
+                    "29.00", "179.00");
   auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
                                "' --today 2026-01-15");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 2: GBP 11.00 (arithmetic): Line 2 of invoice TR-1 was "
                                "miscalculated, so we credit GBP 11.00 (10.00 and 1.00 tax on it).\n"));
-  std::string lines = test::slurp(dir / "a" / "invoice_lines.csv");
-  ASSERT_NE(lines.find(",1,100.00,,100.00"), std::string::npos);
-  lines.replace(lines.find(",1,100.00,,100.00"), 17, ",1,95.03,,100.00");
-  test::write_file(dir / "a" / "invoice_lines.csv", lines);
+  replace_in_file(dir / "a" / "invoice_lines.csv", ",1,100.00,,100.00", ",1,95.03,,100.00");
   r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CN-TR-1-2 on invoice TR-1 line 1: GBP 5.96 (arithmetic): Line 1 of invoice TR-1 was "
