@@ -1079,9 +1079,12 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     summary.needs_person.push_back(std::move(open));
   }
   const auto no_note = [](const CreditNote&) { return false; };
-  for (const auto& [invoice, fingerprints] : as_fix_would)
-    summary.issued_overcharged[invoice->currency] += detail::returned_for(
-        before, original, *invoice, [&](const Finding& g) { return fingerprints.count(g.fingerprint) > 0; }, no_note);
+  for (const auto& entry : as_fix_would) {  // (not a structured binding: clang 14 cannot capture one)
+    const std::set<std::string>& fingerprints = entry.second;
+    summary.issued_overcharged[entry.first->currency] += detail::returned_for(
+        before, original, *entry.first, [&](const Finding& g) { return fingerprints.count(g.fingerprint) > 0; },
+        no_note);
+  }
   for (const auto& [invoice, under] : underbilled) {
     const auto n = netted.find(invoice);
     const Decimal left = n == netted.end() ? under.second : under.second - n->second;
