@@ -127,6 +127,95 @@ TEST(CsvRows, ARepeatedCellIsCheckedLikeTheFirst) {
   EXPECT_EQ(data.timekeepers[1].role, "partner");
 }
 
+// Common rows are converted a block of 64 at a time, a column at a time; a
+// block with a value that cannot be taken at once is read again row by row.
+// Wherever in a block a problem is (its first row, its last, the next
+// block's first), every problem is reported once, in the order of the rows,
+// and the rows around it read as they would alone.
+std::string numbered_line(int i) {
+  const std::string n = std::to_string(i);
+  return "INV-" + std::to_string(i / 8) + "," + n + ",fee,2026-01-" + (i % 28 < 9 ? "0" : "") +
+         std::to_string(i % 28 + 1) + ",T" + std::to_string(i % 5) + ",Work " + n + ",1.5,100.00,150.00," +
+         (i % 3 == 0 ? "note " + n : "");
+}
+
+constexpr char kLinesHeader[] =
+    "invoice_id,line_no,type,date,timekeeper_id,description,quantity,rate,amount,matter_note\n";
+
+TEST(CsvRows, ABlockWithAProblemIsReadAgainRowByRowInTheOrderOfTheRows) {
+  std::string text = kLinesHeader;
+  for (int i = 1; i <= 300; ++i) {
+    switch (i) {
+      case 1: text += "INV-0,1,fee,2026-01-02,T1,Work 1,1.5,100.00,1O0.00,"; break;
+      case 64: text += "INV-8,64,fees,2026-01-09,T4,Work 64,1.5,100.00,150.00,"; break;
+      case 65: text += "INV-8,65,fee,2026-02-30,T0,Work 65,1.5,100.00,150.00,"; break;
+      case 130: text += "INV-16,130,fee"; break;
+      case 200: text += ",200,fee,2026-01-05,T0,Work 200,1.5,100.00,150.00,"; break;
+      case 300: text += "INV-37,300,fee,2026-01-21,T0,Work 300,1e3,100.00,150.00,note 300"; break;
+      default: text += numbered_line(i);
+    }
+    text += '\n';
+  }
+  const auto dir = test::temp_dir("csv-rows-blocks-broken");
+  test::write_file(dir / "invoice_lines.csv", text);
+  std::vector<std::string> messages;
+  try {
+    (void)read_csv_reference(dir);
+  } catch (const BookError& e) {
+    messages = e.messages();
+  }
+  const std::vector<std::string> starts = {
+      ":2: column 'amount': '1O0.00' is not a decimal number",
+      ":65: column 'type': 'fees' is not a valid value (use fee, expense or adjustment)",
+      ":66: column 'date': '2026-02-30' is not a valid date (expected YYYY-MM-DD)",
+      ":131: row has 3 cells, the header has 10",
+      ":201: column 'invoice_id': required value missing",
+      ":301: column 'quantity': '1e3' is not a decimal number (write it out in full, without an "
+      "exponent)",
+  };
+  const std::string file = (dir / "invoice_lines.csv").string();
+  ASSERT_EQ(messages.size(), starts.size()) << ::testing::PrintToString(messages);
+  for (std::size_t i = 0; i < starts.size(); ++i)
+    EXPECT_EQ(messages[i].substr(0, file.size() + starts[i].size()), file + starts[i]) << messages[i];
+}
+
+TEST(CsvRows, ABlockReadAgainRowByRowGivesTheRecordsOfEachRow) {
+  std::string text = kLinesHeader;
+  for (int i = 1; i <= 300; ++i) {
+    if (i == 64)  // valid, but more whole digits than the common amount: read row by row
+      text += "INV-8,64,fee,,T4,\"Work \"\"64\"\"\",1.5,100.00,1234567890123.50,note 64";
+    else
+      text += numbered_line(i);
+    text += i % 2 ? "\r\n" : "\n";
+  }
+  const auto dir = test::temp_dir("csv-rows-blocks-good");
+  test::write_file(dir / "invoice_lines.csv", text);
+  const BookData data = read_csv_reference(dir);
+  ASSERT_EQ(data.lines.size(), 300u);
+  for (int i = 1; i <= 300; ++i) {
+    const InvoiceLine& line = data.lines[static_cast<std::size_t>(i - 1)];
+    ASSERT_EQ(line.line_no, i);
+    EXPECT_EQ(line.source.line, static_cast<std::uint32_t>(i + 1)) << i;
+    EXPECT_EQ(line.invoice_id, "INV-" + std::to_string(i / 8)) << i;
+    EXPECT_EQ(line.timekeeper_id, "T" + std::to_string(i % 5)) << i;
+    EXPECT_EQ(line.quantity.to_string(), "1.5") << i;
+    const Text* note = line.extra.find("matter_note");
+    EXPECT_EQ(note ? std::string(*note) : std::string("(none)"),
+              i % 3 == 0 || i == 64 ? "note " + std::to_string(i) : "(none)")
+        << i;
+    if (i == 64) {
+      EXPECT_FALSE(line.date.has_value());
+      EXPECT_EQ(line.description, "Work \"64\"");
+      EXPECT_EQ(line.amount.to_string(2), "1234567890123.50");
+    } else {
+      ASSERT_TRUE(line.date.has_value()) << i;
+      EXPECT_EQ(line.date->day(), static_cast<unsigned>(i % 28 + 1)) << i;
+      EXPECT_EQ(line.description, "Work " + std::to_string(i)) << i;
+      EXPECT_EQ(line.amount.to_string(2), "150.00") << i;
+    }
+  }
+}
+
 // The JSON reader reuses a repeated value's Text the same way, by column.
 TEST(JsonRecords, ARepeatedValueIsCheckedLikeTheFirst) {
   const std::string text = R"({"clients": [

@@ -27,6 +27,9 @@ class LastTexts {
     return before.size() == value.size() && scan::same_bytes(before.data(), value.data(), value.size());
   }
 
+  /// The Text last set at place `i` (empty: none), for a block's Column::fill.
+  Text& at(std::size_t i) { return last_[i]; }
+
   /// column.set(record, value, store, why), remembered at place `i`; a value
   /// that repeats the last one set there (which passed set()'s checks) is put
   /// as the Text made for it then. A refused value is not remembered.

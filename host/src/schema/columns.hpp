@@ -6,8 +6,10 @@
 
 #include <billcheck/book.hpp>
 
+#include "load/scan.hpp"
 #include "schema/schema.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -46,6 +48,20 @@ using TextPut = void (*)(T& record, Text value);
 template <class T>
 using TextGet = Text (*)(const T& record);
 
+/// Converts one cell of each of `n` rows (row r's from cells + r * stride; an
+/// empty cell is absent) into records[0, n), for a loader that converts a
+/// block of rows a column at a time. A Text value that repeats `last` (the
+/// Text the row before got there, which passed the same checks) takes it
+/// without asking the store, and `last` is left as the last row's. Returns n,
+/// or the first row whose value it does not take at once (refused, an amount
+/// Decimal::parse_common leaves to the careful reading, or empty where
+/// `required`): the loader then converts the block row by row, as
+/// Column::set, which accepts or reports it.
+template <class T>
+using BlockSetter = std::size_t (*)(T* records, const std::string_view* cells, std::size_t stride, std::size_t n,
+                                    bool required, std::span<const std::string_view> choices, Text& last,
+                                    TextStore& store);
+
 /// A column as the loaders and writers see it, made from the schema's column.
 template <class T>
 struct Column {
@@ -55,12 +71,12 @@ struct Column {
   Setter<T> parse;
   Getter<T> get;
   bool money = false;  // an amount: the writers give it its currency's decimals
-  bool interned = false;  // free text kept in the store (not a choice): a loader may prefetch() it
   /// For a Text member (free text, a choice or a currency), else null: where
   /// set() would store the same bytes again, a loader may put the Text it
   /// made for them before (the checks set() makes gave the same answer then).
   TextPut<T> put_text = nullptr;
   TextGet<T> text_of = nullptr;
+  BlockSetter<T> fill = nullptr;
 
   /// Converts `text` (never empty) into the record, its text kept in `store`; on failure
   /// returns false and sets `why`.
@@ -264,6 +280,39 @@ Cell get(const record_of<M>& record) {
   return cell(record.*M);
 }
 
+/// The BlockSetter of member M (a currency column when `Currency`).
+template <auto M, bool Currency = false>
+std::size_t fill(record_of<M>* records, const std::string_view* cells, std::size_t stride, std::size_t n,
+                 bool required, std::span<const std::string_view> choices, Text& last, TextStore& store) {
+  using V = std::remove_cvref_t<decltype(records->*M)>;
+  std::string why;
+  for (std::size_t r = 0; r < n; ++r, cells += stride) {
+    const std::string_view text = *cells;
+    if (text.empty()) {
+      if (required) return r;
+      continue;
+    }
+    V& out = records[r].*M;
+    if constexpr (std::is_same_v<V, Text>) {
+      if (last.size() == text.size() && scan::same_bytes(last.data(), text.data(), text.size())) {
+        out = last;
+        continue;
+      }
+      if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) return r;
+      if constexpr (Currency)
+        if (!currency_problem(text).empty()) return r;
+      last = out = store.add(text);
+    } else if constexpr (std::is_same_v<V, Decimal> || std::is_same_v<V, Optional<Decimal>>) {
+      Decimal d;
+      if (!Decimal::parse_common(text, d)) return r;
+      out = d;
+    } else {
+      if (!convert(text, out, store, why)) return r;
+    }
+  }
+  return n;
+}
+
 template <auto M>
 void put_text(record_of<M>& record, Text value) {
   record.*M = value;
@@ -279,11 +328,11 @@ Text text_of(const record_of<M>& record) {
 template <auto M>
 constexpr Column<record_of<M>> text_column(const schema::Column<M>& column) {
   if constexpr (std::is_same_v<typename schema::Column<M>::member_type, Text>)
-    return {column.name,      column.required, column.choices, column.is_currency ? &set_currency<M> : &set<M>,
-            &get<M>,          column.is_money, column.choices.empty(), &put_text<M>,
-            &text_of<M>};
+    return {column.name, column.required, column.choices, column.is_currency ? &set_currency<M> : &set<M>,
+            &get<M>,     column.is_money, &put_text<M>,   &text_of<M>,
+            column.is_currency ? &fill<M, true> : &fill<M>};
   else
-    return {column.name, column.required, column.choices, &set<M>, &get<M>, column.is_money, false};
+    return {column.name, column.required, column.choices, &set<M>, &get<M>, column.is_money, nullptr, nullptr, &fill<M>};
 }
 
 /// The text view of one of the schema's column tuples, as an array.

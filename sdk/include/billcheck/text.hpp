@@ -148,8 +148,9 @@ class BILLCHECK_SDK_API TextStore {
   /// step 0 starts fetching into the cache the place where `s` is looked up,
   /// step 1 (once that has arrived) the text found there. A loader calls them
   /// for the rows ahead of the one it converts, so that a large book's lookups
-  /// do not each wait on memory. Step 1 is optional: the CSV loader calls step
-  /// 0 alone, a row ahead (step 1 cost it more than it saved). (Since ABI 5.3.)
+  /// do not each wait on memory. Step 1 is optional. (Since ABI 5.3; billcheck's
+  /// own loaders no longer call it: the CSV loader's blocks of rows, which
+  /// convert a column at a time, gained nothing from it.)
   void prefetch(std::string_view s, int step) const noexcept;
   /// Keeps `other`'s texts valid for as long as this store (or a copy of it) lives.
   void keep(const TextStore& other);
