@@ -2096,5 +2096,51 @@ TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
   fs::remove_all(dir);
 }
 
+
+// fix run again after a further error on a line an earlier note credits, on
+// an invoice whose discount is agreed as a percentage: tests/data/remedies/
+// draft-book's HL-101, on E-1 with 10% agreed, bills 1 h at 500.00 (450.00
+// agreed), less 50.00, 90.00 tax at 20%, 540.00, and the first fix's
+// CN-HL-101-1 returns 54.00 (50.00 less 5.00 of the discount, and 9.00 tax
+// on it). Time entry T-4 then proves to be 0.6 h: as a draft, the line is
+// 0.6 h at 450.00, 270.00, less 27.00, and 48.60 tax, 291.60, so the second
+// note returns 194.40 (180.00 less 18.00, and 32.40 tax on it). It returned
+// 199.80 (185.00 less 18.50, and 33.30 tax): CN-HL-101-1 was counted at the
+// 45.00 it returned, not the 50.00 it took off the line, and the client was
+// left 286.20 to pay.
+TEST(Fix, ASecondFixCountsADiscountedNoteAtWhatItTookOffTheLine) {
+  const fs::path dir = test::temp_dir("fix-again-discounted");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  replace_in_file(dir / "book" / "engagements.csv", ",monthly,30,,,", ",monthly,30,10,,");
+  replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,100.00,600.00,issued", ",GBP,50.00,20,90.00,540.00,issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-HL-101-1 on invoice HL-101 line 1: GBP 54.00 (rate): Line 1 of invoice HL-101 was "
+                               "billed above the agreed rate, so we credit GBP 54.00 (50.00 less 5.00 of the discount, "
+                               "and 9.00 tax on it).\n"));
+  replace_in_file(dir / "a" / "time_entries.csv", "T-4,E-1,TK-1,2025-08-05,1,", "T-4,E-1,TK-1,2025-08-05,0.6,");
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-HL-101-2 on invoice HL-101 line 1: GBP 194.40 (hours): Line 1 of invoice HL-101 "
+                               "billed more hours than were recorded, so we credit GBP 194.40 (180.00 less 18.00 of the "
+                               "discount, and 32.40 tax on it).\n"));
+  // The reference: the same edited book, HL-101 a draft without the notes, fix corrects to 291.60.
+  fs::copy(dir / "a", dir / "draft");
+  replace_in_file(dir / "draft" / "invoices.csv", ",540.00,issued", ",540.00,draft");
+  test::write_file(dir / "draft" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n");
+  r = test::run_billcheck("fix '" + (dir / "draft").string() + "' --out '" + (dir / "drafted").string() +
+                          "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(invoice(load_book(dir / "drafted"), "HL-101").total, dec("291.60"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "HL-101").total - credited_on(fixed, "HL-101"), dec("291.60"));
+  r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("On invoice HL-101, GBP 291.60 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck
