@@ -2097,6 +2097,41 @@ TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
 }
 
 
+// A note of the firm's on a line of an invoice whose discount is agreed as a
+// percentage is read as the note of fix's that returns as much: TR-1 on E-2
+// (10% agreed) bills a line of 100.00 that should be 5.00, less 10.00, 18.00
+// tax at 20% (108.00), and the firm's CN-X returns 102.60 on line 1, what
+// fix's note would (95.00 less 9.50 of the discount, and 17.10 tax on it).
+// fix wrote CN-TR-1-1 for 5.40 besides (CN-X counted at its 85.50 before
+// tax, 9.50 of the line still to credit), leaving nothing to pay where the
+// draft's total is 5.40, and the letter said "less GBP 90.50 of the
+// discount". Now fix writes nothing. The summary and the letter reckon the
+// overcharge as fix's note would return it, also where the firm's note
+// returns more (108.00): the summary said GBP 108.00, the letter "GBP 95.00
+// too much, and GBP 19.00 tax on it".
+TEST(Fix, AFirmsNoteOnADiscountedLineIsReadAsTheNoteFixWouldWrite) {
+  for (const auto& [amount, left] : {std::pair<std::string, std::string>{"102.60", "GBP 5.40 is now left to pay, due by 2025-10-03.\n"},
+                                     std::pair<std::string, std::string>{"108.00", "nothing is left to pay.\n"}}) {
+    const fs::path dir = discounted_tr1("fix-firms-discounted-note-" + amount, "E-2", "5.00", "issued");
+    test::write_file(dir / "book" / "credit_notes.csv",
+                     "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                     "CN-X,C-1,TR-1,2025-10-01," + amount + ",Correction on line 1,Ruth Calder,1\n");
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("approve each note before it is sent)\n  None.\n")) << amount;
+    EXPECT_THAT(r.out, HasSubstr("credited by CN-X\nOvercharged on issued invoices: GBP 102.60\n")) << amount;
+    r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it "
+                                 "should have been GBP 5.00, because the amount was miscalculated: we charged you GBP "
+                                 "95.00 too much, less GBP 9.50 of the discount, and GBP 17.10 tax on it.\n"))
+        << amount;
+    EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, " + left)) << amount;
+    fs::remove_all(dir);
+  }
+}
+
 // fix run again after a further error on a line an earlier note credits, on
 // an invoice whose discount is agreed as a percentage: tests/data/remedies/
 // draft-book's HL-101, on E-1 with 10% agreed, bills 1 h at 500.00 (450.00

@@ -906,7 +906,8 @@ void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& o
   }
 }
 
-FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
+FixSummary summarize(const Engine& engine, const CheckOptions& options, const Book& before, const Report& original,
+                     const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already,
                      const std::set<std::string>& offset, const std::map<std::string, Decimal>& netted) {
   FixSummary summary;
@@ -1053,11 +1054,12 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     summary.needs_person.push_back(std::move(open));
   }
   const auto no_note = [](const CreditNote&) { return false; };
+  const detail::DiscountShare shares(engine, options);
   for (const auto& entry : as_fix_would) {  // (not a structured binding: clang 14 cannot capture one)
     const std::set<std::string>& fingerprints = entry.second;
     summary.issued_overcharged[entry.first->currency] += detail::returned_for(
         before, original, *entry.first, [&](const Finding& g) { return fingerprints.count(g.fingerprint) > 0; },
-        no_note);
+        no_note, shares);
   }
   for (const auto& [invoice, under] : underbilled) {
     const auto n = netted.find(invoice);
@@ -1228,7 +1230,7 @@ FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptio
   write_goodwill(engine, work, options, original);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset, netted);
+  FixSummary summary = summarize(engine, options, before, original, after, recheck, owners, already, offset, netted);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

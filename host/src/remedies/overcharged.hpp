@@ -341,10 +341,10 @@ Decimal left_on_invoice(const Book& book, const Invoice& inv, Counted counted) {
 /// than what is left on it (left_on_line, after the notes `counted` picks),
 /// as fix caps them (a rate and an hours error on one line, 150.00 and
 /// 500.00 of 600.00 together, take 150.00 picked alone and 600.00 picked
-/// together).
+/// together). `by_line_taken`, when given, gets what they take off each line.
 template <class Pick, class Counted>
 Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted,
-                             const DiscountShare* shares) {
+                             const DiscountShare* shares, OffLines* by_line_taken = nullptr) {
   std::map<std::string, std::vector<const Finding*>> by_line;
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && !f.line.empty() && is_overcharge(f)) by_line[f.line].push_back(&f);
@@ -356,40 +356,61 @@ Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoi
     for (const Finding* f : on->second)
       if (picked(*f)) sum += f->amount_at_stake->round(minor_units(inv.currency));
     const Decimal left = left_on_line(book, report, inv, line, on->second, counted, shares);
-    over += std::max(std::min(sum, left), Decimal{});
+    const Decimal taken = std::max(std::min(sum, left), Decimal{});
+    over += taken;
+    if (by_line_taken && taken > Decimal{}) (*by_line_taken)[line.line_no] += taken;
   }
   return over;
 }
 
-/// The tax fix's note returns with `share` of overcharge `f` on a line of
-/// `inv` (share_of_line): tax_returned on its lines less its discount less
-/// the shares of the overcharges on its lines before `f`, in report order, as
-/// fix writes its notes; not the tax on `share` rounded alone, a cent off
-/// the note's at times (5.03 at 20% is 1.01, but 195.12 less 190.09 taxes 1.00).
+/// The tax fix's note returns with `over` of overcharge `f` on a line of
+/// `inv` (share_of_line), and in `discount` the part of a discount agreed as
+/// a percentage it keeps back (DiscountShare): tax_returned on its lines less
+/// its discount less what the notes for the overcharges on its lines before
+/// `f`, in report order, return of them, as fix writes its notes; not the
+/// tax on `over` rounded alone, a cent off the note's at times (5.03 at 20%
+/// is 1.01, but 195.12 less 190.09 taxes 1.00). TR-1 (10% agreed) billing a
+/// line of 100.00 that should be 5.00, less 10.00, at 20%: 9.50 of the
+/// discount kept back, and 17.10 tax on the 85.50 left.
 inline Decimal tax_returned_with(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
-                                 const Decimal& share) {
+                                 const Decimal& over, const DiscountShare& shares, Decimal& discount) {
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  OffLines before;
   for (const Finding& g : report.findings) {
     if (&g == &f) break;
-    Decimal before;
-    if (g.invoice == inv.id && !g.line.empty() && is_overcharge(g)) taxable -= share_of_line(book, report, inv, g, before);
+    Decimal unused;
+    if (g.invoice != inv.id || g.line.empty() || !is_overcharge(g)) continue;
+    const Decimal taken = share_of_line(book, report, inv, g, unused);
+    const std::int64_t line_no = std::stoll(g.line);
+    taxable -= taken - shares.of(book, inv, before, {{line_no, taken}});
+    before[line_no] += taken;
   }
-  return tax_returned(inv, taxable, share);
+  discount = shares.of(book, inv, before, {{std::stoll(f.line), over}});
+  return tax_returned(inv, taxable, over - discount);
 }
 
 /// What fix's credit notes for the overcharges `picked` picks on `inv`
 /// return, written after the notes `counted` picks (fix counts every note
 /// the book had; the letter, on a book fix wrote, the firm's own,
-/// is_firms_correction): on its lines overcharged_on_lines with the tax paid
-/// on it (tax_returned), on the invoice each amount as it stands; and never
-/// more than what is left of the invoice (left_on_invoice).
+/// is_firms_correction): on its lines overcharged_on_lines less the part of
+/// a discount agreed as a percentage they keep back (DiscountShare, after
+/// what the notes counted took off the lines), with the tax paid on the rest
+/// (tax_returned), on the invoice each amount as it stands; and never more
+/// than what is left of the invoice (left_on_invoice). TR-1 (10% agreed),
+/// a line of 100.00 that should be 5.00, less 10.00, at 20%: 102.60, whether
+/// fix's note, the firm's or none returns it.
 template <class Pick, class Counted>
-Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted) {
-  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked, counted, nullptr);
+Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted,
+                     const DiscountShare& shares) {
+  OffLines now, before;
+  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked, counted, &shares, &now);
+  for (const auto& [n, taken] : taken_off_lines(book, report, inv, &shares))
+    if (counted(*n)) before[*n->line_no] += taken;
+  const Decimal net = on_lines - shares.of(book, inv, before, now);
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
-  Decimal returned = on_lines + tax_returned(inv, taxable, on_lines);
+  Decimal returned = net + tax_returned(inv, taxable, net);
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && f.line.empty() && is_overcharge(f) && picked(f))
       returned += f.amount_at_stake->round(minor_units(inv.currency));
