@@ -2177,5 +2177,33 @@ TEST(Fix, ASecondFixCountsADiscountedNoteAtWhatItTookOffTheLine) {
   fs::remove_all(dir);
 }
 
+// Where the invoice's total caps a note below what it returns of the line,
+// the note returns what is left and states no discount nor tax it did not
+// keep or return: TR-1 above, with the firm's CN-X of 50.00 on the invoice,
+// has 58.00 of its 108.00 left, below the line's 95.00 less 9.50 of the
+// discount, so CN-TR-1-1 is 58.00, "so we credit GBP 58.00.", and nothing
+// is left to pay: fix credits no more than the invoice (the draft's 5.40
+// less CN-X's 50.00 would owe the client 44.60). The letter said "GBP 95.00
+// too much, less GBP 46.67 of the discount, and GBP 9.67 tax on it": it
+// read CN-TR-1-1 as written before CN-X, which the book lists after it.
+TEST(Fix, ANoteTheInvoicesTotalCapsStatesNoDiscountItDidNotKeep) {
+  const fs::path dir = discounted_tr1("fix-discounted-capped", "E-2", "5.00", "issued");
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                   "CN-X,C-1,TR-1,2025-10-01,50.00,Goodwill on TR-1,Ruth Calder,\n");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 58.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 58.00.\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 5.00, because the amount was miscalculated: we charged you GBP 95.00 too "
+                               "much.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, nothing is left to pay.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

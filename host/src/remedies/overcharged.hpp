@@ -294,20 +294,32 @@ inline Decimal taxable_before(const Book& book, const Report& report, const Invo
   return taxable;
 }
 
+/// What of `inv`'s total was left to credit when credit note `note` was
+/// written: its total less the notes written before it, which fix counted
+/// (it credits no more than the invoice): those dated before it, and those
+/// of the same day listed before it (fix numbers a run's notes in the order
+/// it writes them). The firm's CN-X of 2025-10-01 came before fix's
+/// CN-TR-1-1 of 2026-01-15, though the book lists it after.
+inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  Decimal left = inv.total;
+  bool listed_before = true;
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
+    if (n == &note) listed_before = false;
+    else if (n->date < note.date || (n->date == note.date && listed_before)) left -= n->amount;
+  }
+  return left;
+}
+
 /// The tax that fix's credit note `note` on a line of `inv` returned with
 /// `amount` of the line: tax_returned on what was left to bill before it
 /// (taxable_before), but never beyond what the invoice's total less the notes
-/// before it (every note, in the book's order, as fix counts them) leaves
-/// after `amount`, since fix credits no more than the invoice: a discount
-/// of 10.00 on a line of 100.00 that should be 5.00, at 20% (108.00), leaves
-/// 13.00 of tax for a note returning 95.00, not the 19.00 at the rate.
+/// before it (left_before) leaves after `amount`, since fix credits no more
+/// than the invoice: a discount of 10.00 on a line of 100.00 that should be
+/// 5.00, at 20% (108.00), leaves 13.00 of tax for a note returning 95.00,
+/// not the 19.00 at the rate.
 inline Decimal tax_returned_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
                                const Decimal& amount) {
-  Decimal left = inv.total;
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
-    if (n == &note) break;
-    left -= n->amount;
-  }
+  const Decimal left = left_before(book, inv, note);
   const Decimal tax = tax_returned(inv, taxable_before(book, report, inv, &note), amount);
   return left < amount + tax ? std::max(left - amount, Decimal{}) : tax;
 }
