@@ -2096,5 +2096,114 @@ TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
   fs::remove_all(dir);
 }
 
+
+// A note of the firm's on a line of an invoice whose discount is agreed as a
+// percentage is read as the note of fix's that returns as much: TR-1 on E-2
+// (10% agreed) bills a line of 100.00 that should be 5.00, less 10.00, 18.00
+// tax at 20% (108.00), and the firm's CN-X returns 102.60 on line 1, what
+// fix's note would (95.00 less 9.50 of the discount, and 17.10 tax on it).
+// fix wrote CN-TR-1-1 for 5.40 besides (CN-X counted at its 85.50 before
+// tax, 9.50 of the line still to credit), leaving nothing to pay where the
+// draft's total is 5.40, and the letter said "less GBP 90.50 of the
+// discount". Now fix writes nothing. The summary and the letter reckon the
+// overcharge as fix's note would return it, also where the firm's note
+// returns more (108.00): the summary said GBP 108.00, the letter "GBP 95.00
+// too much, and GBP 19.00 tax on it".
+TEST(Fix, AFirmsNoteOnADiscountedLineIsReadAsTheNoteFixWouldWrite) {
+  for (const auto& [amount, left] : {std::pair<std::string, std::string>{"102.60", "GBP 5.40 is now left to pay, due by 2025-10-03.\n"},
+                                     std::pair<std::string, std::string>{"108.00", "nothing is left to pay.\n"}}) {
+    const fs::path dir = discounted_tr1("fix-firms-discounted-note-" + amount, "E-2", "5.00", "issued");
+    test::write_file(dir / "book" / "credit_notes.csv",
+                     "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                     "CN-X,C-1,TR-1,2025-10-01," + amount + ",Correction on line 1,Ruth Calder,1\n");
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("approve each note before it is sent)\n  None.\n")) << amount;
+    EXPECT_THAT(r.out, HasSubstr("credited by CN-X\nOvercharged on issued invoices: GBP 102.60\n")) << amount;
+    r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it "
+                                 "should have been GBP 5.00, because the amount was miscalculated: we charged you GBP "
+                                 "95.00 too much, less GBP 9.50 of the discount, and GBP 17.10 tax on it.\n"))
+        << amount;
+    EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, " + left)) << amount;
+    fs::remove_all(dir);
+  }
+}
+
+// fix run again after a further error on a line an earlier note credits, on
+// an invoice whose discount is agreed as a percentage: tests/data/remedies/
+// draft-book's HL-101, on E-1 with 10% agreed, bills 1 h at 500.00 (450.00
+// agreed), less 50.00, 90.00 tax at 20%, 540.00, and the first fix's
+// CN-HL-101-1 returns 54.00 (50.00 less 5.00 of the discount, and 9.00 tax
+// on it). Time entry T-4 then proves to be 0.6 h: as a draft, the line is
+// 0.6 h at 450.00, 270.00, less 27.00, and 48.60 tax, 291.60, so the second
+// note returns 194.40 (180.00 less 18.00, and 32.40 tax on it). It returned
+// 199.80 (185.00 less 18.50, and 33.30 tax): CN-HL-101-1 was counted at the
+// 45.00 it returned, not the 50.00 it took off the line, and the client was
+// left 286.20 to pay.
+TEST(Fix, ASecondFixCountsADiscountedNoteAtWhatItTookOffTheLine) {
+  const fs::path dir = test::temp_dir("fix-again-discounted");
+  fs::copy(test::source_dir() / kDraftBook, dir / "book");
+  replace_in_file(dir / "book" / "engagements.csv", ",monthly,30,,,", ",monthly,30,10,,");
+  replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,100.00,600.00,issued", ",GBP,50.00,20,90.00,540.00,issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-HL-101-1 on invoice HL-101 line 1: GBP 54.00 (rate): Line 1 of invoice HL-101 was "
+                               "billed above the agreed rate, so we credit GBP 54.00 (50.00 less 5.00 of the discount, "
+                               "and 9.00 tax on it).\n"));
+  replace_in_file(dir / "a" / "time_entries.csv", "T-4,E-1,TK-1,2025-08-05,1,", "T-4,E-1,TK-1,2025-08-05,0.6,");
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-HL-101-2 on invoice HL-101 line 1: GBP 194.40 (hours): Line 1 of invoice HL-101 "
+                               "billed more hours than were recorded, so we credit GBP 194.40 (180.00 less 18.00 of the "
+                               "discount, and 32.40 tax on it).\n"));
+  // The reference: the same edited book, HL-101 a draft without the notes, fix corrects to 291.60.
+  fs::copy(dir / "a", dir / "draft");
+  replace_in_file(dir / "draft" / "invoices.csv", ",540.00,issued", ",540.00,draft");
+  test::write_file(dir / "draft" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n");
+  r = test::run_billcheck("fix '" + (dir / "draft").string() + "' --out '" + (dir / "drafted").string() +
+                          "' --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(invoice(load_book(dir / "drafted"), "HL-101").total, dec("291.60"));
+  const Book fixed = load_book(dir / "b");
+  EXPECT_EQ(invoice(fixed, "HL-101").total - credited_on(fixed, "HL-101"), dec("291.60"));
+  r = test::run_billcheck("letter '" + (dir / "b").string() + "' --client C-1 --today 2026-01-21");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("On invoice HL-101, GBP 291.60 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
+// Where the invoice's total caps a note below what it returns of the line,
+// the note returns what is left and states no discount nor tax it did not
+// keep or return: TR-1 above, with the firm's CN-X of 50.00 on the invoice,
+// has 58.00 of its 108.00 left, below the line's 95.00 less 9.50 of the
+// discount, so CN-TR-1-1 is 58.00, "so we credit GBP 58.00.", and nothing
+// is left to pay: fix credits no more than the invoice (the draft's 5.40
+// less CN-X's 50.00 would owe the client 44.60). The letter said "GBP 95.00
+// too much, less GBP 46.67 of the discount, and GBP 9.67 tax on it": it
+// read CN-TR-1-1 as written before CN-X, which the book lists after it.
+TEST(Fix, ANoteTheInvoicesTotalCapsStatesNoDiscountItDidNotKeep) {
+  const fs::path dir = discounted_tr1("fix-discounted-capped", "E-2", "5.00", "issued");
+  test::write_file(dir / "book" / "credit_notes.csv",
+                   "credit_note_id,client_id,invoice_id,date,amount,reason,approved_by,line_no\n"
+                   "CN-X,C-1,TR-1,2025-10-01,50.00,Goodwill on TR-1,Ruth Calder,\n");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 58.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 58.00.\n"));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 5.00, because the amount was miscalculated: we charged you GBP 95.00 too "
+                               "much.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, nothing is left to pay.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

@@ -444,19 +444,6 @@ void mark_reissued(const Engine& engine, BookData& data, const CheckOptions& opt
   }
 }
 
-/// What a draft fix would take off an invoice's discount: the finding whose
-/// fix sets its `discount` (an agreed percentage of its lines,
-/// credit.discount-above-agreed) takes its current value less the suggested
-/// one off it. A discount with no percentage to hold it to has none.
-Decimal discount_excess(const Report& report, std::string_view invoice) {
-  for (const Finding& f : report.findings)
-    if (f.invoice == invoice && f.fix && f.fix->field == "discount") {
-      const std::optional<Decimal> current = Decimal::parse(f.fix->current), suggested = Decimal::parse(f.fix->suggested);
-      return current && suggested && *current > *suggested ? *current - *suggested : Decimal{};
-    }
-  return Decimal{};
-}
-
 /// Appends a credit note for each overcharge on an issued or paid invoice that
 /// no credit note in the book remedies yet (its `remedies` names the finding).
 /// A line is credited at most once for what it overcharges, less the notes
@@ -518,6 +505,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   }
   // Every note the book had counts: this run's notes return what is left after them.
   const auto every_note = [](const CreditNote&) { return true; };
+  const detail::DiscountShare shares(engine, options);
   auto left_on_invoice = [&](const Invoice& invoice) -> Decimal& {
     auto it = invoice_left.find(invoice.id);
     if (it == invoice_left.end())
@@ -529,7 +517,8 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
     if (it != line_left.end()) return &it->second;
     for (const InvoiceLine& l : book.lines_of(invoice))
       if (l.line_no == key.second)
-        return &line_left.emplace(key, detail::left_on_line(book, report, invoice, l, by_line[key], every_note)).first->second;
+        return &line_left.emplace(key, detail::left_on_line(book, report, invoice, l, by_line[key], every_note, &shares))
+                    .first->second;
     return nullptr;
   };
 
@@ -552,35 +541,20 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   // A discount agreed as a percentage of the lines shrinks with them: the
   // draft fix cuts it to that percentage of the corrected lines, so a note on
   // a line returns the overcharge less the part of the discount the invoice
-  // no longer earns without it, before its tax. That part is what the same
-  // check, on the invoice's lines less what this run's notes take off them so
-  // far, takes off its discount, less what it took before the note.
-  std::map<std::string, std::map<std::int64_t, Decimal>> taken_off;  // by invoice and line
-  std::map<std::string, Decimal> discount_taken;  // by invoice: what the check takes off its discount
+  // no longer earns without it, before its tax (detail::DiscountShare), after
+  // what the notes before it took off the lines: the book's (an earlier
+  // fix's, detail::taken_off_lines) and this run's so far.
+  std::map<std::string, detail::OffLines> taken_off;  // by invoice
   auto discount_share = [&](const Invoice& invoice, std::int64_t line_no, const Decimal& amount) {
     if (!invoice.discount || *invoice.discount <= Decimal{}) return Decimal{};
-    auto [taken, added] = discount_taken.try_emplace(invoice.id);
-    if (added) taken->second = discount_excess(report, invoice.id);
-    std::map<std::int64_t, Decimal>& off = taken_off[invoice.id];
-    off[line_no] += amount;
-    // The invoice alone, with its client and engagement, is all the check of
-    // its discount reads: a copy of the whole book checked for each note made
-    // fix on a large book cost a whole check per note.
-    BookData corrected;
-    corrected.text = data.text;
-    corrected.files = data.files;
-    corrected.invoices.push_back(invoice);
-    if (const Client* client = book.client(invoice.client_id)) corrected.clients.push_back(*client);
-    if (!invoice.engagement_id.empty())
-      if (const Engagement* engagement = book.engagement(invoice.engagement_id))
-        corrected.engagements.push_back(*engagement);
-    for (const InvoiceLine& l : book.lines_of(invoice)) {
-      InvoiceLine& line = corrected.lines.emplace_back(l);
-      if (auto it = off.find(l.line_no); it != off.end()) line.amount -= it->second;
+    auto found = taken_off.find(invoice.id);
+    if (found == taken_off.end()) {
+      found = taken_off.emplace(invoice.id, detail::OffLines{}).first;
+      for (const auto& [n, taken] : detail::taken_off_lines(book, report, invoice, &shares))
+        found->second[*n->line_no] += taken;
     }
-    const Decimal after = discount_excess(engine.check(Book{std::move(corrected)}, options), invoice.id);
-    const Decimal share = std::clamp(after - taken->second, Decimal{}, amount);
-    taken->second += share;
+    const Decimal share = shares.of(book, invoice, found->second, {{line_no, amount}});
+    found->second[line_no] += amount;
     return share;
   };
 
@@ -932,7 +906,8 @@ void propose_reallocation(const Engine& engine, const Book& book, OpenFinding& o
   }
 }
 
-FixSummary summarize(const Engine& engine, const Book& before, const Report& original, const Book& after, const Report& recheck,
+FixSummary summarize(const Engine& engine, const CheckOptions& options, const Book& before, const Report& original,
+                     const Book& after, const Report& recheck,
                      const std::map<std::string, std::string>& owners, const std::map<std::string, std::string>& already,
                      const std::set<std::string>& offset, const std::map<std::string, Decimal>& netted) {
   FixSummary summary;
@@ -1079,11 +1054,12 @@ FixSummary summarize(const Engine& engine, const Book& before, const Report& ori
     summary.needs_person.push_back(std::move(open));
   }
   const auto no_note = [](const CreditNote&) { return false; };
+  const detail::DiscountShare shares(engine, options);
   for (const auto& entry : as_fix_would) {  // (not a structured binding: clang 14 cannot capture one)
     const std::set<std::string>& fingerprints = entry.second;
     summary.issued_overcharged[entry.first->currency] += detail::returned_for(
         before, original, *entry.first, [&](const Finding& g) { return fingerprints.count(g.fingerprint) > 0; },
-        no_note);
+        no_note, shares);
   }
   for (const auto& [invoice, under] : underbilled) {
     const auto n = netted.find(invoice);
@@ -1254,7 +1230,7 @@ FixResult fix_book_figures(const Engine& engine, BookData data, const CheckOptio
   write_goodwill(engine, work, options, original);
   Book after{std::move(work)};
   Report recheck = engine.check(after, options);
-  FixSummary summary = summarize(engine, before, original, after, recheck, owners, already, offset, netted);
+  FixSummary summary = summarize(engine, options, before, original, after, recheck, owners, already, offset, netted);
   return FixResult{std::move(after), std::move(recheck), std::move(summary)};
 }
 

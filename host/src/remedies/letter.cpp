@@ -107,7 +107,8 @@ std::vector<const CreditNote*> notes_returning(const Book& book, const Report& r
 // client was overcharged), the difference and the tax on it, and the credit
 // notes that return it.
 Json error_json(const Book& book, const Report& report, const Invoice& inv, const Finding& f, Json& notes,
-                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir) {
+                std::set<std::string>& noted, std::string_view date_format, const std::filesystem::path& dir,
+                const detail::DiscountShare& shares) {
   const Remedy* remedy = report.remedy_of(f);
   const std::vector<const CreditNote*> line_notes = notes_returning(book, report, inv, f);
   // What the client was charged too much: the amount at stake, but of two
@@ -151,9 +152,9 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   if (!line_notes.empty() && !f.line.empty()) {
     const CreditNote* own = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     const bool on_its_line = own && own->line_no && std::to_string(*own->line_no) == f.line;
-    const Decimal discount = on_its_line ? detail::discount_kept_by(book, report, inv, *own, over) : Decimal{};
+    Decimal discount = on_its_line ? detail::discount_kept_by(book, report, inv, *own, over) : Decimal{};
     const Decimal tax = on_its_line ? detail::tax_returned_by(book, report, inv, *own, over - discount)
-                                    : detail::tax_returned_with(book, report, inv, f, over);
+                                    : detail::tax_returned_with(book, report, inv, f, over, shares, discount);
     if (!discount.is_zero()) j["discount_on_it"] = format_amount(discount, inv.currency);
     if (!tax.is_zero()) j["tax_on_it"] = format_amount(tax, inv.currency);
   }
@@ -193,7 +194,8 @@ Json balance_json(const Book& book, const Invoice& inv, const Invoice* replaces,
 // takes off those, what their notes would have returned, with their tax),
 // and the note returns only the rest less.
 // Null when nothing was.
-Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format) {
+Json netted_json(const Book& book, const Report& report, const Invoice& inv, std::string_view date_format,
+                 const detail::DiscountShare& shares) {
   // What the notes fix left out would have returned, as fix reckons notes:
   // what notes for all the overcharges return less what those for the ones
   // credited do, so that two errors on one line count once, as its notes do.
@@ -201,8 +203,8 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
   const auto credited = [&](const Finding& f) {
     return tells_the_client(f) && !notes_returning(book, report, inv, f).empty();
   };
-  Decimal offsets = detail::returned_for(book, report, inv, tells_the_client, detail::is_firms_correction) -
-                    detail::returned_for(book, report, inv, credited, detail::is_firms_correction);
+  Decimal offsets = detail::returned_for(book, report, inv, tells_the_client, detail::is_firms_correction, shares) -
+                    detail::returned_for(book, report, inv, credited, detail::is_firms_correction, shares);
   Decimal amount, tax;
   const CreditNote* note = nullptr;
   for (const Finding& f : report.findings) {
@@ -265,6 +267,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
                    : !letters.templates.empty() ? letters.templates
                                                 : detail::bundled_template_dir();
   const Report report = engine.check(book, request.check);
+  const detail::DiscountShare shares(engine, request.check);
   Json errors = Json::array(), notes = Json::array();
   std::set<std::string> noted;
   std::size_t uncredited = 0;
@@ -280,11 +283,12 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // client pay more than they owe: fix credits nothing on it, and the
     // letter neither says "too much" of what no note returns nor promises one.
     // Reckoned after the firm's own notes and never beyond the invoice, as fix reckons its notes.
-    const bool overpaid = detail::returned_for(book, report, *inv, tells_the_client, detail::is_firms_correction) >
-                          detail::underbilled_on(book, report, *inv);
+    const bool overpaid =
+        detail::returned_for(book, report, *inv, tells_the_client, detail::is_firms_correction, shares) >
+        detail::underbilled_on(book, report, *inv);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
-    const Json netted_here = netted_json(book, report, *inv, letters.date_format);
+    const Json netted_here = netted_json(book, report, *inv, letters.date_format, shares);
     bool outweighed = false;  // an overcharge the invoice's under-billing outweighs
     for (const Finding& f : report.findings) {
       if (f.invoice != inv->id || !tells_the_client(f)) continue;
@@ -294,7 +298,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
         outweighed = true;
         continue;
       }
-      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir));
+      errors.push_back(error_json(book, report, *inv, f, notes, noted, letters.date_format, dir, shares));
       if (errors.back().contains("reissued_by")) replacement = errors.back()["reissued_by"].get<std::string>();
       else if (!errors.back().contains("credit_note") && netted_here.is_null()) ++uncredited;
     }

@@ -7,6 +7,7 @@
 #include <billcheck/engine.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,6 +24,89 @@ namespace billcheck::detail {
 inline bool is_overcharge(const Finding& f) {
   return f.amount_at_stake && *f.amount_at_stake > Decimal{} && f.category != "credit" && f.category != "payments";
 }
+
+/// What was taken off each line of an invoice, by line number.
+using OffLines = std::map<std::int64_t, Decimal>;
+
+/// What a draft fix would take off an invoice's discount in `report`: the
+/// finding whose fix sets its `discount` (an agreed percentage of its lines,
+/// credit.discount-above-agreed) takes its current value less the suggested
+/// one off it. A discount with no percentage to hold it to has none.
+inline Decimal discount_excess(const Report& report, std::string_view invoice) {
+  for (const Finding& f : report.findings)
+    if (f.invoice == invoice && f.fix && f.fix->field == "discount") {
+      const std::optional<Decimal> current = Decimal::parse(f.fix->current), suggested = Decimal::parse(f.fix->suggested);
+      return current && suggested && *current > *suggested ? *current - *suggested : Decimal{};
+    }
+  return Decimal{};
+}
+
+/// The part of an invoice's discount that credit notes on its lines keep
+/// back: a discount agreed as a percentage of the lines shrinks with them (a
+/// draft fix cuts it to that percentage of the corrected lines), so a note
+/// returning an overcharge on a line returns it less the part of the
+/// discount the invoice no longer earns without it, before its tax. What the
+/// discount may be is the engine's check of it (the engagement's
+/// discount_pct, the firm's max_discount_pct, the rule on or off), so the
+/// engine tells it: the invoice alone, with its client and engagement, is
+/// all that check reads.
+class DiscountShare {
+ public:
+  DiscountShare(const Engine& engine, const CheckOptions& options) : engine_(engine), options_(options) {}
+
+  /// What the check takes off `inv`'s discount once its lines are billed `off` less.
+  Decimal excess(const Book& book, const Invoice& inv, const OffLines& off) const {
+    // The records keep their text in `book`'s store, which outlives this copy.
+    BookData alone;
+    alone.invoices.push_back(inv);
+    if (const Client* client = book.client(inv.client_id)) alone.clients.push_back(*client);
+    if (!inv.engagement_id.empty())
+      if (const Engagement* engagement = book.engagement(inv.engagement_id)) alone.engagements.push_back(*engagement);
+    for (const InvoiceLine& l : book.lines_of(inv)) {
+      InvoiceLine& line = alone.lines.emplace_back(l);
+      if (auto it = off.find(l.line_no); it != off.end()) line.amount -= it->second;
+    }
+    return discount_excess(engine_.check(Book{std::move(alone)}, options_), inv.id);
+  }
+
+  /// What notes taking `now` off `inv`'s lines, after notes that took
+  /// `before` off them, keep back of its discount: what the check takes off
+  /// it after both less what it takes after `before`, never below nothing
+  /// nor beyond what they take. None for an invoice with no discount.
+  Decimal of(const Book& book, const Invoice& inv, const OffLines& before, const OffLines& now) const {
+    if (!inv.discount || *inv.discount <= Decimal{}) return Decimal{};
+    Decimal taken;
+    OffLines after = before;
+    for (const auto& [line_no, amount] : now) {
+      after[line_no] += amount;
+      taken += amount;
+    }
+    if (taken <= Decimal{}) return Decimal{};
+    return std::clamp(excess(book, inv, after) - excess(book, inv, before), Decimal{}, taken);
+  }
+
+  /// What a note of fix's that returned `p` of line `line_no` before tax,
+  /// after notes that took `before` off the lines, took off the line: the x
+  /// with x less the share of the discount it keeps back (of) equal to p.
+  /// x less its share grows with x (the share by the percentage of it), so
+  /// p plus the share of the last x comes to it: 85.50 of TR-1's line, 10%
+  /// agreed, took 95.00 off it. p itself where no x gives p exactly.
+  Decimal taken_for(const Book& book, const Invoice& inv, const OffLines& before, std::int64_t line_no,
+                    const Decimal& p) const {
+    if (!inv.discount || *inv.discount <= Decimal{} || p <= Decimal{}) return p;
+    Decimal x = p;
+    for (int i = 0; i < 64; ++i) {
+      const Decimal next = p + of(book, inv, before, {{line_no, x}});
+      if (next == x) return x;
+      x = next;
+    }
+    return p;
+  }
+
+ private:
+  const Engine& engine_;
+  const CheckOptions& options_;
+};
 
 /// Sets one field of a line; false when `fix` does not correct that field.
 inline bool apply_to_line(InvoiceLine& line, const Fix& fix) {
@@ -175,6 +259,27 @@ inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(co
   return returned;
 }
 
+/// What each credit note on `inv`'s lines took off its line, in the book's
+/// order: what it returned of the line before tax (returned_before_tax), and,
+/// on an invoice whose discount shrinks with its lines, the part of the
+/// discount it kept back too (DiscountShare::taken_for), so that a line is
+/// never credited twice for the same money: TR-1's 102.60 (10% agreed, at
+/// 20%) returned 85.50 and took 95.00 off its line. A note of the firm's is
+/// read the same way, as the note of fix's that returns what it returns.
+/// Without `shares` (a reckoning that counts no note), what each returned.
+inline std::vector<std::pair<const CreditNote*, Decimal>> taken_off_lines(const Book& book, const Report& report,
+                                                                          const Invoice& inv,
+                                                                          const DiscountShare* shares) {
+  std::vector<std::pair<const CreditNote*, Decimal>> taken = returned_before_tax(book, report, inv);
+  if (!shares) return taken;
+  OffLines off;
+  for (auto& [n, amount] : taken) {
+    amount = shares->taken_for(book, inv, off, *n->line_no, amount);
+    off[*n->line_no] += amount;
+  }
+  return taken;
+}
+
 /// What is left to bill on `inv`'s lines, less its discount, before credit
 /// note `note` (or after all its notes, when null): what fix taxes the next
 /// note it writes on a line on (tax_returned).
@@ -189,33 +294,46 @@ inline Decimal taxable_before(const Book& book, const Report& report, const Invo
   return taxable;
 }
 
+/// What of `inv`'s total was left to credit when credit note `note` was
+/// written: its total less the notes written before it, which fix counted
+/// (it credits no more than the invoice): those dated before it, and those
+/// of the same day listed before it (fix numbers a run's notes in the order
+/// it writes them). The firm's CN-X of 2025-10-01 came before fix's
+/// CN-TR-1-1 of 2026-01-15, though the book lists it after.
+inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  Decimal left = inv.total;
+  bool listed_before = true;
+  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
+    if (n == &note) listed_before = false;
+    else if (n->date < note.date || (n->date == note.date && listed_before)) left -= n->amount;
+  }
+  return left;
+}
+
 /// The tax that fix's credit note `note` on a line of `inv` returned with
 /// `amount` of the line: tax_returned on what was left to bill before it
 /// (taxable_before), but never beyond what the invoice's total less the notes
-/// before it (every note, in the book's order, as fix counts them) leaves
-/// after `amount`, since fix credits no more than the invoice: a discount
-/// of 10.00 on a line of 100.00 that should be 5.00, at 20% (108.00), leaves
-/// 13.00 of tax for a note returning 95.00, not the 19.00 at the rate.
+/// before it (left_before) leaves after `amount`, since fix credits no more
+/// than the invoice: a discount of 10.00 on a line of 100.00 that should be
+/// 5.00, at 20% (108.00), leaves 13.00 of tax for a note returning 95.00,
+/// not the 19.00 at the rate.
 inline Decimal tax_returned_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
                                const Decimal& amount) {
-  Decimal left = inv.total;
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
-    if (n == &note) break;
-    left -= n->amount;
-  }
+  const Decimal left = left_before(book, inv, note);
   const Decimal tax = tax_returned(inv, taxable_before(book, report, inv, &note), amount);
   return left < amount + tax ? std::max(left - amount, Decimal{}) : tax;
 }
 
 /// What is left for new credit notes to return on `line` of `inv`: line_cap
 /// of the overcharges `on_line` on it, less what the notes `counted` picks on
-/// the line return of it (returned_before_tax).
+/// the line took off it (taken_off_lines: with the part of a discount agreed
+/// as a percentage each kept back, not only what it returned before tax).
 template <class Counted>
 Decimal left_on_line(const Book& book, const Report& report, const Invoice& inv, const InvoiceLine& line,
-                     const std::vector<const Finding*>& on_line, Counted counted) {
+                     const std::vector<const Finding*>& on_line, Counted counted, const DiscountShare* shares) {
   Decimal left = line_cap(line, on_line, inv.currency);
-  for (const auto& [n, before_tax] : returned_before_tax(book, report, inv))
-    if (n->line_no == line.line_no && counted(*n)) left -= before_tax;
+  for (const auto& [n, taken] : taken_off_lines(book, report, inv, shares))
+    if (n->line_no == line.line_no && counted(*n)) left -= taken;
   return left;
 }
 
@@ -230,13 +348,15 @@ Decimal left_on_invoice(const Book& book, const Invoice& inv, Counted counted) {
 }
 
 /// What credit notes for the overcharges `picked` picks on `inv`'s lines
-/// return of the lines themselves, before any tax: on each line the sum of
-/// those, but never more than what is left on it (left_on_line, after the
-/// notes `counted` picks), as fix caps them (a rate and an hours error on one
-/// line, 150.00 and 500.00 of 600.00 together, return 150.00 picked alone and
-/// 600.00 picked together).
+/// take off the lines themselves, before the part of a discount they keep
+/// back and before any tax: on each line the sum of those, but never more
+/// than what is left on it (left_on_line, after the notes `counted` picks),
+/// as fix caps them (a rate and an hours error on one line, 150.00 and
+/// 500.00 of 600.00 together, take 150.00 picked alone and 600.00 picked
+/// together). `by_line_taken`, when given, gets what they take off each line.
 template <class Pick, class Counted>
-Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted) {
+Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted,
+                             const DiscountShare* shares, OffLines* by_line_taken = nullptr) {
   std::map<std::string, std::vector<const Finding*>> by_line;
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && !f.line.empty() && is_overcharge(f)) by_line[f.line].push_back(&f);
@@ -247,41 +367,62 @@ Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoi
     Decimal sum;
     for (const Finding* f : on->second)
       if (picked(*f)) sum += f->amount_at_stake->round(minor_units(inv.currency));
-    const Decimal left = left_on_line(book, report, inv, line, on->second, counted);
-    over += std::max(std::min(sum, left), Decimal{});
+    const Decimal left = left_on_line(book, report, inv, line, on->second, counted, shares);
+    const Decimal taken = std::max(std::min(sum, left), Decimal{});
+    over += taken;
+    if (by_line_taken && taken > Decimal{}) (*by_line_taken)[line.line_no] += taken;
   }
   return over;
 }
 
-/// The tax fix's note returns with `share` of overcharge `f` on a line of
-/// `inv` (share_of_line): tax_returned on its lines less its discount less
-/// the shares of the overcharges on its lines before `f`, in report order, as
-/// fix writes its notes; not the tax on `share` rounded alone, a cent off
-/// the note's at times (5.03 at 20% is 1.01, but 195.12 less 190.09 taxes 1.00).
+/// The tax fix's note returns with `over` of overcharge `f` on a line of
+/// `inv` (share_of_line), and in `discount` the part of a discount agreed as
+/// a percentage it keeps back (DiscountShare): tax_returned on its lines less
+/// its discount less what the notes for the overcharges on its lines before
+/// `f`, in report order, return of them, as fix writes its notes; not the
+/// tax on `over` rounded alone, a cent off the note's at times (5.03 at 20%
+/// is 1.01, but 195.12 less 190.09 taxes 1.00). TR-1 (10% agreed) billing a
+/// line of 100.00 that should be 5.00, less 10.00, at 20%: 9.50 of the
+/// discount kept back, and 17.10 tax on the 85.50 left.
 inline Decimal tax_returned_with(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
-                                 const Decimal& share) {
+                                 const Decimal& over, const DiscountShare& shares, Decimal& discount) {
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
+  OffLines before;
   for (const Finding& g : report.findings) {
     if (&g == &f) break;
-    Decimal before;
-    if (g.invoice == inv.id && !g.line.empty() && is_overcharge(g)) taxable -= share_of_line(book, report, inv, g, before);
+    Decimal unused;
+    if (g.invoice != inv.id || g.line.empty() || !is_overcharge(g)) continue;
+    const Decimal taken = share_of_line(book, report, inv, g, unused);
+    const std::int64_t line_no = std::stoll(g.line);
+    taxable -= taken - shares.of(book, inv, before, {{line_no, taken}});
+    before[line_no] += taken;
   }
-  return tax_returned(inv, taxable, share);
+  discount = shares.of(book, inv, before, {{std::stoll(f.line), over}});
+  return tax_returned(inv, taxable, over - discount);
 }
 
 /// What fix's credit notes for the overcharges `picked` picks on `inv`
 /// return, written after the notes `counted` picks (fix counts every note
 /// the book had; the letter, on a book fix wrote, the firm's own,
-/// is_firms_correction): on its lines overcharged_on_lines with the tax paid
-/// on it (tax_returned), on the invoice each amount as it stands; and never
-/// more than what is left of the invoice (left_on_invoice).
+/// is_firms_correction): on its lines overcharged_on_lines less the part of
+/// a discount agreed as a percentage they keep back (DiscountShare, after
+/// what the notes counted took off the lines), with the tax paid on the rest
+/// (tax_returned), on the invoice each amount as it stands; and never more
+/// than what is left of the invoice (left_on_invoice). TR-1 (10% agreed),
+/// a line of 100.00 that should be 5.00, less 10.00, at 20%: 102.60, whether
+/// fix's note, the firm's or none returns it.
 template <class Pick, class Counted>
-Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted) {
-  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked, counted);
+Decimal returned_for(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted,
+                     const DiscountShare& shares) {
+  OffLines now, before;
+  const Decimal on_lines = overcharged_on_lines(book, report, inv, picked, counted, &shares, &now);
+  for (const auto& [n, taken] : taken_off_lines(book, report, inv, &shares))
+    if (counted(*n)) before[*n->line_no] += taken;
+  const Decimal net = on_lines - shares.of(book, inv, before, now);
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
-  Decimal returned = on_lines + tax_returned(inv, taxable, on_lines);
+  Decimal returned = net + tax_returned(inv, taxable, net);
   for (const Finding& f : report.findings)
     if (f.invoice == inv.id && f.line.empty() && is_overcharge(f) && picked(f))
       returned += f.amount_at_stake->round(minor_units(inv.currency));

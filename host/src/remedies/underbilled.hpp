@@ -55,7 +55,9 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv) {
   const auto every = [](const Finding&) { return true; };
   const auto no_note = [](const CreditNote&) { return false; };
-  Decimal taxable = -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note);
+  // No note counted: none needs reading for the part of a discount it kept back.
+  Decimal taxable =
+      -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note, nullptr);
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   return taxable;
 }
@@ -148,12 +150,7 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
 inline Decimal discount_kept_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
                                 const Decimal& amount) {
   if (!inv.discount || *inv.discount <= Decimal{} || note.remedies.empty() || is_firms_correction(note)) return {};
-  Decimal left = inv.total;
-  for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
-    if (n == &note) break;
-    left -= n->amount;
-  }
-  if (note.amount >= left) return {};
+  if (note.amount >= left_before(book, inv, note)) return {};
   Decimal written = note.amount;
   for (const Finding& f : report.findings)
     if (const Remedy* r = underbills(f, inv) ? report.remedy_of(f) : nullptr;
