@@ -287,6 +287,24 @@ TEST(LedesErrors, BadDateIsLocatedByLineAndField) {
               ElementsAre("bill.ledes:4: field 'LINE_ITEM_DATE': '1999011' is not a date (expected YYYYMMDD)"));
 }
 
+// A line's date that repeats the line before's is taken as its value; one
+// that was refused is refused again on every line that repeats it.
+TEST(LedesRead, ALineDateThatRepeatsTheLineBeforesIsReadAsItsDate) {
+  const BookData data = read_ledes_text(ledes({fee_record(1), fee_record(2), fee_record(3, ""), fee_record(4),
+                                               fee_record(5, "20260306"), fee_record(6, "20260306")}),
+                                        "bill.ledes");
+  ASSERT_EQ(data.lines.size(), 6u);
+  const std::vector<std::string> dates = {"2026-03-05", "2026-03-05", "", "2026-03-05", "2026-03-06", "2026-03-06"};
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    EXPECT_EQ(data.lines[i].date ? data.lines[i].date->to_string() : "", dates[i]) << "line " << i + 1;
+}
+
+TEST(LedesErrors, ADateRefusedIsRefusedOnEveryLineThatRepeatsIt) {
+  EXPECT_THAT(ledes_errors(ledes({fee_record(1, "20260231"), fee_record(2, "20260231"), fee_record(3)})),
+              ElementsAre("bill.ledes:3: field 'LINE_ITEM_DATE': '20260231' is not a date (expected YYYYMMDD)",
+                          "bill.ledes:4: field 'LINE_ITEM_DATE': '20260231' is not a date (expected YYYYMMDD)"));
+}
+
 TEST(LedesErrors, EveryErrorIsListed) {
   std::string bad_number = fee_record(3);
   bad_number.replace(bad_number.find("|0|300.00|"), 10, "|0|300,00|");

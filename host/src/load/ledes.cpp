@@ -563,8 +563,20 @@ class LedesBuilder {
       if (required) fail(f, "required value missing");
       return;
     }
+    // A date of eight bytes that repeats the record before's f (a day's
+    // lines) takes its value: comparing a word costs less than reading it.
+    std::uint64_t bytes = 0;
+    LastDate& last = last_dates_[f];
+    if (value.size() == sizeof bytes) {
+      std::memcpy(&bytes, value.data(), sizeof bytes);
+      if (last.bytes != 0 && last.bytes == bytes) {
+        out = last.date;
+        return;
+      }
+    }
     if (auto d = Date::parse_compact(value)) {
       out = *d;
+      if (bytes != 0) last = {bytes, *d};
       return;
     }
     fail(f, fields::invalid(value, "is not a date", " (expected YYYYMMDD)"));
@@ -609,6 +621,11 @@ class LedesBuilder {
   IdMap timekeeper_places_;
 
   std::array<Text, kFieldCount> last_texts_{};  // by field: the text the record before gave it (kept_text)
+  struct LastDate {
+    std::uint64_t bytes = 0;  // the eight bytes of a date read (0: none)
+    Date date;
+  };
+  std::array<LastDate, kFieldCount> last_dates_{};  // by field: the last date of eight bytes read (date)
 
   const Cells* cells_ = nullptr;
   bool ok_ = true;
