@@ -2312,5 +2312,47 @@ TEST(Fix, TheLetterSaysADiscountedInvoiceIsBalancedOnlyWhereItIs) {
   }
 }
 
+
+// The letter's `offsets` on an invoice whose discount is agreed as a
+// percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
+// 90.00, line 2 50.00 that should be 30.00 and line 3 50.00 that should be
+// 75.00, less 20.00, 36.00 tax at 20%, 216.00; as a draft it corrects to
+// 195.00 less 19.50 and 35.10 tax, 210.60. The notes would return 10.80 (9.00
+// after 1.00 of the discount, and 1.80 tax) and 21.60 (18.00 after 2.00, and
+// 3.60 tax); line 3 earns back 2.50 of the discount, so it under-billed 22.50
+// and 4.50 tax, 27.00: CN-TR-1-1 is cut to 5.40 and line 2 gets no note.
+// The letter said 25.00 and 5.00 tax, 8.40 off the note (2.40, 213.60 left
+// to pay), and line 1 "GBP 2.00 tax on it" without the discount its note
+// keeps back (reading the cut note as cut by all of the under-billing).
+TEST(Fix, TheLetterSaysWhatADiscountedInvoicesUnderBillingOffsets) {
+  const fs::path dir = test::temp_dir("fix-discounted-offsets");
+  tax_rounding_book(dir,
+                    "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,90.00,,100.00\n"
+                    "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,30.00,,50.00\n"
+                    "TR-1,3,expense,2025-08-18,,,,,E101,Copying of exhibits 2,1,75.00,,50.00\n",
+                    "39.02", "234.10");
+  replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", ",E-2,2025-09-03,");
+  replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,20.00,20,36.00,216.00,issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 5.40 (arithmetic)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-TR-1-2")));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 90.00, because the amount was miscalculated: we charged you GBP 10.00 too "
+                               "much, less GBP 1.00 of the discount, and GBP 1.80 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 2 (Copying of exhibits 1), we billed GBP 50.00 where it should "
+                               "have been GBP 30.00, because the amount was miscalculated: we charged you GBP 20.00 too "
+                               "much.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice TR-1 also billed you GBP 22.50 too little, and GBP 4.50 tax on it: rather "
+                               "than ask you for it, we have taken GBP 5.40 off credit note CN-TR-1-1 and GBP 21.60 off "
+                               "what we charged you too much above (with the tax on it), for which we send no credit "
+                               "note.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 210.60 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace billcheck

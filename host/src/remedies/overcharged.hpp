@@ -294,19 +294,26 @@ inline Decimal taxable_before(const Book& book, const Report& report, const Invo
   return taxable;
 }
 
-/// What of `inv`'s total was left to credit when credit note `note` was
-/// written: its total less the notes written before it, which fix counted
-/// (it credits no more than the invoice): those dated before it, and those
-/// of the same day listed before it (fix numbers a run's notes in the order
-/// it writes them). The firm's CN-X of 2025-10-01 came before fix's
+/// The credit notes on `inv` written before `note`: those dated before it,
+/// and those of the same day listed before it (fix numbers a run's notes in
+/// the order it writes them). The firm's CN-X of 2025-10-01 came before fix's
 /// CN-TR-1-1 of 2026-01-15, though the book lists it after.
-inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
-  Decimal left = inv.total;
+inline std::set<const CreditNote*> written_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  std::set<const CreditNote*> before;
   bool listed_before = true;
   for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
     if (n == &note) listed_before = false;
-    else if (n->date < note.date || (n->date == note.date && listed_before)) left -= n->amount;
+    else if (n->date < note.date || (n->date == note.date && listed_before)) before.insert(n);
   }
+  return before;
+}
+
+/// What of `inv`'s total was left to credit when credit note `note` was
+/// written: its total less the notes written before it, which fix counted
+/// (it credits no more than the invoice).
+inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  Decimal left = inv.total;
+  for (const CreditNote* n : written_before(book, inv, note)) left -= n->amount;
   return left;
 }
 

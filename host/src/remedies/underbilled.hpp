@@ -8,6 +8,7 @@
 
 #include "remedies/overcharged.hpp"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -175,30 +176,39 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
 /// What fix's credit note `note` on a line of `inv` kept back of `amount` of
 /// the line as the part of the invoice's discount the corrected lines no
 /// longer earn (a discount agreed as a percentage of them): `amount` less
-/// what the note returned before tax, as written before the invoice's
-/// under-billing was taken off it (its amount plus that under-billing with
-/// its tax). p plus tax_returned on what was left to bill before it grows by
-/// a cent at least with each cent of p, so that amount tells p exactly. None
-/// for a note the invoice's total capped (what was cut is tax, see
-/// tax_returned_by), a note of the firm's, or an invoice with no discount:
-/// TR-1 (10% agreed) billing a line of 100.00 that should be 5.00, less
-/// 10.00, at 20%, gets 102.60 for 95.00 less 9.50 of the discount and 17.10
-/// tax on it.
+/// what the note returned before tax. p plus tax_returned on what was left
+/// to bill before it grows by a cent at least with each cent of p, so its
+/// amount tells p exactly. A note the invoice's under-billing was taken off
+/// tells it no more (what was taken off it is what that under-billing came
+/// to less what it took off the overcharges fix left with no note, which
+/// the book does not keep), so its share is reckoned as fix reckoned it
+/// (DiscountShare), after what the notes written before it took off the
+/// lines (taken_off_lines): TR-1 (10% agreed, less 20.00) billing lines 10.00
+/// and 20.00 over and one 25.00 short keeps back 1.00 of line 1's 10.00 in
+/// its note cut to 5.40. None for a note the invoice's total capped (what was
+/// cut is tax, see tax_returned_by), a note of the firm's, or an invoice with
+/// no discount: TR-1 (10% agreed) billing a line of 100.00 that should be
+/// 5.00, less 10.00, at 20%, gets 102.60 for 95.00 less 9.50 of the discount
+/// and 17.10 tax on it.
 inline Decimal discount_kept_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
                                 const Decimal& amount, const DiscountShare& shares) {
   if (!inv.discount || *inv.discount <= Decimal{} || note.remedies.empty() || is_firms_correction(note)) return {};
   if (note.amount >= left_before(book, inv, note)) return {};
-  Decimal written = note.amount;
   for (const Finding& f : report.findings)
     if (const Remedy* r = underbills(f, inv) ? report.remedy_of(f) : nullptr;
-        r && r->kind == "credit_note" && r->id == note.id)
-      written += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f), shares);
+        r && r->kind == "credit_note" && r->id == note.id) {
+      const std::set<const CreditNote*> before_it = written_before(book, inv, note);
+      OffLines before;
+      for (const auto& [n, taken] : taken_off_lines(book, report, inv, &shares))
+        if (before_it.count(n)) before[*n->line_no] += taken;
+      return shares.of(book, inv, before, {{*note.line_no, amount}});
+    }
   const Decimal taxable = taxable_before(book, report, inv, &note);
   Decimal cent = 1;
   for (int i = 0; i < minor_units(inv.currency); ++i) cent = cent / Decimal(10);
-  const Decimal near = without_tax(inv, written);
+  const Decimal near = without_tax(inv, note.amount);
   for (Decimal p = near - cent - cent; p <= near + cent + cent; p += cent)
-    if (p + tax_returned(inv, taxable, p) == written) return std::max(amount - p, Decimal{});
+    if (p + tax_returned(inv, taxable, p) == note.amount) return std::max(amount - p, Decimal{});
   return {};
 }
 
