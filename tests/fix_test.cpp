@@ -4,6 +4,8 @@
 // changes nothing, OUT is never overwritten by accident.
 #include "test_support.hpp"
 
+#include "remedies/overcharged.hpp"
+
 #include <billcheck/convert.hpp>
 #include <billcheck/load.hpp>
 #include <billcheck/remedies.hpp>
@@ -2351,6 +2353,43 @@ TEST(Fix, TheLetterSaysWhatADiscountedInvoicesUnderBillingOffsets) {
                                "what we charged you too much above (with the tax on it), for which we send no credit "
                                "note.\n"));
   EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 210.60 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
+
+// A note on a line of an invoice whose discount is agreed as a percentage is
+// read as the note of fix's that took x off the line, x less its share of the
+// discount being what it returned (DiscountShare::taken_for). Once x takes
+// all that is left of the lines, the discount's check skips them and the
+// share is none, so no x returns what lies between: TR-1 on E-2 (10% agreed)
+// bills a line of 100.00 that should be 0.00, less 10.00, at 20%, 108.00,
+// and fix's CN-TR-1-1 returns it all, 100.00 and the 8.00 of tax the total
+// leaves, which a later fix reads as 90.00 and 18.00 tax. 90.00 cycled
+// through 99.00, 99.90, 99.99, 100.00 and back for 64 rounds and fell back
+// to 90.00: the line seemed to have 10.00 left to credit (the invoice's
+// total, all credited, kept a second note from being written). It took the
+// whole line, 100.00; 85.50 still took 95.00.
+TEST(Fix, ANoteThatReturnedAWholeDiscountedLineTookItAll) {
+  const fs::path dir = discounted_tr1("fix-discount-whole-line", "E-2", "0.00", "issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 108.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 108.00 (100.00 and 8.00 tax on it).\n"));
+  const Engine engine(find_config(dir / "a", ""));
+  const CheckOptions options = on_day();
+  const Book book{read_book(dir / "a")};
+  const detail::DiscountShare shares(engine, options);
+  EXPECT_EQ(shares.taken_for(book, invoice(book, "TR-1"), {}, 1, dec("90.00")), dec("100.00"));
+  EXPECT_EQ(shares.taken_for(book, invoice(book, "TR-1"), {}, 1, dec("85.50")), dec("95.00"));
+  const Report report = engine.check(book, options);
+  const auto taken = detail::taken_off_lines(book, report, invoice(book, "TR-1"), &shares);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].second, dec("100.00"));
+  // Run again, fix writes nothing more.
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir / "a" / "credit_notes.csv"), test::slurp(dir / "b" / "credit_notes.csv"));
   fs::remove_all(dir);
 }
 

@@ -86,18 +86,31 @@ class DiscountShare {
   }
 
   /// What a note of fix's that returned `p` of line `line_no` before tax,
-  /// after notes that took `before` off the lines, took off the line: the x
-  /// with x less the share of the discount it keeps back (of) equal to p.
-  /// x less its share grows with x (the share by the percentage of it), so
-  /// p plus the share of the last x comes to it: 85.50 of TR-1's line, 10%
-  /// agreed, took 95.00 off it. p itself where no x gives p exactly.
+  /// after notes that took `before` off the lines, took off the line: the
+  /// least x with x less the share of the discount it keeps back (of) equal
+  /// to p, or, where none is, above it. x less its share grows with x (the
+  /// share by the percentage of it) while the lines add up to more than
+  /// nothing, so p plus the share of the last x comes to it: 85.50 of TR-1's
+  /// line, 10% agreed, took 95.00 off it. Once x takes what is left of the
+  /// lines, the discount's check skips them and the share is none: a note
+  /// that returned more than any x short of that keeps back (TR-1's line of
+  /// 100.00 that should be 0.00, whose note the total caps at 108.00, 90.00
+  /// and 18.00 tax as a later fix reads it) took all that is left, there
+  /// 100.00; the rounds fell back there, cycling, to x = p, 90.00, and the
+  /// line seemed to have 10.00 left to credit. p itself where even that is
+  /// less than p, or where 64 rounds do not settle it.
   Decimal taken_for(const Book& book, const Invoice& inv, const OffLines& before, std::int64_t line_no,
                     const Decimal& p) const {
     if (!inv.discount || *inv.discount <= Decimal{} || p <= Decimal{}) return p;
+    Decimal left;  // what is left of the lines after `before`
+    for (const InvoiceLine& l : book.lines_of(inv)) left += l.amount;
+    for (const auto& [n, amount] : before) left -= amount;
     Decimal x = p;
     for (int i = 0; i < 64; ++i) {
       const Decimal next = p + of(book, inv, before, {{line_no, x}});
       if (next == x) return x;
+      // Only past what is left of the lines does the share fall as x grows.
+      if (next < x) return p <= left ? left : p;
       x = next;
     }
     return p;
