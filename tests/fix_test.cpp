@@ -4,6 +4,8 @@
 // changes nothing, OUT is never overwritten by accident.
 #include "test_support.hpp"
 
+#include "remedies/overcharged.hpp"
+
 #include <billcheck/convert.hpp>
 #include <billcheck/load.hpp>
 #include <billcheck/remedies.hpp>
@@ -2202,6 +2204,192 @@ TEST(Fix, ANoteTheInvoicesTotalCapsStatesNoDiscountItDidNotKeep) {
                                "have been GBP 5.00, because the amount was miscalculated: we charged you GBP 95.00 too "
                                "much.\n"));
   EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, nothing is left to pay.\n"));
+  fs::remove_all(dir);
+}
+
+
+// A line billed short on an invoice whose discount is agreed as a percentage
+// earns back its share of the discount, as a draft fix gives it: TR-1 on E-2
+// (10% agreed) bills line 1 100.00 that should be 5.00 and line 2 50.00 that
+// should be 60.03, less 15.00, 27.00 tax at 20%, 162.00; as a draft it
+// corrects to 65.03 less 6.50 and 11.71 tax, 70.24. Issued, CN-TR-1-1 returns
+// 102.60 (95.00 less 9.50 of the discount, and 17.10 tax), and what is owed
+// for line 2 is 10.03 less the 1.00 of the discount it earns back, and 1.81
+// tax: 10.84, so that 162.00 less 102.60 plus 10.84 is the draft's 70.24,
+// whether a supplement asks it or it is taken off the note (91.76). Both
+// asked 12.04 (10.03 and 2.01 tax, the discount left out): 71.44.
+TEST(Fix, UnderBillingOnADiscountedInvoiceEarnsBackItsShareOfTheDiscount) {
+  for (const bool supplement : {true, false}) {
+    const fs::path dir = test::temp_dir(std::string("fix-discounted-underbilled-") + (supplement ? "s" : "n"));
+    tax_rounding_book(dir,
+                      "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,5.00,,100.00\n"
+                      "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,60.03,,50.00\n",
+                      "39.02", "234.10");
+    replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", ",E-2,2025-09-03,");
+    replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,15.00,20,27.00,162.00,issued");
+    if (supplement) test::write_file(dir / "book" / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+    // The reference: the same book, TR-1 a draft.
+    fs::copy(dir / "book", dir / "draft");
+    replace_in_file(dir / "draft" / "invoices.csv", ",162.00,issued", ",162.00,draft");
+    auto r = test::run_billcheck("fix '" + (dir / "draft").string() + "' --out '" + (dir / "drafted").string() +
+                                 "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(test::slurp(dir / "drafted" / "invoices.csv"), HasSubstr(",GBP,6.50,20,11.71,70.24,draft"));
+
+    r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                            "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const Book fixed = load_book(dir / "a");
+    if (supplement) {
+      EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 102.60 (arithmetic): Line 1 of invoice TR-1 "
+                                   "was miscalculated, so we credit GBP 102.60 (95.00 less 9.50 of the discount, and "
+                                   "17.10 tax on it).\n"));
+      EXPECT_THAT(r.out, HasSubstr("Supplementary invoice TR-1-S1 (draft) for what invoice TR-1 under-billed: GBP "
+                                   "10.84\n"));
+      EXPECT_THAT(test::slurp(dir / "a" / "invoices.csv"),
+                  HasSubstr("\nTR-1-S1,C-1,E-2,2026-01-15,,,2026-02-14,GBP,1.00,20,1.81,10.84,draft,TR-1,"));
+      EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1") + invoice(fixed, "TR-1-S1").total,
+                dec("70.24"));
+      // The supplement checks clean of the discount and the tax.
+      r = test::run_billcheck("check '" + (dir / "a").string() + "' --invoice TR-1-S1");
+      EXPECT_THAT(r.out, Not(HasSubstr("[credit.discount")));
+      EXPECT_THAT(r.out, Not(HasSubstr("[arithmetic.tax")));
+    } else {
+      EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 91.76 (arithmetic)"));
+      EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -10.03 at stake): taken off credit note CN-TR-1-1, "
+                                   "which returns GBP 10.84 less (9.03 and 1.81 tax on it)\n"));
+      EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("70.24"));
+      r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_THAT(r.out, HasSubstr("- Invoice TR-1 also billed you GBP 9.03 too little, and GBP 1.81 tax on it: rather "
+                                   "than ask you for it, we have taken GBP 10.84 off credit note CN-TR-1-1.\n"));
+      EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 70.24 is now left to pay, due by 2025-10-03.\n"));
+    }
+    fs::remove_all(dir);
+  }
+}
+
+
+// The letter's `balanced` on an invoice whose discount is agreed as a
+// percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
+// 90.00 and line 2 50.00 that should be `should_be`, less 15.00, 27.00
+// tax at 20%, 162.00. A note on line 1 would return 10.80 (9.00 after 1.00
+// of the discount, and 1.80 tax). 10.00 short, line 2 earns the 1.00 back
+// and as a draft the invoice stays 162.00: the overcharge is no more than
+// the under-billing, and no note is written. 9.00 short, it earns 0.90 back
+// and under-billed 8.10 and 1.62 tax, 9.72: the draft is 160.92, so the
+// client overpaid 1.08, which CN-TR-1-1 returns. That one was said balanced
+// too (9.00 and 1.80 tax, 10.80, counted against the note's 10.80).
+TEST(Fix, TheLetterSaysADiscountedInvoiceIsBalancedOnlyWhereItIs) {
+  for (const auto& [should_be, letter] :
+       {std::pair<std::string, std::string>{"60.00", "We have reviewed your invoices TR-1 and found no error that made "
+                                                      "you pay more than you owe. On invoice TR-1, what we charged you "
+                                                      "too much is no more than what we billed you too little.\n"},
+        std::pair<std::string, std::string>{"59.00", "- Invoice TR-1 also billed you GBP 8.10 too little, and GBP 1.62 "
+                                                      "tax on it: rather than ask you for it, we have taken GBP 9.72 off "
+                                                      "credit note CN-TR-1-1.\n"}}) {
+    const fs::path dir = test::temp_dir("fix-discounted-balanced-" + should_be);
+    tax_rounding_book(dir,
+                      "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,90.00,,100.00\n"
+                      "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1," + should_be + ",,50.00\n",
+                      "39.02", "234.10");
+    replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", ",E-2,2025-09-03,");
+    replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,15.00,20,27.00,162.00,issued");
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(letter)) << should_be;
+    if (should_be == "59.00") {
+      EXPECT_THAT(r.out, HasSubstr("we charged you GBP 10.00 too much, less GBP 1.00 of the discount, and GBP 1.80 "
+                                   "tax on it.\n"));
+      EXPECT_THAT(r.out, HasSubstr("- We have issued credit note CN-TR-1-1, dated 2026-01-15, for GBP 1.08 against "
+                                   "invoice TR-1.\n"));
+      EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 160.92 is now left to pay, due by 2025-10-03.\n"));
+    } else {
+      EXPECT_THAT(r.out, Not(HasSubstr("credit note")));
+    }
+    fs::remove_all(dir);
+  }
+}
+
+
+// The letter's `offsets` on an invoice whose discount is agreed as a
+// percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
+// 90.00, line 2 50.00 that should be 30.00 and line 3 50.00 that should be
+// 75.00, less 20.00, 36.00 tax at 20%, 216.00; as a draft it corrects to
+// 195.00 less 19.50 and 35.10 tax, 210.60. The notes would return 10.80 (9.00
+// after 1.00 of the discount, and 1.80 tax) and 21.60 (18.00 after 2.00, and
+// 3.60 tax); line 3 earns back 2.50 of the discount, so it under-billed 22.50
+// and 4.50 tax, 27.00: CN-TR-1-1 is cut to 5.40 and line 2 gets no note.
+// The letter said 25.00 and 5.00 tax, 8.40 off the note (2.40, 213.60 left
+// to pay), and line 1 "GBP 2.00 tax on it" without the discount its note
+// keeps back (reading the cut note as cut by all of the under-billing).
+TEST(Fix, TheLetterSaysWhatADiscountedInvoicesUnderBillingOffsets) {
+  const fs::path dir = test::temp_dir("fix-discounted-offsets");
+  tax_rounding_book(dir,
+                    "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,90.00,,100.00\n"
+                    "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,30.00,,50.00\n"
+                    "TR-1,3,expense,2025-08-18,,,,,E101,Copying of exhibits 2,1,75.00,,50.00\n",
+                    "39.02", "234.10");
+  replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", ",E-2,2025-09-03,");
+  replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,20.00,20,36.00,216.00,issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 5.40 (arithmetic)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("CN-TR-1-2")));
+  r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 1 (Copying of bundle 1), we billed GBP 100.00 where it should "
+                               "have been GBP 90.00, because the amount was miscalculated: we charged you GBP 10.00 too "
+                               "much, less GBP 1.00 of the discount, and GBP 1.80 tax on it.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- On invoice TR-1, line 2 (Copying of exhibits 1), we billed GBP 50.00 where it should "
+                               "have been GBP 30.00, because the amount was miscalculated: we charged you GBP 20.00 too "
+                               "much.\n"));
+  EXPECT_THAT(r.out, HasSubstr("- Invoice TR-1 also billed you GBP 22.50 too little, and GBP 4.50 tax on it: rather "
+                               "than ask you for it, we have taken GBP 5.40 off credit note CN-TR-1-1 and GBP 21.60 off "
+                               "what we charged you too much above (with the tax on it), for which we send no credit "
+                               "note.\n"));
+  EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 210.60 is now left to pay, due by 2025-10-03.\n"));
+  fs::remove_all(dir);
+}
+
+
+// A note on a line of an invoice whose discount is agreed as a percentage is
+// read as the note of fix's that took x off the line, x less its share of the
+// discount being what it returned (DiscountShare::taken_for). Once x takes
+// all that is left of the lines, the discount's check skips them and the
+// share is none, so no x returns what lies between: TR-1 on E-2 (10% agreed)
+// bills a line of 100.00 that should be 0.00, less 10.00, at 20%, 108.00,
+// and fix's CN-TR-1-1 returns it all, 100.00 and the 8.00 of tax the total
+// leaves, which a later fix reads as 90.00 and 18.00 tax. 90.00 cycled
+// through 99.00, 99.90, 99.99, 100.00 and back for 64 rounds and fell back
+// to 90.00: the line seemed to have 10.00 left to credit (the invoice's
+// total, all credited, kept a second note from being written). It took the
+// whole line, 100.00; 85.50 still took 95.00.
+TEST(Fix, ANoteThatReturnedAWholeDiscountedLineTookItAll) {
+  const fs::path dir = discounted_tr1("fix-discount-whole-line", "E-2", "0.00", "issued");
+  auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                               "' --today 2026-01-15");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 108.00 (arithmetic): Line 1 of invoice TR-1 was "
+                               "miscalculated, so we credit GBP 108.00 (100.00 and 8.00 tax on it).\n"));
+  const Engine engine(find_config(dir / "a", ""));
+  const CheckOptions options = on_day();
+  const Book book{read_book(dir / "a")};
+  const detail::DiscountShare shares(engine, options);
+  EXPECT_EQ(shares.taken_for(book, invoice(book, "TR-1"), {}, 1, dec("90.00")), dec("100.00"));
+  EXPECT_EQ(shares.taken_for(book, invoice(book, "TR-1"), {}, 1, dec("85.50")), dec("95.00"));
+  const Report report = engine.check(book, options);
+  const auto taken = detail::taken_off_lines(book, report, invoice(book, "TR-1"), &shares);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].second, dec("100.00"));
+  // Run again, fix writes nothing more.
+  r = test::run_billcheck("fix '" + (dir / "a").string() + "' --out '" + (dir / "b").string() + "' --today 2026-01-16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::slurp(dir / "a" / "credit_notes.csv"), test::slurp(dir / "b" / "credit_notes.csv"));
   fs::remove_all(dir);
 }
 

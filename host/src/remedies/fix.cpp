@@ -626,7 +626,8 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
   for (std::size_t i = first_new; i < data.credit_notes.size(); ++i) {
     const CreditNote& note = data.credit_notes[i];
     auto [it, added] = may_return.try_emplace(note.invoice_id);
-    if (added) it->second -= detail::underbilled_on(book, report, *book.invoice(note.invoice_id), &underbilling[note.invoice_id]);
+    if (added) it->second -= detail::underbilled_on(book, report, *book.invoice(note.invoice_id), shares,
+                                                &underbilling[note.invoice_id]);
     it->second += note.amount;
   }
   for (auto& [id, left] : may_return) left = std::max(left, Decimal{});
@@ -798,6 +799,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
   }
   std::set<std::string> ids;
   for (const Invoice& i : data.invoices) ids.insert(i.id);
+  const detail::DiscountShare shares(engine, options);
   for (const auto& [id, findings] : under) {
     const Invoice& was = *book.invoice(id);
     const int places = minor_units(was.currency);
@@ -814,6 +816,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     s.status = data.add_text("draft");
     std::string fingerprints;
     Decimal lines, before_tax, tax;  // the lines' sum; what of it is taxed at the rate; the tax besides
+    detail::OffLines on_lines;       // what of before_tax was under-billed on each line of `was`
     bool untaxed = false;            // asks the tax an invoice that charged none failed to charge
     std::int32_t line_no = 0;
     for (const Finding* f : findings) {
@@ -831,6 +834,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
       switch (kind) {
         case detail::TaxInAtStake::excluded:
           before_tax += amount;
+          if (!f->line.empty()) on_lines[std::stoll(f->line)] += amount;
           break;
         case detail::TaxInAtStake::included:
           net = without_tax(was, amount);
@@ -857,12 +861,17 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     // charge is on its corrected lines (detail::untaxed_due), what it
     // under-billed among them: not on its lines as billed, whose overcharges
     // its notes return untaxed.
-    if (!untaxed) tax += detail::tax_on_underbilled(book, report, was, before_tax);
+    // A line billed short earns back its share of a discount agreed as a
+    // percentage (up to what the invoice gave), which this one gives.
+    Decimal discount;
+    if (!untaxed) tax += detail::tax_on_underbilled(book, report, was, before_tax, on_lines, shares, discount);
+    if (discount > Decimal{}) s.discount = discount;
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
-    if (was.tax_rate && (*was.tax_rate * lines / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
+    if (was.tax_rate &&
+        (*was.tax_rate * (lines - s.discount.value_or(Decimal{})) / Decimal(100)).round(places) == s.tax.value_or(Decimal{}))
       s.tax_rate = was.tax_rate;
-    s.total = lines + s.tax.value_or(Decimal{});
+    s.total = lines - s.discount.value_or(Decimal{}) + s.tax.value_or(Decimal{});
     s.extra.values.emplace_back(data.add_text("supplements"), was.id);
     s.extra.values.emplace_back(data.add_text("remedies"), data.add_text(fingerprints));
     data.invoices.push_back(std::move(s));
@@ -967,6 +976,7 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
   }
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
+  const detail::DiscountShare shares(engine, options);
   std::map<std::string, Decimal> left_out = netted;  // by invoice: what of its netted under-billing no note took
   std::map<const Invoice*, std::set<std::string>> as_fix_would;  // by invoice: overcharges no note of fix's returns
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
@@ -1007,9 +1017,12 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
                            remedy && remedy->kind == "reissued" ? remedy->id : std::string(),
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
       if (is_underbilling(f)) {
-        issued.netted_amount = detail::underbilled_by(before, original, *invoice, f);
-        issued.netted_tax =
-            detail::with_tax(before, original, *invoice, f, issued.netted_amount) - issued.netted_amount;
+        // Less the part of a discount agreed as a percentage the line billed short earns back.
+        const Decimal under = detail::underbilled_by(before, original, *invoice, f);
+        Decimal discount;
+        const Decimal paid = detail::with_tax(before, original, *invoice, f, under, shares, &discount);
+        issued.netted_amount = under - discount;
+        issued.netted_tax = paid - issued.netted_amount;
       }
       if (netted_off) {
         // The notes left out took the first of it: the note returns only the rest less.
@@ -1054,7 +1067,6 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
     summary.needs_person.push_back(std::move(open));
   }
   const auto no_note = [](const CreditNote&) { return false; };
-  const detail::DiscountShare shares(engine, options);
   for (const auto& entry : as_fix_would) {  // (not a structured binding: clang 14 cannot capture one)
     const std::set<std::string>& fingerprints = entry.second;
     summary.issued_overcharged[entry.first->currency] += detail::returned_for(

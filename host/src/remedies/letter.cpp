@@ -152,7 +152,7 @@ Json error_json(const Book& book, const Report& report, const Invoice& inv, cons
   if (!line_notes.empty() && !f.line.empty()) {
     const CreditNote* own = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     const bool on_its_line = own && own->line_no && std::to_string(*own->line_no) == f.line;
-    Decimal discount = on_its_line ? detail::discount_kept_by(book, report, inv, *own, over) : Decimal{};
+    Decimal discount = on_its_line ? detail::discount_kept_by(book, report, inv, *own, over, shares) : Decimal{};
     const Decimal tax = on_its_line ? detail::tax_returned_by(book, report, inv, *own, over - discount)
                                     : detail::tax_returned_with(book, report, inv, f, over, shares, discount);
     if (!discount.is_zero()) j["discount_on_it"] = format_amount(discount, inv.currency);
@@ -212,9 +212,12 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     const CreditNote* by = remedy && remedy->kind == "credit_note" ? credit_note(book, inv, remedy->id) : nullptr;
     if (!by) continue;
     if (!note) note = by;
+    // Less the part of a discount agreed as a percentage the line billed short earns back.
     const Decimal under = detail::underbilled_by(book, report, inv, f);
-    amount += under;
-    tax += detail::with_tax(book, report, inv, f, under) - under;
+    Decimal discount;
+    const Decimal paid = detail::with_tax(book, report, inv, f, under, shares, &discount);
+    amount += under - discount;
+    tax += paid - (under - discount);
   }
   if (!note) return nullptr;
   offsets = std::min(offsets, amount + tax);
@@ -285,7 +288,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
     // Reckoned after the firm's own notes and never beyond the invoice, as fix reckons its notes.
     const bool overpaid =
         detail::returned_for(book, report, *inv, tells_the_client, detail::is_firms_correction, shares) >
-        detail::underbilled_on(book, report, *inv);
+        detail::underbilled_on(book, report, *inv, shares);
     // An overcharge with no note on an invoice whose under-billing fix took
     // off its notes was offset by it (netted_json says so): no note is to come.
     const Json netted_here = netted_json(book, report, *inv, letters.date_format, shares);

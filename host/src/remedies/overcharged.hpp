@@ -86,18 +86,31 @@ class DiscountShare {
   }
 
   /// What a note of fix's that returned `p` of line `line_no` before tax,
-  /// after notes that took `before` off the lines, took off the line: the x
-  /// with x less the share of the discount it keeps back (of) equal to p.
-  /// x less its share grows with x (the share by the percentage of it), so
-  /// p plus the share of the last x comes to it: 85.50 of TR-1's line, 10%
-  /// agreed, took 95.00 off it. p itself where no x gives p exactly.
+  /// after notes that took `before` off the lines, took off the line: the
+  /// least x with x less the share of the discount it keeps back (of) equal
+  /// to p, or, where none is, above it. x less its share grows with x (the
+  /// share by the percentage of it) while the lines add up to more than
+  /// nothing, so p plus the share of the last x comes to it: 85.50 of TR-1's
+  /// line, 10% agreed, took 95.00 off it. Once x takes what is left of the
+  /// lines, the discount's check skips them and the share is none: a note
+  /// that returned more than any x short of that keeps back (TR-1's line of
+  /// 100.00 that should be 0.00, whose note the total caps at 108.00, 90.00
+  /// and 18.00 tax as a later fix reads it) took all that is left, there
+  /// 100.00; the rounds fell back there, cycling, to x = p, 90.00, and the
+  /// line seemed to have 10.00 left to credit. p itself where even that is
+  /// less than p, or where 64 rounds do not settle it.
   Decimal taken_for(const Book& book, const Invoice& inv, const OffLines& before, std::int64_t line_no,
                     const Decimal& p) const {
     if (!inv.discount || *inv.discount <= Decimal{} || p <= Decimal{}) return p;
+    Decimal left;  // what is left of the lines after `before`
+    for (const InvoiceLine& l : book.lines_of(inv)) left += l.amount;
+    for (const auto& [n, amount] : before) left -= amount;
     Decimal x = p;
     for (int i = 0; i < 64; ++i) {
       const Decimal next = p + of(book, inv, before, {{line_no, x}});
       if (next == x) return x;
+      // Only past what is left of the lines does the share fall as x grows.
+      if (next < x) return p <= left ? left : p;
       x = next;
     }
     return p;
@@ -294,19 +307,26 @@ inline Decimal taxable_before(const Book& book, const Report& report, const Invo
   return taxable;
 }
 
-/// What of `inv`'s total was left to credit when credit note `note` was
-/// written: its total less the notes written before it, which fix counted
-/// (it credits no more than the invoice): those dated before it, and those
-/// of the same day listed before it (fix numbers a run's notes in the order
-/// it writes them). The firm's CN-X of 2025-10-01 came before fix's
+/// The credit notes on `inv` written before `note`: those dated before it,
+/// and those of the same day listed before it (fix numbers a run's notes in
+/// the order it writes them). The firm's CN-X of 2025-10-01 came before fix's
 /// CN-TR-1-1 of 2026-01-15, though the book lists it after.
-inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
-  Decimal left = inv.total;
+inline std::set<const CreditNote*> written_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  std::set<const CreditNote*> before;
   bool listed_before = true;
   for (const CreditNote* n : book.credit_notes_of_invoice(inv.id)) {
     if (n == &note) listed_before = false;
-    else if (n->date < note.date || (n->date == note.date && listed_before)) left -= n->amount;
+    else if (n->date < note.date || (n->date == note.date && listed_before)) before.insert(n);
   }
+  return before;
+}
+
+/// What of `inv`'s total was left to credit when credit note `note` was
+/// written: its total less the notes written before it, which fix counted
+/// (it credits no more than the invoice).
+inline Decimal left_before(const Book& book, const Invoice& inv, const CreditNote& note) {
+  Decimal left = inv.total;
+  for (const CreditNote* n : written_before(book, inv, note)) left -= n->amount;
   return left;
 }
 

@@ -8,6 +8,7 @@
 
 #include "remedies/overcharged.hpp"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,15 +52,43 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 
 /// What `inv`'s lines less its discount come to once corrected, before what
 /// it under-billed: less what fix's credit notes return of its overcharged
-/// lines (overcharged_on_lines, every overcharge, each line once).
-inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv) {
+/// lines (overcharged_on_lines, every overcharge, each line once), plus the
+/// part of a discount agreed as a percentage that the corrected lines no
+/// longer earn (DiscountShare, when given: what the engine's check takes off
+/// the discount with the overcharges off the lines and `under` added to them,
+/// less what it takes off as billed). `under` is what the invoice under-billed
+/// on each line, by line number: a line billed short earns back its share of
+/// the discount, up to what the invoice gave. TR-1 on 10% agreed, lines of
+/// 100.00 that should be 5.00 and 50.00 that should be 60.03, less 15.00:
+/// 40.00 + 9.50 without `under`, 40.00 + 8.50 with line 2's 10.03.
+inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv,
+                                 const DiscountShare* shares, const OffLines& under = {}) {
   const auto every = [](const Finding&) { return true; };
   const auto no_note = [](const CreditNote&) { return false; };
   // No note counted: none needs reading for the part of a discount it kept back.
+  OffLines off;
   Decimal taxable =
-      -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note, nullptr);
+      -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note, nullptr, &off);
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
-  return taxable;
+  if (!shares || !inv.discount || *inv.discount <= Decimal{}) return taxable;
+  for (const auto& [line_no, amount] : under) off[line_no] -= amount;
+  return taxable + shares->excess(book, inv, off) - shares->excess(book, inv, {});
+}
+
+/// What the findings on `inv` before `f` (in report order) say it
+/// under-billed before tax on each of its lines, by line number, and in
+/// `before` on the lines and the invoice together.
+inline OffLines underbilled_before(const Report& report, const Invoice& inv, const Finding& f, Decimal& before) {
+  OffLines under;
+  before = Decimal{};
+  for (const Finding& g : report.findings) {
+    if (g.fingerprint == f.fingerprint) break;
+    if (!underbills(g, inv) || tax_in_at_stake(g) != TaxInAtStake::excluded) continue;
+    const Decimal amount = (-*g.amount_at_stake).round(minor_units(inv.currency));
+    before += amount;
+    if (!g.line.empty()) under[std::stoll(g.line)] += amount;
+  }
+  return under;
 }
 
 /// The tax an invoice that names a rate but charged none failed to charge:
@@ -69,7 +98,7 @@ inline Decimal corrected_taxable(const Book& book, const Report& report, const I
 /// what it under-billed before tax. Not the tax on the lines as billed, which
 /// would ask the tax on overcharges that the notes return untaxed.
 inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
-  Decimal taxable = corrected_taxable(book, report, inv);
+  Decimal taxable = corrected_taxable(book, report, inv, nullptr);
   for (const Finding& f : report.findings)
     if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
       taxable += (-*f.amount_at_stake).round(minor_units(inv.currency));
@@ -77,17 +106,23 @@ inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice
 }
 
 /// The tax a supplementary invoice asks on `under` that `inv` under-billed
-/// before tax: the tax on its lines as corrected (corrected_taxable) with
-/// `under` less the tax on them without it, each rounded half-even as
-/// arithmetic.tax rounds, the second being what the invoice less its credit
-/// notes charges (their tax is the tax on what is left to bill before each
-/// less the tax after it). So the invoice less its notes plus its supplement
-/// is the invoice recomputed on its corrected lines, to the cent; the tax on
-/// `under` rounded alone can be a cent off it (10.03 at 20% is 2.01, but
-/// 200.06 less 190.03 taxes 2.00).
-inline Decimal tax_on_underbilled(const Book& book, const Report& report, const Invoice& inv, const Decimal& under) {
-  const Decimal taxable = corrected_taxable(book, report, inv);
-  return tax_at_rate(inv, taxable + under) - tax_at_rate(inv, taxable);
+/// before tax, `on_lines` of it on its lines (by line number): the tax on its
+/// lines as corrected (corrected_taxable) with `under` less the tax on them
+/// without it, each rounded half-even as arithmetic.tax rounds, the second
+/// being what the invoice less its credit notes charges (their tax is the tax
+/// on what is left to bill before each less the tax after it). So the invoice
+/// less its notes plus its supplement is the invoice recomputed on its
+/// corrected lines, to the cent; the tax on `under` rounded alone can be a
+/// cent off it (10.03 at 20% is 2.01, but 200.06 less 190.03 taxes 2.00).
+/// `discount` gets the part of a discount agreed as a percentage that the
+/// lines billed short earn back (corrected_taxable), which the supplement
+/// gives: TR-1 above asks 10.03 less 1.00 of the discount, and 1.81 tax.
+inline Decimal tax_on_underbilled(const Book& book, const Report& report, const Invoice& inv, const Decimal& under,
+                                  const OffLines& on_lines, const DiscountShare& shares, Decimal& discount) {
+  const Decimal taxable = corrected_taxable(book, report, inv, &shares);
+  const Decimal after = corrected_taxable(book, report, inv, &shares, on_lines) + under;
+  discount = taxable + under - after;
+  return tax_at_rate(inv, after) - tax_at_rate(inv, taxable);
 }
 
 /// What finding `f` says `inv` under-billed, before the tax on it (with_tax):
@@ -105,18 +140,21 @@ inline Decimal underbilled_by(const Book& book, const Report& report, const Invo
 /// tax, which is what it adds to the tax on the corrected lines with what the
 /// findings before it (in report order) under-billed before tax
 /// (tax_on_underbilled), so that the under-billings' tax adds up to what the
-/// corrected invoice charges, to the cent, as a supplement's does.
+/// corrected invoice charges, to the cent, as a supplement's does; and less
+/// the part of a discount agreed as a percentage that a line billed short
+/// earns back (corrected_taxable), which `discount` gets, when given.
 inline Decimal with_tax(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
-                        const Decimal& amount) {
-  if (tax_in_at_stake(f) != TaxInAtStake::excluded || !inv.tax || inv.tax->is_zero()) return amount;
+                        const Decimal& amount, const DiscountShare& shares, Decimal* discount = nullptr) {
+  if (discount) *discount = Decimal{};
+  if (tax_in_at_stake(f) != TaxInAtStake::excluded) return amount;
   Decimal before;
-  for (const Finding& g : report.findings) {
-    if (g.fingerprint == f.fingerprint) break;
-    if (underbills(g, inv) && tax_in_at_stake(g) == TaxInAtStake::excluded)
-      before += (-*g.amount_at_stake).round(minor_units(inv.currency));
-  }
-  const Decimal taxable = corrected_taxable(book, report, inv) + before;
-  return amount + tax_at_rate(inv, taxable + amount) - tax_at_rate(inv, taxable);
+  OffLines under = underbilled_before(report, inv, f, before);
+  const Decimal taxable = corrected_taxable(book, report, inv, &shares, under) + before;
+  if (!f.line.empty()) under[std::stoll(f.line)] += amount;
+  const Decimal after = corrected_taxable(book, report, inv, &shares, under) + before + amount;
+  if (discount) *discount = taxable + amount - after;
+  if (!inv.tax || inv.tax->is_zero()) return after - taxable;
+  return after + tax_at_rate(inv, after) - taxable - tax_at_rate(inv, taxable);
 }
 
 /// What the findings on `inv` say it under-billed (underbills, underbilled_by),
@@ -125,11 +163,11 @@ inline Decimal with_tax(const Book& book, const Report& report, const Invoice& i
 /// already settles: a positive amount, or zero. `findings`, when given, gets
 /// their fingerprints.
 inline Decimal underbilled_on(const Book& book, const Report& report, const Invoice& inv,
-                              std::vector<std::string>* findings = nullptr) {
+                              const DiscountShare& shares, std::vector<std::string>* findings = nullptr) {
   Decimal under;
   for (const Finding& f : report.findings) {
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
-    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f));
+    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f), shares);
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
@@ -138,30 +176,39 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
 /// What fix's credit note `note` on a line of `inv` kept back of `amount` of
 /// the line as the part of the invoice's discount the corrected lines no
 /// longer earn (a discount agreed as a percentage of them): `amount` less
-/// what the note returned before tax, as written before the invoice's
-/// under-billing was taken off it (its amount plus that under-billing with
-/// its tax). p plus tax_returned on what was left to bill before it grows by
-/// a cent at least with each cent of p, so that amount tells p exactly. None
-/// for a note the invoice's total capped (what was cut is tax, see
-/// tax_returned_by), a note of the firm's, or an invoice with no discount:
-/// TR-1 (10% agreed) billing a line of 100.00 that should be 5.00, less
-/// 10.00, at 20%, gets 102.60 for 95.00 less 9.50 of the discount and 17.10
-/// tax on it.
+/// what the note returned before tax. p plus tax_returned on what was left
+/// to bill before it grows by a cent at least with each cent of p, so its
+/// amount tells p exactly. A note the invoice's under-billing was taken off
+/// tells it no more (what was taken off it is what that under-billing came
+/// to less what it took off the overcharges fix left with no note, which
+/// the book does not keep), so its share is reckoned as fix reckoned it
+/// (DiscountShare), after what the notes written before it took off the
+/// lines (taken_off_lines): TR-1 (10% agreed, less 20.00) billing lines 10.00
+/// and 20.00 over and one 25.00 short keeps back 1.00 of line 1's 10.00 in
+/// its note cut to 5.40. None for a note the invoice's total capped (what was
+/// cut is tax, see tax_returned_by), a note of the firm's, or an invoice with
+/// no discount: TR-1 (10% agreed) billing a line of 100.00 that should be
+/// 5.00, less 10.00, at 20%, gets 102.60 for 95.00 less 9.50 of the discount
+/// and 17.10 tax on it.
 inline Decimal discount_kept_by(const Book& book, const Report& report, const Invoice& inv, const CreditNote& note,
-                                const Decimal& amount) {
+                                const Decimal& amount, const DiscountShare& shares) {
   if (!inv.discount || *inv.discount <= Decimal{} || note.remedies.empty() || is_firms_correction(note)) return {};
   if (note.amount >= left_before(book, inv, note)) return {};
-  Decimal written = note.amount;
   for (const Finding& f : report.findings)
     if (const Remedy* r = underbills(f, inv) ? report.remedy_of(f) : nullptr;
-        r && r->kind == "credit_note" && r->id == note.id)
-      written += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f));
+        r && r->kind == "credit_note" && r->id == note.id) {
+      const std::set<const CreditNote*> before_it = written_before(book, inv, note);
+      OffLines before;
+      for (const auto& [n, taken] : taken_off_lines(book, report, inv, &shares))
+        if (before_it.count(n)) before[*n->line_no] += taken;
+      return shares.of(book, inv, before, {{*note.line_no, amount}});
+    }
   const Decimal taxable = taxable_before(book, report, inv, &note);
   Decimal cent = 1;
   for (int i = 0; i < minor_units(inv.currency); ++i) cent = cent / Decimal(10);
-  const Decimal near = without_tax(inv, written);
+  const Decimal near = without_tax(inv, note.amount);
   for (Decimal p = near - cent - cent; p <= near + cent + cent; p += cent)
-    if (p + tax_returned(inv, taxable, p) == written) return std::max(amount - p, Decimal{});
+    if (p + tax_returned(inv, taxable, p) == note.amount) return std::max(amount - p, Decimal{});
   return {};
 }
 
