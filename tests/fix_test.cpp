@@ -2098,7 +2098,6 @@ TEST(Fix, OverchargedOnIssuedInvoicesCountsTheTaxWhoeverCreditsIt) {
   fs::remove_all(dir);
 }
 
-
 // A note of the firm's on a line of an invoice whose discount is agreed as a
 // percentage is read as the note of fix's that returns as much: TR-1 on E-2
 // (10% agreed) bills a line of 100.00 that should be 5.00, less 10.00, 18.00
@@ -2207,7 +2206,6 @@ TEST(Fix, ANoteTheInvoicesTotalCapsStatesNoDiscountItDidNotKeep) {
   fs::remove_all(dir);
 }
 
-
 // A line billed short on an invoice whose discount is agreed as a percentage
 // earns back its share of the discount, as a draft fix gives it: TR-1 on E-2
 // (10% agreed) bills line 1 100.00 that should be 5.00 and line 2 50.00 that
@@ -2269,7 +2267,6 @@ TEST(Fix, UnderBillingOnADiscountedInvoiceEarnsBackItsShareOfTheDiscount) {
   }
 }
 
-
 // The letter's `balanced` on an invoice whose discount is agreed as a
 // percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
 // 90.00 and line 2 50.00 that should be `should_be`, less 15.00, 27.00
@@ -2314,7 +2311,6 @@ TEST(Fix, TheLetterSaysADiscountedInvoiceIsBalancedOnlyWhereItIs) {
   }
 }
 
-
 // The letter's `offsets` on an invoice whose discount is agreed as a
 // percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
 // 90.00, line 2 50.00 that should be 30.00 and line 3 50.00 that should be
@@ -2355,7 +2351,6 @@ TEST(Fix, TheLetterSaysWhatADiscountedInvoicesUnderBillingOffsets) {
   EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 210.60 is now left to pay, due by 2025-10-03.\n"));
   fs::remove_all(dir);
 }
-
 
 // A note on a line of an invoice whose discount is agreed as a percentage is
 // read as the note of fix's that took x off the line, x less its share of the
