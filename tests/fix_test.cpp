@@ -2267,6 +2267,61 @@ TEST(Fix, UnderBillingOnADiscountedInvoiceEarnsBackItsShareOfTheDiscount) {
   }
 }
 
+// The same TR-1 charging no tax (0.00, 135.00): the tax it failed to charge
+// is on its lines as corrected, which as a draft are 65.03 less 6.50 of the
+// discount, and 11.71 tax, 70.24. Issued, CN-TR-1-1 returns 85.50 (95.00
+// less 9.50 of the discount, no tax: the client paid none), and what is owed
+// is line 2's 10.03 less the 1.00 of the discount it earns back, and 11.71
+// tax: 20.74, so that 135.00 less 85.50 plus 20.74 is the draft's 70.24,
+// whether a supplement asks it or it is taken off the note (64.76). The tax
+// was reckoned with the discount as billed, 20% of 50.03, 10.01, and the
+// supplement gave no discount: it asked 20.04 (70.24 + 1.00 - 1.70 = 69.54
+// left) and the note was cut to 66.46 (68.54 left).
+TEST(Fix, AnInvoiceThatChargedNoTaxOwesTheTaxOnItsDiscountAsCorrected) {
+  for (const bool supplement : {true, false}) {
+    const fs::path dir = test::temp_dir(std::string("fix-discounted-untaxed-") + (supplement ? "s" : "n"));
+    tax_rounding_book(dir,
+                      "TR-1,1,expense,2025-08-11,,,,,E101,Copying of bundle 1,1,5.00,,100.00\n"
+                      "TR-1,2,expense,2025-08-21,,,,,E101,Copying of exhibits 1,1,60.03,,50.00\n",
+                      "39.02", "234.10");
+    replace_in_file(dir / "book" / "invoices.csv", ",E-1,2025-09-03,", ",E-2,2025-09-03,");
+    replace_in_file(dir / "book" / "invoices.csv", ",GBP,,20,39.02,234.10,issued", ",GBP,15.00,20,0.00,135.00,issued");
+    if (supplement) test::write_file(dir / "book" / "billcheck.yaml", "remedies:\n  recover_underbilling: true\n");
+    EXPECT_EQ(corrected_as_draft(dir / "book", "TR-1"), dec("70.24"));
+
+    auto r = test::run_billcheck("fix '" + (dir / "book").string() + "' --out '" + (dir / "a").string() +
+                                 "' --today 2026-01-15");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const Book fixed = load_book(dir / "a");
+    if (supplement) {
+      EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 85.50 (arithmetic)"));
+      EXPECT_THAT(r.out, HasSubstr("Supplementary invoice TR-1-S1 (draft) for what invoice TR-1 under-billed: GBP "
+                                   "20.74\n"));
+      EXPECT_THAT(test::slurp(dir / "a" / "invoices.csv"),
+                  HasSubstr("\nTR-1-S1,C-1,E-2,2026-01-15,,,2026-02-14,GBP,1.00,,11.71,20.74,draft,TR-1,"));
+      EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1") + invoice(fixed, "TR-1-S1").total,
+                dec("70.24"));
+      r = test::run_billcheck("check '" + (dir / "a").string() + "' --invoice TR-1-S1");
+      EXPECT_THAT(r.out, Not(HasSubstr("[credit.discount")));
+      EXPECT_THAT(r.out, Not(HasSubstr("[arithmetic.")));
+    } else {
+      EXPECT_THAT(r.out, HasSubstr("CN-TR-1-1 on invoice TR-1 line 1: GBP 64.76 (arithmetic)"));
+      EXPECT_THAT(r.out, HasSubstr("[arithmetic.tax] (GBP -27.00 at stake): taken off credit note CN-TR-1-1, which "
+                                   "returns GBP 11.71 less\n"));
+      EXPECT_THAT(r.out, HasSubstr("[arithmetic.line-amount] (GBP -10.03 at stake): taken off credit note CN-TR-1-1, "
+                                   "which returns GBP 9.03 less\n"));
+      EXPECT_EQ(invoice(fixed, "TR-1").total - credited_on(fixed, "TR-1"), dec("70.24"));
+      r = test::run_billcheck("letter '" + (dir / "a").string() + "' --client C-1 --today 2026-01-20");
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_THAT(r.out, HasSubstr("- Invoice TR-1 also billed you GBP 20.74 too little: rather than ask you for it, "
+                                   "we have taken GBP 20.74 off credit note CN-TR-1-1.\n"));
+      EXPECT_THAT(r.out, HasSubstr("On invoice TR-1, GBP 70.24 is now left to pay, due by 2025-10-03.\n"));
+    }
+    fs::remove_all(dir);
+  }
+}
+
+
 // The letter's `balanced` on an invoice whose discount is agreed as a
 // percentage: TR-1 on E-2 (10% agreed) bills line 1 100.00 that should be
 // 90.00 and line 2 50.00 that should be `should_be`, less 15.00, 27.00

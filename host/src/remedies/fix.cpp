@@ -842,7 +842,7 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
           break;
         case detail::TaxInAtStake::only:
           net = Decimal{};
-          tax += detail::underbilled_by(book, report, was, *f);
+          tax += detail::underbilled_by(book, report, was, *f, shares);
           untaxed = untaxed || detail::charged_no_tax(was);
           break;
       }
@@ -862,9 +862,11 @@ void write_supplements(const Engine& engine, BookData& data, const CheckOptions&
     // under-billed among them: not on its lines as billed, whose overcharges
     // its notes return untaxed.
     // A line billed short earns back its share of a discount agreed as a
-    // percentage (up to what the invoice gave), which this one gives.
+    // percentage (up to what the invoice gave), which this one gives, also
+    // where the tax it asks is the tax the invoice failed to charge.
     Decimal discount;
-    if (!untaxed) tax += detail::tax_on_underbilled(book, report, was, before_tax, on_lines, shares, discount);
+    const Decimal tax_on_under = detail::tax_on_underbilled(book, report, was, before_tax, on_lines, shares, discount);
+    if (!untaxed) tax += tax_on_under;
     if (discount > Decimal{}) s.discount = discount;
     const bool charged_tax = was.tax_rate && was.tax && !was.tax->is_zero();
     if (charged_tax || !tax.is_zero()) s.tax = tax;
@@ -1018,7 +1020,7 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
                            offset.count(f.fingerprint) > 0, netted_off, Decimal{}};
       if (is_underbilling(f)) {
         // Less the part of a discount agreed as a percentage the line billed short earns back.
-        const Decimal under = detail::underbilled_by(before, original, *invoice, f);
+        const Decimal under = detail::underbilled_by(before, original, *invoice, f, shares);
         Decimal discount;
         const Decimal paid = detail::with_tax(before, original, *invoice, f, under, shares, &discount);
         issued.netted_amount = under - discount;

@@ -213,7 +213,7 @@ Json netted_json(const Book& book, const Report& report, const Invoice& inv, std
     if (!by) continue;
     if (!note) note = by;
     // Less the part of a discount agreed as a percentage the line billed short earns back.
-    const Decimal under = detail::underbilled_by(book, report, inv, f);
+    const Decimal under = detail::underbilled_by(book, report, inv, f, shares);
     Decimal discount;
     const Decimal paid = detail::with_tax(book, report, inv, f, under, shares, &discount);
     amount += under - discount;

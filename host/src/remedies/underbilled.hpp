@@ -54,7 +54,7 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// it under-billed: less what fix's credit notes return of its overcharged
 /// lines (overcharged_on_lines, every overcharge, each line once), plus the
 /// part of a discount agreed as a percentage that the corrected lines no
-/// longer earn (DiscountShare, when given: what the engine's check takes off
+/// longer earn (DiscountShare: what the engine's check takes off
 /// the discount with the overcharges off the lines and `under` added to them,
 /// less what it takes off as billed). `under` is what the invoice under-billed
 /// on each line, by line number: a line billed short earns back its share of
@@ -62,7 +62,7 @@ inline bool charged_no_tax(const Invoice& inv) { return inv.tax_rate && (!inv.ta
 /// 100.00 that should be 5.00 and 50.00 that should be 60.03, less 15.00:
 /// 40.00 + 9.50 without `under`, 40.00 + 8.50 with line 2's 10.03.
 inline Decimal corrected_taxable(const Book& book, const Report& report, const Invoice& inv,
-                                 const DiscountShare* shares, const OffLines& under = {}) {
+                                 const DiscountShare& shares, const OffLines& under = {}) {
   const auto every = [](const Finding&) { return true; };
   const auto no_note = [](const CreditNote&) { return false; };
   // No note counted: none needs reading for the part of a discount it kept back.
@@ -70,19 +70,19 @@ inline Decimal corrected_taxable(const Book& book, const Report& report, const I
   Decimal taxable =
       -inv.discount.value_or(Decimal{}) - overcharged_on_lines(book, report, inv, every, no_note, nullptr, &off);
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
-  if (!shares || !inv.discount || *inv.discount <= Decimal{}) return taxable;
+  if (!inv.discount || *inv.discount <= Decimal{}) return taxable;
   for (const auto& [line_no, amount] : under) off[line_no] -= amount;
-  return taxable + shares->excess(book, inv, off) - shares->excess(book, inv, {});
+  return taxable + shares.excess(book, inv, off) - shares.excess(book, inv, {});
 }
 
-/// What the findings on `inv` before `f` (in report order) say it
-/// under-billed before tax on each of its lines, by line number, and in
-/// `before` on the lines and the invoice together.
-inline OffLines underbilled_before(const Report& report, const Invoice& inv, const Finding& f, Decimal& before) {
+/// What the findings on `inv` before `f` (in report order; all of them when
+/// `f` is null) say it under-billed before tax on each of its lines, by line
+/// number, and in `before` on the lines and the invoice together.
+inline OffLines underbilled_before(const Report& report, const Invoice& inv, const Finding* f, Decimal& before) {
   OffLines under;
   before = Decimal{};
   for (const Finding& g : report.findings) {
-    if (g.fingerprint == f.fingerprint) break;
+    if (f && g.fingerprint == f->fingerprint) break;
     if (!underbills(g, inv) || tax_in_at_stake(g) != TaxInAtStake::excluded) continue;
     const Decimal amount = (-*g.amount_at_stake).round(minor_units(inv.currency));
     before += amount;
@@ -95,14 +95,17 @@ inline OffLines underbilled_before(const Report& report, const Invoice& inv, con
 /// its rate of its lines less its discount as corrected, rounded half-even
 /// once, as arithmetic.tax rounds: less what the credit notes return of its
 /// overcharged lines (without tax, since the client paid none on them), plus
-/// what it under-billed before tax. Not the tax on the lines as billed, which
-/// would ask the tax on overcharges that the notes return untaxed.
-inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv) {
-  Decimal taxable = corrected_taxable(book, report, inv, nullptr);
-  for (const Finding& f : report.findings)
-    if (underbills(f, inv) && tax_in_at_stake(f) == TaxInAtStake::excluded)
-      taxable += (-*f.amount_at_stake).round(minor_units(inv.currency));
-  return std::max(tax_at_rate(inv, taxable), Decimal{});
+/// what it under-billed before tax, less the part of a discount agreed as a
+/// percentage that the corrected lines no longer earn, a line billed short
+/// earning its share back (corrected_taxable). Not the tax on the lines as
+/// billed, which would ask the tax on overcharges that the notes return
+/// untaxed: TR-1 on 10% agreed, lines of 100.00 that should be 5.00 and
+/// 50.00 that should be 60.03, less 15.00, no tax, owes 20% of 58.53
+/// (65.03 less 6.50), 11.71, not of 50.03 (the discount as billed), 10.01.
+inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice& inv, const DiscountShare& shares) {
+  Decimal before;
+  const OffLines under = underbilled_before(report, inv, nullptr, before);
+  return std::max(tax_at_rate(inv, corrected_taxable(book, report, inv, shares, under) + before), Decimal{});
 }
 
 /// The tax a supplementary invoice asks on `under` that `inv` under-billed
@@ -119,8 +122,8 @@ inline Decimal untaxed_due(const Book& book, const Report& report, const Invoice
 /// gives: TR-1 above asks 10.03 less 1.00 of the discount, and 1.81 tax.
 inline Decimal tax_on_underbilled(const Book& book, const Report& report, const Invoice& inv, const Decimal& under,
                                   const OffLines& on_lines, const DiscountShare& shares, Decimal& discount) {
-  const Decimal taxable = corrected_taxable(book, report, inv, &shares);
-  const Decimal after = corrected_taxable(book, report, inv, &shares, on_lines) + under;
+  const Decimal taxable = corrected_taxable(book, report, inv, shares);
+  const Decimal after = corrected_taxable(book, report, inv, shares, on_lines) + under;
   discount = taxable + under - after;
   return tax_at_rate(inv, after) - tax_at_rate(inv, taxable);
 }
@@ -130,8 +133,9 @@ inline Decimal tax_on_underbilled(const Book& book, const Report& report, const 
 /// an invoice that names a rate failed to charge at all is untaxed_due, the
 /// tax on its corrected lines, which holds the tax on what it under-billed
 /// before tax too.
-inline Decimal underbilled_by(const Book& book, const Report& report, const Invoice& inv, const Finding& f) {
-  if (tax_in_at_stake(f) == TaxInAtStake::only && charged_no_tax(inv)) return untaxed_due(book, report, inv);
+inline Decimal underbilled_by(const Book& book, const Report& report, const Invoice& inv, const Finding& f,
+                              const DiscountShare& shares) {
+  if (tax_in_at_stake(f) == TaxInAtStake::only && charged_no_tax(inv)) return untaxed_due(book, report, inv, shares);
   return (-*f.amount_at_stake).round(minor_units(inv.currency));
 }
 
@@ -148,10 +152,10 @@ inline Decimal with_tax(const Book& book, const Report& report, const Invoice& i
   if (discount) *discount = Decimal{};
   if (tax_in_at_stake(f) != TaxInAtStake::excluded) return amount;
   Decimal before;
-  OffLines under = underbilled_before(report, inv, f, before);
-  const Decimal taxable = corrected_taxable(book, report, inv, &shares, under) + before;
+  OffLines under = underbilled_before(report, inv, &f, before);
+  const Decimal taxable = corrected_taxable(book, report, inv, shares, under) + before;
   if (!f.line.empty()) under[std::stoll(f.line)] += amount;
-  const Decimal after = corrected_taxable(book, report, inv, &shares, under) + before + amount;
+  const Decimal after = corrected_taxable(book, report, inv, shares, under) + before + amount;
   if (discount) *discount = taxable + amount - after;
   if (!inv.tax || inv.tax->is_zero()) return after - taxable;
   return after + tax_at_rate(inv, after) - taxable - tax_at_rate(inv, taxable);
@@ -167,7 +171,7 @@ inline Decimal underbilled_on(const Book& book, const Report& report, const Invo
   Decimal under;
   for (const Finding& f : report.findings) {
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
-    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f), shares);
+    under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f, shares), shares);
     if (findings) findings->push_back(f.fingerprint);
   }
   return under;
