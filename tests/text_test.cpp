@@ -94,6 +94,37 @@ TEST(TextStore, PrefetchChangesNoTextAddFinds) {
   EXPECT_EQ(empty.add("C-1").view(), "C-1");
 }
 
+// Ids looked up again in the order they were stored (the store tries the text
+// stored after the last one found before its table), in another order, and
+// with new texts stored between: each is found, stored once. Sizes 1 to 24
+// fill the store's first blocks to their ends, where the text after the last
+// is an empty head the store keeps room for (under ASan a read past a block fails).
+TEST(TextStore, FindsIdsAgainInTheOrderStoredAndInAnyOtherAcrossBlocks) {
+  const auto id = [](std::size_t i) {
+    std::string s = std::to_string(i);
+    s.resize(1 + (i * 7) % 24, static_cast<char>('a' + i % 26));
+    return s;
+  };
+  constexpr std::size_t kIds = 20000;
+  TextStore store;
+  std::vector<Text> first;
+  for (std::size_t i = 0; i < kIds; ++i) first.push_back(store.add(id(i)));
+  for (std::size_t i = 0; i < kIds; ++i) ASSERT_EQ(store.add(id(i)).data(), first[i].data()) << "in order, " << i;
+  for (std::size_t i = kIds; i-- > 0;) ASSERT_EQ(store.add(id(i)).data(), first[i].data()) << "in reverse, " << i;
+  for (std::size_t i = 0; i < kIds; ++i) {
+    ASSERT_EQ(store.add(id(i)).data(), first[i].data()) << "between new texts, " << i;
+    const Text added = store.add("new-" + std::to_string(i));
+    ASSERT_EQ(added.view(), "new-" + std::to_string(i));
+    ASSERT_EQ(store.add("new-" + std::to_string(i)).data(), added.data());
+  }
+  for (std::size_t i = 0; i < kIds; ++i) ASSERT_EQ(first[i].view(), id(i)) << i;
+  // A text whose bytes start those of the one stored after: not taken for it.
+  const Text a = store.add("INV-1"), b = store.add("INV-10");
+  EXPECT_EQ(store.add("INV-1").data(), a.data());
+  EXPECT_EQ(store.add("INV-1").view(), "INV-1");
+  EXPECT_EQ(store.add("INV-10").data(), b.data());
+}
+
 TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {
   Text kept;
   TextStore copy;

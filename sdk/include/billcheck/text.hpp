@@ -166,13 +166,18 @@ class BILLCHECK_SDK_API TextStore {
   char* free_ = nullptr;
   std::size_t left_ = 0;
   std::size_t next_block_ = 4096;
-  /// Short texts stored so far, for reuse: open addressing on the hash.
-  std::vector<const char*> table_;
+  /// Short texts stored so far, for reuse: open addressing on the hash. A
+  /// slot holds a text's address and 16 more bits of its hash (text.cpp).
+  std::vector<std::uint64_t> table_;
   std::size_t table_used_ = 0;
   /// The short texts added last, by size and first and last byte: a loader adds
   /// the same invoice number, type and codes row after row, and finds them
   /// here without hashing them or missing the cache in table_.
   std::unique_ptr<const char*[]> recent_;
+  /// Where the entry after the last short text looked up or stored is, or
+  /// null: a text, or an empty head (every block keeps room for one after
+  /// its last entry). Tried before the table.
+  const char* successor_ = nullptr;
 };
 
 }  // namespace billcheck
