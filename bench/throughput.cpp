@@ -220,13 +220,13 @@ int main(int argc, char** argv) {
   Engine engine;
   std::size_t n = 0;
   double check_cpu = 0, check_wall_1 = 0, check_wall_2 = 0, arithmetic_1 = 1e30, arithmetic_2 = 1e30, first_call = 0, first_call_all = 0, p50 = 0, p99 = 0;
-  LoadRate csv_rate;
+  LoadRate csv_first;
   std::size_t findings = 0, peak_kib = 0, invoice_lines = 0;
   {
     // The CSV book: load, check on one thread, check on two, check_invoice.
     const CpuTime c0 = process_cpu();  // with its helper threads (see load_rate)
     Book book = load_book(dir, kOneThread);
-    csv_rate = rate_of(book.lines().size(), process_cpu() - c0);
+    csv_first = rate_of(book.lines().size(), process_cpu() - c0);
     n = book.lines().size();
 
     CheckOptions one;
@@ -307,15 +307,20 @@ int main(int argc, char** argv) {
       write_ledes(out, fresh);
     }
   }
-  std::size_t json_lines = 0, ledes_lines = 0;
-  const LoadRate json_rate = load_rate(dir / "book.json", 1, json_lines);
-  const LoadRate ledes_rate = load_rate(dir / "book.ledes", 1, ledes_lines);
+  // Each form best of 3, as --load-only: the process's first load (csv_first)
+  // touches all its memory for the first time, which the kernel must zero and a
+  // virtual machine may have handed back to its host (the system share shows it).
+  std::size_t csv_lines = 0, json_lines = 0, ledes_lines = 0;
+  const LoadRate csv_best = load_rate(dir, 3, csv_lines);
+  const LoadRate json_rate = load_rate(dir / "book.json", 3, json_lines);
+  const LoadRate ledes_rate = load_rate(dir / "book.ledes", 3, ledes_lines);
 
   std::printf("%zu invoice lines; %zu findings; load average %.1f at end\n\n", n, findings, load_average());
   std::printf("| %-46s | %-34s | %-22s |\n|---|---|---|\n", "figure", "measured", "target");
-  row("CSV load, one core (CPU time)", csv_rate.text(), ">= 4 M lines/s");
-  row("JSON load, one core (CPU time)", json_rate.text(), ">= 2 M lines/s");
-  row("LEDES load, one core (CPU time)", ledes_rate.text(), ">= 3 M lines/s");
+  row("CSV load, one core (CPU time, best of 3)", csv_best.text(), ">= 4 M lines/s");
+  row("CSV load, the process's first (fresh memory)", csv_first.text(), "");
+  row("JSON load, one core (CPU time, best of 3)", json_rate.text(), ">= 2 M lines/s");
+  row("LEDES load, one core (CPU time, best of 3)", ledes_rate.text(), ">= 3 M lines/s");
   row("all default rules, CPU per line (--jobs 1)",
       format("%.2f us (%.2f M lines/s)", check_cpu * 1e6 / static_cast<double>(n), static_cast<double>(n) / check_cpu / 1e6),
       "<= 1 us");
@@ -337,6 +342,7 @@ int main(int argc, char** argv) {
               " touches; where that share is large, the machine's fresh memory is dear: docs/benchmarks.md.\n"
               " plain arithmetic: the same best of 3, alternated with the checks, for a loop that needs\n"
               " nothing but the two cores; below 2x, the machine gave the second core to other work)\n");
+  (void)csv_lines;
   (void)json_lines;
   (void)ledes_lines;
   return 0;
