@@ -2,6 +2,7 @@
 // store keeps once.
 #include <billcheck/memory.hpp>
 #include <billcheck/text.hpp>
+#include <billcheck/version.hpp>
 
 #include <gtest/gtest.h>
 
@@ -123,6 +124,14 @@ TEST(TextStore, FindsIdsAgainInTheOrderStoredAndInAnyOtherAcrossBlocks) {
   EXPECT_EQ(store.add("INV-1").data(), a.data());
   EXPECT_EQ(store.add("INV-1").view(), "INV-1");
   EXPECT_EQ(store.add("INV-10").data(), b.data());
+}
+
+// A BookData holds its TextStore by value, and a Book its BookData: a member
+// added to the store changes their sizes and the places of what follows it,
+// which a plugin's inline code reads: an ABI major change (docs/writing-plugins.md).
+TEST(TextStore, KeepsTheSizeOfABI5) {
+  if (BILLCHECK_ABI_MAJOR == 5 && sizeof(void*) == 8)
+    EXPECT_EQ(sizeof(TextStore), 88u) << "a member of TextStore added or removed: raise BILLCHECK_ABI_MAJOR";
 }
 
 TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {

@@ -93,7 +93,7 @@ TextStore& TextStore::operator=(const TextStore& other) {
 
 char* TextStore::allocate(std::size_t n) {
   // Every block keeps room after its last entry for an empty head: the place
-  // after any text is a head (see successor_).
+  // after any text is a head (TextStore::add tries it).
   n += sizeof(detail::TextHead);
   if (n > left_) {
     if (next_block_ >= kLargestBlock && n <= kHugeBlock) {
@@ -145,18 +145,21 @@ Text TextStore::add(std::string_view s) {
   if (s.empty()) return Text();
   if (s.size() >= 0xffffffffu) throw std::length_error("a text of 4 GiB or more");
   if (s.size() > kReuseUpTo) return store(s, text_hash(s));
-  if (!recent_) recent_ = std::make_unique<const char*[]>(kRecent);  // zeroed
+  if (!recent_) recent_ = std::make_unique<const char*[]>(kRecent + 1);  // zeroed
   const char*& recent = recent_[recent_slot(s)];
   if (holds(recent, s)) return Text(recent);
   // The text stored after the last one looked up: a column's ids often come
   // in the order they were first stored (the invoices' numbers, again in
   // their lines and payments), and the next is then found without the table.
+  // (The place after the text last found is a head: an entry, or the empty
+  // head every block keeps room for after its last entry.)
+  const char*& successor = recent_[kRecent];
   const auto found = [&](Text t) {
     recent = t.data();
-    successor_ = t.data() + entry_size(t.size());
+    successor = t.data() + entry_size(t.size());
     return t;
   };
-  if (successor_ && holds(successor_, s)) return found(Text(successor_));
+  if (holds(successor, s)) return found(Text(successor));
   const std::uint64_t hash = text_hash(s);
   if ((table_used_ + 1) * 2 > table_.size()) grow_table();
   const std::size_t mask = table_.size() - 1;
@@ -197,7 +200,6 @@ void TextStore::seal() {
   std::vector<std::uint64_t>().swap(table_);  // (`table_ = {}` would keep its memory: it assigns an empty list)
   table_used_ = 0;
   recent_.reset();
-  successor_ = nullptr;
   release_tail(blocks_, free_, left_);
 }
 

@@ -172,12 +172,10 @@ class BILLCHECK_SDK_API TextStore {
   std::size_t table_used_ = 0;
   /// The short texts added last, by size and first and last byte: a loader adds
   /// the same invoice number, type and codes row after row, and finds them
-  /// here without hashing them or missing the cache in table_.
+  /// here without hashing them or missing the cache in table_. One slot more
+  /// holds the place after the last text found (text.cpp; there, not in a
+  /// member of its own, so that the store's layout is ABI 5's).
   std::unique_ptr<const char*[]> recent_;
-  /// Where the entry after the last short text looked up or stored is, or
-  /// null: a text, or an empty head (every block keeps room for one after
-  /// its last entry). Tried before the table.
-  const char* successor_ = nullptr;
 };
 
 }  // namespace billcheck
