@@ -106,10 +106,13 @@ std::string_view extension(Markup markup) {
 }
 
 fs::path bundled_template_dir() {
-  fs::path dir = bundled_plugin_dir().parent_path().parent_path().parent_path() / "share" / "billcheck" / "templates";
-  std::error_code ec;
-  fs::path canonical = fs::weakly_canonical(dir, ec);
-  return ec ? dir.lexically_normal() : canonical;
+  static const fs::path found = [] {  // found once, as bundled_plugin_dir
+    fs::path dir = bundled_plugin_dir().parent_path().parent_path().parent_path() / "share" / "billcheck" / "templates";
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(dir, ec);
+    return ec ? dir.lexically_normal() : canonical;
+  }();
+  return found;
 }
 
 std::string read_template_file(const fs::path& file) {
