@@ -155,6 +155,29 @@ TEST_F(Letter, ATemplateWithAnUnknownPlaceholderIsALocatedError) {
   std::filesystem::remove_all(dir);
 }
 
+// A host that keeps running (billcheck serve, a package embedding the
+// engine) renders each letter from the template as the firm last saved it:
+// templates are kept once read, and an edit, however soon after the last
+// rendering and of whatever size, is read again.
+TEST_F(Letter, AnEditedTemplateIsReadAgainByTheSameHost) {
+  namespace fs = std::filesystem;
+  const auto dir = test::temp_dir("letter-template-edits");
+  const fs::path file = dir / "letter.txt";
+  test::write_file(file, "Dear {{client.name}}, A\n");
+  EXPECT_EQ(run("C-300", {}, DocumentFormat::text, dir), "Dear Hollis & Reed Publishing Ltd, A\n");
+  // The same size, at once: the write's time may be the last one's to the tick.
+  test::write_file(file, "Dear {{client.name}}, B\n");
+  EXPECT_EQ(run("C-300", {}, DocumentFormat::text, dir), "Dear Hollis & Reed Publishing Ltd, B\n");
+  // A file saved a while ago is kept once read; an edit after that is seen too.
+  fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  EXPECT_EQ(run("C-300", {}, DocumentFormat::text, dir), "Dear Hollis & Reed Publishing Ltd, B\n");
+  EXPECT_EQ(run("C-300", {}, DocumentFormat::text, dir), "Dear Hollis & Reed Publishing Ltd, B\n");
+  test::write_file(file, "Dear {{client.name}}, C\n");
+  fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::minutes(4));
+  EXPECT_EQ(run("C-300", {}, DocumentFormat::text, dir), "Dear Hollis & Reed Publishing Ltd, C\n");
+  fs::remove_all(dir);
+}
+
 TEST(LetterConfig, FirmKeysAreReadAndAnUnknownOneIsLocated) {
   Config c = parse_config("firm:\n  name: A & B\n  signoff: Kind regards,\n  fax: 123\n", "billcheck.yaml");
   EXPECT_EQ(c.firm.name, "A & B");

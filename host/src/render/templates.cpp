@@ -8,9 +8,16 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <sys/stat.h>
+#include <time.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -62,11 +69,15 @@ std::string trim(std::string_view s) {
   return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
 }
 
-// The placeholders a template names that the model has nowhere: a typo in a
-// firm's copy would otherwise print nothing where a figure should be.
-std::vector<std::string> unknown_placeholders(const std::string& text, const std::set<std::string, std::less<>>& keys,
-                                              const fs::path& file) {
-  std::vector<std::string> problems;
+/// A placeholder a template names, split at its dots, and the line it is on.
+struct Placeholder {
+  std::string tag;
+  std::vector<std::string> parts;
+  std::size_t line = 0;
+};
+
+std::vector<Placeholder> placeholders_of(const std::string& text) {
+  std::vector<Placeholder> found;
   std::size_t line = 1, pos = 0;
   for (std::size_t open; (open = text.find("{{", pos)) != std::string::npos;) {
     line += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos),
@@ -79,18 +90,34 @@ std::vector<std::string> unknown_placeholders(const std::string& text, const std
     if (tag.empty() || tag[0] == '!' || tag[0] == '=') continue;
     if (std::string_view("#^/&>").find(tag[0]) != std::string_view::npos) tag = trim(tag.substr(1));
     if (tag == ".") continue;
+    Placeholder p{tag, {}, line};
     for (std::size_t b = 0; b <= tag.size();) {
       std::size_t e = tag.find('.', b);
       if (e == std::string::npos) e = tag.size();
-      const std::string part = tag.substr(b, e - b);
-      if (!keys.contains(part)) {
-        problems.push_back(file.string() + ":" + std::to_string(line) + ": unknown placeholder '{{" + tag +
-                           "}}'; the placeholders this template can use are listed in docs/remedies.md");
-        break;
-      }
+      p.parts.push_back(tag.substr(b, e - b));
       b = e + 1;
     }
+    found.push_back(std::move(p));
   }
+  return found;
+}
+
+// The placeholders a template names that the model has nowhere: a typo in a
+// firm's copy would otherwise print nothing where a figure should be.
+std::vector<std::string> unknown_placeholders(const std::vector<Placeholder>& placeholders,
+                                              std::span<const std::string_view> vocabulary, const Json& model,
+                                              const fs::path& file) {
+  std::vector<std::string> problems;
+  std::optional<std::set<std::string, std::less<>>> keys;  // the model's, read only when the vocabulary lacks one
+  for (const Placeholder& p : placeholders)
+    for (const std::string& part : p.parts) {
+      if (std::find(vocabulary.begin(), vocabulary.end(), part) != vocabulary.end()) continue;
+      if (!keys) collect_keys(model, keys.emplace());
+      if (keys->contains(part)) continue;
+      problems.push_back(file.string() + ":" + std::to_string(p.line) + ": unknown placeholder '{{" + p.tag +
+                         "}}'; the placeholders this template can use are listed in docs/remedies.md");
+      break;
+    }
   return problems;
 }
 
@@ -146,17 +173,63 @@ std::string template_error(const fs::path& file, std::string_view text, const st
   return where + ": " + what;
 }
 
+namespace {
+
+/// A template file read and parsed, with what tells whether the file changed since.
+struct LoadedTemplate {
+  struct ::stat stamp {};
+  std::string text;
+  std::vector<Placeholder> placeholders;
+  kainjow::mustache::mustache parsed;
+};
+
+bool same_file(const struct ::stat& a, const struct ::stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+/// The template at `file`, read and parsed once while it is unchanged (one
+/// stat a rendering tells): `fix` renders a sentence for each finding, and
+/// read and parsed the same few files again for each (10,000 times on a book
+/// of 10,000 overcharges). A file that does not parse is not kept.
+std::shared_ptr<const LoadedTemplate> load_template(const fs::path& file) {
+  // Never destroyed: a thread may render while the program exits.
+  static auto* mutex = new std::mutex;
+  static auto* loaded = new std::map<std::string, std::shared_ptr<const LoadedTemplate>, std::less<>>;
+  struct ::stat now {};
+  if (::stat(file.c_str(), &now) == 0) {
+    std::lock_guard lock(*mutex);
+    if (auto it = loaded->find(file.native()); it != loaded->end() && same_file(it->second->stamp, now))
+      return it->second;
+  }
+  std::string text = read_template_file(file);  // throws, located, when it cannot be read
+  kainjow::mustache::mustache parsed(text);
+  if (!parsed.is_valid()) throw ConfigError({template_error(file, text, parsed.error_message())});
+  auto fresh = std::make_shared<const LoadedTemplate>(
+      LoadedTemplate{now, text, placeholders_of(text), std::move(parsed)});
+  // A file changed in the last two seconds is read again next time: the
+  // clock that stamps a write moves in ticks of milliseconds, so a second
+  // write of the same size within one would look unchanged (git's "racily
+  // clean" entries). A firm's edit is seen at its next rendering either way.
+  if (now.st_mtim.tv_sec != 0 && now.st_mtim.tv_sec < ::time(nullptr) - 2) {
+    std::lock_guard lock(*mutex);
+    (*loaded)[file.native()] = fresh;
+  }
+  return fresh;
+}
+
+}  // namespace
+
 std::string render_template(const fs::path& dir, std::string_view name, Markup markup, const Json& model,
                             std::span<const std::string_view> vocabulary, Reader reader) {
   const fs::path file = dir / (std::string(name) + "." + std::string(extension(markup)));
-  const std::string text = read_template_file(file);
+  const std::shared_ptr<const LoadedTemplate> loaded = load_template(file);
+  const std::string& text = loaded->text;
+  if (auto problems = unknown_placeholders(loaded->placeholders, vocabulary, model, file); !problems.empty())
+    throw ConfigError(std::move(problems));
 
-  std::set<std::string, std::less<>> keys(vocabulary.begin(), vocabulary.end());
-  collect_keys(model, keys);
-  if (auto problems = unknown_placeholders(text, keys, file); !problems.empty()) throw ConfigError(std::move(problems));
-
-  kainjow::mustache::mustache tmpl(text);
-  if (!tmpl.is_valid()) throw ConfigError({template_error(file, text, tmpl.error_message())});
+  kainjow::mustache::mustache tmpl = loaded->parsed;  // a copy: rendering changes its state
   // A person reads text and Markdown on a terminal as often as on paper: a
   // value's control characters (ESC, a bare CR) are shown as \x1B, \x0D, not
   // acted on; in HTML too (escaping the markup leaves them in the page).
