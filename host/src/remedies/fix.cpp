@@ -497,6 +497,7 @@ void write_credit_notes(const Engine& engine, BookData& data, const CheckOptions
                         std::map<std::string, Decimal>& netted) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
+  const detail::FindingsByInvoice by_invoice(report);
   std::set<std::string> remedied, ids;
   for (const CreditNote& note : data.credit_notes) {
     for (std::string& fp : remedied_by(note)) remedied.insert(std::move(fp));
@@ -820,6 +821,7 @@ constexpr std::string_view kSupplementVocabulary[] = {"invoice", "line", "discou
 void write_supplements(const Engine& engine, BookData& data, const CheckOptions& options, Date today) {
   const Book book{BookData(data)};
   const Report report = engine.check(book, options);
+  const detail::FindingsByInvoice by_invoice(report);
   std::map<std::string, std::vector<const Finding*>> under;  // by invoice, in report order
   for (const Finding& f : report.findings) {
     if (!is_underbilling(f) || report.remedy_of(f) || record_of(f) == RecordKind::other) continue;
@@ -1012,6 +1014,7 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
   const detail::DiscountShare shares(engine, options);
+  const detail::FindingsByInvoice by_invoice(original);
   std::map<std::string, Decimal> left_out = netted;  // by invoice: what of its netted under-billing no note took
   std::map<const Invoice*, std::set<std::string>> as_fix_would;  // by invoice: overcharges no note of fix's returns
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's

@@ -271,6 +271,7 @@ std::string letter_figures(const Engine& engine, const Book& book, const LetterR
                                                 : detail::bundled_template_dir();
   const Report report = engine.check(book, request.check);
   const detail::DiscountShare shares(engine, request.check);
+  const detail::FindingsByInvoice by_invoice(report);
   Json errors = Json::array(), notes = Json::array();
   std::set<std::string> noted;
   std::size_t uncredited = 0;

@@ -7,12 +7,15 @@
 #include <billcheck/engine.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -27,6 +30,50 @@ inline bool is_overcharge(const Finding& f) {
 
 /// What was taken off each line of an invoice, by line number.
 using OffLines = std::map<std::int64_t, Decimal>;
+
+/// A report's findings by invoice, in report order, for findings_on while it
+/// is in scope on the thread that made it: the reckonings below read the
+/// findings of one invoice at a time, for every invoice, which scanning the
+/// whole report made quadratic (fix of a book of 20,000 overcharges). The
+/// report must outlive it and stay unchanged while it is in scope.
+class FindingsByInvoice {
+ public:
+  explicit FindingsByInvoice(const Report& report) : report_(report), outer_(innermost()) {
+    for (const Finding& f : report.findings) on_[f.invoice].push_back(&f);
+    innermost() = this;
+  }
+  ~FindingsByInvoice() { innermost() = outer_; }
+  FindingsByInvoice(const FindingsByInvoice&) = delete;
+  FindingsByInvoice& operator=(const FindingsByInvoice&) = delete;
+
+  /// The findings of `report` on invoice `id`, in report order (findings_on).
+  static std::vector<const Finding*> of(const Report& report, std::string_view id) {
+    for (const FindingsByInvoice* index = innermost(); index; index = index->outer_)
+      if (&index->report_ == &report) {
+        const auto it = index->on_.find(id);
+        return it == index->on_.end() ? std::vector<const Finding*>() : it->second;
+      }
+    std::vector<const Finding*> on;
+    for (const Finding& f : report.findings)
+      if (f.invoice == id) on.push_back(&f);
+    return on;
+  }
+
+ private:
+  static const FindingsByInvoice*& innermost() {
+    thread_local const FindingsByInvoice* in_scope = nullptr;
+    return in_scope;
+  }
+  const Report& report_;
+  const FindingsByInvoice* outer_;
+  std::map<std::string, std::vector<const Finding*>, std::less<>> on_;
+};
+
+/// The findings of `report` on invoice `id`, in report order: from a
+/// FindingsByInvoice of it in scope, else read off the whole report.
+inline std::vector<const Finding*> findings_on(const Report& report, std::string_view id) {
+  return FindingsByInvoice::of(report, id);
+}
 
 /// What a draft fix would take off an invoice's discount in `report`: the
 /// finding whose fix sets its `discount` (an agreed percentage of its lines,
@@ -64,18 +111,20 @@ class DiscountShare {
   }
 
   /// What the check takes off `inv`'s discount once its lines are billed `off` less.
+  /// Found once for each: taken_for asks the same again round after round,
+  /// and corrected_taxable the invoice as billed for every finding on it.
+  /// (Kept by the book's address: a DiscountShare is used while the books it
+  /// is given live, and a Book never changes.)
   Decimal excess(const Book& book, const Invoice& inv, const OffLines& off) const {
-    // The records keep their text in `book`'s store, which outlives this copy.
-    BookData alone;
-    alone.invoices.push_back(inv);
-    if (const Client* client = book.client(inv.client_id)) alone.clients.push_back(*client);
-    if (!inv.engagement_id.empty())
-      if (const Engagement* engagement = book.engagement(inv.engagement_id)) alone.engagements.push_back(*engagement);
-    for (const InvoiceLine& l : book.lines_of(inv)) {
-      InvoiceLine& line = alone.lines.emplace_back(l);
-      if (auto it = off.find(l.line_no); it != off.end()) line.amount -= it->second;
+    auto key = std::make_tuple(&book, &inv, off);
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = known_.find(key); it != known_.end()) return it->second;
     }
-    return discount_excess(engine_.check(Book{std::move(alone)}, options_), inv.id);
+    const Decimal found = check_excess(book, inv, off);
+    std::lock_guard lock(mutex_);
+    known_.emplace(std::move(key), found);
+    return found;
   }
 
   /// What notes taking `now` off `inv`'s lines, after notes that took
@@ -126,8 +175,24 @@ class DiscountShare {
   }
 
  private:
+  Decimal check_excess(const Book& book, const Invoice& inv, const OffLines& off) const {
+    // The records keep their text in `book`'s store, which outlives this copy.
+    BookData alone;
+    alone.invoices.push_back(inv);
+    if (const Client* client = book.client(inv.client_id)) alone.clients.push_back(*client);
+    if (!inv.engagement_id.empty())
+      if (const Engagement* engagement = book.engagement(inv.engagement_id)) alone.engagements.push_back(*engagement);
+    for (const InvoiceLine& l : book.lines_of(inv)) {
+      InvoiceLine& line = alone.lines.emplace_back(l);
+      if (auto it = off.find(l.line_no); it != off.end()) line.amount -= it->second;
+    }
+    return discount_excess(engine_.check(Book{std::move(alone)}, options_), inv.id);
+  }
+
   const Engine& engine_;
   CheckOptions options_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::tuple<const Book*, const Invoice*, OffLines>, Decimal> known_;
 };
 
 /// Sets one field of a line; false when `fix` does not correct that field.
@@ -177,8 +242,8 @@ inline Decimal share_of_line(const Book& book, const Report& report, const Invoi
                              Decimal& before) {
   const int places = minor_units(inv.currency);
   std::vector<const Finding*> on_line;
-  for (const Finding& g : report.findings)
-    if (g.invoice == inv.id && g.line == f.line && is_overcharge(g)) on_line.push_back(&g);
+  for (const Finding* g : findings_on(report, inv.id))
+    if (g->line == f.line && is_overcharge(*g)) on_line.push_back(g);
   before = Decimal{};
   for (const InvoiceLine& line : book.lines_of(inv)) {
     if (std::to_string(line.line_no) != f.line) continue;
@@ -254,9 +319,9 @@ inline std::optional<Decimal> taxable_in(const Invoice& inv, const Decimal& left
 inline std::vector<std::pair<const CreditNote*, Decimal>> returned_before_tax(const Book& book, const Report& report,
                                                                               const Invoice& inv) {
   std::set<std::string_view> cut;  // the notes that an under-billing of the invoice was taken off
-  for (const Finding& f : report.findings)
-    if (const Remedy* r = report.remedy_of(f);
-        r && r->kind == "credit_note" && f.invoice == inv.id && f.amount_at_stake && *f.amount_at_stake < Decimal{})
+  for (const Finding* f : findings_on(report, inv.id))
+    if (const Remedy* r = report.remedy_of(*f);
+        r && r->kind == "credit_note" && f->amount_at_stake && *f->amount_at_stake < Decimal{})
       cut.insert(r->id);
   std::vector<std::pair<const CreditNote*, Decimal>> returned;
   Decimal taxable = -inv.discount.value_or(Decimal{});
@@ -387,8 +452,8 @@ template <class Pick, class Counted>
 Decimal overcharged_on_lines(const Book& book, const Report& report, const Invoice& inv, Pick picked, Counted counted,
                              const DiscountShare* shares, OffLines* by_line_taken = nullptr) {
   std::map<std::string, std::vector<const Finding*>> by_line;
-  for (const Finding& f : report.findings)
-    if (f.invoice == inv.id && !f.line.empty() && is_overcharge(f)) by_line[f.line].push_back(&f);
+  for (const Finding* f : findings_on(report, inv.id))
+    if (!f->line.empty() && is_overcharge(*f)) by_line[f->line].push_back(f);
   Decimal over;
   for (const InvoiceLine& line : book.lines_of(inv)) {
     const auto on = by_line.find(std::to_string(line.line_no));
@@ -418,10 +483,14 @@ inline Decimal tax_returned_with(const Book& book, const Report& report, const I
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   OffLines before;
-  for (const Finding& g : report.findings) {
-    if (&g == &f) break;
+  // The findings on inv before f in report order (f is one of the report's, or none is before it).
+  const std::less<const Finding*> earlier;
+  const bool in_report = !earlier(&f, report.findings.data()) && earlier(&f, report.findings.data() + report.findings.size());
+  for (const Finding* on : findings_on(report, inv.id)) {
+    if (in_report && !earlier(on, &f)) break;
+    const Finding& g = *on;
     Decimal unused;
-    if (g.invoice != inv.id || g.line.empty() || !is_overcharge(g)) continue;
+    if (g.line.empty() || !is_overcharge(g)) continue;
     const Decimal taken = share_of_line(book, report, inv, g, unused);
     const std::int64_t line_no = std::stoll(g.line);
     taxable -= taken - shares.of(book, inv, before, {{line_no, taken}});
@@ -452,9 +521,9 @@ Decimal returned_for(const Book& book, const Report& report, const Invoice& inv,
   Decimal taxable = -inv.discount.value_or(Decimal{});
   for (const InvoiceLine& line : book.lines_of(inv)) taxable += line.amount;
   Decimal returned = net + tax_returned(inv, taxable, net);
-  for (const Finding& f : report.findings)
-    if (f.invoice == inv.id && f.line.empty() && is_overcharge(f) && picked(f))
-      returned += f.amount_at_stake->round(minor_units(inv.currency));
+  for (const Finding* f : findings_on(report, inv.id))
+    if (f->line.empty() && is_overcharge(*f) && picked(*f))
+      returned += f->amount_at_stake->round(minor_units(inv.currency));
   return std::max(std::min(returned, left_on_invoice(book, inv, counted)), Decimal{});
 }
 

@@ -169,7 +169,8 @@ inline Decimal with_tax(const Book& book, const Report& report, const Invoice& i
 inline Decimal underbilled_on(const Book& book, const Report& report, const Invoice& inv,
                               const DiscountShare& shares, std::vector<std::string>* findings = nullptr) {
   Decimal under;
-  for (const Finding& f : report.findings) {
+  for (const Finding* on : findings_on(report, inv.id)) {
+    const Finding& f = *on;
     if (!underbills(f, inv) || report.remedy_of(f)) continue;
     under += with_tax(book, report, inv, f, underbilled_by(book, report, inv, f, shares), shares);
     if (findings) findings->push_back(f.fingerprint);
@@ -198,8 +199,8 @@ inline Decimal discount_kept_by(const Book& book, const Report& report, const In
                                 const Decimal& amount, const DiscountShare& shares) {
   if (!inv.discount || *inv.discount <= Decimal{} || note.remedies.empty() || is_firms_correction(note)) return {};
   if (note.amount >= left_before(book, inv, note)) return {};
-  for (const Finding& f : report.findings)
-    if (const Remedy* r = underbills(f, inv) ? report.remedy_of(f) : nullptr;
+  for (const Finding* on : findings_on(report, inv.id))
+    if (const Remedy* r = underbills(*on, inv) ? report.remedy_of(*on) : nullptr;
         r && r->kind == "credit_note" && r->id == note.id) {
       const std::set<const CreditNote*> before_it = written_before(book, inv, note);
       OffLines before;
