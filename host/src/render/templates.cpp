@@ -192,7 +192,8 @@ bool same_file(const struct ::stat& a, const struct ::stat& b) {
 /// The template at `file`, read and parsed once while it is unchanged (one
 /// stat a rendering tells): `fix` renders a sentence for each finding, and
 /// read and parsed the same few files again for each (10,000 times on a book
-/// of 10,000 overcharges). A file that does not parse is not kept.
+/// of 10,000 overcharges). A file that does not parse is not kept (its
+/// error is render_template's to give, after the placeholders').
 std::shared_ptr<const LoadedTemplate> load_template(const fs::path& file) {
   // Never destroyed: a thread may render while the program exits.
   static auto* mutex = new std::mutex;
@@ -205,14 +206,16 @@ std::shared_ptr<const LoadedTemplate> load_template(const fs::path& file) {
   }
   std::string text = read_template_file(file);  // throws, located, when it cannot be read
   kainjow::mustache::mustache parsed(text);
-  if (!parsed.is_valid()) throw ConfigError({template_error(file, text, parsed.error_message())});
+  const bool valid = parsed.is_valid();
   auto fresh = std::make_shared<const LoadedTemplate>(
       LoadedTemplate{now, text, placeholders_of(text), std::move(parsed)});
   // A file changed in the last two seconds is read again next time: the
-  // clock that stamps a write moves in ticks of milliseconds, so a second
+  // clock that stamps a change moves in ticks of milliseconds, so a second
   // write of the same size within one would look unchanged (git's "racily
-  // clean" entries). A firm's edit is seen at its next rendering either way.
-  if (now.st_mtim.tv_sec != 0 && now.st_mtim.tv_sec < ::time(nullptr) - 2) {
+  // clean" entries). By its ctime, which a copy that keeps the file's old
+  // mtime (cp -p, rsync -t, tar) still moves. A firm's edit is seen at its
+  // next rendering either way.
+  if (valid && now.st_ctim.tv_sec != 0 && now.st_ctim.tv_sec < ::time(nullptr) - 2) {
     std::lock_guard lock(*mutex);
     (*loaded)[file.native()] = fresh;
   }
@@ -228,6 +231,7 @@ std::string render_template(const fs::path& dir, std::string_view name, Markup m
   const std::string& text = loaded->text;
   if (auto problems = unknown_placeholders(loaded->placeholders, vocabulary, model, file); !problems.empty())
     throw ConfigError(std::move(problems));
+  if (!loaded->parsed.is_valid()) throw ConfigError({template_error(file, text, loaded->parsed.error_message())});
 
   kainjow::mustache::mustache tmpl = loaded->parsed;  // a copy: rendering changes its state
   // A person reads text and Markdown on a terminal as often as on paper: a
