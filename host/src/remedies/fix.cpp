@@ -991,11 +991,10 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
   FixSummary summary;
   // By invoice: its currency and what it under-billed that nothing recovers.
   std::map<std::string, std::pair<std::string, Decimal>> underbilled;
-  // The findings the re-check still has, and the original's by invoice, in report order.
+  // The original's findings by invoice (for findings_on, here and in the reckonings below); the re-check's.
+  const detail::FindingsByInvoice by_invoice(original);
   std::set<std::string> left;
   for (const Finding& f : recheck.findings) left.insert(f.fingerprint);
-  std::unordered_map<std::string_view, std::vector<const Finding*>> original_on;
-  for (const Finding& f : original.findings) original_on[f.invoice].push_back(&f);
   for (const Invoice& was : before.invoices()) {
     if (!is_draft(was)) continue;
     const Invoice* now = after.invoice(was.id);
@@ -1004,9 +1003,8 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
                                now->total};
     if (corrected.changes.empty()) continue;
     // What the correction removed: the draft's findings the re-check no longer has.
-    if (const auto found = original_on.find(was.id.view()); found != original_on.end())
-      for (const Finding* f : found->second)
-        if (!left.count(f->fingerprint)) corrected.fixed.push_back(*f);
+    for (const Finding* f : detail::findings_on(original, was.id))
+      if (!left.count(f->fingerprint)) corrected.fixed.push_back(*f);
     if (was.currency == now->currency && !now->is_void()) {
       const Decimal less = was.total - now->total;
       if (less.is_negative()) summary.added[now->currency] += -less;
@@ -1050,7 +1048,6 @@ FixSummary summarize(const Engine& engine, const CheckOptions& options, const Bo
   std::set<std::string> found_before;
   for (const Finding& f : original.findings) found_before.insert(f.fingerprint);
   const detail::DiscountShare shares(engine, options);
-  const detail::FindingsByInvoice by_invoice(original);
   std::map<std::string, Decimal> left_out = netted;  // by invoice: what of its netted under-billing no note took
   std::map<const Invoice*, std::set<std::string>> as_fix_would;  // by invoice: overcharges no note of fix's returns
   std::map<std::string, const Invoice*> replacement_of;  // by the invoice it replaces, this run's or an earlier one's
