@@ -482,6 +482,9 @@ constexpr std::size_t kWindowBytes = std::size_t{1} << 20;
 /// each thread taking the next when it has read one: 50 for a 1M-line
 /// book's lines.
 constexpr std::size_t kPieceBytes = std::size_t{2} << 20;
+/// A large table's records are faulted in this much at a time, each thread
+/// taking the next part when it has done one.
+constexpr std::size_t kPopulateBytes = std::size_t{8} << 20;
 /// The first window, for the header row (it grows until it holds the row).
 constexpr std::size_t kHeaderWindowBytes = std::size_t{64} << 10;
 
@@ -614,11 +617,19 @@ void read_table(const Entity<T>& entity, const TableBytes& bytes, Text file, Boo
   for (std::size_t k = 0; k < n; ++k) place[k + 1] = place[k] + line_ends[k];
   ++place[n];  // the last line need not end
   if (!one_piece) reserve_on_huge_pages(records, place[n] - first);
-  // The room is faulted in by every thread at once, then filled with empty records.
+  // The room is faulted in by every thread at once, a few huge pages at a time
+  // (a share each left one thread zeroing dear pages while the other waited),
+  // then filled with empty records.
   if (workers > 1) {
-    const std::size_t room = records.capacity() - first, m = workers;
-    each_piece(m, m, [&](std::size_t k, std::size_t) {
-      populate_pages(records.data() + first + room * k / m, (room * (k + 1) / m - room * k / m) * sizeof(T));
+    char* const room = reinterpret_cast<char*>(records.data() + first);
+    const std::size_t bytes = (records.capacity() - first) * sizeof(T);
+    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;  // parts meet at huge page bounds
+    const auto at = reinterpret_cast<std::uintptr_t>(room);
+    const std::size_t lead = std::min<std::size_t>(bytes, ((at + kHuge - 1) & ~(kHuge - 1)) - at);
+    const std::size_t parts = (bytes + kPopulateBytes - 1) / kPopulateBytes;
+    const auto edge = [&](std::size_t k) { return k == 0 ? 0 : std::min(bytes, lead + (k - 1) * kPopulateBytes); };
+    each_piece(parts + 1, workers, [&](std::size_t k, std::size_t) {
+      if (edge(k + 1) > edge(k)) populate_pages(room + edge(k), edge(k + 1) - edge(k));
     });
   }
   if (!one_piece) records.resize(place[n]);
