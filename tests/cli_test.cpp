@@ -235,6 +235,24 @@ TEST_F(Cli, ARuleRefusedAtRegistrationExitsTwoUnlessAllowed) {
   EXPECT_EQ(json["refused"][0]["name"], "testrefuse.bad-severity");
 }
 
+// `billcheck plugins` is where a plugin's author looks: a rule of it the host
+// refused is listed under it with the reason, not left out as if never written.
+TEST_F(Cli, PluginsListsTheRulesRefusedAtRegistration) {
+  std::string refusing = config_file(
+      "refused-rules.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "refused-rules").string() + "']\n");
+  auto r = run_billcheck("plugins --config '" + refusing + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("refused_rules_plugin.so\n"
+                               "  testrefuse.marker\n"
+                               "  testrefuse.bad-severity: refused at registration: its severity (7) is not one of "
+                               "Severity::info, warning or error; plugin testrefuse's other rules ran\n"
+                               "  testrefuse.marker: refused at registration: its id is registered twice (the first "
+                               "registration is kept); plugin testrefuse's other rules ran\n"));
+  // A bundled plugin none of whose rules was refused lists its rules alone.
+  EXPECT_THAT(r.out, HasSubstr("arithmetic.so\n  arithmetic.line-amount\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("arithmetic.line-amount:")));
+}
+
 TEST_F(Cli, ARuleThatThrowsGivesInternalFindingThenExitTwo) {
   std::string throwing = config_file(
       "throwing.yaml", "plugins:\n  search_paths: ['" + (test::test_plugin_dir() / "throwing").string() + "']\n");

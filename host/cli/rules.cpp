@@ -100,6 +100,9 @@ int run_plugins(const CommonOptions& common) {
         continue;
       }
       for (const auto& r : p.rules) out << "  " << r << '\n';
+      // Its rules the host refused did not run: said under it, as the report says them.
+      for (const RuleSource& r : engine.refused_rules())
+        if (r.path == p.path) out << "  " << r.name << ": " << r.reason << '\n';
     }
   });
   return kClean;

@@ -18,7 +18,7 @@ import pytest
 
 import billcheck
 
-from conftest import ROOT, SMALL_BOOK
+from conftest import BUILD, ROOT, SMALL_BOOK
 
 FIRM_CONFIG = ROOT / "examples" / "firm" / "billcheck.yaml"
 
@@ -546,6 +546,22 @@ def test_service_lists_rules_and_plugins_and_reports_health_and_metrics(serve, r
     assert 'billcheck_http_request_duration_seconds_count{route="/v1/check"} 1' in metrics
     assert re.search(r'billcheck_findings_total\{category="[a-z-]+"\} [1-9]', metrics)
     assert "billcheck_books_checked_total 1" in metrics
+
+
+def test_service_lists_a_plugins_rules_refused_at_registration(serve, run_cli, tmp_path):
+    # The test plugin registers a rule of severity 7 and an id twice: the host refuses both, runs the rest.
+    config = tmp_path / "refused.yaml"
+    config.write_text(f"plugins:\n  search_paths: ['{BUILD / 'tests' / 'test-plugins' / 'refused-rules'}']\n")
+    server = serve("-c", config)
+    plugins = json.loads(server.request("GET", "/v1/plugins")[2])["plugins"]
+    testrefuse = next(p for p in plugins if p["name"] == "testrefuse")
+    assert testrefuse["loaded"] and testrefuse["rules"] == ["testrefuse.marker"]
+    assert [r["id"] for r in testrefuse["refused_rules"]] == ["testrefuse.bad-severity", "testrefuse.marker"]
+    assert testrefuse["refused_rules"][0]["reason"].startswith("refused at registration: its severity (7)")
+    assert all(p["refused_rules"] == [] for p in plugins if p["name"] != "testrefuse")
+    # The CLI lists the same, under the plugin.
+    listed = run_cli("plugins", "--config", str(config)).stdout
+    assert "  testrefuse.bad-severity: refused at registration: its severity (7)" in listed
 
 
 def test_service_remedies_are_the_cli_remedies(serve, exe, firm_json, tmp_path):

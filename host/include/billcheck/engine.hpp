@@ -234,6 +234,10 @@ class Engine {
 
   const Config& config() const;
   const std::vector<PluginRecord>& plugins() const;
+  /// The rules loaded plugins registered that were refused (a bad severity or
+  /// category, an id registered twice), each with its plugin's path and the
+  /// reason, as a report lists them under Report::refused.
+  const std::vector<RuleSource>& refused_rules() const;
   /// Every rule known to the engine, enabled or not, sorted by id.
   std::vector<RuleInfo> rules() const;
   const RuleInfo* find_rule(std::string_view id) const;

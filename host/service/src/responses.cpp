@@ -62,7 +62,7 @@ std::string rules_json(const std::vector<RuleInfo>& rules) {
   return Json{{"rules", std::move(list)}}.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string plugins_json(const std::vector<PluginRecord>& plugins) {
+std::string plugins_json(const std::vector<PluginRecord>& plugins, const std::vector<RuleSource>& refused) {
   Json list = Json::array();
   for (const auto& p : plugins) {
     Json j;
@@ -76,6 +76,10 @@ std::string plugins_json(const std::vector<PluginRecord>& plugins) {
     j["disabled"] = p.disabled;
     j["error"] = p.error;
     j["rules"] = p.rules;
+    Json refused_rules = Json::array();
+    for (const RuleSource& r : refused)
+      if (r.path == p.path) refused_rules.push_back({{"id", r.name}, {"reason", r.reason}});
+    j["refused_rules"] = std::move(refused_rules);
     list.push_back(std::move(j));
   }
   return Json{{"plugins", std::move(list)}}.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -34,6 +34,7 @@ std::string shown(std::string_view text);
 std::string_view error_code_of(int status);
 
 std::string rules_json(const std::vector<RuleInfo>& rules);
-std::string plugins_json(const std::vector<PluginRecord>& plugins);
+/// Each plugin, with the rules of it the host refused at registration (`refused`: of every plugin).
+std::string plugins_json(const std::vector<PluginRecord>& plugins, const std::vector<RuleSource>& refused);
 
 }  // namespace billcheck::service

@@ -685,7 +685,8 @@ struct Service::Impl {
       res.set_content(service::rules_json(current_engine()->rules()), "application/json");
     });
     server.Get("/v1/plugins", [this](const Request&, Response& res) {
-      res.set_content(service::plugins_json(current_engine()->plugins()), "application/json");
+      const auto engine = current_engine();  // one engine for both lists, whatever a reload does meanwhile
+      res.set_content(service::plugins_json(engine->plugins(), engine->refused_rules()), "application/json");
     });
     auto post = [this](const char* path, std::initializer_list<std::string_view> params, BodyKind kind,
                        void (Impl::*route)(const Request&, Response&, const std::string&)) {

@@ -179,6 +179,7 @@ void Engine::add_rule(RuleInfo info, RuleFactory factory) {
 
 const Config& Engine::config() const { return impl_->config; }
 const std::vector<PluginRecord>& Engine::plugins() const { return impl_->registry.plugins(); }
+const std::vector<RuleSource>& Engine::refused_rules() const { return impl_->registry.refused_rules(); }
 
 std::vector<RuleInfo> Engine::rules() const {
   std::vector<RuleInfo> out;
