@@ -196,6 +196,20 @@ TEST_F(Cli, APythonFileThatCannotBeLoadedIsNamedWithTheConfigLine) {
   fs::remove_all(dir);
 }
 
+// Only `serve` loads cpp-httplib and what it brings (OpenSSL's libssl, zlib,
+// Brotli): the service is a module it loads, and the program's start (every
+// command's) does not pay for them.
+TEST_F(Cli, OnlyServeLoadsTheHttpLibrary) {
+  const std::filesystem::path log = test::temp_dir("cli-libs") / "ldd";
+  ASSERT_EQ(test::run_shell("LD_TRACE_LOADED_OBJECTS=1 " + test::shell_quoted(BILLCHECK_EXE), log), 0) << test::slurp(log);
+  const std::string loaded = test::slurp(log);
+  EXPECT_THAT(loaded, HasSubstr("libbillcheck_engine.so"));
+  for (const char* library : {"libcpp-httplib", "libssl", "libbrotli"}) EXPECT_THAT(loaded, Not(HasSubstr(library)));
+  auto routes = run_billcheck("serve --routes");
+  EXPECT_EQ(routes.status, 0) << routes.err;
+  EXPECT_THAT(routes.out, HasSubstr("POST /v1/check\n"));
+}
+
 TEST_F(Cli, RulesListsAndExplains) {
   auto list = run_billcheck("rules");
   EXPECT_EQ(list.status, 0);

@@ -39,6 +39,12 @@ TEST(Installed, CliAndPythonFindTheBundledPluginsAndPacks) {
   EXPECT_EQ(rule_count(test::slurp(log)), in_build_tree) << test::slurp(log);
   EXPECT_EQ(test::run_shell(shell_quoted(prefix / "bin" / "billcheck") + " check examples/firm --fail-on never", log), 0)
       << test::slurp(log);
+  // `serve` loads the service module installed beside the plugins (lib/billcheck/libbillcheck_serve.so).
+  ASSERT_EQ(test::run_shell(shell_quoted(BILLCHECK_EXE) + " serve --routes", log), 0) << test::slurp(log);
+  const std::string routes = test::slurp(log);
+  EXPECT_THAT(routes, HasSubstr("POST /v1/check\n"));
+  EXPECT_EQ(test::run_shell(shell_quoted(prefix / "bin" / "billcheck") + " serve --routes", log), 0) << test::slurp(log);
+  EXPECT_EQ(test::slurp(log), routes);
 
   const std::string python_dir = cache_value("BILLCHECK_PYTHON_INSTALL_DIR");
   if (python_dir.empty()) GTEST_SKIP() << "built without the Python module";

@@ -1,14 +1,16 @@
 // billcheck serve: the engine as a local HTTP service (docs/hosting.md).
 #include "cli.hpp"
 
-#include <billcheck/service.hpp>
+#include <billcheck/engine.hpp>
+#include <billcheck/serve_module.hpp>
+
+#include <dlfcn.h>
+#include <pthread.h>
 
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <pthread.h>
-#include <thread>
 
 namespace billcheck::cli {
 namespace {
@@ -72,9 +74,34 @@ std::chrono::milliseconds seconds(double s, const char* option) {
   return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
+/// The service module (serve_module.hpp), beside the bundled plugins' folder;
+/// loaded once, never unloaded.
+const ServeModule& serve_module() {
+  static const ServeModule* module = [] {
+    const std::filesystem::path path = bundled_plugin_dir().parent_path() / "libbillcheck_serve.so";
+    const auto refused = [&](const std::string& why) {
+      return std::runtime_error("serve needs the service module " + path.string() + ", which " + why +
+                                "; reinstall billcheck (cmake --install) or rebuild it");
+    };
+    void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* error = ::dlerror();
+      throw refused("cannot be loaded (" + std::string(error ? error : "unknown error") + ")");
+    }
+    using Entry = const ServeModule* (*)();
+    const auto entry = reinterpret_cast<Entry>(::dlsym(lib, "billcheck_serve_module"));
+    const ServeModule* m = entry ? entry() : nullptr;
+    if (!m) throw refused("is not one");
+    if (m->version != ServeModule::kVersion || m->options_size != sizeof(ServiceOptions))
+      throw refused("was built with another billcheck");
+    return m;
+  }();
+  return *module;
+}
+
 int run_serve(const ServeArgs& args, const CommonOptions& common) {
   if (args.routes) {
-    for (const auto& r : Service::routes()) std::cout << r.method << ' ' << r.path << '\n';
+    for (const auto& r : serve_module().routes()) std::cout << r.method << ' ' << r.path << '\n';
     return kClean;
   }
   ServiceOptions options;
@@ -103,29 +130,13 @@ int run_serve(const ServeArgs& args, const CommonOptions& common) {
 
   // A rule run in process (plugins.isolate: false) that calls exit() ends the
   // service with 2, not with its status: 0 would read as a stop asked for.
+  const ServeModule& module = serve_module();
   RulesInProcess rules(RulesInProcess::Output::service);
-  Service service(options);
-  const int port = service.bind();
-  const bool v6 = options.host.find(':') != std::string::npos;
-  std::cout << "billcheck: listening on http://" << (v6 ? "[" + options.host + "]" : options.host) << ':' << port
-            << std::endl;
-
-  std::atomic<bool> done{false};
-  std::thread waiter([&] {
-    const timespec tick{0, 200'000'000};
-    while (!done) {
-      const int s = sigtimedwait(&signals, nullptr, &tick);
-      if (s == SIGHUP) {
-        service.reload();
-      } else if (s == SIGINT || s == SIGTERM) {
-        service.stop();  // run() returns once the requests in flight are answered
-        return;
-      }
-    }
+  module.serve_until_signalled(options, signals, [&](int port) {
+    const bool v6 = options.host.find(':') != std::string::npos;
+    std::cout << "billcheck: listening on http://" << (v6 ? "[" + options.host + "]" : options.host) << ':' << port
+              << std::endl;
   });
-  service.run();
-  done = true;
-  waiter.join();
   rules.end();
   return kClean;
 }
