@@ -4,6 +4,7 @@
 #include "test_support.hpp"
 
 #include <billcheck/decimal.hpp>
+#include <billcheck/report.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,44 @@ std::string book(const std::string& name, const std::string& invoices, const std
                                        "invoice_id,line_no,type,quantity,rate,amount\n" + lines))
       .parent_path()
       .string();
+}
+
+// The JSON report is written as it is produced, not built as a tree first:
+// its bytes are still nlohmann's dump(2) of the same values, escapes (quotes,
+// tabs, control characters, DEL) and UTF-8 included, so that parsing it and
+// dumping it again gives the same bytes. The hostile book has them all, and waivers.
+TEST(ReportJson, IsWhatNlohmannDumpsOfTheSameValues) {
+  auto r = run_billcheck("check tests/data/html/hostile --format json --fail-on never -c tests/data/html/hostile/billcheck.yaml");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_THAT(r.out, HasSubstr("\"waiver\": {"));
+  const auto parsed = nlohmann::ordered_json::parse(r.out);
+  EXPECT_EQ(r.out, parsed.dump(2) + "\n");
+  for (const auto& f : parsed["findings"]) EXPECT_FALSE(f["evidence"].empty());
+}
+
+// A finding as the record keeps it (compact): an evidence name given twice
+// keeps its first place and its last value, as an object's key assigned again.
+TEST(ReportJson, AFindingInOneLine) {
+  Finding f;
+  f.rule = "x.rule";
+  f.severity = Severity::warning;
+  f.category = "rates";
+  f.message = "Tab\there, \"quoted\", \x01, caf\xc3\xa9";
+  f.invoice = "INV-1";
+  f.at_stake(*Decimal::parse("12.5"), "USD");
+  f.evidence_of("expected", "1").evidence_of("actual", "2").evidence_of("expected", "3");
+  f.fix = Fix{"rate", "2", "1"};
+  f.fingerprint = "abc";
+  f.file = "lines.csv";
+  f.source_line = 7;
+  EXPECT_EQ(finding_to_json(f),
+            "{\"rule\":\"x.rule\",\"severity\":\"warning\",\"category\":\"rates\",\"message\":\"Tab\\there, "
+            "\\\"quoted\\\", \\u0001, caf\xc3\xa9\",\"invoice\":\"INV-1\",\"amount_at_stake\":\"12.50\",\"currency\":\"USD\","
+            "\"evidence\":{\"expected\":\"3\",\"actual\":\"2\"},\"fix\":{\"field\":\"rate\",\"current\":\"2\",\"suggested\":"
+            "\"1\"},\"fingerprint\":\"abc\",\"location\":\"lines.csv:7\"}");
+  f.evidence.clear();
+  f.fix.reset();
+  EXPECT_THAT(finding_to_json(f), HasSubstr("\"evidence\":{},\"fingerprint\""));
 }
 
 TEST(ReportSummary, TextAndJsonNameEachMoneyFigureTheSameWay) {
