@@ -149,7 +149,7 @@ TEST_F(Cli, StatsGoToStderr) {
 TEST_F(Cli, PluginsListsNameVersionAbiPathAndRules) {
   auto r = run_billcheck("plugins " + kPlugins);
   EXPECT_EQ(r.status, 0);
-  EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 5.4) " + test::test_plugin_dir().string() + "/good_plugin.so"));
+  EXPECT_THAT(r.out, HasSubstr("testgood 1.2.3 (ABI 5.5) " + test::test_plugin_dir().string() + "/good_plugin.so"));
   EXPECT_THAT(r.out, HasSubstr("  testgood.marker"));
   EXPECT_THAT(r.out, HasSubstr("arithmetic "));
 }

@@ -51,7 +51,7 @@ TEST(PluginBoundary, PluginOfAnEarlierMajorAbiIsRefusedAndToldToRebuild) {
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->loaded);
   EXPECT_EQ(p->abi_major, 1u);
-  EXPECT_THAT(p->error, HasSubstr("was built for billcheck plugin ABI 1.0, but this host speaks ABI 5.4"));
+  EXPECT_THAT(p->error, HasSubstr("was built for billcheck plugin ABI 1.0, but this host speaks ABI 5.5"));
   EXPECT_THAT(p->error, HasSubstr("rebuild the plugin"));
 }
 

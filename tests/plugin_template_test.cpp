@@ -57,7 +57,7 @@ TEST(PluginTemplate, BuildsOutOfTreeAgainstTheInstalledSdkAndIsLoadedByTheInstal
   // The installed host finds its bundled plugins and the firm's.
   ASSERT_EQ(test::run_shell(billcheck + " plugins --config " + shell_quoted(config), log), 0) << test::slurp(log);
   const std::string plugins = test::slurp(log);
-  EXPECT_THAT(plugins, HasSubstr("myfirm 0.1.0 (ABI 5.4)"));
+  EXPECT_THAT(plugins, HasSubstr("myfirm 0.1.0 (ABI 5.5)"));
   EXPECT_THAT(plugins, HasSubstr("myfirm.billing-increment"));
   EXPECT_THAT(plugins, HasSubstr((prefix / "lib" / "billcheck" / "plugins" / "arithmetic.so").string()));
 

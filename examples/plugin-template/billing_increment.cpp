@@ -26,7 +26,7 @@ class BillingIncrementRule final : public LineRule {
   }
 
   void check(const InvoiceLine& line, Context& ctx) const override {
-    const Invoice& invoice = ctx.book().invoice_of(line);
+    const Invoice& invoice = ctx.invoice_of(line);
     if (!line.is_fee() || invoice.is_void()) return;
     const Decimal billable = Decimal::from_int((line.quantity / increment_).whole()) * increment_;
     if (billable == line.quantity) return;

@@ -38,7 +38,7 @@ RuleInfo LineAmountRule::info() {
 }
 
 void LineAmountRule::check(const InvoiceLine& line, Context& ctx) const {
-  const Invoice& invoice = ctx.book().invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void()) return;
   const Text currency = invoice.currency;
   const int places = minor_units(currency);

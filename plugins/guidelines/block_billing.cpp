@@ -76,7 +76,7 @@ void BlockBillingRule::check(const InvoiceLine& line, Context& ctx) const {
   // Fewer separators than min_tasks − 1 cannot make enough tasks: skip the split. The line's own
   // fields are read before its invoice's.
   if (!line.is_fee() || line.quantity <= min_hours_ || !has_separators(line.description, min_tasks_ - 1)) return;
-  if (!is_billed_fee(line, ctx.book())) return;
+  if (!is_billed_fee(line, ctx)) return;
   const std::vector<std::string> tasks = tasks_of(line.description);
   if (static_cast<std::int64_t>(tasks.size()) < min_tasks_) return;
 

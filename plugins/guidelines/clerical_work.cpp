@@ -89,7 +89,7 @@ RuleInfo ClericalWorkRule::info() {
 }
 
 void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
-  if (!is_billed_fee(line, ctx.book())) return;
+  if (!is_billed_fee(line, ctx)) return;
   // The narrative first: most have no clerical task, and then the timekeeper need not be looked up.
   const std::size_t found = clerical_keyword(line.description, keywords_);
   if (found == PhraseMatcher::npos) return;
@@ -99,7 +99,7 @@ void ClericalWorkRule::check(const InvoiceLine& line, Context& ctx) const {
   const std::vector<std::string>* keyword = &keywords_.phrase(found);
   const std::string role = lower(tk->role);
 
-  const Text currency = ctx.book().invoice_of(line).currency;
+  const Text currency = ctx.invoice_of(line).currency;
   const std::string who = (tk->name.empty() ? tk->id : tk->name) + " (" + tk->role + ")";
   ctx.report(line, line_text(line) + " bills " + who + " for " + format_hours(line.quantity) + " of clerical work (\"" +
                        line.description + "\"): " + join_words(*keyword) +

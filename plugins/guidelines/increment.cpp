@@ -34,7 +34,7 @@ RuleInfo IncrementRule::info() {
 }
 
 void IncrementRule::check(const InvoiceLine& line, Context& ctx) const {
-  if (!is_billed_fee(line, ctx.book())) return;
+  if (!is_billed_fee(line, ctx)) return;
   const std::int64_t remainder = line.quantity.raw() % increment_.raw();
   if (remainder == 0) return;
   // Toward zero, then one increment further: the two multiples either side.

@@ -32,7 +32,7 @@ RuleInfo MaxLineHoursRule::info() {
 }
 
 void MaxLineHoursRule::check(const InvoiceLine& line, Context& ctx) const {
-  if (!is_billed_fee(line, ctx.book()) || line.quantity <= max_hours_) return;
+  if (!is_billed_fee(line, ctx) || line.quantity <= max_hours_) return;
   std::string who = timekeeper_name(line, ctx.book());
   ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) + (who.empty() ? "" : " by " + who) +
                        " in one entry, more than the " + format_hours(max_hours_) +

@@ -241,8 +241,8 @@ std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>&
 std::string join_words(const std::vector<std::string>& words);
 
 /// A fee line of an invoice that is not void: the lines these rules read.
-inline bool is_billed_fee(const InvoiceLine& line, const Book& book) {
-  return line.is_fee() && !book.invoice_of(line).is_void();
+inline bool is_billed_fee(const InvoiceLine& line, const Context& ctx) {
+  return line.is_fee() && !ctx.invoice_of(line).is_void();
 }
 
 /// `Line 3`.

@@ -38,14 +38,14 @@ RuleInfo ContractRateRule::info() {
 
 void ContractRateRule::check(const InvoiceLine& line, Context& ctx) const {
   const Book& book = ctx.book();
-  const Timekeeper* tk = checked_timekeeper(line, book);
+  const Timekeeper* tk = checked_timekeeper(line, ctx);
   if (!tk) return;
   const Rate* agreed = book.agreed_rate(line);
   if (!agreed) return;
   const Decimal difference = line.rate - agreed->rate;
   if (difference.abs() <= tolerance_) return;
 
-  const Text currency = book.invoice_of(line).currency;
+  const Text currency = ctx.invoice_of(line).currency;
   const Decimal at_stake = (difference * line.quantity).round(minor_units(currency));
   const bool by_timekeeper = !agreed->timekeeper_id.empty();
   const std::string agreed_for = by_timekeeper ? timekeeper_text(*tk) : role_text(agreed->role);
@@ -53,7 +53,7 @@ void ContractRateRule::check(const InvoiceLine& line, Context& ctx) const {
   std::string message = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                         timekeeper_text(*tk) + " at " + format_amount(line.rate, currency) +
                         " an hour, but the rate agreed for " + agreed_for + " on " +
-                        rate_date(line, book).to_string() + " is " + format_amount(agreed->rate, currency);
+                        rate_date(line, ctx).to_string() + " is " + format_amount(agreed->rate, currency);
   if (!at_stake.is_zero())
     message += std::string(", so the client is ") + (at_stake.is_negative() ? "undercharged" : "overcharged") +
                " by " + format_amount(at_stake.abs(), currency);

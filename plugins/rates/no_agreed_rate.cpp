@@ -22,13 +22,13 @@ RuleInfo NoAgreedRateRule::info() {
 
 void NoAgreedRateRule::check(const InvoiceLine& line, Context& ctx) const {
   const Book& book = ctx.book();
-  const Timekeeper* tk = checked_timekeeper(line, book);
+  const Timekeeper* tk = checked_timekeeper(line, ctx);
   if (!tk) return;
-  const Invoice& invoice = book.invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.engagement_id.empty() || !book.has_rate_card(invoice.engagement_id)) return;
   if (book.agreed_rate(line)) return;
 
-  const std::string date = rate_date(line, book).to_string();
+  const std::string date = rate_date(line, ctx).to_string();
   const std::string role = tk->role.empty() ? std::string("no role") : "role " + tk->role;
   ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                        timekeeper_text(*tk) + " at " + format_amount(line.rate, invoice.currency) +

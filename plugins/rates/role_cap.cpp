@@ -40,12 +40,12 @@ RuleInfo RoleCapRule::info() {
 void RoleCapRule::check(const InvoiceLine& line, Context& ctx) const {
   if (caps_.empty()) return;
   const Book& book = ctx.book();
-  const Timekeeper* tk = checked_timekeeper(line, book);
+  const Timekeeper* tk = checked_timekeeper(line, ctx);
   if (!tk) return;
   const auto cap = caps_.find(tk->role);
   if (cap == caps_.end() || line.rate <= cap->second) return;
 
-  const Text currency = book.invoice_of(line).currency;
+  const Text currency = ctx.invoice_of(line).currency;
   const Decimal at_stake = ((line.rate - cap->second) * line.quantity).round(minor_units(currency));
   ctx.report(line, "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity) + " by " +
                        timekeeper_text(*tk) + " at " + format_amount(line.rate, currency) + " an hour, above the " +

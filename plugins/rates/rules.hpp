@@ -58,9 +58,9 @@ class EffectiveDatesRule : public BookRule {
 /// The timekeeper of a fee line of a non-void invoice, or nullptr when the
 /// line is not one these rules check (another type, a void invoice) or its
 /// timekeeper is not in the book.
-inline const Timekeeper* checked_timekeeper(const InvoiceLine& line, const Book& book) {
-  if (!line.is_fee() || book.invoice_of(line).is_void()) return nullptr;
-  return book.timekeeper_of(line);
+inline const Timekeeper* checked_timekeeper(const InvoiceLine& line, const Context& ctx) {
+  if (!line.is_fee() || ctx.invoice_of(line).is_void()) return nullptr;
+  return ctx.book().timekeeper_of(line);
 }
 
 /// `Dana Reyes (TK-2)`: a timekeeper as the client reads the name, with the id to look up.
@@ -77,8 +77,8 @@ inline std::string role_text(const std::string& role) {
 
 /// The date a line's rate is looked up on: its own, else the day its invoice
 /// was first billed (for a replacement, the issue date of the invoice it replaces).
-inline Date rate_date(const InvoiceLine& line, const Book& book) {
-  return line.date.value_or(first_billed(book, book.invoice_of(line)));
+inline Date rate_date(const InvoiceLine& line, const Context& ctx) {
+  return line.date.value_or(first_billed(ctx.book(), ctx.invoice_of(line)));
 }
 
 /// `rates.csv:4`: where a rate card row was read.

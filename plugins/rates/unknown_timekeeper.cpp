@@ -19,7 +19,7 @@ RuleInfo UnknownTimekeeperRule::info() {
 
 void UnknownTimekeeperRule::check(const InvoiceLine& line, Context& ctx) const {
   const Book& book = ctx.book();
-  if (!line.is_fee() || book.timekeepers().empty() || book.invoice_of(line).is_void()) return;
+  if (!line.is_fee() || book.timekeepers().empty() || ctx.invoice_of(line).is_void()) return;
   if (book.timekeeper_of(line)) return;
 
   const std::string subject = "Line " + std::to_string(line.line_no) + " bills " + format_hours(line.quantity);

@@ -20,7 +20,7 @@ RuleInfo EntryMissingRule::info() {
 void EntryMissingRule::check(const InvoiceLine& line, Context& ctx) const {
   const Book& book = ctx.book();
   if (line.entry_id.empty() || !records_time(book)) return;
-  const Invoice& invoice = book.invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void()) return;
 
   const TimeEntry* entry = book.time_entry(line.entry_id);

@@ -56,7 +56,7 @@ RuleInfo HoursExceedEntryRule::info() {
 void HoursExceedEntryRule::check(const InvoiceLine& line, Context& ctx) const {
   const Book& book = ctx.book();
   if (!line.is_fee() || line.quantity <= Decimal{} || !records_time(book)) return;
-  const Invoice& invoice = book.invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void()) return;
 
   Recorded recorded;

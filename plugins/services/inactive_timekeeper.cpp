@@ -20,7 +20,7 @@ RuleInfo InactiveTimekeeperRule::info() {
 void InactiveTimekeeperRule::check(const InvoiceLine& line, Context& ctx) const {
   if (line.timekeeper_id.empty() || !line.date) return;
   const Book& book = ctx.book();
-  const Invoice& invoice = book.invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void()) return;
   const Timekeeper* tk = book.timekeeper_of(line);
   if (!tk) return;

@@ -18,7 +18,7 @@ RuleInfo FutureDateRule::info() {
 
 void FutureDateRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!line.date) return;
-  const Invoice& invoice = ctx.book().invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void() || *line.date <= invoice.issue_date) return;
 
   ctx.report(line, "Line " + std::to_string(line.line_no) + " is dated " + line.date->to_string() + ", " +

@@ -20,7 +20,7 @@ RuleInfo LineOutsidePeriodRule::info() {
 
 void LineOutsidePeriodRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!line.date) return;
-  const Invoice& invoice = ctx.book().invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void() || *line.date > invoice.issue_date) return;
   const bool before = invoice.period_start && *line.date < *invoice.period_start;
   const bool after = invoice.period_end && *line.date > *invoice.period_end;

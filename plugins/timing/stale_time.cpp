@@ -25,7 +25,7 @@ RuleInfo StaleTimeRule::info() {
 
 void StaleTimeRule::check(const InvoiceLine& line, Context& ctx) const {
   if (!line.is_fee() || !line.date) return;
-  const Invoice& invoice = ctx.book().invoice_of(line);
+  const Invoice& invoice = ctx.invoice_of(line);
   if (invoice.is_void()) return;
   // A replacement re-bills work first billed by the invoice it replaces: its age is counted to then.
   const Date billed = first_billed(ctx.book(), invoice);

@@ -52,6 +52,8 @@ Finding& Context::start(std::string message, const Source& source) {
 }
 
 Finding& Context::report(const InvoiceLine& line, std::string message) {
+  // book_'s, not invoice_of(): code of the SDK reads no member of ABI 5.5's
+  // Context (a plugin built before may have made one of ABI 5.0's size).
   const Invoice& inv = book_.invoice_of(line);
   Finding& f = start(std::move(message), line.source);
   f.client = inv.client_id;

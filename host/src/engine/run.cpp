@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <type_traits>
 
 namespace billcheck::detail {
 namespace {
@@ -174,6 +175,13 @@ class Runner {
   void run_scoped(const Records& records, const Task& task, std::vector<Finding>& out, std::vector<RuleStats>* stats,
                   Call call) const {
     const ActiveRule* serial = task.rule;
+    // A line's invoice, found once here for every rule that asks (Context::invoice_of).
+    constexpr bool kLines = std::is_same_v<std::remove_cvref_t<decltype(records[0])>, InvoiceLine>;
+    std::vector<const Invoice*> invoices;
+    if constexpr (kLines) {
+      invoices.reserve(task.end - task.begin);
+      for (std::size_t i = task.begin; i < task.end; ++i) invoices.push_back(&book_.invoice_of(records[i]));
+    }
     for (const ActiveRule& a : active_) {
       if (a.info->scope != task.scope || !a.runs || !sel_.runs(*a.info)) continue;
       if (serial ? &a != serial : a.info->single_threaded) continue;
@@ -184,13 +192,18 @@ class Runner {
       for (std::size_t i = task.begin; i < task.end; ++i) {
         const auto& record = records[i];
         // The record's client is looked up only when some client has settings of its own.
-        const Variant& v = a.per_client.empty() ? a.base : a.for_client(client_of(book_, record));
+        const Variant& v = a.per_client.empty() ? a.base
+                           : kLines          ? a.for_client(invoices[i - task.begin]->client_id)
+                                             : a.for_client(client_of(book_, record));
         if (!v.enabled || !v.rule) continue;
         if (slot) {
           slot->record.store(&record, std::memory_order_relaxed);
           slot->rule.store(a.info, std::memory_order_relaxed);
         }
-        Context ctx(book_, *a.info, v.severity, out);
+        Context ctx = [&] {
+          if constexpr (kLines) return Context(book_, *a.info, v.severity, out, record, *invoices[i - task.begin]);
+          else return Context(book_, *a.info, v.severity, out);
+        }();
         std::size_t before = out.size();
         std::optional<RuleError> error;
         try {

@@ -66,9 +66,21 @@ class BILLCHECK_SDK_API Context {
  public:
   Context(const Book& book, const RuleInfo& info, Severity severity, std::vector<Finding>& out)
       : book_(book), info_(info), severity_(severity), out_(out) {}
+  /// For a line rule's check of `line`, whose invoice the host has found
+  /// already (`book.invoice_of(line)`). (Since ABI 5.5.)
+  Context(const Book& book, const RuleInfo& info, Severity severity, std::vector<Finding>& out,
+          const InvoiceLine& line, const Invoice& invoice)
+      : book_(book), info_(info), severity_(severity), out_(out), line_(&line), invoice_(&invoice) {}
 
   const Book& book() const { return book_; }
   const RuleInfo& info() const { return info_; }
+  /// book().invoice_of(line); for the line a line rule is checking, read from
+  /// the context rather than the book's index. A line rule of the default
+  /// plugins asked for its line's invoice ~20 times a line in all: a tenth of
+  /// a 1M-line book's rule time. (Since ABI 5.5.)
+  const Invoice& invoice_of(const InvoiceLine& line) const {
+    return &line == line_ ? *invoice_ : book_.invoice_of(line);
+  }
 
   Finding& report(const InvoiceLine& line, std::string message);
   Finding& report(const Invoice& invoice, std::string message);
@@ -89,6 +101,11 @@ class BILLCHECK_SDK_API Context {
   const RuleInfo& info_;
   Severity severity_;
   std::vector<Finding>& out_;
+  // (ABI 5.5) After the members of ABI 5.0, and read only by the inline code of
+  // plugins built since: one built before (which may make or copy a Context of
+  // the old size) never reads them, nor does the SDK's own code.
+  const InvoiceLine* line_ = nullptr;
+  const Invoice* invoice_ = nullptr;
 };
 
 /// Base of every rule. Derive from exactly one of the scoped bases below.
