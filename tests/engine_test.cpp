@@ -246,6 +246,34 @@ TEST(EngineApi, AddRuleFromTheEmbeddingProgram) {
   EXPECT_EQ(r.summary.at_stake.at("USD"), Decimal::parse("300").value());
 }
 
+// A line rule's context knows the line's invoice (ABI 5.5); for any other
+// line it asks the book, as book().invoice_of does.
+TEST(EngineApi, ALineRulesContextGivesTheInvoiceOfAnyLine) {
+  struct InvoiceOfLines final : LineRule {
+    void check(const InvoiceLine& line, Context& ctx) const override {
+      const InvoiceLine& first = ctx.book().lines().front();
+      ctx.report(line, std::string(ctx.invoice_of(line).id) + "/" + ctx.book().invoice_of(line).id + " " +
+                           ctx.invoice_of(first).id + "/" + ctx.book().invoice_of(first).id);
+    }
+  };
+  Engine engine;
+  RuleInfo info{.id = "host.invoice-of", .title = "t", .category = "data", .severity = Severity::info,
+                .description = "d"};
+  info.scope = Scope::line;
+  engine.add_rule(info, [](const Options&) { return std::make_unique<InvoiceOfLines>(); });
+  Book book = engine_book();
+  const std::string first = book.invoice_of(book.lines().front()).id;
+  for (const Report& r : {engine.check(book), engine.check_invoice(book, "INV-3")}) {
+    std::size_t seen = 0;
+    for (const Finding& f : r.findings) {
+      if (f.rule != "host.invoice-of") continue;
+      ++seen;
+      EXPECT_EQ(f.message, f.invoice + "/" + f.invoice + " " + first + "/" + first);
+    }
+    EXPECT_GT(seen, 0u);
+  }
+}
+
 TEST(EngineApi, ARulesTextThatIsNotUtf8IsRepairedAndTheReportIsStillWritten) {
   // A plugin's bug: bytes that are not UTF-8 in its message and evidence. The
   // JSON report could not be written at all; now each bad sequence is U+FFFD,
