@@ -194,7 +194,8 @@ class UtbmsCodesRule : public InvoiceRule {
   void check(const Invoice& invoice, Context& ctx) const override;
 
  private:
-  void check_code(const InvoiceLine& line, Context& ctx, CodeSets::Kind kind, Text code,
+  /// Reports the code if it is missing or unknown; whether it passed.
+  bool check_code(const InvoiceLine& line, Context& ctx, CodeSets::Kind kind, Text code,
                   bool codes_required) const;
 
   const CodeSets codes_;

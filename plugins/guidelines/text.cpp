@@ -170,7 +170,12 @@ std::size_t PhraseMatcher::match_start(std::span<const std::string_view> words) 
 
 std::size_t PhraseMatcher::find(std::span<const std::string_view> words) const {
   std::size_t best = npos;
-  for (std::size_t at = 0; at < words.size(); ++at) best = std::min(best, match_start(words.subspan(at)));
+  for (std::size_t at = 0; at < words.size(); ++at) {
+    // Most words start no phrase: the (first byte, length) table says so here, without a call.
+    const std::string_view word = words[at];
+    if (lengths_by_first_[static_cast<unsigned char>(lower_ascii(word.front()))] >> length_bit(word.size()) & 1)
+      best = std::min(best, match_start(words.subspan(at)));
+  }
   return best;
 }
 

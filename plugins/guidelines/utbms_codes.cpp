@@ -3,6 +3,7 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace billcheck::guidelines {
 namespace {
@@ -80,19 +81,27 @@ void UtbmsCodesRule::check(const Invoice& invoice, Context& ctx) const {
     return !l.task_code.empty() || !l.activity_code.empty() || !l.expense_code.empty();
   });
   const bool codes_required = require_codes_ && uses_codes;
+  // An invoice's lines repeat their codes: the last code of each kind found in
+  // the sets is not looked up again (a Text compares by address first).
+  std::array<Text, 3> known;
+  const auto check = [&](const InvoiceLine& line, Kind kind, Text code) {
+    Text& last = known[static_cast<std::size_t>(kind)];
+    if (!code.empty() && code == last) return;
+    if (check_code(line, ctx, kind, code, codes_required) && !code.empty()) last = code;
+  };
   for (const InvoiceLine& line : lines) {
     if (line.is_fee()) {
-      check_code(line, ctx, Kind::task, line.task_code, codes_required);
-      check_code(line, ctx, Kind::activity, line.activity_code, codes_required);
+      check(line, Kind::task, line.task_code);
+      check(line, Kind::activity, line.activity_code);
     } else if (line.is_expense()) {
-      check_code(line, ctx, Kind::expense, line.expense_code, codes_required);
+      check(line, Kind::expense, line.expense_code);
     }
   }
 }
 
-void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind, Text code,
+bool UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind, Text code,
                                 bool codes_required) const {
-  if (code.empty() ? !codes_required : codes_.contains(kind, code)) return;
+  if (code.empty() ? !codes_required : codes_.contains(kind, code)) return true;
   const CodeField f = field_of(kind);
   const std::string kind_of_line = line.is_fee() ? "a fee" : "an expense";
   if (code.empty()) {
@@ -102,7 +111,7 @@ void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind
         .evidence_of("field", f.field)
         .evidence_of("expected", with_article(f.what) + " from " + codes_.describe(kind))
         .evidence_of("actual", "none");
-    return;
+    return false;
   }
   ctx.report(line, line_text(line) + " has " + f.what + " " + code + ", which is not in " + codes_.describe(kind) +
                        "; the client's e-billing system will reject it.")
@@ -110,6 +119,7 @@ void UtbmsCodesRule::check_code(const InvoiceLine& line, Context& ctx, Kind kind
       .evidence_of("field", f.field)
       .evidence_of("expected", with_article(f.what) + " from " + codes_.describe(kind))
       .evidence_of("actual", code);
+  return false;
 }
 
 }  // namespace billcheck::guidelines
