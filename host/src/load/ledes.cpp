@@ -320,6 +320,12 @@ class LedesBuilder {
     InvoiceLine line;
     line.source = Source{file_number_, record.first_line};
     line.invoice_id = required_text(kInvoiceNumber);
+    // An invoice's lines are usually together: the last line's invoice is tried
+    // first. Another's place is looked up once the line is read: its slot is
+    // fetched meanwhile (a new invoice's look-up waited on memory: 29% of this
+    // function's time in a 1M-line load).
+    const bool last_invoice = last_invoice_ < firsts_.size() && firsts_[last_invoice_].id == line.invoice_id;
+    if (!last_invoice) invoice_places_.prefetch(line.invoice_id);
     integer(kLineItemNumber, line.line_no, true);
     const std::string_view type = required(kLineType);  // any case
     const bool fee = fields::equals_lower(type, "f");
@@ -375,9 +381,7 @@ class LedesBuilder {
     // An invoice is made from its first line. A later line that repeats its
     // fields as written (as they nearly always do) is not read again: it
     // would make the same Invoice, with no error.
-    // An invoice's lines are usually together: the last line's invoice is tried first.
-    const FirstLine* first =
-        last_invoice_ < firsts_.size() && firsts_[last_invoice_].id == line.invoice_id ? &firsts_[last_invoice_] : nullptr;
+    const FirstLine* first = last_invoice ? &firsts_[last_invoice_] : nullptr;
     if (!first)
       if (const std::uint32_t* place = invoice_places_.find(line.invoice_id, first_id())) {
         last_invoice_ = *place;

@@ -53,6 +53,13 @@ class IdMap {
     }
   }
 
+  /// Starts fetching into the cache the slot where `key` is looked up, for a
+  /// find or emplace some work later: a new id's look-up in a large table
+  /// otherwise waits on memory.
+  void prefetch(Text key) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash_id(key) & mask_]);
+  }
+
   template <class K, class KeyOf>
   const std::uint32_t* find(K key, KeyOf key_of) const {
     if (slots_.empty()) return nullptr;
