@@ -579,7 +579,24 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
   auto index_lines = [&] {
     try {
       // Group lines by invoice, in canonical order (line_no first) within each invoice.
+      // One pass over the lines finds each one's invoice and timekeeper, and
+      // whether they are in that order already (as files usually list them):
+      // each pass over a large book's lines waits on memory (three passes took
+      // 13, 10 and 17 ms of a 1M-line book's 45 ms here, on one thread).
       std::vector<std::uint32_t> owner(d_.lines.size());
+      // Rules ask for a line's timekeeper several times each: look it up once here.
+      const bool by_timekeeper = d_.timekeepers.size() < 0xffff;
+      if (by_timekeeper) ix.line_timekeeper.assign(d_.lines.size(), 0);
+      const auto timekeeper_at = [&](std::size_t i) {
+        const Text id = d_.lines[i].timekeeper_id;
+        if (id.empty()) return;
+        if (i > 0 && id == d_.lines[i - 1].timekeeper_id) {
+          ix.line_timekeeper[i] = ix.line_timekeeper[i - 1];
+        } else if (const Timekeeper* tk = lookup(ix.timekeepers, id)) {
+          ix.line_timekeeper[i] = static_cast<std::uint16_t>(tk - d_.timekeepers.data() + 1);
+        }
+      };
+      bool in_order = true;  // each line after the one before in its invoice, or the first of a later invoice
       const Invoice* inv = nullptr;
       const Invoice* const invoices_end = d_.invoices.data() + d_.invoices.size();
       for (std::size_t i = 0; i < d_.lines.size(); ++i) {
@@ -601,21 +618,17 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
           continue;
         }
         owner[i] = static_cast<std::uint32_t>(inv - d_.invoices.data());
+        if (in_order && i > 0)
+          in_order = owner[i] == owner[i - 1] ? !canonical_less(line, d_.lines[i - 1]) : owner[i] > owner[i - 1];
+        if (by_timekeeper) timekeeper_at(i);
       }
       if (!errors.empty()) return;
 
-      order_lines(d_.lines, owner, d_.invoices.size());
-      // Rules ask for a line's timekeeper several times each: look it up once here.
-      if (d_.timekeepers.size() < 0xffff) {
-        ix.line_timekeeper.assign(d_.lines.size(), 0);
-        for (std::size_t i = 0; i < d_.lines.size(); ++i) {
-          const Text id = d_.lines[i].timekeeper_id;
-          if (id.empty()) continue;
-          if (i > 0 && id == d_.lines[i - 1].timekeeper_id) {
-            ix.line_timekeeper[i] = ix.line_timekeeper[i - 1];
-          } else if (const Timekeeper* tk = lookup(ix.timekeepers, id)) {
-            ix.line_timekeeper[i] = static_cast<std::uint16_t>(tk - d_.timekeepers.data() + 1);
-          }
+      if (!in_order) {
+        order_lines(d_.lines, owner, d_.invoices.size());
+        if (by_timekeeper) {  // looked up again, in the lines' new order
+          ix.line_timekeeper.assign(d_.lines.size(), 0);
+          for (std::size_t i = 0; i < d_.lines.size(); ++i) timekeeper_at(i);
         }
       }
       ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
