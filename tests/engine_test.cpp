@@ -8,6 +8,7 @@
 #include <billcheck/version.hpp>
 
 #include <atomic>
+#include <map>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -272,6 +273,80 @@ TEST(EngineApi, ALineRulesContextGivesTheInvoiceOfAnyLine) {
     }
     EXPECT_GT(seen, 0u);
   }
+}
+
+// The engine checks records in chunks (run.cpp): every invoice and every line
+// exactly once, whether an invoice has no lines, one, or more lines than a
+// chunk, and the same report for any number of threads.
+TEST(EngineDeterminism, EveryInvoiceIsCheckedOnceWhereverItsLinesFallInChunks) {
+  struct EachInvoice final : InvoiceRule {
+    void check(const Invoice& inv, Context& ctx) const override {
+      ctx.report(inv, std::to_string(ctx.book().lines_of(inv).size()) + " lines");
+    }
+  };
+  struct EachLine final : LineRule {
+    void check(const InvoiceLine& line, Context& ctx) const override { ctx.report(line, "a line"); }
+  };
+  BookData data;
+  const Date day = *Date::parse_iso("2025-01-01");
+  std::map<std::string, std::size_t> lines_of;
+  std::size_t total_lines = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = "I-" + std::to_string(1000 + i);
+    Invoice inv;
+    inv.id = data.text.add(id);
+    inv.client_id = data.text.add("C-1");
+    inv.issue_date = day;
+    inv.currency = data.text.add("USD");
+    data.invoices.push_back(inv);
+    // No lines, one to five, or (one invoice) more than two chunks' worth.
+    const std::size_t n = i == 150 ? 5000 : i % 7 == 0 ? 0 : static_cast<std::size_t>(i % 5) + 1;
+    lines_of[id] = n;
+    total_lines += n;
+    for (std::size_t k = 1; k <= n; ++k) {
+      InvoiceLine line;
+      line.invoice_id = inv.id;
+      line.line_no = static_cast<std::int32_t>(k);
+      line.date = day;
+      line.type = data.text.add("fee");
+      line.quantity = Decimal(1);
+      line.rate = Decimal(1);
+      line.amount = Decimal(1);
+      data.lines.push_back(line);
+    }
+  }
+  const Book book(std::move(data));
+  Engine engine;
+  RuleInfo invoices{.id = "host.each-invoice", .title = "t", .category = "data", .severity = Severity::info,
+                    .description = "d"};
+  invoices.scope = Scope::invoice;
+  engine.add_rule(invoices, [](const Options&) { return std::make_unique<EachInvoice>(); });
+  RuleInfo lines{.id = "host.each-line", .title = "t", .category = "data", .severity = Severity::info,
+                 .description = "d"};
+  lines.scope = Scope::line;
+  engine.add_rule(lines, [](const Options&) { return std::make_unique<EachLine>(); });
+  std::vector<std::string> reports;
+  for (unsigned jobs : {1u, 2u, 3u}) {
+    CheckOptions options;
+    options.jobs = jobs;
+    const Report r = engine.check(book, options);
+    std::map<std::string, std::size_t> invoice_findings;
+    std::size_t line_findings = 0;
+    std::string all;
+    for (const Finding& f : r.findings) {
+      all += f.rule + " " + f.invoice + " " + f.line + " " + f.message + "\n";
+      if (f.rule == "host.each-line") ++line_findings;
+      if (f.rule != "host.each-invoice") continue;
+      ++invoice_findings[f.invoice];
+      EXPECT_EQ(f.message, std::to_string(lines_of.at(f.invoice)) + " lines") << f.invoice;
+    }
+    EXPECT_EQ(invoice_findings.size(), 300u) << jobs << " jobs";
+    for (const auto& [id, count] : invoice_findings) EXPECT_EQ(count, 1u) << id;
+    EXPECT_EQ(line_findings, total_lines) << jobs << " jobs";
+    reports.push_back(std::move(all));
+  }
+  EXPECT_EQ(reports[0], reports[1]);
+  EXPECT_EQ(reports[0], reports[2]);
 }
 
 TEST(EngineApi, ARulesTextThatIsNotUtf8IsRepairedAndTheReportIsStillWritten) {
