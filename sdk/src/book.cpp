@@ -620,7 +620,7 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
         owner[i] = static_cast<std::uint32_t>(inv - d_.invoices.data());
         if (in_order && i > 0)
           in_order = owner[i] == owner[i - 1] ? !canonical_less(line, d_.lines[i - 1]) : owner[i] > owner[i - 1];
-        if (by_timekeeper) timekeeper_at(i);
+        if (by_timekeeper && in_order) timekeeper_at(i);  // (else looked up once the lines are in order)
       }
       if (!errors.empty()) return;
 
