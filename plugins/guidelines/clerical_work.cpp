@@ -1,7 +1,5 @@
 #include "rules.hpp"
 
-#include <boost/container/small_vector.hpp>
-
 #include <algorithm>
 
 namespace billcheck::guidelines {
@@ -23,35 +21,46 @@ std::vector<std::string> lower_all(const std::vector<std::string>& texts) {
 /// The first keyword some task of the narrative starts with: `Filing of
 /// motion` is filing, `Post-closing filing instructions to client` is advice
 /// about filing. Tasks are the parts between `;`, `,`, `/`, `&` and the word
-/// `and` (`Draft motion and filing with court` has two); they are matched as
-/// they are read, as views into the text, and only as far as the longest
-/// keyword: a task whose first word starts no keyword is not kept at all.
+/// `and` (`Draft motion and filing with court` has two); a task is matched only
+/// as far as the longest keyword, and only when its first word starts one.
+/// The words are found as words_into splits them (16 bytes at a time); the
+/// separators are looked for only in the few bytes between two words.
 std::size_t clerical_keyword(std::string_view description, const PhraseMatcher& keywords) {
-  boost::container::small_vector<std::string_view, 16> task;
-  bool hopeless = false;  // the task's first word starts no keyword
-  std::size_t found = PhraseMatcher::npos;
-  auto end_task = [&] {
-    if (found == PhraseMatcher::npos && !task.empty()) found = keywords.match_start({task.data(), task.size()});
-    task.clear();
-    hopeless = false;
+  WordBuffer<32> buffer;
+  const std::span<std::string_view> first_words = buffer.all();
+  std::span<const std::string_view> words(first_words.data(),
+                                          words_into(description, first_words, first_words.size() + 1));
+  std::vector<std::string_view> all_words;  // a narrative of more words than the stack holds
+  if (words.size() > first_words.size()) {
+    all_words.resize(count_words(description));
+    words_into(description, all_words, all_words.size());
+    words = all_words;
+  }
+  const auto offset = [&](const char* p) { return static_cast<std::size_t>(p - description.data()); };
+  // Whether a separator lies between word k - 1 and word k.
+  const auto separated = [&](std::size_t k) {
+    const std::size_t from = offset(words[k - 1].data() + words[k - 1].size()), to = offset(words[k].data());
+    for (std::size_t i = from; i < to; ++i)
+      if (const char c = description[i]; c == ';' || c == ',' || c == '/' || c == '&') return true;
+    return false;
   };
-  for_each_word(
-      description,
-      [&](std::string_view word) {
-        if (same_word(word, "and")) {
-          end_task();
-        } else if (task.empty() && !hopeless) {
-          if (keywords.starts_some(word)) task.push_back(word);
-          else hopeless = true;
-        } else if (!task.empty() && task.size() < keywords.longest()) {
-          task.push_back(word);
-        }
-      },
-      [&](char c) {
-        if (c == ';' || c == ',' || c == '/' || c == '&') end_task();
-      });
-  end_task();
-  return found;
+  bool task_starts = true;  // the next word (other than `and`) is a task's first
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    if (k > 0 && separated(k)) task_starts = true;
+    if (same_word(words[k], "and")) {
+      task_starts = true;
+      continue;
+    }
+    if (!task_starts) continue;
+    task_starts = false;
+    if (!keywords.starts_some(words[k])) continue;  // no keyword starts this task
+    std::size_t end = k + 1;                         // the task's words, as far as the longest keyword
+    while (end < words.size() && end - k < keywords.longest() && !separated(end) && !same_word(words[end], "and"))
+      ++end;
+    if (const std::size_t found = keywords.match_start(words.subspan(k, end - k)); found != PhraseMatcher::npos)
+      return found;
+  }
+  return PhraseMatcher::npos;
 }
 
 bool is_one_of(std::string_view role, const std::vector<std::string>& roles) {

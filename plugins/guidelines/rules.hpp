@@ -85,22 +85,6 @@ class PhraseMatcher {
   std::size_t longest_ = 0;
 };
 
-/// Calls `word(view)` for each word of `text` (as words_of splits it, in its
-/// own case) and `other(c)` for each byte between words.
-template <class Word, class Other>
-void for_each_word(std::string_view text, Word word, Other other) {
-  for (std::size_t i = 0; i < text.size();) {
-    if (!is_word_byte(text[i])) {
-      other(text[i++]);
-      continue;
-    }
-    const std::size_t start = i;
-    while (++i < text.size() && is_word_byte(text[i])) {
-    }
-    word(text.substr(start, i - start));
-  }
-}
-
 /// One fee line describes several distinct tasks (block billing).
 class BlockBillingRule : public LineRule {
  public:
@@ -236,6 +220,18 @@ std::size_t count_words(std::string_view text, std::size_t limit = static_cast<s
 /// count_words(text, limit), in one pass that also puts the first words (as
 /// views, in their own case) in `out`, as many as fit.
 std::size_t words_into(std::string_view text, std::span<std::string_view> out, std::size_t limit);
+
+/// Room on the stack for the first `N` words of a text, left uninitialized:
+/// words_into writes only the ones it finds (zeroing an array of views first
+/// was a third of guidelines.clerical-work's time).
+template <std::size_t N>
+class WordBuffer {
+ public:
+  std::span<std::string_view> all() { return {reinterpret_cast<std::string_view*>(bytes_), N}; }
+
+ private:
+  alignas(std::string_view) unsigned char bytes_[N * sizeof(std::string_view)];
+};
 /// Each phrase of `phrases` split into words.
 std::vector<std::vector<std::string>> phrases_of(const std::vector<std::string>& phrases);
 /// Words joined by single spaces.

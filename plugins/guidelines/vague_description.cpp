@@ -46,7 +46,8 @@ void VagueDescriptionRule::check(const Invoice& invoice, Context& ctx) const {
 
 void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const {
   // The words as views, on the stack for the usual few; past max_words the count does not matter: stop there.
-  std::array<std::string_view, 16> first_words;
+  WordBuffer<16> buffer;
+  const std::span<std::string_view> first_words = buffer.all();
   const std::size_t word_count = words_into(line.description, first_words, static_cast<std::size_t>(max_words_) + 1);
   if (word_count == 0) {
     if (!narratives_exported) return;
