@@ -187,19 +187,12 @@ class Runner {
       if (serial ? &a != serial : a.info->single_threaded) continue;
       BatchGuard batch(serial);
       CurrentCheck* const slot = t_slot;  // read once: a thread_local in a shared library costs a call
+      if (slot) slot->rule.store(a.info, std::memory_order_relaxed);
       auto t0 = stats ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       std::size_t before_rule = out.size();
-      for (std::size_t i = task.begin; i < task.end; ++i) {
+      const auto check = [&](const Variant& v, std::size_t i) __attribute__((always_inline)) {
         const auto& record = records[i];
-        // The record's client is looked up only when some client has settings of its own.
-        const Variant& v = a.per_client.empty() ? a.base
-                           : kLines          ? a.for_client(invoices[i - task.begin]->client_id)
-                                             : a.for_client(client_of(book_, record));
-        if (!v.enabled || !v.rule) continue;
-        if (slot) {
-          slot->record.store(&record, std::memory_order_relaxed);
-          slot->rule.store(a.info, std::memory_order_relaxed);
-        }
+        if (slot) slot->record.store(&record, std::memory_order_relaxed);
         Context ctx = [&] {
           if constexpr (kLines) return Context(book_, *a.info, v.severity, out, record, *invoices[i - task.begin]);
           else return Context(book_, *a.info, v.severity, out);
@@ -219,6 +212,16 @@ class Runner {
         if (error) {
           out.resize(before);
           make_internal(ctx.report(record, failure_message(*a.info, describe(record), *error)));
+        }
+      };
+      if (a.per_client.empty()) {  // one variant for every record: the usual case, a loop of calls
+        if (a.base.enabled && a.base.rule)
+          for (std::size_t i = task.begin; i < task.end; ++i) check(a.base, i);
+      } else {  // the record's client is looked up only when some client has settings of its own
+        for (std::size_t i = task.begin; i < task.end; ++i) {
+          const Variant& v = kLines ? a.for_client(invoices[i - task.begin]->client_id)
+                                    : a.for_client(client_of(book_, records[i]));
+          if (v.enabled && v.rule) check(v, i);
         }
       }
       if (stats) {
