@@ -4,6 +4,7 @@
 // valid UTBMS codes, no clerical work at lawyers' rates, no marathon entries.
 #pragma once
 
+#include <billcheck/digits.hpp>
 #include <billcheck/sdk.hpp>
 
 #include <cstdint>
@@ -97,18 +98,18 @@ class BlockBillingRule : public LineRule {
   const Decimal min_hours_;
 };
 
-/// A short fee narrative made of vague terms, or none at all. Checks an
-/// invoice at a time: whether its other lines have narratives decides whether
-/// a missing one is reported.
-class VagueDescriptionRule : public InvoiceRule {
+/// A short fee narrative made of vague terms, or none at all. Checks a line
+/// at a time, beside the other line rules that read its narrative (as an
+/// invoice rule it read every line again from memory); only a line with no
+/// narrative looks at its invoice's other lines, to learn whether the book
+/// was exported with narratives.
+class VagueDescriptionRule : public LineRule {
  public:
   explicit VagueDescriptionRule(const Options& options);
   static RuleInfo info();
-  void check(const Invoice& invoice, Context& ctx) const override;
+  void check(const InvoiceLine& line, Context& ctx) const override;
 
  private:
-  void check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const;
-
   const PhraseMatcher vague_terms_;
   const std::int64_t max_words_;
 };

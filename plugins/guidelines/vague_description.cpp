@@ -1,7 +1,6 @@
 #include "rules.hpp"
 
 #include <algorithm>
-#include <array>
 
 namespace billcheck::guidelines {
 
@@ -34,23 +33,36 @@ RuleInfo VagueDescriptionRule::info() {
   return info;
 }
 
-void VagueDescriptionRule::check(const Invoice& invoice, Context& ctx) const {
-  if (invoice.is_void()) return;
-  const auto lines = ctx.book().lines_of(invoice);
-  const bool narratives_exported = std::any_of(lines.begin(), lines.end(), [](const InvoiceLine& l) {
-    return l.is_fee() && count_words(l.description, 1) > 0;
+namespace {
+
+/// Per invoice (in book.invoices() order): whether some fee line of it has a
+/// narrative. Made once per book, and only when a fee line without one asks
+/// (a book exported without narratives would otherwise read each invoice's
+/// lines once for each of its lines).
+const std::vector<bool>& with_narratives(const Book& book) {
+  return book.derived<std::vector<bool>>("guidelines.invoices-with-narratives", [](const Book& b) {
+    std::vector<bool> has(b.invoices().size(), false);
+    for (std::size_t i = 0; i < has.size(); ++i) {
+      const auto lines = b.lines_of(b.invoices()[i]);
+      has[i] = std::any_of(lines.begin(), lines.end(),
+                           [](const InvoiceLine& l) { return l.is_fee() && count_words(l.description, 1) > 0; });
+    }
+    return has;
   });
-  for (const InvoiceLine& line : lines)
-    if (line.is_fee()) check_line(line, narratives_exported, ctx);
 }
 
-void VagueDescriptionRule::check_line(const InvoiceLine& line, bool narratives_exported, Context& ctx) const {
+}  // namespace
+
+void VagueDescriptionRule::check(const InvoiceLine& line, Context& ctx) const {
+  if (!is_billed_fee(line, ctx)) return;
   // The words as views, on the stack for the usual few; past max_words the count does not matter: stop there.
   WordBuffer<16> buffer;
   const std::span<std::string_view> first_words = buffer.all();
   const std::size_t word_count = words_into(line.description, first_words, static_cast<std::size_t>(max_words_) + 1);
   if (word_count == 0) {
-    if (!narratives_exported) return;
+    // Reported only where the invoice's other fee lines have narratives.
+    const Book& book = ctx.book();
+    if (!with_narratives(book)[static_cast<std::size_t>(&ctx.invoice_of(line) - book.invoices().data())]) return;
     ctx.report(line, line_text(line) + " bills " + format_hours(line.quantity) +
                          " with no description; say what was done so the client can judge the time.")
         .key("no-description")
