@@ -556,6 +556,12 @@ struct Book::Index {
   /// Per line: its timekeeper's place + 1, 0 for none known. Two bytes a line: a
   /// book of 65,535 timekeepers or more has none, and its lines look theirs up.
   std::vector<std::uint16_t> line_timekeeper;
+  /// Per line: its agreed rate as agreed_rate(line) found it, once some rule
+  /// asked (two rules ask for every fee line): 0 not yet asked, 1 none, else
+  /// the rate's place + 2. Atomic, as checks of one book may run at once on
+  /// several threads (each writes what the others would). Empty for a book of
+  /// 65,534 rates or more, whose lines look theirs up each time.
+  std::unique_ptr<std::atomic<std::uint16_t>[]> line_rate;
 };
 
 namespace {
@@ -678,6 +684,8 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
   }
   if (lines_failed) std::rethrow_exception(lines_failed);
   if (!errors.empty()) throw BookError(std::move(errors));
+  if (!d_.lines.empty() && d_.rates.size() < 0xfffe)
+    ix.line_rate = std::make_unique<std::atomic<std::uint16_t>[]>(d_.lines.size());
 }
 
 Book::Book(Book&&) noexcept = default;
@@ -773,11 +781,18 @@ const Timekeeper* Book::timekeeper_of(const InvoiceLine& line) const {
 }
 
 const Rate* Book::agreed_rate(const InvoiceLine& line) const {
+  std::atomic<std::uint16_t>* const known =
+      ix_->line_rate ? &ix_->line_rate[static_cast<std::size_t>(&line - d_.lines.data())] : nullptr;
+  if (known) {
+    if (const std::uint16_t place = known->load(std::memory_order_relaxed)) return place == 1 ? nullptr : &d_.rates[place - 2u];
+  }
   const Invoice& inv = invoice_of(line);
   const Timekeeper* tk = timekeeper_of(line);
   // An undated line is priced when it was first billed: a replacement keeps the rate of the invoice it replaces.
-  return find_agreed_rate(ix_->rates_of_engagement, inv.engagement_id, line.timekeeper_id, tk ? tk->role : Text(),
-                          line.date ? *line.date : first_billed(*this, inv));
+  const Rate* rate = find_agreed_rate(ix_->rates_of_engagement, inv.engagement_id, line.timekeeper_id,
+                                      tk ? tk->role : Text(), line.date ? *line.date : first_billed(*this, inv));
+  if (known) known->store(rate ? static_cast<std::uint16_t>(rate - d_.rates.data() + 2) : 1, std::memory_order_relaxed);
+  return rate;
 }
 
 // One lock over every index held while one built serialised them: the first

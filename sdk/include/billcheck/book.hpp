@@ -128,8 +128,9 @@ class BILLCHECK_SDK_API Book {
   /// `date`, else its row for the timekeeper's role; nullptr when none applies.
   const Rate* agreed_rate(std::string_view engagement_id, std::string_view timekeeper_id,
                           std::string_view role, Date date) const;
-  /// The agreed rate for a fee line, using its invoice's engagement, the line's
-  /// timekeeper (and role) and the line's date (or the invoice's issue date).
+  /// The agreed rate for a fee line of this book, using its invoice's
+  /// engagement, the line's timekeeper (and role) and the line's date (or the
+  /// invoice's issue date). Found once per line: later calls read it back.
   const Rate* agreed_rate(const InvoiceLine& line) const;
   /// Whether the engagement has any rate card row.
   bool has_rate_card(std::string_view engagement_id) const;
