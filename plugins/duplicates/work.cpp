@@ -79,9 +79,13 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
   // billing each piece of work is one client's (cache-sized), not the book's.
   std::unordered_map<Text, std::size_t> group_of;  // a client's place in `clients`
   std::vector<std::vector<const Invoice*>> clients;
+  std::vector<Text> client_ids;  // each group's client: read from its invoices again, a miss of the cache each
   for (const Invoice* invoice : in_issue_order(book)) {
     auto [it, added] = group_of.try_emplace(invoice->client_id, clients.size());
-    if (added) clients.emplace_back();
+    if (added) {
+      clients.emplace_back();
+      client_ids.push_back(invoice->client_id);
+    }
     clients[it->second].push_back(invoice);
   }
   FirstLines firsts;
@@ -98,7 +102,9 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
     const auto* begin = reinterpret_cast<const char*>(lines.data());
     for (std::size_t at = 0; at < lines.size_bytes(); at += 64) __builtin_prefetch(begin + at);
   };
-  for (const auto& invoices : clients) {
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    const std::vector<const Invoice*>& invoices = clients[c];
+    const Text client = client_ids[c];
     std::size_t count = 0;
     for (const Invoice* invoice : invoices) count += book.lines_of(*invoice).size();
     firsts.reset(count);
@@ -109,7 +115,7 @@ void DuplicateWorkRule::check(const Book& book, Context& ctx) const {
       for (const InvoiceLine& line : book.lines_of(*invoice)) {
         if (!is_work(line)) continue;
         const auto index = static_cast<std::uint32_t>(&line - all.data());
-        const Work work{invoice->client_id, line.timekeeper_id, *line.date, line.quantity.raw(), hashes.text[index]};
+        const Work work{client, line.timekeeper_id, *line.date, line.quantity.raw(), hashes.text[index]};
         const auto hash = static_cast<std::uint32_t>(WorkHash{}(work));
         firsts.prefetch(hash);
         pieces.push_back({index, hash, work});
