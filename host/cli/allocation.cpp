@@ -51,8 +51,8 @@ void* map_block(std::size_t n) noexcept {
   if (aligned > at) ::munmap(p, aligned - at);
   if (const std::uintptr_t after = at + size + kHuge - (aligned + size); after > 0)
     ::munmap(reinterpret_cast<void*>(aligned + size), after);
-  if (const std::size_t whole = size & ~(kHuge - 1); whole > 0)
-    ::madvise(reinterpret_cast<void*>(aligned), whole, MADV_HUGEPAGE);  // advice only
+  // Advice only, and none once huge pages have proved dear here (billcheck/memory.hpp).
+  billcheck::advise_huge_pages(reinterpret_cast<void*>(aligned), size & ~(kHuge - 1));
   if (!blocks().add(aligned, size)) {
     ::munmap(reinterpret_cast<void*>(aligned), size);
     return nullptr;

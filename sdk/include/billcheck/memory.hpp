@@ -15,7 +15,8 @@ namespace billcheck {
 /// of a million lines then faults in 60 pages, not 30,000, and misses the TLB
 /// far less: the whole check of a 1M-line book took a third less time. Only
 /// the whole huge pages inside the range are affected; a small range, or a
-/// system without them, is left as it is.
+/// system without them, is left as it is. Once populate_pages has found huge
+/// pages dear here (below), it asks nothing.
 BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 
 /// Has the system back the whole pages of [p, p + bytes), not yet written,
@@ -24,6 +25,15 @@ BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 /// of a 1M-line book's lines: 20 ms, or 200 ms on a virtual machine whose host
 /// must first find the memory); threads that each populate a part of it do
 /// so side by side, where the first writes would do it on one.
+///
+/// It also learns what huge pages cost: the first 2 MiB it is ever given are
+/// backed in small pages, and each later huge page is timed against them.
+/// Where a huge page costs more than half as long again as its 512 small
+/// pages, twice (a virtual machine whose host took back the memory the guest
+/// freed: 4.8 ms against 0.47 ms, once the few huge pages the guest still
+/// held are used), huge pages are dear: the rest of the range, and every
+/// range after, is backed in small pages, and advise_huge_pages asks nothing
+/// more in this process. A 1M-line check there: 0.59 -> 0.42 s.
 BILLCHECK_SDK_API void populate_pages(void* p, std::size_t bytes) noexcept;
 
 /// Frees a PageBuffer: unmaps its pages, or deletes it where it came from `new`.
