@@ -105,9 +105,9 @@ void populate_pages(void* p, std::size_t bytes) noexcept {
   const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
   while (at < end) {
     const std::uintptr_t huge_at = (at + kHuge - 1) & ~(kHuge - 1);
-    if (g_costs.huge_dear.load(std::memory_order_relaxed) || huge_at + kHuge > end) {
-      if (g_costs.huge_dear.load(std::memory_order_relaxed))
-        (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_NOHUGEPAGE);
+    const bool dear = g_costs.huge_dear.load(std::memory_order_relaxed);
+    if (dear || huge_at + kHuge > end) {
+      if (dear) (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_NOHUGEPAGE);
       (void)populate_timed(at, end);
       return;
     }
