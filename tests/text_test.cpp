@@ -196,6 +196,23 @@ bool resident(const char* p, std::size_t bytes) {
   return std::all_of(in.begin(), in.end(), [](unsigned char c) { return (c & 1) != 0; });
 }
 
+// A large range advised for huge pages has its first pages backed there and
+// then (what huge pages cost is learnt from them), and still reads as zeros
+// and keeps what is written, wherever it starts.
+TEST(PageBuffer, AdvisedLargeRangeReadsAsZerosAndKeepsWrites) {
+  for (std::size_t skew : {std::size_t{0}, std::size_t{4096}, std::size_t{777}}) {
+    const std::size_t bytes = std::size_t{21} << 20;
+    PageBuffer buffer = allocate_pages(bytes + skew);
+    char* const room = buffer.get() + skew;
+    advise_huge_pages(room, bytes);
+    EXPECT_TRUE(std::all_of(room, room + bytes, [](char c) { return c == '\0'; })) << skew;
+    std::memset(room, 'z', bytes);
+    EXPECT_EQ(room[0], 'z');
+    EXPECT_EQ(room[(std::size_t{6} << 20) + 5], 'z');
+    EXPECT_EQ(room[bytes - 1], 'z');
+  }
+}
+
 // Two threads populate the halves of a table that is not aligned to huge
 // pages, several times over (the first 2 MiB of the process's first call are
 // timed in small pages, later ones as huge pages, and whichever way that comes

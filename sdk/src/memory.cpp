@@ -33,6 +33,29 @@ struct PageCosts {
 constinit PageCosts g_costs;
 constexpr int kDearAfter = 2;
 
+/// The ranges advise_huge_pages has advised, so that the parts of them not yet
+/// written can be told otherwise once huge pages prove dear (a table reserved
+/// before, then written page by page, faulted in dear huge pages after). A
+/// range freed since, or mapped again for something else, is only advised to
+/// stay in small pages. Ranges past the table's room are left as they are.
+struct AdvisedRanges {
+  static constexpr std::size_t kRoom = 256;
+  std::atomic<std::size_t> used{0};
+  std::atomic<std::uintptr_t> begin[kRoom]{}, end[kRoom]{};
+
+  void add(std::uintptr_t from, std::uintptr_t to) noexcept {
+    if (const std::size_t k = used.fetch_add(1, std::memory_order_relaxed); k < kRoom) {
+      end[k].store(to, std::memory_order_relaxed);
+      begin[k].store(from, std::memory_order_release);
+    }
+  }
+};
+constinit AdvisedRanges g_advised;
+/// A range advised from this size up, while huge pages have not proved dear,
+/// has its first kProbePages huge pages backed and timed at once (advise_huge_pages).
+constexpr std::size_t kLearnFrom = std::size_t{8} << 20;
+constexpr std::uintptr_t kProbePages = 4;
+
 #if defined(__linux__)
 std::uintptr_t small_page() noexcept { return static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE)); }
 
@@ -88,6 +111,16 @@ void release_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
 namespace {
 
+/// Once huge pages have proved dear: the ranges advised for them are to be
+/// backed in small pages where they are not yet backed.
+void advise_small_pages_from_now() noexcept {
+  const std::size_t n = std::min(g_advised.used.load(std::memory_order_relaxed), AdvisedRanges::kRoom);
+  for (std::size_t k = 0; k < n; ++k)
+    if (const std::uintptr_t begin = g_advised.begin[k].load(std::memory_order_acquire); begin != 0)
+      (void)::madvise(reinterpret_cast<void*>(begin), g_advised.end[k].load(std::memory_order_relaxed) - begin,
+                      MADV_NOHUGEPAGE);
+}
+
 std::int64_t populate_timed(std::uintptr_t begin, std::uintptr_t end) noexcept {
   const auto start = std::chrono::steady_clock::now();
   (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
@@ -122,8 +155,9 @@ void populate_pages(void* p, std::size_t bytes) noexcept {
     const std::int64_t took = populate_timed(huge_at, at);
     if (const std::int64_t small = g_costs.small_ns.load(std::memory_order_relaxed);
         small > 0 && took > small + small / 2 &&
-        g_costs.dear_huge_pages.fetch_add(1, std::memory_order_relaxed) + 1 >= kDearAfter)
-      g_costs.huge_dear.store(true, std::memory_order_relaxed);
+        g_costs.dear_huge_pages.fetch_add(1, std::memory_order_relaxed) + 1 >= kDearAfter &&
+        !g_costs.huge_dear.exchange(true, std::memory_order_relaxed))
+      advise_small_pages_from_now();
   }
 #else
   (void)p;
@@ -135,7 +169,25 @@ void advise_huge_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   // Advice only: where it is refused (no transparent huge pages), the pages stay small.
   if (g_costs.huge_dear.load(std::memory_order_relaxed)) return;
-  advise_inside(p, bytes, kHuge, MADV_HUGEPAGE);
+  std::uintptr_t at = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end <= at) return;
+#if defined(MADV_POPULATE_WRITE)
+  // A large range's first huge pages are backed now, one at a time, and timed
+  // (populate_pages): what a load that populates nothing itself (on one
+  // thread, or of a JSON or LEDES file) learns from, with its text store's
+  // blocks. Faulted in by its writes where huge pages were dear, a 1M-line
+  // check took 2-3 s, not 0.6-0.8.
+  if (end - at >= kLearnFrom)
+    for (const std::uintptr_t probed = at + kProbePages * kHuge;
+         at < probed && !g_costs.huge_dear.load(std::memory_order_relaxed); at += kHuge) {
+      (void)::madvise(reinterpret_cast<void*>(at), kHuge, MADV_HUGEPAGE);
+      populate_pages(reinterpret_cast<void*>(at), kHuge);
+    }
+  if (at >= end || g_costs.huge_dear.load(std::memory_order_relaxed)) return;
+#endif
+  (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_HUGEPAGE);
+  g_advised.add(at, end);
 #else
   (void)p;
   (void)bytes;

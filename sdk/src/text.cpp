@@ -98,6 +98,7 @@ char* TextStore::allocate(std::size_t n) {
   if (n > left_) {
     if (next_block_ >= kLargestBlock && n <= kHugeBlock) {
       PageBuffer block = allocate_pages(kHugeBlock);
+      populate_pages(block.get(), kHugeBlock);  // one huge page, timed: what it costs is learnt as a book loads
       const PageRelease release = block.get_deleter();
       blocks_.push_back(std::shared_ptr<char[]>(block.release(), release));
       left_ = kHugeBlock;

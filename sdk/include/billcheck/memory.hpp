@@ -15,8 +15,14 @@ namespace billcheck {
 /// of a million lines then faults in 60 pages, not 30,000, and misses the TLB
 /// far less: the whole check of a 1M-line book took a third less time. Only
 /// the whole huge pages inside the range are affected; a small range, or a
-/// system without them, is left as it is. Once populate_pages has found huge
-/// pages dear here (below), it asks nothing.
+/// system without them, is left as it is.
+///
+/// Huge pages can also be far dearer than small ones (below): a range of 8 MiB
+/// or more has its first four huge pages backed at once and timed
+/// (populate_pages), so that a table reserved and then written a record at a
+/// time teaches what they cost too. Once they have proved dear, it asks
+/// nothing, and the ranges it advised before are told to take small pages
+/// where they are not yet backed.
 BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 
 /// Has the system back the whole pages of [p, p + bytes), not yet written,
