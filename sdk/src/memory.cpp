@@ -32,6 +32,9 @@ struct PageCosts {
 };
 constinit PageCosts g_costs;
 constexpr int kDearAfter = 2;
+/// A huge page that cost this many times its small pages is enough alone:
+/// such a one cost 5-58 ms here, and waiting for a second cost as much again.
+constexpr std::int64_t kDearAtOnce = 4;
 
 /// The ranges advise_huge_pages has advised, so that the parts of them not yet
 /// written can be told otherwise once huge pages prove dear (a table reserved
@@ -43,10 +46,17 @@ struct AdvisedRanges {
   std::atomic<std::size_t> used{0};
   std::atomic<std::uintptr_t> begin[kRoom]{}, end[kRoom]{};
 
+  std::atomic<bool> told{false};  // every range in the table has been told to take small pages
+
+  /// Whether every range advised has been told to take small pages (huge pages proved dear).
+  bool all_told() const noexcept {
+    return told.load(std::memory_order_acquire) && used.load(std::memory_order_relaxed) <= kRoom;
+  }
+
   void add(std::uintptr_t from, std::uintptr_t to) noexcept {
     if (const std::size_t k = used.fetch_add(1, std::memory_order_relaxed); k < kRoom) {
       end[k].store(to, std::memory_order_relaxed);
-      begin[k].store(from, std::memory_order_release);
+      begin[k].store(from);  // (seq_cst: it, or the check for dear after it, is seen; advise_huge_pages)
     }
   }
 };
@@ -116,9 +126,10 @@ namespace {
 void advise_small_pages_from_now() noexcept {
   const std::size_t n = std::min(g_advised.used.load(std::memory_order_relaxed), AdvisedRanges::kRoom);
   for (std::size_t k = 0; k < n; ++k)
-    if (const std::uintptr_t begin = g_advised.begin[k].load(std::memory_order_acquire); begin != 0)
+    if (const std::uintptr_t begin = g_advised.begin[k].load(); begin != 0)
       (void)::madvise(reinterpret_cast<void*>(begin), g_advised.end[k].load(std::memory_order_relaxed) - begin,
                       MADV_NOHUGEPAGE);
+  g_advised.told.store(true, std::memory_order_release);
 }
 
 std::int64_t populate_timed(std::uintptr_t begin, std::uintptr_t end) noexcept {
@@ -140,7 +151,10 @@ void populate_pages(void* p, std::size_t bytes) noexcept {
     const std::uintptr_t huge_at = (at + kHuge - 1) & ~(kHuge - 1);
     const bool dear = g_costs.huge_dear.load(std::memory_order_relaxed);
     if (dear || huge_at + kHuge > end) {
-      if (dear) (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_NOHUGEPAGE);
+      // (Advice changes the process's map under its lock for writing, which
+      // waits for every populate under way: where the ranges advised were all
+      // told already, two threads populating a table did not take turns.)
+      if (dear && !g_advised.all_told()) (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_NOHUGEPAGE);
       (void)populate_timed(at, end);
       return;
     }
@@ -155,8 +169,9 @@ void populate_pages(void* p, std::size_t bytes) noexcept {
     const std::int64_t took = populate_timed(huge_at, at);
     if (const std::int64_t small = g_costs.small_ns.load(std::memory_order_relaxed);
         small > 0 && took > small + small / 2 &&
-        g_costs.dear_huge_pages.fetch_add(1, std::memory_order_relaxed) + 1 >= kDearAfter &&
-        !g_costs.huge_dear.exchange(true, std::memory_order_relaxed))
+        (took > kDearAtOnce * small ||
+         g_costs.dear_huge_pages.fetch_add(1, std::memory_order_relaxed) + 1 >= kDearAfter) &&
+        !g_costs.huge_dear.exchange(true))
       advise_small_pages_from_now();
   }
 #else
@@ -188,6 +203,8 @@ void advise_huge_pages(void* p, std::size_t bytes) noexcept {
 #endif
   (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_HUGEPAGE);
   g_advised.add(at, end);
+  // Huge pages proved dear meanwhile, before the range was in the table to be told: it is told here.
+  if (g_costs.huge_dear.load()) (void)::madvise(reinterpret_cast<void*>(at), end - at, MADV_NOHUGEPAGE);
 #else
   (void)p;
   (void)bytes;
