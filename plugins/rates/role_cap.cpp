@@ -39,7 +39,6 @@ RuleInfo RoleCapRule::info() {
 
 void RoleCapRule::check(const InvoiceLine& line, Context& ctx) const {
   if (caps_.empty()) return;
-  const Book& book = ctx.book();
   const Timekeeper* tk = checked_timekeeper(line, ctx);
   if (!tk) return;
   const auto cap = caps_.find(tk->role);
