@@ -279,6 +279,38 @@ TEST(BookIndexes, ALinesTimekeeperIsFoundWithMoreTimekeepersThanTwoBytesCount) {
   }
 }
 
+// A large book whose lines must be reordered looks their timekeepers up again
+// afterwards, two halves of the lines side by side: every line still gets its
+// own, the line where the second half starts included.
+TEST(BookIndexes, LinesReorderedInALargeBookKeepTheirTimekeepers) {
+  BookData d;
+  for (const char* id : {"INV-2", "INV-1"}) {  // listed out of order: the lines are merged
+    Invoice invoice;
+    invoice.id = d.add_text(id);
+    d.invoices.push_back(invoice);
+  }
+  for (int i = 0; i < 5; ++i) d.timekeepers.push_back({d.add_text("T" + std::to_string(i))});
+  const std::size_t n = (std::size_t{1} << 20) + 6;
+  const Text none = d.add_text("");
+  for (std::size_t i = 0; i < n; ++i) {
+    InvoiceLine l;
+    l.invoice_id = d.invoices[i < n / 2 ? 0 : 1].id;
+    l.line_no = static_cast<std::int32_t>(i < n / 2 ? i + 1 : i - n / 2 + 1);
+    // T1 mostly, so that the line where the second half starts has the timekeeper of the line before it
+    l.timekeeper_id = l.line_no % 7 == 0 ? none : d.timekeepers[l.line_no % 11 == 0 ? 3 : 1].id;
+    d.lines.push_back(l);
+  }
+  const Book book(std::move(d));
+  ASSERT_EQ(book.lines().size(), n);
+  EXPECT_EQ(book.lines().front().invoice_id.view(), "INV-1");
+  std::size_t wrong = 0;
+  for (const InvoiceLine& line : book.lines()) {
+    const Timekeeper* expected = line.timekeeper_id.empty() ? nullptr : book.timekeeper(line.timekeeper_id);
+    wrong += book.timekeeper_of(line) != expected;
+  }
+  EXPECT_EQ(wrong, 0u);
+}
+
 TEST(BookDerived, ComputedOnceAndSharedAcrossThreads) {
   Book book = engine_book();
   std::atomic<int> runs{0};

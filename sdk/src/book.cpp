@@ -567,6 +567,9 @@ struct Book::Index {
 namespace {
 /// A book with fewer lines is indexed on one thread: a thread costs more than it saves.
 constexpr std::size_t kLinesForTwoThreads = 65536;
+/// A book's lines looked up again after they were ordered are looked up in
+/// two halves side by side from this many lines.
+constexpr std::size_t kLinesForTwoPasses = std::size_t{1} << 20;
 }  // namespace
 
 Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) {
@@ -593,10 +596,11 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
       // Rules ask for a line's timekeeper several times each: look it up once here.
       const bool by_timekeeper = d_.timekeepers.size() < 0xffff;
       if (by_timekeeper) ix.line_timekeeper.assign(d_.lines.size(), 0);
-      const auto timekeeper_at = [&](std::size_t i) {
+      // (`from`: where the caller's stretch of lines began; the first of it is looked up.)
+      const auto timekeeper_at = [&](std::size_t i, std::size_t from = 0) {
         const Text id = d_.lines[i].timekeeper_id;
         if (id.empty()) return;
-        if (i > 0 && id == d_.lines[i - 1].timekeeper_id) {
+        if (i > from && id == d_.lines[i - 1].timekeeper_id) {
           ix.line_timekeeper[i] = ix.line_timekeeper[i - 1];
         } else if (const Timekeeper* tk = lookup(ix.timekeepers, id)) {
           ix.line_timekeeper[i] = static_cast<std::uint16_t>(tk - d_.timekeepers.data() + 1);
@@ -633,8 +637,14 @@ Book::Book(BookData data) : d_(std::move(data)), ix_(std::make_unique<Index>()) 
       if (!in_order) {
         order_lines(d_.lines, owner, d_.invoices.size());
         if (by_timekeeper) {  // looked up again, in the lines' new order
-          ix.line_timekeeper.assign(d_.lines.size(), 0);
-          for (std::size_t i = 0; i < d_.lines.size(); ++i) timekeeper_at(i);
+          // The lines' halves side by side on a large book: this thread is the
+          // last one working then (a 10M-line book's other records were done
+          // while its lines were merged), and the pass waits on memory.
+          const std::size_t n = d_.lines.size(), half = n >= kLinesForTwoPasses ? n / 2 : n;
+          ix.line_timekeeper.assign(n, 0);
+          std::jthread second;
+          if (half < n) second = std::jthread([&] { for (std::size_t i = half; i < n; ++i) timekeeper_at(i, half); });
+          for (std::size_t i = 0; i < half; ++i) timekeeper_at(i);
         }
       }
       ix.invoice_lines.assign(d_.invoices.size(), {0, 0});
