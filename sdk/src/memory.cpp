@@ -40,7 +40,9 @@ constexpr std::int64_t kDearAtOnce = 4;
 /// written can be told otherwise once huge pages prove dear (a table reserved
 /// before, then written page by page, faulted in dear huge pages after). A
 /// range freed since, or mapped again for something else, is only advised to
-/// stay in small pages. Ranges past the table's room are left as they are.
+/// stay in small pages. Past the table's room the latest ranges take the
+/// places of the earliest (in a long-running process, the tables still in
+/// use); populate_pages then advises each range it is given itself.
 struct AdvisedRanges {
   static constexpr std::size_t kRoom = 256;
   std::atomic<std::size_t> used{0};
@@ -54,10 +56,9 @@ struct AdvisedRanges {
   }
 
   void add(std::uintptr_t from, std::uintptr_t to) noexcept {
-    if (const std::size_t k = used.fetch_add(1, std::memory_order_relaxed); k < kRoom) {
-      end[k].store(to, std::memory_order_relaxed);
-      begin[k].store(from);  // (seq_cst: it, or the check for dear after it, is seen; advise_huge_pages)
-    }
+    const std::size_t k = used.fetch_add(1, std::memory_order_relaxed) % kRoom;
+    end[k].store(to, std::memory_order_relaxed);
+    begin[k].store(from);  // (seq_cst: it, or the check for dear after it, is seen; advise_huge_pages)
   }
 };
 constinit AdvisedRanges g_advised;
@@ -125,10 +126,10 @@ namespace {
 /// backed in small pages where they are not yet backed.
 void advise_small_pages_from_now() noexcept {
   const std::size_t n = std::min(g_advised.used.load(std::memory_order_relaxed), AdvisedRanges::kRoom);
-  for (std::size_t k = 0; k < n; ++k)
-    if (const std::uintptr_t begin = g_advised.begin[k].load(); begin != 0)
-      (void)::madvise(reinterpret_cast<void*>(begin), g_advised.end[k].load(std::memory_order_relaxed) - begin,
-                      MADV_NOHUGEPAGE);
+  for (std::size_t k = 0; k < n; ++k)  // (a place written twice at once may pair one's begin with the other's end)
+    if (const std::uintptr_t begin = g_advised.begin[k].load(), end = g_advised.end[k].load(std::memory_order_relaxed);
+        begin != 0 && end > begin)
+      (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);
   g_advised.told.store(true, std::memory_order_release);
 }
 
