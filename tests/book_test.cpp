@@ -303,6 +303,12 @@ TEST(BookIndexes, LinesReorderedInALargeBookKeepTheirTimekeepers) {
   const Book book(std::move(d));
   ASSERT_EQ(book.lines().size(), n);
   EXPECT_EQ(book.lines().front().invoice_id.view(), "INV-1");
+  std::size_t out_of_order = 0;  // each invoice's lines 1, 2, 3, ..., INV-1's first (the two stretches merged)
+  for (std::size_t i = 1; i < n; ++i)
+    out_of_order += book.lines()[i].invoice_id == book.lines()[i - 1].invoice_id
+                        ? book.lines()[i].line_no != book.lines()[i - 1].line_no + 1
+                        : book.lines()[i].line_no != 1;
+  EXPECT_EQ(out_of_order, 0u);
   std::size_t wrong = 0;
   for (const InvoiceLine& line : book.lines()) {
     const Timekeeper* expected = line.timekeeper_id.empty() ? nullptr : book.timekeeper(line.timekeeper_id);
