@@ -35,11 +35,13 @@ BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 /// It also learns what huge pages cost: the first 2 MiB it is ever given are
 /// backed in small pages, and each later huge page is timed against them.
 /// Where a huge page costs more than half as long again as its 512 small
-/// pages, twice (a virtual machine whose host took back the memory the guest
-/// freed: 4.8 ms against 0.47 ms, once the few huge pages the guest still
-/// held are used), huge pages are dear: the rest of the range, and every
-/// range after, is backed in small pages, and advise_huge_pages asks nothing
-/// more in this process. A 1M-line check there: 0.59 -> 0.42 s.
+/// pages, twice, or four times as long once (a virtual machine whose host took
+/// back the memory the guest freed: 5-75 ms against 0.5 ms, once the few huge
+/// pages the guest still held are used), huge pages are dear: the rest of the
+/// range, and every range after, is backed in small pages, the ranges
+/// advise_huge_pages advised before are told to take small pages where not
+/// yet backed, and it asks nothing more in this process. A 1M-line check
+/// there: 0.59 -> 0.42 s.
 BILLCHECK_SDK_API void populate_pages(void* p, std::size_t bytes) noexcept;
 
 /// Frees a PageBuffer: unmaps its pages, or deletes it where it came from `new`.
