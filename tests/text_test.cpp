@@ -137,8 +137,9 @@ TEST(TextStore, FindsIdsAgainInTheOrderStoredAndInAnyOtherAcrossBlocks) {
 // added to the store changes their sizes and the places of what follows it,
 // which a plugin's inline code reads: an ABI major change (docs/writing-plugins.md).
 TEST(TextStore, KeepsTheSizeOfABI5) {
-  if (BILLCHECK_ABI_MAJOR == 5 && sizeof(void*) == 8)
+  if (BILLCHECK_ABI_MAJOR == 5 && sizeof(void*) == 8) {
     EXPECT_EQ(sizeof(TextStore), 88u) << "a member of TextStore added or removed: raise BILLCHECK_ABI_MAJOR";
+  }
 }
 
 TEST(TextStore, ACopyKeepsTheTextsValidAfterTheOriginalIsGone) {
