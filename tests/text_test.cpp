@@ -203,6 +203,7 @@ bool resident(const char* p, std::size_t bytes) {
 TEST(PageBuffer, AdvisedLargeRangeReadsAsZerosAndKeepsWrites) {
   for (std::size_t skew : {std::size_t{0}, std::size_t{4096}, std::size_t{777}}) {
     const std::size_t bytes = std::size_t{21} << 20;
+    release_spare_pages();  // fresh memory, not the last round's kept (which holds 'z's)
     PageBuffer buffer = allocate_pages(bytes + skew);
     char* const room = buffer.get() + skew;
     advise_huge_pages(room, bytes);
@@ -221,6 +222,7 @@ TEST(PageBuffer, AdvisedLargeRangeReadsAsZerosAndKeepsWrites) {
 TEST(PageBuffer, PopulatedPagesAreBackedAndReadAsZeros) {
   for (int round = 0; round < 3; ++round) {
     const std::size_t bytes = (std::size_t{13} << 20) + 4321;
+    release_spare_pages();  // fresh memory, not the last round's kept (which holds 'y's)
     PageBuffer buffer = allocate_pages(bytes);
     char* const room = buffer.get() + 100;
     const std::size_t size = bytes - 100;
@@ -240,6 +242,32 @@ TEST(PageBuffer, PopulatedPagesAreBackedAndReadAsZeros) {
     EXPECT_EQ(room[0], 'y');
     EXPECT_EQ(room[size - 1], 'y');
   }
+}
+
+// A buffer freed is kept, and the next one it holds gets its memory, already
+// backed (a book loaded after another faults in nothing again); a buffer that
+// none kept holds is mapped anew, and as much of those kept goes back to the
+// system, so that the process holds no more than without them.
+TEST(PageBuffer, FreedBuffersAreHandedOutAgainAndGoBackWhenMoreIsMapped) {
+  release_spare_pages();
+  const std::size_t bytes = std::size_t{6} << 20;
+  PageBuffer first = allocate_pages(bytes);
+  ASSERT_NE(first.get_deleter().mapped, 0u);
+  std::memset(first.get(), 'q', bytes);
+  const auto at = reinterpret_cast<std::uintptr_t>(first.get());
+  first.reset();
+  PageBuffer again = allocate_pages(bytes - 12345);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(again.get()), at);
+  EXPECT_TRUE(resident(again.get(), bytes));
+  EXPECT_EQ(again[bytes - 1], 'q');  // what it held: no zeros promised, none written
+  again.reset();
+  PageBuffer larger = allocate_pages(4 * bytes);
+  // The buffer kept was unmapped: msync fails with ENOMEM there, unless the
+  // new mapping took its place (which the system does only with addresses
+  // no longer mapped).
+  const auto larger_at = reinterpret_cast<std::uintptr_t>(larger.get());
+  const bool taken_by_larger = at >= larger_at && at < larger_at + 4 * bytes;
+  EXPECT_TRUE(taken_by_larger || ::msync(reinterpret_cast<void*>(at), 4096, MS_ASYNC) != 0);
 }
 #endif
 

@@ -12,8 +12,6 @@
 
 #include <billcheck/memory.hpp>
 
-#include <sys/mman.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -22,7 +20,6 @@ namespace {
 
 using billcheck::cli::BlockTable;
 constexpr std::size_t kHuge = billcheck::cli::kBlockAlign;
-constexpr std::size_t kSmall = 4096;
 
 /// Blocks from this size up are mapped apart, starting on a huge page, and
 /// the whole huge pages inside them advised: malloc maps a block of this size
@@ -39,25 +36,18 @@ BlockTable& blocks() {
   return *table;
 }
 
-/// A block of `n` bytes mapped on its own, starting on a huge page; nullptr when
-/// it cannot be (no address space, or the table is full: malloc serves then).
-
+/// A block of `n` bytes mapped on its own, starting on a huge page
+/// (billcheck::map_pages: where the program has freed such a block since, its
+/// memory again); nullptr when it cannot be (no address space, or the table is
+/// full: malloc serves then).
 void* map_block(std::size_t n) noexcept {
-  const std::size_t size = (n + kSmall - 1) & ~(kSmall - 1);
-  void* p = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  const auto at = reinterpret_cast<std::uintptr_t>(p);
-  const auto aligned = (at + kHuge - 1) & ~(kHuge - 1);
-  if (aligned > at) ::munmap(p, aligned - at);
-  if (const std::uintptr_t after = at + size + kHuge - (aligned + size); after > 0)
-    ::munmap(reinterpret_cast<void*>(aligned + size), after);
-  // Advice only, and none once huge pages have proved dear here (billcheck/memory.hpp).
-  billcheck::advise_huge_pages(reinterpret_cast<void*>(aligned), size & ~(kHuge - 1));
-  if (!blocks().add(aligned, size)) {
-    ::munmap(reinterpret_cast<void*>(aligned), size);
+  const billcheck::PageSpan span = billcheck::map_pages(n);
+  if (!span.at) return nullptr;
+  if (!blocks().add(reinterpret_cast<std::uintptr_t>(span.at), span.bytes)) {
+    billcheck::unmap_pages(span);
     return nullptr;
   }
-  return reinterpret_cast<void*>(aligned);
+  return span.at;
 }
 
 void* allocate(std::size_t n) noexcept {
@@ -69,7 +59,7 @@ void* allocate(std::size_t n) noexcept {
 void release(void* p) noexcept {
   if (const auto at = reinterpret_cast<std::uintptr_t>(p); at != 0 && at % kHuge == 0)
     if (const std::size_t bytes = blocks().remove(at); bytes > 0) {
-      ::munmap(p, bytes);
+      billcheck::unmap_pages({static_cast<char*>(p), bytes});
       return;
     }
   std::free(p);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <new>
 
 #if defined(__linux__)
@@ -68,6 +69,96 @@ constexpr std::size_t kLearnFrom = std::size_t{8} << 20;
 constexpr std::uintptr_t kProbePages = 4;
 
 #if defined(__linux__)
+/// The spans unmap_pages keeps for map_pages to hand out again (billcheck/memory.hpp).
+class Spares {
+ public:
+  static constexpr std::size_t kRoom = 64;
+  static constexpr std::size_t kKeepUpTo = std::size_t{1} << 30;
+  static constexpr std::chrono::seconds kKeepFor{10};
+
+  /// The smallest span kept that holds `bytes`, cut to the huge pages that
+  /// hold them where a huge page or more is left over; {} when none does, and
+  /// then as much as `bytes` of the spans kept is given back (the oldest first).
+  PageSpan take(std::size_t bytes) noexcept {
+    Unmapping gone;
+    const std::lock_guard lock(mutex_);
+    expire(gone);
+    std::size_t best = count_;
+    for (std::size_t i = 0; i < count_; ++i)
+      if (spare_[i].span.bytes >= bytes && (best == count_ || spare_[i].span.bytes < spare_[best].span.bytes)) best = i;
+    if (best == count_) {
+      for (std::size_t given = 0; given < bytes && count_ > 0;) given += gone.add(remove(0));
+      return {};
+    }
+    Spare& spare = spare_[best];
+    if (const std::size_t cut = (bytes + kHuge - 1) & ~(kHuge - 1); spare.span.bytes >= cut + kHuge) {
+      const PageSpan taken{spare.span.at, cut};
+      spare.span.at += cut;
+      spare.span.bytes -= cut;
+      kept_ -= cut;
+      return taken;
+    }
+    return remove(best);
+  }
+
+  /// Keeps `span`, giving back the oldest kept where they would hold more than kKeepUpTo.
+  void keep(PageSpan span) noexcept {
+    Unmapping gone;
+    const std::lock_guard lock(mutex_);
+    expire(gone);
+    if (span.bytes > kKeepUpTo) {
+      gone.add(span);
+      return;
+    }
+    while (count_ == kRoom || kept_ + span.bytes > kKeepUpTo) gone.add(remove(0));
+    spare_[count_++] = {span, std::chrono::steady_clock::now()};
+    kept_ += span.bytes;
+  }
+
+  void release_all() noexcept {
+    Unmapping gone;
+    const std::lock_guard lock(mutex_);
+    while (count_ > 0) gone.add(remove(0));
+  }
+
+ private:
+  struct Spare {
+    PageSpan span;
+    std::chrono::steady_clock::time_point since;
+  };
+  /// Spans to unmap once the lock is let go (declared before it, destroyed after).
+  struct Unmapping {
+    PageSpan span[kRoom + 1];
+    std::size_t n = 0;
+    std::size_t add(PageSpan s) noexcept {
+      span[n++] = s;
+      return s.bytes;
+    }
+    ~Unmapping() {
+      for (std::size_t i = 0; i < n; ++i) ::munmap(span[i].at, span[i].bytes);
+    }
+  };
+
+  /// The span kept `i`th (0: the oldest), no longer kept.
+  PageSpan remove(std::size_t i) noexcept {
+    const PageSpan span = spare_[i].span;
+    std::copy(spare_ + i + 1, spare_ + count_, spare_ + i);
+    --count_;
+    kept_ -= span.bytes;
+    return span;
+  }
+  void expire(Unmapping& gone) noexcept {
+    const auto now = std::chrono::steady_clock::now();
+    while (count_ > 0 && now - spare_[0].since > kKeepFor) gone.add(remove(0));
+  }
+
+  std::mutex mutex_;
+  Spare spare_[kRoom]{};
+  std::size_t count_ = 0;
+  std::size_t kept_ = 0;
+};
+constinit Spares g_spares;
+
 std::uintptr_t small_page() noexcept { return static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE)); }
 
 /// Gives `advice` for the whole pages of `unit` bytes (a power of two) inside
@@ -81,32 +172,58 @@ void advise_inside(void* p, std::size_t bytes, std::uintptr_t unit, int advice) 
 
 }  // namespace
 
-void PageRelease::operator()(char* p) const noexcept {
+PageSpan map_pages(std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (bytes == 0 || bytes > SIZE_MAX - 2 * kHuge) return {};
+  const std::size_t page = small_page();
+  const std::size_t size = (bytes + page - 1) & ~(page - 1);
+  if (const PageSpan kept = g_spares.take(size); kept.at) return kept;
+  // Map a huge page more than needed, then unmap what lies outside the aligned part.
+  void* p = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return {};
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  const auto aligned = (at + kHuge - 1) & ~(kHuge - 1);
+  if (aligned > at) ::munmap(p, aligned - at);
+  if (const std::uintptr_t after = at + size + kHuge - (aligned + size); after > 0)
+    ::munmap(reinterpret_cast<void*>(aligned + size), after);
+  advise_huge_pages(reinterpret_cast<void*>(aligned), size & ~(kHuge - 1));
+  return {reinterpret_cast<char*>(aligned), size};
+#else
+  (void)bytes;
+  return {};
+#endif
+}
+
+void unmap_pages(PageSpan span) noexcept {
 #if defined(__linux__)
+  if (span.at) g_spares.keep(span);
+#else
+  (void)span;
+#endif
+}
+
+void release_spare_pages() noexcept {
+#if defined(__linux__)
+  g_spares.release_all();
+#endif
+}
+
+void PageRelease::operator()(char* p) const noexcept {
   if (mapped != 0) {
-    ::munmap(p, mapped);
+    unmap_pages({p, mapped});
     return;
   }
-#endif
   delete[] p;
 }
 
 PageBuffer allocate_pages(std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
   if (bytes >= kMapFrom && bytes <= SIZE_MAX - 2 * kHuge) {
-    // Map a huge page more than needed, then unmap what lies outside the aligned part.
-    const std::size_t size = (bytes + kHuge - 1) & ~(kHuge - 1);
-    void* p = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    const auto at = reinterpret_cast<std::uintptr_t>(p);
-    const auto aligned = (at + kHuge - 1) & ~(kHuge - 1);
-    if (aligned > at) ::munmap(p, aligned - at);
-    if (const std::uintptr_t after = at + size + kHuge - (aligned + size); after > 0)
-      ::munmap(reinterpret_cast<void*>(aligned + size), after);
-    advise_huge_pages(reinterpret_cast<void*>(aligned), size);
-    return PageBuffer(reinterpret_cast<char*>(aligned), PageRelease{size});
-  }
+    const PageSpan span = map_pages((bytes + kHuge - 1) & ~(kHuge - 1));
+    if (span.at) return PageBuffer(span.at, PageRelease{span.bytes});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    throw std::bad_alloc();
 #endif
+  }
   return PageBuffer(new char[bytes == 0 ? 1 : bytes]);
 }
 

@@ -1,8 +1,11 @@
 // The billcheck program's operator new (host/cli/allocation.cpp), linked into
-// this test alone: large blocks start on a huge page and go back to the system
-// when deleted, whatever the order; past the blocks it keeps track of, and for
-// small blocks, malloc serves.
+// this test alone: large blocks start on a huge page, are handed out again
+// once deleted (billcheck::map_pages keeps them a while) and go back to the
+// system, whatever the order; past the blocks it keeps track of, and for small
+// blocks, malloc serves.
 #include "allocation.hpp"
+
+#include <billcheck/memory.hpp>
 
 #include <gtest/gtest.h>
 
@@ -20,12 +23,16 @@ namespace {
 constexpr std::size_t kHuge = std::size_t{2} << 20;
 
 /// Whether the page at `p` is mapped (msync fails with ENOMEM where it is not).
-bool mapped(const void* p) {
-  void* page = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{4095});
+/// (By address: a block deleted is asked about too.)
+bool mapped(std::uintptr_t at) {
+  void* page = reinterpret_cast<void*>(at & ~std::uintptr_t{4095});
   return ::msync(page, 4096, MS_ASYNC) == 0;
 }
 
-bool on_huge_page(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % kHuge == 0; }
+std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+bool mapped(const void* p) { return mapped(address(p)); }
+
+bool on_huge_page(const void* p) { return address(p) % kHuge == 0; }
 
 TEST(ProgramAllocation, LargeBlocksStartOnAHugePageAndHoldWhatIsWritten) {
   for (std::size_t n : {kHuge, kHuge + 1, kHuge + kHuge / 2, 4 * kHuge, 5 * kHuge + 123, 16 * kHuge}) {
@@ -42,7 +49,11 @@ TEST(ProgramAllocation, LargeBlocksStartOnAHugePageAndHoldWhatIsWritten) {
   for (char* p : small) delete[] p;
 }
 
+// Deleted, a block is kept for the next one that fits in it (the memory a
+// book's load gave back, for the next load), and given back to the system
+// once kept ten seconds, past the 64 kept, or asked to.
 TEST(ProgramAllocation, DeletedBlocksGoBackToTheSystemInAnyOrder) {
+  billcheck::release_spare_pages();
   std::vector<std::pair<char*, std::size_t>> blocks;
   for (int i = 0; i < 300; ++i) {
     const std::size_t n = kHuge + static_cast<std::size_t>(i) * 40961;
@@ -50,11 +61,38 @@ TEST(ProgramAllocation, DeletedBlocksGoBackToTheSystemInAnyOrder) {
     blocks.back().first[n - 1] = 1;
   }
   std::shuffle(blocks.begin(), blocks.end(), std::mt19937(7));
+  std::vector<std::pair<std::uintptr_t, std::size_t>> deleted;
   for (auto [p, n] : blocks) {
     ASSERT_TRUE(mapped(p) && mapped(p + n - 1));
+    deleted.emplace_back(address(p), n);
     delete[] p;
-    EXPECT_FALSE(mapped(p) || mapped(p + n - 1)) << n;
   }
+  const auto still_mapped = std::count_if(deleted.begin(), deleted.end(), [](auto b) { return mapped(b.first); });
+  EXPECT_GT(still_mapped, 0);
+  EXPECT_LE(still_mapped, 64);  // the latest deleted, kept
+  billcheck::release_spare_pages();
+  for (auto [at, n] : deleted) EXPECT_FALSE(mapped(at) || mapped(at + n - 1)) << n;
+}
+
+TEST(ProgramAllocation, ADeletedBlockIsHandedOutAgainWithWhatItHeld) {
+  billcheck::release_spare_pages();
+  const std::size_t n = 12 * kHuge + 4321;
+  char* p = new char[n];
+  std::fill(p, p + n, 'k');
+  const std::uintptr_t at = address(p);
+  delete[] p;
+  char* small = new char[3 * kHuge];  // the front of the block deleted, cut to the huge pages it needs
+  EXPECT_EQ(address(small), at);
+  char* rest = new char[5 * kHuge];  // the next part of it
+  EXPECT_EQ(address(rest), at + 3 * kHuge);
+  EXPECT_EQ(rest[5 * kHuge - 1], 'k');  // not zeroed: no fault, no clearing (as new promises nothing)
+  char* larger = new char[n];  // held by none of what is kept: mapped anew (the rest kept given back)
+  EXPECT_TRUE(address(larger) + n <= at || address(larger) >= at + 8 * kHuge);
+  delete[] larger;
+  delete[] rest;
+  delete[] small;
+  billcheck::release_spare_pages();
+  EXPECT_FALSE(mapped(at) || mapped(at + 3 * kHuge));
 }
 
 TEST(ProgramAllocation, MoreBlocksThanItKeepsTrackOfComeFromMalloc) {

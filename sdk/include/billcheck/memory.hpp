@@ -44,7 +44,36 @@ BILLCHECK_SDK_API void advise_huge_pages(void* p, std::size_t bytes) noexcept;
 /// there: 0.59 -> 0.42 s.
 BILLCHECK_SDK_API void populate_pages(void* p, std::size_t bytes) noexcept;
 
-/// Frees a PageBuffer: unmaps its pages, or deletes it where it came from `new`.
+/// A mapping of its own: `bytes` (a whole number of small pages) from `at`, a
+/// huge-page boundary.
+struct PageSpan {
+  char* at = nullptr;
+  std::size_t bytes = 0;
+};
+
+/// Maps at least `bytes` (1 MiB or more), starting on a huge page, with the
+/// whole huge pages inside advised for them (advise_huge_pages); {} when no
+/// address space is left. Where this process has unmapped a span since
+/// (unmap_pages) that holds `bytes`, that span's memory is handed out again,
+/// already backed, instead of being faulted in anew: a program that loads a
+/// book after another (the service; a benchmark's best of 3) spent a quarter
+/// of a load's CPU time in the kernel, faulting in and zeroing the memory the
+/// load before had just given back. Like `new`'s, the memory holds whatever
+/// it held: nothing may count on zeros.
+BILLCHECK_SDK_API PageSpan map_pages(std::size_t bytes) noexcept;
+
+/// Gives back a span from map_pages. It is kept for the next map_pages, as a
+/// memory allocator keeps what is freed, while the spans kept hold no more
+/// than 1 GiB, for 10 seconds at most (the next call to either function gives
+/// older ones back to the system); a span newly mapped gives back as much of
+/// those kept, so that the process holds no more at its peak than without
+/// them. release_spare_pages gives them all back at once.
+BILLCHECK_SDK_API void unmap_pages(PageSpan span) noexcept;
+
+/// Gives back to the system every span unmap_pages kept.
+BILLCHECK_SDK_API void release_spare_pages() noexcept;
+
+/// Frees a PageBuffer: unmaps its pages (unmap_pages), or deletes it where it came from `new`.
 struct BILLCHECK_SDK_API PageRelease {
   std::size_t mapped = 0;  // the bytes mapped; 0: the buffer came from new[]
   void operator()(char* p) const noexcept;
@@ -54,9 +83,9 @@ struct BILLCHECK_SDK_API PageRelease {
 using PageBuffer = std::unique_ptr<char[], PageRelease>;
 
 /// A buffer of `bytes` to be written at once (a text store's block, a loader's
-/// window on a file). One of 1 MiB or more is a mapping of its own, aligned to
-/// huge pages and advised for them (advise_huge_pages), so that it faults in a
-/// page per 2 MiB, not per 4 KiB, and goes back to the system whole when freed;
+/// window on a file). One of 1 MiB or more is a mapping of its own (map_pages),
+/// aligned to huge pages and advised for them, so that it faults in a page per
+/// 2 MiB, not per 4 KiB, and is unmapped whole when freed (unmap_pages);
 /// where a page fault costs microseconds (a virtual machine), the faults of a
 /// million-line book's text and windows were a sixth of its load. Kept apart
 /// from malloc's heap, it leaves no pieces of the heap around it. A smaller
